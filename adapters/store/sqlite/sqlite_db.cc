@@ -1,0 +1,146 @@
+#include "adapters/store/sqlite/sqlite_db.h"
+
+#include <sqlite3.h>
+
+namespace autoland::sqlite {
+namespace {
+
+Error error_from(sqlite3* db, int code, std::string_view what) {
+  std::string message = std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(code));
+  int primary = code & 0xff;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) return transient("database is busy: " + message);
+  if (primary == SQLITE_CONSTRAINT) return conflict(message);
+  return internal_error("sqlite: " + message);
+}
+
+}  // namespace
+
+Result<Database> Database::open(const std::string& path, int busy_timeout_ms) {
+  sqlite3* raw = nullptr;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  Database db(raw);
+  if (rc != SQLITE_OK) return error_from(raw, rc, "cannot open database '" + path + "'");
+  sqlite3_busy_timeout(raw, busy_timeout_ms);
+  sqlite3_extended_result_codes(raw, 1);
+  return db;
+}
+
+Database::Database(Database&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
+
+Database& Database::operator=(Database&& other) noexcept {
+  if (this != &other) {
+    if (db_) sqlite3_close_v2(db_);
+    db_ = other.db_;
+    other.db_ = nullptr;
+  }
+  return *this;
+}
+
+Database::~Database() {
+  if (db_) sqlite3_close_v2(db_);
+}
+
+Status Database::exec(std::string_view sql) {
+  std::string text(sql);
+  char* message = nullptr;
+  int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
+  if (rc != SQLITE_OK) {
+    std::string detail = message ? message : sqlite3_errstr(rc);
+    sqlite3_free(message);
+    Error e = error_from(nullptr, rc, "exec");
+    e.message += " (" + detail + ")";
+    return e;
+  }
+  return {};
+}
+
+Result<Statement> Database::prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+  if (rc != SQLITE_OK) return error_from(db_, rc, "prepare");
+  return Statement(db_, stmt);
+}
+
+int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+int Database::changes() const { return sqlite3_changes(db_); }
+Error Database::error(std::string_view what) const { return error_from(db_, sqlite3_errcode(db_), what); }
+
+Statement::Statement(Statement&& other) noexcept
+    : db_(other.db_), stmt_(other.stmt_), bind_error_(std::move(other.bind_error_)) {
+  other.stmt_ = nullptr;
+}
+
+Statement::~Statement() {
+  if (stmt_) sqlite3_finalize(stmt_);
+}
+
+Statement& Statement::bind(int index, int64_t value) {
+  int rc = sqlite3_bind_int64(stmt_, index, value);
+  if (rc != SQLITE_OK && bind_error_.ok()) bind_error_ = error_from(db_, rc, "bind");
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view value) {
+  int rc = sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  if (rc != SQLITE_OK && bind_error_.ok()) bind_error_ = error_from(db_, rc, "bind");
+  return *this;
+}
+
+Statement& Statement::bind(int index, const std::string& value) { return bind(index, std::string_view(value)); }
+
+Statement& Statement::bind_null(int index) {
+  int rc = sqlite3_bind_null(stmt_, index);
+  if (rc != SQLITE_OK && bind_error_.ok()) bind_error_ = error_from(db_, rc, "bind");
+  return *this;
+}
+
+Result<bool> Statement::step() {
+  if (!bind_error_.ok()) return bind_error_.error();
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return error_from(db_, rc, "step");
+}
+
+Status Statement::run() {
+  while (true) {
+    auto more = step();
+    if (!more) return more.error();
+    if (!*more) return {};
+  }
+}
+
+int64_t Statement::column_int(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+std::string Statement::column_text(int col) const {
+  const unsigned char* text = sqlite3_column_text(stmt_, col);
+  int size = sqlite3_column_bytes(stmt_, col);
+  return text ? std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(size)) : std::string();
+}
+
+bool Statement::column_is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+std::optional<int64_t> Statement::column_optional_int(int col) const {
+  if (column_is_null(col)) return std::nullopt;
+  return column_int(col);
+}
+
+Result<Transaction> Transaction::begin(Database& db) {
+  AUTOLAND_TRY(db.exec("BEGIN IMMEDIATE"));
+  return Transaction(&db);
+}
+
+Transaction::~Transaction() {
+  if (db_) (void)db_->exec("ROLLBACK");
+}
+
+Status Transaction::commit() {
+  Database* db = db_;
+  db_ = nullptr;
+  Status status = db->exec("COMMIT");
+  if (!status.ok()) (void)db->exec("ROLLBACK");
+  return status;
+}
+
+}  // namespace autoland::sqlite

@@ -1,0 +1,93 @@
+// A thin RAII layer over sqlite3: a connection, prepared statements with
+// typed binds, and a transaction guard. Errors become Result values; SQLITE_BUSY
+// and SQLITE_LOCKED (after the busy timeout) are transient.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "util/result.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace autoland::sqlite {
+
+class Statement;
+
+class Database {
+ public:
+  // Opens (creating if needed) `path`; ":memory:" for a private in-memory db.
+  static Result<Database> open(const std::string& path, int busy_timeout_ms);
+  Database(Database&& other) noexcept;
+  Database& operator=(Database&& other) noexcept;
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+  ~Database();
+
+  Status exec(std::string_view sql);
+  Result<Statement> prepare(std::string_view sql);
+  int64_t last_insert_rowid() const;
+  int changes() const;
+  Error error(std::string_view what) const;  // from the connection's last error
+
+ private:
+  explicit Database(sqlite3* db) : db_(db) {}
+  sqlite3* db_ = nullptr;
+};
+
+// REQUIRES: used by one thread at a time, and the Database outlives it.
+class Statement {
+ public:
+  Statement(Statement&& other) noexcept;
+  Statement& operator=(Statement&& other) = delete;
+  Statement(const Statement&) = delete;
+  ~Statement();
+
+  // Binds are 1-based, as in SQL.
+  Statement& bind(int index, int64_t value);
+  Statement& bind(int index, const std::string& value);
+  Statement& bind(int index, std::string_view value);
+  Statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
+  Statement& bind_null(int index);
+  template <typename T>
+  Statement& bind(int index, const std::optional<T>& value) {
+    return value ? bind(index, *value) : bind_null(index);
+  }
+
+  // true: a row is ready; false: done.
+  Result<bool> step();
+  // Runs to completion (for writes).
+  Status run();
+
+  int64_t column_int(int col) const;
+  std::string column_text(int col) const;
+  bool column_is_null(int col) const;
+  std::optional<int64_t> column_optional_int(int col) const;
+
+ private:
+  friend class Database;
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+  Status bind_error_;
+};
+
+// BEGIN IMMEDIATE on construction (takes the write lock up front, so two
+// writers never deadlock upgrading read locks); ROLLBACK unless commit()ed.
+class Transaction {
+ public:
+  static Result<Transaction> begin(Database& db);
+  Transaction(Transaction&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
+  Transaction(const Transaction&) = delete;
+  ~Transaction();
+  Status commit();
+
+ private:
+  explicit Transaction(Database* db) : db_(db) {}
+  Database* db_;
+};
+
+}  // namespace autoland::sqlite

@@ -1,0 +1,647 @@
+#include "adapters/store/sqlite/sqlite_store.h"
+
+#include <mutex>
+
+#include "adapters/store/sqlite/migrations.h"
+#include "adapters/store/sqlite/sqlite_db.h"
+#include "util/strings.h"
+
+namespace autoland {
+namespace {
+
+using sqlite::Database;
+using sqlite::Statement;
+using sqlite::Transaction;
+
+std::string join_ids(const std::vector<AttachmentId>& ids) {
+  std::string out;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i) out += ',';
+    out += std::to_string(ids[i]);
+  }
+  return out;
+}
+
+std::vector<AttachmentId> split_ids(const std::string& text) {
+  std::vector<AttachmentId> ids;
+  if (text.empty()) return ids;
+  for (std::string_view part : util::split(text, ',')) {
+    if (auto id = util::parse_uint(part)) ids.push_back(*id);
+  }
+  return ids;
+}
+
+constexpr std::string_view kBranchColumns =
+    "id, name, repo_url, pull_url, vcs, threshold, status, required_level, pretest_branch, default_try_syntax, "
+    "ci_source, tree_status, tree_reason";
+
+constexpr std::string_view kPatchSetColumns =
+    "id, bug_id, patches, branch, stage, try_syntax, author, requester, retries, priority, state, state_reason, "
+    "try_revision, landing_revision, backout_revision, creation_time, push_time, completion_time, updated_time, "
+    "request_key, version";
+
+constexpr std::string_view kCommentColumns =
+    "id, bug_id, patchset_id, kind, body, dedup_key, state, attempts, next_attempt_time, bugzilla_comment_id, "
+    "last_error, created_time";
+
+Result<Branch> read_branch(const Statement& s) {
+  Branch b;
+  b.id = s.column_int(0);
+  b.name = s.column_text(1);
+  b.repo_url = s.column_text(2);
+  b.pull_url = s.column_text(3);
+  auto vcs = parse_vcs(s.column_text(4));
+  if (!vcs) return vcs.error();
+  b.vcs = *vcs;
+  b.threshold = static_cast<int>(s.column_int(5));
+  auto status = parse_branch_status(s.column_text(6));
+  if (!status) return status.error();
+  b.status = *status;
+  b.required_level = static_cast<int>(s.column_int(7));
+  b.pretest_branch = s.column_text(8);
+  b.default_try_syntax = s.column_text(9);
+  b.ci_source = s.column_text(10);
+  auto tree = parse_tree_status(s.column_text(11));
+  if (!tree) return tree.error();
+  b.tree = *tree;
+  b.tree_reason = s.column_text(12);
+  return b;
+}
+
+Result<PatchSet> read_patchset(const Statement& s) {
+  PatchSet p;
+  p.id = s.column_int(0);
+  p.bug_id = static_cast<BugId>(s.column_int(1));
+  p.patches = split_ids(s.column_text(2));
+  p.branch = s.column_text(3);
+  auto stage = parse_stage(s.column_text(4));
+  if (!stage) return stage.error();
+  p.stage = *stage;
+  p.try_syntax = s.column_text(5);
+  p.author = s.column_text(6);
+  p.requester = s.column_text(7);
+  p.retries = static_cast<int>(s.column_int(8));
+  p.priority = static_cast<int>(s.column_int(9));
+  auto state = parse_state(s.column_text(10));
+  if (!state) return state.error();
+  p.state = *state;
+  p.state_reason = s.column_text(11);
+  p.try_revision = s.column_text(12);
+  p.landing_revision = s.column_text(13);
+  p.backout_revision = s.column_text(14);
+  p.creation_time = s.column_int(15);
+  p.push_time = s.column_optional_int(16);
+  p.completion_time = s.column_optional_int(17);
+  p.updated_time = s.column_int(18);
+  p.request_key = s.column_text(19);
+  p.version = s.column_int(20);
+  return p;
+}
+
+Result<OutboxComment> read_comment(const Statement& s) {
+  OutboxComment c;
+  c.id = s.column_int(0);
+  c.bug_id = static_cast<BugId>(s.column_int(1));
+  c.patchset_id = s.column_optional_int(2);
+  c.kind = s.column_text(3);
+  c.body = s.column_text(4);
+  c.dedup_key = s.column_text(5);
+  auto state = parse_comment_state(s.column_text(6));
+  if (!state) return state.error();
+  c.state = *state;
+  c.attempts = static_cast<int>(s.column_int(7));
+  c.next_attempt_time = s.column_int(8);
+  c.bugzilla_comment_id = s.column_optional_int(9);
+  c.last_error = s.column_text(10);
+  c.created_time = s.column_int(11);
+  return c;
+}
+
+template <typename T, typename Reader>
+Result<std::vector<T>> read_all(Statement& s, Reader reader) {
+  std::vector<T> out;
+  while (true) {
+    auto row = s.step();
+    if (!row) return row.error();
+    if (!*row) return out;
+    auto item = reader(s);
+    if (!item) return item.error();
+    out.push_back(std::move(*item));
+  }
+}
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(Database db, const Clock& clock) : db_(std::move(db)), clock_(clock) {}
+
+  Result<int> migrate() override {
+    std::lock_guard lock(mu_);
+    AUTOLAND_TRY(ensure_migrations_table());
+    int applied = 0;
+    for (const auto& m : sqlite::migrations()) {
+      auto tx = Transaction::begin(db_);
+      if (!tx) return tx.error();
+      // Re-read inside the write lock: another process may have migrated meanwhile.
+      auto current = current_version();
+      if (!current) return current.error();
+      if (m.version <= *current) continue;
+      auto status = db_.exec(m.sql);
+      if (!status.ok()) {
+        return internal_error("migration " + std::to_string(m.version) + " (" + std::string(m.name) +
+                              ") failed: " + status.error().message);
+      }
+      auto record = db_.prepare("INSERT INTO schema_migrations (version, name, applied_time) VALUES (?, ?, ?)");
+      if (!record) return record.error();
+      record->bind(1, static_cast<int64_t>(m.version)).bind(2, m.name).bind(3, clock_.now());
+      AUTOLAND_TRY(record->run());
+      AUTOLAND_TRY(tx->commit());
+      ++applied;
+    }
+    return applied;
+  }
+
+  Result<SchemaStatus> schema_status() override {
+    std::lock_guard lock(mu_);
+    AUTOLAND_TRY(ensure_migrations_table());
+    auto current = current_version();
+    if (!current) return current.error();
+    SchemaStatus status;
+    status.current_version = *current;
+    for (const auto& m : sqlite::migrations()) {
+      status.latest_version = std::max(status.latest_version, m.version);
+      if (m.version > *current) status.pending.emplace_back(m.name);
+    }
+    return status;
+  }
+
+  Result<Branch> create_branch(const Branch& b, const std::string& actor) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(db_);
+    if (!tx) return tx.error();
+    auto existing = find_branch(b.name);
+    if (!existing) return existing.error();
+    if (*existing) return conflict("branch '" + b.name + "' exists already");
+    auto s = db_.prepare(
+        "INSERT INTO branches (name, repo_url, pull_url, vcs, threshold, status, required_level, pretest_branch, "
+        "default_try_syntax, ci_source, tree_status, tree_reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+    if (!s) return s.error();
+    bind_branch(*s, b);
+    AUTOLAND_TRY(s->run());
+    AUTOLAND_TRY(insert_event({0, clock_.now(), std::nullopt, actor, "branch.create", b.name}));
+    auto created = find_branch(b.name);
+    if (!created) return created.error();
+    AUTOLAND_TRY(tx->commit());
+    return **created;
+  }
+
+  Result<Branch> get_branch(const std::string& name) override {
+    std::lock_guard lock(mu_);
+    auto b = find_branch(name);
+    if (!b) return b.error();
+    if (!*b) return not_found("no branch named '" + name + "'");
+    return **b;
+  }
+
+  Result<std::vector<Branch>> list_branches() override {
+    std::lock_guard lock(mu_);
+    auto s = db_.prepare("SELECT " + std::string(kBranchColumns) + " FROM branches ORDER BY name");
+    if (!s) return s.error();
+    return read_all<Branch>(*s, read_branch);
+  }
+
+  Result<Branch> update_branch(const Branch& b, const std::string& actor) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(db_);
+    if (!tx) return tx.error();
+    auto s = db_.prepare(
+        "UPDATE branches SET name=?, repo_url=?, pull_url=?, vcs=?, threshold=?, status=?, required_level=?, "
+        "pretest_branch=?, default_try_syntax=?, ci_source=?, tree_status=?, tree_reason=? WHERE name=?");
+    if (!s) return s.error();
+    bind_branch(*s, b);
+    s->bind(13, b.name);
+    AUTOLAND_TRY(s->run());
+    if (db_.changes() == 0) return not_found("no branch named '" + b.name + "'");
+    AUTOLAND_TRY(insert_event({0, clock_.now(), std::nullopt, actor, "branch.update", describe_branch(b)}));
+    auto updated = find_branch(b.name);
+    if (!updated) return updated.error();
+    AUTOLAND_TRY(tx->commit());
+    return **updated;
+  }
+
+  Status delete_branch(const std::string& name, const std::string& actor) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(db_);
+    if (!tx) return tx.error();
+    auto active = db_.prepare("SELECT COUNT(*) FROM patchsets WHERE branch = ? AND state NOT IN " +
+                              terminal_list());
+    if (!active) return active.error();
+    active->bind(1, name);
+    auto row = active->step();
+    if (!row) return row.error();
+    if (active->column_int(0) > 0) {
+      return conflict("branch '" + name + "' has " + std::to_string(active->column_int(0)) +
+                      " patchset(s) in flight; cancel or finish them first");
+    }
+    auto del = db_.prepare("DELETE FROM branches WHERE name = ?");
+    if (!del) return del.error();
+    del->bind(1, name);
+    AUTOLAND_TRY(del->run());
+    if (db_.changes() == 0) return not_found("no branch named '" + name + "'");
+    AUTOLAND_TRY(insert_event({0, clock_.now(), std::nullopt, actor, "branch.delete", name}));
+    return tx->commit();
+  }
+
+  Result<PatchSet> create_patchset(const NewPatchSet& r, const std::string& actor) override {
+    if (r.patches.empty() && r.branch.empty()) return invalid_input("a patchset needs a branch");
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(db_);
+    if (!tx) return tx.error();
+    if (!r.request_key.empty()) {
+      auto existing = select_patchset_where("request_key = ?", r.request_key);
+      if (!existing) return existing.error();
+      if (!existing->empty()) {
+        return conflict("request '" + r.request_key + "' was taken already as patchset " +
+                        std::to_string(existing->front().id));
+      }
+    }
+    UnixTime now = clock_.now();
+    auto s = db_.prepare(
+        "INSERT INTO patchsets (bug_id, patches, branch, stage, try_syntax, author, requester, priority, state, "
+        "creation_time, updated_time, request_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+    if (!s) return s.error();
+    s->bind(1, static_cast<int64_t>(r.bug_id))
+        .bind(2, join_ids(r.patches))
+        .bind(3, r.branch)
+        .bind(4, to_string(r.stage))
+        .bind(5, r.try_syntax)
+        .bind(6, r.author)
+        .bind(7, r.requester)
+        .bind(8, static_cast<int64_t>(r.priority))
+        .bind(9, to_string(State::queued))
+        .bind(10, now)
+        .bind(11, now);
+    if (r.request_key.empty()) {
+      s->bind_null(12);
+    } else {
+      s->bind(12, r.request_key);
+    }
+    AUTOLAND_TRY(s->run());
+    PatchSetId id = db_.last_insert_rowid();
+    AUTOLAND_TRY(insert_event({0, now, id, actor, "patchset.create",
+                               "bug " + std::to_string(r.bug_id) + " to " + r.branch + " patches [" +
+                                   join_ids(r.patches) + "]"}));
+    auto created = select_patchset_where("id = ?", id);
+    if (!created) return created.error();
+    AUTOLAND_TRY(tx->commit());
+    return created->front();
+  }
+
+  Result<PatchSet> get_patchset(PatchSetId id) override {
+    std::lock_guard lock(mu_);
+    return load_patchset(id);
+  }
+
+  Result<std::vector<PatchSet>> find_patchsets(const PatchSetQuery& q) override {
+    std::lock_guard lock(mu_);
+    std::string sql = "SELECT " + std::string(kPatchSetColumns) + " FROM patchsets WHERE 1=1";
+    if (q.bug_id) sql += " AND bug_id = ?";
+    if (q.branch) sql += " AND branch = ?";
+    if (!q.states.empty()) {
+      sql += " AND state IN (";
+      for (size_t i = 0; i < q.states.size(); ++i) sql += i ? ",?" : "?";
+      sql += ")";
+    }
+    sql += " ORDER BY creation_time, id LIMIT ?";
+    auto s = db_.prepare(sql);
+    if (!s) return s.error();
+    int index = 1;
+    if (q.bug_id) s->bind(index++, static_cast<int64_t>(*q.bug_id));
+    if (q.branch) s->bind(index++, *q.branch);
+    for (State st : q.states) s->bind(index++, to_string(st));
+    s->bind(index, static_cast<int64_t>(q.limit));
+    return read_all<PatchSet>(*s, read_patchset);
+  }
+
+  Result<std::optional<PatchSet>> find_by_request_key(const std::string& key) override {
+    std::lock_guard lock(mu_);
+    auto found = select_patchset_where("request_key = ?", key);
+    if (!found) return found.error();
+    if (found->empty()) return std::optional<PatchSet>();
+    return std::optional<PatchSet>(found->front());
+  }
+
+  Result<PatchSet> apply_transition(const TransitionWrite& w) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(db_);
+    if (!tx) return tx.error();
+    auto current = load_patchset(w.patchset_id);
+    if (!current) return current.error();
+    if (current->state != w.expected_state || current->version != w.expected_version) {
+      return conflict("patchset " + std::to_string(w.patchset_id) + " changed meanwhile: it is " +
+                      std::string(to_string(current->state)) + " (version " + std::to_string(current->version) +
+                      "), expected " + std::string(to_string(w.expected_state)) + " (version " +
+                      std::to_string(w.expected_version) + ")");
+    }
+    UnixTime now = clock_.now();
+    const PatchSetChanges& c = w.changes;
+    auto s = db_.prepare(
+        "UPDATE patchsets SET state=?, state_reason=?, stage=COALESCE(?, stage), "
+        "try_revision=COALESCE(?, try_revision), landing_revision=COALESCE(?, landing_revision), "
+        "backout_revision=COALESCE(?, backout_revision), retries=COALESCE(?, retries), "
+        "priority=COALESCE(?, priority), push_time=COALESCE(?, push_time), "
+        "completion_time=COALESCE(?, completion_time), author=COALESCE(?, author), updated_time=?, "
+        "version=version+1 WHERE id=? AND version=?");
+    if (!s) return s.error();
+    s->bind(1, to_string(w.new_state)).bind(2, w.state_reason);
+    if (c.stage) {
+      s->bind(3, to_string(*c.stage));
+    } else {
+      s->bind_null(3);
+    }
+    s->bind(4, c.try_revision).bind(5, c.landing_revision).bind(6, c.backout_revision);
+    s->bind(7, c.retries ? std::optional<int64_t>(*c.retries) : std::nullopt);
+    s->bind(8, c.priority ? std::optional<int64_t>(*c.priority) : std::nullopt);
+    s->bind(9, c.push_time).bind(10, c.completion_time).bind(11, c.author);
+    s->bind(12, now).bind(13, w.patchset_id).bind(14, w.expected_version);
+    AUTOLAND_TRY(s->run());
+    if (db_.changes() != 1) return conflict("patchset " + std::to_string(w.patchset_id) + " changed meanwhile");
+    AUTOLAND_TRY(insert_event({0, now, w.patchset_id, w.actor, w.what.empty() ? "transition" : w.what, w.detail}));
+    for (const NewComment& comment : w.comments) {
+      auto ins = db_.prepare(
+          "INSERT OR IGNORE INTO comments (bug_id, patchset_id, kind, body, dedup_key, next_attempt_time, "
+          "created_time) VALUES (?,?,?,?,?,?,?)");
+      if (!ins) return ins.error();
+      ins->bind(1, static_cast<int64_t>(comment.bug_id))
+          .bind(2, w.patchset_id)
+          .bind(3, comment.kind)
+          .bind(4, comment.body)
+          .bind(5, comment.dedup_key)
+          .bind(6, now)
+          .bind(7, now);
+      AUTOLAND_TRY(ins->run());
+    }
+    auto updated = load_patchset(w.patchset_id);
+    if (!updated) return updated.error();
+    AUTOLAND_TRY(tx->commit());
+    return *updated;
+  }
+
+  Result<PatchSet> set_priority(PatchSetId id, int priority, const std::string& actor) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(db_);
+    if (!tx) return tx.error();
+    auto s = db_.prepare("UPDATE patchsets SET priority=?, updated_time=?, version=version+1 WHERE id=?");
+    if (!s) return s.error();
+    s->bind(1, static_cast<int64_t>(priority)).bind(2, clock_.now()).bind(3, id);
+    AUTOLAND_TRY(s->run());
+    if (db_.changes() == 0) return not_found("no patchset " + std::to_string(id));
+    AUTOLAND_TRY(insert_event({0, clock_.now(), id, actor, "priority", std::to_string(priority)}));
+    auto updated = load_patchset(id);
+    if (!updated) return updated.error();
+    AUTOLAND_TRY(tx->commit());
+    return *updated;
+  }
+
+  Status delete_patchset(PatchSetId id, const std::string& actor) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(db_);
+    if (!tx) return tx.error();
+    auto current = load_patchset(id);
+    if (!current) return current.error();
+    if (is_processing(current->state)) {
+      return conflict("patchset " + std::to_string(id) + " is " + std::string(to_string(current->state)) +
+                      " right now; it can be deleted once that is done");
+    }
+    auto del = db_.prepare("DELETE FROM patchsets WHERE id = ?");
+    if (!del) return del.error();
+    del->bind(1, id);
+    AUTOLAND_TRY(del->run());
+    AUTOLAND_TRY(insert_event({0, clock_.now(), id, actor, "patchset.delete",
+                               "was " + std::string(to_string(current->state))}));
+    return tx->commit();
+  }
+
+  Result<std::vector<OutboxComment>> due_comments(UnixTime now, size_t limit) override {
+    std::lock_guard lock(mu_);
+    auto s = db_.prepare("SELECT " + std::string(kCommentColumns) +
+                         " FROM comments WHERE state = 'pending' AND next_attempt_time <= ? ORDER BY id LIMIT ?");
+    if (!s) return s.error();
+    s->bind(1, now).bind(2, static_cast<int64_t>(limit));
+    return read_all<OutboxComment>(*s, read_comment);
+  }
+
+  Result<std::vector<OutboxComment>> comments_for(PatchSetId id) override {
+    std::lock_guard lock(mu_);
+    auto s = db_.prepare("SELECT " + std::string(kCommentColumns) + " FROM comments WHERE patchset_id = ? ORDER BY id");
+    if (!s) return s.error();
+    s->bind(1, id);
+    return read_all<OutboxComment>(*s, read_comment);
+  }
+
+  Result<OutboxComment> get_comment(int64_t id) override {
+    std::lock_guard lock(mu_);
+    auto s = db_.prepare("SELECT " + std::string(kCommentColumns) + " FROM comments WHERE id = ?");
+    if (!s) return s.error();
+    s->bind(1, id);
+    auto all = read_all<OutboxComment>(*s, read_comment);
+    if (!all) return all.error();
+    if (all->empty()) return not_found("no comment " + std::to_string(id));
+    return all->front();
+  }
+
+  Status mark_comment_posted(int64_t id, std::optional<int64_t> bugzilla_comment_id) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(db_);
+    if (!tx) return tx.error();
+    auto s = db_.prepare(
+        "UPDATE comments SET state='posted', attempts=attempts+1, bugzilla_comment_id=?, last_error='' "
+        "WHERE id=? AND state='pending'");
+    if (!s) return s.error();
+    s->bind(1, bugzilla_comment_id).bind(2, id);
+    AUTOLAND_TRY(s->run());
+    if (db_.changes() == 0) return conflict("comment " + std::to_string(id) + " is not pending");
+    return tx->commit();
+  }
+
+  Status mark_comment_failed(int64_t id, const std::string& error, std::optional<UnixTime> retry_at) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(db_);
+    if (!tx) return tx.error();
+    auto s = db_.prepare(
+        "UPDATE comments SET state=?, attempts=attempts+1, last_error=?, next_attempt_time=COALESCE(?, "
+        "next_attempt_time) WHERE id=? AND state='pending'");
+    if (!s) return s.error();
+    s->bind(1, retry_at ? "pending" : "dropped").bind(2, error).bind(3, retry_at).bind(4, id);
+    AUTOLAND_TRY(s->run());
+    if (db_.changes() == 0) return conflict("comment " + std::to_string(id) + " is not pending");
+    return tx->commit();
+  }
+
+  Status append_event(const AuditEvent& e) override {
+    std::lock_guard lock(mu_);
+    AuditEvent stamped = e;
+    if (stamped.time == 0) stamped.time = clock_.now();
+    return insert_event(stamped);
+  }
+
+  Result<std::vector<AuditEvent>> list_events(const EventQuery& q) override {
+    std::lock_guard lock(mu_);
+    std::string sql = "SELECT id, time, patchset_id, actor, what, detail FROM events WHERE id > ?";
+    if (q.since) sql += " AND time >= ?";
+    if (q.patchset_id) sql += " AND patchset_id = ?";
+    sql += " ORDER BY id LIMIT ?";
+    auto s = db_.prepare(sql);
+    if (!s) return s.error();
+    int index = 1;
+    s->bind(index++, q.after_id);
+    if (q.since) s->bind(index++, *q.since);
+    if (q.patchset_id) s->bind(index++, *q.patchset_id);
+    s->bind(index, static_cast<int64_t>(q.limit));
+    return read_all<AuditEvent>(*s, [](const Statement& st) -> Result<AuditEvent> {
+      AuditEvent e;
+      e.id = st.column_int(0);
+      e.time = st.column_int(1);
+      e.patchset_id = st.column_optional_int(2);
+      e.actor = st.column_text(3);
+      e.what = st.column_text(4);
+      e.detail = st.column_text(5);
+      return e;
+    });
+  }
+
+  Result<std::optional<std::string>> get_setting(const std::string& key) override {
+    std::lock_guard lock(mu_);
+    auto s = db_.prepare("SELECT value FROM settings WHERE key = ?");
+    if (!s) return s.error();
+    s->bind(1, key);
+    auto row = s->step();
+    if (!row) return row.error();
+    if (!*row) return std::optional<std::string>();
+    return std::optional<std::string>(s->column_text(0));
+  }
+
+  Status set_setting(const std::string& key, const std::string& value, const std::string& actor) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(db_);
+    if (!tx) return tx.error();
+    AUTOLAND_TRY(upsert_setting(key, value));
+    AUTOLAND_TRY(insert_event({0, clock_.now(), std::nullopt, actor, "setting", key + "=" + value}));
+    return tx->commit();
+  }
+
+  Status set_cursor(const std::string& key, const std::string& value) override {
+    std::lock_guard lock(mu_);
+    return upsert_setting(key, value);
+  }
+
+ private:
+  Status ensure_migrations_table() {
+    return db_.exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+        "applied_time INTEGER NOT NULL)");
+  }
+
+  Result<int> current_version() {
+    auto s = db_.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    if (!s) return s.error();
+    auto row = s->step();
+    if (!row) return row.error();
+    return static_cast<int>(s->column_int(0));
+  }
+
+  static std::string terminal_list() {
+    std::string list = "(";
+    bool first = true;
+    for (State s : all_states()) {
+      if (!is_terminal(s)) continue;
+      list += first ? "'" : ",'";
+      list += std::string(to_string(s)) + "'";
+      first = false;
+    }
+    return list + ")";
+  }
+
+  static std::string describe_branch(const Branch& b) {
+    return b.name + ": threshold=" + std::to_string(b.threshold) + " status=" + std::string(to_string(b.status)) +
+           " tree=" + std::string(to_string(b.tree));
+  }
+
+  static void bind_branch(Statement& s, const Branch& b) {
+    s.bind(1, b.name)
+        .bind(2, b.repo_url)
+        .bind(3, b.pull_url)
+        .bind(4, to_string(b.vcs))
+        .bind(5, static_cast<int64_t>(b.threshold))
+        .bind(6, to_string(b.status))
+        .bind(7, static_cast<int64_t>(b.required_level))
+        .bind(8, b.pretest_branch)
+        .bind(9, b.default_try_syntax)
+        .bind(10, b.ci_source)
+        .bind(11, to_string(b.tree))
+        .bind(12, b.tree_reason);
+  }
+
+  Result<std::optional<Branch>> find_branch(const std::string& name) {
+    auto s = db_.prepare("SELECT " + std::string(kBranchColumns) + " FROM branches WHERE name = ?");
+    if (!s) return s.error();
+    s->bind(1, name);
+    auto all = read_all<Branch>(*s, read_branch);
+    if (!all) return all.error();
+    if (all->empty()) return std::optional<Branch>();
+    return std::optional<Branch>(all->front());
+  }
+
+  template <typename T>
+  Result<std::vector<PatchSet>> select_patchset_where(std::string_view where, const T& value) {
+    auto s = db_.prepare("SELECT " + std::string(kPatchSetColumns) + " FROM patchsets WHERE " + std::string(where));
+    if (!s) return s.error();
+    s->bind(1, value);
+    return read_all<PatchSet>(*s, read_patchset);
+  }
+
+  Result<PatchSet> load_patchset(PatchSetId id) {
+    auto found = select_patchset_where("id = ?", static_cast<int64_t>(id));
+    if (!found) return found.error();
+    if (found->empty()) return not_found("no patchset " + std::to_string(id));
+    return found->front();
+  }
+
+  Status insert_event(const AuditEvent& e) {
+    auto s = db_.prepare("INSERT INTO events (time, patchset_id, actor, what, detail) VALUES (?,?,?,?,?)");
+    if (!s) return s.error();
+    s->bind(1, e.time).bind(2, e.patchset_id).bind(3, e.actor).bind(4, e.what).bind(5, e.detail);
+    return s->run();
+  }
+
+  Status upsert_setting(const std::string& key, const std::string& value) {
+    auto s = db_.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value");
+    if (!s) return s.error();
+    s->bind(1, key).bind(2, value);
+    return s->run();
+  }
+
+  std::mutex mu_;
+  Database db_;  // GUARDED_BY(mu_)
+  const Clock& clock_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options, const Clock& clock) {
+  auto db = Database::open(options.path, options.busy_timeout_ms);
+  if (!db) return db.error();
+  if (options.path != ":memory:") {
+    // WAL lets readers run beside a writer (the API reads while services write).
+    AUTOLAND_TRY(db->exec("PRAGMA journal_mode=WAL"));
+    AUTOLAND_TRY(db->exec("PRAGMA synchronous=NORMAL"));
+  }
+  AUTOLAND_TRY(db->exec("PRAGMA foreign_keys=ON"));
+  auto store = std::make_unique<SqliteStore>(std::move(*db), clock);
+  if (options.migrate) {
+    auto applied = store->migrate();
+    if (!applied) return applied.error();
+  }
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace autoland

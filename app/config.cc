@@ -1,0 +1,353 @@
+#include "app/config.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "util/strings.h"
+
+namespace autoland {
+namespace {
+
+using Values = std::map<std::string, std::string>;  // key path -> value as text
+
+std::string line_of(const toml::node& node) {
+  const auto& src = node.source();
+  return "line " + std::to_string(src.begin.line);
+}
+
+std::string type_name(ConfigType t) {
+  switch (t) {
+    case ConfigType::string: return "a string";
+    case ConfigType::integer: return "an integer";
+    case ConfigType::boolean: return "true or false";
+  }
+  return "?";
+}
+
+const ConfigKey* find_key(std::string_view path) {
+  for (const ConfigKey& k : config_keys()) {
+    if (k.path == path) return &k;
+  }
+  return nullptr;
+}
+
+// "bugzilla.api_key_env" -> the secret key "bugzilla.api_key" and "env".
+const ConfigKey* find_secret_source(std::string_view path, std::string* kind) {
+  for (std::string_view suffix : {std::string_view("_env"), std::string_view("_file")}) {
+    if (path.size() > suffix.size() && path.substr(path.size() - suffix.size()) == suffix) {
+      const ConfigKey* k = find_key(path.substr(0, path.size() - suffix.size()));
+      if (k && k->secret) {
+        *kind = std::string(suffix.substr(1));
+        return k;
+      }
+    }
+  }
+  return nullptr;
+}
+
+Result<std::string> value_text(const toml::node& node, ConfigType type, const std::string& path, std::string_view src) {
+  auto wrong = [&]() {
+    return invalid_input(std::string(src) + ": key '" + path + "' at " + line_of(node) + " must be " +
+                         type_name(type));
+  };
+  switch (type) {
+    case ConfigType::string:
+      if (auto v = node.value<std::string>(); v && node.is_string()) return *v;
+      return wrong();
+    case ConfigType::integer:
+      if (node.is_integer()) return std::to_string(*node.value<int64_t>());
+      return wrong();
+    case ConfigType::boolean:
+      if (node.is_boolean()) return std::string(*node.value<bool>() ? "true" : "false");
+      return wrong();
+  }
+  return wrong();
+}
+
+struct Collected {
+  Values top;                    // non-array keys
+  std::vector<Values> branches;  // one per [[branches]]
+  std::map<std::string, std::string> secret_env;   // secret path -> env var name
+  std::map<std::string, std::string> secret_file;  // secret path -> file
+};
+
+Status collect_table(const toml::table& table, const std::string& prefix, Values& out, Collected& all,
+                     std::string_view src, bool in_array);
+
+Status collect_node(const toml::node& node, const std::string& path, Values& out, Collected& all,
+                    std::string_view src, bool in_array) {
+  if (const toml::table* t = node.as_table()) {
+    if (!in_array && path == "branches") {
+      return invalid_input(std::string(src) + ": '" + path + "' at " + line_of(node) +
+                           " must be an array of tables: write [[branches]]");
+    }
+    return collect_table(*t, path, out, all, src, in_array);
+  }
+  if (const toml::array* arr = node.as_array()) {
+    if (path == "branches" && !in_array) {
+      for (const toml::node& element : *arr) {
+        const toml::table* t = element.as_table();
+        if (!t) {
+          return invalid_input(std::string(src) + ": every element of 'branches' at " + line_of(element) +
+                               " must be a table");
+        }
+        Values values;
+        AUTOLAND_TRY(collect_table(*t, "branches[]", values, all, src, true));
+        all.branches.push_back(std::move(values));
+      }
+      return {};
+    }
+  }
+  std::string kind;
+  if (const ConfigKey* secret = find_secret_source(path, &kind)) {
+    auto v = value_text(node, ConfigType::string, path, src);
+    if (!v) return v.error();
+    (kind == "env" ? all.secret_env : all.secret_file)[std::string(secret->path)] = *v;
+    return {};
+  }
+  const ConfigKey* key = find_key(path);
+  if (!key) return invalid_input(std::string(src) + ": unknown key '" + path + "' at " + line_of(node));
+  auto v = value_text(node, key->type, path, src);
+  if (!v) return v.error();
+  out[path] = *v;
+  return {};
+}
+
+Status collect_table(const toml::table& table, const std::string& prefix, Values& out, Collected& all,
+                     std::string_view src, bool in_array) {
+  for (const auto& [k, node] : table) {
+    std::string path = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    AUTOLAND_TRY(collect_node(node, path, out, all, src, in_array));
+  }
+  return {};
+}
+
+Result<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return not_found("cannot read '" + path + "'");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Fills in the defaults, then the environment, then the secret sources.
+Status resolve(Collected& c, const EnvLookup& env, std::string_view src) {
+  for (const ConfigKey& k : config_keys()) {
+    std::string path(k.path);
+    if (path.rfind("branches[].", 0) == 0) continue;
+    if (auto v = env(env_name_for(path))) {
+      if (k.type == ConfigType::integer && !util::parse_uint(*v)) {
+        return invalid_input("environment variable " + env_name_for(path) + " must be a whole number");
+      }
+      if (k.type == ConfigType::boolean && *v != "true" && *v != "false") {
+        return invalid_input("environment variable " + env_name_for(path) + " must be true or false");
+      }
+      c.top[path] = *v;
+      continue;
+    }
+    if (k.secret) {
+      if (auto it = c.secret_file.find(path); it != c.secret_file.end()) {
+        auto text = read_file(it->second);
+        if (!text) return invalid_input(std::string(src) + ": " + path + "_file: " + text.error().message);
+        c.top[path] = std::string(util::trim(*text));
+        continue;
+      }
+      if (auto it = c.secret_env.find(path); it != c.secret_env.end()) {
+        auto v = env(it->second);
+        if (!v) {
+          return invalid_input(std::string(src) + ": " + path + "_env names environment variable " + it->second +
+                               ", which is not set");
+        }
+        c.top[path] = *v;
+        continue;
+      }
+    }
+    if (!c.top.count(path)) c.top[path] = std::string(k.default_value);
+  }
+  for (Values& b : c.branches) {
+    for (const ConfigKey& k : config_keys()) {
+      std::string path(k.path);
+      if (path.rfind("branches[].", 0) == 0 && !b.count(path)) b[path] = std::string(k.default_value);
+    }
+  }
+  return {};
+}
+
+int to_int(const std::string& s) { return static_cast<int>(std::strtoll(s.c_str(), nullptr, 10)); }
+
+Result<Config> build(const Collected& c, std::string_view src) {
+  Config cfg;
+  cfg.source = std::string(src);
+  const Values& v = c.top;
+  cfg.store_url = v.at("store.url");
+  cfg.log_level = v.at("log.level");
+  cfg.bugzilla.url = v.at("bugzilla.url");
+  cfg.bugzilla.api_key = v.at("bugzilla.api_key");
+  cfg.bugzilla.auth = v.at("bugzilla.auth");
+  cfg.bugzilla.ca_file = v.at("bugzilla.ca_file");
+  cfg.bugzilla.timeout_seconds = to_int(v.at("bugzilla.timeout_seconds"));
+  cfg.patch_max_bytes = static_cast<uint64_t>(std::strtoull(v.at("patches.max_size_bytes").c_str(), nullptr, 10));
+  cfg.grace_period_seconds = to_int(v.at("queue.grace_period_seconds"));
+  cfg.checkin_needed_branch = v.at("queue.checkin_needed_branch");
+
+  auto fail = [&](const std::string& what) { return invalid_input(std::string(src) + ": " + what); };
+  if (cfg.bugzilla.auth != "header" && cfg.bugzilla.auth != "query") {
+    return fail("bugzilla.auth must be \"header\" or \"query\", not \"" + cfg.bugzilla.auth + "\"");
+  }
+  static const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error", "off"};
+  if (std::find(levels.begin(), levels.end(), cfg.log_level) == levels.end()) {
+    return fail("log.level must be one of trace, debug, info, warn, error, off");
+  }
+  if (cfg.bugzilla.timeout_seconds <= 0) return fail("bugzilla.timeout_seconds must be positive");
+  if (cfg.patch_max_bytes == 0) return fail("patches.max_size_bytes must be positive");
+
+  for (const Values& b : c.branches) {
+    Branch branch;
+    branch.name = b.at("branches[].name");
+    if (branch.name.empty()) return fail("every [[branches]] needs a name");
+    for (const Branch& other : cfg.branches) {
+      if (other.name == branch.name) return fail("branch '" + branch.name + "' is configured twice");
+    }
+    branch.repo_url = b.at("branches[].repo_url");
+    if (branch.repo_url.empty()) return fail("branch '" + branch.name + "' needs a repo_url");
+    branch.pull_url = b.at("branches[].pull_url");
+    auto vcs = parse_vcs(b.at("branches[].vcs"));
+    if (!vcs) return fail("branch '" + branch.name + "': " + vcs.error().message);
+    branch.vcs = *vcs;
+    branch.threshold = to_int(b.at("branches[].threshold"));
+    if (branch.threshold < 0) return fail("branch '" + branch.name + "': threshold must be 0 or more");
+    branch.required_level = to_int(b.at("branches[].required_level"));
+    if (branch.required_level < 0 || branch.required_level > 3) {
+      return fail("branch '" + branch.name + "': required_level must be 0 to 3");
+    }
+    branch.pretest_branch = b.at("branches[].pretest_branch");
+    branch.default_try_syntax = b.at("branches[].default_try_syntax");
+    branch.ci_source = b.at("branches[].ci");
+    branch.status = b.at("branches[].enabled") == "true" ? BranchStatus::enabled : BranchStatus::disabled;
+    auto tree = parse_tree_status(b.at("branches[].tree"));
+    if (!tree) return fail("branch '" + branch.name + "': " + tree.error().message);
+    branch.tree = *tree;
+    cfg.branches.push_back(std::move(branch));
+  }
+  for (const Branch& b : cfg.branches) {
+    if (b.pretest_branch.empty()) continue;
+    bool known = std::any_of(cfg.branches.begin(), cfg.branches.end(),
+                             [&](const Branch& o) { return o.name == b.pretest_branch; });
+    if (!known) return fail("branch '" + b.name + "' names pretest_branch '" + b.pretest_branch + "', which is not configured");
+    if (b.pretest_branch == b.name) return fail("branch '" + b.name + "' cannot be its own pretest_branch");
+  }
+  if (!cfg.checkin_needed_branch.empty() &&
+      std::none_of(cfg.branches.begin(), cfg.branches.end(),
+                   [&](const Branch& o) { return o.name == cfg.checkin_needed_branch; })) {
+    return fail("queue.checkin_needed_branch names '" + cfg.checkin_needed_branch + "', which is not configured");
+  }
+  return cfg;
+}
+
+}  // namespace
+
+const std::vector<ConfigKey>& config_keys() {
+  using T = ConfigType;
+  static const std::vector<ConfigKey> keys = {
+      {"store.url", T::string, "sqlite://autoland.db",
+       "Where autoland keeps its state. `sqlite://PATH` (relative to the working directory) or "
+       "`sqlite:///ABSOLUTE/PATH`; `sqlite://:memory:` for a throw-away store."},
+      {"log.level", T::string, "info", "One of trace, debug, info, warn, error, off."},
+      {"bugzilla.url", T::string, "", "Base URL of the Bugzilla server, e.g. `https://bugzilla.example.org`."},
+      {"bugzilla.api_key", T::string, "",
+       "The bot account's API key. Prefer `api_key_env` (name of an environment variable) or `api_key_file` "
+       "(a file holding the key).",
+       true},
+      {"bugzilla.auth", T::string, "header",
+       "How the key is sent: `header` (X-BUGZILLA-API-KEY; BMO, Bugzilla 5.3+) or `query` (`api_key=`; "
+       "upstream 5.2 ignores the header)."},
+      {"bugzilla.ca_file", T::string, "", "A CA bundle to verify Bugzilla's TLS certificate with; empty: the system's."},
+      {"bugzilla.timeout_seconds", T::integer, "30", "Per-request timeout."},
+      {"patches.max_size_bytes", T::integer, "20971520", "Largest patch accepted (default 20 MiB)."},
+      {"queue.grace_period_seconds", T::integer, "60",
+       "How long a new request waits before anything is pushed, so it can still be cancelled."},
+      {"queue.checkin_needed_branch", T::string, "",
+       "When set, the `checkin-needed` keyword acts like `[autoland-BRANCH]` for this branch; empty: ignored."},
+      {"branches[].name", T::string, "", "Branch name as written in tags: `try`, `mozilla-inbound`."},
+      {"branches[].repo_url", T::string, "", "Where pushes go: a local path, `http://`, or `ssh://`."},
+      {"branches[].pull_url", T::string, "", "Where clones come from; empty: `repo_url`."},
+      {"branches[].vcs", T::string, "hg", "`hg` or `git`."},
+      {"branches[].threshold", T::integer, "1", "Most patchsets in flight on this branch at once; 0 holds all."},
+      {"branches[].required_level", T::integer, "3", "Commit level the requester needs (try: 1, trunk: 3)."},
+      {"branches[].pretest_branch", T::string, "",
+       "A branch to test on first (e.g. `try`); a landing goes there first and only lands on green."},
+      {"branches[].default_try_syntax", T::string, "", "Try syntax used when neither the tag nor the patch gives one."},
+      {"branches[].ci", T::string, "local", "Name of the CI source that reports results for this branch."},
+      {"branches[].enabled", T::boolean, "true", "false: nothing starts on this branch."},
+      {"branches[].tree", T::string, "open", "Initial tree status: `open`, `closed` or `approval_required`."},
+  };
+  return keys;
+}
+
+std::string env_name_for(std::string_view path) {
+  std::string out = "AUTOLAND_";
+  for (char c : path) out += (c == '.') ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+EnvLookup process_env() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    if (!v) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+Result<Config> parse_config(std::string_view text, std::string_view source, const EnvLookup& env) {
+  // Debian's toml++ is built with exceptions; they stop here and become values.
+  toml::table parsed;
+  try {
+    parsed = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    return invalid_input(std::string(source) + ": line " + std::to_string(e.source().begin.line) + ": " +
+                         std::string(e.description()));
+  }
+  Collected c;
+  AUTOLAND_TRY(collect_table(parsed, "", c.top, c, source, false));
+  AUTOLAND_TRY(resolve(c, env, source));
+  return build(c, source);
+}
+
+Result<Config> load_config(const std::string& path, const EnvLookup& env) {
+  auto text = read_file(path);
+  if (!text) return invalid_input("config: " + text.error().message);
+  return parse_config(*text, path, env);
+}
+
+Result<Config> default_config(const EnvLookup& env) { return parse_config("", "(defaults)", env); }
+
+std::string describe(const Config& c) {
+  std::string out;
+  auto line = [&](std::string_view k, const std::string& v) { out += std::string(k) + " = " + v + "\n"; };
+  line("source", c.source);
+  line("store.url", c.store_url);
+  line("log.level", c.log_level);
+  line("bugzilla.url", c.bugzilla.url);
+  line("bugzilla.api_key", c.bugzilla.api_key.empty() ? "(unset)" : "(set)");
+  line("bugzilla.auth", c.bugzilla.auth);
+  line("bugzilla.ca_file", c.bugzilla.ca_file);
+  line("bugzilla.timeout_seconds", std::to_string(c.bugzilla.timeout_seconds));
+  line("patches.max_size_bytes", std::to_string(c.patch_max_bytes));
+  line("queue.grace_period_seconds", std::to_string(c.grace_period_seconds));
+  line("queue.checkin_needed_branch", c.checkin_needed_branch);
+  for (const Branch& b : c.branches) {
+    out += "branch " + b.name + ": " + std::string(to_string(b.vcs)) + " " + b.repo_url +
+           " threshold=" + std::to_string(b.threshold) + " level=" + std::to_string(b.required_level) +
+           (b.pretest_branch.empty() ? "" : " pretest=" + b.pretest_branch) + " " +
+           std::string(to_string(b.status)) + " tree=" + std::string(to_string(b.tree)) + "\n";
+  }
+  return out;
+}
+
+}  // namespace autoland

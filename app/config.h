@@ -1,0 +1,69 @@
+// The configuration file: one TOML file, every key declared once in a table
+// (type, default, documentation, environment override, secret or not). An
+// unknown key or a wrong type is an error naming the key and the line.
+// Secrets (API keys, passwords, tokens) can also come from an environment
+// variable (`KEY_env = "NAME"`) or a file (`KEY_file = "/path"`), and are
+// never printed: describe() redacts them.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/model.h"
+#include "util/result.h"
+
+namespace autoland {
+
+struct BugzillaConfig {
+  std::string url;
+  std::string api_key;  // secret
+  std::string auth = "header";  // header | query
+  std::string ca_file;
+  int timeout_seconds = 30;
+};
+
+struct Config {
+  std::string source;  // the file it came from ("" for defaults)
+  std::string store_url = "sqlite://autoland.db";
+  std::string log_level = "info";
+  BugzillaConfig bugzilla;
+  uint64_t patch_max_bytes = 20 * 1024 * 1024;
+  int grace_period_seconds = 60;
+  std::string checkin_needed_branch;
+  std::vector<Branch> branches;
+};
+
+enum class ConfigType { string, integer, boolean };
+
+struct ConfigKey {
+  std::string_view path;  // "bugzilla.url"; "branches[].name" for array-of-table keys
+  ConfigType type;
+  std::string_view default_value;  // as written in TOML, "" when none
+  std::string_view doc;
+  bool secret = false;
+};
+
+// Every key, in documentation order.
+const std::vector<ConfigKey>& config_keys();
+
+// The environment variable that overrides a top-level key: AUTOLAND_BUGZILLA_URL.
+std::string env_name_for(std::string_view path);
+
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+EnvLookup process_env();
+
+// Parses TOML text. `source` names it in errors ("autoland.toml").
+Result<Config> parse_config(std::string_view text, std::string_view source, const EnvLookup& env);
+// Reads and parses a file.
+Result<Config> load_config(const std::string& path, const EnvLookup& env);
+// Defaults plus environment overrides, for running without a file.
+Result<Config> default_config(const EnvLookup& env);
+
+// Human-readable dump with secrets shown as "(set)" or "(unset)".
+std::string describe(const Config& config);
+
+}  // namespace autoland

@@ -1,0 +1,73 @@
+// autoland: a thin main. Parse flags, run the chosen subcommand, map the
+// outcome to an exit code. Exceptions stop here.
+#include <cstdio>
+#include <exception>
+#include <iostream>
+
+#include "cli/command.h"
+#include "util/version.h"
+
+namespace autoland::cli {
+
+Result<Config> Invocation::load_config() const {
+  if (options.config_path.empty()) return default_config(process_env());
+  return ::autoland::load_config(options.config_path, process_env());
+}
+
+int fail(const std::string& message) {
+  std::cerr << "error: " << message << "\n";
+  return kExitFailed;
+}
+
+int fail(const Error& error) { return fail(error.message); }
+
+namespace {
+
+// Subcommands, one table (ninja's kTools): later issues add trigger, comment,
+// push, results, ldap, run, serve, sandbox, ctl here.
+constexpr Registrar kCommands[] = {
+    register_parse_commands,
+    register_db_commands,
+    register_config_commands,
+    register_demo_command,
+};
+
+int run(int argc, char** argv) {
+  CLI::App app{"autoland: lands patches from Bugzilla bugs through try to trunk", "autoland"};
+  app.set_version_flag("--version", std::string("autoland ") + AUTOLAND_VERSION);
+  Invocation invocation;
+  app.add_option("--config", invocation.options.config_path, "TOML configuration file (see docs/config.md)")
+      ->check(CLI::ExistingFile);
+  app.require_subcommand(1);
+  for (Registrar r : kCommands) r(app, invocation);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  if (!invocation.action) {
+    std::cerr << app.help();
+    return kExitUsage;
+  }
+  return invocation.action();
+}
+
+}  // namespace
+}  // namespace autoland::cli
+
+int main(int argc, char** argv) {
+  try {
+    return autoland::cli::run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: internal: %s\n", e.what());
+    return autoland::cli::kExitFailed;
+  }
+}

@@ -1,0 +1,137 @@
+// The domain records that every layer shares: branches, patchsets, audit
+// events and outbox comments (DESIGN §2). Plain data; no behaviour beyond
+// naming. Times are Unix seconds (UTC).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/result.h"
+
+namespace autoland {
+
+using UnixTime = int64_t;
+using BugId = uint64_t;
+using AttachmentId = uint64_t;
+using PatchSetId = int64_t;
+
+// Lifecycle states (DESIGN §3). Terminal ones end the patchset.
+enum class State {
+  queued,       // picked up; inside the cancel grace period, nothing pushed
+  validating,   // patches and rules being checked
+  waiting,      // valid; held by the landing policy until a slot is free
+  pushing,      // the pusher is applying and pushing the current stage
+  testing,      // pushed; watching CI for the current stage
+  retrying,     // oranges retriggered; watching the reruns
+  backing_out,  // trunk went red; backout being pushed
+  reported,     // terminal: try-only request, results posted
+  landed,       // terminal: on trunk and trunk green
+  rejected,     // terminal: a rule was broken (before anything was pushed)
+  failed,       // terminal: apply/push failed, or try was red
+  backed_out,   // terminal: landed, went red, backed out
+  cancelled,    // terminal: by a sheriff, or builds cancelled in CI
+  timed_out,    // terminal: no complete results within the branch's limit
+};
+
+// Which push a patchset is at: a test run on the pretest branch (try) or the
+// landing on its final branch.
+enum class Stage { try_run, landing };
+
+enum class BranchStatus { enabled, disabled };
+enum class TreeStatus { open, closed, approval_required };
+enum class Vcs { hg, git };
+
+std::string_view to_string(State s);
+std::string_view to_string(Stage s);
+std::string_view to_string(BranchStatus s);
+std::string_view to_string(TreeStatus s);
+std::string_view to_string(Vcs v);
+Result<State> parse_state(std::string_view text);
+Result<Stage> parse_stage(std::string_view text);
+Result<BranchStatus> parse_branch_status(std::string_view text);
+Result<TreeStatus> parse_tree_status(std::string_view text);
+Result<Vcs> parse_vcs(std::string_view text);
+
+bool is_terminal(State s);
+// States in which something is being done to the outside world right now
+// (a push or a backout); sheriffs cannot delete or cancel a patchset then.
+bool is_processing(State s);
+std::vector<State> all_states();
+
+struct Branch {
+  int64_t id = 0;
+  std::string name;
+  std::string repo_url;  // where pushes go
+  std::string pull_url;  // where clones come from; empty = repo_url
+  Vcs vcs = Vcs::hg;
+  int threshold = 1;  // patchsets in flight at most; 0 holds every new one
+  BranchStatus status = BranchStatus::enabled;
+  int required_level = 3;  // commit level the requester needs (try: 1)
+  std::string pretest_branch;  // e.g. "try" for a trunk; empty for try itself
+  std::string default_try_syntax;
+  std::string ci_source;
+  TreeStatus tree = TreeStatus::open;
+  std::string tree_reason;
+
+  bool is_try() const { return pretest_branch.empty() && required_level <= 1; }
+};
+
+struct PatchSet {
+  PatchSetId id = 0;
+  BugId bug_id = 0;
+  std::vector<AttachmentId> patches;  // in landing order
+  std::string branch;                 // final destination
+  Stage stage = Stage::landing;
+  std::string try_syntax;             // empty: use the branch default
+  std::string author;
+  std::string requester;              // email of who set the tag
+  int retries = 0;
+  int priority = 0;                   // higher starts first
+  State state = State::queued;
+  std::string state_reason;
+  std::string try_revision;
+  std::string landing_revision;
+  std::string backout_revision;
+  UnixTime creation_time = 0;
+  std::optional<UnixTime> push_time;
+  std::optional<UnixTime> completion_time;
+  UnixTime updated_time = 0;
+  std::string request_key;  // unique per request; makes pick-up idempotent
+  int64_t version = 0;      // bumped on every write; optimistic concurrency
+
+  // The revision of the current stage ("" until pushed).
+  const std::string& revision() const { return stage == Stage::try_run ? try_revision : landing_revision; }
+};
+
+struct AuditEvent {
+  int64_t id = 0;
+  UnixTime time = 0;
+  std::optional<PatchSetId> patchset_id;
+  std::string actor;  // component name ("queue") or "user:NAME"
+  std::string what;   // short verb: "transition", "killswitch", ...
+  std::string detail;
+};
+
+enum class CommentState { pending, posted, dropped };
+std::string_view to_string(CommentState s);
+Result<CommentState> parse_comment_state(std::string_view text);
+
+struct OutboxComment {
+  int64_t id = 0;
+  BugId bug_id = 0;
+  std::optional<PatchSetId> patchset_id;
+  std::string kind;
+  std::string body;
+  std::string dedup_key;  // unique; also written as the comment's marker line
+  CommentState state = CommentState::pending;
+  int attempts = 0;
+  UnixTime next_attempt_time = 0;
+  std::optional<int64_t> bugzilla_comment_id;
+  std::string last_error;
+  UnixTime created_time = 0;
+};
+
+}  // namespace autoland

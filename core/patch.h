@@ -1,0 +1,80 @@
+// Patches as developers attach them: `hg export` output, `git format-patch`
+// mails, and plain unified diffs with no header. The parser extracts the
+// author, date and message and the files touched, and refuses anything that
+// could harm the repository or the pusher (paths outside the tree, VCS
+// metadata, NUL bytes, oversized input) with a reason that names the line.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/model.h"
+#include "util/result.h"
+
+namespace autoland {
+
+enum class PatchFormat { hg_export, git_format_patch, plain_diff };
+enum class FileChangeKind { modify, add, remove, rename, copy };
+
+std::string_view to_string(PatchFormat f);
+std::string_view to_string(FileChangeKind k);
+
+struct FileChange {
+  FileChangeKind kind = FileChangeKind::modify;
+  std::string path;      // the file after the change (before it, for remove)
+  std::string old_path;  // rename/copy source; "" otherwise
+  bool binary = false;
+  std::string old_mode;  // "100644" etc., "" when the patch does not say
+  std::string new_mode;
+  int hunks = 0;
+  uint64_t lines_added = 0;
+  uint64_t lines_removed = 0;
+};
+
+struct Patch {
+  PatchFormat format = PatchFormat::plain_diff;
+  std::string author;   // "Real Name <email>", "" when absent
+  std::string date;     // as written ("1700000000 0" for hg, RFC 2822 for git)
+  std::string message;  // the whole commit message, trailing blank lines dropped
+  std::string node;     // hg export only
+  std::string parent;
+  std::string branch;
+  std::vector<FileChange> files;
+
+  bool has_header() const { return format != PatchFormat::plain_diff; }
+  std::string summary() const;  // first line of message
+};
+
+struct PatchLimits {
+  size_t max_bytes = 20 * 1024 * 1024;
+};
+
+// REQUIRES: nothing. Returns invalid_input with a reason naming the line (and
+// file) for anything malformed or unsafe.
+Result<Patch> parse_patch(std::string_view text, const PatchLimits& limits = {});
+
+// Checks one path from a patch: relative, no "..", nothing under .hg/ or .git/,
+// no .hgrc. Returns the reason when unsafe.
+Status check_patch_path(std::string_view path);
+
+// "Jane Doe [:jdoe]" -> "Jane Doe"; also drops "(:jdoe)" and surrounding space.
+std::string strip_nick(std::string_view real_name);
+
+// The `# HG changeset patch` header autoland writes in front of a header-less
+// patch for a try push: user "Real Name <email>" from the attachment's
+// creator, message "Bug N - <attachment description>".
+struct SynthesizedHeaderInput {
+  BugId bug_id = 0;
+  std::string creator_name;   // Bugzilla real name, may carry a [:nick] suffix
+  std::string creator_email;
+  std::string description;    // the attachment's description
+  UnixTime date = 0;
+};
+std::string synthesize_hg_header(const SynthesizedHeaderInput& input);
+std::string synthesized_user(const SynthesizedHeaderInput& input);
+std::string synthesized_message(const SynthesizedHeaderInput& input);
+
+}  // namespace autoland

@@ -1,0 +1,191 @@
+#include "core/whiteboard.h"
+
+#include <algorithm>
+
+#include "core/try_syntax.h"
+#include "util/strings.h"
+
+namespace autoland {
+namespace {
+
+constexpr std::string_view kPrefix = "[autoland";
+
+bool is_branch_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+         c == '-';
+}
+
+// Where the try-syntax part of a tag body starts: after a ':' followed by
+// optional spaces and '-'. npos when there is none.
+size_t try_syntax_start(std::string_view body) {
+  for (size_t i = 0; i < body.size(); ++i) {
+    if (body[i] != ':') continue;
+    size_t j = i + 1;
+    while (j < body.size() && (body[j] == ' ' || body[j] == '\t')) ++j;
+    if (j < body.size() && body[j] == '-') return i + 1;
+  }
+  return std::string_view::npos;
+}
+
+struct Located {
+  size_t end = 0;        // one past ']' (or where scanning stopped)
+  bool closed = false;
+};
+
+// Finds the ']' that closes the tag whose body starts at `from`. Brackets may
+// nest inside try syntax (e.g. "-u mochitest[linux]"); anywhere else a '[' or a
+// line break means the tag was never closed.
+Located locate_end(std::string_view wb, size_t from) {
+  bool in_try = false;
+  int depth = 0;
+  for (size_t i = from; i < wb.size(); ++i) {
+    char c = wb[i];
+    if (c == '\n' || c == '\r') return {i, false};
+    if (!in_try && c == ':') {
+      size_t j = i + 1;
+      while (j < wb.size() && (wb[j] == ' ' || wb[j] == '\t')) ++j;
+      if (j < wb.size() && wb[j] == '-') in_try = true;
+    }
+    if (c == '[') {
+      if (!in_try) return {i, false};
+      ++depth;
+    } else if (c == ']') {
+      if (depth == 0) return {i + 1, true};
+      --depth;
+    }
+  }
+  return {wb.size(), false};
+}
+
+Result<WhiteboardTag> parse_body(std::string_view body) {
+  WhiteboardTag tag;
+  size_t try_at = try_syntax_start(body);
+  std::string_view head = body;
+  if (try_at != std::string_view::npos) {
+    head = body.substr(0, try_at - 1);  // without the ':' before the syntax
+    std::string_view syntax = util::trim(body.substr(try_at));
+    auto parsed = parse_try_syntax(syntax);
+    if (!parsed) return invalid_input("bad try syntax: " + parsed.error().message);
+    tag.try_syntax = std::string(syntax);
+    tag.has_try_syntax = true;
+  }
+
+  size_t colon = head.find(':');
+  std::string_view branch_part = head.substr(0, colon);
+  if (util::trim(branch_part).empty()) {
+    return invalid_input("no branch after 'autoland-' (write it like [autoland-try] or [autoland-try:1234])");
+  }
+  for (std::string_view raw : util::split(branch_part, ',')) {
+    std::string_view name = util::trim(raw);
+    if (name.empty()) return invalid_input("empty branch name in '" + util::printable(branch_part) + "'");
+    bool starts_alnum = is_branch_char(name[0]) && name[0] != '-' && name[0] != '.' && name[0] != '_';
+    for (char c : name) {
+      if (!is_branch_char(c) || !starts_alnum) {
+        return invalid_input("branch name '" + util::printable(name) +
+                             "' must start with a letter or digit and hold only letters, digits, '.', '_' and '-'");
+      }
+    }
+    std::string lower = util::to_lower(name);
+    if (std::find(tag.branches.begin(), tag.branches.end(), lower) != tag.branches.end()) {
+      return invalid_input("branch '" + lower + "' is named twice");
+    }
+    tag.branches.push_back(std::move(lower));
+  }
+
+  if (colon != std::string_view::npos) {
+    std::string_view ids = head.substr(colon + 1);
+    std::string normalized(ids);
+    std::replace(normalized.begin(), normalized.end(), ',', ':');
+    for (std::string_view raw : util::split(normalized, ':')) {
+      std::string_view id_text = util::trim(raw);
+      if (id_text.empty()) {
+        return invalid_input("empty attachment id in '" + util::printable(ids) +
+                             "' (ids are separated by ':' or ',', like [autoland-try:12:34])");
+      }
+      auto id = util::parse_uint(id_text);
+      if (!id || *id == 0) {
+        return invalid_input("'" + util::printable(id_text) +
+                             "' is not an attachment id (use the number from the attachment's link)");
+      }
+      if (std::find(tag.attachments.begin(), tag.attachments.end(), *id) != tag.attachments.end()) {
+        return invalid_input("attachment " + std::to_string(*id) + " is listed twice");
+      }
+      tag.attachments.push_back(*id);
+    }
+  }
+
+  if (tag.branches.size() == 1 && tag.branches[0] == "in-queue") {
+    if (!tag.attachments.empty() || tag.has_try_syntax) {
+      return invalid_input("[autoland-in-queue] is autoland's own marker and takes no ids or try syntax");
+    }
+    tag.kind = WhiteboardTag::Kind::in_queue;
+  } else if (std::find(tag.branches.begin(), tag.branches.end(), "in-queue") != tag.branches.end()) {
+    return invalid_input("'in-queue' is autoland's own marker, not a branch");
+  }
+  return tag;
+}
+
+}  // namespace
+
+WhiteboardScan scan_whiteboard(std::string_view wb) {
+  WhiteboardScan scan;
+  size_t pos = 0;
+  while (true) {
+    size_t at = util::ifind(wb, kPrefix, pos);
+    if (at == std::string_view::npos) break;
+    size_t after = at + kPrefix.size();
+    if (after >= wb.size() || wb[after] != '-') {
+      // "[autoland]" alone, or a longer word like "[autolanding]": not a request.
+      pos = after;
+      continue;
+    }
+    Located loc = locate_end(wb, after + 1);
+    std::string_view text = wb.substr(at, loc.end - at);
+    if (!loc.closed) {
+      scan.errors.push_back({std::string(text), at,
+                             "tag '" + util::printable(text) + "' is not closed: add ']' at its end"});
+      pos = std::max(loc.end, after);
+      continue;
+    }
+    std::string_view body = wb.substr(after + 1, loc.end - 1 - (after + 1));
+    auto tag = parse_body(body);
+    if (!tag) {
+      scan.errors.push_back({std::string(text), at, tag.error().message});
+    } else {
+      tag->text = std::string(text);
+      tag->offset = at;
+      scan.tags.push_back(std::move(*tag));
+    }
+    pos = loc.end;
+  }
+  return scan;
+}
+
+std::string format_tag(const WhiteboardTag& tag) {
+  if (tag.kind == WhiteboardTag::Kind::in_queue) return std::string(kInQueueTag);
+  std::string out = "[autoland-";
+  for (size_t i = 0; i < tag.branches.size(); ++i) {
+    if (i) out += ',';
+    out += tag.branches[i];
+  }
+  for (AttachmentId id : tag.attachments) out += ":" + std::to_string(id);
+  if (tag.has_try_syntax) out += ":" + tag.try_syntax;
+  out += ']';
+  return out;
+}
+
+Result<std::string> replace_tag(std::string_view wb, const WhiteboardTag& tag, std::string_view replacement) {
+  if (tag.offset > wb.size() || wb.substr(tag.offset, tag.text.size()) != tag.text) {
+    return conflict("the whiteboard changed: '" + util::printable(tag.text) + "' is no longer where it was");
+  }
+  std::string out;
+  out.reserve(wb.size() + replacement.size());
+  out.append(wb.substr(0, tag.offset));
+  out.append(replacement);
+  out.append(wb.substr(tag.offset + tag.text.size()));
+  return out;
+}
+
+Result<std::string> remove_tag(std::string_view wb, const WhiteboardTag& tag) { return replace_tag(wb, tag, ""); }
+
+}  // namespace autoland

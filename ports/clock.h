@@ -1,0 +1,32 @@
+// Clock: the time source services use, so tests can move time by hand.
+#pragma once
+
+#include "core/model.h"
+
+namespace autoland {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual UnixTime now() const = 0;
+};
+
+// Wall-clock time. Thread-safe.
+class SystemClock final : public Clock {
+ public:
+  UnixTime now() const override;
+};
+
+// A clock that only moves when told. Not thread-safe.
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(UnixTime start = 1'700'000'000) : now_(start) {}
+  UnixTime now() const override { return now_; }
+  void advance(UnixTime seconds) { now_ += seconds; }
+  void set(UnixTime t) { now_ = t; }
+
+ private:
+  UnixTime now_;
+};
+
+}  // namespace autoland

@@ -1,0 +1,145 @@
+// Store: the database behind autoland, the source of truth (DESIGN §2, §5).
+//
+// Everything that matters is written here before anything is done about it,
+// and every lifecycle step is one transaction: the new state, its audit event
+// and the comments it asks for go in together or not at all. Writes to a
+// patchset are checked against the state the caller read (optimistic
+// concurrency), so two components or two processes can never both move it.
+//
+// Implementations: adapters/store/sqlite (the embedded default). The interface
+// speaks only domain types so that a PostgreSQL adapter can follow without
+// changing callers. Thread-safety: an implementation may be shared by threads.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/model.h"
+#include "util/result.h"
+
+namespace autoland {
+
+struct NewPatchSet {
+  BugId bug_id = 0;
+  std::vector<AttachmentId> patches;
+  std::string branch;
+  Stage stage = Stage::landing;
+  std::string try_syntax;
+  std::string author;
+  std::string requester;
+  int priority = 0;
+  // Unique per request (e.g. "bug 12/whiteboard/[autoland-try]/2026-11-25T10:00:00Z").
+  // A second create with the same key is a conflict and creates nothing.
+  std::string request_key;
+};
+
+// Fields a transition may change; unset ones stay as they are.
+struct PatchSetChanges {
+  std::optional<Stage> stage;
+  std::optional<std::string> try_revision;
+  std::optional<std::string> landing_revision;
+  std::optional<std::string> backout_revision;
+  std::optional<int> retries;
+  std::optional<int> priority;
+  std::optional<UnixTime> push_time;
+  std::optional<UnixTime> completion_time;
+  std::optional<std::string> author;
+};
+
+struct NewComment {
+  BugId bug_id = 0;
+  std::string kind;
+  std::string body;
+  std::string dedup_key;  // a comment whose key exists already is not added again
+};
+
+// One lifecycle step. REQUIRES: the patchset is in `expected_state` with
+// `expected_version`, else conflict and nothing is written.
+struct TransitionWrite {
+  PatchSetId patchset_id = 0;
+  State expected_state = State::queued;
+  int64_t expected_version = 0;
+  State new_state = State::queued;
+  std::string state_reason;
+  PatchSetChanges changes;
+  std::string actor;
+  std::string what;    // audit verb, e.g. "transition" or "force"
+  std::string detail;  // audit detail, e.g. "testing -> retrying (results_orange)"
+  std::vector<NewComment> comments;
+};
+
+struct PatchSetQuery {
+  std::optional<BugId> bug_id;
+  std::optional<std::string> branch;
+  std::vector<State> states;  // empty: any
+  size_t limit = 1000;
+};
+
+struct EventQuery {
+  int64_t after_id = 0;  // events with a larger id
+  std::optional<UnixTime> since;
+  std::optional<PatchSetId> patchset_id;
+  size_t limit = 1000;
+};
+
+struct SchemaStatus {
+  int current_version = 0;
+  int latest_version = 0;
+  std::vector<std::string> pending;  // names of migrations not applied yet
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Schema. migrate() applies pending numbered migrations in order, each in its
+  // own transaction, and returns how many it applied.
+  virtual Result<int> migrate() = 0;
+  virtual Result<SchemaStatus> schema_status() = 0;
+
+  // Branches. create: conflict when the name exists. get: not_found when absent.
+  // delete: conflict while the branch has patchsets that have not ended.
+  virtual Result<Branch> create_branch(const Branch& branch, const std::string& actor) = 0;
+  virtual Result<Branch> get_branch(const std::string& name) = 0;
+  virtual Result<std::vector<Branch>> list_branches() = 0;
+  virtual Result<Branch> update_branch(const Branch& branch, const std::string& actor) = 0;
+  virtual Status delete_branch(const std::string& name, const std::string& actor) = 0;
+
+  // Patchsets. create: the patchset starts queued, with an audit event.
+  virtual Result<PatchSet> create_patchset(const NewPatchSet& request, const std::string& actor) = 0;
+  virtual Result<PatchSet> get_patchset(PatchSetId id) = 0;
+  // Oldest first. Empty vector when nothing matches.
+  virtual Result<std::vector<PatchSet>> find_patchsets(const PatchSetQuery& query) = 0;
+  // nullopt when no patchset has that request key.
+  virtual Result<std::optional<PatchSet>> find_by_request_key(const std::string& key) = 0;
+  // Applies one lifecycle step atomically and returns the patchset as written.
+  virtual Result<PatchSet> apply_transition(const TransitionWrite& write) = 0;
+  // A field change outside the lifecycle (priority), with its audit event.
+  virtual Result<PatchSet> set_priority(PatchSetId id, int priority, const std::string& actor) = 0;
+  // Deletes a patchset that is not being processed; conflict otherwise.
+  virtual Status delete_patchset(PatchSetId id, const std::string& actor) = 0;
+
+  // Outbox. due_comments: pending comments whose next attempt is at or before
+  // `now`, oldest first.
+  virtual Result<std::vector<OutboxComment>> due_comments(UnixTime now, size_t limit) = 0;
+  virtual Result<std::vector<OutboxComment>> comments_for(PatchSetId id) = 0;
+  virtual Result<OutboxComment> get_comment(int64_t id) = 0;
+  virtual Status mark_comment_posted(int64_t id, std::optional<int64_t> bugzilla_comment_id) = 0;
+  // Records a failed attempt; `retry_at` nullopt drops the comment for good.
+  virtual Status mark_comment_failed(int64_t id, const std::string& error, std::optional<UnixTime> retry_at) = 0;
+
+  // Audit log, oldest first.
+  virtual Status append_event(const AuditEvent& event) = 0;
+  virtual Result<std::vector<AuditEvent>> list_events(const EventQuery& query) = 0;
+
+  // Settings: kill switch, component switches, poll cursors. get: nullopt when unset.
+  virtual Result<std::optional<std::string>> get_setting(const std::string& key) = 0;
+  // Writes the setting and an audit event (actor, "setting", "key=value") atomically.
+  virtual Status set_setting(const std::string& key, const std::string& value, const std::string& actor) = 0;
+  // A setting written without an audit event (poll cursors change every poll).
+  virtual Status set_cursor(const std::string& key, const std::string& value) = 0;
+};
+
+}  // namespace autoland

@@ -1,0 +1,63 @@
+#include "services/transitions.h"
+
+namespace autoland {
+
+Result<StepOutcome> advance(Store& store, const Clock& clock, const PatchSet& current, const StepRequest& r) {
+  TransitionContext context{current.stage, r.continues_to_landing};
+  auto transition = next_transition(current.state, r.event, context);
+  if (!transition) {
+    return conflict("patchset " + std::to_string(current.id) + " (bug " + std::to_string(current.bug_id) +
+                    "): " + transition.error().message);
+  }
+
+  TransitionWrite write;
+  write.patchset_id = current.id;
+  write.expected_state = current.state;
+  write.expected_version = current.version;
+  write.new_state = transition->to;
+  write.state_reason = r.reason;
+  write.changes = r.changes;
+  write.actor = r.actor;
+  write.what = "transition";
+  write.detail = std::string(to_string(current.state)) + " -> " + std::string(to_string(transition->to)) + " (" +
+                 std::string(to_string(r.event)) + ")" + (r.reason.empty() ? "" : ": " + r.reason);
+
+  for (const Effect& e : transition->effects) {
+    if (e.kind == EffectKind::begin_landing) write.changes.stage = Stage::landing;
+  }
+  if (r.event == Event::pushed && !write.changes.push_time) write.changes.push_time = clock.now();
+  if (is_terminal(transition->to) && !write.changes.completion_time) write.changes.completion_time = clock.now();
+
+  for (const Effect& e : transition->effects) {
+    if (e.kind != EffectKind::post_comment || !e.comment) continue;
+    CommentInput in;
+    in.kind = *e.comment;
+    in.bug = current.bug_id;
+    in.patchset = current.id;
+    in.branch = r.stage_branch.empty() ? current.branch : r.stage_branch;
+    in.stage = current.stage;
+    in.patches = current.patches;
+    in.revision = current.revision();
+    if (r.changes.try_revision && current.stage == Stage::try_run) in.revision = *r.changes.try_revision;
+    if (r.changes.landing_revision && current.stage == Stage::landing) in.revision = *r.changes.landing_revision;
+    in.revision_url = r.revision_url;
+    in.report = r.report;
+    in.step = r.step;
+    in.reason = r.reason;
+    in.problems = r.problems;
+    in.actor = r.actor;
+    in.backout_revision = r.changes.backout_revision.value_or(current.backout_revision);
+    in.timeout_minutes = r.timeout_minutes;
+    // One comment per patchset, kind, stage and version: replaying this step
+    // (after a crash) finds the same key and adds nothing.
+    in.dedup_key = make_dedup_key(current.id, in.kind,
+                                  std::string(to_string(current.stage)) + "-v" + std::to_string(current.version));
+    write.comments.push_back({current.bug_id, std::string(to_string(in.kind)), render_comment(in), in.dedup_key});
+  }
+
+  auto stored = store.apply_transition(write);
+  if (!stored) return stored.error();
+  return StepOutcome{*stored, transition->effects};
+}
+
+}  // namespace autoland
