@@ -601,6 +601,20 @@ Result<Patch> parse_patch(std::string_view text, const PatchLimits& limits) {
   if (util::trim(text).empty()) return invalid_input("the patch is empty");
 
   std::vector<Line> lines = split_numbered(text);
+  // A changeset header can only stand at the start of a line outside hunks
+  // (hunk lines begin with ' ', '+' or '-'), so counting them is exact.
+  size_t headers = 0;
+  for (const Line& line : lines) {
+    std::string_view t = line.text;
+    if (starts_with(t, "# HG changeset patch") ||
+        (starts_with(t, "From ") && t.find(" Mon Sep 17 00:00:00 2001") != std::string_view::npos)) {
+      ++headers;
+    }
+  }
+  if (headers > 1) {
+    return invalid_input("the attachment holds " + std::to_string(headers) +
+                         " changesets; attach each patch separately (autoland lands them in order)");
+  }
   size_t pos = 0;
   while (pos < lines.size() && util::trim(lines[pos].text).empty()) ++pos;
 

@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git mercurial
   clang libclang-rt-14-dev        # libFuzzer targets (make fuzz)
   # libraries
   libsqlite3-dev sqlite3

@@ -1,0 +1,308 @@
+// The Store contract: every adapter must pass this suite. Today: SQLite on a
+// file and in memory; PostgreSQL joins the parameter list when it exists.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "app/store_factory.h"
+#include "ports/store.h"
+
+namespace autoland {
+namespace {
+
+class StoreContract : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    std::string url = GetParam();
+    if (url == "sqlite-file") {
+      dir_ = std::filesystem::path(::testing::TempDir()) /
+             ("store-contract-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
+              ::testing::UnitTest::GetInstance()->current_test_info()->name());
+      std::filesystem::remove_all(dir_);
+      std::filesystem::create_directories(dir_);
+      url = "sqlite://" + (dir_ / "autoland.db").string();
+    }
+    auto s = open_store(url, clock_);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    store_ = std::move(*s);
+  }
+  void TearDown() override {
+    store_.reset();
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  Branch branch(std::string name, int threshold = 1) {
+    Branch b;
+    b.name = std::move(name);
+    b.repo_url = "/repos/" + b.name;
+    b.threshold = threshold;
+    return b;
+  }
+
+  PatchSet new_patchset(BugId bug = 1, std::string key = "") {
+    auto p = store_->create_patchset({.bug_id = bug, .patches = {10, 11}, .branch = "try", .stage = Stage::try_run,
+                                      .request_key = std::move(key)},
+                                     "test");
+    EXPECT_TRUE(p.ok()) << p.error().message;
+    return p.ok() ? *p : PatchSet{};
+  }
+
+  TransitionWrite step(const PatchSet& p, State to) {
+    TransitionWrite w;
+    w.patchset_id = p.id;
+    w.expected_state = p.state;
+    w.expected_version = p.version;
+    w.new_state = to;
+    w.actor = "test";
+    w.detail = std::string(to_string(p.state)) + " -> " + std::string(to_string(to));
+    return w;
+  }
+
+  ManualClock clock_{1'700'000'000};
+  std::unique_ptr<Store> store_;
+  std::filesystem::path dir_;
+};
+
+TEST_P(StoreContract, MigrationsAreAppliedOnceAndReported) {
+  auto status = store_->schema_status();
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->current_version, status->latest_version);
+  EXPECT_GE(status->current_version, 1);
+  EXPECT_TRUE(status->pending.empty());
+  auto again = store_->migrate();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, 0);
+}
+
+TEST_P(StoreContract, BranchesCrud) {
+  auto created = store_->create_branch(branch("try", 4), "sheriff:a");
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  EXPECT_GT(created->id, 0);
+  EXPECT_EQ(created->threshold, 4);
+
+  auto dup = store_->create_branch(branch("try"), "sheriff:a");
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.error().kind, ErrorKind::conflict);
+
+  Branch changed = *created;
+  changed.threshold = 7;
+  changed.tree = TreeStatus::closed;
+  changed.tree_reason = "bustage";
+  auto updated = store_->update_branch(changed, "sheriff:a");
+  ASSERT_TRUE(updated.ok());
+  EXPECT_EQ(store_->get_branch("try")->threshold, 7);
+  EXPECT_EQ(store_->get_branch("try")->tree, TreeStatus::closed);
+  EXPECT_EQ(store_->get_branch("nope").error().kind, ErrorKind::not_found);
+  EXPECT_EQ(store_->update_branch(branch("nope"), "x").error().kind, ErrorKind::not_found);
+
+  ASSERT_TRUE(store_->create_branch(branch("central"), "x").ok());
+  EXPECT_EQ(store_->list_branches()->size(), 2u);
+  ASSERT_TRUE(store_->delete_branch("central", "x").ok());
+  EXPECT_EQ(store_->list_branches()->size(), 1u);
+  EXPECT_EQ(store_->delete_branch("central", "x").error().kind, ErrorKind::not_found);
+}
+
+TEST_P(StoreContract, BranchWithPatchsetsInFlightCannotBeDeleted) {
+  ASSERT_TRUE(store_->create_branch(branch("try"), "x").ok());
+  PatchSet p = new_patchset();
+  Status refused = store_->delete_branch("try", "x");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::conflict);
+  EXPECT_TRUE(store_->get_branch("try").ok());
+  ASSERT_TRUE(store_->apply_transition(step(p, State::cancelled)).ok());
+  EXPECT_TRUE(store_->delete_branch("try", "x").ok());
+}
+
+TEST_P(StoreContract, PatchsetCreateAndRead) {
+  PatchSet p = new_patchset(42);
+  EXPECT_GT(p.id, 0);
+  EXPECT_EQ(p.state, State::queued);
+  EXPECT_EQ(p.patches, (std::vector<AttachmentId>{10, 11}));
+  EXPECT_EQ(p.creation_time, 1'700'000'000);
+  EXPECT_EQ(p.version, 1);
+  auto got = store_->get_patchset(p.id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->bug_id, 42u);
+  EXPECT_EQ(got->stage, Stage::try_run);
+  EXPECT_EQ(store_->get_patchset(999).error().kind, ErrorKind::not_found);
+}
+
+TEST_P(StoreContract, RequestKeyMakesCreationIdempotent) {
+  PatchSet first = new_patchset(1, "bug1/[autoland-try]/t1");
+  auto second = store_->create_patchset({.bug_id = 1, .branch = "try", .request_key = "bug1/[autoland-try]/t1"}, "x");
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().kind, ErrorKind::conflict);
+  auto found = store_->find_by_request_key("bug1/[autoland-try]/t1");
+  ASSERT_TRUE(found.ok());
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->id, first.id);
+  EXPECT_FALSE(store_->find_by_request_key("other")->has_value());
+  EXPECT_EQ(store_->find_patchsets({})->size(), 1u);
+}
+
+TEST_P(StoreContract, TransitionWritesStateEventAndCommentsTogether) {
+  PatchSet p = new_patchset(7);
+  TransitionWrite w = step(p, State::validating);
+  w.state_reason = "checking";
+  w.changes.try_revision = "abc123";
+  w.comments = {{7, "try_results", "body one", "ps1/try/1"}, {7, "landed", "body two", "ps1/land/1"}};
+  auto after = store_->apply_transition(w);
+  ASSERT_TRUE(after.ok()) << after.error().message;
+  EXPECT_EQ(after->state, State::validating);
+  EXPECT_EQ(after->state_reason, "checking");
+  EXPECT_EQ(after->try_revision, "abc123");
+  EXPECT_EQ(after->version, p.version + 1);
+
+  auto comments = store_->comments_for(p.id);
+  ASSERT_TRUE(comments.ok());
+  ASSERT_EQ(comments->size(), 2u);
+  EXPECT_EQ((*comments)[0].state, CommentState::pending);
+  EXPECT_EQ((*comments)[0].bug_id, 7u);
+
+  auto events = store_->list_events({.patchset_id = p.id});
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 2u);  // create + transition
+  EXPECT_EQ((*events)[1].detail, "queued -> validating");
+  EXPECT_EQ((*events)[1].actor, "test");
+}
+
+TEST_P(StoreContract, StaleTransitionIsRefusedAndWritesNothing) {
+  PatchSet p = new_patchset();
+  ASSERT_TRUE(store_->apply_transition(step(p, State::validating)).ok());
+  TransitionWrite stale = step(p, State::cancelled);  // still thinks it is queued
+  stale.comments = {{1, "cancelled", "x", "ps/cancel"}};
+  auto r = store_->apply_transition(stale);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::conflict);
+  EXPECT_EQ(store_->get_patchset(p.id)->state, State::validating);
+  EXPECT_TRUE(store_->comments_for(p.id)->empty());
+  EXPECT_EQ(store_->list_events({.patchset_id = p.id})->size(), 2u);
+}
+
+TEST_P(StoreContract, DuplicateDedupKeyIsNotQueuedTwice) {
+  PatchSet p = new_patchset();
+  TransitionWrite a = step(p, State::validating);
+  a.comments = {{1, "k", "first", "same-key"}};
+  auto after = store_->apply_transition(a);
+  ASSERT_TRUE(after.ok());
+  TransitionWrite b = step(*after, State::waiting);
+  b.comments = {{1, "k", "second", "same-key"}};
+  ASSERT_TRUE(store_->apply_transition(b).ok());
+  auto comments = store_->comments_for(p.id);
+  ASSERT_EQ(comments->size(), 1u);
+  EXPECT_EQ((*comments)[0].body, "first");
+}
+
+TEST_P(StoreContract, FindPatchsetsFilters) {
+  PatchSet a = new_patchset(1);
+  PatchSet b = new_patchset(2);
+  ASSERT_TRUE(store_->apply_transition(step(b, State::validating)).ok());
+  EXPECT_EQ(store_->find_patchsets({.bug_id = 2})->size(), 1u);
+  EXPECT_EQ(store_->find_patchsets({.states = {State::queued}})->front().id, a.id);
+  EXPECT_EQ(store_->find_patchsets({.states = {State::queued, State::validating}})->size(), 2u);
+  EXPECT_EQ(store_->find_patchsets({.branch = "other"})->size(), 0u);
+  EXPECT_EQ(store_->find_patchsets({.limit = 1})->size(), 1u);
+}
+
+TEST_P(StoreContract, OutboxLifecycle) {
+  PatchSet p = new_patchset(5);
+  TransitionWrite w = step(p, State::validating);
+  w.comments = {{5, "a", "one", "k1"}, {5, "b", "two", "k2"}};
+  ASSERT_TRUE(store_->apply_transition(w).ok());
+  auto due = store_->due_comments(clock_.now(), 10);
+  ASSERT_EQ(due->size(), 2u);
+  int64_t first = (*due)[0].id;
+  int64_t second = (*due)[1].id;
+
+  ASSERT_TRUE(store_->mark_comment_posted(first, 9001).ok());
+  EXPECT_EQ(store_->get_comment(first)->bugzilla_comment_id, 9001);
+  EXPECT_EQ(store_->get_comment(first)->state, CommentState::posted);
+  EXPECT_EQ(store_->mark_comment_posted(first, 9002).error().kind, ErrorKind::conflict);  // never twice
+
+  ASSERT_TRUE(store_->mark_comment_failed(second, "503 from Bugzilla", clock_.now() + 60).ok());
+  EXPECT_TRUE(store_->due_comments(clock_.now(), 10)->empty());
+  EXPECT_EQ(store_->due_comments(clock_.now() + 60, 10)->size(), 1u);
+  EXPECT_EQ(store_->get_comment(second)->attempts, 1);
+  EXPECT_EQ(store_->get_comment(second)->last_error, "503 from Bugzilla");
+
+  ASSERT_TRUE(store_->mark_comment_failed(second, "bug 5 does not exist", std::nullopt).ok());
+  EXPECT_EQ(store_->get_comment(second)->state, CommentState::dropped);
+  EXPECT_TRUE(store_->due_comments(clock_.now() + 1000, 10)->empty());
+}
+
+TEST_P(StoreContract, DeletePatchsetRefusedWhileProcessing) {
+  PatchSet p = new_patchset();
+  auto v = store_->apply_transition(step(p, State::validating));
+  auto w = store_->apply_transition(step(*v, State::waiting));
+  auto pushing = store_->apply_transition(step(*w, State::pushing));
+  ASSERT_TRUE(pushing.ok());
+  Status refused = store_->delete_patchset(p.id, "sheriff:x");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::conflict);
+  EXPECT_TRUE(store_->get_patchset(p.id).ok());
+  PatchSet q = new_patchset(2);
+  EXPECT_TRUE(store_->delete_patchset(q.id, "sheriff:x").ok());
+  EXPECT_EQ(store_->get_patchset(q.id).error().kind, ErrorKind::not_found);
+}
+
+TEST_P(StoreContract, PriorityAndSettings) {
+  PatchSet p = new_patchset();
+  auto raised = store_->set_priority(p.id, 10, "sheriff:x");
+  ASSERT_TRUE(raised.ok());
+  EXPECT_EQ(raised->priority, 10);
+  EXPECT_EQ(store_->set_priority(999, 1, "x").error().kind, ErrorKind::not_found);
+
+  EXPECT_FALSE(store_->get_setting("killswitch")->has_value());
+  ASSERT_TRUE(store_->set_setting("killswitch", "on", "sheriff:x").ok());
+  EXPECT_EQ(**store_->get_setting("killswitch"), "on");
+  ASSERT_TRUE(store_->set_setting("killswitch", "off", "sheriff:y").ok());
+  EXPECT_EQ(**store_->get_setting("killswitch"), "off");
+  ASSERT_TRUE(store_->set_cursor("bugzilla.cursor", "2026-11-25T00:00:00Z").ok());
+  EXPECT_EQ(**store_->get_setting("bugzilla.cursor"), "2026-11-25T00:00:00Z");
+
+  auto events = store_->list_events({});
+  ASSERT_TRUE(events.ok());
+  int settings = 0;
+  for (const auto& e : *events) settings += e.what == "setting";
+  EXPECT_EQ(settings, 2);  // cursors leave no audit event
+}
+
+TEST_P(StoreContract, EventsPageByIdAndTime) {
+  for (int i = 0; i < 5; ++i) {
+    clock_.advance(10);
+    ASSERT_TRUE(store_->append_event({0, 0, std::nullopt, "test", "note", std::to_string(i)}).ok());
+  }
+  auto all = store_->list_events({});
+  ASSERT_EQ(all->size(), 5u);
+  auto after = store_->list_events({.after_id = (*all)[2].id});
+  ASSERT_EQ(after->size(), 2u);
+  EXPECT_EQ((*after)[0].detail, "3");
+  auto since = store_->list_events({.since = (*all)[4].time});
+  EXPECT_EQ(since->size(), 1u);
+  EXPECT_EQ(store_->list_events({.limit = 2})->size(), 2u);
+}
+
+TEST_P(StoreContract, TextRoundTripsByteForByte) {
+  PatchSet p = new_patchset();
+  TransitionWrite w = step(p, State::validating);
+  std::string odd = "Jörg's ✓ \"quoted\" 'single' \\ back\nnew line; DROP TABLE patchsets; --";
+  w.state_reason = odd;
+  w.comments = {{1, "k", odd, "unicode-key-✓"}};
+  ASSERT_TRUE(store_->apply_transition(w).ok());
+  EXPECT_EQ(store_->get_patchset(p.id)->state_reason, odd);
+  EXPECT_EQ(store_->comments_for(p.id)->front().body, odd);
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContract, ::testing::Values("sqlite-file", "sqlite://:memory:"),
+                         [](const auto& info) { return info.param == "sqlite-file" ? "File" : "Memory"; });
+
+TEST(StoreFactory, UnknownSchemeIsRefused) {
+  ManualClock clock;
+  auto r = open_store("mysql://x", clock);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "store URL 'mysql://x' has an unknown scheme (supported: sqlite://)");
+  EXPECT_FALSE(open_store("sqlite://", clock).ok());
+}
+
+}  // namespace
+}  // namespace autoland

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# The autoland binary as a user runs it: exit codes, JSON shapes, errors on
+# stderr. Usage: cli_test.sh PATH/TO/autoland TEST_DATA_DIR
+set -u
+bin=$1
+data=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+
+check() {  # check NAME EXPECTED_EXIT COMMAND...  (stdout -> $work/out, stderr -> $work/err)
+  local name=$1 want=$2
+  shift 2
+  "$@" >"$work/out" 2>"$work/err"
+  local got=$?
+  if [[ $got -ne $want ]]; then
+    echo "FAIL $name: exit $got, wanted $want"; sed 's/^/  stdout: /' "$work/out" | head -5; sed 's/^/  stderr: /' "$work/err" | head -5
+    failed=$((failed + 1))
+    return 1
+  fi
+  passed=$((passed + 1))
+  return 0
+}
+
+expect_in() {  # expect_in NAME FILE TEXT
+  if grep -qF -- "$3" "$2"; then passed=$((passed + 1)); else
+    echo "FAIL $1: '$3' not in $2:"; head -20 "$2" | sed 's/^/  /'; failed=$((failed + 1)); fi
+}
+
+json() {  # json FILE PYTHON_EXPR -> prints the value
+  python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(json.dumps($2))" "$1"
+}
+
+expect_json() {  # expect_json NAME FILE EXPR EXPECTED
+  local got
+  got=$(json "$2" "$3")
+  if [[ "$got" == "$4" ]]; then passed=$((passed + 1)); else
+    echo "FAIL $1: $3 = $got, wanted $4"; failed=$((failed + 1)); fi
+}
+
+check version 0 "$bin" --version && expect_in version "$work/out" "autoland 0.1.0"
+check help 0 "$bin" --help && expect_in help "$work/out" "parse"
+for sub in parse db config demo "parse tag" "parse try" "parse patch" "parse message" "db migrate" "db status"; do
+  # shellcheck disable=SC2086
+  check "help $sub" 0 "$bin" $sub --help
+done
+check "no subcommand" 2 "$bin"
+check "unknown subcommand" 2 "$bin" frobnicate
+check "unknown flag" 2 "$bin" parse tag --nope x
+
+check "tag ok" 0 "$bin" parse tag "[autoland-try:12:34]"
+expect_json "tag branches" "$work/out" 'd["tags"][0]["branches"]' '["try"]'
+expect_json "tag ids" "$work/out" 'd["tags"][0]["attachments"]' '[12, 34]'
+expect_json "tag try null" "$work/out" 'd["tags"][0]["try_syntax"]' 'null'
+expect_json "tag text" "$work/out" 'd["tags"][0]["text"]' '"[autoland-try:12:34]"'
+
+check "tag with syntax" 0 "$bin" parse tag "wb [autoland-try:5:-b do -p linux] x"
+expect_json "tag syntax" "$work/out" 'd["tags"][0]["try_syntax"]' '"-b do -p linux"'
+
+check "tag malformed" 1 "$bin" parse tag "[autoland-try:abc]"
+expect_in "tag malformed reason" "$work/err" "error: 'abc' is not an attachment id"
+check "tag unclosed" 1 "$bin" parse tag "[autoland-try:12"
+expect_in "tag unclosed reason" "$work/err" "is not closed"
+check "tag none" 0 "$bin" parse tag "nothing here [autoland]"
+expect_json "tag none empty" "$work/out" 'd["tags"]' '[]'
+
+check "try ok" 0 "$bin" parse try "try: -b do -p all -u all -t none --post-to-bug 7"
+expect_json "try build" "$work/out" 'd["build"]' '"do"'
+expect_json "try post" "$work/out" 'd["post_to_bugs"]' '[7]'
+expect_json "try formatted" "$work/out" 'd["formatted"]' '"try: -b do -p all -u all -t none --post-to-bug 7"'
+check "try bad" 1 "$bin" parse try "try: -b do --bogus"
+expect_in "try bad reason" "$work/err" "error: unknown try option '--bogus'"
+
+check "patch hg" 0 "$bin" parse patch "$data/patches/hg-export-git.patch"
+expect_json "patch author" "$work/out" 'd["author"]' '"J\u00f6rg M\u00fcller <joerg@example.org>"'
+expect_json "patch summary" "$work/out" 'd["summary"]' '"Bug 1234 - Rework main and docs r=alice,bob"'
+expect_json "patch files" "$work/out" '[f["path"] for f in d["files"]]' '["added.txt", "docs/new name.txt", "logo.bin", "main.c", "run.sh"]'
+expect_json "patch kinds" "$work/out" '[f["change"] for f in d["files"]]' '["add", "rename", "modify", "modify", "modify"]'
+check "patch stdin" 0 "$bin" parse patch - <"$data/patches/git-format-patch.patch"
+expect_json "patch git format" "$work/out" 'd["format"]' '"git-format-patch"'
+check "patch too big" 1 "$bin" parse patch --max-size 100 "$data/patches/hg-export-git.patch"
+expect_in "patch too big reason" "$work/err" "over the limit of 100"
+printf -- '--- a/../x\n+++ b/../x\n@@ -1 +1 @@\n-a\n+b\n' >"$work/evil.diff"
+check "patch unsafe" 1 "$bin" parse patch "$work/evil.diff"
+expect_in "patch unsafe reason" "$work/err" "climbs out of the repository"
+check "patch missing file" 1 "$bin" parse patch "$work/none.patch"
+expect_in "patch missing reason" "$work/err" "cannot read"
+
+check "message rule ok" 0 "$bin" parse message --bug 5 "Bug 5 - Fix r=alice"
+expect_json "message reviewers" "$work/out" 'd["reviewers"]' '["alice"]'
+check "message rule broken" 1 "$bin" parse message --bug 5 "Fix things"
+expect_in "message rule reason" "$work/err" "names no bug"
+
+cat >"$work/autoland.toml" <<TOML
+[store]
+url = "sqlite://$work/state.db"
+
+[[branches]]
+name = "try"
+repo_url = "$work/try"
+required_level = 1
+TOML
+check "db status before" 0 "$bin" --config "$work/autoland.toml" db status
+expect_json "db pending" "$work/out" 'len(d["pending"]) > 0' 'true'
+check "db migrate" 0 "$bin" --config "$work/autoland.toml" db migrate
+expect_in "db migrate says" "$work/out" "schema at version"
+check "db status after" 0 "$bin" --config "$work/autoland.toml" db status
+expect_json "db current" "$work/out" 'd["current_version"] == d["latest_version"]' 'true'
+check "db migrate again" 0 "$bin" --config "$work/autoland.toml" db migrate
+expect_in "db migrate idempotent" "$work/out" "applied 0 migration(s)"
+
+check "config check" 0 "$bin" --config "$work/autoland.toml" config check
+expect_in "config shows branch" "$work/out" "branch try:"
+printf '[bugzilla]\nurll = "x"\n' >"$work/bad.toml"
+check "config unknown key" 1 "$bin" --config "$work/bad.toml" config check
+expect_in "config unknown key reason" "$work/err" "unknown key 'bugzilla.urll' at line 2"
+check "config missing file" 2 "$bin" --config "$work/absent.toml" config check
+printf '[bugzilla]\napi_key = "hunter2-secret"\n' >"$work/secret.toml"
+check "config secret hidden" 0 "$bin" --config "$work/secret.toml" config check
+if grep -q hunter2 "$work/out" "$work/err"; then echo "FAIL secret printed"; failed=$((failed + 1)); else passed=$((passed + 1)); fi
+
+check "demo" 0 "$bin" demo --db "$work/demo.db"
+expect_in "demo ends landed" "$work/out" "demo finished: patchset 1 is landed"
+expect_in "demo comment marker" "$work/out" "autoland-dedup: ps1/"
+sqlite3 "$work/demo.db" "select count(*) from comments" >"$work/count" && expect_in "demo outbox rows" "$work/count" "2"
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]

@@ -1,0 +1,148 @@
+#include "app/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+
+#include "test_data.h"
+
+namespace autoland {
+namespace {
+
+EnvLookup env_of(std::map<std::string, std::string> vars) {
+  return [vars](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+Config parse_ok(std::string_view text, std::map<std::string, std::string> env = {}) {
+  auto r = parse_config(text, "test.toml", env_of(std::move(env)));
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+  return r.ok() ? *r : Config{};
+}
+
+std::string parse_error(std::string_view text, std::map<std::string, std::string> env = {}) {
+  auto r = parse_config(text, "test.toml", env_of(std::move(env)));
+  EXPECT_FALSE(r.ok());
+  return r.ok() ? "" : r.error().message;
+}
+
+TEST(Config, DefaultsWithoutAFile) {
+  Config c = parse_ok("");
+  EXPECT_EQ(c.store_url, "sqlite://autoland.db");
+  EXPECT_EQ(c.bugzilla.auth, "header");
+  EXPECT_EQ(c.patch_max_bytes, 20u * 1024 * 1024);
+  EXPECT_TRUE(c.branches.empty());
+}
+
+TEST(Config, TheShippedExampleLoads) {
+  auto r = load_config(autoland::testing::data_path("../../examples/autoland.toml"),
+                       env_of({{"AUTOLAND_BUGZILLA_API_KEY", "k"}}));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->branches.size(), 2u);
+  EXPECT_EQ(r->branches[1].pretest_branch, "try");
+}
+
+TEST(Config, Branches) {
+  Config c = parse_ok(R"(
+[[branches]]
+name = "try"
+repo_url = "http://127.0.0.1:8000/try"
+threshold = 4
+required_level = 1
+
+[[branches]]
+name = "mozilla-central"
+repo_url = "http://127.0.0.1:8000/mozilla-central"
+pretest_branch = "try"
+tree = "approval_required"
+enabled = false
+)");
+  ASSERT_EQ(c.branches.size(), 2u);
+  EXPECT_EQ(c.branches[0].threshold, 4);
+  EXPECT_EQ(c.branches[0].required_level, 1);
+  EXPECT_EQ(c.branches[1].required_level, 3);
+  EXPECT_EQ(c.branches[1].tree, TreeStatus::approval_required);
+  EXPECT_EQ(c.branches[1].status, BranchStatus::disabled);
+}
+
+TEST(Config, UnknownKeyNamesKeyAndLine) {
+  EXPECT_EQ(parse_error("[bugzilla]\nurl = \"x\"\nurll = \"y\"\n"), "test.toml: unknown key 'bugzilla.urll' at line 3");
+  EXPECT_EQ(parse_error("[[branches]]\nname = \"t\"\nrepo_url = \"r\"\ncolour = 1\n"),
+            "test.toml: unknown key 'branches[].colour' at line 4");
+  EXPECT_EQ(parse_error("stray = 1\n"), "test.toml: unknown key 'stray' at line 1");
+}
+
+TEST(Config, WrongTypeNamesKeyAndLine) {
+  EXPECT_EQ(parse_error("\n[bugzilla]\ntimeout_seconds = \"30\"\n"),
+            "test.toml: key 'bugzilla.timeout_seconds' at line 3 must be an integer");
+  EXPECT_EQ(parse_error("[[branches]]\nname = 5\n"), "test.toml: key 'branches[].name' at line 2 must be a string");
+  EXPECT_EQ(parse_error("[branches]\nname = \"x\"\n"),
+            "test.toml: 'branches' at line 1 must be an array of tables: write [[branches]]");
+}
+
+TEST(Config, SyntaxErrorsNameTheLine) {
+  EXPECT_EQ(parse_error("[store]\nurl = \n").substr(0, 17), "test.toml: line 2");
+}
+
+TEST(Config, SemanticChecks) {
+  EXPECT_EQ(parse_error("[bugzilla]\nauth = \"cookie\"\n"),
+            "test.toml: bugzilla.auth must be \"header\" or \"query\", not \"cookie\"");
+  EXPECT_EQ(parse_error("[[branches]]\nname = \"a\"\nrepo_url = \"r\"\npretest_branch = \"nope\"\n"),
+            "test.toml: branch 'a' names pretest_branch 'nope', which is not configured");
+  EXPECT_EQ(parse_error("[[branches]]\nname = \"a\"\n"), "test.toml: branch 'a' needs a repo_url");
+  EXPECT_EQ(parse_error("[[branches]]\nname = \"a\"\nrepo_url = \"r\"\n[[branches]]\nname = \"a\"\nrepo_url = \"r\"\n"),
+            "test.toml: branch 'a' is configured twice");
+  EXPECT_EQ(parse_error("[[branches]]\nname = \"a\"\nrepo_url = \"r\"\nvcs = \"svn\"\n"),
+            "test.toml: branch 'a': unknown vcs 'svn' (expected one of: hg, git)");
+}
+
+TEST(Config, SecretsFromEnvironmentOrFile) {
+  Config inline_key = parse_ok("[bugzilla]\napi_key = \"inline\"\n");
+  EXPECT_EQ(inline_key.bugzilla.api_key, "inline");
+
+  Config from_env = parse_ok("[bugzilla]\napi_key_env = \"MY_KEY\"\n", {{"MY_KEY", "from-env"}});
+  EXPECT_EQ(from_env.bugzilla.api_key, "from-env");
+  EXPECT_EQ(parse_error("[bugzilla]\napi_key_env = \"MISSING\"\n"),
+            "test.toml: bugzilla.api_key_env names environment variable MISSING, which is not set");
+
+  std::string path = ::testing::TempDir() + "/autoland-key";
+  std::ofstream(path) << "from-file\n";
+  Config from_file = parse_ok("[bugzilla]\napi_key_file = \"" + path + "\"\n");
+  EXPECT_EQ(from_file.bugzilla.api_key, "from-file");
+  std::remove(path.c_str());
+  EXPECT_NE(parse_error("[bugzilla]\napi_key_file = \"/nonexistent/key\"\n").find("cannot read '/nonexistent/key'"),
+            std::string::npos);
+
+  // The standard override variable wins over everything in the file.
+  Config overridden = parse_ok("[bugzilla]\napi_key = \"inline\"\n", {{"AUTOLAND_BUGZILLA_API_KEY", "env-wins"}});
+  EXPECT_EQ(overridden.bugzilla.api_key, "env-wins");
+}
+
+TEST(Config, EnvironmentOverridesAreTyped) {
+  EXPECT_EQ(parse_ok("", {{"AUTOLAND_STORE_URL", "sqlite://x.db"}}).store_url, "sqlite://x.db");
+  EXPECT_EQ(parse_error("", {{"AUTOLAND_BUGZILLA_TIMEOUT_SECONDS", "soon"}}),
+            "environment variable AUTOLAND_BUGZILLA_TIMEOUT_SECONDS must be a whole number");
+}
+
+TEST(Config, DescribeNeverShowsSecrets) {
+  Config c = parse_ok("[bugzilla]\napi_key = \"s3cr3t-value\"\n");
+  std::string text = describe(c);
+  EXPECT_EQ(text.find("s3cr3t-value"), std::string::npos);
+  EXPECT_NE(text.find("bugzilla.api_key = (set)"), std::string::npos);
+}
+
+TEST(Config, EveryKeyIsDocumented) {
+  std::string doc = autoland::testing::read_data("../../docs/config.md");
+  ASSERT_FALSE(doc.empty());
+  for (const ConfigKey& k : config_keys()) {
+    EXPECT_NE(doc.find("`" + std::string(k.path) + "`"), std::string::npos) << k.path << " missing in docs/config.md";
+  }
+}
+
+}  // namespace
+}  // namespace autoland

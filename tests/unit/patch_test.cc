@@ -1,0 +1,222 @@
+#include "core/patch.h"
+
+#include <gtest/gtest.h>
+
+#include "test_data.h"
+
+namespace autoland {
+namespace {
+
+using autoland::testing::read_data;
+
+Patch parse_ok(const std::string& text) {
+  auto r = parse_patch(text);
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+  return r.ok() ? *r : Patch{};
+}
+
+std::string parse_error(const std::string& text, PatchLimits limits = {}) {
+  auto r = parse_patch(text, limits);
+  EXPECT_FALSE(r.ok());
+  return r.ok() ? "" : r.error().message;
+}
+
+const FileChange* file(const Patch& p, const std::string& path) {
+  for (const auto& f : p.files) {
+    if (f.path == path) return &f;
+  }
+  ADD_FAILURE() << "no file " << path;
+  return nullptr;
+}
+
+// Recorded with `hg export --git` from a real repository (Mercurial 6.3).
+TEST(Patch, HgExportGit) {
+  Patch p = parse_ok(read_data("patches/hg-export-git.patch"));
+  EXPECT_EQ(p.format, PatchFormat::hg_export);
+  EXPECT_EQ(p.author, "Jörg Müller <joerg@example.org>");
+  EXPECT_EQ(p.date, "1700003600 -3600");
+  EXPECT_EQ(p.node, "2d5c9ff668e26370a5d65aa411423f7b1a41d58f");
+  EXPECT_EQ(p.parent, "29bae8d92d54060d8de148b9d6614206f05af388");
+  EXPECT_EQ(p.summary(), "Bug 1234 - Rework main and docs r=alice,bob");
+  EXPECT_EQ(p.message, "Bug 1234 - Rework main and docs r=alice,bob\n\nLonger description\nover two lines.");
+  ASSERT_EQ(p.files.size(), 5u);
+
+  const FileChange* added = file(p, "added.txt");
+  ASSERT_TRUE(added);
+  EXPECT_EQ(added->kind, FileChangeKind::add);
+  EXPECT_EQ(added->new_mode, "100644");
+  EXPECT_EQ(added->lines_added, 1u);
+
+  const FileChange* renamed = file(p, "docs/new name.txt");
+  ASSERT_TRUE(renamed);
+  EXPECT_EQ(renamed->kind, FileChangeKind::rename);
+  EXPECT_EQ(renamed->old_path, "docs/old name.txt");
+
+  const FileChange* binary = file(p, "logo.bin");
+  ASSERT_TRUE(binary);
+  EXPECT_TRUE(binary->binary);
+
+  const FileChange* main = file(p, "main.c");
+  ASSERT_TRUE(main);
+  EXPECT_EQ(main->kind, FileChangeKind::modify);
+  EXPECT_EQ(main->hunks, 1);
+  EXPECT_EQ(main->lines_added, 2u);
+  EXPECT_EQ(main->lines_removed, 1u);
+
+  const FileChange* script = file(p, "run.sh");
+  ASSERT_TRUE(script);
+  EXPECT_EQ(script->old_mode, "100644");
+  EXPECT_EQ(script->new_mode, "100755");
+}
+
+// `hg export` without --git: "diff -r A -r B path" headers, binary changes as a note.
+TEST(Patch, HgExportPlainDiffs) {
+  Patch p = parse_ok(read_data("patches/hg-export-plain.patch"));
+  EXPECT_EQ(p.format, PatchFormat::hg_export);
+  EXPECT_EQ(p.author, "Jörg Müller <joerg@example.org>");
+  ASSERT_NE(file(p, "main.c"), nullptr);
+  EXPECT_EQ(file(p, "main.c")->lines_added, 2u);
+  ASSERT_NE(file(p, "added.txt"), nullptr);
+  EXPECT_EQ(file(p, "added.txt")->kind, FileChangeKind::add);
+}
+
+TEST(Patch, WindowsLineEndings) {
+  Patch p = parse_ok(read_data("patches/hg-export-crlf.patch"));
+  EXPECT_EQ(p.author, "Jörg Müller <joerg@example.org>");
+  EXPECT_EQ(p.summary(), "Bug 1234 - Rework main and docs r=alice,bob");
+  EXPECT_EQ(p.files.size(), 5u);
+}
+
+// Recorded with `git format-patch` (git 2.39): encoded author, folded
+// subject, quoted non-ASCII path, deletion, signature.
+TEST(Patch, GitFormatPatch) {
+  Patch p = parse_ok(read_data("patches/git-format-patch.patch"));
+  EXPECT_EQ(p.format, PatchFormat::git_format_patch);
+  EXPECT_EQ(p.author, "Zoë Ångström <zoe@example.org>");
+  EXPECT_EQ(p.date, "Tue, 14 Nov 2023 22:13:20 +0000");
+  EXPECT_EQ(p.summary(),
+            "Bug 777 - Fix the numbers in a.txt, which are spelled out wrongly everywhere in the file r=carol");
+  EXPECT_EQ(p.message,
+            "Bug 777 - Fix the numbers in a.txt, which are spelled out wrongly everywhere in the file r=carol\n\n"
+            "Some body text.\n-- not a signature");
+  ASSERT_EQ(p.files.size(), 3u);
+  EXPECT_EQ(p.files[1].path, "dir with space/é.txt");
+  EXPECT_EQ(p.files[2].path, "old.txt");
+  EXPECT_EQ(p.files[2].kind, FileChangeKind::remove);
+  EXPECT_EQ(p.files[2].lines_removed, 1u);
+}
+
+TEST(Patch, SubjectPrefixesAreStripped) {
+  std::string mail =
+      "From: A <a@example.org>\nSubject: [PATCH v2 2/3] Bug 5 - Thing r=x\n\n---\n"
+      "diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n";
+  EXPECT_EQ(parse_ok(mail).summary(), "Bug 5 - Thing r=x");
+}
+
+TEST(Patch, SeriesInOneAttachmentIsRefused) {
+  EXPECT_EQ(parse_error(read_data("patches/git-format-patch-series.mbox")),
+            "the attachment holds 2 changesets; attach each patch separately (autoland lands them in order)");
+}
+
+TEST(Patch, HgDiffWithoutHeader) {
+  Patch p = parse_ok(read_data("patches/hg-diff-git.patch"));
+  EXPECT_EQ(p.format, PatchFormat::plain_diff);
+  EXPECT_FALSE(p.has_header());
+  EXPECT_EQ(p.author, "");
+  EXPECT_EQ(p.files.size(), 5u);
+}
+
+TEST(Patch, PlainUnifiedDiffWithTimestamps) {
+  Patch p = parse_ok(read_data("patches/plain-unified.diff"));
+  ASSERT_EQ(p.files.size(), 1u);
+  EXPECT_EQ(p.files[0].path, "src/foo.c");
+  EXPECT_EQ(p.files[0].lines_added, 1u);
+}
+
+TEST(Patch, HunkLineThatLooksLikeAHeader) {
+  // "--- x" inside a hunk is a removed line "-- x", not a new file.
+  std::string diff = "--- a/f\n+++ b/f\n@@ -1,2 +1,1 @@\n--- x\n keep\n";
+  Patch p = parse_ok(diff);
+  ASSERT_EQ(p.files.size(), 1u);
+  EXPECT_EQ(p.files[0].lines_removed, 1u);
+}
+
+TEST(Patch, UnsafePathsAreRefused) {
+  auto diff_for = [](const std::string& path) {
+    return "diff --git a/" + path + " b/" + path + "\n--- a/" + path + "\n+++ b/" + path + "\n@@ -1 +1 @@\n-a\n+b\n";
+  };
+  EXPECT_EQ(parse_error(diff_for("../etc/passwd")), "path '../etc/passwd' climbs out of the repository with '..'");
+  EXPECT_EQ(parse_error(diff_for(".hg/hgrc")), "path '.hg/hgrc' touches version-control metadata (.hg/ or .git/)");
+  EXPECT_EQ(parse_error(diff_for("sub/.git/config")),
+            "path 'sub/.git/config' touches version-control metadata (.hg/ or .git/)");
+  EXPECT_EQ(parse_error(diff_for(".HG/store")), "path '.HG/store' touches version-control metadata (.hg/ or .git/)");
+  EXPECT_EQ(parse_error(diff_for("home/.hgrc")), "path 'home/.hgrc' edits an .hgrc (repository configuration is off limits)");
+  EXPECT_EQ(parse_error("--- /etc/passwd\n+++ /etc/passwd\n@@ -1 +1 @@\n-a\n+b\n"),
+            "absolute path '/etc/passwd' (paths must be relative to the repository root)");
+  EXPECT_EQ(parse_error("diff --git a/x b/y\nrename from x\nrename to ../../y\n"),
+            "path '../../y' climbs out of the repository with '..'");
+}
+
+TEST(Patch, NulBytesOutsideBinarySections) {
+  std::string diff = "--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b";
+  diff += '\0';
+  diff += "c\n";
+  EXPECT_EQ(parse_error(diff), "NUL byte outside a binary section (line 5)");
+}
+
+TEST(Patch, SizeLimit) {
+  std::string diff = "--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n";
+  EXPECT_EQ(parse_error(diff, PatchLimits{10}), "the patch is 34 bytes, over the limit of 10");
+}
+
+TEST(Patch, MalformedInputs) {
+  EXPECT_EQ(parse_error(""), "the patch is empty");
+  EXPECT_EQ(parse_error("just some text\n"), "no diff found: expected 'diff', or '---' and '+++' lines");
+  EXPECT_EQ(parse_error("--- a/f\n+++ b/f\n@@ -1,3 +1,3 @@\n a\n-b\n"),
+            "hunk 1 in f is cut short at the end of the patch (3 lines missing)");
+  EXPECT_EQ(parse_error("--- a/f\n+++ b/f\n@@ -x +1 @@\n"), "malformed hunk header '@@ -x +1 @@' in f (line 3)");
+  EXPECT_EQ(parse_error("--- a/f\n+++ b/f\n@@ -1,2 +1,2 @@\n a\nbogus\n"),
+            "hunk 1 in f ends early: 'bogus' is not a diff line (line 5)");
+  EXPECT_EQ(parse_error("@@ -1 +1 @@\n-a\n+b\n"), "no diff found: expected 'diff', or '---' and '+++' lines");
+  EXPECT_EQ(parse_error("# HG changeset patch\n# Parent a\n# Parent b\nmerge\n"),
+            "the patch is a merge (two '# Parent' lines); autoland lands single changesets (line 3)");
+}
+
+TEST(Patch, EmptyHgChangesetIsAllowed) {
+  Patch p = parse_ok("# HG changeset patch\n# User A <a@b>\ntry: -b do -p all\n");
+  EXPECT_TRUE(p.files.empty());
+  EXPECT_EQ(p.message, "try: -b do -p all");
+}
+
+TEST(Patch, NoNewlineMarker) {
+  Patch p = parse_ok("--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n\\ No newline at end of file\n+b\n\\ No newline at end of file\n");
+  EXPECT_EQ(p.files[0].lines_added, 1u);
+}
+
+TEST(Patch, VeryLongLines) {
+  std::string long_line(200000, 'x');
+  Patch p = parse_ok("--- a/f\n+++ b/f\n@@ -1 +1 @@\n-" + long_line + "\n+" + long_line + "y\n");
+  EXPECT_EQ(p.files[0].lines_added, 1u);
+}
+
+TEST(Patch, StripNick) {
+  EXPECT_EQ(strip_nick("Jane Doe [:jdoe]"), "Jane Doe");
+  EXPECT_EQ(strip_nick("Jane Doe (:jdoe) (PTO)"), "Jane Doe");
+  EXPECT_EQ(strip_nick("  Jane Doe  "), "Jane Doe");
+  EXPECT_EQ(strip_nick("Jörg [:jm] [needinfo me]"), "Jörg");
+}
+
+TEST(Patch, SynthesizedHeaderParsesBack) {
+  SynthesizedHeaderInput in{4242, "Jane Doe [:jdoe]", "jane@example.org", "  part 2: fix\nthe thing ", 1700000000};
+  std::string header = synthesize_hg_header(in);
+  EXPECT_EQ(header, "# HG changeset patch\n# User Jane Doe <jane@example.org>\n# Date 1700000000 0\n"
+                    "Bug 4242 - part 2: fix the thing\n");
+  Patch p = parse_ok(header + "\n" + read_data("patches/plain-unified.diff"));
+  EXPECT_EQ(p.author, "Jane Doe <jane@example.org>");
+  EXPECT_EQ(p.summary(), "Bug 4242 - part 2: fix the thing");
+  EXPECT_EQ(p.files.size(), 1u);
+  EXPECT_EQ(synthesized_user({1, "", "x@y.org", "", 0}), "x@y.org <x@y.org>");
+}
+
+}  // namespace
+}  // namespace autoland

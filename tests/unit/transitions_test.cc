@@ -1,0 +1,87 @@
+#include "services/transitions.h"
+
+#include <gtest/gtest.h>
+
+#include "app/store_factory.h"
+
+namespace autoland {
+namespace {
+
+class Transitions : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = open_store("sqlite://:memory:", clock_);
+    ASSERT_TRUE(s.ok());
+    store_ = std::move(*s);
+    auto p = store_->create_patchset({.bug_id = 9, .patches = {1}, .branch = "central", .stage = Stage::try_run}, "t");
+    ASSERT_TRUE(p.ok());
+    ps_ = *p;
+  }
+
+  PatchSet go(Event e, StepRequest r = {}) {
+    r.event = e;
+    r.actor = "queue";
+    r.continues_to_landing = true;
+    auto out = advance(*store_, clock_, ps_, r);
+    EXPECT_TRUE(out.ok()) << (out.ok() ? "" : out.error().message);
+    if (out.ok()) ps_ = out->patchset;
+    return ps_;
+  }
+
+  ManualClock clock_{1'700'000'000};
+  std::unique_ptr<Store> store_;
+  PatchSet ps_;
+};
+
+TEST_F(Transitions, WalksTryThenLanding) {
+  go(Event::start_validation);
+  go(Event::validated);
+  go(Event::start_push);
+  clock_.advance(5);
+  StepRequest pushed;
+  pushed.changes.try_revision = "abc";
+  go(Event::pushed, pushed);
+  EXPECT_EQ(ps_.push_time, 1'700'000'005);
+  EXPECT_EQ(ps_.try_revision, "abc");
+  go(Event::results_green);
+  EXPECT_EQ(ps_.state, State::waiting);
+  EXPECT_EQ(ps_.stage, Stage::landing);
+  auto comments = store_->comments_for(ps_.id);
+  ASSERT_EQ(comments->size(), 1u);
+  EXPECT_EQ((*comments)[0].kind, "try_results");
+  EXPECT_NE((*comments)[0].body.find("Revision: abc"), std::string::npos);
+  EXPECT_EQ(find_dedup_marker((*comments)[0].body), (*comments)[0].dedup_key);
+  EXPECT_FALSE(ps_.completion_time.has_value());
+
+  go(Event::start_push);
+  go(Event::pushed);
+  clock_.advance(100);
+  go(Event::results_green);
+  EXPECT_EQ(ps_.state, State::landed);
+  EXPECT_EQ(ps_.completion_time, 1'700'000'105);
+}
+
+TEST_F(Transitions, IllegalEventNamesBugAndWritesNothing) {
+  auto out = advance(*store_, clock_, ps_, {.event = Event::pushed, .actor = "pusher"});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().message, "patchset " + std::to_string(ps_.id) + " (bug 9): cannot apply 'pushed' to a patchset that is queued");
+  EXPECT_EQ(store_->get_patchset(ps_.id)->version, ps_.version);
+}
+
+TEST_F(Transitions, ReplayedStepAfterSuccessIsAConflictNotADoubleComment) {
+  go(Event::start_validation);
+  StepRequest reject;
+  reject.event = Event::rule_broken;
+  reject.actor = "queue";
+  reject.problems = {"no reviewer"};
+  PatchSet before = ps_;
+  auto first = advance(*store_, clock_, before, reject);
+  ASSERT_TRUE(first.ok());
+  auto replay = advance(*store_, clock_, before, reject);  // a repeated bus message with stale state
+  ASSERT_FALSE(replay.ok());
+  EXPECT_EQ(replay.error().kind, ErrorKind::conflict);
+  EXPECT_EQ(store_->comments_for(ps_.id)->size(), 1u);
+}
+
+}  // namespace
+}  // namespace autoland

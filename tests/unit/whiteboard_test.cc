@@ -1,0 +1,163 @@
+#include "core/whiteboard.h"
+
+#include <gtest/gtest.h>
+
+namespace autoland {
+namespace {
+
+WhiteboardTag only_tag(std::string_view wb) {
+  WhiteboardScan scan = scan_whiteboard(wb);
+  EXPECT_TRUE(scan.errors.empty()) << (scan.errors.empty() ? "" : scan.errors[0].reason);
+  EXPECT_EQ(scan.tags.size(), 1u);
+  return scan.tags.empty() ? WhiteboardTag{} : scan.tags[0];
+}
+
+std::string only_error(std::string_view wb) {
+  WhiteboardScan scan = scan_whiteboard(wb);
+  EXPECT_TRUE(scan.tags.empty());
+  EXPECT_EQ(scan.errors.size(), 1u);
+  return scan.errors.empty() ? "" : scan.errors[0].reason;
+}
+
+TEST(Whiteboard, PlainBranch) {
+  WhiteboardTag t = only_tag("[autoland-try]");
+  EXPECT_EQ(t.kind, WhiteboardTag::Kind::request);
+  EXPECT_EQ(t.branches, std::vector<std::string>{"try"});
+  EXPECT_TRUE(t.attachments.empty());
+  EXPECT_FALSE(t.has_try_syntax);
+  EXPECT_EQ(t.text, "[autoland-try]");
+}
+
+TEST(Whiteboard, IdsAfterColonsOrCommas) {
+  EXPECT_EQ(only_tag("[autoland-try:12:34]").attachments, (std::vector<AttachmentId>{12, 34}));
+  EXPECT_EQ(only_tag("[autoland-try:12,34]").attachments, (std::vector<AttachmentId>{12, 34}));
+  EXPECT_EQ(only_tag("[autoland-try:34,12:56]").attachments, (std::vector<AttachmentId>{34, 12, 56}));
+  EXPECT_EQ(only_tag("[autoland-try: 12 , 34 ]").attachments, (std::vector<AttachmentId>{12, 34}));
+}
+
+TEST(Whiteboard, TrySyntaxPart) {
+  WhiteboardTag t = only_tag("[autoland-try:12:-b do -p linux]");
+  EXPECT_EQ(t.attachments, std::vector<AttachmentId>{12});
+  EXPECT_TRUE(t.has_try_syntax);
+  EXPECT_EQ(t.try_syntax, "-b do -p linux");
+
+  WhiteboardTag no_ids = only_tag("[autoland-try:-b o -p win64 -u all]");
+  EXPECT_TRUE(no_ids.attachments.empty());
+  EXPECT_EQ(no_ids.try_syntax, "-b o -p win64 -u all");
+}
+
+TEST(Whiteboard, TrySyntaxMayHoldBrackets) {
+  WhiteboardTag t = only_tag("[autoland-try:5:-b do -u mochitest[linux,win]] trailing");
+  EXPECT_EQ(t.try_syntax, "-b do -u mochitest[linux,win]");
+  EXPECT_EQ(t.text, "[autoland-try:5:-b do -u mochitest[linux,win]]");
+}
+
+TEST(Whiteboard, SeveralDestinations) {
+  WhiteboardTag t = only_tag("[autoland-try,mozilla-inbound]");
+  EXPECT_EQ(t.branches, (std::vector<std::string>{"try", "mozilla-inbound"}));
+  WhiteboardTag spaced = only_tag("[autoland-try, mozilla-inbound:7]");
+  EXPECT_EQ(spaced.branches, (std::vector<std::string>{"try", "mozilla-inbound"}));
+  EXPECT_EQ(spaced.attachments, std::vector<AttachmentId>{7});
+}
+
+TEST(Whiteboard, CaseInsensitiveAndLowercased) {
+  WhiteboardTag t = only_tag("[AutoLand-Mozilla-Central:9]");
+  EXPECT_EQ(t.branches, std::vector<std::string>{"mozilla-central"});
+  EXPECT_EQ(t.text, "[AutoLand-Mozilla-Central:9]");
+}
+
+TEST(Whiteboard, InQueueMarker) {
+  WhiteboardTag t = only_tag("[AUTOLAND-IN-QUEUE]");
+  EXPECT_EQ(t.kind, WhiteboardTag::Kind::in_queue);
+  EXPECT_EQ(only_error("[autoland-in-queue:12]"),
+            "[autoland-in-queue] is autoland's own marker and takes no ids or try syntax");
+  EXPECT_EQ(only_error("[autoland-try,in-queue]"), "'in-queue' is autoland's own marker, not a branch");
+}
+
+TEST(Whiteboard, SeveralTagsAndOtherText) {
+  std::string wb = "[snappy:p1] [autoland-try:1] fixed-in-nightly [autoland-b2g.18_v1:2]";
+  WhiteboardScan scan = scan_whiteboard(wb);
+  ASSERT_EQ(scan.tags.size(), 2u);
+  EXPECT_TRUE(scan.errors.empty());
+  EXPECT_EQ(scan.tags[0].branches[0], "try");
+  EXPECT_EQ(scan.tags[1].branches[0], "b2g.18_v1");
+  EXPECT_EQ(scan.tags[1].offset, wb.find("[autoland-b2g"));
+}
+
+TEST(Whiteboard, BareAutolandAndLookalikesIgnored) {
+  WhiteboardScan scan = scan_whiteboard("[autoland] [autolanding] [autoland ] autoland-try");
+  EXPECT_TRUE(scan.tags.empty());
+  EXPECT_TRUE(scan.errors.empty());
+}
+
+TEST(Whiteboard, MalformedTagsExplainThemselves) {
+  EXPECT_EQ(only_error("[autoland-]"), "no branch after 'autoland-' (write it like [autoland-try] or [autoland-try:1234])");
+  EXPECT_EQ(only_error("[autoland-try:abc]"),
+            "'abc' is not an attachment id (use the number from the attachment's link)");
+  EXPECT_EQ(only_error("[autoland-try:12:]"),
+            "empty attachment id in '12:' (ids are separated by ':' or ',', like [autoland-try:12:34])");
+  EXPECT_EQ(only_error("[autoland-try:12:12]"), "attachment 12 is listed twice");
+  EXPECT_EQ(only_error("[autoland-try,try]"), "branch 'try' is named twice");
+  EXPECT_EQ(only_error("[autoland-try:0]"), "'0' is not an attachment id (use the number from the attachment's link)");
+  EXPECT_EQ(only_error("[autoland-tr y]"),
+            "branch name 'tr y' must start with a letter or digit and hold only letters, digits, '.', '_' and '-'");
+  EXPECT_EQ(only_error("[autoland--x]"),
+            "branch name '-x' must start with a letter or digit and hold only letters, digits, '.', '_' and '-'");
+  EXPECT_EQ(only_error("[autoland-try:12:-b maybe]"), "bad try syntax: -b takes d, o, do or od, not 'maybe'");
+}
+
+TEST(Whiteboard, UnclosedTags) {
+  EXPECT_EQ(only_error("[autoland-try:12"), "tag '[autoland-try:12' is not closed: add ']' at its end");
+  WhiteboardScan scan = scan_whiteboard("[autoland-try [autoland-mozilla-central]");
+  ASSERT_EQ(scan.errors.size(), 1u);
+  EXPECT_EQ(scan.errors[0].text, "[autoland-try ");
+  ASSERT_EQ(scan.tags.size(), 1u);
+  EXPECT_EQ(scan.tags[0].branches[0], "mozilla-central");
+  EXPECT_EQ(only_error("[autoland-try:1:-b do -u x[linux"), "tag '[autoland-try:1:-b do -u x[linux' is not closed: add ']' at its end");
+}
+
+TEST(Whiteboard, NonAsciiAndVeryLongWhiteboards) {
+  std::string wb = "Fixé ✓ ";
+  wb += std::string(100000, 'x');
+  wb += " [autoland-try:42]";
+  WhiteboardScan scan = scan_whiteboard(wb);
+  ASSERT_EQ(scan.tags.size(), 1u);
+  EXPECT_EQ(scan.tags[0].attachments, std::vector<AttachmentId>{42});
+  EXPECT_EQ(only_error("[autoland-tréy]").substr(0, 13), "branch name '");
+}
+
+TEST(Whiteboard, HugeIdIsRefused) {
+  EXPECT_EQ(only_error("[autoland-try:99999999999999999999999]"),
+            "'99999999999999999999999' is not an attachment id (use the number from the attachment's link)");
+}
+
+TEST(Whiteboard, ReplaceAndRemoveKeepEverythingElse) {
+  std::string wb = "  [perf]  [autoland-try:1]\tnote ";
+  WhiteboardTag t = only_tag(wb);
+  auto replaced = replace_tag(wb, t, kInQueueTag);
+  ASSERT_TRUE(replaced.ok());
+  EXPECT_EQ(*replaced, "  [perf]  [autoland-in-queue]\tnote ");
+  auto removed = remove_tag(wb, t);
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(*removed, "  [perf]  \tnote ");
+}
+
+TEST(Whiteboard, ReplaceRefusesAStaleTag) {
+  WhiteboardTag t = only_tag("x [autoland-try] y");
+  auto r = replace_tag("[autoland-try] y", t, "");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::conflict);
+}
+
+TEST(Whiteboard, FormatIsCanonicalAndRescans) {
+  WhiteboardTag t = only_tag("[AutoLand-Try, Central : 3 , 4:-b do  -p linux]");
+  std::string canonical = format_tag(t);
+  EXPECT_EQ(canonical, "[autoland-try,central:3:4:-b do  -p linux]");
+  WhiteboardTag again = only_tag(canonical);
+  EXPECT_EQ(again.branches, t.branches);
+  EXPECT_EQ(again.attachments, t.attachments);
+  EXPECT_EQ(again.try_syntax, t.try_syntax);
+}
+
+}  // namespace
+}  // namespace autoland
