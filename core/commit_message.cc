@@ -16,10 +16,12 @@ bool is_name_char(char c) {
 bool is_word_char(char c) { return is_name_char(c); }
 
 // A flag like "r=" only counts at the start of a word: "color=red" is not a review.
+// Any byte that cannot be part of a name or a flag separates words, so
+// "(r=a", ";r=a" and "\tr=a" count and "color=red" or "x=r=a" do not.
 bool at_word_start(std::string_view s, size_t at) {
   if (at == 0) return true;
   char p = s[at - 1];
-  return p == ' ' || p == '\t' || p == '(' || p == '[' || p == ';' || p == ',';
+  return !is_name_char(p) && p != '=' && p != '?' && p != ':' && p != '+';
 }
 
 void add_unique(std::vector<std::string>& list, std::string name) {

@@ -1,0 +1,57 @@
+# autoland: the commands a newcomer needs. Everything installs what it needs
+# first (scripts/install-deps.sh: Debian packages, seconds when present).
+#
+#   make demo    install, build, run the main job on the embedded default
+#   make test    install, build with ASan+UBSan, run every test + a fuzz smoke run
+#   make build   release build, binary at build/autoland
+#   make bench   benchmarks (figures and ratios against a baseline)
+#   make fuzz    every libFuzzer target for FUZZ_SECONDS (default 60) each
+#
+# ASAN=0 make test runs the tests on the plain build instead.
+
+ASAN ?= 1
+FUZZ_SECONDS ?= 60
+TEST_FUZZ_SECONDS ?= 20
+JOBS ?= $(shell nproc)
+
+BUILD_DIR := build
+ifeq ($(ASAN),1)
+TEST_BUILD_DIR := build-asan
+TEST_CMAKE_FLAGS := -DAUTOLAND_ASAN=ON -DAUTOLAND_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug
+else
+TEST_BUILD_DIR := $(BUILD_DIR)
+TEST_CMAKE_FLAGS :=
+endif
+
+.PHONY: all deps build test demo bench fuzz format clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@ninja -C $(BUILD_DIR) -j $(JOBS)
+	@echo "built $(BUILD_DIR)/autoland"
+
+test: deps
+	@cmake -S . -B $(TEST_BUILD_DIR) -G Ninja $(TEST_CMAKE_FLAGS) >/dev/null
+	@ninja -C $(TEST_BUILD_DIR) -j $(JOBS)
+	@bash scripts/run-fuzz.sh $(TEST_FUZZ_SECONDS)
+	@cd $(TEST_BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	@$(BUILD_DIR)/autoland demo
+
+bench: build
+	@$(BUILD_DIR)/bench/autoland_bench
+
+fuzz: deps
+	@bash scripts/run-fuzz.sh $(FUZZ_SECONDS)
+
+format:
+	@clang-format -i $$(git ls-files '*.cc' '*.h')
+
+clean:
+	@rm -rf build build-asan build-fuzz
