@@ -1,13 +1,13 @@
 #include "app/config.h"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
-
-#include <toml++/toml.h>
 
 #include "util/strings.h"
 
@@ -53,8 +53,7 @@ const ConfigKey* find_secret_source(std::string_view path, std::string* kind) {
 
 Result<std::string> value_text(const toml::node& node, ConfigType type, const std::string& path, std::string_view src) {
   auto wrong = [&]() {
-    return invalid_input(std::string(src) + ": key '" + path + "' at " + line_of(node) + " must be " +
-                         type_name(type));
+    return invalid_input(std::string(src) + ": key '" + path + "' at " + line_of(node) + " must be " + type_name(type));
   };
   switch (type) {
     case ConfigType::string:
@@ -71,8 +70,8 @@ Result<std::string> value_text(const toml::node& node, ConfigType type, const st
 }
 
 struct Collected {
-  Values top;                    // non-array keys
-  std::vector<Values> branches;  // one per [[branches]]
+  Values top;                                      // non-array keys
+  std::vector<Values> branches;                    // one per [[branches]]
   std::map<std::string, std::string> secret_env;   // secret path -> env var name
   std::map<std::string, std::string> secret_file;  // secret path -> file
 };
@@ -80,8 +79,8 @@ struct Collected {
 Status collect_table(const toml::table& table, const std::string& prefix, Values& out, Collected& all,
                      std::string_view src, bool in_array);
 
-Status collect_node(const toml::node& node, const std::string& path, Values& out, Collected& all,
-                    std::string_view src, bool in_array) {
+Status collect_node(const toml::node& node, const std::string& path, Values& out, Collected& all, std::string_view src,
+                    bool in_array) {
   if (const toml::table* t = node.as_table()) {
     if (!in_array && path == "branches") {
       return invalid_input(std::string(src) + ": '" + path + "' at " + line_of(node) +
@@ -239,7 +238,8 @@ Result<Config> build(const Collected& c, std::string_view src) {
     if (b.pretest_branch.empty()) continue;
     bool known = std::any_of(cfg.branches.begin(), cfg.branches.end(),
                              [&](const Branch& o) { return o.name == b.pretest_branch; });
-    if (!known) return fail("branch '" + b.name + "' names pretest_branch '" + b.pretest_branch + "', which is not configured");
+    if (!known)
+      return fail("branch '" + b.name + "' names pretest_branch '" + b.pretest_branch + "', which is not configured");
     if (b.pretest_branch == b.name) return fail("branch '" + b.name + "' cannot be its own pretest_branch");
   }
   if (!cfg.checkin_needed_branch.empty() &&
@@ -267,7 +267,8 @@ const std::vector<ConfigKey>& config_keys() {
       {"bugzilla.auth", T::string, "header",
        "How the key is sent: `header` (X-BUGZILLA-API-KEY; BMO, Bugzilla 5.3+) or `query` (`api_key=`; "
        "upstream 5.2 ignores the header)."},
-      {"bugzilla.ca_file", T::string, "", "A CA bundle to verify Bugzilla's TLS certificate with; empty: the system's."},
+      {"bugzilla.ca_file", T::string, "",
+       "A CA bundle to verify Bugzilla's TLS certificate with; empty: the system's."},
       {"bugzilla.timeout_seconds", T::integer, "30", "Per-request timeout."},
       {"patches.max_size_bytes", T::integer, "20971520", "Largest patch accepted (default 20 MiB)."},
       {"queue.grace_period_seconds", T::integer, "60",
@@ -344,8 +345,8 @@ std::string describe(const Config& c) {
   for (const Branch& b : c.branches) {
     out += "branch " + b.name + ": " + std::string(to_string(b.vcs)) + " " + b.repo_url +
            " threshold=" + std::to_string(b.threshold) + " level=" + std::to_string(b.required_level) +
-           (b.pretest_branch.empty() ? "" : " pretest=" + b.pretest_branch) + " " +
-           std::string(to_string(b.status)) + " tree=" + std::string(to_string(b.tree)) + "\n";
+           (b.pretest_branch.empty() ? "" : " pretest=" + b.pretest_branch) + " " + std::string(to_string(b.status)) +
+           " tree=" + std::string(to_string(b.tree)) + "\n";
   }
   return out;
 }

@@ -20,7 +20,7 @@ namespace autoland {
 
 struct BugzillaConfig {
   std::string url;
-  std::string api_key;  // secret
+  std::string api_key;          // secret
   std::string auth = "header";  // header | query
   std::string ca_file;
   int timeout_seconds = 30;

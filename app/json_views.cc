@@ -24,7 +24,8 @@ json to_json(const WhiteboardScan& scan) {
     });
   }
   json errors = json::array();
-  for (const TagError& e : scan.errors) errors.push_back({{"text", e.text}, {"offset", e.offset}, {"reason", e.reason}});
+  for (const TagError& e : scan.errors)
+    errors.push_back({{"text", e.text}, {"offset", e.offset}, {"reason", e.reason}});
   return {{"tags", tags}, {"errors", errors}};
 }
 
@@ -46,12 +47,8 @@ json to_json(const Patch& p) {
   json files = json::array();
   for (const FileChange& f : p.files) {
     json file = {
-        {"path", f.path},
-        {"change", to_string(f.kind)},
-        {"binary", f.binary},
-        {"hunks", f.hunks},
-        {"lines_added", f.lines_added},
-        {"lines_removed", f.lines_removed},
+        {"path", f.path},   {"change", to_string(f.kind)},  {"binary", f.binary},
+        {"hunks", f.hunks}, {"lines_added", f.lines_added}, {"lines_removed", f.lines_removed},
     };
     if (!f.old_path.empty()) file["old_path"] = f.old_path;
     if (!f.old_mode.empty()) file["old_mode"] = f.old_mode;
@@ -74,11 +71,16 @@ json to_json(const Patch& p) {
 
 json to_json(const CommitMessageInfo& i) {
   return {
-      {"summary", i.summary},         {"bugs", i.bugs},
-      {"reviewers", i.reviewers},     {"superreviewers", i.superreviewers},
-      {"ui_reviewers", i.ui_reviewers}, {"approvers", i.approvers},
-      {"review_requested", i.review_requested}, {"dont_build", i.dont_build},
-      {"closed_tree", i.closed_tree}, {"has_try_syntax", i.has_try_syntax},
+      {"summary", i.summary},
+      {"bugs", i.bugs},
+      {"reviewers", i.reviewers},
+      {"superreviewers", i.superreviewers},
+      {"ui_reviewers", i.ui_reviewers},
+      {"approvers", i.approvers},
+      {"review_requested", i.review_requested},
+      {"dont_build", i.dont_build},
+      {"closed_tree", i.closed_tree},
+      {"has_try_syntax", i.has_try_syntax},
   };
 }
 

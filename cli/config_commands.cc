@@ -23,9 +23,9 @@ void register_config_commands(CLI::App& app, Invocation& inv) {
   keys->callback([&inv] {
     inv.action = [] {
       for (const ConfigKey& k : config_keys()) {
-        std::cout << k.path << " (default: " << (k.default_value.empty() ? "\"\"" : std::string(k.default_value))
-                  << ")" << (k.secret ? " [secret: also " + std::string(k.path) + "_env / _file]" : "") << "\n    "
-                  << k.doc << "\n";
+        std::cout << k.path << " (default: " << (k.default_value.empty() ? "\"\"" : std::string(k.default_value)) << ")"
+                  << (k.secret ? " [secret: also " + std::string(k.path) + "_env / _file]" : "") << "\n    " << k.doc
+                  << "\n";
       }
       return kExitOk;
     };

@@ -21,7 +21,8 @@
 namespace autoland::cli {
 namespace {
 
-constexpr std::string_view kWhiteboard = "[perf] [autoland-try,mozilla-central:101:102:-b do -p linux64 -u all] [autoland-try:abc]";
+constexpr std::string_view kWhiteboard =
+    "[perf] [autoland-try,mozilla-central:101:102:-b do -p linux64 -u all] [autoland-try:abc]";
 
 constexpr std::string_view kPatch = R"(# HG changeset patch
 # User Jane Doe <jane@example.org>
@@ -173,8 +174,8 @@ int run_demo(const Invocation& inv, const std::string& db_path) {
   if (!go(Event::results_orange)) return kExitFailed;
   runs.push_back({"4", "mochitest-1", JobResult::success, "", ""});
   VerdictReport second = judge(runs, 2);
-  std::cout << "  CI verdict after the rerun: " << to_string(second.verdict) << " (intermittent: "
-            << second.intermittent.front() << ")\n";
+  std::cout << "  CI verdict after the rerun: " << to_string(second.verdict)
+            << " (intermittent: " << second.intermittent.front() << ")\n";
   StepRequest green;
   green.report = second;
   if (!go(Event::results_green, green)) return kExitFailed;

@@ -27,7 +27,9 @@ Result<std::string> read_input(const std::string& path) {
   return ss.str();
 }
 
-void print(const nlohmann::json& j) { std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n"; }
+void print(const nlohmann::json& j) {
+  std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
 
 struct ParseArgs {
   std::string text;

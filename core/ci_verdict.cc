@@ -85,8 +85,8 @@ VerdictReport judge(const std::vector<JobRun>& runs, int max_retriggers) {
     if (is_unfinished(latest.result)) {
       any_unfinished = true;
     } else if (latest.result == JobResult::success) {
-      bool failed_before = std::any_of(h.runs.begin(), h.runs.end() - 1,
-                                       [](const JobRun* r) { return is_orange(r->result); });
+      bool failed_before =
+          std::any_of(h.runs.begin(), h.runs.end() - 1, [](const JobRun* r) { return is_orange(r->result); });
       if (failed_before) report.intermittent.push_back(name);
     } else if (is_red(latest.result)) {
       any_red = true;

@@ -21,7 +21,8 @@ std::string what(const CommentInput& in) {
 
 std::string counts_line(const VerdictReport& r) {
   std::vector<std::string> parts;
-  for (const auto& [result, count] : r.counts) parts.push_back(std::to_string(count) + " " + std::string(to_string(result)));
+  for (const auto& [result, count] : r.counts)
+    parts.push_back(std::to_string(count) + " " + std::string(to_string(result)));
   return std::to_string(r.total_jobs) + (r.total_jobs == 1 ? " job" : " jobs") +
          (parts.empty() ? "" : ": " + util::join(parts, ", "));
 }

@@ -19,19 +19,19 @@ struct CommentInput {
   CommentKind kind = CommentKind::try_results;
   BugId bug = 0;
   PatchSetId patchset = 0;
-  std::string branch;                  // where this stage pushed
+  std::string branch;  // where this stage pushed
   Stage stage = Stage::try_run;
   std::vector<AttachmentId> patches;
-  std::string revision;                // "" before anything was pushed
-  std::string revision_url;            // link to the push / results
-  std::optional<VerdictReport> report; // try_results, landed, backed_out
-  std::string step;                    // push_failed: "apply", "push", ...
-  std::string reason;                  // why: failure, cancel, backout
-  std::vector<std::string> problems;   // rejected: every rule broken
-  std::string actor;                   // who cancelled or forced
+  std::string revision;                 // "" before anything was pushed
+  std::string revision_url;             // link to the push / results
+  std::optional<VerdictReport> report;  // try_results, landed, backed_out
+  std::string step;                     // push_failed: "apply", "push", ...
+  std::string reason;                   // why: failure, cancel, backout
+  std::vector<std::string> problems;    // rejected: every rule broken
+  std::string actor;                    // who cancelled or forced
   std::string backout_revision;
   int timeout_minutes = 0;
-  std::string dedup_key;               // REQUIRES: not empty
+  std::string dedup_key;  // REQUIRES: not empty
 };
 
 // The whole comment text, marker line last.

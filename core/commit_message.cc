@@ -77,7 +77,9 @@ CommitMessageInfo parse_commit_message(std::string_view message) {
       std::vector<std::string>* list;
     };
     const Flag flags[] = {
-        {"ui-r=", &info.ui_reviewers}, {"sr=", &info.superreviewers}, {"r=", &info.reviewers},
+        {"ui-r=", &info.ui_reviewers},
+        {"sr=", &info.superreviewers},
+        {"r=", &info.reviewers},
         {"a=", &info.approvers},
     };
     bool matched = false;

@@ -13,16 +13,16 @@
 namespace autoland {
 
 struct CommitMessageInfo {
-  std::string summary;                     // the first line
-  std::vector<BugId> bugs;                 // "Bug N" in the summary, in order
-  std::vector<std::string> reviewers;      // r=alice,bob / r=alice r=bob
-  std::vector<std::string> superreviewers; // sr=
-  std::vector<std::string> ui_reviewers;   // ui-r=
-  std::vector<std::string> approvers;      // a=release
-  bool review_requested = false;           // r? (review asked, not given)
-  bool dont_build = false;                 // DONTBUILD
-  bool closed_tree = false;                // CLOSED TREE
-  bool has_try_syntax = false;             // a "try:" line anywhere
+  std::string summary;                      // the first line
+  std::vector<BugId> bugs;                  // "Bug N" in the summary, in order
+  std::vector<std::string> reviewers;       // r=alice,bob / r=alice r=bob
+  std::vector<std::string> superreviewers;  // sr=
+  std::vector<std::string> ui_reviewers;    // ui-r=
+  std::vector<std::string> approvers;       // a=release
+  bool review_requested = false;            // r? (review asked, not given)
+  bool dont_build = false;                  // DONTBUILD
+  bool closed_tree = false;                 // CLOSED TREE
+  bool has_try_syntax = false;              // a "try:" line anywhere
 };
 
 CommitMessageInfo parse_commit_message(std::string_view message);

@@ -28,8 +28,8 @@ struct WaitingPatchSet {
 };
 
 struct PolicyInput {
-  bool kill_switch = false;   // true: nothing starts
-  bool pusher_enabled = true; // the per-component switch for the pusher
+  bool kill_switch = false;    // true: nothing starts
+  bool pusher_enabled = true;  // the per-component switch for the pusher
   std::vector<PolicyBranch> branches;
   std::map<std::string, int> in_flight;  // branch -> patchsets in flight now
   std::vector<WaitingPatchSet> waiting;

@@ -10,10 +10,10 @@ namespace {
 // Which patchsets an entry applies to.
 enum class Guard {
   any,
-  try_final,       // try stage, and the request ends with the try results
-  try_continues,   // try stage, and a landing follows on green
+  try_final,      // try stage, and the request ends with the try results
+  try_continues,  // try stage, and a landing follows on green
   landing_stage,
-  try_stage,       // either try case
+  try_stage,  // either try case
 };
 
 struct Row {
@@ -52,41 +52,54 @@ const std::vector<Row>& table() {
       {S::pushing, E::rule_broken, G::any, S::rejected, {comment(CommentKind::rejected), release}},
 
       {S::testing, E::results_green, G::try_final, S::reported, {comment(CommentKind::try_results), release}},
-      {S::testing, E::results_green, G::try_continues, S::waiting,
+      {S::testing,
+       E::results_green,
+       G::try_continues,
+       S::waiting,
        {comment(CommentKind::try_results), effect(EffectKind::begin_landing)}},
       {S::testing, E::results_green, G::landing_stage, S::landed, {comment(CommentKind::landed), release}},
       {S::testing, E::results_orange, G::any, S::retrying, {effect(EffectKind::retrigger_jobs)}},
       {S::testing, E::results_red, G::try_stage, S::failed, {comment(CommentKind::try_results), release}},
       {S::testing, E::results_red, G::landing_stage, S::backing_out, {effect(EffectKind::push_backout)}},
-      {S::testing, E::results_cancelled, G::try_stage, S::cancelled,
-       {comment(CommentKind::builds_cancelled), release}},
+      {S::testing, E::results_cancelled, G::try_stage, S::cancelled, {comment(CommentKind::builds_cancelled), release}},
       // Cancelled trunk builds leave the landing unverified: back it out rather
       // than leave untested code on trunk.
       {S::testing, E::results_cancelled, G::landing_stage, S::backing_out, {effect(EffectKind::push_backout)}},
       {S::testing, E::results_timed_out, G::try_stage, S::timed_out, {comment(CommentKind::timed_out), release}},
-      {S::testing, E::results_timed_out, G::landing_stage, S::timed_out,
-       {comment(CommentKind::timed_out), release}},
+      {S::testing, E::results_timed_out, G::landing_stage, S::timed_out, {comment(CommentKind::timed_out), release}},
       {S::testing, E::cancel, G::try_stage, S::cancelled, {comment(CommentKind::cancelled), release}},
       {S::testing, E::force, G::try_final, S::reported, {comment(CommentKind::forced), release}},
-      {S::testing, E::force, G::try_continues, S::waiting,
+      {S::testing,
+       E::force,
+       G::try_continues,
+       S::waiting,
        {comment(CommentKind::forced), effect(EffectKind::begin_landing)}},
       {S::testing, E::force, G::landing_stage, S::landed, {comment(CommentKind::forced), release}},
       {S::testing, E::backout, G::landing_stage, S::backing_out, {effect(EffectKind::push_backout)}},
 
       {S::retrying, E::results_green, G::try_final, S::reported, {comment(CommentKind::try_results), release}},
-      {S::retrying, E::results_green, G::try_continues, S::waiting,
+      {S::retrying,
+       E::results_green,
+       G::try_continues,
+       S::waiting,
        {comment(CommentKind::try_results), effect(EffectKind::begin_landing)}},
       {S::retrying, E::results_green, G::landing_stage, S::landed, {comment(CommentKind::landed), release}},
       {S::retrying, E::results_orange, G::any, S::retrying, {effect(EffectKind::retrigger_jobs)}},
       {S::retrying, E::results_red, G::try_stage, S::failed, {comment(CommentKind::try_results), release}},
       {S::retrying, E::results_red, G::landing_stage, S::backing_out, {effect(EffectKind::push_backout)}},
-      {S::retrying, E::results_cancelled, G::try_stage, S::cancelled,
+      {S::retrying,
+       E::results_cancelled,
+       G::try_stage,
+       S::cancelled,
        {comment(CommentKind::builds_cancelled), release}},
       {S::retrying, E::results_cancelled, G::landing_stage, S::backing_out, {effect(EffectKind::push_backout)}},
       {S::retrying, E::results_timed_out, G::any, S::timed_out, {comment(CommentKind::timed_out), release}},
       {S::retrying, E::cancel, G::try_stage, S::cancelled, {comment(CommentKind::cancelled), release}},
       {S::retrying, E::force, G::try_final, S::reported, {comment(CommentKind::forced), release}},
-      {S::retrying, E::force, G::try_continues, S::waiting,
+      {S::retrying,
+       E::force,
+       G::try_continues,
+       S::waiting,
        {comment(CommentKind::forced), effect(EffectKind::begin_landing)}},
       {S::retrying, E::force, G::landing_stage, S::landed, {comment(CommentKind::forced), release}},
       {S::retrying, E::backout, G::landing_stage, S::backing_out, {effect(EffectKind::push_backout)}},
@@ -188,8 +201,8 @@ Result<Transition> next_transition(State from, Event event, const TransitionCont
       return Transition{from, event, row.to, row.effects};
     }
   }
-  std::string message = "cannot apply '" + std::string(to_string(event)) + "' to a patchset that is " +
-                        std::string(to_string(from));
+  std::string message =
+      "cannot apply '" + std::string(to_string(event)) + "' to a patchset that is " + std::string(to_string(from));
   if (from == State::pushing || from == State::backing_out) {
     message += " (it is being pushed right now; try again when it is done)";
   } else if (is_terminal(from)) {

@@ -19,16 +19,16 @@
 namespace autoland {
 
 enum class Event {
-  start_validation,   // the queue picked it up after the grace period
-  validated,          // patches and rules are fine
-  rule_broken,        // a landing rule failed (permanent)
-  deferred,           // a dependency is down (LDAP, Bugzilla): validate later
-  start_push,         // the landing policy gave it a slot
-  pushed,             // the pusher reports a revision
-  push_failed,        // permanent push failure (conflict, hook rejected)
-  push_deferred,      // temporary push failure (race, closed tree, 5xx)
+  start_validation,  // the queue picked it up after the grace period
+  validated,         // patches and rules are fine
+  rule_broken,       // a landing rule failed (permanent)
+  deferred,          // a dependency is down (LDAP, Bugzilla): validate later
+  start_push,        // the landing policy gave it a slot
+  pushed,            // the pusher reports a revision
+  push_failed,       // permanent push failure (conflict, hook rejected)
+  push_deferred,     // temporary push failure (race, closed tree, 5xx)
   results_green,
-  results_orange,     // retriggerable failures; reruns requested
+  results_orange,  // retriggerable failures; reruns requested
   results_red,
   results_cancelled,  // the builds were cancelled in CI
   results_timed_out,  // no complete results within the branch's limit

@@ -36,8 +36,8 @@ Result<Enum> parse_from(const std::array<std::pair<Enum, std::string_view>, N>& 
     if (!choices.empty()) choices += ", ";
     choices += name;
   }
-  return invalid_input("unknown " + std::string(what) + " '" + util::printable(text) + "' (expected one of: " +
-                       choices + ")");
+  return invalid_input("unknown " + std::string(what) + " '" + util::printable(text) +
+                       "' (expected one of: " + choices + ")");
 }
 
 template <typename Enum, size_t N>
@@ -103,10 +103,8 @@ bool is_terminal(State s) {
     case State::failed:
     case State::backed_out:
     case State::cancelled:
-    case State::timed_out:
-      return true;
-    default:
-      return false;
+    case State::timed_out: return true;
+    default: return false;
   }
 }
 

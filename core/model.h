@@ -69,7 +69,7 @@ struct Branch {
   Vcs vcs = Vcs::hg;
   int threshold = 1;  // patchsets in flight at most; 0 holds every new one
   BranchStatus status = BranchStatus::enabled;
-  int required_level = 3;  // commit level the requester needs (try: 1)
+  int required_level = 3;      // commit level the requester needs (try: 1)
   std::string pretest_branch;  // e.g. "try" for a trunk; empty for try itself
   std::string default_try_syntax;
   std::string ci_source;
@@ -85,11 +85,11 @@ struct PatchSet {
   std::vector<AttachmentId> patches;  // in landing order
   std::string branch;                 // final destination
   Stage stage = Stage::landing;
-  std::string try_syntax;             // empty: use the branch default
+  std::string try_syntax;  // empty: use the branch default
   std::string author;
-  std::string requester;              // email of who set the tag
+  std::string requester;  // email of who set the tag
   int retries = 0;
-  int priority = 0;                   // higher starts first
+  int priority = 0;  // higher starts first
   State state = State::queued;
   std::string state_reason;
   std::string try_revision;

@@ -400,7 +400,8 @@ class DiffParser {
            ranges[space + 1] == '+' && parse_range(ranges.substr(1, space - 1), &old_start, &old_count) &&
            parse_range(ranges.substr(space + 2), &new_start, &new_count);
     }
-    if (!ok) return invalid_input("malformed hunk header '" + util::printable(t) + "'" + where() + at_line(header.number));
+    if (!ok)
+      return invalid_input("malformed hunk header '" + util::printable(t) + "'" + where() + at_line(header.number));
     ++current_->hunks;
     int hunk_number = current_->hunks;
     ++i_;
@@ -437,8 +438,8 @@ class DiffParser {
   }
 
   Status hunk_overrun(int hunk_number, const Line& line) {
-    return invalid_input("hunk " + std::to_string(hunk_number) + where() +
-                         " has more lines than its header says" + at_line(line.number));
+    return invalid_input("hunk " + std::to_string(hunk_number) + where() + " has more lines than its header says" +
+                         at_line(line.number));
   }
 
   void finish_file() {

@@ -68,9 +68,9 @@ std::string strip_nick(std::string_view real_name);
 // creator, message "Bug N - <attachment description>".
 struct SynthesizedHeaderInput {
   BugId bug_id = 0;
-  std::string creator_name;   // Bugzilla real name, may carry a [:nick] suffix
+  std::string creator_name;  // Bugzilla real name, may carry a [:nick] suffix
   std::string creator_email;
-  std::string description;    // the attachment's description
+  std::string description;  // the attachment's description
   UnixTime date = 0;
 };
 std::string synthesize_hg_header(const SynthesizedHeaderInput& input);

@@ -47,14 +47,10 @@ struct OptionName {
 };
 
 constexpr OptionName kOptions[] = {
-    {"-b", "--build", Option::build, true},
-    {"-p", "--platform", Option::platform, true},
-    {"-u", "--unittests", Option::unittests, true},
-    {"-t", "--talos", Option::talos, true},
-    {"", "--post-to-bug", Option::post_to_bug, true},
-    {"", "--post-to-bugzilla", Option::post_to_bugzilla, true},
-    {"-n", "--notify", Option::notify, false},
-    {"", "--no-retry", Option::no_retry, false},
+    {"-b", "--build", Option::build, true},           {"-p", "--platform", Option::platform, true},
+    {"-u", "--unittests", Option::unittests, true},   {"-t", "--talos", Option::talos, true},
+    {"", "--post-to-bug", Option::post_to_bug, true}, {"", "--post-to-bugzilla", Option::post_to_bugzilla, true},
+    {"-n", "--notify", Option::notify, false},        {"", "--no-retry", Option::no_retry, false},
     {"", "--rebuild", Option::rebuild, true},
 };
 
@@ -193,12 +189,8 @@ Result<TrySyntax> parse_try_syntax(std::string_view text) {
         }
         break;
       }
-      case Option::notify:
-        out.notify = true;
-        break;
-      case Option::no_retry:
-        out.no_retry = true;
-        break;
+      case Option::notify: out.notify = true; break;
+      case Option::no_retry: out.no_retry = true; break;
       case Option::rebuild: {
         auto n = util::parse_uint(util::trim(value));
         if (!n || *n < 1 || *n > kMaxRebuild) {

@@ -15,14 +15,14 @@
 namespace autoland {
 
 struct TrySyntax {
-  std::string build;                    // -b/--build: d, o, do or od; "" = not given
-  std::vector<std::string> platforms;   // -p/--platform
-  std::vector<std::string> unittests;   // -u/--unittests
-  std::vector<std::string> talos;       // -t/--talos
-  std::vector<uint64_t> post_to_bugs;   // --post-to-bug N[,M] / --post-to-bugzilla [Bug] N
-  bool notify = false;                  // -n/--notify
-  bool no_retry = false;                // --no-retry
-  std::optional<uint32_t> rebuild;      // --rebuild N (1..20)
+  std::string build;                   // -b/--build: d, o, do or od; "" = not given
+  std::vector<std::string> platforms;  // -p/--platform
+  std::vector<std::string> unittests;  // -u/--unittests
+  std::vector<std::string> talos;      // -t/--talos
+  std::vector<uint64_t> post_to_bugs;  // --post-to-bug N[,M] / --post-to-bugzilla [Bug] N
+  bool notify = false;                 // -n/--notify
+  bool no_retry = false;               // --no-retry
+  std::optional<uint32_t> rebuild;     // --rebuild N (1..20)
 
   bool operator==(const TrySyntax& other) const;
 };

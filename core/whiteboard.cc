@@ -11,8 +11,7 @@ namespace {
 constexpr std::string_view kPrefix = "[autoland";
 
 bool is_branch_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-         c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 }
 
 // Where the try-syntax part of a tag body starts: after a ':' followed by
@@ -28,7 +27,7 @@ size_t try_syntax_start(std::string_view body) {
 }
 
 struct Located {
-  size_t end = 0;        // one past ']' (or where scanning stopped)
+  size_t end = 0;  // one past ']' (or where scanning stopped)
   bool closed = false;
 };
 
@@ -142,8 +141,8 @@ WhiteboardScan scan_whiteboard(std::string_view wb) {
     Located loc = locate_end(wb, after + 1);
     std::string_view text = wb.substr(at, loc.end - at);
     if (!loc.closed) {
-      scan.errors.push_back({std::string(text), at,
-                             "tag '" + util::printable(text) + "' is not closed: add ']' at its end"});
+      scan.errors.push_back(
+          {std::string(text), at, "tag '" + util::printable(text) + "' is not closed: add ']' at its end"});
       pos = std::max(loc.end, after);
       continue;
     }

@@ -26,16 +26,16 @@ namespace autoland {
 struct WhiteboardTag {
   enum class Kind { request, in_queue };
   Kind kind = Kind::request;
-  std::string text;    // exactly as written on the whiteboard
-  size_t offset = 0;   // byte offset of text in the whiteboard
-  std::vector<std::string> branches;       // lower case, in the order given
-  std::vector<AttachmentId> attachments;   // empty: take every non-obsolete patch
-  std::string try_syntax;                  // "" when the tag carries none
+  std::string text;                       // exactly as written on the whiteboard
+  size_t offset = 0;                      // byte offset of text in the whiteboard
+  std::vector<std::string> branches;      // lower case, in the order given
+  std::vector<AttachmentId> attachments;  // empty: take every non-obsolete patch
+  std::string try_syntax;                 // "" when the tag carries none
   bool has_try_syntax = false;
 };
 
 struct TagError {
-  std::string text;   // the offending tag as written (up to where it broke)
+  std::string text;  // the offending tag as written (up to where it broke)
   size_t offset = 0;
   std::string reason;
 };

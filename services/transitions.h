@@ -17,17 +17,17 @@ namespace autoland {
 
 struct StepRequest {
   Event event = Event::start_validation;
-  std::string actor;         // component ("queue") or "user:NAME"
-  std::string reason;        // stored as state_reason and used in comments
-  PatchSetChanges changes;   // extra fields to write with the step
+  std::string actor;        // component ("queue") or "user:NAME"
+  std::string reason;       // stored as state_reason and used in comments
+  PatchSetChanges changes;  // extra fields to write with the step
   // Facts for the comments this step may post.
   std::string revision_url;
   std::optional<VerdictReport> report;
-  std::string step;          // push_failed: which step failed
+  std::string step;  // push_failed: which step failed
   std::vector<std::string> problems;
   int timeout_minutes = 0;
   bool continues_to_landing = false;  // the final branch is not the pretest branch
-  std::string stage_branch;  // where the current stage pushes (for comment texts)
+  std::string stage_branch;           // where the current stage pushes (for comment texts)
 };
 
 struct StepOutcome {

@@ -103,10 +103,10 @@ using Status = Result<void>;
 }  // namespace autoland
 
 // Propagates an error from an expression returning Result<...>.
-#define AUTOLAND_TRY(expr)                           \
-  do {                                               \
-    auto autoland_try_result_ = (expr);              \
-    if (!autoland_try_result_.ok()) {                \
-      return autoland_try_result_.error();           \
-    }                                                \
+#define AUTOLAND_TRY(expr)                 \
+  do {                                     \
+    auto autoland_try_result_ = (expr);    \
+    if (!autoland_try_result_.ok()) {      \
+      return autoland_try_result_.error(); \
+    }                                      \
   } while (false)

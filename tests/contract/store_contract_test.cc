@@ -40,9 +40,9 @@ class StoreContract : public ::testing::TestWithParam<std::string> {
   }
 
   PatchSet new_patchset(BugId bug = 1, std::string key = "") {
-    auto p = store_->create_patchset({.bug_id = bug, .patches = {10, 11}, .branch = "try", .stage = Stage::try_run,
-                                      .request_key = std::move(key)},
-                                     "test");
+    auto p = store_->create_patchset(
+        {.bug_id = bug, .patches = {10, 11}, .branch = "try", .stage = Stage::try_run, .request_key = std::move(key)},
+        "test");
     EXPECT_TRUE(p.ok()) << p.error().message;
     return p.ok() ? *p : PatchSet{};
   }

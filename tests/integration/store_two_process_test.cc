@@ -68,7 +68,9 @@ bool try_step(Store& store, PatchSetId id) {
       if (p.error().retryable()) continue;
       return false;
     }
-    State next = p->state == State::queued ? State::validating : p->state == State::validating ? State::waiting : State::queued;
+    State next = p->state == State::queued       ? State::validating
+                 : p->state == State::validating ? State::waiting
+                                                 : State::queued;
     TransitionWrite w;
     w.patchset_id = id;
     w.expected_state = p->state;
@@ -113,9 +115,11 @@ TEST_F(TwoProcessStore, ConcurrentWritersLoseNothing) {
         }
         for (int i = 0; i < kCreates; ++i) {
           auto own = store.create_patchset(
-              {.bug_id = 1000, .branch = "try", .request_key = "child" + std::to_string(c) + "-" + std::to_string(i)}, "c");
+              {.bug_id = 1000, .branch = "try", .request_key = "child" + std::to_string(c) + "-" + std::to_string(i)},
+              "c");
           own_created += own.ok();
-          auto shared = store.create_patchset({.bug_id = 2000, .branch = "try", .request_key = "shared-" + std::to_string(i)}, "c");
+          auto shared = store.create_patchset(
+              {.bug_id = 2000, .branch = "try", .request_key = "shared-" + std::to_string(i)}, "c");
           won_shared += shared.ok();
         }
       }

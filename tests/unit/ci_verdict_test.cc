@@ -17,22 +17,23 @@ TEST(CiVerdict, AllSuccessIsGreen) {
 }
 
 TEST(CiVerdict, AnythingRunningIsPending) {
-  VerdictReport r = judge({run("build", JobResult::success), run("test", JobResult::running),
-                           run("lint", JobResult::testfailed)}, 2);
+  VerdictReport r =
+      judge({run("build", JobResult::success), run("test", JobResult::running), run("lint", JobResult::testfailed)}, 2);
   EXPECT_EQ(r.verdict, Verdict::pending);
   EXPECT_TRUE(r.retrigger.empty());
 }
 
 TEST(CiVerdict, OrangeAsksForRetriggers) {
   VerdictReport r = judge({run("build", JobResult::success), run("m1", JobResult::testfailed),
-                           run("m2", JobResult::warnings), run("m3", JobResult::exception)}, 2);
+                           run("m2", JobResult::warnings), run("m3", JobResult::exception)},
+                          2);
   EXPECT_EQ(r.verdict, Verdict::orange);
   EXPECT_EQ(r.retrigger, (std::vector<std::string>{"m1", "m2", "m3"}));
 }
 
 TEST(CiVerdict, RerunThatPassesIsIntermittent) {
-  VerdictReport r = judge({run("m1", JobResult::testfailed), run("build", JobResult::success),
-                           run("m1", JobResult::success)}, 2);
+  VerdictReport r =
+      judge({run("m1", JobResult::testfailed), run("build", JobResult::success), run("m1", JobResult::success)}, 2);
   EXPECT_EQ(r.verdict, Verdict::green);
   EXPECT_EQ(r.intermittent, std::vector<std::string>{"m1"});
 }

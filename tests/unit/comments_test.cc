@@ -49,7 +49,8 @@ VerdictReport red_report() {
 
 TEST(Comments, TryResultsGreen) {
   CommentInput in = base(CommentKind::try_results);
-  in.report = judge({{"1", "build", JobResult::success, "", ""}, {"2", "m1", JobResult::testfailed, "", ""},
+  in.report = judge({{"1", "build", JobResult::success, "", ""},
+                     {"2", "m1", JobResult::testfailed, "", ""},
                      {"3", "m1", JobResult::success, "", ""}},
                     2);
   expect_golden("try_results_green", render_comment(in));
@@ -135,7 +136,8 @@ TEST(Comments, MarkerOnlyCountsOnTheLastLine) {
 
 TEST(Comments, LongFailureListsAreCut) {
   std::vector<JobRun> runs;
-  for (int i = 0; i < 30; ++i) runs.push_back({std::to_string(i), "job-" + std::to_string(i), JobResult::busted, "", ""});
+  for (int i = 0; i < 30; ++i)
+    runs.push_back({std::to_string(i), "job-" + std::to_string(i), JobResult::busted, "", ""});
   CommentInput in = base(CommentKind::try_results);
   in.report = judge(runs, 0);
   std::string text = render_comment(in);

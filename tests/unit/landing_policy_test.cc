@@ -21,7 +21,8 @@ std::vector<PatchSetId> started(const std::vector<PolicyDecision>& ds) {
 
 TEST(LandingPolicy, ThresholdPerBranchInAgeOrder) {
   PolicyInput in = base();
-  in.waiting = {{3, "try", 0, 300}, {1, "try", 0, 100}, {2, "try", 0, 200}, {4, "central", 0, 50}, {5, "central", 0, 60}};
+  in.waiting = {
+      {3, "try", 0, 300}, {1, "try", 0, 100}, {2, "try", 0, 200}, {4, "central", 0, 50}, {5, "central", 0, 60}};
   auto ds = decide_landings(in);
   EXPECT_EQ(started(ds), (std::vector<PatchSetId>{4, 1, 2}));
   EXPECT_EQ(ds.back().id, 3);

@@ -30,8 +30,8 @@ TEST(Lifecycle, TryOnlyHappyPath) {
     s = to(s, e, kTryOnly);
   }
   EXPECT_EQ(s, State::reported);
-  EXPECT_TRUE(has_effect(State::testing, Event::results_green, kTryOnly,
-                         {EffectKind::post_comment, CommentKind::try_results}));
+  EXPECT_TRUE(
+      has_effect(State::testing, Event::results_green, kTryOnly, {EffectKind::post_comment, CommentKind::try_results}));
   EXPECT_TRUE(has_effect(State::testing, Event::results_green, kTryOnly, {EffectKind::release_marker, {}}));
 }
 
@@ -70,8 +70,9 @@ TEST(Lifecycle, IllegalTransitionsAreErrors) {
   auto busy = next_transition(State::pushing, Event::cancel, kTryOnly);
   ASSERT_FALSE(busy.ok());
   EXPECT_EQ(busy.error().kind, ErrorKind::conflict);
-  EXPECT_EQ(busy.error().message,
-            "cannot apply 'cancel' to a patchset that is pushing (it is being pushed right now; try again when it is done)");
+  EXPECT_EQ(
+      busy.error().message,
+      "cannot apply 'cancel' to a patchset that is pushing (it is being pushed right now; try again when it is done)");
   auto ended = next_transition(State::reported, Event::results_green, kTryOnly);
   ASSERT_FALSE(ended.ok());
   EXPECT_EQ(ended.error().message, "cannot apply 'results_green' to a patchset that is reported (it has ended)");

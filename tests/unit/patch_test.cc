@@ -150,7 +150,8 @@ TEST(Patch, UnsafePathsAreRefused) {
   EXPECT_EQ(parse_error(diff_for("sub/.git/config")),
             "path 'sub/.git/config' touches version-control metadata (.hg/ or .git/)");
   EXPECT_EQ(parse_error(diff_for(".HG/store")), "path '.HG/store' touches version-control metadata (.hg/ or .git/)");
-  EXPECT_EQ(parse_error(diff_for("home/.hgrc")), "path 'home/.hgrc' edits an .hgrc (repository configuration is off limits)");
+  EXPECT_EQ(parse_error(diff_for("home/.hgrc")),
+            "path 'home/.hgrc' edits an .hgrc (repository configuration is off limits)");
   EXPECT_EQ(parse_error("--- /etc/passwd\n+++ /etc/passwd\n@@ -1 +1 @@\n-a\n+b\n"),
             "absolute path '/etc/passwd' (paths must be relative to the repository root)");
   EXPECT_EQ(parse_error("diff --git a/x b/y\nrename from x\nrename to ../../y\n"),
@@ -189,7 +190,8 @@ TEST(Patch, EmptyHgChangesetIsAllowed) {
 }
 
 TEST(Patch, NoNewlineMarker) {
-  Patch p = parse_ok("--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n\\ No newline at end of file\n+b\n\\ No newline at end of file\n");
+  Patch p =
+      parse_ok("--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n\\ No newline at end of file\n+b\n\\ No newline at end of file\n");
   EXPECT_EQ(p.files[0].lines_added, 1u);
 }
 
@@ -209,8 +211,9 @@ TEST(Patch, StripNick) {
 TEST(Patch, SynthesizedHeaderParsesBack) {
   SynthesizedHeaderInput in{4242, "Jane Doe [:jdoe]", "jane@example.org", "  part 2: fix\nthe thing ", 1700000000};
   std::string header = synthesize_hg_header(in);
-  EXPECT_EQ(header, "# HG changeset patch\n# User Jane Doe <jane@example.org>\n# Date 1700000000 0\n"
-                    "Bug 4242 - part 2: fix the thing\n");
+  EXPECT_EQ(header,
+            "# HG changeset patch\n# User Jane Doe <jane@example.org>\n# Date 1700000000 0\n"
+            "Bug 4242 - part 2: fix the thing\n");
   Patch p = parse_ok(header + "\n" + read_data("patches/plain-unified.diff"));
   EXPECT_EQ(p.author, "Jane Doe <jane@example.org>");
   EXPECT_EQ(p.summary(), "Bug 4242 - part 2: fix the thing");

@@ -7,7 +7,9 @@
 
 namespace autoland::testing {
 
-inline std::string data_path(const std::string& relative) { return std::string(AUTOLAND_TEST_DATA_DIR) + "/" + relative; }
+inline std::string data_path(const std::string& relative) {
+  return std::string(AUTOLAND_TEST_DATA_DIR) + "/" + relative;
+}
 
 inline std::string read_data(const std::string& relative) {
   std::ifstream in(data_path(relative), std::ios::binary);

@@ -64,7 +64,8 @@ TEST_F(Transitions, WalksTryThenLanding) {
 TEST_F(Transitions, IllegalEventNamesBugAndWritesNothing) {
   auto out = advance(*store_, clock_, ps_, {.event = Event::pushed, .actor = "pusher"});
   ASSERT_FALSE(out.ok());
-  EXPECT_EQ(out.error().message, "patchset " + std::to_string(ps_.id) + " (bug 9): cannot apply 'pushed' to a patchset that is queued");
+  EXPECT_EQ(out.error().message,
+            "patchset " + std::to_string(ps_.id) + " (bug 9): cannot apply 'pushed' to a patchset that is queued");
   EXPECT_EQ(store_->get_patchset(ps_.id)->version, ps_.version);
 }
 

@@ -91,7 +91,8 @@ TEST(Whiteboard, BareAutolandAndLookalikesIgnored) {
 }
 
 TEST(Whiteboard, MalformedTagsExplainThemselves) {
-  EXPECT_EQ(only_error("[autoland-]"), "no branch after 'autoland-' (write it like [autoland-try] or [autoland-try:1234])");
+  EXPECT_EQ(only_error("[autoland-]"),
+            "no branch after 'autoland-' (write it like [autoland-try] or [autoland-try:1234])");
   EXPECT_EQ(only_error("[autoland-try:abc]"),
             "'abc' is not an attachment id (use the number from the attachment's link)");
   EXPECT_EQ(only_error("[autoland-try:12:]"),
@@ -113,7 +114,8 @@ TEST(Whiteboard, UnclosedTags) {
   EXPECT_EQ(scan.errors[0].text, "[autoland-try ");
   ASSERT_EQ(scan.tags.size(), 1u);
   EXPECT_EQ(scan.tags[0].branches[0], "mozilla-central");
-  EXPECT_EQ(only_error("[autoland-try:1:-b do -u x[linux"), "tag '[autoland-try:1:-b do -u x[linux' is not closed: add ']' at its end");
+  EXPECT_EQ(only_error("[autoland-try:1:-b do -u x[linux"),
+            "tag '[autoland-try:1:-b do -u x[linux' is not closed: add ']' at its end");
 }
 
 TEST(Whiteboard, NonAsciiAndVeryLongWhiteboards) {

@@ -232,8 +232,7 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mu_);
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
-    auto active = db_.prepare("SELECT COUNT(*) FROM patchsets WHERE branch = ? AND state NOT IN " +
-                              terminal_list());
+    auto active = db_.prepare("SELECT COUNT(*) FROM patchsets WHERE branch = ? AND state NOT IN " + terminal_list());
     if (!active) return active.error();
     active->bind(1, name);
     auto row = active->step();
@@ -287,9 +286,9 @@ class SqliteStore final : public Store {
     }
     AUTOLAND_TRY(s->run());
     PatchSetId id = db_.last_insert_rowid();
-    AUTOLAND_TRY(insert_event({0, now, id, actor, "patchset.create",
-                               "bug " + std::to_string(r.bug_id) + " to " + r.branch + " patches [" +
-                                   join_ids(r.patches) + "]"}));
+    AUTOLAND_TRY(insert_event(
+        {0, now, id, actor, "patchset.create",
+         "bug " + std::to_string(r.bug_id) + " to " + r.branch + " patches [" + join_ids(r.patches) + "]"}));
     auto created = select_patchset_where("id = ?", id);
     if (!created) return created.error();
     AUTOLAND_TRY(tx->commit());
@@ -416,8 +415,8 @@ class SqliteStore final : public Store {
     if (!del) return del.error();
     del->bind(1, id);
     AUTOLAND_TRY(del->run());
-    AUTOLAND_TRY(insert_event({0, clock_.now(), id, actor, "patchset.delete",
-                               "was " + std::string(to_string(current->state))}));
+    AUTOLAND_TRY(
+        insert_event({0, clock_.now(), id, actor, "patchset.delete", "was " + std::string(to_string(current->state))}));
     return tx->commit();
   }
 
@@ -614,7 +613,8 @@ class SqliteStore final : public Store {
   }
 
   Status upsert_setting(const std::string& key, const std::string& value) {
-    auto s = db_.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value");
+    auto s = db_.prepare(
+        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value");
     if (!s) return s.error();
     s->bind(1, key).bind(2, value);
     return s->run();

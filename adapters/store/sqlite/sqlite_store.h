@@ -13,9 +13,9 @@
 namespace autoland {
 
 struct SqliteOptions {
-  std::string path;             // a file, or ":memory:"
-  int busy_timeout_ms = 10'000; // how long a writer waits for another one
-  bool migrate = true;          // apply pending migrations on open
+  std::string path;              // a file, or ":memory:"
+  int busy_timeout_ms = 10'000;  // how long a writer waits for another one
+  bool migrate = true;           // apply pending migrations on open
 };
 
 // REQUIRES: `clock` outlives the store.
