@@ -46,6 +46,8 @@ struct PatchSetChanges {
   std::optional<UnixTime> push_time;
   std::optional<UnixTime> completion_time;
   std::optional<std::string> author;
+  // Clears push_time and completion_time (a retried patchset starts afresh).
+  bool clear_times = false;
 };
 
 struct NewComment {

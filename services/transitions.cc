@@ -25,6 +25,7 @@ Result<StepOutcome> advance(Store& store, const Clock& clock, const PatchSet& cu
   for (const Effect& e : transition->effects) {
     if (e.kind == EffectKind::begin_landing) write.changes.stage = Stage::landing;
   }
+  if (r.event == Event::retry) write.changes.clear_times = true;
   if (r.event == Event::pushed && !write.changes.push_time) write.changes.push_time = clock.now();
   if (is_terminal(transition->to) && !write.changes.completion_time) write.changes.completion_time = clock.now();
 

@@ -61,6 +61,23 @@ TEST_F(Transitions, WalksTryThenLanding) {
   EXPECT_EQ(ps_.completion_time, 1'700'000'105);
 }
 
+TEST_F(Transitions, RetryStartsAfresh) {
+  go(Event::start_validation);
+  go(Event::validated);
+  go(Event::start_push);
+  go(Event::pushed);
+  StepRequest failed;
+  failed.report = judge({{"1", "build", JobResult::busted, "", ""}}, 2);
+  go(Event::results_red, failed);
+  EXPECT_EQ(ps_.state, State::failed);
+  EXPECT_TRUE(ps_.push_time.has_value());
+  EXPECT_TRUE(ps_.completion_time.has_value());
+  go(Event::retry);
+  EXPECT_EQ(ps_.state, State::queued);
+  EXPECT_FALSE(ps_.push_time.has_value());
+  EXPECT_FALSE(ps_.completion_time.has_value());
+}
+
 TEST_F(Transitions, IllegalEventNamesBugAndWritesNothing) {
   auto out = advance(*store_, clock_, ps_, {.event = Event::pushed, .actor = "pusher"});
   ASSERT_FALSE(out.ok());

@@ -128,6 +128,13 @@ TEST(Whiteboard, NonAsciiAndVeryLongWhiteboards) {
   EXPECT_EQ(only_error("[autoland-tréy]").substr(0, 13), "branch name '");
 }
 
+TEST(Whiteboard, WindowsLineEndingsAroundTags) {
+  WhiteboardScan scan = scan_whiteboard("[autoland-try:1]\r\n[autoland-central]\r\n");
+  ASSERT_EQ(scan.tags.size(), 2u);
+  EXPECT_TRUE(scan.errors.empty());
+  EXPECT_EQ(only_error("[autoland-try:1\r\n]"), "tag '[autoland-try:1' is not closed: add ']' at its end");
+}
+
 TEST(Whiteboard, HugeIdIsRefused) {
   EXPECT_EQ(only_error("[autoland-try:99999999999999999999999]"),
             "'99999999999999999999999' is not an attachment id (use the number from the attachment's link)");

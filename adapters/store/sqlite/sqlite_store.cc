@@ -5,6 +5,7 @@
 #include "adapters/store/sqlite/migrations.h"
 #include "adapters/store/sqlite/sqlite_db.h"
 #include "util/strings.h"
+#include "util/thread_annotations.h"
 
 namespace autoland {
 namespace {
@@ -347,9 +348,9 @@ class SqliteStore final : public Store {
         "UPDATE patchsets SET state=?, state_reason=?, stage=COALESCE(?, stage), "
         "try_revision=COALESCE(?, try_revision), landing_revision=COALESCE(?, landing_revision), "
         "backout_revision=COALESCE(?, backout_revision), retries=COALESCE(?, retries), "
-        "priority=COALESCE(?, priority), push_time=COALESCE(?, push_time), "
-        "completion_time=COALESCE(?, completion_time), author=COALESCE(?, author), updated_time=?, "
-        "version=version+1 WHERE id=? AND version=?");
+        "priority=COALESCE(?, priority), push_time=CASE WHEN ? THEN NULL ELSE COALESCE(?, push_time) END, "
+        "completion_time=CASE WHEN ? THEN NULL ELSE COALESCE(?, completion_time) END, "
+        "author=COALESCE(?, author), updated_time=?, version=version+1 WHERE id=? AND version=?");
     if (!s) return s.error();
     s->bind(1, to_string(w.new_state)).bind(2, w.state_reason);
     if (c.stage) {
@@ -360,8 +361,9 @@ class SqliteStore final : public Store {
     s->bind(4, c.try_revision).bind(5, c.landing_revision).bind(6, c.backout_revision);
     s->bind(7, c.retries ? std::optional<int64_t>(*c.retries) : std::nullopt);
     s->bind(8, c.priority ? std::optional<int64_t>(*c.priority) : std::nullopt);
-    s->bind(9, c.push_time).bind(10, c.completion_time).bind(11, c.author);
-    s->bind(12, now).bind(13, w.patchset_id).bind(14, w.expected_version);
+    const int64_t clear = c.clear_times ? 1 : 0;
+    s->bind(9, clear).bind(10, c.push_time).bind(11, clear).bind(12, c.completion_time).bind(13, c.author);
+    s->bind(14, now).bind(15, w.patchset_id).bind(16, w.expected_version);
     AUTOLAND_TRY(s->run());
     if (db_.changes() != 1) return conflict("patchset " + std::to_string(w.patchset_id) + " changed meanwhile");
     AUTOLAND_TRY(insert_event({0, now, w.patchset_id, w.actor, w.what.empty() ? "transition" : w.what, w.detail}));
@@ -621,7 +623,7 @@ class SqliteStore final : public Store {
   }
 
   std::mutex mu_;
-  Database db_;  // GUARDED_BY(mu_)
+  Database db_ GUARDED_BY(mu_);
   const Clock& clock_;
 };
 
