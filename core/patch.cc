@@ -62,16 +62,23 @@ std::optional<std::string> unquote_c(std::string_view s, size_t* consumed) {
   return std::nullopt;
 }
 
-// A path as written after "---", "+++", "rename from", ...: maybe quoted, maybe
-// followed by a tab and a timestamp.
-std::string read_path(std::string_view s) {
-  s = util::trim(s);
-  if (!s.empty() && s[0] == '"') {
-    if (auto q = unquote_c(s, nullptr)) return *q;
-  }
+// An unquoted name after "---"/"+++" in a non-git diff, read the way
+// Mercurial's parsefilename does: up to the first tab, or else the first space.
+std::string read_plain_diff_name(std::string_view s) {
+  size_t cut = s.find('\t');
+  if (cut == std::string_view::npos) cut = s.find(' ');
+  return std::string(s.substr(0, cut));
+}
+
+// A name in a git diff ("---", "+++", "rename from", ...): C-quoted, or the
+// rest of the line up to a tab (git adds one after names holding spaces).
+// nullopt for a quoted name that does not parse.
+std::optional<std::string> read_git_name(std::string_view s) {
+  if (!s.empty() && s[0] == '"') return unquote_c(s, nullptr);
   size_t tab = s.find('\t');
   if (tab != std::string_view::npos) s = s.substr(0, tab);
-  return std::string(util::trim(s));
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\r')) s.remove_suffix(1);
+  return std::string(s);
 }
 
 std::string strip_prefix(const std::string& path, char side) {
@@ -79,37 +86,33 @@ std::string strip_prefix(const std::string& path, char side) {
   return path;
 }
 
-// "a/X b/Y" from a `diff --git` line. With unquoted names holding spaces the
-// split is ambiguous; the one where both sides name the same file wins, and
-// rename/---/+++ lines correct it later anyway.
+// The two names of a `diff --git` line. Unquoted names are split at the last
+// " b/", as Mercurial's `diff --git a/(.*) b/(.*)` does; the ---/+++ and
+// rename lines must then agree with it, or the patch is refused.
 bool split_git_paths(std::string_view rest, std::string* old_path, std::string* new_path) {
-  rest = util::trim(rest);
   if (!rest.empty() && rest[0] == '"') {
     size_t used = 0;
     auto first = unquote_c(rest, &used);
-    if (!first) return false;
+    if (!first || used >= rest.size() || rest[used] != ' ') return false;
+    auto second = read_git_name(rest.substr(used + 1));
+    if (!second) return false;
     *old_path = strip_prefix(*first, 'a');
-    *new_path = strip_prefix(read_path(rest.substr(used)), 'b');
-    return true;
+    *new_path = strip_prefix(*second, 'b');
+    return first->rfind("a/", 0) == 0 && second->rfind("b/", 0) == 0;
   }
   if (!starts_with(rest, "a/")) return false;
-  size_t first_split = std::string_view::npos;
-  for (size_t pos = rest.find(" b/"); pos != std::string_view::npos; pos = rest.find(" b/", pos + 1)) {
-    if (first_split == std::string_view::npos) first_split = pos;
-    if (rest.substr(2, pos - 2) == rest.substr(pos + 3)) {
-      first_split = pos;
-      break;
-    }
-  }
-  if (first_split == std::string_view::npos) {
-    size_t quoted = rest.find(" \"");
-    if (quoted == std::string_view::npos) return false;
+  size_t quoted = rest.find(" \"b/");
+  if (quoted != std::string_view::npos) {
+    auto second = read_git_name(rest.substr(quoted + 1));
+    if (!second) return false;
     *old_path = std::string(rest.substr(2, quoted - 2));
-    *new_path = strip_prefix(read_path(rest.substr(quoted + 1)), 'b');
+    *new_path = strip_prefix(*second, 'b');
     return true;
   }
-  *old_path = std::string(rest.substr(2, first_split - 2));
-  *new_path = std::string(rest.substr(first_split + 3));
+  size_t split = rest.rfind(" b/");
+  if (split == std::string_view::npos || split < 2) return false;
+  *old_path = std::string(rest.substr(2, split - 2));
+  *new_path = std::string(rest.substr(split + 3));
   return true;
 }
 
@@ -206,7 +209,60 @@ std::string join_message(const std::vector<std::string_view>& lines) {
   return out;
 }
 
-bool is_diff_start(std::string_view line) { return starts_with(line, "diff ") || starts_with(line, "Index: "); }
+// Where Mercurial's `hg import` takes the diff to start (its `diffre`); text
+// before it is the commit message, whatever it looks like.
+bool is_hg_diff_start(std::string_view t) {
+  return starts_with(t, "diff -") || starts_with(t, "diff\t-") || starts_with(t, "Index: ") ||
+         starts_with(t, "Index:\t") || starts_with(t, "RCS file: ") || starts_with(t, "retrieving revision ");
+}
+
+bool is_name_line(std::string_view t, std::string_view marker) {
+  return t.size() > 3 && starts_with(t, marker) && (t[3] == ' ' || t[3] == '\t');
+}
+
+bool is_file_pair(const std::vector<Line>& lines, size_t i) {
+  return is_name_line(lines[i].text, "---") && i + 1 < lines.size() && is_name_line(lines[i + 1].text, "+++");
+}
+
+// The first line that starts a file's diff, from `from`.
+size_t first_diff_line(const std::vector<Line>& lines, size_t from, bool hg_rule_only) {
+  for (size_t i = from; i < lines.size(); ++i) {
+    if (is_hg_diff_start(lines[i].text) || starts_with(lines[i].text, "diff --git ")) return i;
+    if (!hg_rule_only && is_file_pair(lines, i)) return i;
+  }
+  return lines.size();
+}
+
+// "diff -r 1a2b -r 3c4d dir/file.c" -> "dir/file.c" (hg's non-git diff line).
+std::string name_after_diff_options(std::string_view t) {
+  t = t.substr(5);
+  while (true) {
+    t = util::trim(t);
+    if (!starts_with(t, "-")) break;
+    bool takes_value = starts_with(t, "-r ") || starts_with(t, "-r\t");
+    size_t space = t.find_first_of(" \t");
+    if (space == std::string_view::npos) return "";
+    t = util::trim(t.substr(space));
+    if (takes_value) {
+      space = t.find_first_of(" \t");
+      if (space == std::string_view::npos) return "";
+      t = t.substr(space);
+    }
+  }
+  return std::string(t);
+}
+
+struct FileEntry {
+  FileChange change;
+  bool git = false;
+  size_t line = 0;          // where the entry starts
+  std::string header_old;   // diff --git names, a/ b/ stripped
+  std::string header_new;
+  std::optional<std::string> copy_from, copy_to;  // rename/copy from/to
+  bool have_names = false;  // saw ---/+++
+  std::string minus, plus;  // their names, "" for /dev/null
+  bool minus_null = false, plus_null = false;
+};
 
 class DiffParser {
  public:
@@ -216,33 +272,56 @@ class DiffParser {
     while (i_ < lines_.size()) {
       const Line& line = lines_[i_];
       std::string_view t = line.text;
+      AUTOLAND_TRY(check_nul(line));
       if (starts_with(t, "diff --git ")) {
-        AUTOLAND_TRY(start_git_file(line));
-      } else if (starts_with(t, "diff ")) {
-        finish_file();
-        current_ = FileChange{};
-        current_started_by_header_ = true;
-        current_is_git_ = false;
+        AUTOLAND_TRY(start_entry(line, true));
+        std::string old_path, new_path;
+        if (!split_git_paths(t.substr(11), &old_path, &new_path)) {
+          return invalid_input("cannot read the file names in this 'diff --git' line" + at_line(line.number));
+        }
+        current_->header_old = old_path;
+        current_->header_new = new_path;
         ++i_;
-      } else if (starts_with(t, "--- ") && i_ + 1 < lines_.size() && starts_with(lines_[i_ + 1].text, "+++ ")) {
-        AUTOLAND_TRY(take_old_new(line, lines_[i_ + 1]));
+      } else if (starts_with(t, "diff -") || starts_with(t, "diff\t-")) {
+        AUTOLAND_TRY(start_entry(line, false));
+        current_->header_new = name_after_diff_options(t);
+        ++i_;
+      } else if (is_file_pair(lines_, i_)) {
+        if (!current_ || current_->have_names || current_->change.hunks > 0) {
+          AUTOLAND_TRY(start_entry(line, false));
+        }
+        AUTOLAND_TRY(take_names(line, lines_[i_ + 1]));
         i_ += 2;
       } else if (starts_with(t, "@@ ")) {
-        if (!current_) return invalid_input("hunk without a file header" + at_line(line.number));
+        if (!current_ || !current_->have_names) {
+          return invalid_input("hunk without '---' and '+++' lines naming its file" + at_line(line.number));
+        }
         AUTOLAND_TRY(parse_hunk());
-      } else if (current_ && current_is_git_ && current_->hunks == 0) {
-        AUTOLAND_TRY(git_extended_header(line));
-      } else if (current_ && starts_with(t, "Binary files ") && util::ifind(t, " differ") != std::string_view::npos) {
-        current_->binary = true;
+      } else if (current_ && current_->git && current_->change.hunks == 0 && !current_->have_names &&
+                 git_extended_header(line)) {
+        // consumed
+      } else if (current_ && (starts_with(t, "Binary files ") || starts_with(t, "Binary file "))) {
+        current_->change.binary = true;  // git's "... differ", hg's "... has changed"
         ++i_;
+      } else if (starts_with(t, "*** ") || t == "***************") {
+        return invalid_input("context diffs are not supported; attach a unified diff (diff -u, hg diff, git diff)" +
+                             at_line(line.number));
+      } else if (t == "-- " || t.empty()) {
+        ++i_;  // a mail signature's separator, or a blank line between files
+      } else if (t[0] == '+' || t[0] == '-' || t[0] == ' ' || t[0] == '@' || t[0] == '\\') {
+        return invalid_input("stray diff line '" + util::printable(t, 40) + "' outside any hunk" + where() +
+                             at_line(line.number));
       } else {
-        AUTOLAND_TRY(check_nul(line));
-        ++i_;  // noise between files: "Index:", "=====", a mail signature, ...
+        ++i_;  // noise between files: "Index:", "=====", a signature's version line, ...
       }
     }
-    finish_file();
+    AUTOLAND_TRY(finish_entry());
     return std::move(files_);
   }
+
+  // Every name the patch mentions, for the safety check: Mercurial and git may
+  // read a different one of them than we report.
+  const std::vector<std::string>& mentioned() const { return mentioned_; }
 
  private:
   Status check_nul(const Line& line) {
@@ -254,65 +333,55 @@ class DiffParser {
 
   std::string where() const {
     if (!current_) return "";
-    const std::string& p = current_->path.empty() ? pending_old_ : current_->path;
+    std::string p = !current_->change.path.empty() ? current_->change.path
+                    : !current_->plus.empty()      ? current_->plus
+                    : !current_->minus.empty()     ? current_->minus
+                                                   : current_->header_new;
     return p.empty() ? "" : " in " + util::printable(p);
   }
 
-  Status start_git_file(const Line& line) {
-    finish_file();
-    current_ = FileChange{};
-    current_started_by_header_ = true;
-    current_is_git_ = true;
-    std::string old_path, new_path;
-    if (!split_git_paths(line.text.substr(11), &old_path, &new_path)) {
-      return invalid_input("cannot read the file names in 'diff --git' header" + at_line(line.number));
-    }
-    pending_old_ = old_path;
-    current_->path = new_path;
-    ++i_;
+  Status start_entry(const Line& line, bool git) {
+    AUTOLAND_TRY(finish_entry());
+    current_ = FileEntry{};
+    current_->git = git;
+    current_->line = line.number;
     return {};
   }
 
-  Status git_extended_header(const Line& line) {
+  bool git_extended_header(const Line& line) {
     std::string_view t = line.text;
-    auto value = [&](std::string_view key) { return t.substr(key.size()); };
+    FileChange& c = current_->change;
+    auto value = [&](std::string_view key) { return std::string(util::trim(t.substr(key.size()))); };
+    auto name = [&](std::string_view key) { return read_git_name(t.substr(key.size())).value_or(""); };
     if (starts_with(t, "new file mode ")) {
-      current_->kind = FileChangeKind::add;
-      current_->new_mode = std::string(util::trim(value("new file mode ")));
+      c.kind = FileChangeKind::add;
+      c.new_mode = value("new file mode ");
     } else if (starts_with(t, "deleted file mode ")) {
-      current_->kind = FileChangeKind::remove;
-      current_->old_mode = std::string(util::trim(value("deleted file mode ")));
+      c.kind = FileChangeKind::remove;
+      c.old_mode = value("deleted file mode ");
     } else if (starts_with(t, "old mode ")) {
-      current_->old_mode = std::string(util::trim(value("old mode ")));
+      c.old_mode = value("old mode ");
     } else if (starts_with(t, "new mode ")) {
-      current_->new_mode = std::string(util::trim(value("new mode ")));
-    } else if (starts_with(t, "rename from ")) {
-      current_->kind = FileChangeKind::rename;
-      pending_old_ = read_path(value("rename from "));
-    } else if (starts_with(t, "rename to ")) {
-      current_->kind = FileChangeKind::rename;
-      current_->path = read_path(value("rename to "));
-    } else if (starts_with(t, "copy from ")) {
-      current_->kind = FileChangeKind::copy;
-      pending_old_ = read_path(value("copy from "));
-    } else if (starts_with(t, "copy to ")) {
-      current_->kind = FileChangeKind::copy;
-      current_->path = read_path(value("copy to "));
+      c.new_mode = value("new mode ");
+    } else if (starts_with(t, "rename from ") || starts_with(t, "copy from ")) {
+      c.kind = starts_with(t, "rename") ? FileChangeKind::rename : FileChangeKind::copy;
+      current_->copy_from = name(starts_with(t, "rename") ? "rename from " : "copy from ");
+    } else if (starts_with(t, "rename to ") || starts_with(t, "copy to ")) {
+      c.kind = starts_with(t, "rename") ? FileChangeKind::rename : FileChangeKind::copy;
+      current_->copy_to = name(starts_with(t, "rename") ? "rename to " : "copy to ");
     } else if (starts_with(t, "GIT binary patch")) {
-      current_->binary = true;
+      c.binary = true;
       ++i_;
       skip_binary_blocks();
-      return {};
-    } else if (starts_with(t, "Binary files ")) {
-      current_->binary = true;
+      return true;
     } else if (starts_with(t, "similarity index ") || starts_with(t, "dissimilarity index ") ||
                starts_with(t, "index ")) {
       // Informational.
     } else {
-      AUTOLAND_TRY(check_nul(line));
+      return false;
     }
     ++i_;
-    return {};
+    return true;
   }
 
   // "literal N" / "delta N" followed by base85 lines up to a blank line; git
@@ -330,46 +399,35 @@ class DiffParser {
     }
   }
 
-  Status take_old_new(const Line& minus, const Line& plus) {
-    std::string old_raw = read_path(minus.text.substr(4));
-    std::string new_raw = read_path(plus.text.substr(4));
-    bool reuse = current_ && current_started_by_header_ && current_->hunks == 0 && !have_old_new_;
-    if (!reuse) {
-      finish_file();
-      current_ = FileChange{};
-      current_started_by_header_ = false;
-      current_is_git_ = false;
+  Status take_names(const Line& minus, const Line& plus) {
+    FileEntry& e = *current_;
+    std::string_view m = minus.text.substr(4);
+    std::string_view p = plus.text.substr(4);
+    std::optional<std::string> old_raw = e.git ? read_git_name(m) : std::optional(read_plain_diff_name(m));
+    std::optional<std::string> new_raw = e.git ? read_git_name(p) : std::optional(read_plain_diff_name(p));
+    if (!old_raw || !new_raw) return invalid_input("cannot read the file names" + at_line(minus.number));
+    e.have_names = true;
+    e.minus_null = *old_raw == "/dev/null";
+    e.plus_null = *new_raw == "/dev/null";
+    if (e.minus_null && e.plus_null) return invalid_input("both sides are /dev/null" + at_line(minus.number));
+    if (e.git) {
+      e.minus = e.minus_null ? "" : strip_prefix(*old_raw, 'a');
+      e.plus = e.plus_null ? "" : strip_prefix(*new_raw, 'b');
+      return {};
     }
-    have_old_new_ = true;
-    bool old_null = old_raw == "/dev/null";
-    bool new_null = new_raw == "/dev/null";
-    if (old_null && new_null) return invalid_input("both sides are /dev/null" + at_line(minus.number));
-    // hg and git write a/ and b/; otherwise strip one leading component the way
-    // `hg import` (-p1) does when both names have one.
+    // hg and git write a/ and b/; otherwise strip one leading component the
+    // way `hg import` (-p1) does when both names have one.
+    bool both_nested = (e.minus_null || old_raw->find('/') != std::string::npos) &&
+                       (e.plus_null || new_raw->find('/') != std::string::npos);
     auto strip = [&](const std::string& path, char side) {
       std::string stripped = strip_prefix(path, side);
       if (stripped != path) return stripped;
-      bool both_prefixed = (old_null || old_raw.find('/') != std::string::npos) &&
-                           (new_null || new_raw.find('/') != std::string::npos) && !current_is_git_;
       size_t slash = path.find('/');
-      if (both_prefixed && slash != std::string::npos && slash > 0) return path.substr(slash + 1);
+      if (both_nested && slash != std::string::npos && slash > 0) return path.substr(slash + 1);
       return path;
     };
-    std::string old_path = old_null ? "" : strip(old_raw, 'a');
-    std::string new_path = new_null ? "" : strip(new_raw, 'b');
-    if (old_null) {
-      current_->kind = FileChangeKind::add;
-      current_->path = new_path;
-    } else if (new_null) {
-      current_->kind = FileChangeKind::remove;
-      current_->path = old_path;
-      pending_old_ = old_path;
-    } else {
-      if (current_->kind != FileChangeKind::rename && current_->kind != FileChangeKind::copy) {
-        current_->path = new_path;
-        pending_old_ = old_path;
-      }
-    }
+    e.minus = e.minus_null ? "" : strip(*old_raw, 'a');
+    e.plus = e.plus_null ? "" : strip(*new_raw, 'b');
     return {};
   }
 
@@ -396,14 +454,16 @@ class DiffParser {
     if (ok) {
       std::string_view ranges = t.substr(3, end - 3);
       size_t space = ranges.find(' ');
-      ok = space != std::string_view::npos && ranges[0] == '-' && space + 1 < ranges.size() &&
+      ok = space != std::string_view::npos && !ranges.empty() && ranges[0] == '-' && space + 1 < ranges.size() &&
            ranges[space + 1] == '+' && parse_range(ranges.substr(1, space - 1), &old_start, &old_count) &&
            parse_range(ranges.substr(space + 2), &new_start, &new_count);
     }
-    if (!ok)
+    if (!ok) {
       return invalid_input("malformed hunk header '" + util::printable(t) + "'" + where() + at_line(header.number));
-    ++current_->hunks;
-    int hunk_number = current_->hunks;
+    }
+    FileChange& c = current_->change;
+    ++c.hunks;
+    int hunk_number = c.hunks;
     ++i_;
     while (old_count > 0 || new_count > 0) {
       if (i_ >= lines_.size()) {
@@ -412,20 +472,20 @@ class DiffParser {
       }
       const Line& line = lines_[i_];
       AUTOLAND_TRY(check_nul(line));
-      char c = line.text.empty() ? ' ' : line.text[0];
-      if (c == ' ') {
+      char ch = line.text.empty() ? ' ' : line.text[0];
+      if (ch == ' ') {
         if (old_count == 0 || new_count == 0) return hunk_overrun(hunk_number, line);
         --old_count;
         --new_count;
-      } else if (c == '-') {
+      } else if (ch == '-') {
         if (old_count == 0) return hunk_overrun(hunk_number, line);
         --old_count;
-        ++current_->lines_removed;
-      } else if (c == '+') {
+        ++c.lines_removed;
+      } else if (ch == '+') {
         if (new_count == 0) return hunk_overrun(hunk_number, line);
         --new_count;
-        ++current_->lines_added;
-      } else if (c == '\\') {
+        ++c.lines_added;
+      } else if (ch == '\\') {
         // "\ No newline at end of file"
       } else {
         return invalid_input("hunk " + std::to_string(hunk_number) + where() + " ends early: '" +
@@ -442,40 +502,78 @@ class DiffParser {
                          at_line(line.number));
   }
 
-  void finish_file() {
-    if (current_) {
-      if (current_->kind == FileChangeKind::rename || current_->kind == FileChangeKind::copy) {
-        current_->old_path = pending_old_;
-      } else if (current_->kind == FileChangeKind::remove && current_->path.empty()) {
-        current_->path = pending_old_;
-      } else if (current_->kind == FileChangeKind::remove) {
-        current_->path = pending_old_.empty() ? current_->path : pending_old_;
-      }
-      if (!current_->path.empty() || !current_->old_path.empty()) files_.push_back(std::move(*current_));
-    }
+  // Settles the entry's names and kind; refuses names that disagree.
+  Status finish_entry() {
+    if (!current_) return {};
+    FileEntry e = std::move(*current_);
     current_.reset();
-    pending_old_.clear();
-    have_old_new_ = false;
+    FileChange& c = e.change;
+    std::string at = at_line(e.line);
+    if (e.git) {
+      std::string old_name = e.copy_from.value_or(e.header_old);
+      std::string new_name = e.copy_to.value_or(e.header_new);
+      for (const std::string& n : {e.header_old, e.header_new, old_name, new_name, e.minus, e.plus}) {
+        if (!n.empty()) mentioned_.push_back(n);
+      }
+      bool renamed = c.kind == FileChangeKind::rename || c.kind == FileChangeKind::copy;
+      if (renamed && (!e.copy_from || !e.copy_to)) {
+        return invalid_input("a rename or copy needs both its 'from' and 'to' lines" + at);
+      }
+      if (!renamed && e.header_old != e.header_new) {
+        return invalid_input("the 'diff --git' line names two files ('" + util::printable(e.header_old) + "', '" +
+                             util::printable(e.header_new) + "') without a rename or copy" + at);
+      }
+      if (e.have_names) {
+        if (e.minus_null) {
+          c.kind = FileChangeKind::add;
+        } else if (e.minus != old_name) {
+          return invalid_input("'---' names '" + util::printable(e.minus) + "' but the diff header names '" +
+                               util::printable(old_name) + "'" + at);
+        }
+        if (e.plus_null) {
+          c.kind = FileChangeKind::remove;
+        } else if (e.plus != new_name) {
+          return invalid_input("'+++' names '" + util::printable(e.plus) + "' but the diff header names '" +
+                               util::printable(new_name) + "'" + at);
+        }
+      }
+      c.path = c.kind == FileChangeKind::remove ? old_name : new_name;
+      if (renamed) c.old_path = old_name;
+    } else {
+      if (!e.have_names) {
+        // hg's "Binary file x has changed": no content, named on the diff line.
+        if (!c.binary || e.header_new.empty()) {
+          return invalid_input("a file's diff has no '---' and '+++' lines naming it" + at);
+        }
+        mentioned_.push_back(e.header_new);
+        c.path = e.header_new;
+        files_.push_back(std::move(c));
+        return {};
+      }
+      for (const std::string& n : {e.minus, e.plus}) {
+        if (!n.empty()) mentioned_.push_back(n);
+      }
+      if (e.minus_null) {
+        c.kind = FileChangeKind::add;
+        c.path = e.plus;
+      } else if (e.plus_null) {
+        c.kind = FileChangeKind::remove;
+        c.path = e.minus;
+      } else {
+        c.path = e.plus;
+      }
+    }
+    if (c.path.empty()) return invalid_input("a file in the patch has an empty name" + at);
+    files_.push_back(std::move(c));
+    return {};
   }
 
   const std::vector<Line>& lines_;
   size_t i_;
-  std::optional<FileChange> current_;
-  bool current_started_by_header_ = false;
-  bool current_is_git_ = false;
-  bool have_old_new_ = false;
-  std::string pending_old_;
+  std::optional<FileEntry> current_;
   std::vector<FileChange> files_;
+  std::vector<std::string> mentioned_;
 };
-
-size_t first_diff_line(const std::vector<Line>& lines, size_t from) {
-  for (size_t i = from; i < lines.size(); ++i) {
-    std::string_view t = lines[i].text;
-    if (is_diff_start(t)) return i;
-    if (starts_with(t, "--- ") && i + 1 < lines.size() && starts_with(lines[i + 1].text, "+++ ")) return i;
-  }
-  return lines.size();
-}
 
 Status parse_hg_header(const std::vector<Line>& lines, size_t* pos, Patch* patch) {
   size_t i = *pos + 1;  // after "# HG changeset patch"
@@ -497,7 +595,8 @@ Status parse_hg_header(const std::vector<Line>& lines, size_t* pos, Patch* patch
       patch->branch = std::string(util::trim(t.substr(9)));
     }
   }
-  size_t diff = first_diff_line(lines, i);
+  // Like `hg import`: the message runs to the first line of its diff rule.
+  size_t diff = first_diff_line(lines, i, /*hg_rule_only=*/true);
   std::vector<std::string_view> message;
   for (size_t k = i; k < diff; ++k) message.push_back(lines[k].text);
   patch->message = join_message(message);
@@ -536,12 +635,12 @@ void parse_mail_header(const std::vector<Line>& lines, size_t* pos, Patch* patch
   size_t k = i;
   for (; k < lines.size(); ++k) {
     std::string_view t = lines[k].text;
-    if (t == "---" || is_diff_start(t)) break;
+    if (t == "---" || is_hg_diff_start(t) || starts_with(t, "diff --git ")) break;
     body.push_back(t);
   }
   std::string rest = join_message(body);
   patch->message = rest.empty() ? summary : summary + "\n\n" + rest;
-  *pos = first_diff_line(lines, k);
+  *pos = first_diff_line(lines, k, /*hg_rule_only=*/false);
 }
 
 }  // namespace
@@ -571,9 +670,54 @@ std::string Patch::summary() const {
   return message.substr(0, nl);
 }
 
+namespace {
+
+// Code points that HFS+ ignores in names, so ".g\u200Cit" is ".git" there.
+constexpr std::string_view kIgnorable[] = {
+    "\u200B", "\u200C", "\u200D", "\u200E", "\u200F", "\u202A", "\u202B", "\u202C", "\u202D", "\u202E",
+    "\u206A", "\u206B", "\u206C", "\u206D", "\u206E", "\u206F", "\uFEFF",
+};
+
+// A path component as case-insensitive, HFS+ and Windows filesystems see it:
+// lower case, ignorable code points dropped, trailing dots and spaces dropped.
+std::string fold_component(std::string_view part) {
+  std::string out;
+  for (size_t i = 0; i < part.size();) {
+    bool skipped = false;
+    for (std::string_view ig : kIgnorable) {
+      if (part.substr(i, ig.size()) == ig) {
+        i += ig.size();
+        skipped = true;
+        break;
+      }
+    }
+    if (!skipped) out += part[i++];
+  }
+  out = util::to_lower(out);
+  while (!out.empty() && (out.back() == '.' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
+// Windows 8.3 short names of ".git" and ".hg": "GIT~1", "HG~1", "HG8B6C~2".
+bool is_short_name_alias(std::string_view folded) {
+  size_t tilde = folded.find('~');
+  if (tilde == std::string_view::npos || tilde + 1 >= folded.size()) return false;
+  std::string_view base = folded.substr(0, tilde);
+  if (base != "git" && base != "hg" && base != "hg8b6c") return false;
+  for (char c : folded.substr(tilde + 1)) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Status check_patch_path(std::string_view path) {
   std::string shown = "'" + util::printable(path) + "'";
   if (path.empty()) return invalid_input("a file name is empty");
+  for (unsigned char c : path) {
+    if (c < 0x20 || c == 0x7f) return invalid_input("path " + shown + " contains a control character");
+  }
   if (path[0] == '/' || path[0] == '\\' || (path.size() > 1 && path[1] == ':')) {
     return invalid_input("absolute path " + shown + " (paths must be relative to the repository root)");
   }
@@ -583,13 +727,19 @@ Status check_patch_path(std::string_view path) {
   }
   auto parts = util::split(normalized, '/');
   for (std::string_view part : parts) {
+    if (part.empty()) return invalid_input("path " + shown + " has an empty component ('//' or a trailing '/')");
     if (part == "..") return invalid_input("path " + shown + " climbs out of the repository with '..'");
-    if (util::iequals(part, ".hg") || util::iequals(part, ".git")) {
+    std::string folded = fold_component(part);
+    if (folded == ".hg" || folded == ".git" || is_short_name_alias(folded)) {
       return invalid_input("path " + shown + " touches version-control metadata (.hg/ or .git/)");
     }
   }
-  if (util::iequals(parts.back(), ".hgrc")) {
+  std::string last = fold_component(parts.back());
+  if (last == ".hgrc") {
     return invalid_input("path " + shown + " edits an .hgrc (repository configuration is off limits)");
+  }
+  if (last == ".hgsub" || last == ".hgsubstate" || last == ".gitmodules") {
+    return invalid_input("path " + shown + " edits subrepository configuration, which autoland does not land");
   }
   return {};
 }
@@ -630,7 +780,7 @@ Result<Patch> parse_patch(std::string_view text, const PatchLimits& limits) {
     parse_mail_header(lines, &pos, &patch);
   } else {
     patch.format = PatchFormat::plain_diff;
-    size_t diff = first_diff_line(lines, pos);
+    size_t diff = first_diff_line(lines, pos, /*hg_rule_only=*/false);
     std::vector<std::string_view> preamble;
     for (size_t k = pos; k < diff; ++k) preamble.push_back(lines[k].text);
     patch.message = join_message(preamble);
@@ -646,13 +796,12 @@ Result<Patch> parse_patch(std::string_view text, const PatchLimits& limits) {
   auto files = diff.parse();
   if (!files) return files.error();
   patch.files = std::move(*files);
-  if (patch.files.empty() && patch.format == PatchFormat::plain_diff) {
-    return invalid_input("no diff found: expected 'diff', or '---' and '+++' lines");
+  if (patch.files.empty()) {
+    return invalid_input(patch.format == PatchFormat::plain_diff
+                             ? "no diff found: expected 'diff', or '---' and '+++' lines"
+                             : "the patch changes no file");
   }
-  for (const FileChange& f : patch.files) {
-    AUTOLAND_TRY(check_patch_path(f.path));
-    if (!f.old_path.empty()) AUTOLAND_TRY(check_patch_path(f.old_path));
-  }
+  for (const std::string& path : diff.mentioned()) AUTOLAND_TRY(check_patch_path(path));
   return patch;
 }
 

@@ -78,6 +78,10 @@ TEST(Patch, HgExportPlainDiffs) {
   EXPECT_EQ(file(p, "main.c")->lines_added, 2u);
   ASSERT_NE(file(p, "added.txt"), nullptr);
   EXPECT_EQ(file(p, "added.txt")->kind, FileChangeKind::add);
+  ASSERT_NE(file(p, "logo.bin"), nullptr);
+  EXPECT_TRUE(file(p, "logo.bin")->binary);
+  ASSERT_NE(file(p, "docs/old name.txt"), nullptr);
+  EXPECT_EQ(file(p, "docs/old name.txt")->kind, FileChangeKind::remove);
 }
 
 TEST(Patch, WindowsLineEndings) {
@@ -158,6 +162,64 @@ TEST(Patch, UnsafePathsAreRefused) {
             "path '../../y' climbs out of the repository with '..'");
 }
 
+// Inputs where a lax parser and `hg import` would disagree about what is touched.
+TEST(Patch, NamesThatHgWouldReadDifferentlyAreRefused) {
+  // A second file header with tabs instead of spaces after ---/+++.
+  EXPECT_EQ(parse_error("--- a/foo\n+++ b/foo\n@@ -1 +1 @@\n-a\n+b\n---\ta/.hgrc\n+++\tb/.hgrc\n@@ -0,0 +1 @@\n+x\n"),
+            "path '.hgrc' edits an .hgrc (repository configuration is off limits)");
+  // hg cuts an unquoted name at the first space when there is no tab.
+  EXPECT_EQ(parse_error("--- /dev/null\n+++ b/.hgrc x\n@@ -0,0 +1 @@\n+x\n"),
+            "path '.hgrc' edits an .hgrc (repository configuration is off limits)");
+  // A rename whose +++ line names another file.
+  EXPECT_EQ(parse_error("diff --git a/x b/y\nrename from x\nrename to y\n--- a/x\n+++ b/.hg/hgrc\n@@ -1 +1 @@\n-a\n+b\n"),
+            "'+++' names '.hg/hgrc' but the diff header names 'y' (line 1)");
+  // The old side of a modify is checked too.
+  EXPECT_EQ(parse_error("--- a/../../etc/passwd\n+++ b/foo\n@@ -1 +1 @@\n-a\n+b\n"),
+            "path '../../etc/passwd' climbs out of the repository with '..'");
+  EXPECT_EQ(parse_error("diff --git a/.hg/hgrc b/foo\nold mode 100644\nnew mode 100755\n"),
+            "the 'diff --git' line names two files ('.hg/hgrc', 'foo') without a rename or copy (line 1)");
+  // hg splits "diff --git" at the last " b/".
+  EXPECT_EQ(parse_error("diff --git a/x b/y b//etc/passwd\nnew file mode 100644\n"),
+            "the 'diff --git' line names two files ('x b/y', '/etc/passwd') without a rename or copy (line 1)");
+  // Context diffs and stray hunk lines.
+  EXPECT_EQ(parse_error("--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n*** a/g\n--- b/g\n"),
+            "context diffs are not supported; attach a unified diff (diff -u, hg diff, git diff) (line 6)");
+  EXPECT_EQ(parse_error("--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n+extra\n"),
+            "stray diff line '+extra' outside any hunk in f (line 6)");
+}
+
+TEST(Patch, HgMessageRuleDecidesWhereTheDiffStarts) {
+  // "diff erent" is message text for hg, so the try line below it is too.
+  Patch p = parse_ok("# HG changeset patch\n# User A <a@b>\nBug 1 - x r=a\ndiff erent approach\ntry: -b do -p all\n"
+                     "diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n");
+  EXPECT_EQ(p.message, "Bug 1 - x r=a\ndiff erent approach\ntry: -b do -p all");
+}
+
+TEST(Patch, EveryEntryNeedsANamedFile) {
+  EXPECT_EQ(parse_error("# HG changeset patch\n# User A <a@b>\nmsg\ndiff -r 1 foo\n@@ -1 +1 @@\n-a\n+b\n"),
+            "hunk without '---' and '+++' lines naming its file (line 5)");
+  EXPECT_EQ(parse_error("diff --git a/ b/\nnew file mode 100644\n"), "a file in the patch has an empty name (line 1)");
+}
+
+TEST(Patch, PathAliasesAndControlCharacters) {
+  EXPECT_FALSE(check_patch_path("foo/.hgrc/").ok());
+  EXPECT_FALSE(check_patch_path("a//b").ok());
+  EXPECT_FALSE(check_patch_path(".git./config").ok());
+  EXPECT_FALSE(check_patch_path(".git /config").ok());
+  EXPECT_FALSE(check_patch_path("GIT~1/config").ok());
+  EXPECT_FALSE(check_patch_path("HG~1/hgrc").ok());
+  EXPECT_FALSE(check_patch_path(".g\u200cit/config").ok());
+  EXPECT_FALSE(check_patch_path(std::string(".hgrc\0", 6)).ok());
+  EXPECT_FALSE(check_patch_path("x\ny").ok());
+  EXPECT_FALSE(check_patch_path(".gitmodules").ok());
+  EXPECT_FALSE(check_patch_path("sub/.hgsub").ok());
+  EXPECT_TRUE(check_patch_path("docs/git~notes.txt").ok());
+  EXPECT_TRUE(check_patch_path(".github/workflows/ci.yml").ok());
+  EXPECT_TRUE(check_patch_path("dir with space/é.txt").ok());
+  EXPECT_EQ(parse_error("diff --git \"a/.hgrc\\000\" \"b/.hgrc\\000\"\nnew file mode 100644\n"),
+            "path '.hgrc\\x00' contains a control character");
+}
+
 TEST(Patch, NulBytesOutsideBinarySections) {
   std::string diff = "--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b";
   diff += '\0';
@@ -183,10 +245,8 @@ TEST(Patch, MalformedInputs) {
             "the patch is a merge (two '# Parent' lines); autoland lands single changesets (line 3)");
 }
 
-TEST(Patch, EmptyHgChangesetIsAllowed) {
-  Patch p = parse_ok("# HG changeset patch\n# User A <a@b>\ntry: -b do -p all\n");
-  EXPECT_TRUE(p.files.empty());
-  EXPECT_EQ(p.message, "try: -b do -p all");
+TEST(Patch, EmptyChangesetIsRefused) {
+  EXPECT_EQ(parse_error("# HG changeset patch\n# User A <a@b>\ntry: -b do -p all\n"), "the patch changes no file");
 }
 
 TEST(Patch, NoNewlineMarker) {
@@ -214,10 +274,10 @@ TEST(Patch, SynthesizedHeaderParsesBack) {
   EXPECT_EQ(header,
             "# HG changeset patch\n# User Jane Doe <jane@example.org>\n# Date 1700000000 0\n"
             "Bug 4242 - part 2: fix the thing\n");
-  Patch p = parse_ok(header + "\n" + read_data("patches/plain-unified.diff"));
+  Patch p = parse_ok(header + "\n" + read_data("patches/hg-diff-git.patch"));
   EXPECT_EQ(p.author, "Jane Doe <jane@example.org>");
   EXPECT_EQ(p.summary(), "Bug 4242 - part 2: fix the thing");
-  EXPECT_EQ(p.files.size(), 1u);
+  EXPECT_EQ(p.files.size(), 5u);
   EXPECT_EQ(synthesized_user({1, "", "x@y.org", "", 0}), "x@y.org <x@y.org>");
 }
 
