@@ -17,6 +17,7 @@
 #include "core/try_syntax.h"
 #include "core/whiteboard.h"
 #include "services/transitions.h"
+#include "util/strings.h"
 
 namespace autoland::cli {
 namespace {
@@ -59,8 +60,6 @@ struct Demo {
   Result<PatchSet> step(const PatchSet& p, Event e, StepRequest r = {}) {
     r.event = e;
     if (r.actor.empty()) r.actor = "demo";
-    r.continues_to_landing = true;
-    r.stage_branch = p.stage == Stage::try_run ? "try" : p.branch;
     clock.advance(60);
     auto out = advance(store, clock, p, r);
     if (!out) return out.error();
@@ -160,7 +159,8 @@ int run_demo(const Invocation& inv, const std::string& db_path) {
   auto decisions = decide_landings({.branches = {{"try", 2, true, TreeStatus::open, true}},
                                     .in_flight = {{"try", 0}},
                                     .waiting = {{p.id, "try", 0, p.creation_time, false}}});
-  std::cout << "  landing policy: " << (decisions.front().start ? "start" : decisions.front().hold_reason) << "\n";
+  if (decisions.empty() || !decisions.front().start) return fail("the landing policy held the sample patchset");
+  std::cout << "  landing policy: start\n";
 
   StepRequest pushed;
   pushed.changes.try_revision = "a1b2c3d4e5f6";
@@ -170,12 +170,13 @@ int run_demo(const Invocation& inv, const std::string& db_path) {
                               {"2", "mochitest-1", JobResult::testfailed, "", "https://ci.example/logs/2"},
                               {"3", "xpcshell", JobResult::success, "", ""}};
   VerdictReport first = judge(runs, 2);
+  if (first.verdict != Verdict::orange || first.retrigger.empty()) return fail("unexpected verdict on sample jobs");
   std::cout << "  CI verdict: " << to_string(first.verdict) << ", retrigger " << first.retrigger.front() << "\n";
   if (!go(Event::results_orange)) return kExitFailed;
   runs.push_back({"4", "mochitest-1", JobResult::success, "", ""});
   VerdictReport second = judge(runs, 2);
   std::cout << "  CI verdict after the rerun: " << to_string(second.verdict)
-            << " (intermittent: " << second.intermittent.front() << ")\n";
+            << " (intermittent: " << util::join(second.intermittent, ", ") << ")\n";
   StepRequest green;
   green.report = second;
   if (!go(Event::results_green, green)) return kExitFailed;
@@ -190,7 +191,13 @@ int run_demo(const Invocation& inv, const std::string& db_path) {
   heading("outbox (comments waiting for the commenter)");
   auto comments = (*store)->comments_for(p.id);
   if (!comments) return fail(comments.error());
-  for (const auto& c : *comments) std::cout << "-- bug " << c.bug_id << " [" << c.kind << "]\n" << c.body << "\n";
+  for (const auto& c : *comments) {
+    if (c.body.empty()) {
+      std::cout << "-- bug " << c.bug_id << " [" << c.kind << "]: remove [autoland-in-queue] from the whiteboard\n";
+    } else {
+      std::cout << "-- bug " << c.bug_id << " [" << c.kind << "]\n" << c.body << "\n";
+    }
+  }
 
   heading("audit log");
   auto events = (*store)->list_events({.patchset_id = p.id});

@@ -32,6 +32,7 @@ const std::vector<Row>& table() {
   using E = Event;
   using G = Guard;
   const Effect release = effect(EffectKind::release_marker);
+  const std::vector<Effect> restart = {effect(EffectKind::restore_marker), effect(EffectKind::reset_stage)};
   static const std::vector<Row> rows = {
       {S::queued, E::start_validation, G::any, S::validating, {}},
       {S::queued, E::cancel, G::any, S::cancelled, {comment(CommentKind::cancelled), release}},
@@ -66,7 +67,8 @@ const std::vector<Row>& table() {
       // than leave untested code on trunk.
       {S::testing, E::results_cancelled, G::landing_stage, S::backing_out, {effect(EffectKind::push_backout)}},
       {S::testing, E::results_timed_out, G::try_stage, S::timed_out, {comment(CommentKind::timed_out), release}},
-      {S::testing, E::results_timed_out, G::landing_stage, S::timed_out, {comment(CommentKind::timed_out), release}},
+      // Unverified code must not stay on trunk: a timed-out landing is backed out.
+      {S::testing, E::results_timed_out, G::landing_stage, S::backing_out, {effect(EffectKind::push_backout)}},
       {S::testing, E::cancel, G::try_stage, S::cancelled, {comment(CommentKind::cancelled), release}},
       {S::testing, E::force, G::try_final, S::reported, {comment(CommentKind::forced), release}},
       {S::testing,
@@ -93,7 +95,8 @@ const std::vector<Row>& table() {
        S::cancelled,
        {comment(CommentKind::builds_cancelled), release}},
       {S::retrying, E::results_cancelled, G::landing_stage, S::backing_out, {effect(EffectKind::push_backout)}},
-      {S::retrying, E::results_timed_out, G::any, S::timed_out, {comment(CommentKind::timed_out), release}},
+      {S::retrying, E::results_timed_out, G::try_stage, S::timed_out, {comment(CommentKind::timed_out), release}},
+      {S::retrying, E::results_timed_out, G::landing_stage, S::backing_out, {effect(EffectKind::push_backout)}},
       {S::retrying, E::cancel, G::try_stage, S::cancelled, {comment(CommentKind::cancelled), release}},
       {S::retrying, E::force, G::try_final, S::reported, {comment(CommentKind::forced), release}},
       {S::retrying,
@@ -107,12 +110,14 @@ const std::vector<Row>& table() {
       {S::backing_out, E::backed_out, G::any, S::backed_out, {comment(CommentKind::backed_out), release}},
       {S::backing_out, E::backout_failed, G::any, S::failed, {comment(CommentKind::backout_failed), release}},
 
+      // A push race or a closed tree: try the backout again.
+      {S::backing_out, E::push_deferred, G::any, S::backing_out, {effect(EffectKind::push_backout)}},
       {S::landed, E::backout, G::any, S::backing_out, {effect(EffectKind::push_backout)}},
 
-      {S::rejected, E::retry, G::any, S::queued, {}},
-      {S::failed, E::retry, G::any, S::queued, {}},
-      {S::timed_out, E::retry, G::any, S::queued, {}},
-      {S::cancelled, E::retry, G::any, S::queued, {}},
+      {S::rejected, E::retry, G::any, S::queued, restart},
+      {S::failed, E::retry, G::any, S::queued, restart},
+      {S::timed_out, E::retry, G::any, S::queued, restart},
+      {S::cancelled, E::retry, G::any, S::queued, restart},
   };
   return rows;
 }
@@ -175,6 +180,8 @@ std::string_view to_string(EffectKind k) {
     case EffectKind::push_backout: return "push_backout";
     case EffectKind::begin_landing: return "begin_landing";
     case EffectKind::release_marker: return "release_marker";
+    case EffectKind::restore_marker: return "restore_marker";
+    case EffectKind::reset_stage: return "reset_stage";
   }
   return "?";
 }

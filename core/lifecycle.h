@@ -52,6 +52,8 @@ enum class EffectKind {
   push_backout,    // back out the landing
   begin_landing,   // switch the patchset's stage to landing
   release_marker,  // drop [autoland-in-queue] / checkin-needed from the bug
+  restore_marker,  // put [autoland-in-queue] back (a sheriff retried the request)
+  reset_stage,     // start again at the branch's first stage
 };
 
 enum class CommentKind {

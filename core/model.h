@@ -76,7 +76,17 @@ struct Branch {
   TreeStatus tree = TreeStatus::open;
   std::string tree_reason;
 
+  // A test branch (try): no pretest branch of its own and open to level 1.
   bool is_try() const { return pretest_branch.empty() && required_level <= 1; }
+  // Where a request for this branch starts: on the pretest branch when there
+  // is one, on try itself for try, else straight on this branch.
+  Stage initial_stage() const { return !pretest_branch.empty() || is_try() ? Stage::try_run : Stage::landing; }
+  // Whether a green run at `stage` goes on to land here.
+  bool continues_after(Stage stage) const { return stage == Stage::try_run && !pretest_branch.empty(); }
+  // The branch a push at `stage` goes to.
+  const std::string& branch_for(Stage stage) const {
+    return stage == Stage::try_run && !pretest_branch.empty() ? pretest_branch : name;
+  }
 };
 
 struct PatchSet {

@@ -3,7 +3,13 @@
 namespace autoland {
 
 Result<StepOutcome> advance(Store& store, const Clock& clock, const PatchSet& current, const StepRequest& r) {
-  TransitionContext context{current.stage, r.continues_to_landing};
+  auto branch = store.get_branch(current.branch);
+  if (!branch) {
+    return Error{branch.error().kind,
+                 "patchset " + std::to_string(current.id) + " (bug " + std::to_string(current.bug_id) +
+                     "): " + branch.error().message};
+  }
+  TransitionContext context{current.stage, branch->continues_after(current.stage)};
   auto transition = next_transition(current.state, r.event, context);
   if (!transition) {
     return conflict("patchset " + std::to_string(current.id) + " (bug " + std::to_string(current.bug_id) +
@@ -24,6 +30,7 @@ Result<StepOutcome> advance(Store& store, const Clock& clock, const PatchSet& cu
 
   for (const Effect& e : transition->effects) {
     if (e.kind == EffectKind::begin_landing) write.changes.stage = Stage::landing;
+    if (e.kind == EffectKind::reset_stage) write.changes.stage = branch->initial_stage();
   }
   if (r.event == Event::retry) write.changes.clear_times = true;
   if (r.event == Event::pushed && !write.changes.push_time) write.changes.push_time = clock.now();
@@ -35,7 +42,7 @@ Result<StepOutcome> advance(Store& store, const Clock& clock, const PatchSet& cu
     in.kind = *e.comment;
     in.bug = current.bug_id;
     in.patchset = current.id;
-    in.branch = r.stage_branch.empty() ? current.branch : r.stage_branch;
+    in.branch = branch->branch_for(current.stage);
     in.stage = current.stage;
     in.patches = current.patches;
     in.revision = current.revision();
@@ -54,6 +61,15 @@ Result<StepOutcome> advance(Store& store, const Clock& clock, const PatchSet& cu
     in.dedup_key = make_dedup_key(current.id, in.kind,
                                   std::string(to_string(current.stage)) + "-v" + std::to_string(current.version));
     write.comments.push_back({current.bug_id, std::string(to_string(in.kind)), render_comment(in), in.dedup_key});
+  }
+
+  // Marker edits go after the comments: the bug says why before the tag goes.
+  for (const Effect& e : transition->effects) {
+    if (e.kind != EffectKind::release_marker && e.kind != EffectKind::restore_marker) continue;
+    std::string_view action = e.kind == EffectKind::release_marker ? kReleaseMarkerAction : kRestoreMarkerAction;
+    write.comments.push_back({current.bug_id, std::string(action), "",
+                              "ps" + std::to_string(current.id) + "/" + std::string(action) + "/v" +
+                                  std::to_string(current.version)});
   }
 
   auto stored = store.apply_transition(write);

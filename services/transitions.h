@@ -26,9 +26,11 @@ struct StepRequest {
   std::string step;  // push_failed: which step failed
   std::vector<std::string> problems;
   int timeout_minutes = 0;
-  bool continues_to_landing = false;  // the final branch is not the pretest branch
-  std::string stage_branch;           // where the current stage pushes (for comment texts)
 };
+
+// Outbox kinds that are not comments but whiteboard edits the commenter makes.
+inline constexpr std::string_view kReleaseMarkerAction = "release_marker";
+inline constexpr std::string_view kRestoreMarkerAction = "restore_marker";
 
 struct StepOutcome {
   PatchSet patchset;            // as stored after the step
@@ -38,8 +40,10 @@ struct StepOutcome {
 // REQUIRES: `current` was read from `store` (its state and version are checked).
 // Conflict when the event is illegal in the current state or the patchset
 // changed meanwhile; nothing is written then.
-// Sets push_time when a push is reported and completion_time when the
-// patchset ends, from `clock`.
+// Where a green try run leads, and which branch a stage pushes to, come from
+// the patchset's branch in the store. Comments and marker edits on the bug are
+// queued in the outbox in the same transaction. Sets push_time when a push is
+// reported and completion_time when the patchset ends, from `clock`.
 Result<StepOutcome> advance(Store& store, const Clock& clock, const PatchSet& current, const StepRequest& request);
 
 }  // namespace autoland

@@ -29,6 +29,9 @@ std::string_view to_string(ErrorKind kind);
 struct Error {
   ErrorKind kind = ErrorKind::internal;
   std::string message;
+  // The remote system's own error code when there is one (Bugzilla's 101,
+  // an HTTP status, ...); 0 otherwise.
+  int code = 0;
 
   bool retryable() const { return kind == ErrorKind::transient; }
   // "invalid input: <message>"

@@ -50,6 +50,23 @@ TEST(Lifecycle, RedTrunkBacksOut) {
   EXPECT_EQ(to(State::testing, Event::results_red, kTryOnly), State::failed);
 }
 
+TEST(Lifecycle, UnverifiedTrunkLandingsAreBackedOut) {
+  EXPECT_EQ(to(State::testing, Event::results_timed_out, kLanding), State::backing_out);
+  EXPECT_EQ(to(State::retrying, Event::results_timed_out, kLanding), State::backing_out);
+  EXPECT_EQ(to(State::testing, Event::results_cancelled, kLanding), State::backing_out);
+  EXPECT_EQ(to(State::testing, Event::results_timed_out, kTryOnly), State::timed_out);
+  EXPECT_EQ(to(State::backing_out, Event::push_deferred, kLanding), State::backing_out);
+  EXPECT_TRUE(has_effect(State::backing_out, Event::push_deferred, kLanding, {EffectKind::push_backout, {}}));
+}
+
+TEST(Lifecycle, RetryRestoresTheMarkerAndTheFirstStage) {
+  for (State ended : {State::rejected, State::failed, State::timed_out, State::cancelled}) {
+    EXPECT_EQ(to(ended, Event::retry, kLanding), State::queued);
+    EXPECT_TRUE(has_effect(ended, Event::retry, kLanding, {EffectKind::restore_marker, {}}));
+    EXPECT_TRUE(has_effect(ended, Event::retry, kLanding, {EffectKind::reset_stage, {}}));
+  }
+}
+
 TEST(Lifecycle, OrangesRetry) {
   EXPECT_EQ(to(State::testing, Event::results_orange, kTryOnly), State::retrying);
   EXPECT_EQ(to(State::retrying, Event::results_orange, kTryOnly), State::retrying);

@@ -13,6 +13,16 @@ class Transitions : public ::testing::Test {
     auto s = open_store("sqlite://:memory:", clock_);
     ASSERT_TRUE(s.ok());
     store_ = std::move(*s);
+    Branch try_branch;
+    try_branch.name = "try";
+    try_branch.repo_url = "/r/try";
+    try_branch.required_level = 1;
+    ASSERT_TRUE(store_->create_branch(try_branch, "t").ok());
+    Branch central;
+    central.name = "central";
+    central.repo_url = "/r/central";
+    central.pretest_branch = "try";
+    ASSERT_TRUE(store_->create_branch(central, "t").ok());
     auto p = store_->create_patchset({.bug_id = 9, .patches = {1}, .branch = "central", .stage = Stage::try_run}, "t");
     ASSERT_TRUE(p.ok());
     ps_ = *p;
@@ -21,7 +31,6 @@ class Transitions : public ::testing::Test {
   PatchSet go(Event e, StepRequest r = {}) {
     r.event = e;
     r.actor = "queue";
-    r.continues_to_landing = true;
     auto out = advance(*store_, clock_, ps_, r);
     EXPECT_TRUE(out.ok()) << (out.ok() ? "" : out.error().message);
     if (out.ok()) ps_ = out->patchset;
@@ -66,14 +75,24 @@ TEST_F(Transitions, RetryStartsAfresh) {
   go(Event::validated);
   go(Event::start_push);
   go(Event::pushed);
-  StepRequest failed;
-  failed.report = judge({{"1", "build", JobResult::busted, "", ""}}, 2);
-  go(Event::results_red, failed);
+  go(Event::results_green);
+  ASSERT_EQ(ps_.stage, Stage::landing);
+  go(Event::start_push);
+  go(Event::pushed);
+  StepRequest red;
+  red.report = judge({{"1", "build", JobResult::busted, "", ""}}, 2);
+  go(Event::results_red, red);
+  EXPECT_EQ(ps_.state, State::backing_out);
+  go(Event::push_deferred);  // a push race: still backing out
+  EXPECT_EQ(ps_.state, State::backing_out);
+  go(Event::backout_failed);
   EXPECT_EQ(ps_.state, State::failed);
   EXPECT_TRUE(ps_.push_time.has_value());
   EXPECT_TRUE(ps_.completion_time.has_value());
   go(Event::retry);
   EXPECT_EQ(ps_.state, State::queued);
+  EXPECT_EQ(ps_.stage, Stage::try_run);
+  EXPECT_EQ(store_->comments_for(ps_.id)->back().kind, kRestoreMarkerAction);
   EXPECT_FALSE(ps_.push_time.has_value());
   EXPECT_FALSE(ps_.completion_time.has_value());
 }
@@ -98,7 +117,41 @@ TEST_F(Transitions, ReplayedStepAfterSuccessIsAConflictNotADoubleComment) {
   auto replay = advance(*store_, clock_, before, reject);  // a repeated bus message with stale state
   ASSERT_FALSE(replay.ok());
   EXPECT_EQ(replay.error().kind, ErrorKind::conflict);
-  EXPECT_EQ(store_->comments_for(ps_.id)->size(), 1u);
+  auto outbox = store_->comments_for(ps_.id);
+  ASSERT_EQ(outbox->size(), 2u);  // one rejection comment, one marker release
+  EXPECT_EQ((*outbox)[0].kind, "rejected");
+  EXPECT_EQ((*outbox)[1].kind, kReleaseMarkerAction);
+}
+
+TEST_F(Transitions, EndingReleasesTheMarkerInTheSameTransaction) {
+  go(Event::start_validation);
+  go(Event::validated);
+  go(Event::start_push);
+  go(Event::pushed);
+  go(Event::results_green);  // try green: goes on to land, marker stays
+  auto so_far = store_->comments_for(ps_.id);
+  ASSERT_TRUE(so_far.ok());
+  for (const auto& c : *so_far) EXPECT_NE(c.kind, kReleaseMarkerAction);
+  go(Event::start_push);
+  go(Event::pushed);
+  go(Event::results_green);
+  auto outbox = store_->comments_for(ps_.id);
+  ASSERT_EQ(outbox->size(), 3u);
+  EXPECT_EQ((*outbox)[2].kind, kReleaseMarkerAction);
+  EXPECT_EQ((*outbox)[2].bug_id, 9u);
+}
+
+TEST_F(Transitions, TryOnlyRequestIsReportedNotLanded) {
+  auto p = store_->create_patchset({.bug_id = 3, .patches = {1}, .branch = "try", .stage = Stage::try_run}, "t");
+  ASSERT_TRUE(p.ok());
+  ps_ = *p;
+  go(Event::start_validation);
+  go(Event::validated);
+  go(Event::start_push);
+  go(Event::pushed);
+  go(Event::results_green);
+  EXPECT_EQ(ps_.state, State::reported);
+  EXPECT_NE(store_->comments_for(ps_.id)->front().body.find("the try run of patchset"), std::string::npos);
 }
 
 }  // namespace
