@@ -72,6 +72,10 @@ enum class CommentKind {
 std::string_view to_string(EffectKind k);
 std::string_view to_string(CommentKind k);
 
+// Outbox kinds that are not comments but whiteboard edits the commenter makes.
+inline constexpr std::string_view kReleaseMarkerAction = "release_marker";
+inline constexpr std::string_view kRestoreMarkerAction = "restore_marker";
+
 struct Effect {
   EffectKind kind;
   std::optional<CommentKind> comment;  // set for post_comment

@@ -28,9 +28,7 @@ struct StepRequest {
   int timeout_minutes = 0;
 };
 
-// Outbox kinds that are not comments but whiteboard edits the commenter makes.
-inline constexpr std::string_view kReleaseMarkerAction = "release_marker";
-inline constexpr std::string_view kRestoreMarkerAction = "restore_marker";
+
 
 struct StepOutcome {
   PatchSet patchset;            // as stored after the step

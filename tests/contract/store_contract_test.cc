@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "app/store_factory.h"
+#include "core/lifecycle.h"
 #include "ports/store.h"
 
 namespace autoland {
@@ -111,6 +112,32 @@ TEST_P(StoreContract, BranchWithPatchsetsInFlightCannotBeDeleted) {
   EXPECT_TRUE(store_->get_branch("try").ok());
   ASSERT_TRUE(store_->apply_transition(step(p, State::cancelled)).ok());
   EXPECT_TRUE(store_->delete_branch("try", "x").ok());
+}
+
+TEST_P(StoreContract, PretestBranchInUseCannotBeDeleted) {
+  ASSERT_TRUE(store_->create_branch(branch("try"), "x").ok());
+  Branch central = branch("central");
+  central.pretest_branch = "try";
+  ASSERT_TRUE(store_->create_branch(central, "x").ok());
+  auto p = store_->create_patchset({.bug_id = 1, .branch = "central", .stage = Stage::try_run}, "x");
+  ASSERT_TRUE(p.ok());
+  Status refused = store_->delete_branch("try", "x");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::conflict);
+}
+
+TEST_P(StoreContract, PatchsetNeedsBranchAndBug) {
+  EXPECT_EQ(store_->create_patchset({.bug_id = 1, .patches = {1}}, "x").error().kind, ErrorKind::invalid_input);
+  EXPECT_EQ(store_->create_patchset({.bug_id = 0, .branch = "try"}, "x").error().kind, ErrorKind::invalid_input);
+}
+
+TEST_P(StoreContract, DeletingALivePatchsetReleasesItsMarker) {
+  PatchSet p = new_patchset(77);
+  ASSERT_TRUE(store_->delete_patchset(p.id, "sheriff:x").ok());
+  auto due = store_->due_comments(clock_.now(), 10);
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0].kind, kReleaseMarkerAction);
+  EXPECT_EQ((*due)[0].bug_id, 77u);
 }
 
 TEST_P(StoreContract, PatchsetCreateAndRead) {
@@ -241,7 +268,9 @@ TEST_P(StoreContract, DeletePatchsetRefusedWhileProcessing) {
   EXPECT_EQ(refused.error().kind, ErrorKind::conflict);
   EXPECT_TRUE(store_->get_patchset(p.id).ok());
   PatchSet q = new_patchset(2);
+  ASSERT_TRUE(store_->apply_transition(step(q, State::cancelled)).ok());
   EXPECT_TRUE(store_->delete_patchset(q.id, "sheriff:x").ok());
+  EXPECT_TRUE(store_->comments_for(q.id)->empty());  // ended already: nothing to release
   EXPECT_EQ(store_->get_patchset(q.id).error().kind, ErrorKind::not_found);
 }
 

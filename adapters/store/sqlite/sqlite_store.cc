@@ -4,6 +4,7 @@
 
 #include "adapters/store/sqlite/migrations.h"
 #include "adapters/store/sqlite/sqlite_db.h"
+#include "core/lifecycle.h"
 #include "util/strings.h"
 #include "util/thread_annotations.h"
 
@@ -233,7 +234,11 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mu_);
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
-    auto active = db_.prepare("SELECT COUNT(*) FROM patchsets WHERE branch = ? AND state NOT IN " + terminal_list());
+    // In flight here: patchsets landing on this branch, and those of other
+    // branches running their try stage on it (it is their pretest branch).
+    auto active = db_.prepare(
+        "SELECT COUNT(*) FROM patchsets WHERE state NOT IN " + terminal_list() +
+        " AND (branch = ?1 OR (stage = 'try' AND branch IN (SELECT name FROM branches WHERE pretest_branch = ?1)))");
     if (!active) return active.error();
     active->bind(1, name);
     auto row = active->step();
@@ -252,7 +257,8 @@ class SqliteStore final : public Store {
   }
 
   Result<PatchSet> create_patchset(const NewPatchSet& r, const std::string& actor) override {
-    if (r.patches.empty() && r.branch.empty()) return invalid_input("a patchset needs a branch");
+    if (r.branch.empty()) return invalid_input("a patchset needs a branch");
+    if (r.bug_id == 0) return invalid_input("a patchset needs a bug");
     std::lock_guard lock(mu_);
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
@@ -417,6 +423,21 @@ class SqliteStore final : public Store {
     if (!del) return del.error();
     del->bind(1, id);
     AUTOLAND_TRY(del->run());
+    if (!is_terminal(current->state)) {
+      // The bug still carries [autoland-in-queue]; the commenter removes it.
+      auto release = db_.prepare(
+          "INSERT OR IGNORE INTO comments (bug_id, patchset_id, kind, body, dedup_key, next_attempt_time, "
+          "created_time) VALUES (?,?,?,'',?,?,?)");
+      if (!release) return release.error();
+      UnixTime now = clock_.now();
+      release->bind(1, static_cast<int64_t>(current->bug_id))
+          .bind(2, id)
+          .bind(3, kReleaseMarkerAction)
+          .bind(4, "ps" + std::to_string(id) + "/" + std::string(kReleaseMarkerAction) + "/deleted")
+          .bind(5, now)
+          .bind(6, now);
+      AUTOLAND_TRY(release->run());
+    }
     AUTOLAND_TRY(
         insert_event({0, clock_.now(), id, actor, "patchset.delete", "was " + std::string(to_string(current->state))}));
     return tx->commit();
