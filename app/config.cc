@@ -111,9 +111,20 @@ Status collect_node(const toml::node& node, const std::string& path, Values& out
     return {};
   }
   const ConfigKey* key = find_key(path);
-  if (!key) return invalid_input(std::string(src) + ": unknown key '" + path + "' at " + line_of(node));
+  // "branches[].x" is the table's name for keys inside [[branches]], never a key of its own.
+  bool array_key_outside_array = !in_array && path.find("[]") != std::string::npos;
+  if (!key || array_key_outside_array) {
+    return invalid_input(std::string(src) + ": unknown key '" + path + "' at " + line_of(node));
+  }
   auto v = value_text(node, key->type, path, src);
   if (!v) return v.error();
+  if (key->type == ConfigType::integer) {
+    int64_t n = *node.value<int64_t>();
+    if (n < key->min_value || n > key->max_value) {
+      return invalid_input(std::string(src) + ": key '" + path + "' at " + line_of(node) + " must be between " +
+                           std::to_string(key->min_value) + " and " + std::to_string(key->max_value));
+    }
+  }
   out[path] = *v;
   return {};
 }
@@ -141,8 +152,12 @@ Status resolve(Collected& c, const EnvLookup& env, std::string_view src) {
     std::string path(k.path);
     if (path.rfind("branches[].", 0) == 0) continue;
     if (auto v = env(env_name_for(path))) {
-      if (k.type == ConfigType::integer && !util::parse_uint(*v)) {
-        return invalid_input("environment variable " + env_name_for(path) + " must be a whole number");
+      if (k.type == ConfigType::integer) {
+        auto n = util::parse_uint(*v);
+        if (!n || static_cast<int64_t>(*n) < k.min_value || *n > static_cast<uint64_t>(k.max_value)) {
+          return invalid_input("environment variable " + env_name_for(path) + " must be a whole number between " +
+                               std::to_string(k.min_value) + " and " + std::to_string(k.max_value));
+        }
       }
       if (k.type == ConfigType::boolean && *v != "true" && *v != "false") {
         return invalid_input("environment variable " + env_name_for(path) + " must be true or false");
@@ -269,18 +284,21 @@ const std::vector<ConfigKey>& config_keys() {
        "upstream 5.2 ignores the header)."},
       {"bugzilla.ca_file", T::string, "",
        "A CA bundle to verify Bugzilla's TLS certificate with; empty: the system's."},
-      {"bugzilla.timeout_seconds", T::integer, "30", "Per-request timeout."},
-      {"patches.max_size_bytes", T::integer, "20971520", "Largest patch accepted (default 20 MiB)."},
+      {"bugzilla.timeout_seconds", T::integer, "30", "Per-request timeout.", false, 1, 3600},
+      {"patches.max_size_bytes", T::integer, "20971520", "Largest patch accepted (default 20 MiB).", false, 1,
+       1073741824},
       {"queue.grace_period_seconds", T::integer, "60",
-       "How long a new request waits before anything is pushed, so it can still be cancelled."},
+       "How long a new request waits before anything is pushed, so it can still be cancelled.", false, 0, 86400},
       {"queue.checkin_needed_branch", T::string, "",
        "When set, the `checkin-needed` keyword acts like `[autoland-BRANCH]` for this branch; empty: ignored."},
       {"branches[].name", T::string, "", "Branch name as written in tags: `try`, `mozilla-inbound`."},
       {"branches[].repo_url", T::string, "", "Where pushes go: a local path, `http://`, or `ssh://`."},
       {"branches[].pull_url", T::string, "", "Where clones come from; empty: `repo_url`."},
       {"branches[].vcs", T::string, "hg", "`hg` or `git`."},
-      {"branches[].threshold", T::integer, "1", "Most patchsets in flight on this branch at once; 0 holds all."},
-      {"branches[].required_level", T::integer, "3", "Commit level the requester needs (try: 1, trunk: 3)."},
+      {"branches[].threshold", T::integer, "1", "Most patchsets in flight on this branch at once; 0 holds all.", false,
+       0, 1000},
+      {"branches[].required_level", T::integer, "3", "Commit level the requester needs (try: 1, trunk: 3).", false, 0,
+       3},
       {"branches[].pretest_branch", T::string, "",
        "A branch to test on first (e.g. `try`); a landing goes there first and only lands on green."},
       {"branches[].default_try_syntax", T::string, "", "Try syntax used when neither the tag nor the patch gives one."},
@@ -332,9 +350,9 @@ std::string describe(const Config& c) {
   std::string out;
   auto line = [&](std::string_view k, const std::string& v) { out += std::string(k) + " = " + v + "\n"; };
   line("source", c.source);
-  line("store.url", c.store_url);
+  line("store.url", util::redact_url(c.store_url));
   line("log.level", c.log_level);
-  line("bugzilla.url", c.bugzilla.url);
+  line("bugzilla.url", util::redact_url(c.bugzilla.url));
   line("bugzilla.api_key", c.bugzilla.api_key.empty() ? "(unset)" : "(set)");
   line("bugzilla.auth", c.bugzilla.auth);
   line("bugzilla.ca_file", c.bugzilla.ca_file);
@@ -343,7 +361,7 @@ std::string describe(const Config& c) {
   line("queue.grace_period_seconds", std::to_string(c.grace_period_seconds));
   line("queue.checkin_needed_branch", c.checkin_needed_branch);
   for (const Branch& b : c.branches) {
-    out += "branch " + b.name + ": " + std::string(to_string(b.vcs)) + " " + b.repo_url +
+    out += "branch " + b.name + ": " + std::string(to_string(b.vcs)) + " " + util::redact_url(b.repo_url) +
            " threshold=" + std::to_string(b.threshold) + " level=" + std::to_string(b.required_level) +
            (b.pretest_branch.empty() ? "" : " pretest=" + b.pretest_branch) + " " + std::string(to_string(b.status)) +
            " tree=" + std::string(to_string(b.tree)) + "\n";

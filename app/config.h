@@ -45,6 +45,8 @@ struct ConfigKey {
   std::string_view default_value;  // as written in TOML, "" when none
   std::string_view doc;
   bool secret = false;
+  int64_t min_value = 0;  // integers only: the accepted range
+  int64_t max_value = 2147483647;
 };
 
 // Every key, in documentation order.

@@ -255,12 +255,12 @@ std::string name_after_diff_options(std::string_view t) {
 struct FileEntry {
   FileChange change;
   bool git = false;
-  size_t line = 0;          // where the entry starts
-  std::string header_old;   // diff --git names, a/ b/ stripped
+  size_t line = 0;         // where the entry starts
+  std::string header_old;  // diff --git names, a/ b/ stripped
   std::string header_new;
   std::optional<std::string> copy_from, copy_to;  // rename/copy from/to
-  bool have_names = false;  // saw ---/+++
-  std::string minus, plus;  // their names, "" for /dev/null
+  bool have_names = false;                        // saw ---/+++
+  std::string minus, plus;                        // their names, "" for /dev/null
   bool minus_null = false, plus_null = false;
 };
 
@@ -674,8 +674,8 @@ namespace {
 
 // Code points that HFS+ ignores in names, so ".g\u200Cit" is ".git" there.
 constexpr std::string_view kIgnorable[] = {
-    "\u200B", "\u200C", "\u200D", "\u200E", "\u200F", "\u202A", "\u202B", "\u202C", "\u202D", "\u202E",
-    "\u206A", "\u206B", "\u206C", "\u206D", "\u206E", "\u206F", "\uFEFF",
+    "\u200B", "\u200C", "\u200D", "\u200E", "\u200F", "\u202A", "\u202B", "\u202C", "\u202D",
+    "\u202E", "\u206A", "\u206B", "\u206C", "\u206D", "\u206E", "\u206F", "\uFEFF",
 };
 
 // A path component as case-insensitive, HFS+ and Windows filesystems see it:

@@ -8,6 +8,7 @@ namespace autoland {
 namespace {
 
 constexpr uint32_t kMaxRebuild = 20;
+constexpr uint64_t kMaxBugzillaId = 2147483647;  // Bugzilla ids are SQL integers
 
 // Shell-like words: spaces separate, '...' and "..." group (no escapes).
 Result<std::vector<std::string>> split_words(std::string_view text) {
@@ -85,7 +86,7 @@ Result<std::vector<uint64_t>> parse_bug_list(std::string_view value, std::string
   for (std::string_view part : util::split(value, ',')) {
     std::string_view item = util::trim(part);
     auto bug = util::parse_uint(item);
-    if (!bug || *bug == 0) {
+    if (!bug || *bug == 0 || *bug > kMaxBugzillaId) {
       return invalid_input("'" + util::printable(item) + "' after " + std::string(flag) + " is not a bug number");
     }
     if (std::find(bugs.begin(), bugs.end(), *bug) == bugs.end()) bugs.push_back(*bug);
@@ -171,7 +172,11 @@ Result<TrySyntax> parse_try_syntax(std::string_view text) {
       case Option::post_to_bug: {
         auto bugs = parse_bug_list(value, flag);
         if (!bugs) return bugs.error();
-        out.post_to_bugs = std::move(*bugs);
+        for (uint64_t bug : *bugs) {
+          if (std::find(out.post_to_bugs.begin(), out.post_to_bugs.end(), bug) == out.post_to_bugs.end()) {
+            out.post_to_bugs.push_back(bug);
+          }
+        }
         break;
       }
       case Option::post_to_bugzilla: {

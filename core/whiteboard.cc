@@ -102,7 +102,7 @@ Result<WhiteboardTag> parse_body(std::string_view body) {
                              "' (ids are separated by ':' or ',', like [autoland-try:12:34])");
       }
       auto id = util::parse_uint(id_text);
-      if (!id || *id == 0) {
+      if (!id || *id == 0 || *id > 2147483647) {  // Bugzilla ids are SQL integers
         return invalid_input("'" + util::printable(id_text) +
                              "' is not an attachment id (use the number from the attachment's link)");
       }

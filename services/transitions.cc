@@ -5,9 +5,8 @@ namespace autoland {
 Result<StepOutcome> advance(Store& store, const Clock& clock, const PatchSet& current, const StepRequest& r) {
   auto branch = store.get_branch(current.branch);
   if (!branch) {
-    return Error{branch.error().kind,
-                 "patchset " + std::to_string(current.id) + " (bug " + std::to_string(current.bug_id) +
-                     "): " + branch.error().message};
+    return Error{branch.error().kind, "patchset " + std::to_string(current.id) + " (bug " +
+                                          std::to_string(current.bug_id) + "): " + branch.error().message};
   }
   TransitionContext context{current.stage, branch->continues_after(current.stage)};
   auto transition = next_transition(current.state, r.event, context);
@@ -67,9 +66,9 @@ Result<StepOutcome> advance(Store& store, const Clock& clock, const PatchSet& cu
   for (const Effect& e : transition->effects) {
     if (e.kind != EffectKind::release_marker && e.kind != EffectKind::restore_marker) continue;
     std::string_view action = e.kind == EffectKind::release_marker ? kReleaseMarkerAction : kRestoreMarkerAction;
-    write.comments.push_back({current.bug_id, std::string(action), "",
-                              "ps" + std::to_string(current.id) + "/" + std::string(action) + "/v" +
-                                  std::to_string(current.version)});
+    write.comments.push_back(
+        {current.bug_id, std::string(action), "",
+         "ps" + std::to_string(current.id) + "/" + std::string(action) + "/v" + std::to_string(current.version)});
   }
 
   auto stored = store.apply_transition(write);

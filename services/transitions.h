@@ -28,8 +28,6 @@ struct StepRequest {
   int timeout_minutes = 0;
 };
 
-
-
 struct StepOutcome {
   PatchSet patchset;            // as stored after the step
   std::vector<Effect> effects;  // what the caller must now do (comments are queued already)

@@ -24,11 +24,11 @@ void log_message(LogLevel level, std::string_view component, std::string_view me
 
 }  // namespace autoland::util
 
-#define AUTOLAND_LOG(level, component, message)                                  \
-  do {                                                                           \
-    if ((level) >= ::autoland::util::log_level()) {                              \
-      ::autoland::util::log_message((level), (component), (message));            \
-    }                                                                            \
+#define AUTOLAND_LOG(level, component, message)                       \
+  do {                                                                \
+    if ((level) >= ::autoland::util::log_level()) {                   \
+      ::autoland::util::log_message((level), (component), (message)); \
+    }                                                                 \
   } while (false)
 #define LOG_DEBUG(component, message) AUTOLAND_LOG(::autoland::util::LogLevel::debug, component, message)
 #define LOG_INFO(component, message) AUTOLAND_LOG(::autoland::util::LogLevel::info, component, message)

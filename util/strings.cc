@@ -89,6 +89,39 @@ std::optional<uint64_t> parse_uint(std::string_view s) {
   return value;
 }
 
+std::string redact_url(std::string_view url) {
+  std::string out(url);
+  size_t scheme = out.find("://");
+  if (scheme != std::string::npos) {
+    size_t host_start = scheme + 3;
+    size_t path_start = out.find_first_of("/?#", host_start);
+    size_t at = out.rfind('@', path_start == std::string::npos ? out.size() : path_start);
+    if (at != std::string::npos && at >= host_start) out.replace(host_start, at - host_start, "REDACTED");
+  }
+  size_t query = out.find('?');
+  if (query == std::string::npos) return out;
+  std::string result = out.substr(0, query + 1);
+  size_t end = out.find('#', query);
+  std::string fragment = end == std::string::npos ? "" : out.substr(end);
+  std::string params = out.substr(query + 1, end == std::string::npos ? std::string::npos : end - query - 1);
+  bool first = true;
+  for (std::string_view param : split(params, '&')) {
+    if (!first) result += '&';
+    first = false;
+    size_t eq = param.find('=');
+    std::string name = to_lower(param.substr(0, eq));
+    bool secret = name.find("key") != std::string::npos || name.find("token") != std::string::npos ||
+                  name.find("password") != std::string::npos || name.find("secret") != std::string::npos;
+    if (secret && eq != std::string_view::npos) {
+      result.append(param.substr(0, eq + 1));
+      result += "REDACTED";
+    } else {
+      result.append(param);
+    }
+  }
+  return result + fragment;
+}
+
 std::string printable(std::string_view s, size_t max_len) {
   static const char* hex = "0123456789abcdef";
   std::string out;

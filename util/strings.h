@@ -30,6 +30,11 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep);
 // uint64_t; nullopt otherwise.
 std::optional<uint64_t> parse_uint(std::string_view s);
 
+// `url` with credentials hidden: "https://user:pw@host/x?api_key=k&a=1" ->
+// "https://REDACTED@host/x?api_key=REDACTED&a=1". Query parameters whose name
+// holds "key", "token", "password" or "secret" are hidden.
+std::string redact_url(std::string_view url);
+
 // Escapes for inclusion in a one-line human message: control bytes become \xNN.
 std::string printable(std::string_view s, size_t max_len = 80);
 

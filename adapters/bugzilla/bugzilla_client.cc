@@ -99,8 +99,8 @@ Result<HttpResponse> BugzillaClient::call(const std::string& method, const std::
       std::uniform_int_distribution<long long> dist(delay.count() / 2, delay.count());
       jittered = std::chrono::milliseconds(dist(state_->rng));
     }
-    LOG_INFO("bugzilla", error.message + "; retry " + std::to_string(attempt) + " in " +
-                             std::to_string(jittered.count()) + " ms");
+    LOG_INFO("bugzilla",
+             error.message + "; retry " + std::to_string(attempt) + " in " + std::to_string(jittered.count()) + " ms");
     ++state_->retries;
     options_.sleep(jittered);
   }

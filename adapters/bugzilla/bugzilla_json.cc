@@ -113,9 +113,7 @@ Error typed(int code, std::string message, long http_status) {
     case bugzilla_code::bug_access_denied:
     case bugzilla_code::no_edit_permission:
     case bugzilla_code::invalid_api_key:
-    case bugzilla_code::login_required:
-      e.kind = ErrorKind::denied;
-      break;
+    case bugzilla_code::login_required: e.kind = ErrorKind::denied; break;
     default:
       if (http_status >= 500) {
         e.kind = ErrorKind::transient;

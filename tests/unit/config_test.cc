@@ -126,7 +126,7 @@ TEST(Config, SecretsFromEnvironmentOrFile) {
 TEST(Config, EnvironmentOverridesAreTyped) {
   EXPECT_EQ(parse_ok("", {{"AUTOLAND_STORE_URL", "sqlite://x.db"}}).store_url, "sqlite://x.db");
   EXPECT_EQ(parse_error("", {{"AUTOLAND_BUGZILLA_TIMEOUT_SECONDS", "soon"}}),
-            "environment variable AUTOLAND_BUGZILLA_TIMEOUT_SECONDS must be a whole number");
+            "environment variable AUTOLAND_BUGZILLA_TIMEOUT_SECONDS must be a whole number between 1 and 3600");
 }
 
 TEST(Config, DescribeNeverShowsSecrets) {
@@ -134,6 +134,33 @@ TEST(Config, DescribeNeverShowsSecrets) {
   std::string text = describe(c);
   EXPECT_EQ(text.find("s3cr3t-value"), std::string::npos);
   EXPECT_NE(text.find("bugzilla.api_key = (set)"), std::string::npos);
+}
+
+TEST(Config, DescribeHidesCredentialsInUrls) {
+  Config c = parse_ok(
+      "[store]\nurl = \"sqlite://x.db\"\n[bugzilla]\nurl = \"https://bot:hunter2@bz.example/?api_key=k3y\"\n"
+      "[[branches]]\nname = \"try\"\nrepo_url = \"https://u:t0ken@hg.example/try\"\n");
+  std::string text = describe(c);
+  EXPECT_EQ(text.find("hunter2"), std::string::npos);
+  EXPECT_EQ(text.find("k3y"), std::string::npos);
+  EXPECT_EQ(text.find("t0ken"), std::string::npos);
+  EXPECT_NE(text.find("https://REDACTED@bz.example/?api_key=REDACTED"), std::string::npos);
+}
+
+TEST(Config, ArrayKeyNamesAreNotKeys) {
+  EXPECT_EQ(parse_error("\"branches[].name\" = \"ghost\"\n"), "test.toml: unknown key 'branches[].name' at line 1");
+  EXPECT_EQ(parse_error("[\"branches[]\"]\nname = \"ghost\"\n"), "test.toml: unknown key 'branches[].name' at line 2");
+}
+
+TEST(Config, IntegerRanges) {
+  EXPECT_EQ(parse_error("[patches]\nmax_size_bytes = -1\n"),
+            "test.toml: key 'patches.max_size_bytes' at line 2 must be between 1 and 1073741824");
+  EXPECT_EQ(parse_error("[bugzilla]\ntimeout_seconds = 4294967297\n"),
+            "test.toml: key 'bugzilla.timeout_seconds' at line 2 must be between 1 and 3600");
+  EXPECT_EQ(parse_error("[queue]\ngrace_period_seconds = -100\n"),
+            "test.toml: key 'queue.grace_period_seconds' at line 2 must be between 0 and 86400");
+  EXPECT_EQ(parse_error("[[branches]]\nname = \"t\"\nrepo_url = \"r\"\nrequired_level = 4\n"),
+            "test.toml: key 'branches[].required_level' at line 4 must be between 0 and 3");
 }
 
 TEST(Config, EveryKeyIsDocumented) {

@@ -171,8 +171,9 @@ TEST(Patch, NamesThatHgWouldReadDifferentlyAreRefused) {
   EXPECT_EQ(parse_error("--- /dev/null\n+++ b/.hgrc x\n@@ -0,0 +1 @@\n+x\n"),
             "path '.hgrc' edits an .hgrc (repository configuration is off limits)");
   // A rename whose +++ line names another file.
-  EXPECT_EQ(parse_error("diff --git a/x b/y\nrename from x\nrename to y\n--- a/x\n+++ b/.hg/hgrc\n@@ -1 +1 @@\n-a\n+b\n"),
-            "'+++' names '.hg/hgrc' but the diff header names 'y' (line 1)");
+  EXPECT_EQ(
+      parse_error("diff --git a/x b/y\nrename from x\nrename to y\n--- a/x\n+++ b/.hg/hgrc\n@@ -1 +1 @@\n-a\n+b\n"),
+      "'+++' names '.hg/hgrc' but the diff header names 'y' (line 1)");
   // The old side of a modify is checked too.
   EXPECT_EQ(parse_error("--- a/../../etc/passwd\n+++ b/foo\n@@ -1 +1 @@\n-a\n+b\n"),
             "path '../../etc/passwd' climbs out of the repository with '..'");
@@ -190,8 +191,9 @@ TEST(Patch, NamesThatHgWouldReadDifferentlyAreRefused) {
 
 TEST(Patch, HgMessageRuleDecidesWhereTheDiffStarts) {
   // "diff erent" is message text for hg, so the try line below it is too.
-  Patch p = parse_ok("# HG changeset patch\n# User A <a@b>\nBug 1 - x r=a\ndiff erent approach\ntry: -b do -p all\n"
-                     "diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n");
+  Patch p = parse_ok(
+      "# HG changeset patch\n# User A <a@b>\nBug 1 - x r=a\ndiff erent approach\ntry: -b do -p all\n"
+      "diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n");
   EXPECT_EQ(p.message, "Bug 1 - x r=a\ndiff erent approach\ntry: -b do -p all");
 }
 

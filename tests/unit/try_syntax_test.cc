@@ -48,6 +48,8 @@ TEST(TrySyntax, PostToBugzillaAsAutolandWritesIt) {
   TrySyntax s = parse_ok("try: -b do -p all -n --post-to-bugzilla Bug 4242");
   EXPECT_EQ(s.post_to_bugs, std::vector<uint64_t>{4242});
   EXPECT_EQ(parse_ok("--post-to-bugzilla 77").post_to_bugs, std::vector<uint64_t>{77});
+  EXPECT_EQ(parse_ok("--post-to-bugzilla Bug 5 --post-to-bug 6,5").post_to_bugs, (std::vector<uint64_t>{5, 6}));
+  EXPECT_EQ(parse_error("--post-to-bug 2147483648"), "'2147483648' after --post-to-bug is not a bug number");
 }
 
 TEST(TrySyntax, QuotingAndSloppySpacing) {

@@ -136,6 +136,9 @@ TEST(Whiteboard, WindowsLineEndingsAroundTags) {
 }
 
 TEST(Whiteboard, HugeIdIsRefused) {
+  EXPECT_EQ(only_error("[autoland-try:2147483648]"),
+            "'2147483648' is not an attachment id (use the number from the attachment's link)");
+  EXPECT_EQ(only_tag("[autoland-try:2147483647]").attachments, std::vector<AttachmentId>{2147483647});
   EXPECT_EQ(only_error("[autoland-try:99999999999999999999999]"),
             "'99999999999999999999999' is not an attachment id (use the number from the attachment's link)");
 }
