@@ -128,8 +128,15 @@ class Store {
   virtual Result<std::vector<OutboxComment>> due_comments(UnixTime now, size_t limit) = 0;
   virtual Result<std::vector<OutboxComment>> comments_for(PatchSetId id) = 0;
   virtual Result<OutboxComment> get_comment(int64_t id) = 0;
+  // Queues a comment (or marker action) outside a lifecycle step, e.g. a
+  // refusal before any patchset exists. Returns false when a comment with the
+  // same dedup key is queued already (nothing is added).
+  virtual Result<bool> enqueue_comment(const NewComment& comment, std::optional<PatchSetId> patchset) = 0;
+  // Counts an attempt before the comment is sent, so that after a crash the
+  // commenter knows it may have gone out and checks the bug first.
+  virtual Status record_comment_attempt(int64_t id) = 0;
   virtual Status mark_comment_posted(int64_t id, std::optional<int64_t> bugzilla_comment_id) = 0;
-  // Records a failed attempt; `retry_at` nullopt drops the comment for good.
+  // A failed attempt; `retry_at` nullopt drops the comment for good.
   virtual Status mark_comment_failed(int64_t id, const std::string& error, std::optional<UnixTime> retry_at) = 0;
 
   // Audit log, oldest first.

@@ -246,6 +246,7 @@ TEST_P(StoreContract, OutboxLifecycle) {
   EXPECT_EQ(store_->get_comment(first)->state, CommentState::posted);
   EXPECT_EQ(store_->mark_comment_posted(first, 9002).error().kind, ErrorKind::conflict);  // never twice
 
+  ASSERT_TRUE(store_->record_comment_attempt(second).ok());
   ASSERT_TRUE(store_->mark_comment_failed(second, "503 from Bugzilla", clock_.now() + 60).ok());
   EXPECT_TRUE(store_->due_comments(clock_.now(), 10)->empty());
   EXPECT_EQ(store_->due_comments(clock_.now() + 60, 10)->size(), 1u);
@@ -255,6 +256,23 @@ TEST_P(StoreContract, OutboxLifecycle) {
   ASSERT_TRUE(store_->mark_comment_failed(second, "bug 5 does not exist", std::nullopt).ok());
   EXPECT_EQ(store_->get_comment(second)->state, CommentState::dropped);
   EXPECT_TRUE(store_->due_comments(clock_.now() + 1000, 10)->empty());
+}
+
+TEST_P(StoreContract, EnqueueOutsideATransitionIsDeduplicated) {
+  auto first =
+      store_->enqueue_comment({12, "refused", "Step tag failed (x)", "bug12/refused/[autoland-x]"}, std::nullopt);
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(*first);
+  auto again = store_->enqueue_comment({12, "refused", "other text", "bug12/refused/[autoland-x]"}, std::nullopt);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(*again);
+  auto due = store_->due_comments(clock_.now(), 10);
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_FALSE((*due)[0].patchset_id.has_value());
+  EXPECT_EQ((*due)[0].body, "Step tag failed (x)");
+  EXPECT_EQ((*due)[0].attempts, 0);
+  ASSERT_TRUE(store_->record_comment_attempt((*due)[0].id).ok());
+  EXPECT_EQ(store_->get_comment((*due)[0].id)->attempts, 1);
 }
 
 TEST_P(StoreContract, DeletePatchsetRefusedWhileProcessing) {

@@ -471,12 +471,44 @@ class SqliteStore final : public Store {
     return all->front();
   }
 
+  Result<bool> enqueue_comment(const NewComment& c, std::optional<PatchSetId> patchset) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(db_);
+    if (!tx) return tx.error();
+    UnixTime now = clock_.now();
+    auto ins = db_.prepare(
+        "INSERT OR IGNORE INTO comments (bug_id, patchset_id, kind, body, dedup_key, next_attempt_time, "
+        "created_time) VALUES (?,?,?,?,?,?,?)");
+    if (!ins) return ins.error();
+    ins->bind(1, static_cast<int64_t>(c.bug_id))
+        .bind(2, patchset)
+        .bind(3, c.kind)
+        .bind(4, c.body)
+        .bind(5, c.dedup_key)
+        .bind(6, now)
+        .bind(7, now);
+    AUTOLAND_TRY(ins->run());
+    bool added = db_.changes() == 1;
+    AUTOLAND_TRY(tx->commit());
+    return added;
+  }
+
+  Status record_comment_attempt(int64_t id) override {
+    std::lock_guard lock(mu_);
+    auto s = db_.prepare("UPDATE comments SET attempts=attempts+1 WHERE id=? AND state='pending'");
+    if (!s) return s.error();
+    s->bind(1, id);
+    AUTOLAND_TRY(s->run());
+    if (db_.changes() == 0) return conflict("comment " + std::to_string(id) + " is not pending");
+    return {};
+  }
+
   Status mark_comment_posted(int64_t id, std::optional<int64_t> bugzilla_comment_id) override {
     std::lock_guard lock(mu_);
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
     auto s = db_.prepare(
-        "UPDATE comments SET state='posted', attempts=attempts+1, bugzilla_comment_id=?, last_error='' "
+        "UPDATE comments SET state='posted', bugzilla_comment_id=?, last_error='' "
         "WHERE id=? AND state='pending'");
     if (!s) return s.error();
     s->bind(1, bugzilla_comment_id).bind(2, id);
@@ -490,7 +522,7 @@ class SqliteStore final : public Store {
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
     auto s = db_.prepare(
-        "UPDATE comments SET state=?, attempts=attempts+1, last_error=?, next_attempt_time=COALESCE(?, "
+        "UPDATE comments SET state=?, last_error=?, next_attempt_time=COALESCE(?, "
         "next_attempt_time) WHERE id=? AND state='pending'");
     if (!s) return s.error();
     s->bind(1, retry_at ? "pending" : "dropped").bind(2, error).bind(3, retry_at).bind(4, id);
