@@ -205,6 +205,7 @@ Result<Config> build(const Collected& c, std::string_view src) {
   cfg.bugzilla.api_key = v.at("bugzilla.api_key");
   cfg.bugzilla.auth = v.at("bugzilla.auth");
   cfg.bugzilla.ca_file = v.at("bugzilla.ca_file");
+  cfg.bugzilla.bot_login = v.at("bugzilla.bot_login");
   cfg.bugzilla.timeout_seconds = to_int(v.at("bugzilla.timeout_seconds"));
   cfg.patch_max_bytes = static_cast<uint64_t>(std::strtoull(v.at("patches.max_size_bytes").c_str(), nullptr, 10));
   cfg.grace_period_seconds = to_int(v.at("queue.grace_period_seconds"));
@@ -282,6 +283,9 @@ const std::vector<ConfigKey>& config_keys() {
       {"bugzilla.auth", T::string, "header",
        "How the key is sent: `header` (X-BUGZILLA-API-KEY; BMO, Bugzilla 5.3+) or `query` (`api_key=`; "
        "upstream 5.2 ignores the header)."},
+      {"bugzilla.bot_login", T::string, "",
+       "The bot account's login (email). Comments are only recognised as autoland's own when this account wrote "
+       "them; empty trusts any author."},
       {"bugzilla.ca_file", T::string, "",
        "A CA bundle to verify Bugzilla's TLS certificate with; empty: the system's."},
       {"bugzilla.timeout_seconds", T::integer, "30", "Per-request timeout.", false, 1, 3600},
@@ -355,6 +359,7 @@ std::string describe(const Config& c) {
   line("bugzilla.url", util::redact_url(c.bugzilla.url));
   line("bugzilla.api_key", c.bugzilla.api_key.empty() ? "(unset)" : "(set)");
   line("bugzilla.auth", c.bugzilla.auth);
+  line("bugzilla.bot_login", c.bugzilla.bot_login);
   line("bugzilla.ca_file", c.bugzilla.ca_file);
   line("bugzilla.timeout_seconds", std::to_string(c.bugzilla.timeout_seconds));
   line("patches.max_size_bytes", std::to_string(c.patch_max_bytes));

@@ -24,6 +24,7 @@ struct BugzillaConfig {
   std::string auth = "header";  // header | query
   std::string ca_file;
   int timeout_seconds = 30;
+  std::string bot_login;  // the bot account's login, to recognise its own comments
 };
 
 struct Config {

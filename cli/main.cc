@@ -26,10 +26,8 @@ namespace {
 // Subcommands, one table (ninja's kTools): later issues add trigger, comment,
 // push, results, ldap, run, serve, sandbox, ctl here.
 constexpr Registrar kCommands[] = {
-    register_parse_commands,
-    register_db_commands,
-    register_config_commands,
-    register_demo_command,
+    register_parse_commands, register_db_commands,       register_config_commands,
+    register_demo_command,   register_bugzilla_commands, register_sandbox_commands,
 };
 
 int run(int argc, char** argv) {

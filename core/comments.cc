@@ -123,6 +123,11 @@ std::string render_comment(const CommentInput& in) {
              ") but the backout could not be pushed. A sheriff has been asked to act.\n";
       append_revision(out, in);
       break;
+    case CommentKind::refused:
+      out += "Autoland: Step " + (in.step.empty() ? std::string("request") : in.step) + " failed (" + in.reason +
+             ") for " + in.request + " on bug " + std::to_string(in.bug) +
+             ".\nNothing was queued. Fix the above and tag the bug again.\n";
+      break;
     case CommentKind::forced:
       out += "Autoland: " + what(in) + " goes on despite failing jobs on " + in.branch + ": forced by " +
              (in.actor.empty() ? std::string("a sheriff") : in.actor);

@@ -31,6 +31,7 @@ struct CommentInput {
   std::string actor;                    // who cancelled or forced
   std::string backout_revision;
   int timeout_minutes = 0;
+  std::string request;    // refused: the tag or keyword as written
   std::string dedup_key;  // REQUIRES: not empty
 };
 

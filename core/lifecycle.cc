@@ -198,6 +198,7 @@ std::string_view to_string(CommentKind k) {
     case CommentKind::backed_out: return "backed_out";
     case CommentKind::backout_failed: return "backout_failed";
     case CommentKind::forced: return "forced";
+    case CommentKind::refused: return "refused";
   }
   return "?";
 }

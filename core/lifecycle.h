@@ -67,6 +67,7 @@ enum class CommentKind {
   backed_out,
   backout_failed,
   forced,
+  refused,  // a request refused before any patchset existed (bad tag, no patches, ...)
 };
 
 std::string_view to_string(EffectKind k);

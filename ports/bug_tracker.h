@@ -123,6 +123,8 @@ struct BugUpdateResult {
   std::optional<FieldChange> keywords;
 };
 
+// Bugs whose whiteboard holds `whiteboard_substring` OR that carry `keyword`
+// (either may be empty), changed at or after `changed_since`.
 struct SearchQuery {
   std::string whiteboard_substring;  // e.g. "[autoland-"; "" for none
   std::string keyword;               // e.g. "checkin-needed"; "" for none

@@ -22,8 +22,11 @@ size_t ifind(std::string_view haystack, std::string_view needle, size_t from = 0
 // Splits on '\n'; a trailing '\r' on each line is dropped (Windows line endings).
 // A final line without '\n' is kept; a trailing '\n' yields no empty last line.
 std::vector<std::string_view> split_lines(std::string_view text);
-// Splits on `sep`, keeping empty parts.
+std::vector<std::string_view> split_lines(std::string&& text) = delete;
+// Splits on `sep`, keeping empty parts. The parts point into `s`, so a
+// temporary string is refused at compile time.
 std::vector<std::string_view> split(std::string_view s, char sep);
+std::vector<std::string_view> split(std::string&& s, char sep) = delete;
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 
 // A decimal number made only of digits (no sign, no spaces) that fits in

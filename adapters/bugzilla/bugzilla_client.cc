@@ -108,12 +108,20 @@ Result<HttpResponse> BugzillaClient::call(const std::string& method, const std::
 
 Result<std::vector<BugSummary>> BugzillaClient::search(const SearchQuery& q) {
   std::vector<std::pair<std::string, std::string>> query;
-  if (!q.whiteboard_substring.empty()) {
+  if (!q.whiteboard_substring.empty() && !q.keyword.empty()) {
+    // One request for both: a boolean chart joined with OR.
+    query = {{"f1", "status_whiteboard"},
+             {"o1", "substring"},
+             {"v1", q.whiteboard_substring},
+             {"f2", "keywords"},
+             {"o2", "anywords"},
+             {"v2", q.keyword},
+             {"j_top", "OR"}};
+  } else if (!q.whiteboard_substring.empty()) {
     // status_whiteboard_type is the name Bugzilla honours; whiteboard_type is ignored.
     query.emplace_back("whiteboard", q.whiteboard_substring);
     query.emplace_back("status_whiteboard_type", "substring");
-  }
-  if (!q.keyword.empty()) {
+  } else if (!q.keyword.empty()) {
     query.emplace_back("keywords", q.keyword);
     query.emplace_back("keywords_type", "anywords");
   }

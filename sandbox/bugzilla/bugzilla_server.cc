@@ -92,8 +92,12 @@ struct ApiError {
 };
 
 json flag_json(const SFlag& f) {
-  json j = {{"id", f.id},         {"type_id", f.type_id},        {"name", f.name},
-            {"status", f.status}, {"setter", f.setter},          {"creation_date", f.creation},
+  json j = {{"id", f.id},
+            {"type_id", f.type_id},
+            {"name", f.name},
+            {"status", f.status},
+            {"setter", f.setter},
+            {"creation_date", f.creation},
             {"modification_date", f.modification}};
   if (f.status == "?" && !f.requestee.empty()) j["requestee"] = f.requestee;
   return j;
@@ -153,8 +157,9 @@ struct BugzillaServer::Impl {
         bug.history.push_back({bug.creation_time, setter, {{"whiteboard", "", bug.whiteboard, std::nullopt}}});
       }
       if (!bug.keywords.empty()) {
-        bug.history.push_back(
-            {bug.creation_time, b.value("keywords_set_by", setter), {{"keywords", "", util::join(bug.keywords, ", "), std::nullopt}}});
+        bug.history.push_back({bug.creation_time,
+                               b.value("keywords_set_by", setter),
+                               {{"keywords", "", util::join(bug.keywords, ", "), std::nullopt}}});
       }
       for (const json& a : b.value("attachments", json::array())) {
         SAttachment att;
@@ -258,7 +263,8 @@ struct BugzillaServer::Impl {
   static json filter_fields(const json& full, const httplib::Request& req) {
     if (!req.has_param("include_fields")) return full;
     json out = json::object();
-    for (std::string_view f : util::split(req.get_param_value("include_fields"), ',')) {
+    const std::string fields = req.get_param_value("include_fields");
+    for (std::string_view f : util::split(fields, ',')) {
       std::string key(util::trim(f));
       if (full.contains(key)) out[key] = full[key];
     }
@@ -322,8 +328,8 @@ struct BugzillaServer::Impl {
     std::vector<Test> tests;
     if (req.has_param("whiteboard")) {
       std::string value = req.get_param_value("whiteboard");
-      std::string type = req.has_param("status_whiteboard_type") ? req.get_param_value("status_whiteboard_type")
-                                                                  : "allwordssubstr";
+      std::string type =
+          req.has_param("status_whiteboard_type") ? req.get_param_value("status_whiteboard_type") : "allwordssubstr";
       if (type != "substring" && type != "equals" && type != "allwordssubstr") {
         throw ApiError{400, 68000, "Invalid search type '" + type + "'"};
       }
@@ -352,7 +358,8 @@ struct BugzillaServer::Impl {
     std::string since = req.has_param("last_change_time") ? req.get_param_value("last_change_time") : "";
     std::set<BugId> ids;
     if (req.has_param("id")) {
-      for (std::string_view part : util::split(req.get_param_value("id"), ',')) {
+      const std::string id_list = req.get_param_value("id");
+      for (std::string_view part : util::split(id_list, ',')) {
         if (auto id = util::parse_uint(util::trim(part))) ids.insert(*id);
       }
     }
@@ -445,8 +452,7 @@ struct BugzillaServer::Impl {
   }
 
   int64_t add_comment(SBug& bug, const std::string& text, const std::string& who) {
-    SComment c{next_comment_id++, bug.id, static_cast<int>(bug.comments.size()), text, who, now_string(),
-               std::nullopt};
+    SComment c{next_comment_id++, bug.id, static_cast<int>(bug.comments.size()), text, who, now_string(), std::nullopt};
     bug.comments.push_back(c);
     bug.last_change_time = c.time;
     ++stats.comments_posted;
@@ -658,7 +664,8 @@ struct BugzillaServer::Impl {
       for (const auto& [id, b] : bugs) {
         json comments = json::array();
         for (const SComment& c : b.comments) {
-          if (c.count > 0 && !c.attachment_id) comments.push_back({{"id", c.id}, {"creator", c.creator}, {"text", c.text}});
+          if (c.count > 0 && !c.attachment_id)
+            comments.push_back({{"id", c.id}, {"creator", c.creator}, {"text", c.text}});
         }
         list.push_back({{"id", id}, {"whiteboard", b.whiteboard}, {"keywords", b.keywords}, {"comments", comments}});
       }
@@ -681,7 +688,7 @@ BugzillaServer::~BugzillaServer() {
 }
 
 Result<std::unique_ptr<BugzillaServer>> BugzillaServer::start(const std::string& seed_json,
-                                                               const ServerOptions& options) {
+                                                              const ServerOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->faults = options.faults;
@@ -689,8 +696,8 @@ Result<std::unique_ptr<BugzillaServer>> BugzillaServer::start(const std::string&
   AUTOLAND_TRY(impl->add_seed(seed_json));
   impl->routes();
   impl->http.set_keep_alive_max_count(100);
-  int port = options.port == 0 ? impl->http.bind_to_any_port(options.host) :
-             (impl->http.bind_to_port(options.host, options.port) ? options.port : -1);
+  int port = options.port == 0 ? impl->http.bind_to_any_port(options.host)
+                               : (impl->http.bind_to_port(options.host, options.port) ? options.port : -1);
   if (port <= 0) {
     return transient("cannot listen on " + options.host + ":" + std::to_string(options.port));
   }

@@ -22,12 +22,12 @@
 namespace autoland::sandbox {
 
 struct FaultPlan {
-  double error_rate = 0;   // share of requests answered with an HTML 500
-  double stall_rate = 0;   // share that wait stall_ms before answering
-  double reset_rate = 0;   // share whose answer is cut off mid-way
+  double error_rate = 0;     // share of requests answered with an HTML 500
+  double stall_rate = 0;     // share that wait stall_ms before answering
+  double reset_rate = 0;     // share whose answer is cut off mid-way
   double after_share = 0.5;  // of faulty requests, the share that took effect first
   int stall_ms = 2000;
-  int latency_ms = 0;      // added to every request
+  int latency_ms = 0;  // added to every request
   uint64_t seed = 1;
 };
 
@@ -42,7 +42,7 @@ struct ServerOptions {
 struct ServerStats {
   uint64_t requests = 0;
   uint64_t faults = 0;
-  uint64_t comments_posted = 0;      // by anyone, through the API
+  uint64_t comments_posted = 0;  // by anyone, through the API
   uint64_t whiteboard_updates = 0;
 };
 

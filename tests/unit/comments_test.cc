@@ -111,6 +111,12 @@ TEST(Comments, CancelledTimedOutBackout) {
   failed.reason = "trunk went red";
   expect_golden("backout_failed", render_comment(failed));
 
+  CommentInput refused = base(CommentKind::refused);
+  refused.step = "patches";
+  refused.request = "[autoland-try:12:99]";
+  refused.reason = "attachment 99 is not on bug 4242";
+  expect_golden("refused", render_comment(refused));
+
   CommentInput forced = base(CommentKind::forced);
   forced.actor = "sheriff:philor";
   forced.report = red_report();
@@ -118,9 +124,10 @@ TEST(Comments, CancelledTimedOutBackout) {
 }
 
 TEST(Comments, EveryCommentEndsWithItsMarker) {
-  for (CommentKind k : {CommentKind::try_results, CommentKind::landed, CommentKind::push_failed, CommentKind::rejected,
-                        CommentKind::cancelled, CommentKind::builds_cancelled, CommentKind::timed_out,
-                        CommentKind::backed_out, CommentKind::backout_failed, CommentKind::forced}) {
+  for (CommentKind k :
+       {CommentKind::try_results, CommentKind::landed, CommentKind::push_failed, CommentKind::rejected,
+        CommentKind::cancelled, CommentKind::builds_cancelled, CommentKind::timed_out, CommentKind::backed_out,
+        CommentKind::backout_failed, CommentKind::forced, CommentKind::refused}) {
     CommentInput in = base(k);
     std::string text = render_comment(in);
     EXPECT_EQ(find_dedup_marker(text), in.dedup_key) << to_string(k);

@@ -1,0 +1,27 @@
+#include "cli/loop.h"
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <thread>
+
+namespace autoland::cli {
+namespace {
+std::atomic<bool> g_stop{false};
+void on_signal(int) { g_stop = true; }
+}  // namespace
+
+int run_passes(bool once, int interval_seconds, const std::function<bool()>& pass) {
+  if (once) return pass() ? 0 : 1;
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  while (!g_stop) {
+    pass();
+    for (int waited = 0; waited < interval_seconds * 10 && !g_stop; ++waited) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  return 0;
+}
+
+}  // namespace autoland::cli

@@ -1,0 +1,201 @@
+#include "services/commenter/commenter.h"
+
+#include <algorithm>
+
+#include "core/comments.h"
+#include "core/lifecycle.h"
+#include "core/whiteboard.h"
+#include "util/log.h"
+#include "util/strings.h"
+
+namespace autoland {
+namespace {
+
+bool bug_is_gone(const Error& e) {
+  return e.code == bugzilla_code::bug_not_found || e.code == bugzilla_code::invalid_bug_id ||
+         e.code == bugzilla_code::bug_access_denied;
+}
+
+// Problems with the bot's own account: nothing will work until a human fixes it.
+bool account_problem(const Error& e) {
+  return e.code == bugzilla_code::invalid_api_key || e.code == bugzilla_code::login_required;
+}
+
+}  // namespace
+
+Commenter::Commenter(Store& store, BugTracker& bugs, const Clock& clock, CommenterOptions options)
+    : store_(store), bugs_(bugs), clock_(clock), options_(std::move(options)) {}
+
+bool Commenter::rate_limited(BugId bug) {
+  UnixTime now = clock_.now();
+  auto& per_bug = recent_by_bug_[bug];
+  while (!per_bug.empty() && per_bug.front() <= now - 3600) per_bug.pop_front();
+  while (!recent_.empty() && recent_.front() <= now - 60) recent_.pop_front();
+  return static_cast<int>(per_bug.size()) >= options_.max_per_bug_per_hour ||
+         static_cast<int>(recent_.size()) >= options_.max_per_minute;
+}
+
+void Commenter::count_post(BugId bug) {
+  recent_by_bug_[bug].push_back(clock_.now());
+  recent_.push_back(clock_.now());
+}
+
+Status Commenter::fail(const OutboxComment& c, const Error& error, Outcome* outcome) {
+  if (bug_is_gone(error)) {
+    // Drop every pending entry for this bug, once, with the reason.
+    std::string reason = "bug " + std::to_string(c.bug_id) + " does not exist or cannot be seen: " + error.message;
+    AUTOLAND_TRY(store_.mark_comment_failed(c.id, reason, std::nullopt));
+    auto due = store_.due_comments(INT64_MAX, 100000);
+    if (due) {
+      for (const OutboxComment& other : *due) {
+        if (other.bug_id == c.bug_id && other.id != c.id) {
+          (void)store_.mark_comment_failed(other.id, reason, std::nullopt);
+        }
+      }
+    }
+    AUTOLAND_TRY(store_.append_event({0, clock_.now(), c.patchset_id, options_.actor, "bug.inaccessible", reason}));
+    LOG_WARN("commenter", reason + "; its comments are dropped");
+    *outcome = Outcome::dropped;
+    return {};
+  }
+  if (error.kind == ErrorKind::transient || account_problem(error)) {
+    UnixTime delay = options_.backoff_base_seconds << std::min(c.attempts, 12);
+    delay = std::min(delay, options_.backoff_max_seconds);
+    AUTOLAND_TRY(store_.mark_comment_failed(c.id, error.message, clock_.now() + delay));
+    *outcome = Outcome::deferred;
+    if (account_problem(error)) return error;  // stop the pass: every other post would fail too
+    return {};
+  }
+  // Anything else will not get better by retrying (an empty comment, ...).
+  AUTOLAND_TRY(store_.mark_comment_failed(c.id, error.message, std::nullopt));
+  LOG_WARN("commenter", "comment " + std::to_string(c.id) + " on bug " + std::to_string(c.bug_id) +
+                            " dropped: " + error.message);
+  *outcome = Outcome::dropped;
+  return {};
+}
+
+Result<Commenter::Outcome> Commenter::edit_marker(const OutboxComment& c) {
+  Outcome outcome = Outcome::edited;
+  auto bug = bugs_.get_bug(c.bug_id);
+  if (!bug) {
+    AUTOLAND_TRY(fail(c, bug.error(), &outcome));
+    return outcome;
+  }
+  bool release = c.kind == kReleaseMarkerAction;
+  // Another request on the same bug may still be in flight: it keeps the marker.
+  bool others_live = false;
+  if (release) {
+    auto live = store_.find_patchsets({.bug_id = c.bug_id});
+    if (!live) return live.error();
+    for (const PatchSet& p : *live) {
+      if (!is_terminal(p.state) && p.id != c.patchset_id.value_or(0)) others_live = true;
+    }
+  }
+  BugUpdate update;
+  std::string wb = bug->whiteboard;
+  size_t at = wb.find(kInQueueTag);
+  if (release && !others_live && at != std::string::npos) {
+    wb.erase(at, kInQueueTag.size());
+    update.whiteboard = std::string(util::trim(wb)) == "" ? "" : wb;
+  } else if (!release && at == std::string::npos) {
+    update.whiteboard = util::trim(wb).empty() ? std::string(kInQueueTag) : wb + " " + std::string(kInQueueTag);
+  }
+  bool has_keyword = std::find(bug->keywords.begin(), bug->keywords.end(), options_.checkin_needed_keyword) !=
+                     bug->keywords.end();
+  if (release && !others_live && options_.clear_checkin_needed && has_keyword) {
+    update.remove_keywords.push_back(options_.checkin_needed_keyword);
+  }
+  if (update.whiteboard || !update.remove_keywords.empty()) {
+    auto r = bugs_.update_bug(c.bug_id, update);
+    if (!r) {
+      AUTOLAND_TRY(fail(c, r.error(), &outcome));
+      return outcome;
+    }
+  }
+  AUTOLAND_TRY(store_.mark_comment_posted(c.id, std::nullopt));
+  return outcome;
+}
+
+Result<Commenter::Outcome> Commenter::handle(const OutboxComment& c, int64_t* comment_id) {
+  if (c.kind == kReleaseMarkerAction || c.kind == kRestoreMarkerAction) return edit_marker(c);
+  if (rate_limited(c.bug_id)) return Outcome::rate_limited;
+
+  Outcome outcome = Outcome::posted;
+  if (c.attempts > 0) {
+    // It may have gone out before a crash or a lost answer: look first.
+    auto existing = bugs_.comments(c.bug_id, "");
+    if (!existing) {
+      AUTOLAND_TRY(fail(c, existing.error(), &outcome));
+      return outcome;
+    }
+    for (const BugComment& bc : *existing) {
+      if (!options_.bot_login.empty() && bc.creator != options_.bot_login) continue;
+      if (find_dedup_marker(bc.text) == c.dedup_key) {
+        AUTOLAND_TRY(store_.mark_comment_posted(c.id, bc.id));
+        *comment_id = bc.id;
+        return Outcome::already_posted;
+      }
+    }
+  }
+  AUTOLAND_TRY(store_.record_comment_attempt(c.id));
+  auto posted = bugs_.post_comment(c.bug_id, c.body);
+  if (!posted) {
+    OutboxComment attempted = c;
+    ++attempted.attempts;
+    AUTOLAND_TRY(fail(attempted, posted.error(), &outcome));
+    return outcome;
+  }
+  count_post(c.bug_id);
+  AUTOLAND_TRY(store_.mark_comment_posted(c.id, *posted));
+  *comment_id = *posted;
+  return Outcome::posted;
+}
+
+Result<CommenterStats> Commenter::drain_once() {
+  CommenterStats stats;
+  auto due = store_.due_comments(clock_.now(), options_.batch_size);
+  if (!due) return due.error();
+  for (const OutboxComment& c : *due) {
+    int64_t id = 0;
+    auto outcome = handle(c, &id);
+    if (!outcome) {
+      LOG_ERROR("commenter", "bug " + std::to_string(c.bug_id) + ": " + outcome.error().message);
+      return outcome.error();
+    }
+    switch (*outcome) {
+      case Outcome::posted: ++stats.posted; break;
+      case Outcome::already_posted: ++stats.found_already_posted; break;
+      case Outcome::edited: ++stats.marker_edits; break;
+      case Outcome::dropped: ++stats.dropped; break;
+      case Outcome::deferred: ++stats.deferred; break;
+      case Outcome::rate_limited: ++stats.rate_limited; break;
+    }
+  }
+  if (!due->empty()) {
+    LOG_INFO("commenter", std::to_string(due->size()) + " due: " + std::to_string(stats.posted) + " posted, " +
+                              std::to_string(stats.found_already_posted) + " found already posted, " +
+                              std::to_string(stats.marker_edits) + " whiteboard edits, " +
+                              std::to_string(stats.deferred) + " deferred, " + std::to_string(stats.dropped) +
+                              " dropped, " + std::to_string(stats.rate_limited) + " rate-limited");
+  }
+  return stats;
+}
+
+Result<int64_t> Commenter::deliver(int64_t outbox_id) {
+  auto c = store_.get_comment(outbox_id);
+  if (!c) return c.error();
+  if (c->state == CommentState::posted) return c->bugzilla_comment_id.value_or(0);
+  if (c->state == CommentState::dropped) return conflict("comment was dropped: " + c->last_error);
+  int64_t id = 0;
+  auto outcome = handle(*c, &id);
+  if (!outcome) return outcome.error();
+  if (*outcome == Outcome::deferred || *outcome == Outcome::dropped || *outcome == Outcome::rate_limited) {
+    auto after = store_.get_comment(outbox_id);
+    std::string why = after ? after->last_error : "";
+    if (*outcome == Outcome::rate_limited) why = "rate limit reached for bug " + std::to_string(c->bug_id);
+    return transient("not posted: " + why);
+  }
+  return id;
+}
+
+}  // namespace autoland

@@ -1,0 +1,336 @@
+#include "services/trigger/trigger.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+
+#include "core/comments.h"
+#include "core/whiteboard.h"
+#include "util/log.h"
+#include "util/strings.h"
+
+namespace autoland {
+namespace {
+
+constexpr std::string_view kCheckinNeeded = "checkin-needed";
+
+// "Part 2: ..." / "part 10 - ..." -> 2 / 10; patches without one sort last.
+uint64_t part_number(const std::string& description) {
+  size_t at = util::ifind(description, "part");
+  while (at != std::string::npos) {
+    size_t i = at + 4;
+    while (i < description.size() && (description[i] == ' ' || description[i] == '#')) ++i;
+    size_t start = i;
+    while (i < description.size() && description[i] >= '0' && description[i] <= '9') ++i;
+    if (i > start && i - start < 9) return std::stoull(description.substr(start, i - start));
+    at = util::ifind(description, "part", at + 4);
+  }
+  return UINT64_MAX;
+}
+
+// A refusal waiting to be queued: what was asked, which step failed, why.
+struct Refusal {
+  std::string step;
+  std::string reason;
+};
+
+}  // namespace
+
+Trigger::Trigger(Store& store, BugTracker& bugs, const Clock& clock, TriggerOptions options)
+    : store_(store), bugs_(bugs), clock_(clock), options_(std::move(options)) {}
+
+// Everything known about one bug during a pass; history and attachments are
+// fetched at most once, and only when a request needs them.
+struct Trigger::BugWork {
+  const BugSummary& bug;
+  BugTracker& tracker;
+  std::optional<std::vector<HistoryEntry>> history;
+  std::optional<std::vector<Attachment>> attachments;
+  std::optional<Bug> full;
+
+  Result<const std::vector<HistoryEntry>*> get_history() {
+    if (!history) {
+      auto h = tracker.history(bug.id);
+      if (!h) return h.error();
+      history = std::move(*h);
+    }
+    return &*history;
+  }
+
+  Result<const std::vector<Attachment>*> get_attachments() {
+    if (!attachments) {
+      auto a = tracker.attachments(bug.id, /*with_data=*/true);
+      if (!a) return a.error();
+      attachments = std::move(*a);
+    }
+    return &*attachments;
+  }
+
+  // Who set `text` (a tag, or the keyword when `keyword`), and when: the
+  // latest history entry that added it; the bug's creator and creation time
+  // when it came with the bug (creation is not in the history).
+  Result<std::pair<std::string, std::string>> who_and_when(const std::string& text, bool keyword) {
+    auto h = get_history();
+    if (!h) return h.error();
+    for (auto it = (*h)->rbegin(); it != (*h)->rend(); ++it) {
+      for (const HistoryChange& c : it->changes) {
+        bool field = keyword ? c.field_name == "keywords" : (c.field_name == "whiteboard" ||
+                                                             c.field_name == "status_whiteboard");
+        if (field && c.added.find(text) != std::string::npos) return std::make_pair(it->who, it->when);
+      }
+    }
+    if (!full) {
+      auto b = tracker.get_bug(bug.id);
+      if (!b) return b.error();
+      full = std::move(*b);
+    }
+    return std::make_pair(full->creator, std::string("created"));
+  }
+};
+
+Result<TriggerStats> Trigger::poll_once() {
+  TriggerStats stats;
+  auto cursor = store_.get_setting(std::string(kTriggerCursor));
+  if (!cursor) return cursor.error();
+  SearchQuery query;
+  query.whiteboard_substring = "[autoland-";
+  if (!options_.checkin_needed_branch.empty()) query.keyword = std::string(kCheckinNeeded);
+  query.changed_since = cursor->value_or("");
+  auto found = bugs_.search(query);
+  if (!found) return found.error();
+
+  std::string newest = cursor->value_or("");
+  std::optional<std::string> oldest_failed;
+  for (size_t i = 0; i < found->size(); ++i) {
+    const BugSummary& bug = (*found)[i];
+    ++stats.bugs_seen;
+    Status status = process_bug(bug, stats);
+    if (!status.ok()) {
+      LOG_WARN("trigger", "bug " + std::to_string(bug.id) + ": " + status.error().message +
+                              (status.error().retryable() ? " (will retry)" : ""));
+      if (status.error().retryable() || status.error().kind == ErrorKind::internal) {
+        ++stats.transient_failures;
+        if (!oldest_failed || bug.last_change_time < *oldest_failed) oldest_failed = bug.last_change_time;
+      }
+    }
+    newest = std::max(newest, bug.last_change_time);
+    if ((i + 1) % options_.batch_size == 0 || i + 1 == found->size()) {
+      LOG_INFO("trigger", "batch: " + std::to_string(i + 1) + "/" + std::to_string(found->size()) + " bugs, " +
+                              std::to_string(stats.patchsets_created) + " patchsets created, " +
+                              std::to_string(stats.refusals) + " refused");
+    }
+  }
+  // Bugzilla compares last_change_time at/after the cursor, so re-reading the
+  // newest second is harmless; a failed bug keeps the cursor at its time.
+  std::string next = oldest_failed ? std::min(*oldest_failed, newest) : newest;
+  if (next != cursor->value_or("")) AUTOLAND_TRY(store_.set_cursor(std::string(kTriggerCursor), next));
+  return stats;
+}
+
+Status Trigger::process_bug(const BugSummary& bug, TriggerStats& stats) {
+  WhiteboardScan scan = scan_whiteboard(bug.whiteboard);
+  bool has_marker = false;
+  std::vector<const WhiteboardTag*> requests;
+  for (const WhiteboardTag& t : scan.tags) {
+    if (t.kind == WhiteboardTag::Kind::in_queue) {
+      has_marker = true;
+    } else {
+      requests.push_back(&t);
+    }
+  }
+  bool keyword_request = !options_.checkin_needed_branch.empty() && !has_marker &&
+                         std::find(bug.keywords.begin(), bug.keywords.end(), kCheckinNeeded) != bug.keywords.end();
+  if (requests.empty() && scan.errors.empty() && !keyword_request) return {};  // nothing new: no requests made
+
+  BugWork work{bug, bugs_, std::nullopt, std::nullopt, std::nullopt};
+  std::vector<std::string> handled_texts;  // tags to take off the whiteboard
+  bool queued_any = false;
+
+  auto refuse = [&](const std::string& request, const std::string& when, const Refusal& r) -> Status {
+    CommentInput in;
+    in.kind = CommentKind::refused;
+    in.bug = bug.id;
+    in.step = r.step;
+    in.reason = r.reason;
+    in.request = request;
+    in.dedup_key = "bug" + std::to_string(bug.id) + "/refused/" + request + "@" + when;
+    auto added = store_.enqueue_comment({bug.id, std::string(to_string(CommentKind::refused)), render_comment(in),
+                                         in.dedup_key},
+                                        std::nullopt);
+    if (!added) return added.error();
+    if (*added) {
+      ++stats.refusals;
+      LOG_INFO("trigger", "bug " + std::to_string(bug.id) + ": refused " + request + ": " + r.reason);
+    }
+    return {};
+  };
+
+  for (const TagError& e : scan.errors) {
+    auto ww = work.who_and_when(e.text, false);
+    if (!ww) return ww.error();
+    AUTOLAND_TRY(refuse(e.text, ww->second, {"tag", e.reason}));
+    handled_texts.push_back(e.text);
+  }
+
+  // One request: a tag (or the keyword) asking for some branches.
+  auto take = [&](const std::string& text, const std::vector<std::string>& branch_names,
+                  const std::vector<AttachmentId>& ids, const std::string& try_syntax, bool keyword) -> Status {
+    auto ww = work.who_and_when(text, keyword);
+    if (!ww) return ww.error();
+    const auto& [who, when] = *ww;
+    std::string key = "bug" + std::to_string(bug.id) + "/" + text + "@" + when;
+
+    // Which branches: a listed branch that is another listed branch's pretest
+    // branch is folded into it ([autoland-try,mozilla-inbound] is one landing
+    // that tests on try first).
+    std::vector<Branch> targets;
+    for (const std::string& name : branch_names) {
+      auto b = store_.get_branch(name);
+      if (!b) {
+        if (b.error().kind != ErrorKind::not_found) return b.error();
+        auto all = store_.list_branches();
+        std::vector<std::string> known;
+        if (all) {
+          for (const Branch& k : *all) known.push_back(k.name);
+        }
+        return refuse(text, when, {"branch", "unknown branch '" + name + "' (known: " + util::join(known, ", ") + ")"});
+      }
+      if (b->status == BranchStatus::disabled) {
+        return refuse(text, when, {"branch", "branch '" + name + "' is disabled"});
+      }
+      targets.push_back(*b);
+    }
+    std::vector<Branch> finals;
+    for (const Branch& t : targets) {
+      bool folded = std::any_of(targets.begin(), targets.end(),
+                                [&](const Branch& o) { return o.name != t.name && o.pretest_branch == t.name; });
+      if (!folded) finals.push_back(t);
+    }
+
+    // Already taken (a crash after creating, or a race)?
+    bool all_taken = true;
+    for (const Branch& f : finals) {
+      auto existing = store_.find_by_request_key(key + "#" + f.name);
+      if (!existing) return existing.error();
+      all_taken &= existing->has_value();
+    }
+    if (all_taken) {
+      ++stats.requests_already_taken;
+      queued_any = true;
+      return {};
+    }
+
+    // Which patches.
+    auto atts = work.get_attachments();
+    if (!atts) return atts.error();
+    std::vector<const Attachment*> chosen;
+    if (!ids.empty()) {
+      for (AttachmentId id : ids) {
+        auto it = std::find_if((*atts)->begin(), (*atts)->end(), [&](const Attachment& a) { return a.id == id; });
+        if (it == (*atts)->end()) {
+          return refuse(text, when, {"patches", "attachment " + std::to_string(id) + " is not on bug " +
+                                                    std::to_string(bug.id)});
+        }
+        if (it->is_obsolete) {
+          return refuse(text, when, {"patches", "attachment " + std::to_string(id) + " is obsolete"});
+        }
+        if (!it->is_patch) {
+          return refuse(text, when, {"patches", "attachment " + std::to_string(id) + " is not a patch"});
+        }
+        chosen.push_back(&*it);
+      }
+    } else {
+      for (const Attachment& a : **atts) {
+        if (a.is_patch && !a.is_obsolete) chosen.push_back(&a);
+      }
+      std::stable_sort(chosen.begin(), chosen.end(), [](const Attachment* a, const Attachment* b) {
+        uint64_t pa = part_number(a->description), pb = part_number(b->description);
+        return pa != pb ? pa < pb : a->id < b->id;
+      });
+      if (chosen.empty()) {
+        return refuse(text, when, {"patches", "bug " + std::to_string(bug.id) + " has no non-obsolete patch attached"});
+      }
+    }
+    std::string author;
+    for (const Attachment* a : chosen) {
+      if (!a->data) return internal_error("attachment " + std::to_string(a->id) + " came without data");
+      auto parsed = parse_patch(*a->data, options_.patch_limits);
+      if (!parsed) {
+        return refuse(text, when, {"patches", "attachment " + std::to_string(a->id) + ": " + parsed.error().message});
+      }
+      if (author.empty()) author = parsed->author;
+    }
+    std::vector<AttachmentId> patch_ids;
+    for (const Attachment* a : chosen) patch_ids.push_back(a->id);
+
+    for (const Branch& f : finals) {
+      NewPatchSet ps;
+      ps.bug_id = bug.id;
+      ps.patches = patch_ids;
+      ps.branch = f.name;
+      ps.stage = f.initial_stage();
+      ps.try_syntax = try_syntax;
+      ps.author = author.empty() ? chosen.front()->creator : author;
+      ps.requester = who;
+      ps.request_key = key + "#" + f.name;
+      auto created = store_.create_patchset(ps, options_.actor);
+      if (!created) {
+        if (created.error().kind == ErrorKind::conflict) {
+          ++stats.requests_already_taken;
+          continue;
+        }
+        return created.error();
+      }
+      ++stats.patchsets_created;
+      LOG_INFO("trigger", "bug " + std::to_string(bug.id) + ": queued patchset " + std::to_string(created->id) +
+                              " to " + f.name + " (attachments " + std::to_string(patch_ids.size()) +
+                              ", requested by " + who + ")");
+    }
+    queued_any = true;
+    return {};
+  };
+
+  for (const WhiteboardTag* t : requests) {
+    AUTOLAND_TRY(take(t->text, t->branches, t->attachments, t->try_syntax, false));
+    handled_texts.push_back(t->text);
+  }
+  if (keyword_request) {
+    AUTOLAND_TRY(take(std::string(kCheckinNeeded), {options_.checkin_needed_branch}, {}, "", true));
+  }
+
+  // The whiteboard: handled tags off, the marker on (once).
+  auto rewrite = [&](const std::string& from) {
+    std::string wb = from;
+    bool marker = wb.find(kInQueueTag) != std::string::npos;
+    for (const std::string& text : handled_texts) {
+      size_t at = wb.find(text);
+      if (at == std::string::npos) continue;
+      bool put_marker = queued_any && !marker;
+      wb.replace(at, text.size(), put_marker ? std::string(kInQueueTag) : std::string());
+      marker |= put_marker;
+    }
+    if (queued_any && !marker) wb = util::trim(wb).empty() ? std::string(kInQueueTag) : wb + " " + std::string(kInQueueTag);
+    return wb;
+  };
+  std::string wanted = rewrite(bug.whiteboard);
+  if (wanted == bug.whiteboard) return {};
+  BugUpdate update;
+  update.whiteboard = wanted;
+  auto result = bugs_.update_bug(bug.id, update);
+  if (!result) return result.error();
+  ++stats.whiteboard_updates;
+  // Bugzilla 5.2 has no mid-air check over REST: if the whiteboard changed
+  // since the search, our write replaced a human's edit. Re-apply ours to
+  // theirs, which the answer tells us.
+  if (result->whiteboard && result->whiteboard->removed != bug.whiteboard) {
+    std::string theirs = result->whiteboard->removed;
+    LOG_WARN("trigger", "bug " + std::to_string(bug.id) + ": the whiteboard changed meanwhile; keeping the edit");
+    update.whiteboard = rewrite(theirs);
+    auto again = bugs_.update_bug(bug.id, update);
+    if (!again) return again.error();
+    ++stats.whiteboard_updates;
+  }
+  return {};
+}
+
+}  // namespace autoland
