@@ -155,7 +155,12 @@ Result<CommenterStats> Commenter::drain_once() {
   CommenterStats stats;
   auto due = store_.due_comments(clock_.now(), options_.batch_size);
   if (!due) return due.error();
-  for (const OutboxComment& c : *due) {
+  for (const OutboxComment& listed : *due) {
+    // Earlier entries of this pass may have settled this one (a dropped bug).
+    auto fresh = store_.get_comment(listed.id);
+    if (!fresh) return fresh.error();
+    if (fresh->state != CommentState::pending) continue;
+    const OutboxComment& c = *fresh;
     int64_t id = 0;
     auto outcome = handle(c, &id);
     if (!outcome) {
