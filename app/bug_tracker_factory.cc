@@ -9,8 +9,7 @@ Result<std::unique_ptr<BugTracker>> open_bug_tracker(const BugzillaConfig& c) {
   if (c.url.rfind("http://", 0) != 0 && c.url.rfind("https://", 0) != 0) {
     return invalid_input("bugzilla.url must start with http:// or https://");
   }
-  return std::unique_ptr<BugTracker>(
-      make_bugzilla_client(c.url, c.api_key, c.auth, c.ca_file, c.timeout_seconds));
+  return std::unique_ptr<BugTracker>(make_bugzilla_client(c.url, c.api_key, c.auth, c.ca_file, c.timeout_seconds));
 }
 
 }  // namespace autoland

@@ -60,7 +60,8 @@ struct LoopArgs {
 void add_loop_options(CLI::App* cmd, LoopArgs& args, int default_interval) {
   args.interval = default_interval;
   cmd->add_flag("--once", args.once, "Run one pass and exit (exit 1 if it failed)");
-  cmd->add_option("--interval", args.interval, "Seconds between passes")->check(CLI::Range(1, 86400))
+  cmd->add_option("--interval", args.interval, "Seconds between passes")
+      ->check(CLI::Range(1, 86400))
       ->capture_default_str();
 }
 
@@ -142,16 +143,17 @@ void register_bugzilla_commands(CLI::App& app, Invocation& inv) {
       std::optional<PatchSetId> patchset;
       if (!a.text.empty()) {
         if (a.bug == 0) return fail("--text needs --bug");
-        nc = {a.bug, "manual", a.text, "manual/" + std::to_string(a.bug) + "/" + std::to_string((*w)->clock.now()) +
-                                           "/" + std::to_string(std::hash<std::string>{}(a.text))};
+        nc = {a.bug, "manual", a.text,
+              "manual/" + std::to_string(a.bug) + "/" + std::to_string((*w)->clock.now()) + "/" +
+                  std::to_string(std::hash<std::string>{}(a.text))};
       } else {
         auto ps = store.get_patchset(a.patchset);
         if (!ps) return fail(ps.error());
         std::optional<CommentKind> kind;
-        for (CommentKind k : {CommentKind::try_results, CommentKind::landed, CommentKind::push_failed,
-                              CommentKind::rejected, CommentKind::cancelled, CommentKind::builds_cancelled,
-                              CommentKind::timed_out, CommentKind::backed_out, CommentKind::backout_failed,
-                              CommentKind::forced}) {
+        for (CommentKind k :
+             {CommentKind::try_results, CommentKind::landed, CommentKind::push_failed, CommentKind::rejected,
+              CommentKind::cancelled, CommentKind::builds_cancelled, CommentKind::timed_out, CommentKind::backed_out,
+              CommentKind::backout_failed, CommentKind::forced}) {
           if (to_string(k) == a.template_name) kind = k;
         }
         if (!kind) return fail("unknown template '" + a.template_name + "'");

@@ -658,6 +658,17 @@ struct BugzillaServer::Impl {
                   {"comments_posted", stats.comments_posted},
                   {"whiteboard_updates", stats.whiteboard_updates}});
     });
+    http.Put("/sandbox/faults", [this](const httplib::Request& req, httplib::Response& res) {
+      json j = json::parse(req.body, nullptr, false);
+      if (!j.is_object()) return reply(res, error_json(32000, "faults must be a JSON object"), 400);
+      std::lock_guard lock(mu);
+      faults.error_rate = j.value("error_rate", 0.0);
+      faults.stall_rate = j.value("stall_rate", 0.0);
+      faults.reset_rate = j.value("reset_rate", 0.0);
+      faults.stall_ms = j.value("stall_ms", faults.stall_ms);
+      faults.latency_ms = j.value("latency_ms", 0);
+      reply(res, {{"ok", true}});
+    });
     http.Get("/sandbox/bugs", [this](const httplib::Request&, httplib::Response& res) {
       std::lock_guard lock(mu);
       json list = json::array();

@@ -68,8 +68,8 @@ Status Commenter::fail(const OutboxComment& c, const Error& error, Outcome* outc
   }
   // Anything else will not get better by retrying (an empty comment, ...).
   AUTOLAND_TRY(store_.mark_comment_failed(c.id, error.message, std::nullopt));
-  LOG_WARN("commenter", "comment " + std::to_string(c.id) + " on bug " + std::to_string(c.bug_id) +
-                            " dropped: " + error.message);
+  LOG_WARN("commenter",
+           "comment " + std::to_string(c.id) + " on bug " + std::to_string(c.bug_id) + " dropped: " + error.message);
   *outcome = Outcome::dropped;
   return {};
 }
@@ -100,8 +100,8 @@ Result<Commenter::Outcome> Commenter::edit_marker(const OutboxComment& c) {
   } else if (!release && at == std::string::npos) {
     update.whiteboard = util::trim(wb).empty() ? std::string(kInQueueTag) : wb + " " + std::string(kInQueueTag);
   }
-  bool has_keyword = std::find(bug->keywords.begin(), bug->keywords.end(), options_.checkin_needed_keyword) !=
-                     bug->keywords.end();
+  bool has_keyword =
+      std::find(bug->keywords.begin(), bug->keywords.end(), options_.checkin_needed_keyword) != bug->keywords.end();
   if (release && !others_live && options_.clear_checkin_needed && has_keyword) {
     update.remove_keywords.push_back(options_.checkin_needed_keyword);
   }

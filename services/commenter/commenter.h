@@ -39,7 +39,7 @@ struct CommenterStats {
   size_t found_already_posted = 0;  // after a crash: on the bug, not sent again
   size_t marker_edits = 0;
   size_t dropped = 0;
-  size_t deferred = 0;      // transient failures, retried later
+  size_t deferred = 0;  // transient failures, retried later
   size_t rate_limited = 0;
 };
 

@@ -74,8 +74,8 @@ struct Trigger::BugWork {
     if (!h) return h.error();
     for (auto it = (*h)->rbegin(); it != (*h)->rend(); ++it) {
       for (const HistoryChange& c : it->changes) {
-        bool field = keyword ? c.field_name == "keywords" : (c.field_name == "whiteboard" ||
-                                                             c.field_name == "status_whiteboard");
+        bool field = keyword ? c.field_name == "keywords"
+                             : (c.field_name == "whiteboard" || c.field_name == "status_whiteboard");
         if (field && c.added.find(text) != std::string::npos) return std::make_pair(it->who, it->when);
       }
     }
@@ -154,9 +154,8 @@ Status Trigger::process_bug(const BugSummary& bug, TriggerStats& stats) {
     in.reason = r.reason;
     in.request = request;
     in.dedup_key = "bug" + std::to_string(bug.id) + "/refused/" + request + "@" + when;
-    auto added = store_.enqueue_comment({bug.id, std::string(to_string(CommentKind::refused)), render_comment(in),
-                                         in.dedup_key},
-                                        std::nullopt);
+    auto added = store_.enqueue_comment(
+        {bug.id, std::string(to_string(CommentKind::refused)), render_comment(in), in.dedup_key}, std::nullopt);
     if (!added) return added.error();
     if (*added) {
       ++stats.refusals;
@@ -228,8 +227,8 @@ Status Trigger::process_bug(const BugSummary& bug, TriggerStats& stats) {
       for (AttachmentId id : ids) {
         auto it = std::find_if((*atts)->begin(), (*atts)->end(), [&](const Attachment& a) { return a.id == id; });
         if (it == (*atts)->end()) {
-          return refuse(text, when, {"patches", "attachment " + std::to_string(id) + " is not on bug " +
-                                                    std::to_string(bug.id)});
+          return refuse(text, when,
+                        {"patches", "attachment " + std::to_string(id) + " is not on bug " + std::to_string(bug.id)});
         }
         if (it->is_obsolete) {
           return refuse(text, when, {"patches", "attachment " + std::to_string(id) + " is obsolete"});
@@ -309,7 +308,8 @@ Status Trigger::process_bug(const BugSummary& bug, TriggerStats& stats) {
       wb.replace(at, text.size(), put_marker ? std::string(kInQueueTag) : std::string());
       marker |= put_marker;
     }
-    if (queued_any && !marker) wb = util::trim(wb).empty() ? std::string(kInQueueTag) : wb + " " + std::string(kInQueueTag);
+    if (queued_any && !marker)
+      wb = util::trim(wb).empty() ? std::string(kInQueueTag) : wb + " " + std::string(kInQueueTag);
     return wb;
   };
   std::string wanted = rewrite(bug.whiteboard);

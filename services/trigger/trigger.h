@@ -26,7 +26,7 @@ namespace autoland {
 struct TriggerOptions {
   std::string checkin_needed_branch;  // "" = the keyword is ignored
   PatchLimits patch_limits;
-  size_t batch_size = 50;             // bugs per progress line
+  size_t batch_size = 50;  // bugs per progress line
   std::string actor = "trigger";
 };
 

@@ -31,19 +31,22 @@ constexpr const char* kBot = "autoland-bot@example.org";
 std::string patch_for(int bug) {
   return "# HG changeset patch\n# User Dana Developer <dev@example.org>\nBug " + std::to_string(bug) +
          " - Fix it r=rita\n\ndiff --git a/f" + std::to_string(bug) + ".txt b/f" + std::to_string(bug) +
-         ".txt\n--- a/f" + std::to_string(bug) + ".txt\n+++ b/f" + std::to_string(bug) +
-         ".txt\n@@ -1 +1 @@\n-a\n+b\n";
+         ".txt\n--- a/f" + std::to_string(bug) + ".txt\n+++ b/f" + std::to_string(bug) + ".txt\n@@ -1 +1 @@\n-a\n+b\n";
 }
 
 std::string seed() {
   json bugs = json::array();
   int id = 1;
   auto attachment = [](int bug, int n) {
-    return json{{"id", bug * 10 + n}, {"summary", "Part " + std::to_string(n)}, {"data", patch_for(bug)},
+    return json{{"id", bug * 10 + n},
+                {"summary", "Part " + std::to_string(n)},
+                {"data", patch_for(bug)},
                 {"creator", "dev@example.org"}};
   };
   for (int i = 0; i < kValid; ++i, ++id) {
-    bugs.push_back({{"id", id}, {"whiteboard", "[autoland-try] note"}, {"whiteboard_set_by", "dev@example.org"},
+    bugs.push_back({{"id", id},
+                    {"whiteboard", "[autoland-try] note"},
+                    {"whiteboard_set_by", "dev@example.org"},
                     {"attachments", json::array({attachment(id, 1), attachment(id, 2)})}});
   }
   for (int i = 0; i < kMalformed; ++i, ++id) {
@@ -53,7 +56,9 @@ std::string seed() {
     bugs.push_back({{"id", id}, {"whiteboard", "[autoland-try]"}, {"whiteboard_set_by", "dev@example.org"}});
   }
   for (int i = 0; i < kPrivate; ++i, ++id) {
-    bugs.push_back({{"id", id}, {"whiteboard", "[autoland-try]"}, {"groups", json::array({"secret"})},
+    bugs.push_back({{"id", id},
+                    {"whiteboard", "[autoland-try]"},
+                    {"groups", json::array({"secret"})},
                     {"attachments", json::array({attachment(id, 1)})}});
   }
   return json{{"users", json::array({{{"email", kBot}, {"api_key", "bot-key"}, {"groups", json::array({"editbugs"})}},
@@ -119,8 +124,8 @@ TEST(BugzillaUnderFaults, ExactlyOncePatchsetsAndComments) {
     ASSERT_TRUE(queued.ok());
     for (const PatchSet& p : *queued) {
       PatchSet cur = p;
-      for (Event e : {Event::start_validation, Event::validated, Event::start_push, Event::pushed,
-                      Event::results_green}) {
+      for (Event e :
+           {Event::start_validation, Event::validated, Event::start_push, Event::pushed, Event::results_green}) {
         StepRequest r;
         r.event = e;
         r.actor = "test";
