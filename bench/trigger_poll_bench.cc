@@ -4,8 +4,8 @@
 // Baseline in the same run: a naive poller that searches without a cursor
 // and fetches every tagged bug. Prints figures and ratios.
 #include <chrono>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "adapters/bugzilla/bugzilla_client.h"
@@ -117,10 +117,11 @@ int main() {
               static_cast<unsigned long long>(naive_requests), naive_ms, fetched);
   std::printf("idle poll vs naive: %.0fx fewer requests, %.0fx less time\n",
               static_cast<double>(naive_requests) / static_cast<double>(idle_requests), naive_ms / idle_ms);
-  std::printf("poll with %d new requests: %llu requests (%.2f per new request), %.1f ms (%.2f ms per request), %zu "
-              "patchsets queued\n",
-              kNew, static_cast<unsigned long long>(fresh_requests),
-              static_cast<double>(fresh_requests) / kNew, fresh_ms, fresh_ms / kNew, fresh->patchsets_created);
+  std::printf(
+      "poll with %d new requests: %llu requests (%.2f per new request), %.1f ms (%.2f ms per request), %zu "
+      "patchsets queued\n",
+      kNew, static_cast<unsigned long long>(fresh_requests), static_cast<double>(fresh_requests) / kNew, fresh_ms,
+      fresh_ms / kNew, fresh->patchsets_created);
   std::printf("at Bugzilla's ~0.4 s of CPU per request: idle poll %.1f s, naive %.0f s of server CPU\n",
               0.4 * static_cast<double>(idle_requests), 0.4 * static_cast<double>(naive_requests));
   return 0;

@@ -1,0 +1,289 @@
+// The trigger's and the commenter's rules, one by one, against the sandbox.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "adapters/bugzilla/bugzilla_client.h"
+#include "app/store_factory.h"
+#include "core/comments.h"
+#include "core/lifecycle.h"
+#include "sandbox/bugzilla/bugzilla_server.h"
+#include "services/commenter/commenter.h"
+#include "services/trigger/trigger.h"
+#include "util/log.h"
+
+namespace autoland {
+namespace {
+
+using nlohmann::json;
+
+std::string patch(int n, const std::string& file = "f") {
+  return "diff --git a/" + file + std::to_string(n) + " b/" + file + std::to_string(n) + "\n--- a/" + file +
+         std::to_string(n) + "\n+++ b/" + file + std::to_string(n) + "\n@@ -1 +1 @@\n-a\n+b\n";
+}
+
+json att(int id, const std::string& summary, bool obsolete = false, bool is_patch = true) {
+  return {{"id", id}, {"summary", summary}, {"data", patch(id)}, {"is_obsolete", obsolete}, {"is_patch", is_patch},
+          {"creator", "dev@example.org"}};
+}
+
+class TriggerRules : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    util::set_log_level(util::LogLevel::off);
+    json seed = {{"keywords", {"checkin-needed"}},
+                 {"users", {{{"email", "bot@example.org"}, {"api_key", "k"}, {"groups", {"editbugs"}}},
+                            {{"email", "dev@example.org"}, {"api_key", "d"}}}}};
+    auto s = sandbox::BugzillaServer::start(seed.dump(), {});
+    ASSERT_TRUE(s.ok());
+    server_ = std::move(*s);
+    auto st = open_store("sqlite://:memory:", clock_);
+    ASSERT_TRUE(st.ok());
+    store_ = std::move(*st);
+    add_branch("try", "", 1);
+    add_branch("central", "try", 3);
+    add_branch("beta", "", 3);
+    Branch closed;
+    closed.name = "old";
+    closed.repo_url = "/r/old";
+    closed.status = BranchStatus::disabled;
+    ASSERT_TRUE(store_->create_branch(closed, "t").ok());
+    BugzillaOptions o;
+    o.base_url = server_->url();
+    o.api_key = "k";
+    o.key_in_query = true;
+    client_ = std::make_unique<BugzillaClient>(o, make_curl_transport({}));
+  }
+
+  void add_branch(const std::string& name, const std::string& pretest, int level) {
+    Branch b;
+    b.name = name;
+    b.repo_url = "/r/" + name;
+    b.pretest_branch = pretest;
+    b.required_level = level;
+    ASSERT_TRUE(store_->create_branch(b, "t").ok());
+  }
+
+  void add_bug(int id, const std::string& whiteboard, json attachments, json keywords = json::array()) {
+    json seed = {{"bugs", {{{"id", id}, {"whiteboard", whiteboard}, {"whiteboard_set_by", "dev@example.org"},
+                            {"keywords", keywords}, {"keywords_set_by", "rev@example.org"},
+                            {"attachments", attachments}}}}};
+    ASSERT_TRUE(server_->add(seed.dump()).ok());
+  }
+
+  TriggerStats poll(TriggerOptions options = {}) {
+    Trigger t(*store_, *client_, clock_, options);
+    auto s = t.poll_once();
+    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
+    return s.ok() ? *s : TriggerStats{};
+  }
+
+  std::vector<PatchSet> patchsets(BugId bug) { return *store_->find_patchsets({.bug_id = bug}); }
+
+  std::string refusal(BugId bug) {
+    auto due = store_->due_comments(INT64_MAX, 1000);
+    for (const auto& c : *due) {
+      if (c.bug_id == bug && c.kind == "refused") return c.body;
+    }
+    return "";
+  }
+
+  ManualClock clock_{1'700'000'000};
+  std::unique_ptr<sandbox::BugzillaServer> server_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<BugzillaClient> client_;
+};
+
+TEST_F(TriggerRules, PatchesOrderedByPartThenId) {
+  add_bug(1, "[autoland-try]",
+          {att(14, "Part 2: then this"), att(12, "Part 1: first"), att(13, "old", true), att(15, "log", false, false),
+           att(11, "no part number")});
+  poll();
+  auto ps = patchsets(1);
+  ASSERT_EQ(ps.size(), 1u);
+  EXPECT_EQ(ps[0].patches, (std::vector<AttachmentId>{12, 14, 11}));
+  EXPECT_EQ(ps[0].branch, "try");
+  EXPECT_EQ(ps[0].stage, Stage::try_run);
+  EXPECT_EQ(ps[0].requester, "dev@example.org");
+  EXPECT_EQ(server_->whiteboard(1), "[autoland-in-queue]");
+}
+
+TEST_F(TriggerRules, IdsKeepTheirOrderAndTrySyntax) {
+  add_bug(2, "x [autoland-try:22:21:-b do -p linux] y", {att(21, "a"), att(22, "b")});
+  poll();
+  auto ps = patchsets(2);
+  ASSERT_EQ(ps.size(), 1u);
+  EXPECT_EQ(ps[0].patches, (std::vector<AttachmentId>{22, 21}));
+  EXPECT_EQ(ps[0].try_syntax, "-b do -p linux");
+  EXPECT_EQ(server_->whiteboard(2), "x [autoland-in-queue] y");
+}
+
+TEST_F(TriggerRules, PretestBranchIsFoldedIntoTheLanding) {
+  add_bug(3, "[autoland-try,central]", {att(31, "fix")});
+  add_bug(4, "[autoland-try,beta]", {att(41, "fix")});
+  poll();
+  auto folded = patchsets(3);
+  ASSERT_EQ(folded.size(), 1u);
+  EXPECT_EQ(folded[0].branch, "central");
+  EXPECT_EQ(folded[0].stage, Stage::try_run);  // tests on try first
+  auto both = patchsets(4);
+  ASSERT_EQ(both.size(), 2u);  // beta has no pretest branch: try run and landing apart
+  EXPECT_EQ(both[0].branch, "try");
+  EXPECT_EQ(both[1].branch, "beta");
+  EXPECT_EQ(both[1].stage, Stage::landing);
+}
+
+TEST_F(TriggerRules, RefusalsSayWhyAndRemoveTheTag) {
+  add_bug(5, "[autoland-nowhere]", {att(51, "fix")});
+  add_bug(6, "[autoland-old]", {att(61, "fix")});
+  add_bug(7, "[autoland-try:71]", {att(71, "fix", true)});
+  add_bug(8, "[autoland-try:51]", {att(81, "fix")});
+  add_bug(9, "[autoland-try:91]", {att(91, "log", false, false)});
+  add_bug(10, "[autoland-try]", json::array());
+  json evil = att(111, "evil");
+  evil["data"] = "--- a/../x\n+++ b/../x\n@@ -1 +1 @@\n-a\n+b\n";
+  add_bug(11, "keep [autoland-try] this", {evil});
+  TriggerStats s = poll();
+  EXPECT_EQ(s.refusals, 7u);
+  EXPECT_EQ(s.patchsets_created, 0u);
+  EXPECT_NE(refusal(5).find("Step branch failed (unknown branch 'nowhere' (known: beta, central, old, try))"),
+            std::string::npos)
+      << refusal(5);
+  EXPECT_NE(refusal(6).find("branch 'old' is disabled"), std::string::npos);
+  EXPECT_NE(refusal(7).find("attachment 71 is obsolete"), std::string::npos);
+  EXPECT_NE(refusal(8).find("attachment 51 is not on bug 8"), std::string::npos);
+  EXPECT_NE(refusal(9).find("attachment 91 is not a patch"), std::string::npos);
+  EXPECT_NE(refusal(10).find("bug 10 has no non-obsolete patch attached"), std::string::npos);
+  EXPECT_NE(refusal(11).find("attachment 111: path '../x' climbs out of the repository"), std::string::npos);
+  EXPECT_EQ(server_->whiteboard(11), "keep  this");
+  // The next pass finds nothing to do and refuses nothing again.
+  EXPECT_EQ(poll().refusals, 0u);
+  EXPECT_EQ(store_->due_comments(INT64_MAX, 100)->size(), 7u);
+}
+
+TEST_F(TriggerRules, CheckinNeededActsLikeATag) {
+  add_bug(12, "[good first bug]", {att(121, "fix")}, {"checkin-needed"});
+  TriggerOptions o;
+  o.checkin_needed_branch = "central";
+  poll(o);
+  auto ps = patchsets(12);
+  ASSERT_EQ(ps.size(), 1u);
+  EXPECT_EQ(ps[0].branch, "central");
+  EXPECT_EQ(ps[0].requester, "rev@example.org");  // who set the keyword
+  EXPECT_EQ(server_->whiteboard(12), "[good first bug] [autoland-in-queue]");
+  poll(o);  // the marker says it is taken
+  EXPECT_EQ(patchsets(12).size(), 1u);
+}
+
+TEST_F(TriggerRules, ReTaggingLaterIsANewRequest) {
+  add_bug(13, "[autoland-try]", {att(131, "fix")});
+  poll();
+  ASSERT_EQ(patchsets(13).size(), 1u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // Bugzilla times have whole seconds
+  ASSERT_TRUE(server_->set_whiteboard(13, "[autoland-try]", "dev@example.org").ok());
+  poll();
+  EXPECT_EQ(patchsets(13).size(), 2u);
+}
+
+TEST_F(TriggerRules, APassThatCouldNotWriteTheWhiteboardIsFinishedByTheNext) {
+  add_bug(14, "[autoland-try]", {att(141, "fix")});
+  // The developer's key can read but not edit: the patchset is created, the
+  // whiteboard write is refused (115), the tag stays, as after a crash.
+  BugzillaOptions o;
+  o.base_url = server_->url();
+  o.api_key = "d";
+  o.key_in_query = true;
+  BugzillaClient no_editbugs(o, make_curl_transport({}));
+  Trigger first(*store_, no_editbugs, clock_, {});
+  ASSERT_TRUE(first.poll_once().ok());
+  ASSERT_EQ(patchsets(14).size(), 1u);
+  ASSERT_EQ(server_->whiteboard(14), "[autoland-try]");
+  TriggerStats s = poll();
+  EXPECT_EQ(s.patchsets_created, 0u);
+  EXPECT_EQ(s.requests_already_taken, 1u);
+  EXPECT_EQ(patchsets(14).size(), 1u);
+  EXPECT_EQ(server_->whiteboard(14), "[autoland-in-queue]");
+}
+
+class CommenterRules : public TriggerRules {};
+
+TEST_F(CommenterRules, RateLimitPerBug) {
+  add_bug(20, "", json::array());
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(store_->enqueue_comment({20, "manual", "c" + std::to_string(i), "k" + std::to_string(i)}, std::nullopt).ok());
+  }
+  CommenterOptions o;
+  o.max_per_bug_per_hour = 3;
+  Commenter c(*store_, *client_, clock_, o);
+  auto s = c.drain_once();
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->posted, 3u);
+  EXPECT_EQ(s->rate_limited, 2u);
+  EXPECT_EQ(server_->comments(20).size(), 3u);
+  clock_.advance(3601);
+  EXPECT_EQ(c.drain_once()->posted, 2u);
+}
+
+TEST_F(CommenterRules, MarkerStaysWhileAnotherRequestIsLive) {
+  add_bug(21, "[autoland-try] [autoland-try:211]", {att(211, "fix")});
+  poll();
+  auto ps = patchsets(21);
+  ASSERT_EQ(ps.size(), 2u);
+  ASSERT_EQ(server_->whiteboard(21), "[autoland-in-queue] ");
+  // The first one ends: its release must not drop the marker of the second.
+  TransitionWrite w{ps[0].id, State::queued, ps[0].version, State::cancelled};
+  w.actor = "t";
+  w.comments = {{21, std::string(kReleaseMarkerAction), "", "release-1"}};
+  ASSERT_TRUE(store_->apply_transition(w).ok());
+  Commenter c(*store_, *client_, clock_, {});
+  ASSERT_TRUE(c.drain_once().ok());
+  EXPECT_EQ(server_->whiteboard(21), "[autoland-in-queue] ");
+  TransitionWrite w2{ps[1].id, State::queued, ps[1].version, State::cancelled};
+  w2.actor = "t";
+  w2.comments = {{21, std::string(kReleaseMarkerAction), "", "release-2"}};
+  ASSERT_TRUE(store_->apply_transition(w2).ok());
+  ASSERT_TRUE(c.drain_once().ok());
+  EXPECT_EQ(server_->whiteboard(21), "");
+}
+
+TEST_F(CommenterRules, MarkersFromOtherAuthorsAreNotTrusted) {
+  add_bug(22, "", json::array());
+  // Someone else pasted autoland's marker into a comment.
+  BugzillaOptions o;
+  o.base_url = server_->url();
+  o.api_key = "d";
+  o.key_in_query = true;
+  BugzillaClient dev(o, make_curl_transport({}));
+  ASSERT_TRUE(dev.post_comment(22, "quoting the bot:\nautoland-dedup: spoofed").ok());
+  ASSERT_TRUE(store_->enqueue_comment({22, "manual", "real\nautoland-dedup: spoofed", "spoofed"}, std::nullopt).ok());
+  auto due = store_->due_comments(INT64_MAX, 10);
+  ASSERT_TRUE(store_->record_comment_attempt((*due)[0].id).ok());  // as if a post had been tried
+  CommenterOptions co;
+  co.bot_login = "bot@example.org";
+  Commenter c(*store_, *client_, clock_, co);
+  auto s = c.drain_once();
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->posted, 1u);
+  EXPECT_EQ(s->found_already_posted, 0u);
+  EXPECT_EQ(server_->comments(22).size(), 2u);
+}
+
+TEST_F(CommenterRules, BadKeyStopsThePassAndLosesNothing) {
+  add_bug(23, "", json::array());
+  ASSERT_TRUE(store_->enqueue_comment({23, "manual", "a", "a"}, std::nullopt).ok());
+  ASSERT_TRUE(store_->enqueue_comment({23, "manual", "b", "b"}, std::nullopt).ok());
+  BugzillaOptions o;
+  o.base_url = server_->url();
+  o.api_key = "revoked";
+  o.key_in_query = true;
+  BugzillaClient revoked(o, make_curl_transport({}));
+  Commenter c(*store_, revoked, clock_, {});
+  auto s = c.drain_once();
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, 306);
+  clock_.advance(100000);
+  EXPECT_EQ(store_->due_comments(clock_.now(), 10)->size(), 2u);  // both still pending
+}
+
+}  // namespace
+}  // namespace autoland
