@@ -128,5 +128,52 @@ expect_in "demo outbox try" "$work/kinds" "try_results"
 expect_in "demo outbox landed" "$work/kinds" "landed"
 expect_in "demo outbox marker" "$work/kinds" "release_marker"
 
+# Against the sandbox Bugzilla: trigger, commenter, comment.
+root=$(cd "$data/../.." && pwd)
+"$bin" sandbox bugzilla --port 0 --seed "$root/examples/sandbox-bugzilla.json" --ignore-header-key \
+  >"$work/sandbox.out" 2>&1 &
+sandbox_pid=$!
+for _ in $(seq 50); do grep -q listening "$work/sandbox.out" && break; sleep 0.1; done
+url=$(sed -n 's/.*listening on //p' "$work/sandbox.out")
+cat >"$work/bz.toml" <<TOML
+[store]
+url = "sqlite://$work/bz.db"
+[bugzilla]
+url = "$url"
+api_key_env = "TEST_BZ_KEY"
+auth = "query"
+bot_login = "autoland-bot@example.org"
+[queue]
+checkin_needed_branch = "mozilla-central"
+[[branches]]
+name = "try"
+repo_url = "$work/try"
+required_level = 1
+[[branches]]
+name = "mozilla-central"
+repo_url = "$work/central"
+pretest_branch = "try"
+TOML
+export TEST_BZ_KEY=bot-key-0123456789
+check "trigger once" 0 "$bin" --config "$work/bz.toml" trigger --once
+expect_in "trigger counts" "$work/out" "2 patchsets queued, 1 refused"
+if grep -q "bot-key-0123456789" "$work/out" "$work/err"; then echo "FAIL key logged"; failed=$((failed + 1)); else passed=$((passed + 1)); fi
+check "commenter once" 0 "$bin" --config "$work/bz.toml" commenter --once
+expect_in "commenter posted" "$work/out" "1 posted"
+check "comment text" 0 "$bin" --config "$work/bz.toml" comment --bug 1 --text "Hello from the CLI"
+curl -s "$url/sandbox/bugs" >"$work/bugs.json"
+expect_in "comment on the bug" "$work/bugs.json" "Hello from the CLI"
+check "comment template" 0 "$bin" --config "$work/bz.toml" comment --template cancelled --patchset 1
+curl -s "$url/sandbox/bugs" >"$work/bugs.json"
+expect_in "template on the bug" "$work/bugs.json" "was cancelled"
+check "comment missing bug" 1 "$bin" --config "$work/bz.toml" comment --bug 999 --text "x"
+expect_in "comment missing bug reason" "$work/err" "does not exist or cannot be seen"
+check "comment needs text or template" 1 "$bin" --config "$work/bz.toml" comment --bug 1
+TEST_BZ_KEY=wrong-key-xyz check "comment bad key" 1 "$bin" --config "$work/bz.toml" comment --bug 1 --text "y"
+expect_in "comment bad key reason" "$work/err" "Bugzilla error 306"
+if grep -q "wrong-key-xyz" "$work/err"; then echo "FAIL bad key shown"; failed=$((failed + 1)); else passed=$((passed + 1)); fi
+kill "$sandbox_pid" 2>/dev/null
+wait "$sandbox_pid" 2>/dev/null
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
