@@ -684,6 +684,12 @@ std::string fold_component(std::string_view part) {
   std::string out;
   for (size_t i = 0; i < part.size();) {
     bool skipped = false;
+    // Every ignorable code point is encoded starting with 0xE2 or 0xEF.
+    unsigned char lead = static_cast<unsigned char>(part[i]);
+    if (lead != 0xE2 && lead != 0xEF) {
+      out += part[i++];
+      continue;
+    }
     for (std::string_view ig : kIgnorable) {
       if (part.substr(i, ig.size()) == ig) {
         i += ig.size();
@@ -757,6 +763,7 @@ Result<Patch> parse_patch(std::string_view text, const PatchLimits& limits) {
   size_t headers = 0;
   for (const Line& line : lines) {
     std::string_view t = line.text;
+    if (t.empty() || (t[0] != '#' && t[0] != 'F')) continue;
     if (starts_with(t, "# HG changeset patch") ||
         (starts_with(t, "From ") && t.find(" Mon Sep 17 00:00:00 2001") != std::string_view::npos)) {
       ++headers;
