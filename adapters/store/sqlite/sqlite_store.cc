@@ -374,18 +374,8 @@ class SqliteStore final : public Store {
     if (db_.changes() != 1) return conflict("patchset " + std::to_string(w.patchset_id) + " changed meanwhile");
     AUTOLAND_TRY(insert_event({0, now, w.patchset_id, w.actor, w.what.empty() ? "transition" : w.what, w.detail}));
     for (const NewComment& comment : w.comments) {
-      auto ins = db_.prepare(
-          "INSERT OR IGNORE INTO comments (bug_id, patchset_id, kind, body, dedup_key, next_attempt_time, "
-          "created_time) VALUES (?,?,?,?,?,?,?)");
-      if (!ins) return ins.error();
-      ins->bind(1, static_cast<int64_t>(comment.bug_id))
-          .bind(2, w.patchset_id)
-          .bind(3, comment.kind)
-          .bind(4, comment.body)
-          .bind(5, comment.dedup_key)
-          .bind(6, now)
-          .bind(7, now);
-      AUTOLAND_TRY(ins->run());
+      auto added = insert_comment(comment, w.patchset_id, now);
+      if (!added) return added.error();
     }
     auto updated = load_patchset(w.patchset_id);
     if (!updated) return updated.error();
@@ -425,18 +415,10 @@ class SqliteStore final : public Store {
     AUTOLAND_TRY(del->run());
     if (!is_terminal(current->state)) {
       // The bug still carries [autoland-in-queue]; the commenter removes it.
-      auto release = db_.prepare(
-          "INSERT OR IGNORE INTO comments (bug_id, patchset_id, kind, body, dedup_key, next_attempt_time, "
-          "created_time) VALUES (?,?,?,'',?,?,?)");
-      if (!release) return release.error();
-      UnixTime now = clock_.now();
-      release->bind(1, static_cast<int64_t>(current->bug_id))
-          .bind(2, id)
-          .bind(3, kReleaseMarkerAction)
-          .bind(4, "ps" + std::to_string(id) + "/" + std::string(kReleaseMarkerAction) + "/deleted")
-          .bind(5, now)
-          .bind(6, now);
-      AUTOLAND_TRY(release->run());
+      NewComment release{current->bug_id, std::string(kReleaseMarkerAction), "",
+                         "ps" + std::to_string(id) + "/" + std::string(kReleaseMarkerAction) + "/deleted"};
+      auto added = insert_comment(release, id, clock_.now());
+      if (!added) return added.error();
     }
     AUTOLAND_TRY(
         insert_event({0, clock_.now(), id, actor, "patchset.delete", "was " + std::string(to_string(current->state))}));
@@ -475,22 +457,10 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mu_);
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
-    UnixTime now = clock_.now();
-    auto ins = db_.prepare(
-        "INSERT OR IGNORE INTO comments (bug_id, patchset_id, kind, body, dedup_key, next_attempt_time, "
-        "created_time) VALUES (?,?,?,?,?,?,?)");
-    if (!ins) return ins.error();
-    ins->bind(1, static_cast<int64_t>(c.bug_id))
-        .bind(2, patchset)
-        .bind(3, c.kind)
-        .bind(4, c.body)
-        .bind(5, c.dedup_key)
-        .bind(6, now)
-        .bind(7, now);
-    AUTOLAND_TRY(ins->run());
-    bool added = db_.changes() == 1;
+    auto added = insert_comment(c, patchset, clock_.now());
+    if (!added) return added.error();
     AUTOLAND_TRY(tx->commit());
-    return added;
+    return *added;
   }
 
   Status record_comment_attempt(int64_t id) override {
@@ -658,6 +628,24 @@ class SqliteStore final : public Store {
     if (!found) return found.error();
     if (found->empty()) return not_found("no patchset " + std::to_string(id));
     return found->front();
+  }
+
+  // Queues an outbox entry; false when its dedup key is queued already.
+  // REQUIRES: mu_ held, inside a transaction.
+  Result<bool> insert_comment(const NewComment& c, std::optional<PatchSetId> patchset, UnixTime now) {
+    auto ins = db_.prepare(
+        "INSERT OR IGNORE INTO comments (bug_id, patchset_id, kind, body, dedup_key, next_attempt_time, "
+        "created_time) VALUES (?,?,?,?,?,?,?)");
+    if (!ins) return ins.error();
+    ins->bind(1, static_cast<int64_t>(c.bug_id))
+        .bind(2, patchset)
+        .bind(3, c.kind)
+        .bind(4, c.body)
+        .bind(5, c.dedup_key)
+        .bind(6, now)
+        .bind(7, now);
+    AUTOLAND_TRY(ins->run());
+    return db_.changes() == 1;
   }
 
   Status insert_event(const AuditEvent& e) {
