@@ -77,6 +77,7 @@ void register_bugzilla_commands(CLI::App& app, Invocation& inv) {
       if (!w) return fail(w.error());
       TriggerOptions options;
       options.checkin_needed_branch = (*w)->config.checkin_needed_branch;
+      options.bot_login = (*w)->config.bugzilla.bot_login;
       options.patch_limits.max_bytes = (*w)->config.patch_max_bytes;
       Trigger t(*(*w)->store, *(*w)->bugs, (*w)->clock, options);
       return run_passes(trigger_args->once, trigger_args->interval, [&] {

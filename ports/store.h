@@ -132,9 +132,12 @@ class Store {
   // refusal before any patchset exists. Returns false when a comment with the
   // same dedup key is queued already (nothing is added).
   virtual Result<bool> enqueue_comment(const NewComment& comment, std::optional<PatchSetId> patchset) = 0;
-  // Counts an attempt before the comment is sent, so that after a crash the
-  // commenter knows it may have gone out and checks the bug first.
-  virtual Status record_comment_attempt(int64_t id) = 0;
+  // Claims a pending entry before it is sent: counts the attempt (so that
+  // after a crash the commenter knows it may have gone out and checks the bug
+  // first) and hides it from other drains until `lease_until`. Conflict when
+  // the entry is no longer pending or another process claimed it meanwhile
+  // (its attempts differ from `seen_attempts`).
+  virtual Status record_comment_attempt(int64_t id, int seen_attempts, UnixTime lease_until) = 0;
   virtual Status mark_comment_posted(int64_t id, std::optional<int64_t> bugzilla_comment_id) = 0;
   // A failed attempt; `retry_at` nullopt drops the comment for good.
   virtual Status mark_comment_failed(int64_t id, const std::string& error, std::optional<UnixTime> retry_at) = 0;

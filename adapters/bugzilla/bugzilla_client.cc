@@ -31,12 +31,23 @@ BugzillaStats BugzillaClient::stats() const { return {state_->requests.load(), s
 
 std::string BugzillaClient::redact(std::string url) const {
   if (options_.api_key.empty()) return url;
-  for (const std::string& secret : {url_encode(options_.api_key), options_.api_key}) {
-    for (size_t at = url.find(secret); at != std::string::npos; at = url.find(secret, at)) {
-      url.replace(at, secret.size(), "REDACTED");
+  // One left-to-right pass over the input: the output is never searched
+  // again, so a key that occurs inside "REDACTED" cannot loop or mangle it.
+  const std::string encoded = url_encode(options_.api_key);
+  std::string out;
+  for (size_t i = 0; i < url.size();) {
+    size_t matched = 0;
+    for (const std::string* secret : {&encoded, &options_.api_key}) {
+      if (url.compare(i, secret->size(), *secret) == 0) matched = std::max(matched, secret->size());
+    }
+    if (matched > 0) {
+      out += "REDACTED";
+      i += matched;
+    } else {
+      out += url[i++];
     }
   }
-  return url;
+  return out;
 }
 
 Result<HttpResponse> BugzillaClient::call(const std::string& method, const std::string& path,
@@ -186,9 +197,12 @@ Result<BugUpdateResult> BugzillaClient::update_bug(BugId bug, const BugUpdate& u
     if (!update.remove_keywords.empty()) keywords["remove"] = update.remove_keywords;
     body["keywords"] = keywords;
   }
-  // Setting absolute values is idempotent, so a PUT may be retried.
+  // A whiteboard write replaces the whole value: resent after a lost answer,
+  // its result would no longer show what the first write replaced, so the
+  // caller could not notice that it overwrote a human's edit. Keyword
+  // add/remove is safe to resend.
   auto r = call("PUT", "bug/" + std::to_string(bug), {},
-                body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), true);
+                body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), !update.whiteboard);
   if (!r) return r.error();
   return bugzilla::parse_update(r->body, bug);
 }

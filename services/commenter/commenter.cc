@@ -59,7 +59,7 @@ Status Commenter::fail(const OutboxComment& c, const Error& error, Outcome* outc
     return {};
   }
   if (error.kind == ErrorKind::transient || account_problem(error)) {
-    UnixTime delay = options_.backoff_base_seconds << std::min(c.attempts, 12);
+    UnixTime delay = options_.backoff_base_seconds << std::min(std::max(c.attempts - 1, 0), 12);
     delay = std::min(delay, options_.backoff_max_seconds);
     AUTOLAND_TRY(store_.mark_comment_failed(c.id, error.message, clock_.now() + delay));
     *outcome = Outcome::deferred;
@@ -74,43 +74,86 @@ Status Commenter::fail(const OutboxComment& c, const Error& error, Outcome* outc
   return {};
 }
 
+// Claims the entry for this attempt, or gives up on it after max_attempts.
+Status Commenter::claim(const OutboxComment& c, Outcome* outcome, bool* claimed) {
+  *claimed = false;
+  if (c.attempts >= options_.max_attempts) {
+    AUTOLAND_TRY(store_.mark_comment_failed(
+        c.id, "gave up after " + std::to_string(c.attempts) + " attempts; last error: " + c.last_error, std::nullopt));
+    LOG_ERROR("commenter", "outbox entry " + std::to_string(c.id) + " for bug " + std::to_string(c.bug_id) +
+                               " dropped after " + std::to_string(c.attempts) + " attempts: " + c.last_error);
+    *outcome = Outcome::dropped;
+    return {};
+  }
+  Status s = store_.record_comment_attempt(c.id, c.attempts, clock_.now() + options_.lease_seconds);
+  if (!s.ok()) {
+    if (s.error().kind != ErrorKind::conflict) return s;
+    *outcome = Outcome::deferred;  // another drain has it
+    return {};
+  }
+  *claimed = true;
+  return {};
+}
+
 Result<Commenter::Outcome> Commenter::edit_marker(const OutboxComment& c) {
   Outcome outcome = Outcome::edited;
-  auto bug = bugs_.get_bug(c.bug_id);
-  if (!bug) {
-    AUTOLAND_TRY(fail(c, bug.error(), &outcome));
-    return outcome;
-  }
+  bool claimed = false;
+  AUTOLAND_TRY(claim(c, &outcome, &claimed));
+  if (!claimed) return outcome;
+  OutboxComment attempted = c;
+  ++attempted.attempts;
   bool release = c.kind == kReleaseMarkerAction;
-  // Another request on the same bug may still be in flight: it keeps the marker.
+
+  // Another request on the same bug may still be in flight: it keeps the
+  // marker. The keyword goes only with the request that came from it.
   bool others_live = false;
+  bool from_keyword = false;
   if (release) {
     auto live = store_.find_patchsets({.bug_id = c.bug_id});
     if (!live) return live.error();
     for (const PatchSet& p : *live) {
       if (!is_terminal(p.state) && p.id != c.patchset_id.value_or(0)) others_live = true;
+      if (p.id == c.patchset_id.value_or(0)) {
+        from_keyword = p.request_key.find("/" + options_.checkin_needed_keyword + "@") != std::string::npos;
+      }
     }
   }
-  BugUpdate update;
-  std::string wb = bug->whiteboard;
-  size_t at = wb.find(kInQueueTag);
-  if (release && !others_live && at != std::string::npos) {
-    wb.erase(at, kInQueueTag.size());
-    update.whiteboard = std::string(util::trim(wb)) == "" ? "" : wb;
-  } else if (!release && at == std::string::npos) {
-    update.whiteboard = util::trim(wb).empty() ? std::string(kInQueueTag) : wb + " " + std::string(kInQueueTag);
+
+  // Bugzilla 5.2 has no conditional write: read, write, and compare what the
+  // write replaced with what was read; on a mismatch (a human edited in
+  // between) apply the change again to their version.
+  std::optional<Bug> bug;
+  auto fetched = bugs_.get_bug(c.bug_id);
+  if (!fetched) {
+    AUTOLAND_TRY(fail(attempted, fetched.error(), &outcome));
+    return outcome;
   }
-  bool has_keyword =
-      std::find(bug->keywords.begin(), bug->keywords.end(), options_.checkin_needed_keyword) != bug->keywords.end();
-  if (release && !others_live && options_.clear_checkin_needed && has_keyword) {
-    update.remove_keywords.push_back(options_.checkin_needed_keyword);
-  }
-  if (update.whiteboard || !update.remove_keywords.empty()) {
+  bug = std::move(*fetched);
+  std::string base = bug->whiteboard;
+  for (int round = 0; round < 3; ++round) {
+    BugUpdate update;
+    std::string wb = base;
+    size_t at = wb.find(kInQueueTag);
+    if (release && !others_live && at != std::string::npos) {
+      wb.erase(at, kInQueueTag.size());
+      update.whiteboard = util::trim(wb).empty() ? "" : wb;
+    } else if (!release && at == std::string::npos) {
+      update.whiteboard = util::trim(wb).empty() ? std::string(kInQueueTag) : wb + " " + std::string(kInQueueTag);
+    }
+    bool has_keyword =
+        std::find(bug->keywords.begin(), bug->keywords.end(), options_.checkin_needed_keyword) != bug->keywords.end();
+    if (release && from_keyword && !others_live && options_.clear_checkin_needed && has_keyword && round == 0) {
+      update.remove_keywords.push_back(options_.checkin_needed_keyword);
+    }
+    if (!update.whiteboard && update.remove_keywords.empty()) break;
     auto r = bugs_.update_bug(c.bug_id, update);
     if (!r) {
-      AUTOLAND_TRY(fail(c, r.error(), &outcome));
+      AUTOLAND_TRY(fail(attempted, r.error(), &outcome));
       return outcome;
     }
+    if (!update.whiteboard || !r->whiteboard || r->whiteboard->removed == base) break;
+    LOG_WARN("commenter", "bug " + std::to_string(c.bug_id) + ": the whiteboard changed meanwhile; re-applying");
+    base = r->whiteboard->removed;
   }
   AUTOLAND_TRY(store_.mark_comment_posted(c.id, std::nullopt));
   return outcome;
@@ -118,7 +161,12 @@ Result<Commenter::Outcome> Commenter::edit_marker(const OutboxComment& c) {
 
 Result<Commenter::Outcome> Commenter::handle(const OutboxComment& c, int64_t* comment_id) {
   if (c.kind == kReleaseMarkerAction || c.kind == kRestoreMarkerAction) return edit_marker(c);
-  if (rate_limited(c.bug_id)) return Outcome::rate_limited;
+  if (rate_limited(c.bug_id)) {
+    // Step aside so that other bugs' comments are not stuck behind this one.
+    AUTOLAND_TRY(
+        store_.mark_comment_failed(c.id, "rate limit reached for bug " + std::to_string(c.bug_id), clock_.now() + 60));
+    return Outcome::rate_limited;
+  }
 
   Outcome outcome = Outcome::posted;
   if (c.attempts > 0) {
@@ -129,7 +177,7 @@ Result<Commenter::Outcome> Commenter::handle(const OutboxComment& c, int64_t* co
       return outcome;
     }
     for (const BugComment& bc : *existing) {
-      if (!options_.bot_login.empty() && bc.creator != options_.bot_login) continue;
+      if (!options_.bot_login.empty() && !util::iequals(bc.creator, options_.bot_login)) continue;
       if (find_dedup_marker(bc.text) == c.dedup_key) {
         AUTOLAND_TRY(store_.mark_comment_posted(c.id, bc.id));
         *comment_id = bc.id;
@@ -137,7 +185,9 @@ Result<Commenter::Outcome> Commenter::handle(const OutboxComment& c, int64_t* co
       }
     }
   }
-  AUTOLAND_TRY(store_.record_comment_attempt(c.id));
+  bool claimed = false;
+  AUTOLAND_TRY(claim(c, &outcome, &claimed));
+  if (!claimed) return outcome;
   auto posted = bugs_.post_comment(c.bug_id, c.body);
   if (!posted) {
     OutboxComment attempted = c;

@@ -31,6 +31,8 @@ struct CommenterOptions {
   int max_per_minute = 120;
   UnixTime backoff_base_seconds = 30;
   UnixTime backoff_max_seconds = 3600;
+  UnixTime lease_seconds = 300;  // a claimed entry is hidden from other drains this long
+  int max_attempts = 50;         // then it is dropped with its last error (DESIGN §4: bounded)
   std::string actor = "commenter";
 };
 
@@ -60,6 +62,7 @@ class Commenter {
   enum class Outcome { posted, already_posted, edited, dropped, deferred, rate_limited };
   Result<Outcome> handle(const OutboxComment& c, int64_t* comment_id);
   Result<Outcome> edit_marker(const OutboxComment& c);
+  Status claim(const OutboxComment& c, Outcome* outcome, bool* claimed);
   Status fail(const OutboxComment& c, const Error& error, Outcome* outcome);
   bool rate_limited(BugId bug);
   void count_post(BugId bug);

@@ -1,6 +1,7 @@
 #include "services/trigger/trigger.h"
 
 #include <algorithm>
+#include <ctime>
 #include <map>
 #include <optional>
 
@@ -26,6 +27,17 @@ uint64_t part_number(const std::string& description) {
     at = util::ifind(description, "part", at + 4);
   }
   return UINT64_MAX;
+}
+
+// "2026-11-25T17:10:45Z" moved by `seconds`; the input back when it does not parse.
+std::string shift_time(const std::string& t, int seconds) {
+  std::tm tm{};
+  if (t.size() != 20 || !strptime(t.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm)) return t;
+  std::time_t when = timegm(&tm) + seconds;
+  gmtime_r(&when, &tm);
+  char out[32];
+  std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return out;
 }
 
 // A refusal waiting to be queued: what was asked, which step failed, why.
@@ -67,16 +79,28 @@ struct Trigger::BugWork {
   }
 
   // Who set `text` (a tag, or the keyword when `keyword`), and when: the
-  // latest history entry that added it; the bug's creator and creation time
+  // latest history entry that introduced it (in what was added, not in what
+  // was removed: a later edit elsewhere on the whiteboard repeats the whole
+  // value), never autoland's own edits; the bug's creator and creation time
   // when it came with the bug (creation is not in the history).
-  Result<std::pair<std::string, std::string>> who_and_when(const std::string& text, bool keyword) {
+  Result<std::pair<std::string, std::string>> who_and_when(const std::string& text, bool keyword,
+                                                           const std::string& bot_login) {
     auto h = get_history();
     if (!h) return h.error();
+    auto has_keyword = [&](const std::string& list) {
+      for (std::string_view k : util::split(list, ',')) {
+        if (util::trim(k) == text) return true;
+      }
+      return false;
+    };
     for (auto it = (*h)->rbegin(); it != (*h)->rend(); ++it) {
+      if (!bot_login.empty() && util::iequals(it->who, bot_login)) continue;
       for (const HistoryChange& c : it->changes) {
-        bool field = keyword ? c.field_name == "keywords"
-                             : (c.field_name == "whiteboard" || c.field_name == "status_whiteboard");
-        if (field && c.added.find(text) != std::string::npos) return std::make_pair(it->who, it->when);
+        bool introduced = keyword ? c.field_name == "keywords" && has_keyword(c.added) && !has_keyword(c.removed)
+                                  : (c.field_name == "whiteboard" || c.field_name == "status_whiteboard") &&
+                                        c.added.find(text) != std::string::npos &&
+                                        c.removed.find(text) == std::string::npos;
+        if (introduced) return std::make_pair(it->who, it->when);
       }
     }
     if (!full) {
@@ -95,7 +119,7 @@ Result<TriggerStats> Trigger::poll_once() {
   SearchQuery query;
   query.whiteboard_substring = "[autoland-";
   if (!options_.checkin_needed_branch.empty()) query.keyword = std::string(kCheckinNeeded);
-  query.changed_since = cursor->value_or("");
+  query.changed_since = cursor->value_or("").empty() ? "" : shift_time(**cursor, -options_.cursor_overlap_seconds);
   auto found = bugs_.search(query);
   if (!found) return found.error();
 
@@ -108,7 +132,7 @@ Result<TriggerStats> Trigger::poll_once() {
     if (!status.ok()) {
       LOG_WARN("trigger", "bug " + std::to_string(bug.id) + ": " + status.error().message +
                               (status.error().retryable() ? " (will retry)" : ""));
-      if (status.error().retryable() || status.error().kind == ErrorKind::internal) {
+      if (status.error().retryable()) {
         ++stats.transient_failures;
         if (!oldest_failed || bug.last_change_time < *oldest_failed) oldest_failed = bug.last_change_time;
       }
@@ -120,8 +144,9 @@ Result<TriggerStats> Trigger::poll_once() {
                               std::to_string(stats.refusals) + " refused");
     }
   }
-  // Bugzilla compares last_change_time at/after the cursor, so re-reading the
-  // newest second is harmless; a failed bug keeps the cursor at its time.
+  // The search re-reads an overlap before the cursor (a change may commit
+  // after our search with an earlier time); processing is idempotent. A bug
+  // that failed for a temporary reason keeps the cursor at its time.
   std::string next = oldest_failed ? std::min(*oldest_failed, newest) : newest;
   if (next != cursor->value_or("")) AUTOLAND_TRY(store_.set_cursor(std::string(kTriggerCursor), next));
   return stats;
@@ -165,7 +190,7 @@ Status Trigger::process_bug(const BugSummary& bug, TriggerStats& stats) {
   };
 
   for (const TagError& e : scan.errors) {
-    auto ww = work.who_and_when(e.text, false);
+    auto ww = work.who_and_when(e.text, false, options_.bot_login);
     if (!ww) return ww.error();
     AUTOLAND_TRY(refuse(e.text, ww->second, {"tag", e.reason}));
     handled_texts.push_back(e.text);
@@ -174,7 +199,7 @@ Status Trigger::process_bug(const BugSummary& bug, TriggerStats& stats) {
   // One request: a tag (or the keyword) asking for some branches.
   auto take = [&](const std::string& text, const std::vector<std::string>& branch_names,
                   const std::vector<AttachmentId>& ids, const std::string& try_syntax, bool keyword) -> Status {
-    auto ww = work.who_and_when(text, keyword);
+    auto ww = work.who_and_when(text, keyword, options_.bot_login);
     if (!ww) return ww.error();
     const auto& [who, when] = *ww;
     std::string key = "bug" + std::to_string(bug.id) + "/" + text + "@" + when;
@@ -206,16 +231,19 @@ Status Trigger::process_bug(const BugSummary& bug, TriggerStats& stats) {
       if (!folded) finals.push_back(t);
     }
 
-    // Already taken (a crash after creating, or a race)?
+    // Already taken (a crash after creating, or a race)? The marker goes on
+    // only while one of its patchsets is still live.
     bool all_taken = true;
+    bool any_live = false;
     for (const Branch& f : finals) {
       auto existing = store_.find_by_request_key(key + "#" + f.name);
       if (!existing) return existing.error();
       all_taken &= existing->has_value();
+      any_live |= existing->has_value() && !is_terminal((*existing)->state);
     }
     if (all_taken) {
       ++stats.requests_already_taken;
-      queued_any = true;
+      queued_any |= any_live;
       return {};
     }
 
@@ -297,40 +325,70 @@ Status Trigger::process_bug(const BugSummary& bug, TriggerStats& stats) {
     AUTOLAND_TRY(take(std::string(kCheckinNeeded), {options_.checkin_needed_branch}, {}, "", true));
   }
 
-  // The whiteboard: handled tags off, the marker on (once).
+  // The whiteboard: handled tags off, the marker on (once). Tags are found
+  // by scanning `from` and cut at their own offsets, right to left, so a
+  // broken tag's text can never match inside another tag or the marker.
   auto rewrite = [&](const std::string& from) {
-    std::string wb = from;
-    bool marker = wb.find(kInQueueTag) != std::string::npos;
-    for (const std::string& text : handled_texts) {
-      size_t at = wb.find(text);
-      if (at == std::string::npos) continue;
-      bool put_marker = queued_any && !marker;
-      wb.replace(at, text.size(), put_marker ? std::string(kInQueueTag) : std::string());
-      marker |= put_marker;
+    WhiteboardScan now = scan_whiteboard(from);
+    struct Cut {
+      size_t offset, size;
+      bool request;
+    };
+    std::vector<Cut> cuts;
+    std::vector<std::string> pending = handled_texts;
+    auto take_text = [&](const std::string& text) {
+      auto it = std::find(pending.begin(), pending.end(), text);
+      if (it == pending.end()) return false;
+      pending.erase(it);
+      return true;
+    };
+    bool marker = false;
+    for (const WhiteboardTag& t : now.tags) {
+      if (t.kind == WhiteboardTag::Kind::in_queue) {
+        marker = true;
+      } else if (take_text(t.text)) {
+        cuts.push_back({t.offset, t.text.size(), true});
+      }
     }
-    if (queued_any && !marker)
-      wb = util::trim(wb).empty() ? std::string(kInQueueTag) : wb + " " + std::string(kInQueueTag);
+    for (const TagError& e : now.errors) {
+      if (take_text(e.text)) cuts.push_back({e.offset, e.text.size(), false});
+    }
+    std::sort(cuts.begin(), cuts.end(), [](const Cut& a, const Cut& b) { return a.offset < b.offset; });
+    // The marker takes the place of the leftmost request tag.
+    size_t marker_at = cuts.size();
+    if (queued_any && !marker) {
+      for (size_t i = 0; i < cuts.size(); ++i) {
+        if (cuts[i].request) {
+          marker_at = i;
+          break;
+        }
+      }
+    }
+    std::string wb = from;
+    for (size_t i = cuts.size(); i-- > 0;) {
+      wb.replace(cuts[i].offset, cuts[i].size, i == marker_at ? std::string(kInQueueTag) : std::string());
+    }
+    bool keyword_only = queued_any && !marker && marker_at == cuts.size() && keyword_request;
+    if (keyword_only) wb = util::trim(wb).empty() ? std::string(kInQueueTag) : wb + " " + std::string(kInQueueTag);
     return wb;
   };
-  std::string wanted = rewrite(bug.whiteboard);
-  if (wanted == bug.whiteboard) return {};
-  BugUpdate update;
-  update.whiteboard = wanted;
-  auto result = bugs_.update_bug(bug.id, update);
-  if (!result) return result.error();
-  ++stats.whiteboard_updates;
-  // Bugzilla 5.2 has no mid-air check over REST: if the whiteboard changed
-  // since the search, our write replaced a human's edit. Re-apply ours to
-  // theirs, which the answer tells us.
-  if (result->whiteboard && result->whiteboard->removed != bug.whiteboard) {
-    std::string theirs = result->whiteboard->removed;
-    LOG_WARN("trigger", "bug " + std::to_string(bug.id) + ": the whiteboard changed meanwhile; keeping the edit");
-    update.whiteboard = rewrite(theirs);
-    auto again = bugs_.update_bug(bug.id, update);
-    if (!again) return again.error();
+  // Bugzilla 5.2 has no conditional write over REST: write, then compare
+  // what the write replaced with what it was based on. On a mismatch a human
+  // edited in between: apply our change to their version and write again.
+  std::string base = bug.whiteboard;
+  for (int round = 0; round < 3; ++round) {
+    std::string wanted = rewrite(base);
+    if (wanted == base) return {};
+    BugUpdate update;
+    update.whiteboard = wanted;
+    auto result = bugs_.update_bug(bug.id, update);
+    if (!result) return result.error();
     ++stats.whiteboard_updates;
+    if (!result->whiteboard || result->whiteboard->removed == base) return {};
+    LOG_WARN("trigger", "bug " + std::to_string(bug.id) + ": the whiteboard changed meanwhile; keeping that edit");
+    base = result->whiteboard->removed;
   }
-  return {};
+  return transient("bug " + std::to_string(bug.id) + ": the whiteboard keeps changing; will try again");
 }
 
 }  // namespace autoland

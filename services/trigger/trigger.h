@@ -26,7 +26,9 @@ namespace autoland {
 struct TriggerOptions {
   std::string checkin_needed_branch;  // "" = the keyword is ignored
   PatchLimits patch_limits;
-  size_t batch_size = 50;  // bugs per progress line
+  size_t batch_size = 50;            // bugs per progress line
+  std::string bot_login;             // autoland's own history entries never count as a request
+  int cursor_overlap_seconds = 120;  // re-read this much before the cursor (changes commit late)
   std::string actor = "trigger";
 };
 

@@ -246,7 +246,8 @@ TEST_P(StoreContract, OutboxLifecycle) {
   EXPECT_EQ(store_->get_comment(first)->state, CommentState::posted);
   EXPECT_EQ(store_->mark_comment_posted(first, 9002).error().kind, ErrorKind::conflict);  // never twice
 
-  ASSERT_TRUE(store_->record_comment_attempt(second).ok());
+  ASSERT_TRUE(store_->record_comment_attempt(second, 0, clock_.now() + 300).ok());
+  EXPECT_EQ(store_->record_comment_attempt(second, 0, clock_.now() + 300).error().kind, ErrorKind::conflict);
   ASSERT_TRUE(store_->mark_comment_failed(second, "503 from Bugzilla", clock_.now() + 60).ok());
   EXPECT_TRUE(store_->due_comments(clock_.now(), 10)->empty());
   EXPECT_EQ(store_->due_comments(clock_.now() + 60, 10)->size(), 1u);
@@ -271,8 +272,11 @@ TEST_P(StoreContract, EnqueueOutsideATransitionIsDeduplicated) {
   EXPECT_FALSE((*due)[0].patchset_id.has_value());
   EXPECT_EQ((*due)[0].body, "Step tag failed (x)");
   EXPECT_EQ((*due)[0].attempts, 0);
-  ASSERT_TRUE(store_->record_comment_attempt((*due)[0].id).ok());
+  ASSERT_TRUE(store_->record_comment_attempt((*due)[0].id, 0, clock_.now() + 300).ok());
   EXPECT_EQ(store_->get_comment((*due)[0].id)->attempts, 1);
+  // Claimed: hidden from other drains until the lease ends.
+  EXPECT_TRUE(store_->due_comments(clock_.now(), 10)->empty());
+  EXPECT_EQ(store_->due_comments(clock_.now() + 300, 10)->size(), 1u);
 }
 
 TEST_P(StoreContract, DeletePatchsetRefusedWhileProcessing) {

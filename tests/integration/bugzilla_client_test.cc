@@ -1,9 +1,10 @@
 // The Bugzilla client against the sandbox server over real HTTP.
+#include "adapters/bugzilla/bugzilla_client.h"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
-#include "adapters/bugzilla/bugzilla_client.h"
 #include "sandbox/bugzilla/bugzilla_server.h"
 #include "util/log.h"
 
@@ -23,8 +24,10 @@ std::string seed() {
                  {"whiteboard", "[autoland-try]"},
                  {"whiteboard_set_by", "dev@example.org"},
                  {"attachments",
-                  {{{"id", 10}, {"summary", "Part 1"}, {"data", patch}, {"flags", {{{"name", "review"}, {"status", "?"},
-                                                                                      {"requestee", "bot@example.org"}}}}},
+                  {{{"id", 10},
+                    {"summary", "Part 1"},
+                    {"data", patch},
+                    {"flags", {{{"name", "review"}, {"status", "?"}, {"requestee", "bot@example.org"}}}}},
                    {{"id", 11}, {"summary", "log"}, {"data", "crash\n"}, {"is_patch", false}}}}},
                 {{"id", 2}, {"whiteboard", "[autoland-try]"}, {"groups", {"secret"}}},
                 {{"id", 3}, {"whiteboard", "nothing"}}}}}
@@ -176,6 +179,17 @@ TEST_F(ClientAgainstSandbox, TheKeyNeverAppearsInErrors) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message.find("bot-key"), std::string::npos) << r.error().message;
   EXPECT_NE(r.error().message.find("api_key=REDACTED"), std::string::npos) << r.error().message;
+}
+
+TEST(BugzillaRedaction, KeysThatOccurInsideTheReplacementTerminate) {
+  for (std::string key : {"E", "RED", "REDACTED", "a b&c"}) {
+    BugzillaOptions o;
+    o.base_url = "http://x";
+    o.api_key = key;
+    BugzillaClient c(o, make_curl_transport({}));
+    std::string shown = c.redact("http://x/rest/bug?api_key=" + url_encode(key) + "&q=" + url_encode(key));
+    EXPECT_EQ(shown, "http://x/rest/bug?api_key=REDACTED&q=REDACTED") << key;
+  }
 }
 
 TEST_F(ClientAgainstSandbox, ConnectionRefusedIsTransient) {

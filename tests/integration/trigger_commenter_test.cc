@@ -23,7 +23,11 @@ std::string patch(int n, const std::string& file = "f") {
 }
 
 json att(int id, const std::string& summary, bool obsolete = false, bool is_patch = true) {
-  return {{"id", id}, {"summary", summary}, {"data", patch(id)}, {"is_obsolete", obsolete}, {"is_patch", is_patch},
+  return {{"id", id},
+          {"summary", summary},
+          {"data", patch(id)},
+          {"is_obsolete", obsolete},
+          {"is_patch", is_patch},
           {"creator", "dev@example.org"}};
 }
 
@@ -32,8 +36,9 @@ class TriggerRules : public ::testing::Test {
   void SetUp() override {
     util::set_log_level(util::LogLevel::off);
     json seed = {{"keywords", {"checkin-needed"}},
-                 {"users", {{{"email", "bot@example.org"}, {"api_key", "k"}, {"groups", {"editbugs"}}},
-                            {{"email", "dev@example.org"}, {"api_key", "d"}}}}};
+                 {"users",
+                  {{{"email", "bot@example.org"}, {"api_key", "k"}, {"groups", {"editbugs"}}},
+                   {{"email", "dev@example.org"}, {"api_key", "d"}}}}};
     auto s = sandbox::BugzillaServer::start(seed.dump(), {});
     ASSERT_TRUE(s.ok());
     server_ = std::move(*s);
@@ -65,9 +70,13 @@ class TriggerRules : public ::testing::Test {
   }
 
   void add_bug(int id, const std::string& whiteboard, json attachments, json keywords = json::array()) {
-    json seed = {{"bugs", {{{"id", id}, {"whiteboard", whiteboard}, {"whiteboard_set_by", "dev@example.org"},
-                            {"keywords", keywords}, {"keywords_set_by", "rev@example.org"},
-                            {"attachments", attachments}}}}};
+    json seed = {{"bugs",
+                  {{{"id", id},
+                    {"whiteboard", whiteboard},
+                    {"whiteboard_set_by", "dev@example.org"},
+                    {"keywords", keywords},
+                    {"keywords_set_by", "rev@example.org"},
+                    {"attachments", attachments}}}}};
     ASSERT_TRUE(server_->add(seed.dump()).ok());
   }
 
@@ -205,12 +214,70 @@ TEST_F(TriggerRules, APassThatCouldNotWriteTheWhiteboardIsFinishedByTheNext) {
   EXPECT_EQ(server_->whiteboard(14), "[autoland-in-queue]");
 }
 
+TEST_F(TriggerRules, LaterEditsElsewhereOnTheWhiteboardAreNotNewRequests) {
+  add_bug(15, "[autoland-try]", {att(151, "fix")});
+  BugzillaOptions o;
+  o.base_url = server_->url();
+  o.api_key = "d";  // cannot edit: the tag stays after the first pass
+  o.key_in_query = true;
+  BugzillaClient no_editbugs(o, make_curl_transport({}));
+  Trigger first(*store_, no_editbugs, clock_, {});
+  ASSERT_TRUE(first.poll_once().ok());
+  ASSERT_EQ(patchsets(15).size(), 1u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  // A sheriff adds a note; the history entry repeats the tag in both values.
+  ASSERT_TRUE(server_->set_whiteboard(15, "[autoland-try] [note]", "sheriff@example.org").ok());
+  TriggerStats s = poll();
+  EXPECT_EQ(s.patchsets_created, 0u);
+  ASSERT_EQ(patchsets(15).size(), 1u);
+  EXPECT_EQ(patchsets(15)[0].requester, "dev@example.org");
+  EXPECT_EQ(server_->whiteboard(15), "[autoland-in-queue] [note]");
+}
+
+TEST_F(TriggerRules, ABrokenTagNextToAGoodOneIsCutAtItsOwnPlace) {
+  add_bug(16, "[autoland-try] [autoland-try", {att(161, "fix")});
+  TriggerStats s = poll();
+  EXPECT_EQ(s.patchsets_created, 1u);
+  EXPECT_EQ(s.refusals, 1u);
+  EXPECT_EQ(server_->whiteboard(16), "[autoland-in-queue] ");
+}
+
+TEST_F(TriggerRules, AutolandsOwnHistoryNeverMakesARequest) {
+  add_bug(17, "", {att(171, "fix")});
+  // The bot itself wrote the tag (e.g. re-applying an edit): no requester.
+  ASSERT_TRUE(server_->set_whiteboard(17, "[autoland-try]", "bot@example.org").ok());
+  TriggerOptions o;
+  o.bot_login = "BOT@example.org";
+  poll(o);
+  auto ps = patchsets(17);
+  ASSERT_EQ(ps.size(), 1u);
+  EXPECT_NE(ps[0].requester, "bot@example.org");  // the creator, from the bug
+}
+
 class CommenterRules : public TriggerRules {};
+
+TEST_F(CommenterRules, ReleasingATryRunKeepsAnUnrelatedCheckinNeeded) {
+  add_bug(24, "[autoland-try]", {att(241, "fix")}, {"checkin-needed"});
+  poll();  // checkin-needed is not mapped here: only the tag is a request
+  auto ps = patchsets(24);
+  ASSERT_EQ(ps.size(), 1u);
+  TransitionWrite w{ps[0].id, State::queued, ps[0].version, State::cancelled};
+  w.actor = "t";
+  w.comments = {{24, std::string(kReleaseMarkerAction), "", "release-24"}};
+  ASSERT_TRUE(store_->apply_transition(w).ok());
+  CommenterOptions co;
+  co.clear_checkin_needed = true;
+  Commenter c(*store_, *client_, clock_, co);
+  ASSERT_TRUE(c.drain_once().ok());
+  EXPECT_EQ(server_->whiteboard(24), "");
+  EXPECT_EQ(server_->keywords(24), std::vector<std::string>{"checkin-needed"});
+}
 
 TEST_F(CommenterRules, RateLimitPerBug) {
   add_bug(20, "", json::array());
   for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE(store_->enqueue_comment({20, "manual", "c" + std::to_string(i), "k" + std::to_string(i)}, std::nullopt).ok());
+    ASSERT_TRUE(
+        store_->enqueue_comment({20, "manual", "c" + std::to_string(i), "k" + std::to_string(i)}, std::nullopt).ok());
   }
   CommenterOptions o;
   o.max_per_bug_per_hour = 3;
@@ -257,7 +324,7 @@ TEST_F(CommenterRules, MarkersFromOtherAuthorsAreNotTrusted) {
   ASSERT_TRUE(dev.post_comment(22, "quoting the bot:\nautoland-dedup: spoofed").ok());
   ASSERT_TRUE(store_->enqueue_comment({22, "manual", "real\nautoland-dedup: spoofed", "spoofed"}, std::nullopt).ok());
   auto due = store_->due_comments(INT64_MAX, 10);
-  ASSERT_TRUE(store_->record_comment_attempt((*due)[0].id).ok());  // as if a post had been tried
+  ASSERT_TRUE(store_->record_comment_attempt((*due)[0].id, 0, clock_.now()).ok());  // as if a post had been tried
   CommenterOptions co;
   co.bot_login = "bot@example.org";
   Commenter c(*store_, *client_, clock_, co);

@@ -463,13 +463,16 @@ class SqliteStore final : public Store {
     return *added;
   }
 
-  Status record_comment_attempt(int64_t id) override {
+  Status record_comment_attempt(int64_t id, int seen_attempts, UnixTime lease_until) override {
     std::lock_guard lock(mu_);
-    auto s = db_.prepare("UPDATE comments SET attempts=attempts+1 WHERE id=? AND state='pending'");
+    auto s = db_.prepare(
+        "UPDATE comments SET attempts=attempts+1, next_attempt_time=? WHERE id=? AND state='pending' AND attempts=?");
     if (!s) return s.error();
-    s->bind(1, id);
+    s->bind(1, lease_until).bind(2, id).bind(3, static_cast<int64_t>(seen_attempts));
     AUTOLAND_TRY(s->run());
-    if (db_.changes() == 0) return conflict("comment " + std::to_string(id) + " is not pending");
+    if (db_.changes() == 0) {
+      return conflict("comment " + std::to_string(id) + " is no longer pending or was claimed by another process");
+    }
     return {};
   }
 
