@@ -7,7 +7,9 @@
 
 #include <filesystem>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
+#include "app/bug_tracker_factory.h"
 #include "app/store_factory.h"
 #include "cli/command.h"
 #include "core/ci_verdict.h"
@@ -16,7 +18,10 @@
 #include "core/patch.h"
 #include "core/try_syntax.h"
 #include "core/whiteboard.h"
+#include "sandbox/bugzilla/bugzilla_server.h"
+#include "services/commenter/commenter.h"
 #include "services/transitions.h"
+#include "services/trigger/trigger.h"
 #include "util/strings.h"
 
 namespace autoland::cli {
@@ -75,10 +80,10 @@ struct Demo {
 };
 
 int run_demo(const Invocation& inv, const std::string& db_path) {
-  std::cout << "autoland demo: the sandbox (local Bugzilla, hg remotes and CI) comes with later work;\n"
-               "this demo runs the parsers over sample inputs and walks one patchset through the\n"
-               "lifecycle on a real SQLite store at "
-            << db_path << "\n";
+  std::cout << "autoland demo, on the embedded default (SQLite at " << db_path
+            << ").\n"
+               "A sandbox Bugzilla runs in this process; the hg remotes and the CI runner come with later\n"
+               "work, so pushes and CI results are simulated by the lifecycle steps below and say so.\n";
 
   heading("whiteboard");
   std::cout << "  " << kWhiteboard << "\n";
@@ -131,16 +136,58 @@ int run_demo(const Invocation& inv, const std::string& db_path) {
     if (!created) return fail(created.error());
     std::cout << "  branch " << created->name << " (threshold " << created->threshold << ")\n";
   }
-  auto ps = (*store)->create_patchset({.bug_id = 4242,
-                                       .patches = tag.attachments,
-                                       .branch = "mozilla-central",
-                                       .stage = Stage::try_run,
-                                       .try_syntax = format_try_syntax(*syntax),
-                                       .author = patch->author,
-                                       .requester = "jane@example.org"},
-                                      "demo");
-  if (!ps) return fail(ps.error());
-  std::cout << "  patchset " << ps->id << " created for bug " << ps->bug_id << "\n";
+
+  heading("sandbox Bugzilla: the trigger picks the request up");
+  nlohmann::json seed = {
+      {"users",
+       {{{"email", "autoland-bot@example.org"},
+         {"real_name", "Autoland Bot"},
+         {"api_key", "demo-bot-key"},
+         {"groups", {"editbugs"}}},
+        {{"email", "jane@example.org"}, {"real_name", "Jane Doe [:jane]"}, {"api_key", "demo-jane-key"}}}},
+      {"bugs",
+       {{{"id", 4242},
+         {"summary", "Make the widget frobnicate faster"},
+         {"creator", "jane@example.org"},
+         {"whiteboard", "[perf] [autoland-mozilla-central]"},
+         {"whiteboard_set_by", "jane@example.org"},
+         {"attachments",
+          {{{"id", 101},
+            {"summary", "Part 1: faster frobnication"},
+            {"data", std::string(kPatch)},
+            {"creator", "jane@example.org"},
+            {"flags", {{{"name", "review"}, {"status", "+"}, {"setter", "alice@example.org"}}}}}}}},
+        {{"id", 4243},
+         {"summary", "A typo in a tag"},
+         {"creator", "jane@example.org"},
+         {"whiteboard", "[autoland-try:abc]"},
+         {"whiteboard_set_by", "jane@example.org"}}}}};
+  auto server = sandbox::BugzillaServer::start(seed.dump(), {});
+  if (!server) return fail(server.error());
+  std::cout << "  sandbox Bugzilla on " << (*server)->url() << "; bug 4242 whiteboard: " << (*server)->whiteboard(4242)
+            << "\n";
+  BugzillaConfig bz;
+  bz.url = (*server)->url();
+  bz.api_key = "demo-bot-key";
+  bz.auth = "query";
+  bz.timeout_seconds = 5;
+  auto tracker = open_bug_tracker(bz);
+  if (!tracker) return fail(tracker.error());
+  TriggerOptions trigger_options;
+  trigger_options.bot_login = "autoland-bot@example.org";
+  Trigger trigger(**store, **tracker, clock, trigger_options);
+  auto picked = trigger.poll_once();
+  if (!picked) return fail(picked.error());
+  std::cout << "  trigger: " << picked->bugs_seen << " bugs seen, " << picked->patchsets_created << " queued, "
+            << picked->refusals << " refused\n";
+  std::cout << "  bug 4242 whiteboard now: " << (*server)->whiteboard(4242) << "\n";
+  auto queued = (*store)->find_patchsets({.bug_id = 4242});
+  if (!queued || queued->empty()) return fail("the trigger queued nothing for bug 4242");
+  PatchSet queued_ps = queued->back();
+  std::cout << "  patchset " << queued_ps.id << ": bug " << queued_ps.bug_id << " to " << queued_ps.branch
+            << " via try, "
+            << "requested by " << queued_ps.requester << "\n";
+  auto ps = Result<PatchSet>(queued_ps);
 
   heading("lifecycle");
   Demo demo{**store, clock};
@@ -162,10 +209,12 @@ int run_demo(const Invocation& inv, const std::string& db_path) {
   if (decisions.empty() || !decisions.front().start) return fail("the landing policy held the sample patchset");
   std::cout << "  landing policy: start\n";
 
+  std::cout << "  (simulated: the pusher is not built yet)\n";
   StepRequest pushed;
   pushed.changes.try_revision = "a1b2c3d4e5f6";
   if (!go(Event::start_push) || !go(Event::pushed, pushed)) return kExitFailed;
 
+  std::cout << "  (simulated CI results: the CI runner is not built yet)\n";
   std::vector<JobRun> runs = {{"1", "build-linux64", JobResult::success, "", ""},
                               {"2", "mochitest-1", JobResult::testfailed, "", "https://ci.example/logs/2"},
                               {"3", "xpcshell", JobResult::success, "", ""}};
@@ -188,7 +237,22 @@ int run_demo(const Invocation& inv, const std::string& db_path) {
   trunk_green.report = judge({{"9", "build-linux64", JobResult::success, "", ""}}, 2);
   if (!go(Event::results_green, trunk_green)) return kExitFailed;
 
-  heading("outbox (comments waiting for the commenter)");
+  heading("the commenter posts to the sandbox Bugzilla");
+  CommenterOptions commenter_options;
+  commenter_options.bot_login = "autoland-bot@example.org";
+  Commenter commenter(**store, **tracker, clock, commenter_options);
+  auto drained = commenter.drain_once();
+  if (!drained) return fail(drained.error());
+  std::cout << "  " << drained->posted << " comments posted, " << drained->marker_edits << " whiteboard edits\n";
+  for (BugId bug : {BugId{4242}, BugId{4243}}) {
+    std::cout << "  bug " << bug << " whiteboard: '" << (*server)->whiteboard(bug) << "'\n";
+    for (const auto& c : (*server)->comments(bug)) {
+      std::cout << "  -- comment " << c.id << " by " << c.creator << ":\n";
+      for (std::string_view line : util::split_lines(c.text)) std::cout << "     " << line << "\n";
+    }
+  }
+
+  heading("outbox (as stored)");
   auto comments = (*store)->comments_for(p.id);
   if (!comments) return fail(comments.error());
   for (const auto& c : *comments) {
