@@ -1,0 +1,203 @@
+#include "adapters/process/subprocess.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+
+extern char** environ;
+
+namespace autoland {
+namespace {
+
+void close_fd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+std::vector<std::string> merged_environment(const std::map<std::string, std::string>& set) {
+  std::vector<std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string entry(*e);
+    std::string name = entry.substr(0, entry.find('='));
+    if (!set.count(name)) env.push_back(entry);
+  }
+  for (const auto& [name, value] : set) env.push_back(name + "=" + value);
+  return env;
+}
+
+}  // namespace
+
+Result<Subprocess> Subprocess::spawn(const SpawnOptions& o) {
+  if (o.argv.empty()) return invalid_input("no program to run");
+  // A child that exits while we write to it must be an EPIPE error here, not
+  // a signal that kills the whole daemon.
+  static std::once_flag ignore_sigpipe;
+  std::call_once(ignore_sigpipe, [] { ::signal(SIGPIPE, SIG_IGN); });
+  int in[2], out[2], err[2];
+  if (pipe2(in, O_CLOEXEC) != 0) return internal_error(std::string("pipe: ") + std::strerror(errno));
+  if (pipe2(out, O_CLOEXEC) != 0) {
+    ::close(in[0]);
+    ::close(in[1]);
+    return internal_error(std::string("pipe: ") + std::strerror(errno));
+  }
+  if (pipe2(err, O_CLOEXEC) != 0) {
+    for (int fd : {in[0], in[1], out[0], out[1]}) ::close(fd);
+    return internal_error(std::string("pipe: ") + std::strerror(errno));
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+  if (!o.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, o.cwd.c_str());
+
+  std::vector<char*> argv;
+  for (const std::string& a : o.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<std::string> env = merged_environment(o.env_set);
+  std::vector<char*> envp;
+  for (std::string& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  Subprocess p;
+  int rc = posix_spawnp(&p.pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(in[0]);
+  ::close(out[1]);
+  ::close(err[1]);
+  p.in_ = in[1];
+  p.out_ = out[0];
+  p.err_ = err[0];
+  if (rc != 0) {
+    p.pid_ = -1;
+    return invalid_input("cannot run " + o.argv[0] + ": " + std::strerror(rc));
+  }
+  return p;
+}
+
+Subprocess::Subprocess(Subprocess&& o) noexcept : pid_(o.pid_), in_(o.in_), out_(o.out_), err_(o.err_) {
+  o.pid_ = -1;
+  o.in_ = o.out_ = o.err_ = -1;
+}
+
+Subprocess& Subprocess::operator=(Subprocess&& o) noexcept {
+  if (this != &o) {
+    kill_now();
+    close_fd(in_);
+    close_fd(out_);
+    close_fd(err_);
+    pid_ = o.pid_;
+    in_ = o.in_;
+    out_ = o.out_;
+    err_ = o.err_;
+    o.pid_ = -1;
+    o.in_ = o.out_ = o.err_ = -1;
+  }
+  return *this;
+}
+
+Subprocess::~Subprocess() {
+  kill_now();
+  close_fd(in_);
+  close_fd(out_);
+  close_fd(err_);
+}
+
+void Subprocess::close_stdin() { close_fd(in_); }
+
+Status Subprocess::write_all(std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(in_, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return transient(std::string("write to child: ") + std::strerror(errno));
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return {};
+}
+
+Result<std::string> Subprocess::read_exact(size_t n) {
+  std::string out(n, '\0');
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = ::read(out_, out.data() + got, n - got);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return transient(std::string("read from child: ") + std::strerror(errno));
+    }
+    if (r == 0) return transient("the child process closed its output");
+    got += static_cast<size_t>(r);
+  }
+  return out;
+}
+
+int Subprocess::wait() {
+  if (pid_ < 0) return -1;
+  int status = 0;
+  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  pid_ = -1;
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+void Subprocess::kill_now() {
+  if (pid_ < 0) return;
+  ::kill(pid_, SIGKILL);
+  wait();
+}
+
+Result<ProgramResult> run_program(const SpawnOptions& options, std::string_view input,
+                                  std::chrono::milliseconds timeout) {
+  auto p = Subprocess::spawn(options);
+  if (!p) return p.error();
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  ProgramResult result;
+  size_t written = 0;
+  if (input.empty()) p->close_stdin();
+  int out = p->stdout_fd(), err = p->stderr_fd();
+  bool out_open = true, err_open = true;
+  char buf[65536];
+  while (out_open || err_open) {
+    std::vector<pollfd> fds;
+    if (out_open) fds.push_back({out, POLLIN, 0});
+    if (err_open) fds.push_back({err, POLLIN, 0});
+    if (written < input.size()) fds.push_back({p->stdin_fd(), POLLOUT, 0});
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      p->kill_now();
+      return transient(options.argv[0] + " did not finish within " + std::to_string(timeout.count()) + " ms");
+    }
+    int rc = ::poll(fds.data(), fds.size(), static_cast<int>(std::min<int64_t>(left.count(), 1000)));
+    if (rc < 0 && errno != EINTR) return internal_error(std::string("poll: ") + std::strerror(errno));
+    for (const pollfd& f : fds) {
+      if (!f.revents) continue;
+      if (f.fd == p->stdin_fd()) {
+        ssize_t n = ::write(f.fd, input.data() + written, std::min<size_t>(input.size() - written, 65536));
+        if (n > 0) written += static_cast<size_t>(n);
+        if (n < 0 && errno != EINTR && errno != EAGAIN) written = input.size();  // the child stopped reading
+        if (written >= input.size()) p->close_stdin();
+        continue;
+      }
+      ssize_t n = ::read(f.fd, buf, sizeof buf);
+      if (n > 0) {
+        (f.fd == out ? result.out : result.err).append(buf, static_cast<size_t>(n));
+      } else if (n == 0 || (n < 0 && errno != EINTR)) {
+        (f.fd == out ? out_open : err_open) = false;
+      }
+    }
+  }
+  result.exit_code = p->wait();
+  return result;
+}
+
+}  // namespace autoland
