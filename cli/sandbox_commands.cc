@@ -25,6 +25,7 @@ void register_sandbox_commands(CLI::App& app, Invocation& inv) {
     double error_rate = 0, stall_rate = 0, reset_rate = 0;
     int stall_ms = 2000, latency_ms = 0;
     bool ignore_header_key = false;
+    std::string tls_cert, tls_key;
   };
   auto args = std::make_shared<Args>();
   auto* bz = sandbox->add_subcommand("bugzilla", "Run a Bugzilla-compatible REST server on 127.0.0.1");
@@ -38,6 +39,8 @@ void register_sandbox_commands(CLI::App& app, Invocation& inv) {
   bz->add_option("--reset-rate", args->reset_rate, "Share of answers cut off mid-way")->check(CLI::Range(0.0, 1.0));
   bz->add_option("--stall-ms", args->stall_ms, "How long a stall lasts")->capture_default_str();
   bz->add_option("--latency-ms", args->latency_ms, "Latency added to every request")->capture_default_str();
+  bz->add_option("--tls-cert", args->tls_cert, "Serve HTTPS with this PEM certificate")->check(CLI::ExistingFile);
+  bz->add_option("--tls-key", args->tls_key, "The certificate's PEM private key")->check(CLI::ExistingFile);
   bz->add_flag("--ignore-header-key", args->ignore_header_key,
                "Ignore X-BUGZILLA-API-KEY like upstream Bugzilla 5.2 (only api_key= works)");
   bz->callback([&inv, args] {
@@ -52,6 +55,8 @@ void register_sandbox_commands(CLI::App& app, Invocation& inv) {
       sandbox::ServerOptions options;
       options.port = args->port;
       options.honor_header_key = !args->ignore_header_key;
+      options.tls_cert = args->tls_cert;
+      options.tls_key = args->tls_key;
       options.faults.error_rate = args->error_rate;
       options.faults.stall_rate = args->stall_rate;
       options.faults.reset_rate = args->reset_rate;

@@ -15,6 +15,7 @@ packages=(
   libcurl4-openssl-dev libcpp-httplib-dev
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
+  openssl curl python3     # certificates for the TLS test; the e2e scripts
 )
 
 missing=()

@@ -55,6 +55,13 @@ class CurlTransport final : public HttpTransport {
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, cleanup.headers);
 
     CURLcode rc = curl_easy_perform(curl);
+    if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM) {
+      // Not something a retry fixes: the server's certificate is not trusted.
+      Error e = denied(std::string("TLS: ") + curl_easy_strerror(rc) +
+                       " (is the server's CA in the system store, or set as the CA file?)");
+      if (failure) *failure = {e, false};
+      return e;
+    }
     if (rc != CURLE_OK) {
       bool never_arrived = rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
                            rc == CURLE_COULDNT_RESOLVE_PROXY || rc == CURLE_SSL_CONNECT_ERROR;

@@ -107,7 +107,7 @@ json flag_json(const SFlag& f) {
 
 struct BugzillaServer::Impl {
   ServerOptions options;
-  httplib::Server http;
+  std::unique_ptr<httplib::Server> http;
   std::thread thread;
   int port = 0;
 
@@ -569,96 +569,96 @@ struct BugzillaServer::Impl {
   }
 
   void routes() {
-    http.Get("/rest/version", wrap([](auto&, auto& res, auto&) { reply(res, {{"version", "5.2+"}}); }, false));
-    http.Get("/rest/bug", wrap([this](auto& req, auto& res, auto& user) { reply(res, search(req, user)); }));
-    http.Get(R"(/rest/bug/(\d+))", wrap([this](auto& req, auto& res, auto& user) {
-               SBug& bug = visible_bug(req.matches[1], user);
-               reply(res, {{"bugs", json::array({filter_fields(bug_json(bug), req)})}, {"faults", json::array()}});
-             }));
-    http.Get(R"(/rest/bug/(\d+)/attachment)", wrap([this](auto& req, auto& res, auto& user) {
-               SBug& bug = visible_bug(req.matches[1], user);
-               bool with_data = !(req.has_param("exclude_fields") &&
-                                  req.get_param_value("exclude_fields").find("data") != std::string::npos);
-               json list = json::array();
-               for (AttachmentId id : bug.attachments) list.push_back(attachment_json(attachments.at(id), with_data));
-               reply(res, {{"bugs", {{std::to_string(bug.id), list}}}, {"attachments", json::object()}});
-             }));
-    http.Get(R"(/rest/bug/attachment/(\d+))", wrap([this](auto& req, auto& res, auto& user) {
-               auto id = util::parse_uint(std::string(req.matches[1]));
-               auto it = id ? attachments.find(*id) : attachments.end();
-               json map = json::object();
-               if (it != attachments.end()) {
-                 visible_bug(std::to_string(it->second.bug_id), user);
-                 bool with_data = !(req.has_param("exclude_fields") &&
-                                    req.get_param_value("exclude_fields").find("data") != std::string::npos);
-                 map[std::to_string(*id)] = attachment_json(it->second, with_data);
-               }
-               // A missing attachment is a 200 with empty maps, as in Bugzilla.
-               reply(res, {{"bugs", json::object()}, {"attachments", map}});
-             }));
-    http.Get(R"(/rest/bug/(\d+)/history)", wrap([this](auto& req, auto& res, auto& user) {
-               SBug& bug = visible_bug(req.matches[1], user);
-               json history = json::array();
-               for (const SHistory& h : bug.history) {
-                 json changes = json::array();
-                 for (const SChange& c : h.changes) {
-                   json change = {{"field_name", c.field}, {"removed", c.removed}, {"added", c.added}};
-                   if (c.attachment_id) change["attachment_id"] = *c.attachment_id;
-                   changes.push_back(change);
+    http->Get("/rest/version", wrap([](auto&, auto& res, auto&) { reply(res, {{"version", "5.2+"}}); }, false));
+    http->Get("/rest/bug", wrap([this](auto& req, auto& res, auto& user) { reply(res, search(req, user)); }));
+    http->Get(R"(/rest/bug/(\d+))", wrap([this](auto& req, auto& res, auto& user) {
+                SBug& bug = visible_bug(req.matches[1], user);
+                reply(res, {{"bugs", json::array({filter_fields(bug_json(bug), req)})}, {"faults", json::array()}});
+              }));
+    http->Get(R"(/rest/bug/(\d+)/attachment)", wrap([this](auto& req, auto& res, auto& user) {
+                SBug& bug = visible_bug(req.matches[1], user);
+                bool with_data = !(req.has_param("exclude_fields") &&
+                                   req.get_param_value("exclude_fields").find("data") != std::string::npos);
+                json list = json::array();
+                for (AttachmentId id : bug.attachments) list.push_back(attachment_json(attachments.at(id), with_data));
+                reply(res, {{"bugs", {{std::to_string(bug.id), list}}}, {"attachments", json::object()}});
+              }));
+    http->Get(R"(/rest/bug/attachment/(\d+))", wrap([this](auto& req, auto& res, auto& user) {
+                auto id = util::parse_uint(std::string(req.matches[1]));
+                auto it = id ? attachments.find(*id) : attachments.end();
+                json map = json::object();
+                if (it != attachments.end()) {
+                  visible_bug(std::to_string(it->second.bug_id), user);
+                  bool with_data = !(req.has_param("exclude_fields") &&
+                                     req.get_param_value("exclude_fields").find("data") != std::string::npos);
+                  map[std::to_string(*id)] = attachment_json(it->second, with_data);
+                }
+                // A missing attachment is a 200 with empty maps, as in Bugzilla.
+                reply(res, {{"bugs", json::object()}, {"attachments", map}});
+              }));
+    http->Get(R"(/rest/bug/(\d+)/history)", wrap([this](auto& req, auto& res, auto& user) {
+                SBug& bug = visible_bug(req.matches[1], user);
+                json history = json::array();
+                for (const SHistory& h : bug.history) {
+                  json changes = json::array();
+                  for (const SChange& c : h.changes) {
+                    json change = {{"field_name", c.field}, {"removed", c.removed}, {"added", c.added}};
+                    if (c.attachment_id) change["attachment_id"] = *c.attachment_id;
+                    changes.push_back(change);
+                  }
+                  history.push_back({{"when", h.when}, {"who", h.who}, {"changes", changes}});
+                }
+                reply(res, {{"bugs", json::array({{{"id", bug.id}, {"alias", json::array()}, {"history", history}}})}});
+              }));
+    http->Get(R"(/rest/bug/(\d+)/comment)", wrap([this](auto& req, auto& res, auto& user) {
+                SBug& bug = visible_bug(req.matches[1], user);
+                std::string since = req.has_param("new_since") ? req.get_param_value("new_since") : "";
+                json list = json::array();
+                for (const SComment& c : bug.comments) {
+                  if (since.empty() || c.time > since) list.push_back(comment_json(c));
+                }
+                reply(res, {{"bugs", {{std::to_string(bug.id), {{"comments", list}}}}}, {"comments", json::object()}});
+              }));
+    http->Post(R"(/rest/bug/(\d+)/comment)", wrap([this](auto& req, auto& res, auto& user) {
+                 json body = body_of(req);
+                 require_login(user);
+                 SBug& bug = visible_bug(req.matches[1], user);
+                 if (!body.contains("comment") || !body["comment"].is_string() ||
+                     util::trim(body["comment"].template get<std::string>()).empty()) {
+                   throw ApiError{400, 50, "You must specify a value for comment."};
                  }
-                 history.push_back({{"when", h.when}, {"who", h.who}, {"changes", changes}});
-               }
-               reply(res, {{"bugs", json::array({{{"id", bug.id}, {"alias", json::array()}, {"history", history}}})}});
-             }));
-    http.Get(R"(/rest/bug/(\d+)/comment)", wrap([this](auto& req, auto& res, auto& user) {
-               SBug& bug = visible_bug(req.matches[1], user);
-               std::string since = req.has_param("new_since") ? req.get_param_value("new_since") : "";
-               json list = json::array();
-               for (const SComment& c : bug.comments) {
-                 if (since.empty() || c.time > since) list.push_back(comment_json(c));
-               }
-               reply(res, {{"bugs", {{std::to_string(bug.id), {{"comments", list}}}}}, {"comments", json::object()}});
-             }));
-    http.Post(R"(/rest/bug/(\d+)/comment)", wrap([this](auto& req, auto& res, auto& user) {
+                 reply(res, {{"id", add_comment(bug, body["comment"].template get<std::string>(), user->email)}}, 201);
+               }));
+    http->Put(R"(/rest/bug/(\d+))", wrap([this](auto& req, auto& res, auto& user) {
                 json body = body_of(req);
                 require_login(user);
                 SBug& bug = visible_bug(req.matches[1], user);
-                if (!body.contains("comment") || !body["comment"].is_string() ||
-                    util::trim(body["comment"].template get<std::string>()).empty()) {
-                  throw ApiError{400, 50, "You must specify a value for comment."};
-                }
-                reply(res, {{"id", add_comment(bug, body["comment"].template get<std::string>(), user->email)}}, 201);
+                reply(res, update_bug(bug, body, *user));
               }));
-    http.Put(R"(/rest/bug/(\d+))", wrap([this](auto& req, auto& res, auto& user) {
-               json body = body_of(req);
-               require_login(user);
-               SBug& bug = visible_bug(req.matches[1], user);
-               reply(res, update_bug(bug, body, *user));
-             }));
-    http.Get("/rest/user", wrap([this](auto& req, auto& res, auto& user) {
-               json list = json::array();
-               for (size_t i = 0; i < req.get_param_value_count("names"); ++i) {
-                 std::string name = req.get_param_value("names", i);
-                 auto it = users_by_email.find(name);
-                 if (it == users_by_email.end()) throw ApiError{404, 51, "There is no user named '" + name + "'."};
-                 json u = {{"id", it->second.id}, {"name", name}, {"real_name", it->second.real_name}};
-                 if (user) {
-                   u["email"] = name;
-                   u["can_login"] = true;
-                 }
-                 list.push_back(u);
-               }
-               reply(res, {{"users", list}});
-             }));
+    http->Get("/rest/user", wrap([this](auto& req, auto& res, auto& user) {
+                json list = json::array();
+                for (size_t i = 0; i < req.get_param_value_count("names"); ++i) {
+                  std::string name = req.get_param_value("names", i);
+                  auto it = users_by_email.find(name);
+                  if (it == users_by_email.end()) throw ApiError{404, 51, "There is no user named '" + name + "'."};
+                  json u = {{"id", it->second.id}, {"name", name}, {"real_name", it->second.real_name}};
+                  if (user) {
+                    u["email"] = name;
+                    u["can_login"] = true;
+                  }
+                  list.push_back(u);
+                }
+                reply(res, {{"users", list}});
+              }));
     // Not Bugzilla: counters for tests and scripts in other processes.
-    http.Get("/sandbox/stats", [this](const httplib::Request&, httplib::Response& res) {
+    http->Get("/sandbox/stats", [this](const httplib::Request&, httplib::Response& res) {
       std::lock_guard lock(mu);
       reply(res, {{"requests", stats.requests},
                   {"faults", stats.faults},
                   {"comments_posted", stats.comments_posted},
                   {"whiteboard_updates", stats.whiteboard_updates}});
     });
-    http.Put("/sandbox/faults", [this](const httplib::Request& req, httplib::Response& res) {
+    http->Put("/sandbox/faults", [this](const httplib::Request& req, httplib::Response& res) {
       json j = json::parse(req.body, nullptr, false);
       if (!j.is_object()) return reply(res, error_json(32000, "faults must be a JSON object"), 400);
       std::lock_guard lock(mu);
@@ -669,7 +669,7 @@ struct BugzillaServer::Impl {
       faults.latency_ms = j.value("latency_ms", 0);
       reply(res, {{"ok", true}});
     });
-    http.Get("/sandbox/bugs", [this](const httplib::Request&, httplib::Response& res) {
+    http->Get("/sandbox/bugs", [this](const httplib::Request&, httplib::Response& res) {
       std::lock_guard lock(mu);
       json list = json::array();
       for (const auto& [id, b] : bugs) {
@@ -682,7 +682,7 @@ struct BugzillaServer::Impl {
       }
       reply(res, {{"bugs", list}});
     });
-    http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    http->set_error_handler([](const httplib::Request& req, httplib::Response& res) {
       if (res.status == 404 && res.body.empty()) {
         reply(res, error_json(32614, "A REST API resource was not found for '" + req.method + " " + req.path + "'."),
               404);
@@ -694,7 +694,7 @@ struct BugzillaServer::Impl {
 BugzillaServer::BugzillaServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 BugzillaServer::~BugzillaServer() {
-  impl_->http.stop();
+  impl_->http->stop();
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 
@@ -703,24 +703,34 @@ Result<std::unique_ptr<BugzillaServer>> BugzillaServer::start(const std::string&
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->faults = options.faults;
+  if (options.tls_cert.empty()) {
+    impl->http = std::make_unique<httplib::Server>();
+  } else {
+    auto tls = std::make_unique<httplib::SSLServer>(options.tls_cert.c_str(), options.tls_key.c_str());
+    if (!tls->is_valid()) return invalid_input("cannot load the sandbox TLS certificate or key");
+    impl->http = std::move(tls);
+  }
   impl->rng.seed(options.faults.seed);
   AUTOLAND_TRY(impl->add_seed(seed_json));
   impl->routes();
-  impl->http.set_keep_alive_max_count(100);
-  int port = options.port == 0 ? impl->http.bind_to_any_port(options.host)
-                               : (impl->http.bind_to_port(options.host, options.port) ? options.port : -1);
+  impl->http->set_keep_alive_max_count(100);
+  int port = options.port == 0 ? impl->http->bind_to_any_port(options.host)
+                               : (impl->http->bind_to_port(options.host, options.port) ? options.port : -1);
   if (port <= 0) {
     return transient("cannot listen on " + options.host + ":" + std::to_string(options.port));
   }
   impl->port = port;
   Impl* raw = impl.get();
-  impl->thread = std::thread([raw] { raw->http.listen_after_bind(); });
-  while (!impl->http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  impl->thread = std::thread([raw] { raw->http->listen_after_bind(); });
+  while (!impl->http->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return std::unique_ptr<BugzillaServer>(new BugzillaServer(std::move(impl)));
 }
 
 int BugzillaServer::port() const { return impl_->port; }
-std::string BugzillaServer::url() const { return "http://" + impl_->options.host + ":" + std::to_string(impl_->port); }
+std::string BugzillaServer::url() const {
+  return (impl_->options.tls_cert.empty() ? "http://" : "https://") + impl_->options.host + ":" +
+         std::to_string(impl_->port);
+}
 
 void BugzillaServer::set_faults(const FaultPlan& faults) {
   std::lock_guard lock(impl_->mu);

@@ -37,6 +37,9 @@ struct ServerOptions {
   // Upstream 5.2 ignores X-BUGZILLA-API-KEY; BMO and 5.3+ honour it.
   bool honor_header_key = true;
   FaultPlan faults;
+  // Serve HTTPS with this certificate and key (PEM files); "" = plain HTTP.
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 struct ServerStats {

@@ -3,8 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "adapters/process/subprocess.h"
 #include "sandbox/bugzilla/bugzilla_server.h"
 #include "util/log.h"
 
@@ -190,6 +192,44 @@ TEST(BugzillaRedaction, KeysThatOccurInsideTheReplacementTerminate) {
     std::string shown = c.redact("http://x/rest/bug?api_key=" + url_encode(key) + "&q=" + url_encode(key));
     EXPECT_EQ(shown, "http://x/rest/bug?api_key=REDACTED&q=REDACTED") << key;
   }
+}
+
+// TLS verification is on: a self-signed server is refused until its
+// certificate is given as the CA file.
+TEST(BugzillaTls, VerifiesTheServerCertificate) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::path(::testing::TempDir()) / ("bz-tls-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
+  auto made =
+      run_program({.argv = {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                            "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"}});
+  ASSERT_TRUE(made.ok());
+  ASSERT_EQ(made->exit_code, 0) << made->err;
+  sandbox::ServerOptions options;
+  options.tls_cert = cert;
+  options.tls_key = key;
+  auto server = sandbox::BugzillaServer::start(seed(), options);
+  ASSERT_TRUE(server.ok()) << server.error().message;
+  ASSERT_EQ((*server)->url().rfind("https://", 0), 0u);
+  BugzillaOptions o;
+  o.base_url = (*server)->url();
+  o.api_key = "bot-key";
+  o.key_in_query = true;
+  o.max_attempts = 3;
+  o.sleep = [](std::chrono::milliseconds) {};
+  BugzillaClient untrusting(o, make_curl_transport({}));
+  auto refused = untrusting.get_bug(1);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::denied);
+  EXPECT_NE(refused.error().message.find("TLS"), std::string::npos) << refused.error().message;
+  EXPECT_EQ(untrusting.stats().requests, 1u);  // not retried
+  BugzillaClient trusting(o, make_curl_transport({.ca_file = cert}));
+  auto ok = trusting.get_bug(1);
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->whiteboard, "[autoland-try]");
+  server->reset();
+  fs::remove_all(dir);
 }
 
 TEST_F(ClientAgainstSandbox, ConnectionRefusedIsTransient) {

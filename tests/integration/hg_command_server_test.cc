@@ -50,7 +50,8 @@ class HgCommandServerTest : public ::testing::Test {
 TEST_F(HgCommandServerTest, RunsCommandsAndReportsExitCodes) {
   write("a.txt", "one\n");
   EXPECT_EQ(hg({"add", "a.txt"}).exit_code, 0);
-  HgResult commit = hg({"commit", "-m", "Bug 1 - Première r=alice", "-u", "Jörg <j@example.org>", "-d", "1700000000 0"});
+  HgResult commit =
+      hg({"commit", "-m", "Bug 1 - Première r=alice", "-u", "Jörg <j@example.org>", "-d", "1700000000 0"});
   EXPECT_EQ(commit.exit_code, 0) << commit.err;
   HgResult log = hg({"log", "-r", "tip", "-T", "{desc}|{author}|{rev}"});
   EXPECT_EQ(log.out, "Bug 1 - Première r=alice|Jörg <j@example.org>|0");
@@ -76,8 +77,8 @@ TEST_F(HgCommandServerTest, ImportReadsThePatchFromInput) {
   HgResult again = hg({"import", "--bypass", "-"}, patch);
   EXPECT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(hg({"log", "-T", "{rev}\n"}).out, "1\n0\n");
-  HgResult not_applying = hg({"import", "--bypass", "-"},
-                             "--- a/a.txt\n+++ b/a.txt\n@@ -1,1 +1,1 @@\n-nothing like this\n+x\n");
+  HgResult not_applying =
+      hg({"import", "--bypass", "-"}, "--- a/a.txt\n+++ b/a.txt\n@@ -1,1 +1,1 @@\n-nothing like this\n+x\n");
   EXPECT_NE(not_applying.exit_code, 0);
 }
 

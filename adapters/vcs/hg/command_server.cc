@@ -28,8 +28,12 @@ Result<std::unique_ptr<HgCommandServer>> HgCommandServer::start(const std::strin
 
 Status HgCommandServer::launch() {
   SpawnOptions o;
-  o.argv = {hg_, "serve", "--cmdserver", "pipe", "-R", repo_, "--config", "ui.interactive=false", "--config",
-            "ui.editor=false", "--config", "ui.merge=internal:fail"};
+  o.argv = {hg_,           "serve",
+            "--cmdserver", "pipe",
+            "-R",          repo_,
+            "--config",    "ui.interactive=false",
+            "--config",    "ui.editor=false",
+            "--config",    "ui.merge=internal:fail"};
   o.env_set = {{"HGPLAIN", "1"}, {"HGENCODING", "UTF-8"}, {"LC_ALL", "C.UTF-8"}, {"HGUSER", "autoland"}};
   o.cwd = repo_;  // relative file names in commands are relative to the clone
   auto p = Subprocess::spawn(o);
@@ -49,8 +53,7 @@ Status HgCommandServer::launch() {
   return {};
 }
 
-Result<HgResult> HgCommandServer::run_once(const std::vector<std::string>& args, std::string_view input,
-                                           bool* sent) {
+Result<HgResult> HgCommandServer::run_once(const std::vector<std::string>& args, std::string_view input, bool* sent) {
   *sent = false;
   std::string joined;
   for (size_t i = 0; i < args.size(); ++i) {
