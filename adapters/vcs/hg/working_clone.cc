@@ -1,0 +1,111 @@
+#include "adapters/vcs/hg/working_clone.h"
+
+#include <filesystem>
+
+#include "util/log.h"
+#include "util/strings.h"
+
+namespace autoland {
+namespace {
+
+namespace fs = std::filesystem;
+
+SpawnOptions hg_command(std::vector<std::string> args) {
+  SpawnOptions o;
+  o.argv = {"hg"};
+  for (std::string& a : args) o.argv.push_back(std::move(a));
+  o.env_set = {{"HGPLAIN", "1"}, {"HGENCODING", "UTF-8"}, {"LC_ALL", "C.UTF-8"}};
+  return o;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<HgWorkingClone>> HgWorkingClone::open(const CloneSpec& spec) {
+  if (spec.name.empty() || spec.name.find('/') != std::string::npos || spec.name == "." || spec.name == "..") {
+    return invalid_input("'" + spec.name + "' cannot name a working clone");
+  }
+  std::error_code ec;
+  fs::create_directories(spec.cache_dir, ec);
+  if (ec) return internal_error("cannot create the cache folder " + spec.cache_dir + ": " + ec.message());
+  std::unique_ptr<HgWorkingClone> clone(new HgWorkingClone(spec, (fs::path(spec.cache_dir) / spec.name).string()));
+  bool usable = fs::exists(fs::path(clone->path_) / ".hg" / "requires");
+  if (usable) {
+    Status started = clone->start_server();
+    if (started.ok()) {
+      auto root = clone->server_->run({"root"});
+      usable = root.ok() && root->exit_code == 0;
+    } else {
+      usable = false;
+    }
+  }
+  if (!usable) {
+    if (fs::exists(clone->path_)) {
+      LOG_WARN("hg", "working clone " + clone->path_ + " is unusable (interrupted or corrupt); cloning again");
+      ++clone->reclones_;
+    }
+    AUTOLAND_TRY(clone->clone_fresh());
+  }
+  return clone;
+}
+
+Status HgWorkingClone::clone_fresh() {
+  server_.reset();
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+  // Clone into a temporary name and rename: a clone killed midway never
+  // leaves a half-made folder under the real name.
+  std::string partial = path_ + ".partial";
+  fs::remove_all(partial, ec);
+  auto r = run_program(hg_command({"clone", "--noupdate", "--", spec_.pull_url, partial}));
+  if (!r) return r.error();
+  if (r->exit_code != 0) {
+    fs::remove_all(partial, ec);
+    return transient("cannot clone " + spec_.name + " from " + util::redact_url(spec_.pull_url) + ": " +
+                     std::string(util::trim(r->err)));
+  }
+  fs::rename(partial, path_, ec);
+  if (ec) return internal_error("cannot move the new clone into place: " + ec.message());
+  return start_server();
+}
+
+Status HgWorkingClone::start_server() {
+  auto s = HgCommandServer::start(path_);
+  if (!s) return s.error();
+  server_ = std::move(*s);
+  return {};
+}
+
+Result<std::string> HgWorkingClone::refresh_once(const std::string& head_revset) {
+  auto pull = server_->run({"pull", "--", spec_.pull_url});
+  if (!pull) return pull.error();
+  if (pull->exit_code != 0) {
+    return transient("pull of " + spec_.name + " failed: " + std::string(util::trim(pull->err)));
+  }
+  auto head = server_->run({"log", "-r", head_revset, "-T", "{node}"});
+  if (!head) return head.error();
+  if (head->exit_code != 0 || head->out.size() != 40) {
+    return internal_error("no head for '" + head_revset + "' in " + spec_.name + ": " + head->err);
+  }
+  auto update = server_->run({"update", "--clean", "-r", head->out});
+  if (!update) return update.error();
+  if (update->exit_code != 0) return internal_error("update of " + spec_.name + " failed: " + update->err);
+  auto purge = server_->run({"purge", "--all", "--config", "extensions.purge="});
+  if (!purge) return purge.error();
+  if (purge->exit_code != 0) return internal_error("purge of " + spec_.name + " failed: " + purge->err);
+  return head->out;
+}
+
+Result<std::string> HgWorkingClone::refresh(const std::string& head_revset) {
+  auto first = refresh_once(head_revset);
+  if (first) return first;
+  // Is the clone itself broken, or only the remote or the network?
+  auto verify = run_program(hg_command({"verify", "-q", "-R", path_}));
+  bool broken = !verify || verify->exit_code != 0;
+  if (!broken) return first.error();
+  LOG_WARN("hg", "working clone " + path_ + " failed verification; cloning again");
+  ++reclones_;
+  AUTOLAND_TRY(clone_fresh());
+  return refresh_once(head_revset);
+}
+
+}  // namespace autoland

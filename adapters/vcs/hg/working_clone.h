@@ -1,0 +1,48 @@
+// A persistent working clone of one branch in the cache directory, driven
+// through its command server. The first use clones; later uses pull, update
+// cleanly to the remote's head and purge stray files, never a fresh clone
+// per patchset. A clone that is interrupted or corrupt (no usable .hg, a
+// failing pull that `hg verify` confirms) is removed and made again.
+// Not thread-safe: one user per clone at a time.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "adapters/vcs/hg/command_server.h"
+#include "util/result.h"
+
+namespace autoland {
+
+struct CloneSpec {
+  std::string name;       // the branch; also the folder name in the cache
+  std::string pull_url;   // local path, http:// or ssh://
+  std::string cache_dir;  // where working clones live
+};
+
+class HgWorkingClone {
+ public:
+  // Clones when missing or broken; otherwise reuses the clone as it is.
+  static Result<std::unique_ptr<HgWorkingClone>> open(const CloneSpec& spec);
+
+  // Pulls, updates the working copy cleanly to `head_revset` and purges
+  // untracked and ignored files. Returns the node it updated to.
+  Result<std::string> refresh(const std::string& head_revset = "last(heads(branch(default)))");
+
+  HgCommandServer& hg() { return *server_; }
+  const std::string& path() const { return path_; }
+  int reclones() const { return reclones_; }
+
+ private:
+  explicit HgWorkingClone(CloneSpec spec, std::string path) : spec_(std::move(spec)), path_(std::move(path)) {}
+  Status clone_fresh();
+  Status start_server();
+  Result<std::string> refresh_once(const std::string& head_revset);
+
+  CloneSpec spec_;
+  std::string path_;
+  std::unique_ptr<HgCommandServer> server_;
+  int reclones_ = 0;
+};
+
+}  // namespace autoland

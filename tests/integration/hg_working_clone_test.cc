@@ -1,0 +1,124 @@
+// Persistent working clones against real hg remotes on disk.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "adapters/process/subprocess.h"
+#include "adapters/vcs/hg/working_clone.h"
+
+namespace autoland {
+namespace {
+
+namespace fs = std::filesystem;
+
+class HgWorkingCloneTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(::testing::TempDir()) / ("hg-clone-" + std::to_string(::getpid()) + "-" +
+                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    remote_ = (dir_ / "remote").string();
+    hg({"init", remote_});
+    commit_to_remote("a.txt", "one\n", "first");
+  }
+  void TearDown() override {
+    if (!HasFailure()) fs::remove_all(dir_);
+  }
+
+  std::string hg(std::vector<std::string> args, const std::string& cwd = "") {
+    SpawnOptions o;
+    o.argv = {"hg"};
+    for (auto& a : args) o.argv.push_back(a);
+    o.env_set = {{"HGPLAIN", "1"}, {"HGUSER", "test <t@example.org>"}};
+    o.cwd = cwd;
+    auto r = run_program(o);
+    EXPECT_TRUE(r.ok());
+    EXPECT_EQ(r->exit_code, 0) << r->err;
+    return r->out;
+  }
+
+  std::string commit_to_remote(const std::string& file, const std::string& text, const std::string& message) {
+    std::ofstream(fs::path(remote_) / file) << text;
+    hg({"commit", "-A", "-m", message}, remote_);
+    return hg({"log", "-r", "tip", "-T", "{node}"}, remote_);
+  }
+
+  CloneSpec spec() { return {"central", remote_, (dir_ / "cache").string()}; }
+
+  fs::path dir_;
+  std::string remote_;
+};
+
+TEST_F(HgWorkingCloneTest, FirstUseClonesLaterUsesPull) {
+  auto clone = HgWorkingClone::open(spec());
+  ASSERT_TRUE(clone.ok()) << clone.error().message;
+  auto head = (*clone)->refresh();
+  ASSERT_TRUE(head.ok()) << head.error().message;
+  EXPECT_EQ(*head, hg({"log", "-r", "tip", "-T", "{node}"}, remote_));
+  std::string second = commit_to_remote("b.txt", "two\n", "second");
+  std::ofstream(fs::path((*clone)->path()) / "stray.orig") << "left by a failed import";
+  std::ofstream(fs::path((*clone)->path()) / "a.txt") << "a local edit";
+  auto again = (*clone)->refresh();
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(*again, second);
+  EXPECT_TRUE(fs::exists(fs::path((*clone)->path()) / "b.txt"));
+  EXPECT_FALSE(fs::exists(fs::path((*clone)->path()) / "stray.orig"));
+  std::ifstream a(fs::path((*clone)->path()) / "a.txt");
+  std::string text((std::istreambuf_iterator<char>(a)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "one\n");
+  EXPECT_EQ((*clone)->reclones(), 0);
+  // Reopening reuses the clone (no second clone).
+  auto reopened = HgWorkingClone::open(spec());
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ((*reopened)->reclones(), 0);
+}
+
+TEST_F(HgWorkingCloneTest, InterruptedCloneIsMadeAgain) {
+  fs::create_directories(dir_ / "cache" / "central" / ".hg");  // a clone killed right after it began
+  auto clone = HgWorkingClone::open(spec());
+  ASSERT_TRUE(clone.ok()) << clone.error().message;
+  EXPECT_EQ((*clone)->reclones(), 1);
+  auto head = (*clone)->refresh();
+  ASSERT_TRUE(head.ok()) << head.error().message;
+}
+
+TEST_F(HgWorkingCloneTest, CorruptCloneIsDetectedAndMadeAgain) {
+  {
+    auto clone = HgWorkingClone::open(spec());
+    ASSERT_TRUE(clone.ok());
+    ASSERT_TRUE((*clone)->refresh().ok());
+  }
+  commit_to_remote("c.txt", "three\n", "third");
+  // Damage the store: the changelog index loses its tail.
+  fs::path changelog = dir_ / "cache" / "central" / ".hg" / "store" / "00changelog.i";
+  ASSERT_TRUE(fs::exists(changelog));
+  fs::resize_file(changelog, fs::file_size(changelog) / 2);
+  auto clone = HgWorkingClone::open(spec());
+  ASSERT_TRUE(clone.ok()) << clone.error().message;
+  auto head = (*clone)->refresh();
+  ASSERT_TRUE(head.ok()) << head.error().message;
+  EXPECT_EQ(*head, hg({"log", "-r", "tip", "-T", "{node}"}, remote_));
+  EXPECT_EQ((*clone)->reclones(), 1);
+}
+
+TEST_F(HgWorkingCloneTest, UnreachableRemoteIsTransientAndKeepsTheClone) {
+  auto clone = HgWorkingClone::open(spec());
+  ASSERT_TRUE(clone.ok());
+  ASSERT_TRUE((*clone)->refresh().ok());
+  fs::rename(remote_, remote_ + ".moved");
+  auto r = (*clone)->refresh();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::transient);
+  EXPECT_EQ((*clone)->reclones(), 0);
+  fs::rename(remote_ + ".moved", remote_);
+}
+
+TEST_F(HgWorkingCloneTest, BadNamesAreRefused) {
+  EXPECT_FALSE(HgWorkingClone::open({"../escape", remote_, (dir_ / "cache").string()}).ok());
+  EXPECT_FALSE(HgWorkingClone::open({"", remote_, (dir_ / "cache").string()}).ok());
+}
+
+}  // namespace
+}  // namespace autoland
