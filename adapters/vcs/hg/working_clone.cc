@@ -81,6 +81,13 @@ Result<std::string> HgWorkingClone::refresh_once(const std::string& head_revset)
   if (pull->exit_code != 0) {
     return transient("pull of " + spec_.name + " failed: " + std::string(util::trim(pull->err)));
   }
+  // Our own changesets that never reached the remote (a failed apply or
+  // push) must not linger under the next patchset.
+  auto drafts = server_->run({"log", "-r", "draft()", "-T", "x"});
+  if (drafts && drafts->exit_code == 0 && !drafts->out.empty()) {
+    (void)server_->run({"update", "--clean", "-r", "last(public())"});
+    (void)server_->run({"strip", "--config", "extensions.strip=", "--no-backup", "-r", "draft()"});
+  }
   auto head = server_->run({"log", "-r", head_revset, "-T", "{node}"});
   if (!head) return head.error();
   if (head->exit_code != 0 || head->out.size() != 40) {

@@ -27,7 +27,9 @@ class HgWorkingClone {
 
   // Pulls, updates the working copy cleanly to `head_revset` and purges
   // untracked and ignored files. Returns the node it updated to.
-  Result<std::string> refresh(const std::string& head_revset = "last(heads(branch(default)))");
+  // The default head is the newest public one: changesets of ours that were
+  // never pushed (drafts) are stripped and never built upon.
+  Result<std::string> refresh(const std::string& head_revset = "last(heads(branch(default)) and public())");
 
   HgCommandServer& hg() { return *server_; }
   const std::string& path() const { return path_; }

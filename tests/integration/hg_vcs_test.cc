@@ -1,0 +1,168 @@
+// Applying and pushing patchsets with real hg against remotes on disk.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "adapters/process/subprocess.h"
+#include "adapters/vcs/hg/hg_vcs.h"
+#include "util/strings.h"
+
+namespace autoland {
+namespace {
+
+namespace fs = std::filesystem;
+
+class HgVcsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(::testing::TempDir()) / ("hg-vcs-" + std::to_string(::getpid()) + "-" +
+                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    remote_ = (dir_ / "remote").string();
+    hg({"init", remote_});
+    std::ofstream(fs::path(remote_) / "a.txt") << "l1\nl2\nl3\n";
+    hg({"commit", "-A", "-m", "base"}, remote_);
+    vcs_ = std::make_unique<HgVcs>((dir_ / "cache").string());
+  }
+  void TearDown() override {
+    vcs_.reset();
+    if (!HasFailure()) fs::remove_all(dir_);
+  }
+
+  std::string hg(std::vector<std::string> args, const std::string& cwd = "", int want = 0) {
+    SpawnOptions o;
+    o.argv = {"hg"};
+    for (auto& a : args) o.argv.push_back(a);
+    o.env_set = {{"HGPLAIN", "1"}, {"HGUSER", "test <t@example.org>"}};
+    o.cwd = cwd;
+    auto r = run_program(o);
+    EXPECT_TRUE(r.ok());
+    if (want >= 0) {
+      EXPECT_EQ(r->exit_code, want) << util::join(args, " ") << ": " << r->err;
+    }
+    return r->out;
+  }
+
+  PushSpec spec(std::vector<PatchToApply> patches) {
+    PushSpec s;
+    s.branch = "central";
+    s.pull_url = remote_;
+    s.push_url = remote_;
+    s.patches = std::move(patches);
+    return s;
+  }
+
+  static std::string header(const std::string& message) {
+    return "# HG changeset patch\n# User Dana Dev <dana@example.org>\n# Date 1700000000 0\n" + message + "\n\n";
+  }
+  static std::string change_line2(const std::string& to) {
+    return "diff --git a/a.txt b/a.txt\n--- a/a.txt\n+++ b/a.txt\n@@ -1,3 +1,3 @@\n l1\n-l2\n+" + to + "\n l3\n";
+  }
+  static std::string new_file(const std::string& name) {
+    return "diff --git a/" + name + " b/" + name + "\nnew file mode 100644\n--- /dev/null\n+++ b/" + name +
+           "\n@@ -0,0 +1,1 @@\n+hello\n";
+  }
+
+  fs::path dir_;
+  std::string remote_;
+  std::unique_ptr<HgVcs> vcs_;
+};
+
+TEST_F(HgVcsTest, AppliesInOrderAndPushes) {
+  auto out = vcs_->apply_and_push(spec({{11, header("Bug 1 - part 1 r=rita") + change_line2("two")},
+                                        {12, header("Bug 1 - part 2 r=rita") + new_file("b.txt")}}));
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  ASSERT_EQ(out->nodes.size(), 2u);
+  EXPECT_EQ(out->tip, hg({"log", "-R", remote_, "-r", "tip", "-T", "{node}"}));
+  EXPECT_EQ(hg({"log", "-R", remote_, "-r", "tip^::tip", "-T", "{desc}|{author}\n"}),
+            "Bug 1 - part 1 r=rita|Dana Dev <dana@example.org>\nBug 1 - part 2 r=rita|Dana Dev <dana@example.org>\n");
+  EXPECT_EQ(hg({"cat", "-r", "tip", "a.txt"}, remote_), "l1\ntwo\nl3\n");
+  EXPECT_EQ(out->races, 0);
+  // The clone is kept: the next patchset pulls, it does not clone again.
+  auto next = vcs_->apply_and_push(spec({{13, header("Bug 2 - more r=rita") + new_file("c.txt")}}));
+  ASSERT_TRUE(next.ok()) << next.error().message;
+}
+
+TEST_F(HgVcsTest, HeaderlessTryPushWithTrySyntaxMakesANewHead) {
+  // Another try push is already on the remote, on its own head.
+  auto first = vcs_->apply_and_push(spec({{20, header("Bug 3 - x") + new_file("x.txt")}}));
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  hg({"update", "-R", remote_, "-r", "0"});
+  PushSpec s = spec({{21, change_line2("try"), "Dana Dev <dana@example.org>", "Bug 4 - try me", 1700000000}});
+  s.try_syntax = "try: -b do -p linux -n --post-to-bugzilla Bug 4";
+  s.allow_new_head = true;
+  // Push from the base, not from the other try push: refresh goes to the
+  // newest head, so this lands on top of it; try takes any number of heads.
+  auto out = vcs_->apply_and_push(s);
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  ASSERT_EQ(out->nodes.size(), 2u);
+  EXPECT_EQ(hg({"log", "-R", remote_, "-r", out->tip, "-T", "{desc}"}), "try: -b do -p linux -n --post-to-bugzilla Bug 4");
+  EXPECT_EQ(hg({"log", "-R", remote_, "-r", out->nodes[0], "-T", "{desc}|{author}"}),
+            "Bug 4 - try me|Dana Dev <dana@example.org>");
+}
+
+TEST_F(HgVcsTest, APatchThatDoesNotApplyNamesAttachmentFileAndHunk) {
+  auto out = vcs_->apply_and_push(spec({{31, header("Bug 5 - x r=a") + change_line2("ok")},
+                                        {32, header("Bug 5 - y r=a") + change_line2("again")}}));
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().kind, ErrorKind::conflict);
+  EXPECT_EQ(out.error().message, "attachment 32 does not apply: hunk 1 of a.txt failed at 0");
+  EXPECT_EQ(hg({"log", "-R", remote_, "-T", "x"}), "x");  // nothing pushed
+  // The clone was cleaned: a good patchset goes through next.
+  auto next = vcs_->apply_and_push(spec({{33, header("Bug 6 - fine r=a") + change_line2("fine")}}));
+  ASSERT_TRUE(next.ok()) << next.error().message;
+}
+
+TEST_F(HgVcsTest, RemoteMovedMeanwhileIsRebasedAndPushedAgain) {
+  bool moved = false;
+  vcs_->set_before_push([&] {
+    if (moved) return;
+    moved = true;
+    std::ofstream(fs::path(remote_) / "other.txt") << "landed by someone else\n";
+    hg({"commit", "-A", "-m", "Bug 9 - someone else"}, remote_);
+  });
+  auto out = vcs_->apply_and_push(spec({{41, header("Bug 7 - mine r=a") + new_file("mine.txt")}}));
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_EQ(out->races, 1);
+  EXPECT_EQ(hg({"log", "-R", remote_, "-r", "heads(default)", "-T", "{desc}\n"}), "Bug 7 - mine r=a\n");
+  EXPECT_EQ(hg({"log", "-R", remote_, "-r", "tip^", "-T", "{desc}"}), "Bug 9 - someone else");
+}
+
+TEST_F(HgVcsTest, RemoteMovedWithAConflictIsRefusedNamingTheFile) {
+  vcs_->set_before_push([&] {
+    static bool moved = false;
+    if (moved) return;
+    moved = true;
+    std::ofstream(fs::path(remote_) / "a.txt") << "l1\ntheirs\nl3\n";
+    hg({"commit", "-m", "Bug 10 - theirs"}, remote_);
+  });
+  auto out = vcs_->apply_and_push(spec({{51, header("Bug 8 - ours r=a") + change_line2("ours")}}));
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().kind, ErrorKind::conflict);
+  EXPECT_NE(out.error().message.find("a.txt"), std::string::npos) << out.error().message;
+  EXPECT_EQ(hg({"log", "-R", remote_, "-r", "tip", "-T", "{desc}"}), "Bug 10 - theirs");
+}
+
+TEST_F(HgVcsTest, AClosedTreeHookRefusesThePush) {
+  std::ofstream(fs::path(remote_) / ".hg" / "hgrc", std::ios::app)
+      << "[hooks]\npretxnchangegroup.treeclosed = sh -c 'echo mozilla-central is CLOSED; exit 1'\n";
+  auto out = vcs_->apply_and_push(spec({{61, header("Bug 11 - x r=a") + new_file("y.txt")}}));
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().kind, ErrorKind::conflict);
+  EXPECT_NE(out.error().message.find("mozilla-central is CLOSED"), std::string::npos) << out.error().message;
+}
+
+TEST(HgImportFailure, DescribedFromHgOutput) {
+  EXPECT_EQ(describe_import_failure("patching file a.txt\nHunk #1 FAILED at 0\n1 out of 1 hunks FAILED -- saving "
+                                    "rejects to file a.txt.rej\nabort: patch failed to apply\n",
+                                    "applying -\n"),
+            "hunk 1 of a.txt failed at 0");
+  EXPECT_EQ(describe_import_failure("abort: no diffs found\n", ""), "no diffs found");
+  EXPECT_EQ(describe_import_failure("unable to find 'gone.c' for patching\nabort: patch failed to apply\n", ""),
+            "file 'gone.c' is not in the repository");
+}
+
+}  // namespace
+}  // namespace autoland
