@@ -25,13 +25,13 @@ struct PatchToApply {
 };
 
 struct PushSpec {
-  std::string branch;    // the working clone's name
+  std::string branch;  // the working clone's name
   std::string pull_url;
   std::string push_url;
   std::vector<PatchToApply> patches;
-  std::string try_syntax;         // non-empty: an empty commit with this message goes on top
-  bool allow_new_head = false;    // try: every push makes a new head
-  int max_race_retries = 3;       // remote moved meanwhile: pull, rebase, push again
+  std::string try_syntax;       // non-empty: an empty commit with this message goes on top
+  bool allow_new_head = false;  // try: every push makes a new head
+  int max_race_retries = 3;     // remote moved meanwhile: pull, rebase, push again
 };
 
 struct PushOutcome {

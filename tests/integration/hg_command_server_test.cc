@@ -8,77 +8,72 @@
 
 #include "adapters/process/subprocess.h"
 #include "adapters/vcs/hg/command_server.h"
+#include "hg_test_support.h"
 
 namespace autoland {
 namespace {
 
 namespace fs = std::filesystem;
 
-class HgCommandServerTest : public ::testing::Test {
+class HgCommandServerTest : public autoland::testing::HgTest {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) / ("hg-cmdserver-" + std::to_string(::getpid()) + "-" +
-                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    HgTest::SetUp();
     repo_ = (dir_ / "repo").string();
-    auto init = run_program({.argv = {"hg", "init", repo_}, .env_set = {{"HGPLAIN", "1"}}});
-    ASSERT_TRUE(init.ok()) << init.error().message;
-    ASSERT_EQ(init->exit_code, 0) << init->err;
+    hg({"init", repo_});
     auto s = HgCommandServer::start(repo_);
     ASSERT_TRUE(s.ok()) << s.error().message;
     server_ = std::move(*s);
   }
   void TearDown() override {
     server_.reset();
-    if (!HasFailure()) fs::remove_all(dir_);
+    HgTest::TearDown();
   }
 
   void write(const std::string& name, const std::string& text) { std::ofstream(fs::path(repo_) / name) << text; }
 
-  HgResult hg(const std::vector<std::string>& args, std::string_view input = {}) {
+  HgResult run(const std::vector<std::string>& args, std::string_view input = {}) {
     auto r = server_->run(args, input);
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
     return r.ok() ? *r : HgResult{-1, "", ""};
   }
 
-  fs::path dir_;
   std::string repo_;
   std::unique_ptr<HgCommandServer> server_;
 };
 
 TEST_F(HgCommandServerTest, RunsCommandsAndReportsExitCodes) {
   write("a.txt", "one\n");
-  EXPECT_EQ(hg({"add", "a.txt"}).exit_code, 0);
+  EXPECT_EQ(run({"add", "a.txt"}).exit_code, 0);
   HgResult commit =
-      hg({"commit", "-m", "Bug 1 - Première r=alice", "-u", "Jörg <j@example.org>", "-d", "1700000000 0"});
+      run({"commit", "-m", "Bug 1 - Première r=alice", "-u", "Jörg <j@example.org>", "-d", "1700000000 0"});
   EXPECT_EQ(commit.exit_code, 0) << commit.err;
-  HgResult log = hg({"log", "-r", "tip", "-T", "{desc}|{author}|{rev}"});
+  HgResult log = run({"log", "-r", "tip", "-T", "{desc}|{author}|{rev}"});
   EXPECT_EQ(log.out, "Bug 1 - Première r=alice|Jörg <j@example.org>|0");
-  HgResult bad = hg({"update", "no-such-revision"});
+  HgResult bad = run({"update", "no-such-revision"});
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.err.find("unknown revision"), std::string::npos) << bad.err;
 }
 
 TEST_F(HgCommandServerTest, ImportReadsThePatchFromInput) {
   write("a.txt", "one\n");
-  hg({"add", "a.txt"});
-  hg({"commit", "-m", "base", "-u", "t <t@e>"});
+  run({"add", "a.txt"});
+  run({"commit", "-m", "base", "-u", "t <t@e>"});
   std::string patch =
       "# HG changeset patch\n# User Dana <dana@example.org>\n# Date 1700000000 0\nBug 2 - change r=rita\n\n"
       "diff --git a/a.txt b/a.txt\n--- a/a.txt\n+++ b/a.txt\n@@ -1,1 +1,1 @@\n-one\n+two\n";
-  HgResult r = hg({"import", "--bypass", "-"}, patch);
+  HgResult r = run({"import", "--bypass", "-"}, patch);
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(hg({"log", "-r", "tip", "-T", "{desc}|{author}"}).out, "Bug 2 - change r=rita|Dana <dana@example.org>");
-  EXPECT_EQ(hg({"cat", "-r", "tip", "a.txt"}).out, "two\n");
+  EXPECT_EQ(run({"log", "-r", "tip", "-T", "{desc}|{author}"}).out, "Bug 2 - change r=rita|Dana <dana@example.org>");
+  EXPECT_EQ(run({"cat", "-r", "tip", "a.txt"}).out, "two\n");
   // With the same parent, header and date the re-import makes the very same
   // node: no new changeset. (With another date or parent it would land
   // twice; refusing duplicates is the pusher's job, not hg's.)
-  HgResult again = hg({"import", "--bypass", "-"}, patch);
+  HgResult again = run({"import", "--bypass", "-"}, patch);
   EXPECT_EQ(again.exit_code, 0) << again.err;
-  EXPECT_EQ(hg({"log", "-T", "{rev}\n"}).out, "1\n0\n");
+  EXPECT_EQ(run({"log", "-T", "{rev}\n"}).out, "1\n0\n");
   HgResult not_applying =
-      hg({"import", "--bypass", "-"}, "--- a/a.txt\n+++ b/a.txt\n@@ -1,1 +1,1 @@\n-nothing like this\n+x\n");
+      run({"import", "--bypass", "-"}, "--- a/a.txt\n+++ b/a.txt\n@@ -1,1 +1,1 @@\n-nothing like this\n+x\n");
   EXPECT_NE(not_applying.exit_code, 0);
 }
 
@@ -87,7 +82,7 @@ TEST_F(HgCommandServerTest, ADeadServerIsRestartedByTheNextCommand) {
   ASSERT_GT(before, 0);
   ASSERT_EQ(::kill(before, SIGKILL), 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  HgResult r = hg({"root"});
+  HgResult r = run({"root"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out, repo_ + "\n");
   EXPECT_NE(server_->pid(), before);
@@ -97,7 +92,7 @@ TEST_F(HgCommandServerTest, ADeadServerIsRestartedByTheNextCommand) {
 TEST_F(HgCommandServerTest, ManyCommandsOnOneProcess) {
   pid_t pid = server_->pid();
   auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < 100; ++i) ASSERT_EQ(hg({"root"}).exit_code, 0);
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(run({"root"}).exit_code, 0);
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(server_->pid(), pid);
   std::cout << "[ figures  ] 100 hg commands over one command server: " << ms / 100 << " ms each\n";

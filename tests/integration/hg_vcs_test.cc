@@ -1,11 +1,13 @@
 // Applying and pushing patchsets with real hg against remotes on disk.
+#include "adapters/vcs/hg/hg_vcs.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
 #include "adapters/process/subprocess.h"
-#include "adapters/vcs/hg/hg_vcs.h"
+#include "hg_test_support.h"
 #include "util/strings.h"
 
 namespace autoland {
@@ -13,13 +15,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class HgVcsTest : public ::testing::Test {
+class HgVcsTest : public autoland::testing::HgTest {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) / ("hg-vcs-" + std::to_string(::getpid()) + "-" +
-                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    HgTest::SetUp();
     remote_ = (dir_ / "remote").string();
     hg({"init", remote_});
     std::ofstream(fs::path(remote_) / "a.txt") << "l1\nl2\nl3\n";
@@ -28,21 +27,7 @@ class HgVcsTest : public ::testing::Test {
   }
   void TearDown() override {
     vcs_.reset();
-    if (!HasFailure()) fs::remove_all(dir_);
-  }
-
-  std::string hg(std::vector<std::string> args, const std::string& cwd = "", int want = 0) {
-    SpawnOptions o;
-    o.argv = {"hg"};
-    for (auto& a : args) o.argv.push_back(a);
-    o.env_set = {{"HGPLAIN", "1"}, {"HGUSER", "test <t@example.org>"}};
-    o.cwd = cwd;
-    auto r = run_program(o);
-    EXPECT_TRUE(r.ok());
-    if (want >= 0) {
-      EXPECT_EQ(r->exit_code, want) << util::join(args, " ") << ": " << r->err;
-    }
-    return r->out;
+    HgTest::TearDown();
   }
 
   PushSpec spec(std::vector<PatchToApply> patches) {
@@ -65,7 +50,6 @@ class HgVcsTest : public ::testing::Test {
            "\n@@ -0,0 +1,1 @@\n+hello\n";
   }
 
-  fs::path dir_;
   std::string remote_;
   std::unique_ptr<HgVcs> vcs_;
 };
@@ -98,14 +82,15 @@ TEST_F(HgVcsTest, HeaderlessTryPushWithTrySyntaxMakesANewHead) {
   auto out = vcs_->apply_and_push(s);
   ASSERT_TRUE(out.ok()) << out.error().message;
   ASSERT_EQ(out->nodes.size(), 2u);
-  EXPECT_EQ(hg({"log", "-R", remote_, "-r", out->tip, "-T", "{desc}"}), "try: -b do -p linux -n --post-to-bugzilla Bug 4");
+  EXPECT_EQ(hg({"log", "-R", remote_, "-r", out->tip, "-T", "{desc}"}),
+            "try: -b do -p linux -n --post-to-bugzilla Bug 4");
   EXPECT_EQ(hg({"log", "-R", remote_, "-r", out->nodes[0], "-T", "{desc}|{author}"}),
             "Bug 4 - try me|Dana Dev <dana@example.org>");
 }
 
 TEST_F(HgVcsTest, APatchThatDoesNotApplyNamesAttachmentFileAndHunk) {
-  auto out = vcs_->apply_and_push(spec({{31, header("Bug 5 - x r=a") + change_line2("ok")},
-                                        {32, header("Bug 5 - y r=a") + change_line2("again")}}));
+  auto out = vcs_->apply_and_push(spec(
+      {{31, header("Bug 5 - x r=a") + change_line2("ok")}, {32, header("Bug 5 - y r=a") + change_line2("again")}}));
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.error().kind, ErrorKind::conflict);
   EXPECT_EQ(out.error().message, "attachment 32 does not apply: hunk 1 of a.txt failed at 0");

@@ -6,37 +6,20 @@
 
 #include "adapters/process/subprocess.h"
 #include "adapters/vcs/hg/working_clone.h"
+#include "hg_test_support.h"
 
 namespace autoland {
 namespace {
 
 namespace fs = std::filesystem;
 
-class HgWorkingCloneTest : public ::testing::Test {
+class HgWorkingCloneTest : public autoland::testing::HgTest {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) / ("hg-clone-" + std::to_string(::getpid()) + "-" +
-                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    HgTest::SetUp();
     remote_ = (dir_ / "remote").string();
     hg({"init", remote_});
     commit_to_remote("a.txt", "one\n", "first");
-  }
-  void TearDown() override {
-    if (!HasFailure()) fs::remove_all(dir_);
-  }
-
-  std::string hg(std::vector<std::string> args, const std::string& cwd = "") {
-    SpawnOptions o;
-    o.argv = {"hg"};
-    for (auto& a : args) o.argv.push_back(a);
-    o.env_set = {{"HGPLAIN", "1"}, {"HGUSER", "test <t@example.org>"}};
-    o.cwd = cwd;
-    auto r = run_program(o);
-    EXPECT_TRUE(r.ok());
-    EXPECT_EQ(r->exit_code, 0) << r->err;
-    return r->out;
   }
 
   std::string commit_to_remote(const std::string& file, const std::string& text, const std::string& message) {
@@ -47,7 +30,6 @@ class HgWorkingCloneTest : public ::testing::Test {
 
   CloneSpec spec() { return {"central", remote_, (dir_ / "cache").string()}; }
 
-  fs::path dir_;
   std::string remote_;
 };
 

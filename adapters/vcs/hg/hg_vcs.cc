@@ -21,9 +21,9 @@ std::string hook_output(const std::string& text) {
                  text.find("hook failed") != std::string::npos ||
                  text.find("push failed on remote") != std::string::npos;
   if (!refused) return "";
-  static const char* chatter[] = {"pushing to ", "searching for changes", "adding changesets", "adding manifests",
-                                  "adding file changes", "transaction abort", "rollback completed", "abort: ",
-                                  "added ", "("};
+  static const char* chatter[] = {
+      "pushing to ",       "searching for changes", "adding changesets", "adding manifests", "adding file changes",
+      "transaction abort", "rollback completed",    "abort: ",           "added ",           "("};
   std::vector<std::string> lines;
   for (std::string_view line : util::split_lines(text)) {
     std::string_view l = line.rfind("remote: ", 0) == 0 ? line.substr(8) : line;
