@@ -53,11 +53,16 @@ class TriggerRules : public ::testing::Test {
     closed.repo_url = "/r/old";
     closed.status = BranchStatus::disabled;
     ASSERT_TRUE(store_->create_branch(closed, "t").ok());
+    client_ = client_with_key("k");
+  }
+
+  // A client of the sandbox acting with `key` (the bot's is "k").
+  std::unique_ptr<BugzillaClient> client_with_key(const std::string& key) {
     BugzillaOptions o;
     o.base_url = server_->url();
-    o.api_key = "k";
+    o.api_key = key;
     o.key_in_query = true;
-    client_ = std::make_unique<BugzillaClient>(o, make_curl_transport({}));
+    return std::make_unique<BugzillaClient>(o, make_curl_transport({}));
   }
 
   void add_branch(const std::string& name, const std::string& pretest, int level) {
@@ -198,11 +203,8 @@ TEST_F(TriggerRules, APassThatCouldNotWriteTheWhiteboardIsFinishedByTheNext) {
   add_bug(14, "[autoland-try]", {att(141, "fix")});
   // The developer's key can read but not edit: the patchset is created, the
   // whiteboard write is refused (115), the tag stays, as after a crash.
-  BugzillaOptions o;
-  o.base_url = server_->url();
-  o.api_key = "d";
-  o.key_in_query = true;
-  BugzillaClient no_editbugs(o, make_curl_transport({}));
+  auto no_editbugs_client = client_with_key("d");
+  BugzillaClient& no_editbugs = *no_editbugs_client;
   Trigger first(*store_, no_editbugs, clock_, {});
   ASSERT_TRUE(first.poll_once().ok());
   ASSERT_EQ(patchsets(14).size(), 1u);
@@ -216,11 +218,8 @@ TEST_F(TriggerRules, APassThatCouldNotWriteTheWhiteboardIsFinishedByTheNext) {
 
 TEST_F(TriggerRules, LaterEditsElsewhereOnTheWhiteboardAreNotNewRequests) {
   add_bug(15, "[autoland-try]", {att(151, "fix")});
-  BugzillaOptions o;
-  o.base_url = server_->url();
-  o.api_key = "d";  // cannot edit: the tag stays after the first pass
-  o.key_in_query = true;
-  BugzillaClient no_editbugs(o, make_curl_transport({}));
+  auto no_editbugs_client = client_with_key("d");  // cannot edit: the tag stays after the first pass
+  BugzillaClient& no_editbugs = *no_editbugs_client;
   Trigger first(*store_, no_editbugs, clock_, {});
   ASSERT_TRUE(first.poll_once().ok());
   ASSERT_EQ(patchsets(15).size(), 1u);
@@ -316,11 +315,8 @@ TEST_F(CommenterRules, MarkerStaysWhileAnotherRequestIsLive) {
 TEST_F(CommenterRules, MarkersFromOtherAuthorsAreNotTrusted) {
   add_bug(22, "", json::array());
   // Someone else pasted autoland's marker into a comment.
-  BugzillaOptions o;
-  o.base_url = server_->url();
-  o.api_key = "d";
-  o.key_in_query = true;
-  BugzillaClient dev(o, make_curl_transport({}));
+  auto dev_client = client_with_key("d");
+  BugzillaClient& dev = *dev_client;
   ASSERT_TRUE(dev.post_comment(22, "quoting the bot:\nautoland-dedup: spoofed").ok());
   ASSERT_TRUE(store_->enqueue_comment({22, "manual", "real\nautoland-dedup: spoofed", "spoofed"}, std::nullopt).ok());
   auto due = store_->due_comments(INT64_MAX, 10);
@@ -339,11 +335,8 @@ TEST_F(CommenterRules, BadKeyStopsThePassAndLosesNothing) {
   add_bug(23, "", json::array());
   ASSERT_TRUE(store_->enqueue_comment({23, "manual", "a", "a"}, std::nullopt).ok());
   ASSERT_TRUE(store_->enqueue_comment({23, "manual", "b", "b"}, std::nullopt).ok());
-  BugzillaOptions o;
-  o.base_url = server_->url();
-  o.api_key = "revoked";
-  o.key_in_query = true;
-  BugzillaClient revoked(o, make_curl_transport({}));
+  auto revoked_client = client_with_key("revoked");
+  BugzillaClient& revoked = *revoked_client;
   Commenter c(*store_, revoked, clock_, {});
   auto s = c.drain_once();
   ASSERT_FALSE(s.ok());
