@@ -139,6 +139,31 @@ TEST_F(HgVcsTest, AClosedTreeHookRefusesThePush) {
   EXPECT_NE(out.error().message.find("mozilla-central is CLOSED"), std::string::npos) << out.error().message;
 }
 
+TEST_F(HgVcsTest, ALandedPatchIsNotLandedAgain) {
+  std::string patch = header("Bug 12 - once r=a") + new_file("once.txt");
+  auto first = vcs_->apply_and_push(spec({{71, patch}}));
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  // The same patch attached again (same summary, same diff): refused.
+  auto again = vcs_->apply_and_push(spec({{72, patch}}));
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().kind, ErrorKind::conflict);
+  EXPECT_EQ(again.error().message, "attachment 72 is already on central as " + first->tip);
+  // Its exported form, with the node in the header: refused by node.
+  std::string exported = hg({"export", "--git", "-r", first->tip}, remote_);
+  auto by_node = vcs_->apply_and_push(spec({{73, exported}}));
+  ASSERT_FALSE(by_node.ok());
+  EXPECT_EQ(by_node.error().message, "attachment 73 is already on central as " + first->tip);
+  // A header-less try of the same diff under the same message: refused too.
+  auto plain = vcs_->apply_and_push(spec({{74, new_file("once.txt"), "Dana <d@e>", "Bug 12 - once r=a", 1}}));
+  ASSERT_FALSE(plain.ok());
+  // The same diff under another summary is a different change: it goes on (and fails
+  // only because the file exists now).
+  auto other = vcs_->apply_and_push(spec({{75, header("Bug 13 - other") + new_file("once.txt")}}));
+  ASSERT_FALSE(other.ok());
+  EXPECT_NE(other.error().message.find("does not apply"), std::string::npos) << other.error().message;
+  EXPECT_EQ(hg({"log", "-T", "x"}, remote_), "xx");
+}
+
 TEST(HgImportFailure, DescribedFromHgOutput) {
   EXPECT_EQ(describe_import_failure("patching file a.txt\nHunk #1 FAILED at 0\n1 out of 1 hunks FAILED -- saving "
                                     "rejects to file a.txt.rej\nabort: patch failed to apply\n",

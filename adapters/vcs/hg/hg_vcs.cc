@@ -36,6 +36,21 @@ std::string hook_output(const std::string& text) {
   return util::join(lines, " / ");
 }
 
+// The diff of a patch or an `hg export`, for comparing changes: from the
+// first file header on, without "index" lines and trailing spaces.
+std::string diff_body(std::string_view text) {
+  std::string out;
+  bool in_diff = false;
+  for (std::string_view line : util::split_lines(text)) {
+    if (!in_diff && (line.rfind("diff ", 0) == 0 || line.rfind("--- ", 0) == 0)) in_diff = true;
+    if (!in_diff || line.rfind("index ", 0) == 0) continue;
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+    out.append(line);
+    out += '\n';
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string describe_import_failure(const std::string& err, const std::string& out) {
@@ -74,6 +89,33 @@ Result<PushOutcome> HgVcs::apply_and_push(const PushSpec& spec) {
   HgCommandServer& hg = (*clone)->hg();
   auto base = (*clone)->refresh();
   if (!base) return base.error();
+
+  // `hg import` happily applies a change that already landed when its context
+  // still matches: refuse a patch whose node is on the branch, or whose
+  // summary and diff match a recent changeset there.
+  std::string recent_list;
+  for (const PatchToApply& p : spec.patches) {
+    auto parsed = parse_patch(p.text);
+    if (!parsed) continue;  // reported below
+    std::string where = "attachment " + std::to_string(p.attachment_id) + " is already on " + spec.branch + " as ";
+    if (!parsed->node.empty()) {
+      auto known = hg.run({"log", "-r", parsed->node, "-T", "{node}"});
+      if (known && known->exit_code == 0 && known->out == parsed->node) return conflict(where + parsed->node);
+    }
+    std::string summary = parsed->has_header() ? parsed->summary() : p.message.substr(0, p.message.find('\n'));
+    if (recent_list.empty()) {
+      auto recent = hg.run({"log", "-r", "reverse(last(public(), 1000))", "-T", "{node} {desc|firstline}\n"});
+      if (!recent) return recent.error();
+      recent_list = recent->out;
+    }
+    std::string body = diff_body(p.text);
+    for (std::string_view line : util::split_lines(recent_list)) {
+      if (line.size() < 42 || line.substr(41) != summary) continue;
+      std::string node(line.substr(0, 40));
+      auto exported = hg.run({"export", "--git", "-r", node});
+      if (exported && exported->exit_code == 0 && diff_body(exported->out) == body) return conflict(where + node);
+    }
+  }
 
   // Apply in order, committing each on top of the previous one.
   for (const PatchToApply& p : spec.patches) {
