@@ -175,14 +175,8 @@ void register_bugzilla_commands(CLI::App& app, Invocation& inv) {
       auto added = store.enqueue_comment(nc, patchset);
       if (!added) return fail(added.error());
       if (!*added) return fail("this comment is queued already (dedup key " + nc.dedup_key + ")");
-      auto due = store.due_comments(INT64_MAX, 100000);
-      if (!due) return fail(due.error());
-      int64_t outbox_id = 0;
-      for (const auto& c : *due) {
-        if (c.dedup_key == nc.dedup_key) outbox_id = c.id;
-      }
       Commenter c(store, *(*w)->bugs, (*w)->clock, commenter_options((*w)->config));
-      auto id = c.deliver(outbox_id);
+      auto id = c.deliver(**added);
       if (!id) return fail("bug " + std::to_string(nc.bug_id) + ": " + id.error().message);
       std::cout << *id << "\n";
       return kExitOk;

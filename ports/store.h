@@ -129,9 +129,13 @@ class Store {
   virtual Result<std::vector<OutboxComment>> comments_for(PatchSetId id) = 0;
   virtual Result<OutboxComment> get_comment(int64_t id) = 0;
   // Queues a comment (or marker action) outside a lifecycle step, e.g. a
-  // refusal before any patchset exists. Returns false when a comment with the
-  // same dedup key is queued already (nothing is added).
-  virtual Result<bool> enqueue_comment(const NewComment& comment, std::optional<PatchSetId> patchset) = 0;
+  // refusal before any patchset exists. Returns the new entry's id, or
+  // nullopt when an entry with the same dedup key exists (nothing is added).
+  virtual Result<std::optional<int64_t>> enqueue_comment(const NewComment& comment,
+                                                         std::optional<PatchSetId> patchset) = 0;
+  // Drops every pending entry for `bug` with `reason` (the bug is gone or
+  // hidden); returns how many.
+  virtual Result<int> drop_pending_comments(BugId bug, const std::string& reason) = 0;
   // Claims a pending entry before it is sent: counts the attempt (so that
   // after a crash the commenter knows it may have gone out and checks the bug
   // first) and hides it from other drains until `lease_until`. Conflict when

@@ -57,7 +57,6 @@ class BugzillaClient final : public BugTracker {
   std::string redact(std::string url) const;
 
  private:
-  struct Call;
   Result<HttpResponse> call(const std::string& method, const std::string& path,
                             const std::vector<std::pair<std::string, std::string>>& query, const std::string& body,
                             bool idempotent);

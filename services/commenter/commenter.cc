@@ -44,15 +44,8 @@ Status Commenter::fail(const OutboxComment& c, const Error& error, Outcome* outc
   if (bug_is_gone(error)) {
     // Drop every pending entry for this bug, once, with the reason.
     std::string reason = "bug " + std::to_string(c.bug_id) + " does not exist or cannot be seen: " + error.message;
-    AUTOLAND_TRY(store_.mark_comment_failed(c.id, reason, std::nullopt));
-    auto due = store_.due_comments(INT64_MAX, 100000);
-    if (due) {
-      for (const OutboxComment& other : *due) {
-        if (other.bug_id == c.bug_id && other.id != c.id) {
-          (void)store_.mark_comment_failed(other.id, reason, std::nullopt);
-        }
-      }
-    }
+    auto dropped = store_.drop_pending_comments(c.bug_id, reason);
+    if (!dropped) return dropped.error();
     AUTOLAND_TRY(store_.append_event({0, clock_.now(), c.patchset_id, options_.actor, "bug.inaccessible", reason}));
     LOG_WARN("commenter", reason + "; its comments are dropped");
     *outcome = Outcome::dropped;

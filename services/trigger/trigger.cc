@@ -182,7 +182,7 @@ Status Trigger::process_bug(const BugSummary& bug, TriggerStats& stats) {
     auto added = store_.enqueue_comment(
         {bug.id, std::string(to_string(CommentKind::refused)), render_comment(in), in.dedup_key}, std::nullopt);
     if (!added) return added.error();
-    if (*added) {
+    if (added->has_value()) {
       ++stats.refusals;
       LOG_INFO("trigger", "bug " + std::to_string(bug.id) + ": refused " + request + ": " + r.reason);
     }

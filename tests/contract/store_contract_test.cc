@@ -263,12 +263,13 @@ TEST_P(StoreContract, EnqueueOutsideATransitionIsDeduplicated) {
   auto first =
       store_->enqueue_comment({12, "refused", "Step tag failed (x)", "bug12/refused/[autoland-x]"}, std::nullopt);
   ASSERT_TRUE(first.ok());
-  EXPECT_TRUE(*first);
+  ASSERT_TRUE(first->has_value());
   auto again = store_->enqueue_comment({12, "refused", "other text", "bug12/refused/[autoland-x]"}, std::nullopt);
   ASSERT_TRUE(again.ok());
-  EXPECT_FALSE(*again);
+  EXPECT_FALSE(again->has_value());
   auto due = store_->due_comments(clock_.now(), 10);
   ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0].id, **first);
   EXPECT_FALSE((*due)[0].patchset_id.has_value());
   EXPECT_EQ((*due)[0].body, "Step tag failed (x)");
   EXPECT_EQ((*due)[0].attempts, 0);
@@ -277,6 +278,18 @@ TEST_P(StoreContract, EnqueueOutsideATransitionIsDeduplicated) {
   // Claimed: hidden from other drains until the lease ends.
   EXPECT_TRUE(store_->due_comments(clock_.now(), 10)->empty());
   EXPECT_EQ(store_->due_comments(clock_.now() + 300, 10)->size(), 1u);
+}
+
+TEST_P(StoreContract, DroppingABugsPendingCommentsLeavesOtherBugsAlone) {
+  ASSERT_TRUE(store_->enqueue_comment({30, "manual", "a", "a30"}, std::nullopt).ok());
+  ASSERT_TRUE(store_->enqueue_comment({30, "manual", "b", "b30"}, std::nullopt).ok());
+  ASSERT_TRUE(store_->enqueue_comment({31, "manual", "c", "c31"}, std::nullopt).ok());
+  auto dropped = store_->drop_pending_comments(30, "bug 30 does not exist");
+  ASSERT_TRUE(dropped.ok());
+  EXPECT_EQ(*dropped, 2);
+  auto due = store_->due_comments(clock_.now(), 10);
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0].bug_id, 31u);
 }
 
 TEST_P(StoreContract, DeletePatchsetRefusedWhileProcessing) {

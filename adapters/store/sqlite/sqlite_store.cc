@@ -453,14 +453,25 @@ class SqliteStore final : public Store {
     return all->front();
   }
 
-  Result<bool> enqueue_comment(const NewComment& c, std::optional<PatchSetId> patchset) override {
+  Result<std::optional<int64_t>> enqueue_comment(const NewComment& c, std::optional<PatchSetId> patchset) override {
     std::lock_guard lock(mu_);
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
     auto added = insert_comment(c, patchset, clock_.now());
     if (!added) return added.error();
+    std::optional<int64_t> id;
+    if (*added) id = db_.last_insert_rowid();
     AUTOLAND_TRY(tx->commit());
-    return *added;
+    return id;
+  }
+
+  Result<int> drop_pending_comments(BugId bug, const std::string& reason) override {
+    std::lock_guard lock(mu_);
+    auto s = db_.prepare("UPDATE comments SET state='dropped', last_error=? WHERE bug_id=? AND state='pending'");
+    if (!s) return s.error();
+    s->bind(1, reason).bind(2, static_cast<int64_t>(bug));
+    AUTOLAND_TRY(s->run());
+    return db_.changes();
   }
 
   Status record_comment_attempt(int64_t id, int seen_attempts, UnixTime lease_until) override {

@@ -90,13 +90,22 @@ Result<PushOutcome> HgVcs::apply_and_push(const PushSpec& spec) {
   auto base = (*clone)->refresh();
   if (!base) return base.error();
 
+  std::vector<Patch> parsed_patches;
+  for (const PatchToApply& p : spec.patches) {
+    auto parsed = parse_patch(p.text);
+    if (!parsed) {
+      return invalid_input("attachment " + std::to_string(p.attachment_id) + ": " + parsed.error().message);
+    }
+    parsed_patches.push_back(std::move(*parsed));
+  }
+
   // `hg import` happily applies a change that already landed when its context
   // still matches: refuse a patch whose node is on the branch, or whose
   // summary and diff match a recent changeset there.
   std::string recent_list;
-  for (const PatchToApply& p : spec.patches) {
-    auto parsed = parse_patch(p.text);
-    if (!parsed) continue;  // reported below
+  for (size_t i = 0; i < spec.patches.size(); ++i) {
+    const PatchToApply& p = spec.patches[i];
+    const Patch* parsed = &parsed_patches[i];
     std::string where = "attachment " + std::to_string(p.attachment_id) + " is already on " + spec.branch + " as ";
     if (!parsed->node.empty()) {
       auto known = hg.run({"log", "-r", parsed->node, "-T", "{node}"});
@@ -118,11 +127,9 @@ Result<PushOutcome> HgVcs::apply_and_push(const PushSpec& spec) {
   }
 
   // Apply in order, committing each on top of the previous one.
-  for (const PatchToApply& p : spec.patches) {
-    auto parsed = parse_patch(p.text);
-    if (!parsed) {
-      return invalid_input("attachment " + std::to_string(p.attachment_id) + ": " + parsed.error().message);
-    }
+  for (size_t i = 0; i < spec.patches.size(); ++i) {
+    const PatchToApply& p = spec.patches[i];
+    const Patch* parsed = &parsed_patches[i];
     std::vector<std::string> args = {"import", "-"};
     if (!parsed->has_header()) {
       if (p.user.empty() || p.message.empty()) {
