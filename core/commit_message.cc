@@ -132,4 +132,13 @@ std::string add_reviewers_to_message(std::string_view message, const std::vector
   return out;
 }
 
+std::string backout_message(const std::vector<std::string>& newest_first, BugId bug, std::string_view reason) {
+  auto shortened = [](const std::string& node) { return node.substr(0, 12); };
+  std::string why = " (bug " + std::to_string(bug) + ") for " + std::string(reason);
+  if (newest_first.size() == 1) return "Backed out changeset " + shortened(newest_first[0]) + why;
+  std::string out = "Backed out " + std::to_string(newest_first.size()) + " changesets" + why + "\n";
+  for (const std::string& node : newest_first) out += "\nBacked out changeset " + shortened(node);
+  return out;
+}
+
 }  // namespace autoland

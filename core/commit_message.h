@@ -36,4 +36,10 @@ std::vector<std::string> landing_message_problems(const CommitMessageInfo& info,
 // (DESIGN §4: the landed message gets r= from the review flags).
 std::string add_reviewers_to_message(std::string_view message, const std::vector<std::string>& reviewers);
 
+// The message of one commit backing out `newest_first` (full or short
+// nodes): "Backed out changeset X (bug B) for REASON" for one,
+// "Backed out N changesets (bug B) for REASON" and a line per changeset for
+// more (Mozilla's convention, which its tools parse).
+std::string backout_message(const std::vector<std::string>& newest_first, BugId bug, std::string_view reason);
+
 }  // namespace autoland

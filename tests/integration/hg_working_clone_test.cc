@@ -45,16 +45,33 @@ TEST_F(HgWorkingCloneTest, FirstUseClonesLaterUsesPull) {
   auto again = (*clone)->refresh();
   ASSERT_TRUE(again.ok()) << again.error().message;
   EXPECT_EQ(*again, second);
-  EXPECT_TRUE(fs::exists(fs::path((*clone)->path()) / "b.txt"));
-  EXPECT_FALSE(fs::exists(fs::path((*clone)->path()) / "stray.orig"));
-  std::ifstream a(fs::path((*clone)->path()) / "a.txt");
-  std::string text((std::istreambuf_iterator<char>(a)), std::istreambuf_iterator<char>());
-  EXPECT_EQ(text, "one\n");
+  // Nothing is checked out: the head is the working copy's parent, and the
+  // folder holds nothing but .hg (strays purged).
+  EXPECT_EQ(hg({"log", "-r", ".", "-T", "{node}"}, (*clone)->path()), second);
+  EXPECT_EQ(hg({"status"}, (*clone)->path()), "");
+  std::vector<std::string> entries;
+  for (const auto& e : fs::directory_iterator((*clone)->path())) entries.push_back(e.path().filename().string());
+  EXPECT_EQ(entries, std::vector<std::string>{".hg"});
   EXPECT_EQ((*clone)->reclones(), 0);
   // Reopening reuses the clone (no second clone).
   auto reopened = HgWorkingClone::open(spec());
   ASSERT_TRUE(reopened.ok());
   EXPECT_EQ((*reopened)->reclones(), 0);
+}
+
+TEST_F(HgWorkingCloneTest, ACheckedOutOrMidRebaseCloneIsEmptiedAgain) {
+  auto clone = HgWorkingClone::open(spec());
+  ASSERT_TRUE(clone.ok());
+  ASSERT_TRUE((*clone)->refresh().ok());
+  // As an older autoland left it, or a rebase that fell back to the working copy.
+  hg({"debugsetparents", "null"}, (*clone)->path());
+  hg({"update", "--clean", "-r", "tip"}, (*clone)->path());
+  ASSERT_TRUE(fs::exists(fs::path((*clone)->path()) / "a.txt"));
+  auto head = (*clone)->refresh();
+  ASSERT_TRUE(head.ok()) << head.error().message;
+  EXPECT_FALSE(fs::exists(fs::path((*clone)->path()) / "a.txt"));
+  EXPECT_EQ(hg({"debugdirstate", "--nodates"}, (*clone)->path()), "");
+  EXPECT_EQ(hg({"log", "-r", ".", "-T", "{node}"}, (*clone)->path()), *head);
 }
 
 TEST_F(HgWorkingCloneTest, InterruptedCloneIsMadeAgain) {

@@ -1,5 +1,6 @@
 #include "adapters/vcs/hg/hg_vcs.h"
 
+#include "core/commit_message.h"
 #include "core/patch.h"
 #include "util/log.h"
 #include "util/strings.h"
@@ -72,7 +73,7 @@ std::string describe_import_failure(const std::string& err, const std::string& o
   return first_abort(err);
 }
 
-Result<HgWorkingClone*> HgVcs::clone_for(const PushSpec& spec) {
+Result<HgWorkingClone*> HgVcs::clone_for(const RemoteSpec& spec) {
   auto it = clones_.find(spec.branch);
   if (it != clones_.end()) return it->second.get();
   auto clone = HgWorkingClone::open({spec.branch, spec.pull_url, cache_dir_});
@@ -82,112 +83,180 @@ Result<HgWorkingClone*> HgVcs::clone_for(const PushSpec& spec) {
   return raw;
 }
 
+Result<std::string> HgVcs::recent_public(HgCommandServer& hg) {
+  auto recent = hg.run({"log", "-r", "reverse(last(public(), 1000))", "-T", "{node} {desc|firstline}\n"});
+  if (!recent) return recent.error();
+  if (recent->exit_code != 0) return internal_error("cannot list recent changesets: " + first_abort(recent->err));
+  return recent->out;
+}
+
+Result<std::optional<std::string>> HgVcs::find_same_change(HgCommandServer& hg, const std::string& recent,
+                                                           const std::string& summary, const std::string& body) {
+  for (std::string_view line : util::split_lines(recent)) {
+    if (line.size() < 42 || line.substr(41) != summary) continue;
+    std::string node(line.substr(0, 40));
+    auto exported = hg.run({"export", "--git", "-r", node});
+    if (!exported) return exported.error();
+    if (exported->exit_code == 0 && diff_body(exported->out) == body) return std::optional<std::string>(node);
+  }
+  return std::optional<std::string>();
+}
+
+Result<std::string> HgVcs::import_bypass(HgWorkingClone& clone, std::vector<std::string> args, const std::string& text) {
+  HgCommandServer& hg = clone.hg();
+  std::vector<std::string> full = {"import", "--bypass", "-"};
+  full.insert(full.end(), args.begin(), args.end());
+  auto r = hg.run(full, text);
+  if (!r) return r.error();
+  if (r->exit_code != 0) return conflict(describe_import_failure(r->err, r->out));
+  auto tip = hg.run({"log", "-r", "tip", "-T", "{node}"});
+  if (!tip) return tip.error();
+  if (tip->exit_code != 0 || tip->out.size() != 40) return internal_error("no tip after an import: " + tip->err);
+  AUTOLAND_TRY(clone.set_parent(tip->out));
+  return tip->out;
+}
+
+namespace {
+
+// The patch's text for a patch that needs a changed message: `hg import -m`
+// replaces the header's message, so the try syntax can ride on the tip.
+std::string message_of(const Patch& parsed, const PatchToApply& p) {
+  return parsed.has_header() ? parsed.message : p.message;
+}
+
+}  // namespace
+
 Result<PushOutcome> HgVcs::apply_and_push(const PushSpec& spec) {
   if (spec.patches.empty()) return invalid_input("nothing to push: the patchset has no patches");
-  auto clone = clone_for(spec);
-  if (!clone) return clone.error();
-  HgCommandServer& hg = (*clone)->hg();
-  auto base = (*clone)->refresh();
-  if (!base) return base.error();
-
   std::vector<Patch> parsed_patches;
   for (const PatchToApply& p : spec.patches) {
     auto parsed = parse_patch(p.text);
     if (!parsed) {
       return invalid_input("attachment " + std::to_string(p.attachment_id) + ": " + parsed.error().message);
     }
+    if (!parsed->has_header() && (p.user.empty() || p.message.empty())) {
+      return invalid_input("attachment " + std::to_string(p.attachment_id) +
+                           " has no changeset header, and none was made for it");
+    }
     parsed_patches.push_back(std::move(*parsed));
   }
+  auto clone = clone_for(spec);
+  if (!clone) return clone.error();
+  HgCommandServer& hg = (*clone)->hg();
+  auto base = (*clone)->refresh();
+  if (!base) return base.error();
 
   // `hg import` happily applies a change that already landed when its context
   // still matches: refuse a patch whose node is on the branch, or whose
   // summary and diff match a recent changeset there.
-  std::string recent_list;
+  std::string recent;
   for (size_t i = 0; i < spec.patches.size(); ++i) {
     const PatchToApply& p = spec.patches[i];
-    const Patch* parsed = &parsed_patches[i];
+    const Patch& parsed = parsed_patches[i];
     std::string where = "attachment " + std::to_string(p.attachment_id) + " is already on " + spec.branch + " as ";
-    if (!parsed->node.empty()) {
-      auto known = hg.run({"log", "-r", parsed->node, "-T", "{node}"});
-      if (known && known->exit_code == 0 && known->out == parsed->node) return conflict(where + parsed->node);
+    if (!parsed.node.empty()) {
+      auto known = hg.run({"log", "-r", "id(" + parsed.node + ")", "-T", "{node}"});
+      if (known && known->exit_code == 0 && known->out == parsed.node) return conflict(where + parsed.node);
     }
-    std::string summary = parsed->has_header() ? parsed->summary() : p.message.substr(0, p.message.find('\n'));
-    if (recent_list.empty()) {
-      auto recent = hg.run({"log", "-r", "reverse(last(public(), 1000))", "-T", "{node} {desc|firstline}\n"});
-      if (!recent) return recent.error();
-      recent_list = recent->out;
+    if (recent.empty()) {
+      auto listed = recent_public(hg);
+      if (!listed) return listed.error();
+      recent = *listed;
     }
-    std::string body = diff_body(p.text);
-    for (std::string_view line : util::split_lines(recent_list)) {
-      if (line.size() < 42 || line.substr(41) != summary) continue;
-      std::string node(line.substr(0, 40));
-      auto exported = hg.run({"export", "--git", "-r", node});
-      if (exported && exported->exit_code == 0 && diff_body(exported->out) == body) return conflict(where + node);
-    }
+    std::string message = message_of(parsed, p);
+    auto same = find_same_change(hg, recent, message.substr(0, message.find('\n')), diff_body(p.text));
+    if (!same) return same.error();
+    if (*same) return conflict(where + **same);
   }
 
-  // Apply in order, committing each on top of the previous one.
+  // Apply in order, each on top of the previous one, without touching the
+  // working copy.
+  bool syntax_in_tip = !spec.try_syntax.empty() && spec.placement == TrySyntaxPlacement::tip_message;
   for (size_t i = 0; i < spec.patches.size(); ++i) {
     const PatchToApply& p = spec.patches[i];
-    const Patch* parsed = &parsed_patches[i];
-    std::vector<std::string> args = {"import", "-"};
-    if (!parsed->has_header()) {
-      if (p.user.empty() || p.message.empty()) {
-        return invalid_input("attachment " + std::to_string(p.attachment_id) +
-                             " has no changeset header, and none was made for it");
-      }
-      args.insert(args.end(), {"--user", p.user, "--message", p.message, "--date", std::to_string(p.date) + " 0"});
+    const Patch& parsed = parsed_patches[i];
+    std::vector<std::string> args;
+    if (!parsed.has_header()) {
+      args = {"--user", p.user, "--message", p.message, "--date", std::to_string(p.date) + " 0"};
     }
-    auto r = hg.run(args, p.text);
-    if (!r) return r.error();
-    if (r->exit_code != 0) {
-      std::string why = describe_import_failure(r->err, r->out);
+    if (syntax_in_tip && i + 1 == spec.patches.size()) {
+      args.insert(args.end(), {"--message", message_of(parsed, p) + "\n\n" + spec.try_syntax});
+    }
+    auto node = import_bypass(**clone, args, p.text);
+    if (!node) {
       (void)(*clone)->refresh();  // leave the clone clean for the next patchset
-      return conflict("attachment " + std::to_string(p.attachment_id) + " does not apply: " + why);
+      if (node.error().kind != ErrorKind::conflict) return node.error();
+      return conflict("attachment " + std::to_string(p.attachment_id) + " does not apply: " + node.error().message);
     }
   }
-  if (!spec.try_syntax.empty()) {
+  if (!spec.try_syntax.empty() && !syntax_in_tip) {
+    // The dirstate is empty, so this commits nothing but the message, on the last patch.
     auto r = hg.run({"commit", "--config", "ui.allowemptycommit=true", "-u", "autoland", "-m", spec.try_syntax});
     if (!r) return r.error();
-    if (r->exit_code != 0) return internal_error("cannot commit the try syntax: " + first_abort(r->err));
+    if (r->exit_code != 0) {
+      (void)(*clone)->refresh();
+      return internal_error("cannot commit the try syntax: " + first_abort(r->err));
+    }
   }
+  return push_drafts(**clone, spec, spec.allow_new_head, *base);
+}
 
+Result<PushOutcome> HgVcs::push_drafts(HgWorkingClone& clone, const RemoteSpec& spec, bool allow_new_head,
+                                       std::string from) {
+  HgCommandServer& hg = clone.hg();
   PushOutcome outcome;
-  std::string from = *base;
   for (int attempt = 0;; ++attempt) {
-    std::vector<std::string> push = {"push", "-r", "."};
-    if (spec.allow_new_head) push.push_back("--force");
+    // Every draft is ours: refresh() stripped the rest before we began.
+    auto drafts = hg.run({"log", "-r", "draft()", "-T", "{node}\\n"});
+    if (!drafts) return drafts.error();
+    outcome.nodes.clear();
+    for (std::string_view n : util::split_lines(drafts->out)) outcome.nodes.emplace_back(n);
+    if (drafts->exit_code != 0 || outcome.nodes.empty()) {
+      return internal_error("nothing to push on " + spec.branch + ": " + drafts->err);
+    }
+    outcome.tip = outcome.nodes.back();
+    if (spec.record_intent) {
+      Status recorded = spec.record_intent(outcome.nodes);
+      if (!recorded.ok()) {
+        (void)clone.refresh();
+        return recorded.error();
+      }
+    }
+    std::vector<std::string> push = {"push", "-r", outcome.tip};
+    if (allow_new_head) push.push_back("--force");
     push.insert(push.end(), {"--", spec.push_url});
     if (before_push_) before_push_();
     auto r = hg.run(push);
     if (!r) return r.error();
-    if (r->exit_code == 0) break;
+    if (r->exit_code == 0) return outcome;
     std::string text = r->out + "\n" + r->err;
     bool raced = text.find("push creates new remote head") != std::string::npos ||
                  text.find("not known locally") != std::string::npos;
     if (!raced) {
       std::string remote = hook_output(text);
-      (void)(*clone)->refresh();
+      (void)clone.refresh();
       if (!remote.empty()) return conflict("the remote refused the push: " + remote);
       return transient("push to " + spec.branch + " failed: " + first_abort(r->err));
     }
     if (attempt >= spec.max_race_retries) {
-      (void)(*clone)->refresh();
+      (void)clone.refresh();
       return transient("the " + spec.branch + " remote kept moving; gave up after " + std::to_string(attempt + 1) +
                        " tries");
     }
-    // Someone landed meanwhile: move our changesets onto the new head.
+    // Someone landed meanwhile: move our changesets onto the new head, in
+    // memory (the working copy stays empty unless the rebase conflicts).
     ++outcome.races;
-    auto ours = hg.run({"log", "-r", "first(" + from + "::. - " + from + ")", "-T", "{node}"});
-    if (!ours) return ours.error();
     auto pull = hg.run({"pull", "--", spec.pull_url});
     if (!pull) return pull.error();
-    auto head = hg.run({"log", "-r", "last(heads(branch(default)) - (" + from + "::.))", "-T", "{node}"});
+    auto head = hg.run({"log", "-r", "last(heads(branch(default)) and public())", "-T", "{node}"});
     if (!head) return head.error();
-    if (pull->exit_code != 0 || head->out.size() != 40 || ours->out.size() != 40) {
+    if (pull->exit_code != 0 || head->out.size() != 40) {
+      (void)clone.refresh();
       return transient("cannot catch up with the moving " + spec.branch + " remote");
     }
-    auto rebase = hg.run({"rebase", "--config", "extensions.rebase=", "-s", ours->out, "-d", head->out});
+    AUTOLAND_TRY(clone.set_parent("null"));
+    auto rebase = hg.run({"rebase", "--config", "extensions.rebase=", "--config", "rebase.experimental.inmemory=yes",
+                          "-s", "roots(draft())", "-d", head->out});
     if (!rebase) return rebase.error();
     if (rebase->exit_code != 0) {
       std::vector<std::string> files;
@@ -198,18 +267,185 @@ Result<PushOutcome> HgVcs::apply_and_push(const PushSpec& spec) {
         }
       }
       (void)hg.run({"rebase", "--config", "extensions.rebase=", "--abort"});
-      (void)(*clone)->refresh();
-      return conflict("the patchset conflicts with what landed meanwhile" +
+      (void)clone.refresh();
+      return conflict("the changes conflict with what landed on " + spec.branch + " meanwhile" +
                       (files.empty() ? std::string() : " in " + util::join(files, ", ")));
     }
     from = head->out;
     LOG_INFO("hg", spec.branch + " moved during the push; rebased onto " + from.substr(0, 12) + " and pushing again");
   }
-  auto nodes = hg.run({"log", "-r", from + "::. - " + from, "-T", "{node}\\n"});
+}
+
+Result<bool> HgVcs::remote_has(HgCommandServer& hg, const RemoteSpec& spec, const std::vector<std::string>& nodes) {
+  if (nodes.empty()) return false;
+  for (const std::string& node : nodes) {
+    // Asks the remote itself (a lookup, no pull): present there or not.
+    auto r = hg.run({"identify", "--id", "--debug", "-r", node, "--", spec.push_url});
+    if (!r) return r.error();
+    if (r->exit_code == 0 && util::trim(r->out) == node) continue;
+    if (r->err.find("unknown revision") != std::string::npos) return false;
+    if (r->exit_code != 0) return transient("cannot ask the " + spec.branch + " remote about " + node + ": " +
+                                            first_abort(r->err));
+    return false;
+  }
+  return true;
+}
+
+Result<std::optional<PushOutcome>> HgVcs::find_pushed(const PushSpec& spec, const std::vector<std::string>& recorded) {
+  auto clone = clone_for(spec);
+  if (!clone) return clone.error();
+  HgCommandServer& hg = (*clone)->hg();
+  auto there = remote_has(hg, spec, recorded);
+  if (!there) return there.error();
+  if (*there) {
+    PushOutcome found;
+    found.nodes = recorded;
+    found.tip = recorded.back();
+    return std::optional<PushOutcome>(found);
+  }
+  // Not by node (rewritten on the way, or recorded before a rebase we never
+  // saw finish): the same changes under the same messages, in order.
+  auto head = (*clone)->refresh();
+  if (!head) return head.error();
+  auto recent = recent_public(hg);
+  if (!recent) return recent.error();
+  PushOutcome found;
+  for (const PatchToApply& p : spec.patches) {
+    auto parsed = parse_patch(p.text);
+    if (!parsed) return std::optional<PushOutcome>();
+    std::string message = message_of(*parsed, p);
+    auto same = find_same_change(hg, *recent, message.substr(0, message.find('\n')), diff_body(p.text));
+    if (!same) return same.error();
+    if (!*same) return std::optional<PushOutcome>();
+    found.nodes.push_back(**same);
+  }
+  if (!spec.try_syntax.empty() && spec.placement == TrySyntaxPlacement::empty_commit) {
+    auto children = hg.run({"log", "-r", "children(" + found.nodes.back() + ")", "-T", "{node}\\0{desc}\\0"});
+    if (!children) return children.error();
+    std::vector<std::string_view> fields = util::split(children->out, '\0');
+    bool matched = false;
+    for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+      if (fields[i + 1] == spec.try_syntax) {
+        found.nodes.emplace_back(fields[i]);
+        matched = true;
+        break;
+      }
+    }
+    if (!matched) return std::optional<PushOutcome>();
+  }
+  found.tip = found.nodes.back();
+  return std::optional<PushOutcome>(found);
+}
+
+Result<std::vector<std::string>> HgVcs::landed_newest_first(HgCommandServer& hg, const BackoutSpec& spec) {
+  if (spec.revisions.empty()) return invalid_input("nothing to back out: no revisions given");
+  std::string set;
+  for (const std::string& rev : spec.revisions) {
+    if (rev.empty() || rev.find_first_not_of("0123456789abcdef") != std::string::npos) {
+      return invalid_input("'" + rev + "' is not a changeset id (hexadecimal)");
+    }
+    auto r = hg.run({"log", "-r", "public() and id(" + rev + ")", "-T", "{node}"});
+    if (!r) return r.error();
+    if (r->exit_code != 0 || r->out.size() != 40) {
+      // A prefix is fine too, when it names one public changeset.
+      auto prefixed = hg.run({"log", "-r", "public() and " + rev, "-T", "{node}"});
+      if (!prefixed) return prefixed.error();
+      if (prefixed->exit_code != 0 || prefixed->out.size() != 40) {
+        return not_found("changeset " + rev + " is not on " + spec.branch);
+      }
+      r = prefixed;
+    }
+    set += (set.empty() ? "" : "+") + r->out;
+  }
+  auto sorted = hg.run({"log", "-r", "sort(" + set + ", -rev)", "-T", "{node}\\n"});
+  if (!sorted) return sorted.error();
+  std::vector<std::string> nodes;
+  for (std::string_view n : util::split_lines(sorted->out)) nodes.emplace_back(n);
+  return nodes;
+}
+
+Result<PushOutcome> HgVcs::back_out(const BackoutSpec& spec) {
+  if (spec.reason.empty()) return invalid_input("a backout needs a reason");
+  auto clone = clone_for(spec);
+  if (!clone) return clone.error();
+  HgCommandServer& hg = (*clone)->hg();
+  auto head = (*clone)->refresh();
+  if (!head) return head.error();
+  auto nodes = landed_newest_first(hg, spec);
   if (!nodes) return nodes.error();
-  for (std::string_view n : util::split_lines(nodes->out)) outcome.nodes.emplace_back(n);
-  outcome.tip = outcome.nodes.empty() ? "" : outcome.nodes.back();
-  return outcome;
+  std::string message = backout_message(*nodes, spec.bug_id, spec.reason);
+  auto recent = recent_public(hg);
+  if (!recent) return recent.error();
+  for (std::string_view line : util::split_lines(*recent)) {
+    if (line.size() > 41 && line.substr(41) == message.substr(0, message.find('\n'))) {
+      return conflict("already backed out on " + spec.branch + " as " + std::string(line.substr(0, 40)));
+    }
+  }
+  // Undo each changeset on top of the previous undo, newest first, as
+  // scratch commits; then one commit with their sum goes on the head.
+  std::string last = *head;
+  for (const std::string& node : *nodes) {
+    auto reverse = hg.run({"diff", "--git", "--reverse", "-c", node});
+    if (!reverse) return reverse.error();
+    if (reverse->exit_code != 0) return internal_error("cannot diff " + node + ": " + first_abort(reverse->err));
+    if (reverse->out.empty()) continue;  // an empty commit (try syntax) undoes nothing
+    auto undone = import_bypass(**clone, {"--user", spec.user, "--message", "scratch", "--date", "0 0"}, reverse->out);
+    if (!undone) {
+      (void)(*clone)->refresh();
+      if (undone.error().kind != ErrorKind::conflict) return undone.error();
+      return conflict("changeset " + node.substr(0, 12) + " cannot be backed out cleanly: " + undone.error().message);
+    }
+    last = *undone;
+  }
+  if (last == *head) {
+    (void)(*clone)->refresh();
+    return invalid_input("nothing to back out: the changesets change no files");
+  }
+  auto sum = hg.run({"diff", "--git", "-r", *head, "-r", last});
+  if (!sum) return sum.error();
+  AUTOLAND_TRY((*clone)->set_parent(*head));
+  auto backout = import_bypass(**clone, {"--user", spec.user, "--message", message}, sum->out);
+  if (!backout) {
+    (void)(*clone)->refresh();
+    return internal_error("cannot commit the backout of " + util::join(*nodes, ", ") + ": " + backout.error().message);
+  }
+  auto strip = hg.run({"strip", "--config", "extensions.strip=", "--no-backup", "-r", "draft() - " + *backout});
+  if (!strip) return strip.error();
+  if (strip->exit_code != 0) {
+    (void)(*clone)->refresh();
+    return internal_error("cannot drop the scratch commits of a backout: " + first_abort(strip->err));
+  }
+  return push_drafts(**clone, spec, false, *head);
+}
+
+Result<std::optional<PushOutcome>> HgVcs::find_backed_out(const BackoutSpec& spec,
+                                                          const std::vector<std::string>& recorded) {
+  auto clone = clone_for(spec);
+  if (!clone) return clone.error();
+  HgCommandServer& hg = (*clone)->hg();
+  auto there = remote_has(hg, spec, recorded);
+  if (!there) return there.error();
+  if (*there) {
+    PushOutcome found;
+    found.nodes = recorded;
+    found.tip = recorded.back();
+    return std::optional<PushOutcome>(found);
+  }
+  auto head = (*clone)->refresh();
+  if (!head) return head.error();
+  auto nodes = landed_newest_first(hg, spec);
+  if (!nodes) return nodes.error();
+  std::string message = backout_message(*nodes, spec.bug_id, spec.reason);
+  auto recent = recent_public(hg);
+  if (!recent) return recent.error();
+  for (std::string_view line : util::split_lines(*recent)) {
+    if (line.size() < 42 || line.substr(41) != message.substr(0, message.find('\n'))) continue;
+    PushOutcome found;
+    found.tip = std::string(line.substr(0, 40));
+    found.nodes = {found.tip};
+    return std::optional<PushOutcome>(found);
+  }
+  return std::optional<PushOutcome>();
 }
 
 }  // namespace autoland

@@ -1,7 +1,8 @@
 // The VersionControl port over Mercurial: persistent working clones per branch in a cache
-// folder, patches applied with `hg import` through the command server, pushed
-// without force unless the branch takes new heads (try), with pull + rebase
-// when the remote moved meanwhile.
+// folder whose working copies are never checked out; patches applied with
+// `hg import --bypass` through the command server, pushed without force
+// unless the branch takes new heads (try), with pull + in-memory rebase when
+// the remote moved meanwhile.
 #pragma once
 
 #include <functional>
@@ -18,13 +19,31 @@ class HgVcs final : public VersionControl {
  public:
   explicit HgVcs(std::string cache_dir) : cache_dir_(std::move(cache_dir)) {}
   Result<PushOutcome> apply_and_push(const PushSpec& spec) override;
+  Result<PushOutcome> back_out(const BackoutSpec& spec) override;
+  Result<std::optional<PushOutcome>> find_pushed(const PushSpec& spec,
+                                                 const std::vector<std::string>& recorded_nodes) override;
+  Result<std::optional<PushOutcome>> find_backed_out(const BackoutSpec& spec,
+                                                     const std::vector<std::string>& recorded_nodes) override;
 
   // Test seam: runs right before each push attempt (tests make the remote
   // move there to force a race deterministically).
   void set_before_push(std::function<void()> hook) { before_push_ = std::move(hook); }
 
  private:
-  Result<HgWorkingClone*> clone_for(const PushSpec& spec);
+  Result<HgWorkingClone*> clone_for(const RemoteSpec& spec);
+  // Applies a patch on the working copy's parent and moves the parent to
+  // the new changeset; conflict with the file and hunk when it does not apply.
+  Result<std::string> import_bypass(HgWorkingClone& clone, std::vector<std::string> args, const std::string& text);
+  // Pushes every draft (all ours), pulling and rebasing when the remote moved.
+  Result<PushOutcome> push_drafts(HgWorkingClone& clone, const RemoteSpec& spec, bool allow_new_head,
+                                  std::string from);
+  // "NODE first-line" for the newest 1000 public changesets.
+  Result<std::string> recent_public(HgCommandServer& hg);
+  Result<std::optional<std::string>> find_same_change(HgCommandServer& hg, const std::string& recent,
+                                                      const std::string& summary, const std::string& body);
+  Result<bool> remote_has(HgCommandServer& hg, const RemoteSpec& spec, const std::vector<std::string>& nodes);
+  Result<std::vector<std::string>> landed_newest_first(HgCommandServer& hg, const BackoutSpec& spec);
+
   std::string cache_dir_;
   std::map<std::string, std::unique_ptr<HgWorkingClone>> clones_;
   std::function<void()> before_push_;

@@ -76,30 +76,55 @@ Status HgWorkingClone::start_server() {
 }
 
 Result<std::string> HgWorkingClone::refresh_once(const std::string& head_revset) {
+  // The working copy is never checked out: patches are applied with
+  // `import --bypass` on top of the dirstate's parent, which is all the
+  // working copy is used for. Something left files in it (a rebase that
+  // fell back to the working copy, a clone of an older autoland, a crash
+  // mid-rebase): empty it first.
+  if (fs::exists(fs::path(path_) / ".hg" / "rebasestate")) {
+    (void)server_->run({"rebase", "--config", "extensions.rebase=", "--abort"});
+  }
+  auto tracked = server_->run({"debugdirstate", "--nodates"});
+  if (!tracked) return tracked.error();
+  if (tracked->exit_code != 0 || !tracked->out.empty() || fs::exists(fs::path(path_) / ".hg" / "merge" / "state")) {
+    auto empty = server_->run({"update", "--clean", "-r", "null"});
+    if (!empty) return empty.error();
+    if (empty->exit_code != 0) return internal_error("cannot empty the working copy of " + spec_.name + ": " + empty->err);
+  }
   auto pull = server_->run({"pull", "--", spec_.pull_url});
   if (!pull) return pull.error();
   if (pull->exit_code != 0) {
     return transient("pull of " + spec_.name + " failed: " + std::string(util::trim(pull->err)));
   }
+  AUTOLAND_TRY(set_parent("null"));
   // Our own changesets that never reached the remote (a failed apply or
   // push) must not linger under the next patchset.
   auto drafts = server_->run({"log", "-r", "draft()", "-T", "x"});
-  if (drafts && drafts->exit_code == 0 && !drafts->out.empty()) {
-    (void)server_->run({"update", "--clean", "-r", "last(public())"});
-    (void)server_->run({"strip", "--config", "extensions.strip=", "--no-backup", "-r", "draft()"});
+  if (!drafts) return drafts.error();
+  if (drafts->exit_code == 0 && !drafts->out.empty()) {
+    auto strip = server_->run({"strip", "--config", "extensions.strip=", "--no-backup", "-r", "draft()"});
+    if (!strip) return strip.error();
+    if (strip->exit_code != 0) return internal_error("cannot strip stale drafts in " + spec_.name + ": " + strip->err);
   }
   auto head = server_->run({"log", "-r", head_revset, "-T", "{node}"});
   if (!head) return head.error();
   if (head->exit_code != 0 || head->out.size() != 40) {
     return internal_error("no head for '" + head_revset + "' in " + spec_.name + ": " + head->err);
   }
-  auto update = server_->run({"update", "--clean", "-r", head->out});
-  if (!update) return update.error();
-  if (update->exit_code != 0) return internal_error("update of " + spec_.name + " failed: " + update->err);
+  AUTOLAND_TRY(set_parent(head->out));
   auto purge = server_->run({"purge", "--all", "--config", "extensions.purge="});
   if (!purge) return purge.error();
   if (purge->exit_code != 0) return internal_error("purge of " + spec_.name + " failed: " + purge->err);
   return head->out;
+}
+
+Status HgWorkingClone::set_parent(const std::string& node) {
+  auto r = server_->run({"debugsetparents", node});
+  if (!r) return r.error();
+  if (r->exit_code != 0) {
+    return internal_error("cannot move the working copy of " + spec_.name + " to " + node + ": " + r->err);
+  }
+  return {};
 }
 
 Result<std::string> HgWorkingClone::refresh(const std::string& head_revset) {

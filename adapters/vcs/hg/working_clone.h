@@ -1,7 +1,7 @@
 // A persistent working clone of one branch in the cache directory, driven
-// through its command server. The first use clones; later uses pull, update
-// cleanly to the remote's head and purge stray files, never a fresh clone
-// per patchset. A clone that is interrupted or corrupt (no usable .hg, a
+// through its command server. The first use clones; later uses pull and
+// move to the remote's head, never a fresh clone per patchset. The working
+// copy itself stays empty (see refresh()). A clone that is interrupted or corrupt (no usable .hg, a
 // failing pull that `hg verify` confirms) is removed and made again.
 // Not thread-safe: one user per clone at a time.
 #pragma once
@@ -25,11 +25,16 @@ class HgWorkingClone {
   // Clones when missing or broken; otherwise reuses the clone as it is.
   static Result<std::unique_ptr<HgWorkingClone>> open(const CloneSpec& spec);
 
-  // Pulls, updates the working copy cleanly to `head_revset` and purges
-  // untracked and ignored files. Returns the node it updated to.
-  // The default head is the newest public one: changesets of ours that were
-  // never pushed (drafts) are stripped and never built upon.
+  // Pulls, strips our drafts that never reached the remote, and makes
+  // `head_revset` the working copy's parent, without checking anything out:
+  // the working copy stays empty (patches go in with `import --bypass`), so
+  // that a 20,000-file tree costs no update and no purge per patchset.
+  // Returns that node. The default head is the newest public one.
   Result<std::string> refresh(const std::string& head_revset = "last(heads(branch(default)) and public())");
+
+  // Moves the working copy's parent (dirstate only; nothing is checked out):
+  // what the next `import --bypass` or empty commit builds on.
+  Status set_parent(const std::string& node);
 
   HgCommandServer& hg() { return *server_; }
   const std::string& path() const { return path_; }
