@@ -3,9 +3,11 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -23,6 +25,7 @@ class HgTest : public ::testing::Test {
     std::filesystem::create_directories(dir_);
   }
   void TearDown() override {
+    stop_servers();
     if (!HasFailure()) std::filesystem::remove_all(dir_);
   }
 
@@ -42,7 +45,32 @@ class HgTest : public ::testing::Test {
     return r->out;
   }
 
+  // Serves `repo` over HTTP with `hg serve` on 127.0.0.1 (a free port),
+  // pushes allowed; returns its URL. Stopped at the end of the test.
+  std::string serve(const std::string& repo) {
+    std::string pid_file = (dir_ / ("serve-" + std::to_string(served_.size()) + ".pid")).string();
+    std::string out = hg({"serve", "-R", repo, "-a", "127.0.0.1", "-p", "0", "-d", "--pid-file", pid_file,
+                          "--config", "web.push_ssl=false", "--config", "web.allow-push=*"});
+    size_t at = out.find("bound to 127.0.0.1:");
+    EXPECT_NE(at, std::string::npos) << out;
+    if (at == std::string::npos) return "";
+    std::string port = out.substr(at + 19, out.find(')', at) - at - 19);
+    served_.push_back(pid_file);
+    return "http://127.0.0.1:" + port + "/";
+  }
+
   std::filesystem::path dir_;
+
+ private:
+  void stop_servers() {
+    for (const std::string& pid_file : served_) {
+      std::ifstream in(pid_file);
+      pid_t pid = 0;
+      if (in >> pid && pid > 0) ::kill(pid, SIGTERM);
+    }
+    served_.clear();
+  }
+  std::vector<std::string> served_;
 };
 
 }  // namespace autoland::testing

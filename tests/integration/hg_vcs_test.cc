@@ -164,6 +164,177 @@ TEST_F(HgVcsTest, ALandedPatchIsNotLandedAgain) {
   EXPECT_EQ(hg({"log", "-T", "x"}, remote_), "xx");
 }
 
+TEST_F(HgVcsTest, TrySyntaxCanRideOnTheTipsMessage) {
+  PushSpec s = spec({{81, header("Bug 14 - a r=a") + new_file("p.txt")}, {82, header("Bug 14 - b r=a") + new_file("q.txt")}});
+  s.try_syntax = "try: -b o -p all";
+  s.placement = TrySyntaxPlacement::tip_message;
+  auto out = vcs_->apply_and_push(s);
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  ASSERT_EQ(out->nodes.size(), 2u);  // no extra commit
+  EXPECT_EQ(hg({"log", "-R", remote_, "-r", out->tip, "-T", "{desc}"}), "Bug 14 - b r=a\n\ntry: -b o -p all");
+  EXPECT_EQ(hg({"log", "-R", remote_, "-r", out->nodes[0], "-T", "{desc}"}), "Bug 14 - a r=a");
+}
+
+TEST_F(HgVcsTest, OverHttpThroughHgServe) {
+  std::string url = serve(remote_);
+  ASSERT_FALSE(url.empty());
+  PushSpec s = spec({{91, header("Bug 15 - over http r=a") + new_file("http.txt")}});
+  s.pull_url = s.push_url = url;
+  auto out = vcs_->apply_and_push(s);
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_EQ(hg({"log", "-R", remote_, "-r", "tip", "-T", "{node}"}), out->tip);
+  // Someone else pushes (over http too) between our pull and our push.
+  std::string other = (dir_ / "other").string();
+  hg({"clone", "-q", url, other});
+  vcs_->set_before_push([&] {
+    static bool moved = false;
+    if (moved) return;
+    moved = true;
+    std::ofstream(fs::path(other) / "theirs.txt") << "theirs\n";
+    hg({"commit", "-A", "-m", "Bug 16 - theirs"}, other);
+    hg({"push", url}, other);
+  });
+  PushSpec next = spec({{92, header("Bug 17 - mine r=a") + new_file("mine.txt")}});
+  next.pull_url = next.push_url = url;
+  auto raced = vcs_->apply_and_push(next);
+  ASSERT_TRUE(raced.ok()) << raced.error().message;
+  EXPECT_EQ(raced->races, 1);
+  EXPECT_EQ(hg({"log", "-R", remote_, "-r", "heads(default)", "-T", "{desc}"}), "Bug 17 - mine r=a");
+  EXPECT_EQ(hg({"log", "-R", remote_, "-r", "tip^", "-T", "{desc}"}), "Bug 16 - theirs");
+}
+
+TEST_F(HgVcsTest, TheIntentIsRecordedBeforeEveryPushAttempt) {
+  std::vector<std::vector<std::string>> recorded;
+  bool moved = false;
+  vcs_->set_before_push([&] {
+    // The remote has not got the recorded changesets yet when the push starts.
+    EXPECT_EQ(hg({"log", "-R", remote_, "-r", "id(" + recorded.back().back() + ")", "-T", "x"}, "", -1), "");
+    if (moved) return;
+    moved = true;
+    std::ofstream(fs::path(remote_) / "other.txt") << "x\n";
+    hg({"commit", "-A", "-m", "Bug 18 - someone else"}, remote_);
+  });
+  PushSpec s = spec({{101, header("Bug 19 - mine r=a") + new_file("mine.txt")}});
+  s.record_intent = [&](const std::vector<std::string>& nodes) {
+    recorded.push_back(nodes);
+    return Status{};
+  };
+  auto out = vcs_->apply_and_push(s);
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  ASSERT_EQ(recorded.size(), 2u);             // once before each attempt
+  EXPECT_NE(recorded[0], recorded[1]);        // the rebase made new nodes
+  EXPECT_EQ(recorded[1], out->nodes);         // what was pushed is what was recorded last
+  // A failing record stops the push before anything leaves.
+  vcs_->set_before_push(nullptr);
+  PushSpec refused = spec({{102, header("Bug 20 - x r=a") + new_file("x.txt")}});
+  refused.record_intent = [](const std::vector<std::string>&) { return Status(transient("store is locked")); };
+  auto r = vcs_->apply_and_push(refused);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "store is locked");
+  EXPECT_EQ(hg({"log", "-R", remote_, "-r", "tip", "-T", "{desc}"}), "Bug 19 - mine r=a");
+}
+
+TEST_F(HgVcsTest, FindPushedAsksTheRemoteByNodeThenByContent) {
+  PushSpec s = spec({{111, header("Bug 21 - one r=a") + new_file("one.txt")}});
+  s.try_syntax = "try: -b d";
+  auto none = vcs_->find_pushed(s, {});
+  ASSERT_TRUE(none.ok()) << none.error().message;
+  EXPECT_FALSE(none->has_value());  // never pushed
+  auto out = vcs_->apply_and_push(s);
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  auto by_node = vcs_->find_pushed(s, out->nodes);
+  ASSERT_TRUE(by_node.ok()) << by_node.error().message;
+  ASSERT_TRUE(by_node->has_value());
+  EXPECT_EQ((*by_node)->tip, out->tip);
+  // Recorded nodes the remote never saw (say, rewritten on the way): found by content.
+  auto by_content = vcs_->find_pushed(s, {std::string(40, 'a'), std::string(40, 'b')});
+  ASSERT_TRUE(by_content.ok()) << by_content.error().message;
+  ASSERT_TRUE(by_content->has_value());
+  EXPECT_EQ((*by_content)->nodes, out->nodes);
+  // Another patchset is not mistaken for it.
+  auto other = vcs_->find_pushed(spec({{112, header("Bug 22 - two r=a") + new_file("one.txt")}}), {});
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other->has_value());
+}
+
+TEST_F(HgVcsTest, BackoutIsOneCommitUndoingTheLandingNewestFirst) {
+  auto landed = vcs_->apply_and_push(spec({{121, header("Bug 23 - part 1 r=a") + change_line2("two")},
+                                           {122, header("Bug 23 - part 2 r=a") + new_file("b.txt")}}));
+  ASSERT_TRUE(landed.ok()) << landed.error().message;
+  // Someone lands on top meanwhile; the backout goes on top of that.
+  std::ofstream(fs::path(remote_) / "later.txt") << "later\n";
+  hg({"update", "-R", remote_, "-r", "tip"});
+  hg({"commit", "-A", "-m", "Bug 24 - later"}, remote_);
+  BackoutSpec b;
+  b.branch = "central";
+  b.pull_url = b.push_url = remote_;
+  b.revisions = {landed->nodes[0].substr(0, 12), landed->nodes[1]};
+  b.bug_id = 23;
+  b.reason = "build bustage on linux64";
+  std::vector<std::string> recorded;
+  b.record_intent = [&](const std::vector<std::string>& nodes) {
+    recorded = nodes;
+    return Status{};
+  };
+  auto none = vcs_->find_backed_out(b, {});
+  ASSERT_TRUE(none.ok()) << none.error().message;
+  EXPECT_FALSE(none->has_value());
+  auto out = vcs_->back_out(b);
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  ASSERT_EQ(out->nodes.size(), 1u);
+  EXPECT_EQ(recorded, out->nodes);
+  EXPECT_EQ(hg({"log", "-R", remote_, "-r", "tip", "-T", "{desc}|{author}|{p1node}"}),
+            "Backed out 2 changesets (bug 23) for build bustage on linux64\n\nBacked out changeset " +
+                landed->nodes[1].substr(0, 12) + "\nBacked out changeset " + landed->nodes[0].substr(0, 12) +
+                "|autoland|" + hg({"log", "-R", remote_, "-r", "tip^", "-T", "{node}"}));
+  EXPECT_EQ(hg({"cat", "-r", "tip", "a.txt"}, remote_), "l1\nl2\nl3\n");
+  EXPECT_EQ(hg({"files", "-r", "tip"}, remote_), "a.txt\nlater.txt\n");
+  // Found again after a crash; a second backout is refused.
+  auto found = vcs_->find_backed_out(b, {std::string(40, 'c')});
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->tip, out->tip);
+  auto again = vcs_->back_out(b);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().kind, ErrorKind::conflict);
+  EXPECT_EQ(again.error().message, "already backed out on central as " + out->tip);
+  // A revision that is not on the branch.
+  b.revisions = {"0123456789ab"};
+  auto unknown = vcs_->back_out(b);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().kind, ErrorKind::not_found);
+  EXPECT_EQ(unknown.error().message, "changeset 0123456789ab is not on central");
+  b.revisions = {"tip; rm -rf /"};
+  EXPECT_EQ(vcs_->back_out(b).error().kind, ErrorKind::invalid_input);
+}
+
+TEST_F(HgVcsTest, OneChangesetBackoutAndAConflictingOne) {
+  auto landed = vcs_->apply_and_push(spec({{131, header("Bug 25 - x r=a") + change_line2("x")}}));
+  ASSERT_TRUE(landed.ok()) << landed.error().message;
+  hg({"update", "-R", remote_, "-r", "tip"});
+  std::ofstream(fs::path(remote_) / "a.txt") << "l1\ny\nl3\n";
+  hg({"commit", "-m", "Bug 26 - on top of x"}, remote_);
+  BackoutSpec b;
+  b.branch = "central";
+  b.pull_url = b.push_url = remote_;
+  b.revisions = {landed->tip};
+  b.bug_id = 25;
+  b.reason = "test failures";
+  auto out = vcs_->back_out(b);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().kind, ErrorKind::conflict);
+  EXPECT_EQ(out.error().message, "changeset " + landed->tip.substr(0, 12) +
+                                     " cannot be backed out cleanly: hunk 1 of a.txt failed at 0");
+  // Back out the later one alone: one changeset, Mozilla's one-line form.
+  b.revisions = {hg({"log", "-R", remote_, "-r", "tip", "-T", "{node}"})};
+  b.bug_id = 26;
+  auto one = vcs_->back_out(b);
+  ASSERT_TRUE(one.ok()) << one.error().message;
+  EXPECT_EQ(hg({"log", "-R", remote_, "-r", "tip", "-T", "{desc}"}),
+            "Backed out changeset " + b.revisions[0].substr(0, 12) + " (bug 26) for test failures");
+  EXPECT_EQ(hg({"cat", "-r", "tip", "a.txt"}, remote_), "l1\nx\nl3\n");
+}
+
 TEST(HgImportFailure, DescribedFromHgOutput) {
   EXPECT_EQ(describe_import_failure("patching file a.txt\nHunk #1 FAILED at 0\n1 out of 1 hunks FAILED -- saving "
                                     "rejects to file a.txt.rej\nabort: patch failed to apply\n",
