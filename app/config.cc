@@ -210,6 +210,9 @@ Result<Config> build(const Collected& c, std::string_view src) {
   cfg.patch_max_bytes = static_cast<uint64_t>(std::strtoull(v.at("patches.max_size_bytes").c_str(), nullptr, 10));
   cfg.grace_period_seconds = to_int(v.at("queue.grace_period_seconds"));
   cfg.checkin_needed_branch = v.at("queue.checkin_needed_branch");
+  cfg.vcs_cache_dir = v.at("vcs.cache_dir");
+  cfg.vcs_max_race_retries = to_int(v.at("vcs.max_race_retries"));
+  if (cfg.vcs_cache_dir.empty()) return invalid_input(std::string(src) + ": vcs.cache_dir must not be empty");
 
   auto fail = [&](const std::string& what) { return invalid_input(std::string(src) + ": " + what); };
   if (cfg.bugzilla.auth != "header" && cfg.bugzilla.auth != "query") {
@@ -243,6 +246,12 @@ Result<Config> build(const Collected& c, std::string_view src) {
     }
     branch.pretest_branch = b.at("branches[].pretest_branch");
     branch.default_try_syntax = b.at("branches[].default_try_syntax");
+    const std::string& placement = b.at("branches[].try_syntax_in");
+    if (placement != "empty_commit" && placement != "tip_message") {
+      return fail("branch '" + branch.name + "': try_syntax_in must be \"empty_commit\" or \"tip_message\", not \"" +
+                  placement + "\"");
+    }
+    branch.try_syntax_in_tip = placement == "tip_message";
     branch.ci_source = b.at("branches[].ci");
     branch.status = b.at("branches[].enabled") == "true" ? BranchStatus::enabled : BranchStatus::disabled;
     auto tree = parse_tree_status(b.at("branches[].tree"));
@@ -289,6 +298,13 @@ const std::vector<ConfigKey>& config_keys() {
       {"bugzilla.ca_file", T::string, "",
        "A CA bundle to verify Bugzilla's TLS certificate with; empty: the system's."},
       {"bugzilla.timeout_seconds", T::integer, "30", "Per-request timeout.", false, 1, 3600},
+      {"vcs.cache_dir", T::string, "autoland-cache",
+       "Where the persistent working clones live, one per branch (relative to the working directory unless "
+       "absolute). Reused across runs; a broken one is cloned again."},
+      {"vcs.max_race_retries", T::integer, "3",
+       "How often a push is redone (pull, rebase) when the branch moved meanwhile, before it waits for the next "
+       "turn.",
+       false, 0, 100},
       {"patches.max_size_bytes", T::integer, "20971520", "Largest patch accepted (default 20 MiB).", false, 1,
        1073741824},
       {"queue.grace_period_seconds", T::integer, "60",
@@ -306,6 +322,9 @@ const std::vector<ConfigKey>& config_keys() {
       {"branches[].pretest_branch", T::string, "",
        "A branch to test on first (e.g. `try`); a landing goes there first and only lands on green."},
       {"branches[].default_try_syntax", T::string, "", "Try syntax used when neither the tag nor the patch gives one."},
+      {"branches[].try_syntax_in", T::string, "empty_commit",
+       "Where a try push carries its syntax: `empty_commit` (a commit of its own on top) or `tip_message` "
+       "(appended to the last patch's message)."},
       {"branches[].ci", T::string, "local", "Name of the CI source that reports results for this branch."},
       {"branches[].enabled", T::boolean, "true", "false: nothing starts on this branch."},
       {"branches[].tree", T::string, "open", "Initial tree status: `open`, `closed` or `approval_required`."},

@@ -35,6 +35,8 @@ struct Config {
   uint64_t patch_max_bytes = 20 * 1024 * 1024;
   int grace_period_seconds = 60;
   std::string checkin_needed_branch;
+  std::string vcs_cache_dir = "autoland-cache";
+  int vcs_max_race_retries = 3;
   std::vector<Branch> branches;
 };
 

@@ -96,6 +96,7 @@ json to_json(const Branch& b) {
       {"required_level", b.required_level},
       {"pretest_branch", b.pretest_branch},
       {"default_try_syntax", b.default_try_syntax},
+      {"try_syntax_in", b.try_syntax_in_tip ? "tip_message" : "empty_commit"},
       {"ci", b.ci_source},
       {"tree", to_string(b.tree)},
       {"tree_reason", b.tree_reason},

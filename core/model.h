@@ -72,6 +72,7 @@ struct Branch {
   int required_level = 3;      // commit level the requester needs (try: 1)
   std::string pretest_branch;  // e.g. "try" for a trunk; empty for try itself
   std::string default_try_syntax;
+  bool try_syntax_in_tip = false;  // true: appended to the last patch's message; false: an empty commit on top
   std::string ci_source;
   TreeStatus tree = TreeStatus::open;
   std::string tree_reason;

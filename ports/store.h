@@ -86,6 +86,15 @@ struct EventQuery {
   size_t limit = 1000;
 };
 
+// What a push is about to send, written before it leaves (DESIGN §5): after a
+// crash the pusher asks the remote whether these changesets got there.
+struct PushIntent {
+  std::string key;                 // one per push: "patchset/42/landing", "patchset/42/backout"
+  std::string branch;
+  std::vector<std::string> nodes;  // oldest first
+  UnixTime recorded_time = 0;
+};
+
 struct SchemaStatus {
   int current_version = 0;
   int latest_version = 0;
@@ -156,6 +165,12 @@ class Store {
   virtual Status set_setting(const std::string& key, const std::string& value, const std::string& actor) = 0;
   // A setting written without an audit event (poll cursors change every poll).
   virtual Status set_cursor(const std::string& key, const std::string& value) = 0;
+
+  // Push intents. record replaces an earlier intent with the same key (a
+  // rebased retry sends new nodes); get: nullopt when none; clear: no-op when none.
+  virtual Status record_push_intent(const PushIntent& intent) = 0;
+  virtual Result<std::optional<PushIntent>> get_push_intent(const std::string& key) = 0;
+  virtual Status clear_push_intent(const std::string& key) = 0;
 };
 
 }  // namespace autoland

@@ -331,6 +331,23 @@ TEST_P(StoreContract, PriorityAndSettings) {
   EXPECT_EQ(settings, 2);  // cursors leave no audit event
 }
 
+TEST_P(StoreContract, PushIntentsAreReplacedAndCleared) {
+  EXPECT_FALSE(store_->get_push_intent("patchset/1/landing")->has_value());
+  ASSERT_TRUE(store_->record_push_intent({"patchset/1/landing", "central", {"aa", "bb"}, 0}).ok());
+  ASSERT_TRUE(store_->record_push_intent({"patchset/1/try", "try", {"cc"}, 0}).ok());
+  // A rebased retry records new nodes under the same key.
+  ASSERT_TRUE(store_->record_push_intent({"patchset/1/landing", "central", {"dd", "ee"}, 0}).ok());
+  auto got = store_->get_push_intent("patchset/1/landing");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->nodes, (std::vector<std::string>{"dd", "ee"}));
+  EXPECT_EQ((*got)->branch, "central");
+  EXPECT_GT((*got)->recorded_time, 0);
+  ASSERT_TRUE(store_->clear_push_intent("patchset/1/landing").ok());
+  EXPECT_FALSE(store_->get_push_intent("patchset/1/landing")->has_value());
+  EXPECT_TRUE(store_->clear_push_intent("patchset/1/landing").ok());  // twice is fine
+  EXPECT_EQ((*store_->get_push_intent("patchset/1/try"))->nodes, std::vector<std::string>{"cc"});
+}
+
 TEST_P(StoreContract, EventsPageByIdAndTime) {
   for (int i = 0; i < 5; ++i) {
     clock_.advance(10);

@@ -79,6 +79,15 @@ CREATE TABLE settings (
   value TEXT NOT NULL
 );
 )sql"},
+      {2, "push intents; try syntax placement per branch", R"sql(
+CREATE TABLE push_intents (
+  key TEXT PRIMARY KEY,
+  branch TEXT NOT NULL,
+  nodes TEXT NOT NULL,
+  recorded_time INTEGER NOT NULL
+);
+ALTER TABLE branches ADD COLUMN try_syntax_in_tip INTEGER NOT NULL DEFAULT 0;
+)sql"},
   };
   return all;
 }

@@ -35,7 +35,7 @@ std::vector<AttachmentId> split_ids(const std::string& text) {
 
 constexpr std::string_view kBranchColumns =
     "id, name, repo_url, pull_url, vcs, threshold, status, required_level, pretest_branch, default_try_syntax, "
-    "ci_source, tree_status, tree_reason";
+    "ci_source, tree_status, tree_reason, try_syntax_in_tip";
 
 constexpr std::string_view kPatchSetColumns =
     "id, bug_id, patches, branch, stage, try_syntax, author, requester, retries, priority, state, state_reason, "
@@ -67,6 +67,7 @@ Result<Branch> read_branch(const Statement& s) {
   if (!tree) return tree.error();
   b.tree = *tree;
   b.tree_reason = s.column_text(12);
+  b.try_syntax_in_tip = s.column_int(13) != 0;
   return b;
 }
 
@@ -185,7 +186,7 @@ class SqliteStore final : public Store {
     if (*existing) return conflict("branch '" + b.name + "' exists already");
     auto s = db_.prepare(
         "INSERT INTO branches (name, repo_url, pull_url, vcs, threshold, status, required_level, pretest_branch, "
-        "default_try_syntax, ci_source, tree_status, tree_reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+        "default_try_syntax, ci_source, tree_status, tree_reason, try_syntax_in_tip) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!s) return s.error();
     bind_branch(*s, b);
     AUTOLAND_TRY(s->run());
@@ -217,10 +218,11 @@ class SqliteStore final : public Store {
     if (!tx) return tx.error();
     auto s = db_.prepare(
         "UPDATE branches SET name=?, repo_url=?, pull_url=?, vcs=?, threshold=?, status=?, required_level=?, "
-        "pretest_branch=?, default_try_syntax=?, ci_source=?, tree_status=?, tree_reason=? WHERE name=?");
+        "pretest_branch=?, default_try_syntax=?, ci_source=?, tree_status=?, tree_reason=?, try_syntax_in_tip=? "
+        "WHERE name=?");
     if (!s) return s.error();
     bind_branch(*s, b);
-    s->bind(13, b.name);
+    s->bind(14, b.name);
     AUTOLAND_TRY(s->run());
     if (db_.changes() == 0) return not_found("no branch named '" + b.name + "'");
     AUTOLAND_TRY(insert_event({0, clock_.now(), std::nullopt, actor, "branch.update", describe_branch(b)}));
@@ -572,6 +574,43 @@ class SqliteStore final : public Store {
     return upsert_setting(key, value);
   }
 
+  Status record_push_intent(const PushIntent& intent) override {
+    std::lock_guard lock(mu_);
+    auto s = db_.prepare(
+        "INSERT INTO push_intents (key, branch, nodes, recorded_time) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO "
+        "UPDATE SET branch=excluded.branch, nodes=excluded.nodes, recorded_time=excluded.recorded_time");
+    if (!s) return s.error();
+    s->bind(1, intent.key).bind(2, intent.branch).bind(3, util::join(intent.nodes, " ")).bind(4, clock_.now());
+    return s->run();
+  }
+
+  Result<std::optional<PushIntent>> get_push_intent(const std::string& key) override {
+    std::lock_guard lock(mu_);
+    auto s = db_.prepare("SELECT branch, nodes, recorded_time FROM push_intents WHERE key = ?");
+    if (!s) return s.error();
+    s->bind(1, key);
+    auto row = s->step();
+    if (!row) return row.error();
+    if (!*row) return std::optional<PushIntent>();
+    PushIntent intent;
+    intent.key = key;
+    intent.branch = s->column_text(0);
+    std::string nodes = s->column_text(1);
+    for (std::string_view n : util::split(nodes, ' ')) {
+      if (!n.empty()) intent.nodes.emplace_back(n);
+    }
+    intent.recorded_time = s->column_int(2);
+    return std::optional<PushIntent>(std::move(intent));
+  }
+
+  Status clear_push_intent(const std::string& key) override {
+    std::lock_guard lock(mu_);
+    auto s = db_.prepare("DELETE FROM push_intents WHERE key = ?");
+    if (!s) return s.error();
+    s->bind(1, key);
+    return s->run();
+  }
+
  private:
   Status ensure_migrations_table() {
     return db_.exec(
@@ -616,7 +655,8 @@ class SqliteStore final : public Store {
         .bind(9, b.default_try_syntax)
         .bind(10, b.ci_source)
         .bind(11, to_string(b.tree))
-        .bind(12, b.tree_reason);
+        .bind(12, b.tree_reason)
+        .bind(13, static_cast<int64_t>(b.try_syntax_in_tip ? 1 : 0));
   }
 
   Result<std::optional<Branch>> find_branch(const std::string& name) {
