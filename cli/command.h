@@ -41,5 +41,6 @@ void register_config_commands(CLI::App& app, Invocation& invocation);
 void register_demo_command(CLI::App& app, Invocation& invocation);
 void register_bugzilla_commands(CLI::App& app, Invocation& invocation);
 void register_sandbox_commands(CLI::App& app, Invocation& invocation);
+void register_push_command(CLI::App& app, Invocation& invocation);
 
 }  // namespace autoland::cli

@@ -24,7 +24,13 @@ struct PatchToApply {
   std::string user;
   std::string message;
   UnixTime date = 0;
+  std::string label;  // how errors name it; "" = "attachment <id>" (a local file gives its path)
 };
+
+// "attachment 12", or the patch's label.
+inline std::string name_of(const PatchToApply& p) {
+  return p.label.empty() ? "attachment " + std::to_string(p.attachment_id) : p.label;
+}
 
 // Where a try push's syntax goes: an empty commit on top (Mozilla's try
 // server reads the tip's message), or appended to the last patch's message.

@@ -98,6 +98,28 @@ TEST_F(HgCommandServerTest, ManyCommandsOnOneProcess) {
   std::cout << "[ figures  ] 100 hg commands over one command server: " << ms / 100 << " ms each\n";
 }
 
+TEST_F(HgCommandServerTest, AnOutOfStepStreamIsAnErrorNotACrash) {
+  // A stand-in for hg that says hello, then writes outside the protocol (as
+  // a crashing hg may): the client must refuse the frame, not allocate 1.8 GB.
+  fs::path fake = dir_ / "fake-hg";
+  std::ofstream(fake) << "#!/usr/bin/env python3\n"
+                         "import struct, sys\n"
+                         "hello = b'capabilities: getencoding runcommand\\nencoding: UTF-8'\n"
+                         "sys.stdout.buffer.write(b'o' + struct.pack('>I', len(hello)) + hello)\n"
+                         "sys.stdout.buffer.flush()\n"
+                         "sys.stdin.buffer.readline()\n"
+                         "sys.stdout.buffer.write(b'Traceback (most recent call last):\\n')\n"
+                         "sys.stdout.buffer.flush()\n"
+                         "sys.stdin.buffer.read()\n";
+  fs::permissions(fake, fs::perms::owner_all);
+  auto server = HgCommandServer::start(repo_, fake.string());
+  ASSERT_TRUE(server.ok()) << server.error().message;
+  auto r = (*server)->run({"log"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::transient);
+  EXPECT_NE(r.error().message.find("malformed frame"), std::string::npos) << r.error().message;
+}
+
 TEST(RunProgram, CollectsOutputAndExitCode) {
   auto r = run_program({.argv = {"sh", "-c", "cat; echo err >&2; exit 3"}}, "in\n");
   ASSERT_TRUE(r.ok());

@@ -102,6 +102,23 @@ TEST_F(HgWorkingCloneTest, CorruptCloneIsDetectedAndMadeAgain) {
   EXPECT_EQ((*clone)->reclones(), 1);
 }
 
+TEST_F(HgWorkingCloneTest, CorruptionFoundMidUseIsRepairedInPlace) {
+  auto clone = HgWorkingClone::open(spec());
+  ASSERT_TRUE(clone.ok());
+  ASSERT_TRUE((*clone)->refresh().ok());
+  HgCommandServer& hg_before = (*clone)->hg();  // held across the repair, as HgVcs does
+  std::string next = commit_to_remote("d.txt", "four\n", "fourth");
+  fs::path changelog = fs::path((*clone)->path()) / ".hg" / "store" / "00changelog.i";
+  fs::resize_file(changelog, fs::file_size(changelog) / 2);
+  auto head = (*clone)->refresh();
+  ASSERT_TRUE(head.ok()) << head.error().message;
+  EXPECT_EQ(*head, next);
+  EXPECT_EQ((*clone)->reclones(), 1);
+  auto tip = hg_before.run({"log", "-r", "tip", "-T", "{node}"});
+  ASSERT_TRUE(tip.ok()) << tip.error().message;
+  EXPECT_EQ(tip->out, next);
+}
+
 TEST_F(HgWorkingCloneTest, UnreachableRemoteIsTransientAndKeepsTheClone) {
   auto clone = HgWorkingClone::open(spec());
   ASSERT_TRUE(clone.ok());

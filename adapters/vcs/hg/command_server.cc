@@ -4,8 +4,13 @@
 
 #include <cstring>
 
+#include "util/strings.h"
+
 namespace autoland {
 namespace {
+
+// The largest frame accepted: hg sends output in chunks far below this.
+constexpr uint32_t kMaxFrameBytes = 256u << 20;
 
 uint32_t be32(const std::string& four) {
   uint32_t v = 0;
@@ -69,6 +74,13 @@ Result<HgResult> HgCommandServer::run_once(const std::vector<std::string>& args,
     if (!header) return header.error();
     char channel = (*header)[0];
     uint32_t length = be32(header->substr(1));
+    // A frame this long, or on no known channel, means the stream is out of
+    // step (hg wrote to its stdout outside the protocol, e.g. a crash): the
+    // caller drops this server and starts another.
+    if (length > kMaxFrameBytes || std::string_view("oeIrLd").find(channel) == std::string_view::npos) {
+      return internal_error("hg command server sent a malformed frame (channel " + util::printable(std::string(1, channel)) +
+                            ", " + std::to_string(length) + " bytes)");
+    }
     if (channel == 'I' || channel == 'L') {
       // The command reads stdin: send up to `length` bytes (a line for 'L'); 0 = end.
       std::string_view rest = input.substr(fed);

@@ -34,6 +34,10 @@ class HgCommandServer {
   // of stdin (e.g. `import -`). A non-zero exit code is a result, not an error.
   Result<HgResult> run(const std::vector<std::string>& args, std::string_view input = {});
 
+  // Ends the process (e.g. while the repository is made again); the next
+  // command starts a new one. The object stays valid for its users.
+  void stop() { process_.reset(); }
+
   pid_t pid() const { return process_ ? process_->pid() : -1; }
   int restarts() const { return restarts_; }
 

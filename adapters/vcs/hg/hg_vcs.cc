@@ -132,10 +132,10 @@ Result<PushOutcome> HgVcs::apply_and_push(const PushSpec& spec) {
   for (const PatchToApply& p : spec.patches) {
     auto parsed = parse_patch(p.text);
     if (!parsed) {
-      return invalid_input("attachment " + std::to_string(p.attachment_id) + ": " + parsed.error().message);
+      return invalid_input(name_of(p) + ": " + parsed.error().message);
     }
     if (!parsed->has_header() && (p.user.empty() || p.message.empty())) {
-      return invalid_input("attachment " + std::to_string(p.attachment_id) +
+      return invalid_input(name_of(p) +
                            " has no changeset header, and none was made for it");
     }
     parsed_patches.push_back(std::move(*parsed));
@@ -153,7 +153,7 @@ Result<PushOutcome> HgVcs::apply_and_push(const PushSpec& spec) {
   for (size_t i = 0; i < spec.patches.size(); ++i) {
     const PatchToApply& p = spec.patches[i];
     const Patch& parsed = parsed_patches[i];
-    std::string where = "attachment " + std::to_string(p.attachment_id) + " is already on " + spec.branch + " as ";
+    std::string where = name_of(p) + " is already on " + spec.branch + " as ";
     if (!parsed.node.empty()) {
       auto known = hg.run({"log", "-r", "id(" + parsed.node + ")", "-T", "{node}"});
       if (known && known->exit_code == 0 && known->out == parsed.node) return conflict(where + parsed.node);
@@ -186,7 +186,7 @@ Result<PushOutcome> HgVcs::apply_and_push(const PushSpec& spec) {
     if (!node) {
       (void)(*clone)->refresh();  // leave the clone clean for the next patchset
       if (node.error().kind != ErrorKind::conflict) return node.error();
-      return conflict("attachment " + std::to_string(p.attachment_id) + " does not apply: " + node.error().message);
+      return conflict(name_of(p) + " does not apply: " + node.error().message);
     }
   }
   if (!spec.try_syntax.empty() && !syntax_in_tip) {

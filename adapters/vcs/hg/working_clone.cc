@@ -49,14 +49,17 @@ Result<std::unique_ptr<HgWorkingClone>> HgWorkingClone::open(const CloneSpec& sp
 }
 
 Status HgWorkingClone::clone_fresh() {
-  server_.reset();
+  // Stopped, not destroyed: callers hold references to hg() across a refresh().
+  if (server_) server_->stop();
   std::error_code ec;
   fs::remove_all(path_, ec);
   // Clone into a temporary name and rename: a clone killed midway never
   // leaves a half-made folder under the real name.
   std::string partial = path_ + ".partial";
   fs::remove_all(partial, ec);
-  auto r = run_program(hg_command({"clone", "--noupdate", "--", spec_.pull_url, partial}));
+  // --pull: a clone of a local remote would otherwise share its store files
+  // through hard links, and damage to the cache would be damage to the remote.
+  auto r = run_program(hg_command({"clone", "--noupdate", "--pull", "--", spec_.pull_url, partial}));
   if (!r) return r.error();
   if (r->exit_code != 0) {
     fs::remove_all(partial, ec);
@@ -65,7 +68,7 @@ Status HgWorkingClone::clone_fresh() {
   }
   fs::rename(partial, path_, ec);
   if (ec) return internal_error("cannot move the new clone into place: " + ec.message());
-  return start_server();
+  return server_ ? Status{} : start_server();
 }
 
 Status HgWorkingClone::start_server() {

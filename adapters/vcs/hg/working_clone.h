@@ -36,6 +36,7 @@ class HgWorkingClone {
   // what the next `import --bypass` or empty commit builds on.
   Status set_parent(const std::string& node);
 
+  // Valid as long as this clone, across refreshes and re-clones.
   HgCommandServer& hg() { return *server_; }
   const std::string& path() const { return path_; }
   int reclones() const { return reclones_; }

@@ -1,0 +1,25 @@
+// What the commands that touch the store and Bugzilla share: the config,
+// the clock, the store (with the config's branches created in it on first
+// use) and, when asked for, the Bugzilla client.
+#pragma once
+
+#include <memory>
+
+#include "app/config.h"
+#include "cli/command.h"
+#include "ports/bug_tracker.h"
+#include "ports/clock.h"
+#include "ports/store.h"
+
+namespace autoland::cli {
+
+struct Wiring {
+  Config config;
+  SystemClock clock;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<BugTracker> bugs;  // null when not asked for
+};
+
+Result<std::unique_ptr<Wiring>> wire(const Invocation& inv, bool with_bugzilla = true);
+
+}  // namespace autoland::cli
