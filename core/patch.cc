@@ -842,4 +842,37 @@ std::string synthesize_hg_header(const SynthesizedHeaderInput& in) {
          synthesized_message(in) + "\n";
 }
 
+namespace {
+
+// What git format-patch writes after its "-- " line: a version, then the end.
+bool is_version_signature(std::string_view rest) {
+  while (!rest.empty() && (rest.back() == '\n' || rest.back() == '\r')) rest.remove_suffix(1);
+  if (rest.empty() || rest[0] < '0' || rest[0] > '9') return false;
+  return rest.find_first_not_of("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-+ ") ==
+         std::string_view::npos;
+}
+
+}  // namespace
+
+std::string normalized_diff(std::string_view text) {
+  std::string out;
+  bool in_diff = false;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    pos = nl == std::string_view::npos ? text.size() : nl + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!in_diff && (line.rfind("diff ", 0) == 0 || line.rfind("--- ", 0) == 0)) in_diff = true;
+    if (!in_diff || line.rfind("index ", 0) == 0) continue;
+    // format-patch ends with "-- \n2.39.5\n": that signature is not part of
+    // the change ("-- " elsewhere is a removed line "- ").
+    if (line == "-- " && is_version_signature(text.substr(pos))) break;
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+    out.append(line);
+    out += '\n';
+  }
+  return out;
+}
+
 }  // namespace autoland

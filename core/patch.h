@@ -60,6 +60,11 @@ Result<Patch> parse_patch(std::string_view text, const PatchLimits& limits = {})
 // no .hgrc. Returns the reason when unsafe.
 Status check_patch_path(std::string_view path);
 
+// The diff part of a patch, an `hg export` or a `git show`, for telling
+// whether two changes are the same: from the first file header on, without
+// "index" lines (git's blob ids) and trailing blanks.
+std::string normalized_diff(std::string_view text);
+
 // "Jane Doe [:jdoe]" -> "Jane Doe"; also drops "(:jdoe)" and surrounding space.
 std::string strip_nick(std::string_view real_name);
 

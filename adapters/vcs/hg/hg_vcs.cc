@@ -37,21 +37,6 @@ std::string hook_output(const std::string& text) {
   return util::join(lines, " / ");
 }
 
-// The diff of a patch or an `hg export`, for comparing changes: from the
-// first file header on, without "index" lines and trailing spaces.
-std::string diff_body(std::string_view text) {
-  std::string out;
-  bool in_diff = false;
-  for (std::string_view line : util::split_lines(text)) {
-    if (!in_diff && (line.rfind("diff ", 0) == 0 || line.rfind("--- ", 0) == 0)) in_diff = true;
-    if (!in_diff || line.rfind("index ", 0) == 0) continue;
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
-    out.append(line);
-    out += '\n';
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string describe_import_failure(const std::string& err, const std::string& out) {
@@ -97,7 +82,7 @@ Result<std::optional<std::string>> HgVcs::find_same_change(HgCommandServer& hg, 
     std::string node(line.substr(0, 40));
     auto exported = hg.run({"export", "--git", "-r", node});
     if (!exported) return exported.error();
-    if (exported->exit_code == 0 && diff_body(exported->out) == body) return std::optional<std::string>(node);
+    if (exported->exit_code == 0 && normalized_diff(exported->out) == body) return std::optional<std::string>(node);
   }
   return std::optional<std::string>();
 }
@@ -164,7 +149,7 @@ Result<PushOutcome> HgVcs::apply_and_push(const PushSpec& spec) {
       recent = *listed;
     }
     std::string message = message_of(parsed, p);
-    auto same = find_same_change(hg, recent, message.substr(0, message.find('\n')), diff_body(p.text));
+    auto same = find_same_change(hg, recent, message.substr(0, message.find('\n')), normalized_diff(p.text));
     if (!same) return same.error();
     if (*same) return conflict(where + **same);
   }
@@ -314,7 +299,7 @@ Result<std::optional<PushOutcome>> HgVcs::find_pushed(const PushSpec& spec, cons
     auto parsed = parse_patch(p.text);
     if (!parsed) return std::optional<PushOutcome>();
     std::string message = message_of(*parsed, p);
-    auto same = find_same_change(hg, *recent, message.substr(0, message.find('\n')), diff_body(p.text));
+    auto same = find_same_change(hg, *recent, message.substr(0, message.find('\n')), normalized_diff(p.text));
     if (!same) return same.error();
     if (!*same) return std::optional<PushOutcome>();
     found.nodes.push_back(**same);
