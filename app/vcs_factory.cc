@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "adapters/vcs/git/git_vcs.h"
 #include "adapters/vcs/hg/hg_vcs.h"
 
 namespace autoland {
@@ -13,7 +14,7 @@ Result<std::unique_ptr<VersionControl>> open_vcs(Vcs kind, const std::string& ca
     case Vcs::hg:
       return std::unique_ptr<VersionControl>(std::make_unique<HgVcs>(folder));
     case Vcs::git:
-      return invalid_input("git branches are not supported by this build yet");
+      return std::unique_ptr<VersionControl>(std::make_unique<GitVcs>(folder));
   }
   return invalid_input("unknown version control kind");
 }

@@ -852,6 +852,21 @@ bool is_version_signature(std::string_view rest) {
          std::string_view::npos;
 }
 
+// "@@ -3 +3,2 @@ int main()" -> "@@ -3,1 +3,2 @@": git leaves out a count
+// of 1 and adds the function's name, hg does neither.
+std::string canonical_hunk_header(std::string_view line) {
+  size_t end = line.find(" @@", 3);
+  if (end == std::string_view::npos) return std::string(line);
+  std::string out = "@@";
+  for (std::string_view range : util::split(line.substr(3, end - 3), ' ')) {
+    if (range.empty()) continue;
+    out += ' ';
+    out.append(range);
+    if (range.find(',') == std::string_view::npos) out += ",1";
+  }
+  return out + " @@";
+}
+
 }  // namespace
 
 std::string normalized_diff(std::string_view text) {
@@ -869,7 +884,11 @@ std::string normalized_diff(std::string_view text) {
     // the change ("-- " elsewhere is a removed line "- ").
     if (line == "-- " && is_version_signature(text.substr(pos))) break;
     while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
-    out.append(line);
+    if (line.rfind("@@ ", 0) == 0) {
+      out += canonical_hunk_header(line);
+    } else {
+      out.append(line);
+    }
     out += '\n';
   }
   return out;

@@ -187,6 +187,39 @@ truncate -s $(($(stat -c %s "$changelog") / 2)) "$changelog"
 check "push after the cache clone was corrupted" 0 push --branch central --patch-file "$work/repair.patch"
 expect_eq "landed after repair" "$(remote_log tip '{desc}')" "Bug 8 - after repair r=rita"
 
+# git: a bare remote on disk whose post-receive hook can kill the pusher too.
+git init -q --bare --initial-branch=main "$work/gitremote.git"
+git init -q --initial-branch=main "$work/gitwork"
+printf 'l1\nl2\nl3\n' >"$work/gitwork/a.txt"
+git -C "$work/gitwork" add -A
+git -C "$work/gitwork" -c user.name=t -c user.email=t@e commit -q -m base
+git -C "$work/gitwork" push -q "$work/gitremote.git" main
+cat >"$work/gitremote.git/hooks/post-receive" <<HOOK
+#!/bin/sh
+if [ -f "$work/crash-next" ]; then rm -f "$work/crash-next"; kill -9 "\$(cat "$work/pusher.pid")"; fi
+HOOK
+chmod +x "$work/gitremote.git/hooks/post-receive"
+cat >>"$work/autoland.toml" <<TOML
+[[branches]]
+name = "gitmain"
+vcs = "git"
+repo_url = "$work/gitremote.git"
+TOML
+git_log() { git --git-dir "$work/gitremote.git" log -1 --format="$1" main; }
+check "git push" 0 push --branch gitmain --patch-file "$work/p1.patch" --patch-file "$work/p2.patch"
+expect_eq "git: prints the new tip" "$(cat "$work/out")" "pushed $(git_log %H)"
+expect_eq "git: author and message kept" "$(git_log '%s|%an <%ae>')" "Bug 1 - part 2 r=rita|Dana Dev <dana@example.org>"
+touch "$work/crash-next"
+{ (echo "$BASHPID" >"$work/pusher.pid"; exec "$bin" --config "$work/autoland.toml" push --branch gitmain \
+  --patch-file "$work/crash.patch") >"$work/out" 2>"$work/err"; } 2>/dev/null
+expect_eq "git: the pusher was killed after the remote took the push" "$?" "137"
+check "git: resume after the crash" 0 push --branch gitmain --patch-file "$work/crash.patch"
+expect_eq "git: resume reports the earlier push" "$(cat "$work/out")" \
+  "pushed $(git_log %H) (by an earlier run that was interrupted; not pushed again)"
+expect_eq "git: exactly one copy" "$(git --git-dir "$work/gitremote.git" log --format=%s main | grep -c 'Bug 5 - crash')" "1"
+check "git backout" 0 push --branch gitmain --backout "$(git_log %H)" --bug 5 --reason "it crashed"
+expect_eq "git: backout message" "$(git_log %s)" "Backed out changeset $(git --git-dir "$work/gitremote.git" log -1 --format=%h --abbrev=12 main~1) (bug 5) for it crashed"
+
 # Patches fetched from Bugzilla (the sandbox), header-less one synthesized.
 python3 - "$work/seed.json" <<'PY'
 import json, sys

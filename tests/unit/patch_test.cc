@@ -291,7 +291,7 @@ TEST(Patch, NormalizedDiffIgnoresHeadersBlobIdsAndTheSignature) {
       "# HG changeset patch\n# User A <a@b>\nBug 1 - x\n\ndiff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1,1 +1,1 @@\n-- \n+new  \n";
   std::string git =
       "From 0123 Mon Sep 17 00:00:00 2001\nFrom: A <a@b>\nSubject: [PATCH] Bug 1 - x\n\n---\n f | 2 +-\n\n"
-      "diff --git a/f b/f\nindex 1234567..89abcde 100644\n--- a/f\n+++ b/f\n@@ -1,1 +1,1 @@\n-- \n+new\n-- \n2.39.5\n";
+      "diff --git a/f b/f\nindex 1234567..89abcde 100644\n--- a/f\n+++ b/f\n@@ -1 +1 @@ int main()\n-- \n+new\n-- \n2.39.5\n";
   EXPECT_EQ(autoland::normalized_diff(hg), autoland::normalized_diff(git));
   // "-- " inside a hunk is a removed line "- ", and it counts.
   EXPECT_NE(autoland::normalized_diff(hg).find("\n--\n+new\n"), std::string::npos);

@@ -1,0 +1,486 @@
+#include "adapters/vcs/git/git_vcs.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "core/commit_message.h"
+#include "core/patch.h"
+#include "util/log.h"
+#include "util/strings.h"
+
+namespace autoland {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kCommitter = "autoland";
+constexpr std::string_view kCommitterEmail = "autoland@localhost";
+
+// "URL#branch" -> {"URL", "branch"}.
+std::pair<std::string, std::string> split_ref(const std::string& url) {
+  size_t hash = url.rfind('#');
+  if (hash == std::string::npos) return {url, ""};
+  return {url.substr(0, hash), url.substr(hash + 1)};
+}
+
+// "Real Name <email>" -> {"Real Name", "email"}.
+std::pair<std::string, std::string> split_author(const std::string& author) {
+  size_t lt = author.find('<');
+  size_t gt = author.find('>', lt == std::string::npos ? 0 : lt);
+  if (lt == std::string::npos || gt == std::string::npos) return {std::string(util::trim(author)), ""};
+  return {std::string(util::trim(author.substr(0, lt))), author.substr(lt + 1, gt - lt - 1)};
+}
+
+std::string last_line(const std::string& text) {
+  std::string out;
+  for (std::string_view line : util::split_lines(text)) {
+    if (!util::trim(line).empty()) out = std::string(util::trim(line));
+  }
+  return out;
+}
+
+std::string short_sha(const std::string& sha) { return sha.substr(0, 12); }
+
+bool is_hex(std::string_view s) { return !s.empty() && s.find_first_not_of("0123456789abcdef") == std::string_view::npos; }
+
+}  // namespace
+
+std::string describe_git_apply_failure(const std::string& err) {
+  std::vector<std::string> parts;
+  for (std::string_view line : util::split_lines(err)) {
+    if (line.rfind("error: patch failed: ", 0) == 0) {
+      std::string_view where = line.substr(21);
+      size_t colon = where.rfind(':');
+      if (colon != std::string_view::npos) {
+        parts.push_back("the change to " + std::string(where.substr(0, colon)) + " at line " +
+                        std::string(where.substr(colon + 1)) + " does not match");
+        continue;
+      }
+    }
+    if (line.rfind("U ", 0) == 0) parts.push_back("conflict in " + std::string(line.substr(2)));
+    if (line.rfind("error: ", 0) == 0 && line.find(": does not exist in index") != std::string_view::npos) {
+      std::string_view file = line.substr(7, line.find(": does not exist in index") - 7);
+      parts.push_back("file '" + std::string(file) + "' is not in the repository");
+    }
+    if (line.rfind("error: ", 0) == 0 && line.find(": already exists in index") != std::string_view::npos) {
+      std::string_view file = line.substr(7, line.find(": already exists in index") - 7);
+      parts.push_back("file '" + std::string(file) + "' exists already");
+    }
+  }
+  std::sort(parts.begin(), parts.end());
+  parts.erase(std::unique(parts.begin(), parts.end()), parts.end());
+  if (!parts.empty()) return util::join(parts, "; ");
+  return last_line(err);
+}
+
+std::string git_date(const std::string& date) {
+  auto fields = util::split(date, ' ');
+  if (fields.size() == 2) {
+    auto seconds = util::parse_uint(fields[0]);
+    std::string_view off = fields[1];
+    bool west = !off.empty() && off[0] != '-';
+    if (!off.empty() && (off[0] == '-' || off[0] == '+')) off.remove_prefix(1);
+    auto offset = util::parse_uint(off);
+    if (seconds && offset) {
+      // hg counts seconds west of UTC; git writes +HHMM east of it.
+      char tz[8];
+      std::snprintf(tz, sizeof tz, "%c%02d%02d", west && *offset ? '-' : '+', static_cast<int>(*offset / 3600),
+                    static_cast<int>(*offset % 3600 / 60));
+      return "@" + std::to_string(*seconds) + " " + tz;
+    }
+  }
+  return date;
+}
+
+Result<ProgramResult> GitVcs::git(const Clone& clone, std::vector<std::string> args, std::string_view input,
+                                  const std::map<std::string, std::string>& env) {
+  SpawnOptions o;
+  o.argv = {"git", "--git-dir", clone.path};
+  for (std::string& a : args) o.argv.push_back(std::move(a));
+  o.env_set = {{"LC_ALL", "C"},
+               {"GIT_TERMINAL_PROMPT", "0"},
+               {"GIT_COMMITTER_NAME", std::string(kCommitter)},
+               {"GIT_COMMITTER_EMAIL", std::string(kCommitterEmail)},
+               {"GIT_INDEX_FILE", (fs::path(clone.path) / "autoland-index").string()}};
+  for (const auto& [k, v] : env) o.env_set[k] = v;
+  return run_program(o, input);
+}
+
+Status GitVcs::init_fresh(Clone& clone) {
+  std::error_code ec;
+  fs::remove_all(clone.path, ec);
+  std::string partial = clone.path + ".partial";
+  fs::remove_all(partial, ec);
+  SpawnOptions o;
+  o.argv = {"git", "init", "--quiet", "--bare", partial};
+  auto r = run_program(o);
+  if (!r) return r.error();
+  if (r->exit_code != 0) return internal_error("cannot create a git clone at " + partial + ": " + last_line(r->err));
+  fs::rename(partial, clone.path, ec);
+  if (ec) return internal_error("cannot move the new clone into place: " + ec.message());
+  return {};
+}
+
+Result<GitVcs::Clone*> GitVcs::open(const RemoteSpec& spec) {
+  auto it = clones_.find(spec.branch);
+  if (it != clones_.end()) return &it->second;
+  if (spec.branch.empty() || spec.branch.find('/') != std::string::npos || spec.branch == "." || spec.branch == "..") {
+    return invalid_input("'" + spec.branch + "' cannot name a working clone");
+  }
+  std::error_code ec;
+  fs::create_directories(cache_dir_, ec);
+  if (ec) return internal_error("cannot create the cache folder " + cache_dir_ + ": " + ec.message());
+  Clone clone;
+  clone.path = (fs::path(cache_dir_) / (spec.branch + ".git")).string();
+  auto [url, ref] = split_ref(spec.pull_url);
+  clone.url = url;
+  clone.ref = ref;
+  bool usable = fs::exists(fs::path(clone.path) / "HEAD") && fs::exists(fs::path(clone.path) / "objects");
+  if (usable) {
+    auto r = git(clone, {"rev-parse", "--git-dir"});
+    usable = r && r->exit_code == 0;
+  }
+  if (!usable) {
+    if (fs::exists(clone.path)) {
+      LOG_WARN("git", "working clone " + clone.path + " is unusable (interrupted or corrupt); making it again");
+      ++reclones_;
+    }
+    AUTOLAND_TRY(init_fresh(clone));
+  }
+  if (clone.ref.empty()) {
+    // The remote's default branch.
+    auto head = git(clone, {"ls-remote", "--symref", "--", clone.url, "HEAD"});
+    if (!head) return head.error();
+    if (head->exit_code != 0) {
+      return transient("cannot reach the " + spec.branch + " remote " + util::redact_url(clone.url) + ": " +
+                       last_line(head->err));
+    }
+    for (std::string_view line : util::split_lines(head->out)) {
+      if (line.rfind("ref: refs/heads/", 0) == 0) clone.ref = std::string(line.substr(16, line.find('\t') - 16));
+    }
+    if (clone.ref.empty()) {
+      return invalid_input("the " + spec.branch + " remote names no default branch; add '#BRANCH' to its URL");
+    }
+  }
+  return &clones_.emplace(spec.branch, std::move(clone)).first->second;
+}
+
+Result<std::string> GitVcs::refresh(Clone& clone, const RemoteSpec& spec) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto fetch = git(clone, {"fetch", "--quiet", "--no-tags", "--prune", "--", clone.url,
+                             "+refs/heads/*:refs/remotes/origin/*"});
+    if (!fetch) return fetch.error();
+    if (fetch->exit_code == 0) {
+      auto head = git(clone, {"rev-parse", "--verify", "--quiet", "refs/remotes/origin/" + clone.ref});
+      if (!head) return head.error();
+      std::string sha(util::trim(head->out));
+      if (head->exit_code != 0 || sha.size() != 40) {
+        return invalid_input("the " + spec.branch + " remote has no branch '" + clone.ref + "'");
+      }
+      return sha;
+    }
+    // Is the clone broken, or only the remote or the network?
+    auto fsck = git(clone, {"fsck", "--connectivity-only", "--no-dangling"});
+    bool broken = !fsck || fsck->exit_code != 0;
+    if (!broken || attempt > 0) {
+      return transient("fetch of " + spec.branch + " failed: " + last_line(fetch->err));
+    }
+    LOG_WARN("git", "working clone " + clone.path + " failed fsck; making it again");
+    ++reclones_;
+    AUTOLAND_TRY(init_fresh(clone));
+  }
+  return internal_error("unreachable");
+}
+
+Result<std::string> GitVcs::apply_to_tree(Clone& clone, const std::string& parent, const std::string& text) {
+  auto read = git(clone, {"read-tree", parent});
+  if (!read) return read.error();
+  if (read->exit_code != 0) return internal_error("git read-tree " + parent + ": " + last_line(read->err));
+  auto apply = git(clone, {"apply", "--cached", "--3way", "--whitespace=nowarn", "-"}, text);
+  if (!apply) return apply.error();
+  if (apply->exit_code != 0) return conflict(describe_git_apply_failure(apply->err + "\n" + apply->out));
+  auto tree = git(clone, {"write-tree"});
+  if (!tree) return tree.error();
+  if (tree->exit_code != 0) return conflict(describe_git_apply_failure(tree->err));
+  return std::string(util::trim(tree->out));
+}
+
+Result<std::string> GitVcs::commit(Clone& clone, const std::string& tree, const std::string& parent,
+                                   const std::string& message, const std::string& author, const std::string& date) {
+  auto [name, email] = split_author(author);
+  std::map<std::string, std::string> env = {{"GIT_AUTHOR_NAME", name}, {"GIT_AUTHOR_EMAIL", email}};
+  if (!date.empty()) env["GIT_AUTHOR_DATE"] = git_date(date);
+  auto r = git(clone, {"commit-tree", tree, "-p", parent, "-F", "-"}, message + "\n", env);
+  if (!r) return r.error();
+  std::string sha(util::trim(r->out));
+  if (r->exit_code != 0 || sha.size() != 40) return internal_error("git commit-tree: " + last_line(r->err));
+  return sha;
+}
+
+Result<std::vector<std::string>> GitVcs::build_patches(Clone& clone, const PushSpec& spec, const std::string& base) {
+  std::vector<std::string> made;
+  std::string parent = base;
+  bool syntax_in_tip = !spec.try_syntax.empty() && spec.placement == TrySyntaxPlacement::tip_message;
+  for (size_t i = 0; i < spec.patches.size(); ++i) {
+    const PatchToApply& p = spec.patches[i];
+    auto parsed = parse_patch(p.text);
+    if (!parsed) return invalid_input(name_of(p) + ": " + parsed.error().message);
+    auto tree = apply_to_tree(clone, parent, p.text);
+    if (!tree) {
+      if (tree.error().kind != ErrorKind::conflict) return tree.error();
+      return conflict(name_of(p) + " does not apply: " + tree.error().message);
+    }
+    std::string message = parsed->has_header() ? parsed->message : p.message;
+    std::string author = parsed->has_header() && !parsed->author.empty() ? parsed->author : p.user;
+    std::string date = parsed->has_header() ? parsed->date : std::to_string(p.date) + " 0";
+    if (syntax_in_tip && i + 1 == spec.patches.size()) message += "\n\n" + spec.try_syntax;
+    auto sha = commit(clone, *tree, parent, message, author, date);
+    if (!sha) return sha.error();
+    made.push_back(*sha);
+    parent = *sha;
+  }
+  if (!spec.try_syntax.empty() && !syntax_in_tip) {
+    auto tree = git(clone, {"rev-parse", parent + "^{tree}"});
+    if (!tree) return tree.error();
+    auto sha = commit(clone, std::string(util::trim(tree->out)), parent, spec.try_syntax,
+                      std::string(kCommitter) + " <" + std::string(kCommitterEmail) + ">", "");
+    if (!sha) return sha.error();
+    made.push_back(*sha);
+  }
+  return made;
+}
+
+Result<PushOutcome> GitVcs::push_loop(Clone& clone, const RemoteSpec& spec, bool own_branch, std::string const& head,
+                                      const Builder& build) {
+  PushOutcome outcome;
+  std::string base = head;
+  auto [push_url, push_ref] = split_ref(spec.push_url);
+  for (int attempt = 0;; ++attempt) {
+    auto made = build(base);
+    if (!made) {
+      if (attempt > 0 && made.error().kind == ErrorKind::conflict) {
+        return conflict("the changes conflict with what landed on " + spec.branch + " meanwhile: " +
+                        made.error().message);
+      }
+      return made.error();
+    }
+    outcome.nodes = *made;
+    outcome.tip = made->back();
+    if (spec.record_intent) AUTOLAND_TRY(spec.record_intent(outcome.nodes));
+    std::string target =
+        own_branch ? "refs/heads/autoland/try/" + short_sha(outcome.tip) : "refs/heads/" + (push_ref.empty() ? clone.ref : push_ref);
+    if (before_push_) before_push_();
+    auto r = git(clone, {"push", "--porcelain", "--", push_url, outcome.tip + ":" + target});
+    if (!r) return r.error();
+    if (r->exit_code == 0) return outcome;
+    std::string text = r->out + "\n" + r->err;
+    bool raced = text.find("[rejected]") != std::string::npos &&
+                 (text.find("fetch first") != std::string::npos || text.find("non-fast-forward") != std::string::npos);
+    if (!raced) {
+      std::vector<std::string> remote;
+      for (std::string_view line : util::split_lines(text)) {
+        if (line.rfind("remote: ", 0) == 0 && !util::trim(line.substr(8)).empty()) {
+          remote.emplace_back(util::trim(line.substr(8)));
+        }
+      }
+      if (text.find("[remote rejected]") != std::string::npos) {
+        return conflict("the remote refused the push: " +
+                        (remote.empty() ? last_line(r->out) : util::join(remote, " / ")));
+      }
+      return transient("push to " + spec.branch + " failed: " + last_line(r->err));
+    }
+    if (attempt >= spec.max_race_retries) {
+      return transient("the " + spec.branch + " remote kept moving; gave up after " + std::to_string(attempt + 1) +
+                       " tries");
+    }
+    ++outcome.races;
+    auto moved = refresh(clone, spec);
+    if (!moved) return moved.error();
+    base = *moved;
+    LOG_INFO("git", spec.branch + " moved during the push; applying again onto " + short_sha(base));
+  }
+}
+
+Result<std::string> GitVcs::recent(Clone& clone) {
+  auto r = git(clone, {"log", "-n", "1000", "--format=%H %s", "refs/remotes/origin/" + clone.ref, "--"});
+  if (!r) return r.error();
+  if (r->exit_code != 0) return internal_error("git log: " + last_line(r->err));
+  return r->out;
+}
+
+Result<std::optional<std::string>> GitVcs::find_same_change(Clone& clone, const std::string& recent_list,
+                                                            const std::string& summary, const std::string& body) {
+  for (std::string_view line : util::split_lines(recent_list)) {
+    if (line.size() < 42 || line.substr(41) != summary) continue;
+    std::string sha(line.substr(0, 40));
+    auto shown = git(clone, {"show", "--format=", "--patch", "--full-index", sha});
+    if (!shown) return shown.error();
+    if (shown->exit_code == 0 && normalized_diff(shown->out) == body) return std::optional<std::string>(sha);
+  }
+  return std::optional<std::string>();
+}
+
+Result<PushOutcome> GitVcs::apply_and_push(const PushSpec& spec) {
+  if (spec.patches.empty()) return invalid_input("nothing to push: the patchset has no patches");
+  std::vector<Patch> parsed;
+  for (const PatchToApply& p : spec.patches) {
+    auto one = parse_patch(p.text);
+    if (!one) return invalid_input(name_of(p) + ": " + one.error().message);
+    if (!one->has_header() && (p.user.empty() || p.message.empty())) {
+      return invalid_input(name_of(p) + " has no changeset header, and none was made for it");
+    }
+    parsed.push_back(std::move(*one));
+  }
+  auto clone = open(spec);
+  if (!clone) return clone.error();
+  auto head = refresh(**clone, spec);
+  if (!head) return head.error();
+  auto listed = recent(**clone);
+  if (!listed) return listed.error();
+  for (size_t i = 0; i < spec.patches.size(); ++i) {
+    std::string message = parsed[i].has_header() ? parsed[i].message : spec.patches[i].message;
+    auto same = find_same_change(**clone, *listed, message.substr(0, message.find('\n')),
+                                 normalized_diff(spec.patches[i].text));
+    if (!same) return same.error();
+    if (*same) return conflict(name_of(spec.patches[i]) + " is already on " + spec.branch + " as " + **same);
+  }
+  return push_loop(**clone, spec, spec.allow_new_head, *head,
+                   [&](const std::string& base) { return build_patches(**clone, spec, base); });
+}
+
+Result<bool> GitVcs::on_remote(Clone& clone, const std::string& node) {
+  if (!is_hex(node)) return false;
+  auto r = git(clone, {"for-each-ref", "--format=%(refname)", "--contains", node, "refs/remotes/origin/"});
+  if (!r) return r.error();
+  return r->exit_code == 0 && !util::trim(r->out).empty();
+}
+
+Result<std::optional<PushOutcome>> GitVcs::find_pushed(const PushSpec& spec, const std::vector<std::string>& recorded) {
+  auto clone = open(spec);
+  if (!clone) return clone.error();
+  auto head = refresh(**clone, spec);
+  if (!head) return head.error();
+  if (!recorded.empty()) {
+    auto there = on_remote(**clone, recorded.back());
+    if (!there) return there.error();
+    if (*there) return std::optional<PushOutcome>(PushOutcome{recorded.back(), recorded, 0});
+  }
+  auto listed = recent(**clone);
+  if (!listed) return listed.error();
+  PushOutcome found;
+  for (const PatchToApply& p : spec.patches) {
+    auto parsed = parse_patch(p.text);
+    if (!parsed) return std::optional<PushOutcome>();
+    std::string message = parsed->has_header() ? parsed->message : p.message;
+    auto same = find_same_change(**clone, *listed, message.substr(0, message.find('\n')), normalized_diff(p.text));
+    if (!same) return same.error();
+    if (!*same) return std::optional<PushOutcome>();
+    found.nodes.push_back(**same);
+  }
+  found.tip = found.nodes.back();
+  return std::optional<PushOutcome>(found);
+}
+
+Result<std::vector<std::string>> GitVcs::landed_newest_first(Clone& clone, const BackoutSpec& spec) {
+  if (spec.revisions.empty()) return invalid_input("nothing to back out: no revisions given");
+  std::vector<std::string> full;
+  for (const std::string& rev : spec.revisions) {
+    if (!is_hex(rev)) return invalid_input("'" + rev + "' is not a changeset id (hexadecimal)");
+    auto sha = git(clone, {"rev-parse", "--verify", "--quiet", rev + "^{commit}"});
+    if (!sha) return sha.error();
+    std::string node(util::trim(sha->out));
+    auto landed = git(clone, {"merge-base", "--is-ancestor", node, "refs/remotes/origin/" + clone.ref});
+    if (!landed) return landed.error();
+    if (sha->exit_code != 0 || node.size() != 40 || landed->exit_code != 0) {
+      return not_found("changeset " + rev + " is not on " + spec.branch);
+    }
+    full.push_back(node);
+  }
+  auto order = git(clone, {"rev-list", "--topo-order", "-n", "10000", "refs/remotes/origin/" + clone.ref});
+  if (!order) return order.error();
+  std::vector<std::string> sorted;
+  for (std::string_view sha : util::split_lines(order->out)) {
+    if (std::find(full.begin(), full.end(), sha) != full.end()) sorted.emplace_back(sha);
+  }
+  if (sorted.size() != std::set<std::string>(full.begin(), full.end()).size()) {
+    return invalid_input("some of the changesets are older than the newest 10000 on " + spec.branch);
+  }
+  return sorted;
+}
+
+Result<PushOutcome> GitVcs::back_out(const BackoutSpec& spec) {
+  if (spec.reason.empty()) return invalid_input("a backout needs a reason");
+  auto clone = open(spec);
+  if (!clone) return clone.error();
+  auto head = refresh(**clone, spec);
+  if (!head) return head.error();
+  auto nodes = landed_newest_first(**clone, spec);
+  if (!nodes) return nodes.error();
+  std::string message = backout_message(*nodes, spec.bug_id, spec.reason);
+  std::string subject = message.substr(0, message.find('\n'));
+  auto listed = recent(**clone);
+  if (!listed) return listed.error();
+  for (std::string_view line : util::split_lines(*listed)) {
+    if (line.size() > 41 && line.substr(41) == subject) {
+      return conflict("already backed out on " + spec.branch + " as " + std::string(line.substr(0, 40)));
+    }
+  }
+  std::vector<std::string> undo;  // reverse diffs, newest first
+  for (const std::string& node : *nodes) {
+    auto reverse = git(**clone, {"diff", "--binary", "--full-index", node, node + "^", "--"});
+    if (!reverse) return reverse.error();
+    if (reverse->exit_code != 0) return internal_error("cannot diff " + node + ": " + last_line(reverse->err));
+    if (!reverse->out.empty()) undo.push_back(reverse->out);
+  }
+  if (undo.empty()) return invalid_input("nothing to back out: the changesets change no files");
+  std::string user = spec.user == "autoland" ? std::string(kCommitter) + " <" + std::string(kCommitterEmail) + ">"
+                                             : spec.user;
+  return push_loop(**clone, spec, false, *head, [&](const std::string& base) -> Result<std::vector<std::string>> {
+    std::string parent = base;
+    std::string tree;
+    for (size_t i = 0; i < undo.size(); ++i) {
+      // Each undo on top of the previous one, in one scratch index.
+      auto next = apply_to_tree(**clone, parent, undo[i]);
+      if (!next) {
+        if (next.error().kind != ErrorKind::conflict) return next.error();
+        return conflict("changeset " + short_sha((*nodes)[i]) + " cannot be backed out cleanly: " +
+                        next.error().message);
+      }
+      auto scratch = commit(**clone, *next, parent, "scratch", user, "");
+      if (!scratch) return scratch.error();
+      parent = *scratch;
+      tree = *next;
+    }
+    auto sha = commit(**clone, tree, base, message, user, "");
+    if (!sha) return sha.error();
+    return std::vector<std::string>{*sha};
+  });
+}
+
+Result<std::optional<PushOutcome>> GitVcs::find_backed_out(const BackoutSpec& spec,
+                                                           const std::vector<std::string>& recorded) {
+  auto clone = open(spec);
+  if (!clone) return clone.error();
+  auto head = refresh(**clone, spec);
+  if (!head) return head.error();
+  if (!recorded.empty()) {
+    auto there = on_remote(**clone, recorded.back());
+    if (!there) return there.error();
+    if (*there) return std::optional<PushOutcome>(PushOutcome{recorded.back(), recorded, 0});
+  }
+  auto nodes = landed_newest_first(**clone, spec);
+  if (!nodes) return nodes.error();
+  std::string message = backout_message(*nodes, spec.bug_id, spec.reason);
+  auto listed = recent(**clone);
+  if (!listed) return listed.error();
+  for (std::string_view line : util::split_lines(*listed)) {
+    if (line.size() > 41 && line.substr(41) == message.substr(0, message.find('\n'))) {
+      std::string sha(line.substr(0, 40));
+      return std::optional<PushOutcome>(PushOutcome{sha, {sha}, 0});
+    }
+  }
+  return std::optional<PushOutcome>();
+}
+
+}  // namespace autoland

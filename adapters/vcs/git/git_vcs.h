@@ -1,0 +1,79 @@
+// The VersionControl port over git: a bare cache clone per branch, fetched
+// before each patchset; patches applied to a scratch index only (`git apply
+// --cached --3way`, `write-tree`, `commit-tree`), so nothing is ever checked
+// out; pushed without force. A landing goes to the remote's default branch
+// (or the branch named after '#' in the URL: `https://host/repo.git#main`);
+// a try push goes to a branch of its own, `autoland/try/<tip>`.
+// When the remote moved meanwhile the patches are applied again on the new
+// head (what a rebase does for patch-based changes) and pushed again.
+// Not thread-safe: one push per branch at a time.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "adapters/process/subprocess.h"
+#include "ports/vcs.h"
+
+namespace autoland {
+
+class GitVcs final : public VersionControl {
+ public:
+  explicit GitVcs(std::string cache_dir) : cache_dir_(std::move(cache_dir)) {}
+  Result<PushOutcome> apply_and_push(const PushSpec& spec) override;
+  Result<PushOutcome> back_out(const BackoutSpec& spec) override;
+  Result<std::optional<PushOutcome>> find_pushed(const PushSpec& spec,
+                                                 const std::vector<std::string>& recorded_nodes) override;
+  Result<std::optional<PushOutcome>> find_backed_out(const BackoutSpec& spec,
+                                                     const std::vector<std::string>& recorded_nodes) override;
+
+  // Test seam: runs right before each push attempt.
+  void set_before_push(std::function<void()> hook) { before_push_ = std::move(hook); }
+  // How often a cache clone was found broken and made again.
+  int reclones() const { return reclones_; }
+
+ private:
+  struct Clone {
+    std::string path;
+    std::string url;  // pull URL without the '#ref'
+    std::string ref;  // the target branch, e.g. "main"
+  };
+  using Builder = std::function<Result<std::vector<std::string>>(const std::string& base)>;
+
+  Result<Clone*> open(const RemoteSpec& spec);
+  Status init_fresh(Clone& clone);
+  // Fetches every branch; returns the target branch's head.
+  Result<std::string> refresh(Clone& clone, const RemoteSpec& spec);
+  Result<ProgramResult> git(const Clone& clone, std::vector<std::string> args, std::string_view input = {},
+                            const std::map<std::string, std::string>& env = {});
+  // Applies `text` on top of `parent` in the scratch index; conflict naming the file when it does not apply.
+  Result<std::string> apply_to_tree(Clone& clone, const std::string& parent, const std::string& text);
+  Result<std::string> commit(Clone& clone, const std::string& tree, const std::string& parent,
+                             const std::string& message, const std::string& author, const std::string& date);
+  Result<std::vector<std::string>> build_patches(Clone& clone, const PushSpec& spec, const std::string& base);
+  Result<PushOutcome> push_loop(Clone& clone, const RemoteSpec& spec, bool own_branch, const std::string& head,
+                                const Builder& build);
+  Result<std::string> recent(Clone& clone);
+  Result<std::optional<std::string>> find_same_change(Clone& clone, const std::string& recent,
+                                                      const std::string& summary, const std::string& body);
+  Result<bool> on_remote(Clone& clone, const std::string& node);
+  Result<std::vector<std::string>> landed_newest_first(Clone& clone, const BackoutSpec& spec);
+
+  std::string cache_dir_;
+  std::map<std::string, Clone> clones_;
+  std::function<void()> before_push_;
+  int reclones_ = 0;
+};
+
+// git apply's complaints ("error: patch failed: a.txt:3", "U a.txt") as one
+// sentence naming the files (pure; tested on canned output).
+std::string describe_git_apply_failure(const std::string& git_stderr);
+
+// "1700000000 -3600" (hg export: seconds, offset west of UTC) -> "@1700000000 +0100";
+// anything else (git's RFC 2822 dates) is passed through for git to read.
+std::string git_date(const std::string& patch_date);
+
+}  // namespace autoland
