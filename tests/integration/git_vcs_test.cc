@@ -292,6 +292,33 @@ TEST_F(GitVcsTest, OverTheNetworkThroughGitDaemonAndACorruptCacheIsMadeAgain) {
   EXPECT_GE(fresh.reclones(), 1);
 }
 
+TEST_F(GitVcsTest, ALandingDoesNotFetchFirstButStillSeesWhatLandedMeanwhile) {
+  auto first = vcs_->apply_and_push(spec({{101, hg_header("Bug 30 - first r=a") + new_file("first.txt")}}));
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  // Someone lands our next change by hand; the cache clone has not seen it.
+  git({"-C", work_, "pull", "--quiet", "--ff-only", remote_, "main"});
+  write(work_, "hand.txt", "hello\n");
+  git({"-C", work_, "add", "-A"});
+  git({"-C", work_, "commit", "--quiet", "-m", "Bug 31 - by hand too r=a"});
+  git({"-C", work_, "push", "--quiet", remote_, "HEAD:main"});
+  std::vector<std::vector<std::string>> recorded;
+  PushSpec dup = spec({{102, hg_header("Bug 31 - by hand too r=a") + new_file("hand.txt")}});
+  dup.record_intent = [&](const std::vector<std::string>& nodes) {
+    recorded.push_back(nodes);
+    return Status{};
+  };
+  auto out = vcs_->apply_and_push(dup);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().message, "attachment 102 is already on main as " + remote_log("%H"));
+  EXPECT_EQ(recorded.size(), 1u);  // one refused push attempt, then the fetch found it
+  // An unrelated landing goes on top of what landed meanwhile.
+  land_elsewhere("hand2.txt", "x\n", "Bug 32 - by hand");
+  auto next = vcs_->apply_and_push(spec({{103, hg_header("Bug 33 - next r=a") + new_file("next.txt")}}));
+  ASSERT_TRUE(next.ok()) << next.error().message;
+  EXPECT_EQ(next->races, 1);
+  EXPECT_EQ(remote_log("%s", "main~1"), "Bug 32 - by hand");
+}
+
 TEST(GitApplyFailure, DescribedFromGitOutput) {
   EXPECT_EQ(describe_git_apply_failure("error: patch failed: src/a.c:12\nerror: src/a.c: patch does not apply\n"),
             "the change to src/a.c at line 12 does not match");

@@ -335,6 +335,28 @@ TEST_F(HgVcsTest, OneChangesetBackoutAndAConflictingOne) {
   EXPECT_EQ(hg({"cat", "-r", "tip", "a.txt"}, remote_), "l1\nx\nl3\n");
 }
 
+TEST_F(HgVcsTest, ALandingDoesNotPullFirstButStillSeesWhatLandedMeanwhile) {
+  auto first = vcs_->apply_and_push(spec({{141, header("Bug 30 - first r=a") + new_file("first.txt")}}));
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  // Someone lands our next patch by hand; the cache clone has not seen it.
+  std::string patch = header("Bug 31 - by hand too r=a") + new_file("hand.txt");
+  std::ofstream(dir_ / "hand.patch") << patch;
+  hg({"update", "-r", "tip"}, remote_);
+  hg({"import", (dir_ / "hand.patch").string()}, remote_);
+  auto dup = vcs_->apply_and_push(spec({{142, patch}}));
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.error().kind, ErrorKind::conflict);
+  EXPECT_EQ(dup.error().message,
+            "attachment 142 is already on central as " + hg({"log", "-r", "tip", "-T", "{node}"}, remote_));
+  EXPECT_EQ(hg({"log", "-r", "desc('by hand too')", "-T", "x"}, remote_), "x");
+  // Another landing by hand; then an unrelated patchset goes on top of it.
+  std::ofstream(dir_ / "hand2.patch") << header("Bug 32 - by hand r=a") + new_file("hand2.txt");
+  hg({"import", (dir_ / "hand2.patch").string()}, remote_);
+  auto next = vcs_->apply_and_push(spec({{143, header("Bug 33 - next r=a") + new_file("next.txt")}}));
+  ASSERT_TRUE(next.ok()) << next.error().message;
+  EXPECT_EQ(hg({"log", "-r", "tip^", "-T", "{desc}"}, remote_), "Bug 32 - by hand r=a");
+}
+
 TEST(HgImportFailure, DescribedFromHgOutput) {
   EXPECT_EQ(describe_import_failure("patching file a.txt\nHunk #1 FAILED at 0\n1 out of 1 hunks FAILED -- saving "
                                     "rejects to file a.txt.rej\nabort: patch failed to apply\n",

@@ -1,6 +1,7 @@
 #include "adapters/vcs/git/git_vcs.h"
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <set>
 
@@ -104,7 +105,15 @@ Result<ProgramResult> GitVcs::git(const Clone& clone, std::vector<std::string> a
                {"GIT_COMMITTER_EMAIL", std::string(kCommitterEmail)},
                {"GIT_INDEX_FILE", (fs::path(clone.path) / "autoland-index").string()}};
   for (const auto& [k, v] : env) o.env_set[k] = v;
-  return run_program(o, input);
+  auto start = std::chrono::steady_clock::now();
+  auto r = run_program(o, input);
+  // The subcommand's name only: other arguments may hold a URL with credentials.
+  LOG_DEBUG("git", "git " + o.argv[3] + ": " + (r ? "exit " + std::to_string(r->exit_code) : "failed") + " in " +
+                       std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::steady_clock::now() - start)
+                                          .count()) +
+                       " ms");
+  return r;
 }
 
 Status GitVcs::init_fresh(Clone& clone) {
@@ -194,9 +203,13 @@ Result<std::string> GitVcs::refresh(Clone& clone, const RemoteSpec& spec) {
 }
 
 Result<std::string> GitVcs::apply_to_tree(Clone& clone, const std::string& parent, const std::string& text) {
-  auto read = git(clone, {"read-tree", parent});
-  if (!read) return read.error();
-  if (read->exit_code != 0) return internal_error("git read-tree " + parent + ": " + last_line(read->err));
+  if (clone.index_commit != parent) {
+    clone.index_commit.clear();
+    auto read = git(clone, {"read-tree", parent});
+    if (!read) return read.error();
+    if (read->exit_code != 0) return internal_error("git read-tree " + parent + ": " + last_line(read->err));
+  }
+  clone.index_commit.clear();  // changed from here on, until commit() names it
   auto apply = git(clone, {"apply", "--cached", "--3way", "--whitespace=nowarn", "-"}, text);
   if (!apply) return apply.error();
   if (apply->exit_code != 0) return conflict(describe_git_apply_failure(apply->err + "\n" + apply->out));
@@ -237,6 +250,7 @@ Result<std::vector<std::string>> GitVcs::build_patches(Clone& clone, const PushS
     if (syntax_in_tip && i + 1 == spec.patches.size()) message += "\n\n" + spec.try_syntax;
     auto sha = commit(clone, *tree, parent, message, author, date);
     if (!sha) return sha.error();
+    clone.index_commit = *sha;  // the index holds exactly this commit's tree
     made.push_back(*sha);
     parent = *sha;
   }
@@ -246,13 +260,14 @@ Result<std::vector<std::string>> GitVcs::build_patches(Clone& clone, const PushS
     auto sha = commit(clone, std::string(util::trim(tree->out)), parent, spec.try_syntax,
                       std::string(kCommitter) + " <" + std::string(kCommitterEmail) + ">", "");
     if (!sha) return sha.error();
+    if (clone.index_commit == parent) clone.index_commit = *sha;  // same tree
     made.push_back(*sha);
   }
   return made;
 }
 
 Result<PushOutcome> GitVcs::push_loop(Clone& clone, const RemoteSpec& spec, bool own_branch, std::string const& head,
-                                      const Builder& build) {
+                                      const Builder& build, const std::function<Status()>& recheck) {
   PushOutcome outcome;
   std::string base = head;
   auto [push_url, push_ref] = split_ref(spec.push_url);
@@ -273,7 +288,12 @@ Result<PushOutcome> GitVcs::push_loop(Clone& clone, const RemoteSpec& spec, bool
     if (before_push_) before_push_();
     auto r = git(clone, {"push", "--porcelain", "--", push_url, outcome.tip + ":" + target});
     if (!r) return r.error();
-    if (r->exit_code == 0) return outcome;
+    if (r->exit_code == 0) {
+      // A push to a URL moves no remote-tracking branch: move ours, so that
+      // the next landing builds on this one without a fetch.
+      if (!own_branch) (void)git(clone, {"update-ref", "refs/remotes/origin/" + clone.ref, outcome.tip});
+      return outcome;
+    }
     std::string text = r->out + "\n" + r->err;
     bool raced = text.find("[rejected]") != std::string::npos &&
                  (text.find("fetch first") != std::string::npos || text.find("non-fast-forward") != std::string::npos);
@@ -297,6 +317,7 @@ Result<PushOutcome> GitVcs::push_loop(Clone& clone, const RemoteSpec& spec, bool
     ++outcome.races;
     auto moved = refresh(clone, spec);
     if (!moved) return moved.error();
+    AUTOLAND_TRY(recheck());  // what landed meanwhile may be this very change
     base = *moved;
     LOG_INFO("git", spec.branch + " moved during the push; applying again onto " + short_sha(base));
   }
@@ -321,7 +342,26 @@ Result<std::optional<std::string>> GitVcs::find_same_change(Clone& clone, const 
   return std::optional<std::string>();
 }
 
+Result<PushOutcome> GitVcs::with_repair(const RemoteSpec& spec, const std::function<Result<PushOutcome>()>& work) {
+  auto first = work();
+  if (first || first.error().kind != ErrorKind::internal) return first;
+  // A git command failed outright: is the clone itself broken?
+  auto clone = open(spec);
+  if (!clone) return first;
+  auto fsck = git(**clone, {"fsck", "--connectivity-only", "--no-dangling"});
+  if (fsck && fsck->exit_code == 0) return first;
+  LOG_WARN("git", "working clone " + (*clone)->path + " failed fsck; making it again");
+  ++reclones_;
+  AUTOLAND_TRY(init_fresh(**clone));
+  (*clone)->index_commit.clear();
+  return work();
+}
+
 Result<PushOutcome> GitVcs::apply_and_push(const PushSpec& spec) {
+  return with_repair(spec, [&] { return apply_and_push_once(spec); });
+}
+
+Result<PushOutcome> GitVcs::apply_and_push_once(const PushSpec& spec) {
   if (spec.patches.empty()) return invalid_input("nothing to push: the patchset has no patches");
   std::vector<Patch> parsed;
   for (const PatchToApply& p : spec.patches) {
@@ -334,19 +374,35 @@ Result<PushOutcome> GitVcs::apply_and_push(const PushSpec& spec) {
   }
   auto clone = open(spec);
   if (!clone) return clone.error();
-  auto head = refresh(**clone, spec);
+  // As for hg: a landing builds on the head known here and fetches only when
+  // the push is refused because the remote moved; a try push fetches first.
+  auto head = spec.allow_new_head ? refresh(**clone, spec) : known_head(**clone, spec);
   if (!head) return head.error();
-  auto listed = recent(**clone);
+  AUTOLAND_TRY(check_not_landed(**clone, spec, parsed));
+  return push_loop(
+      **clone, spec, spec.allow_new_head, *head, [&](const std::string& base) { return build_patches(**clone, spec, base); },
+      [&] { return check_not_landed(**clone, spec, parsed); });
+}
+
+Status GitVcs::check_not_landed(Clone& clone, const PushSpec& spec, const std::vector<Patch>& parsed) {
+  auto listed = recent(clone);
   if (!listed) return listed.error();
   for (size_t i = 0; i < spec.patches.size(); ++i) {
     std::string message = parsed[i].has_header() ? parsed[i].message : spec.patches[i].message;
-    auto same = find_same_change(**clone, *listed, message.substr(0, message.find('\n')),
+    auto same = find_same_change(clone, *listed, message.substr(0, message.find('\n')),
                                  normalized_diff(spec.patches[i].text));
     if (!same) return same.error();
     if (*same) return conflict(name_of(spec.patches[i]) + " is already on " + spec.branch + " as " + **same);
   }
-  return push_loop(**clone, spec, spec.allow_new_head, *head,
-                   [&](const std::string& base) { return build_patches(**clone, spec, base); });
+  return {};
+}
+
+Result<std::string> GitVcs::known_head(Clone& clone, const RemoteSpec& spec) {
+  auto head = git(clone, {"rev-parse", "--verify", "--quiet", "refs/remotes/origin/" + clone.ref});
+  if (!head) return head.error();
+  std::string sha(util::trim(head->out));
+  if (head->exit_code == 0 && sha.size() == 40) return sha;
+  return refresh(clone, spec);
 }
 
 Result<bool> GitVcs::on_remote(Clone& clone, const std::string& node) {
@@ -455,6 +511,15 @@ Result<PushOutcome> GitVcs::back_out(const BackoutSpec& spec) {
     auto sha = commit(**clone, tree, base, message, user, "");
     if (!sha) return sha.error();
     return std::vector<std::string>{*sha};
+  }, [&]() -> Status {
+    auto again = recent(**clone);
+    if (!again) return again.error();
+    for (std::string_view line : util::split_lines(*again)) {
+      if (line.size() > 41 && line.substr(41) == subject) {
+        return conflict("already backed out on " + spec.branch + " as " + std::string(line.substr(0, 40)));
+      }
+    }
+    return {};
   });
 }
 

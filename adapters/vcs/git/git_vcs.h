@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "adapters/process/subprocess.h"
+#include "core/patch.h"
 #include "ports/vcs.h"
 
 namespace autoland {
@@ -40,10 +41,17 @@ class GitVcs final : public VersionControl {
     std::string path;
     std::string url;  // pull URL without the '#ref'
     std::string ref;  // the target branch, e.g. "main"
+    // The commit whose tree the scratch index holds ("" = unknown): the next
+    // patch on top of it needs no read-tree of 20,000 entries.
+    std::string index_commit;
   };
   using Builder = std::function<Result<std::vector<std::string>>(const std::string& base)>;
 
   Result<Clone*> open(const RemoteSpec& spec);
+  Result<PushOutcome> apply_and_push_once(const PushSpec& spec);
+  // Runs `work`; when a git command failed outright and fsck finds the clone
+  // broken, makes the clone again and runs `work` once more.
+  Result<PushOutcome> with_repair(const RemoteSpec& spec, const std::function<Result<PushOutcome>()>& work);
   Status init_fresh(Clone& clone);
   // Fetches every branch; returns the target branch's head.
   Result<std::string> refresh(Clone& clone, const RemoteSpec& spec);
@@ -54,8 +62,12 @@ class GitVcs final : public VersionControl {
   Result<std::string> commit(Clone& clone, const std::string& tree, const std::string& parent,
                              const std::string& message, const std::string& author, const std::string& date);
   Result<std::vector<std::string>> build_patches(Clone& clone, const PushSpec& spec, const std::string& base);
+  // `recheck` runs after each fetch (is the change there already?).
   Result<PushOutcome> push_loop(Clone& clone, const RemoteSpec& spec, bool own_branch, const std::string& head,
-                                const Builder& build);
+                                const Builder& build, const std::function<Status()>& recheck);
+  Status check_not_landed(Clone& clone, const PushSpec& spec, const std::vector<Patch>& parsed);
+  // The newest head known here, fetching only when there is none yet.
+  Result<std::string> known_head(Clone& clone, const RemoteSpec& spec);
   Result<std::string> recent(Clone& clone);
   Result<std::optional<std::string>> find_same_change(Clone& clone, const std::string& recent,
                                                       const std::string& summary, const std::string& body);

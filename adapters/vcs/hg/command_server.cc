@@ -2,8 +2,10 @@
 
 #include <arpa/inet.h>
 
+#include <chrono>
 #include <cstring>
 
+#include "util/log.h"
 #include "util/strings.h"
 
 namespace autoland {
@@ -116,8 +118,18 @@ Result<HgResult> HgCommandServer::run(const std::vector<std::string>& args, std:
       ++restarts_;  // start() launched the first one
     }
     bool sent = false;
+    auto start = std::chrono::steady_clock::now();
     auto r = run_once(args, input, &sent);
-    if (r) return r;
+    if (r) {
+      // The command's name only: its arguments may hold a URL with credentials.
+      LOG_DEBUG("hg", "hg " + (args.empty() ? std::string() : args[0]) + ": exit " + std::to_string(r->exit_code) +
+                          " in " +
+                          std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             std::chrono::steady_clock::now() - start)
+                                             .count()) +
+                          " ms");
+      return r;
+    }
     process_.reset();  // dead or out of step: the next command starts afresh
     if (sent) {
       return transient("hg " + (args.empty() ? std::string() : args[0]) + " in " + repo_ +

@@ -111,26 +111,7 @@ std::string message_of(const Patch& parsed, const PatchToApply& p) {
 
 }  // namespace
 
-Result<PushOutcome> HgVcs::apply_and_push(const PushSpec& spec) {
-  if (spec.patches.empty()) return invalid_input("nothing to push: the patchset has no patches");
-  std::vector<Patch> parsed_patches;
-  for (const PatchToApply& p : spec.patches) {
-    auto parsed = parse_patch(p.text);
-    if (!parsed) {
-      return invalid_input(name_of(p) + ": " + parsed.error().message);
-    }
-    if (!parsed->has_header() && (p.user.empty() || p.message.empty())) {
-      return invalid_input(name_of(p) +
-                           " has no changeset header, and none was made for it");
-    }
-    parsed_patches.push_back(std::move(*parsed));
-  }
-  auto clone = clone_for(spec);
-  if (!clone) return clone.error();
-  HgCommandServer& hg = (*clone)->hg();
-  auto base = (*clone)->refresh();
-  if (!base) return base.error();
-
+Status HgVcs::check_not_landed(HgCommandServer& hg, const PushSpec& spec, const std::vector<Patch>& parsed_patches) {
   // `hg import` happily applies a change that already landed when its context
   // still matches: refuse a patch whose node is on the branch, or whose
   // summary and diff match a recent changeset there.
@@ -153,6 +134,34 @@ Result<PushOutcome> HgVcs::apply_and_push(const PushSpec& spec) {
     if (!same) return same.error();
     if (*same) return conflict(where + **same);
   }
+  return {};
+}
+
+Result<PushOutcome> HgVcs::apply_and_push(const PushSpec& spec) {
+  if (spec.patches.empty()) return invalid_input("nothing to push: the patchset has no patches");
+  std::vector<Patch> parsed_patches;
+  for (const PatchToApply& p : spec.patches) {
+    auto parsed = parse_patch(p.text);
+    if (!parsed) {
+      return invalid_input(name_of(p) + ": " + parsed.error().message);
+    }
+    if (!parsed->has_header() && (p.user.empty() || p.message.empty())) {
+      return invalid_input(name_of(p) +
+                           " has no changeset header, and none was made for it");
+    }
+    parsed_patches.push_back(std::move(*parsed));
+  }
+  auto clone = clone_for(spec);
+  if (!clone) return clone.error();
+  HgCommandServer& hg = (*clone)->hg();
+  // A landing builds on the newest head known here and pulls only when the
+  // push says the remote moved (then the checks run again): one round trip
+  // less per patchset. A try push makes a new head whatever happened
+  // meanwhile, so it pulls first to build on the current tip.
+  auto base = spec.allow_new_head ? (*clone)->refresh() : (*clone)->tidy();
+  if (!base) return base.error();
+
+  AUTOLAND_TRY(check_not_landed(hg, spec, parsed_patches));
 
   // Apply in order, each on top of the previous one, without touching the
   // working copy.
@@ -169,7 +178,7 @@ Result<PushOutcome> HgVcs::apply_and_push(const PushSpec& spec) {
     }
     auto node = import_bypass(**clone, args, p.text);
     if (!node) {
-      (void)(*clone)->refresh();  // leave the clone clean for the next patchset
+      (void)(*clone)->tidy();  // leave the clone clean for the next patchset
       if (node.error().kind != ErrorKind::conflict) return node.error();
       return conflict(name_of(p) + " does not apply: " + node.error().message);
     }
@@ -179,15 +188,16 @@ Result<PushOutcome> HgVcs::apply_and_push(const PushSpec& spec) {
     auto r = hg.run({"commit", "--config", "ui.allowemptycommit=true", "-u", "autoland", "-m", spec.try_syntax});
     if (!r) return r.error();
     if (r->exit_code != 0) {
-      (void)(*clone)->refresh();
+      (void)(*clone)->tidy();
       return internal_error("cannot commit the try syntax: " + first_abort(r->err));
     }
   }
-  return push_drafts(**clone, spec, spec.allow_new_head, *base);
+  return push_drafts(**clone, spec, spec.allow_new_head, *base,
+                     [&] { return check_not_landed(hg, spec, parsed_patches); });
 }
 
 Result<PushOutcome> HgVcs::push_drafts(HgWorkingClone& clone, const RemoteSpec& spec, bool allow_new_head,
-                                       std::string from) {
+                                       std::string from, const std::function<Status()>& recheck) {
   HgCommandServer& hg = clone.hg();
   PushOutcome outcome;
   for (int attempt = 0;; ++attempt) {
@@ -203,7 +213,7 @@ Result<PushOutcome> HgVcs::push_drafts(HgWorkingClone& clone, const RemoteSpec& 
     if (spec.record_intent) {
       Status recorded = spec.record_intent(outcome.nodes);
       if (!recorded.ok()) {
-        (void)clone.refresh();
+        (void)clone.tidy();
         return recorded.error();
       }
     }
@@ -215,16 +225,20 @@ Result<PushOutcome> HgVcs::push_drafts(HgWorkingClone& clone, const RemoteSpec& 
     if (!r) return r.error();
     if (r->exit_code == 0) return outcome;
     std::string text = r->out + "\n" + r->err;
+    // "no changes found": the very same changesets are there already (someone
+    // imported the same patches onto the same parent); the pull and the
+    // recheck below tell.
     bool raced = text.find("push creates new remote head") != std::string::npos ||
-                 text.find("not known locally") != std::string::npos;
+                 text.find("not known locally") != std::string::npos ||
+                 text.find("no changes found") != std::string::npos;
     if (!raced) {
       std::string remote = hook_output(text);
-      (void)clone.refresh();
+      (void)clone.tidy();
       if (!remote.empty()) return conflict("the remote refused the push: " + remote);
-      return transient("push to " + spec.branch + " failed: " + first_abort(r->err));
+      return transient("push to " + spec.branch + " failed: " + first_abort(r->err.empty() ? r->out : r->err));
     }
     if (attempt >= spec.max_race_retries) {
-      (void)clone.refresh();
+      (void)clone.tidy();
       return transient("the " + spec.branch + " remote kept moving; gave up after " + std::to_string(attempt + 1) +
                        " tries");
     }
@@ -236,8 +250,13 @@ Result<PushOutcome> HgVcs::push_drafts(HgWorkingClone& clone, const RemoteSpec& 
     auto head = hg.run({"log", "-r", "last(heads(branch(default)) and public())", "-T", "{node}"});
     if (!head) return head.error();
     if (pull->exit_code != 0 || head->out.size() != 40) {
-      (void)clone.refresh();
+      (void)clone.tidy();
       return transient("cannot catch up with the moving " + spec.branch + " remote");
+    }
+    // What landed meanwhile may be this very change.
+    if (Status again = recheck(); !again.ok()) {
+      (void)clone.tidy();
+      return again.error();
     }
     AUTOLAND_TRY(clone.set_parent("null"));
     auto rebase = hg.run({"rebase", "--config", "extensions.rebase=", "--config", "rebase.experimental.inmemory=yes",
@@ -252,7 +271,7 @@ Result<PushOutcome> HgVcs::push_drafts(HgWorkingClone& clone, const RemoteSpec& 
         }
       }
       (void)hg.run({"rebase", "--config", "extensions.rebase=", "--abort"});
-      (void)clone.refresh();
+      (void)clone.tidy();
       return conflict("the changes conflict with what landed on " + spec.branch + " meanwhile" +
                       (files.empty() ? std::string() : " in " + util::join(files, ", ")));
     }
@@ -376,14 +395,14 @@ Result<PushOutcome> HgVcs::back_out(const BackoutSpec& spec) {
     if (reverse->out.empty()) continue;  // an empty commit (try syntax) undoes nothing
     auto undone = import_bypass(**clone, {"--user", spec.user, "--message", "scratch", "--date", "0 0"}, reverse->out);
     if (!undone) {
-      (void)(*clone)->refresh();
+      (void)(*clone)->tidy();
       if (undone.error().kind != ErrorKind::conflict) return undone.error();
       return conflict("changeset " + node.substr(0, 12) + " cannot be backed out cleanly: " + undone.error().message);
     }
     last = *undone;
   }
   if (last == *head) {
-    (void)(*clone)->refresh();
+    (void)(*clone)->tidy();
     return invalid_input("nothing to back out: the changesets change no files");
   }
   auto sum = hg.run({"diff", "--git", "-r", *head, "-r", last});
@@ -391,16 +410,25 @@ Result<PushOutcome> HgVcs::back_out(const BackoutSpec& spec) {
   AUTOLAND_TRY((*clone)->set_parent(*head));
   auto backout = import_bypass(**clone, {"--user", spec.user, "--message", message}, sum->out);
   if (!backout) {
-    (void)(*clone)->refresh();
+    (void)(*clone)->tidy();
     return internal_error("cannot commit the backout of " + util::join(*nodes, ", ") + ": " + backout.error().message);
   }
   auto strip = hg.run({"strip", "--config", "extensions.strip=", "--no-backup", "-r", "draft() - " + *backout});
   if (!strip) return strip.error();
   if (strip->exit_code != 0) {
-    (void)(*clone)->refresh();
+    (void)(*clone)->tidy();
     return internal_error("cannot drop the scratch commits of a backout: " + first_abort(strip->err));
   }
-  return push_drafts(**clone, spec, false, *head);
+  return push_drafts(**clone, spec, false, *head, [&]() -> Status {
+    auto listed = recent_public(hg);
+    if (!listed) return listed.error();
+    for (std::string_view line : util::split_lines(*listed)) {
+      if (line.size() > 41 && line.substr(41) == message.substr(0, message.find('\n'))) {
+        return conflict("already backed out on " + spec.branch + " as " + std::string(line.substr(0, 40)));
+      }
+    }
+    return {};
+  });
 }
 
 Result<std::optional<PushOutcome>> HgVcs::find_backed_out(const BackoutSpec& spec,

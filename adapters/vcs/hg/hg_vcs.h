@@ -11,6 +11,7 @@
 #include <string>
 
 #include "adapters/vcs/hg/working_clone.h"
+#include "core/patch.h"
 #include "ports/vcs.h"
 
 namespace autoland {
@@ -35,8 +36,10 @@ class HgVcs final : public VersionControl {
   // the new changeset; conflict with the file and hunk when it does not apply.
   Result<std::string> import_bypass(HgWorkingClone& clone, std::vector<std::string> args, const std::string& text);
   // Pushes every draft (all ours), pulling and rebasing when the remote moved.
+  // `recheck` runs after each pull (is the change there already?).
   Result<PushOutcome> push_drafts(HgWorkingClone& clone, const RemoteSpec& spec, bool allow_new_head,
-                                  std::string from);
+                                  std::string from, const std::function<Status()>& recheck);
+  Status check_not_landed(HgCommandServer& hg, const PushSpec& spec, const std::vector<Patch>& parsed);
   // "NODE first-line" for the newest 1000 public changesets.
   Result<std::string> recent_public(HgCommandServer& hg);
   Result<std::optional<std::string>> find_same_change(HgCommandServer& hg, const std::string& recent,

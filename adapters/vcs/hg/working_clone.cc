@@ -78,7 +78,7 @@ Status HgWorkingClone::start_server() {
   return {};
 }
 
-Result<std::string> HgWorkingClone::refresh_once(const std::string& head_revset) {
+Result<std::string> HgWorkingClone::refresh_once(const std::string& head_revset, bool pull_first) {
   // The working copy is never checked out: patches are applied with
   // `import --bypass` on top of the dirstate's parent, which is all the
   // working copy is used for. Something left files in it (a rebase that
@@ -94,10 +94,12 @@ Result<std::string> HgWorkingClone::refresh_once(const std::string& head_revset)
     if (!empty) return empty.error();
     if (empty->exit_code != 0) return internal_error("cannot empty the working copy of " + spec_.name + ": " + empty->err);
   }
-  auto pull = server_->run({"pull", "--", spec_.pull_url});
-  if (!pull) return pull.error();
-  if (pull->exit_code != 0) {
-    return transient("pull of " + spec_.name + " failed: " + std::string(util::trim(pull->err)));
+  if (pull_first) {
+    auto pull = server_->run({"pull", "--", spec_.pull_url});
+    if (!pull) return pull.error();
+    if (pull->exit_code != 0) {
+      return transient("pull of " + spec_.name + " failed: " + std::string(util::trim(pull->err)));
+    }
   }
   AUTOLAND_TRY(set_parent("null"));
   // Our own changesets that never reached the remote (a failed apply or
@@ -130,8 +132,14 @@ Status HgWorkingClone::set_parent(const std::string& node) {
   return {};
 }
 
+Result<std::string> HgWorkingClone::tidy(const std::string& head_revset) {
+  auto local = refresh_once(head_revset, false);
+  if (local) return local;
+  return refresh(head_revset);  // the clone may be broken: refresh() verifies and repairs it
+}
+
 Result<std::string> HgWorkingClone::refresh(const std::string& head_revset) {
-  auto first = refresh_once(head_revset);
+  auto first = refresh_once(head_revset, true);
   if (first) return first;
   // Is the clone itself broken, or only the remote or the network?
   auto verify = run_program(hg_command({"verify", "-q", "-R", path_}));
@@ -140,7 +148,7 @@ Result<std::string> HgWorkingClone::refresh(const std::string& head_revset) {
   LOG_WARN("hg", "working clone " + path_ + " failed verification; cloning again");
   ++reclones_;
   AUTOLAND_TRY(clone_fresh());
-  return refresh_once(head_revset);
+  return refresh_once(head_revset, true);
 }
 
 }  // namespace autoland

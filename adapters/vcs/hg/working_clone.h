@@ -30,7 +30,14 @@ class HgWorkingClone {
   // the working copy stays empty (patches go in with `import --bypass`), so
   // that a 20,000-file tree costs no update and no purge per patchset.
   // Returns that node. The default head is the newest public one.
-  Result<std::string> refresh(const std::string& head_revset = "last(heads(branch(default)) and public())");
+  Result<std::string> refresh(const std::string& head_revset = kPublicHead);
+
+  // The same without the pull (no network): drops our unpushed drafts and
+  // moves to the newest head known locally. For a landing that pushes first
+  // and pulls only when the remote turns out to have moved.
+  Result<std::string> tidy(const std::string& head_revset = kPublicHead);
+
+  static constexpr const char* kPublicHead = "last(heads(branch(default)) and public())";
 
   // Moves the working copy's parent (dirstate only; nothing is checked out):
   // what the next `import --bypass` or empty commit builds on.
@@ -45,7 +52,7 @@ class HgWorkingClone {
   explicit HgWorkingClone(CloneSpec spec, std::string path) : spec_(std::move(spec)), path_(std::move(path)) {}
   Status clone_fresh();
   Status start_server();
-  Result<std::string> refresh_once(const std::string& head_revset);
+  Result<std::string> refresh_once(const std::string& head_revset, bool pull_first);
 
   CloneSpec spec_;
   std::string path_;
