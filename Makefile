@@ -47,6 +47,7 @@ demo: build
 bench: build
 	@$(BUILD_DIR)/bench/autoland_bench
 	@$(BUILD_DIR)/bench/autoland_trigger_bench
+	@$(BUILD_DIR)/bench/autoland_landing_bench
 
 fuzz: deps
 	@bash scripts/run-fuzz.sh $(FUZZ_SECONDS)
