@@ -226,7 +226,8 @@ Result<std::string> GitVcs::commit(Clone& clone, const std::string& tree, const 
   auto [name, email] = split_author(author);
   std::map<std::string, std::string> env = {{"GIT_AUTHOR_NAME", name}, {"GIT_AUTHOR_EMAIL", email}};
   if (!date.empty()) env["GIT_AUTHOR_DATE"] = git_date(date);
-  auto r = git(clone, {"commit-tree", tree, "-p", parent, "-F", "-"}, message + "\n", env);
+  // Unsigned whatever the bot account's global config says: nobody is there to unlock a key.
+  auto r = git(clone, {"commit-tree", "--no-gpg-sign", tree, "-p", parent, "-F", "-"}, message + "\n", env);
   if (!r) return r.error();
   std::string sha(util::trim(r->out));
   if (r->exit_code != 0 || sha.size() != 40) return internal_error("git commit-tree: " + last_line(r->err));
@@ -288,7 +289,8 @@ Result<PushOutcome> GitVcs::push_loop(Clone& clone, const RemoteSpec& spec, bool
     std::string target =
         own_branch ? "refs/heads/autoland/try/" + short_sha(outcome.tip) : "refs/heads/" + (push_ref.empty() ? clone.ref : push_ref);
     if (before_push_) before_push_();
-    auto r = git(clone, {"push", "--porcelain", "--", push_url, outcome.tip + ":" + target});
+    // --no-verify: a pre-push hook in the bot account's config is not ours to run.
+    auto r = git(clone, {"push", "--porcelain", "--no-verify", "--", push_url, outcome.tip + ":" + target});
     if (!r) return r.error();
     if (r->exit_code == 0) {
       // A push to a URL moves no remote-tracking branch: move ours, so that
