@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "core/commit_message.h"
@@ -204,14 +205,41 @@ Result<std::string> GitVcs::refresh(Clone& clone, const RemoteSpec& spec) {
   return internal_error("unreachable");
 }
 
+std::string GitVcs::index_commit(const Clone& clone) {
+  std::ifstream in(fs::path(clone.path) / "autoland-index-commit");
+  std::string sha;
+  in >> sha;
+  return sha;
+}
+
+void GitVcs::set_index_commit(const Clone& clone, const std::string& sha) {
+  fs::path file = fs::path(clone.path) / "autoland-index-commit";
+  std::error_code ec;
+  if (sha.empty()) {
+    fs::remove(file, ec);
+  } else {
+    std::ofstream(file, std::ios::trunc) << sha << "\n";
+  }
+}
+
+Result<util::FileLock> GitVcs::lock(const RemoteSpec& spec) {
+  if (spec.branch.empty() || spec.branch.find('/') != std::string::npos || spec.branch == "." || spec.branch == "..") {
+    return invalid_input("'" + spec.branch + "' cannot name a working clone");
+  }
+  std::error_code ec;
+  fs::create_directories(cache_dir_, ec);
+  if (ec) return internal_error("cannot create the cache folder " + cache_dir_ + ": " + ec.message());
+  return util::FileLock::acquire((fs::path(cache_dir_) / (spec.branch + ".git.lock")).string(), std::chrono::minutes(10));
+}
+
 Result<std::string> GitVcs::apply_to_tree(Clone& clone, const std::string& parent, const std::string& text) {
-  if (clone.index_commit != parent) {
-    clone.index_commit.clear();
+  bool held = index_commit(clone) == parent;
+  set_index_commit(clone, "");  // changed from here on, until a commit names it
+  if (!held) {
     auto read = git(clone, {"read-tree", parent});
     if (!read) return read.error();
     if (read->exit_code != 0) return internal_error("git read-tree " + parent + ": " + last_line(read->err));
   }
-  clone.index_commit.clear();  // changed from here on, until commit() names it
   auto apply = git(clone, {"apply", "--cached", "--3way", "--whitespace=nowarn", "-"}, text);
   if (!apply) return apply.error();
   if (apply->exit_code != 0) return conflict(describe_git_apply_failure(apply->err + "\n" + apply->out));
@@ -253,7 +281,7 @@ Result<std::vector<std::string>> GitVcs::build_patches(Clone& clone, const PushS
     if (syntax_in_tip && i + 1 == spec.patches.size()) message += "\n\n" + spec.try_syntax;
     auto sha = commit(clone, *tree, parent, message, author, date);
     if (!sha) return sha.error();
-    clone.index_commit = *sha;  // the index holds exactly this commit's tree
+    set_index_commit(clone, *sha);  // the index holds exactly this commit's tree
     made.push_back(*sha);
     parent = *sha;
   }
@@ -263,7 +291,7 @@ Result<std::vector<std::string>> GitVcs::build_patches(Clone& clone, const PushS
     auto sha = commit(clone, std::string(util::trim(tree->out)), parent, spec.try_syntax,
                       std::string(kCommitter) + " <" + std::string(kCommitterEmail) + ">", "");
     if (!sha) return sha.error();
-    if (clone.index_commit == parent) clone.index_commit = *sha;  // same tree
+    if (index_commit(clone) == parent) set_index_commit(clone, *sha);  // same tree
     made.push_back(*sha);
   }
   return made;
@@ -357,11 +385,12 @@ Result<PushOutcome> GitVcs::with_repair(const RemoteSpec& spec, const std::funct
   LOG_WARN("git", "working clone " + (*clone)->path + " failed fsck; making it again");
   ++reclones_;
   AUTOLAND_TRY(init_fresh(**clone));
-  (*clone)->index_commit.clear();
   return work();
 }
 
 Result<PushOutcome> GitVcs::apply_and_push(const PushSpec& spec) {
+  auto held = lock(spec);
+  if (!held) return held.error();
   return with_repair(spec, [&] { return apply_and_push_once(spec); });
 }
 
@@ -417,6 +446,8 @@ Result<bool> GitVcs::on_remote(Clone& clone, const std::string& node) {
 }
 
 Result<std::optional<PushOutcome>> GitVcs::find_pushed(const PushSpec& spec, const std::vector<std::string>& recorded) {
+  auto held = lock(spec);
+  if (!held) return held.error();
   auto clone = open(spec);
   if (!clone) return clone.error();
   auto head = refresh(**clone, spec);
@@ -471,6 +502,8 @@ Result<std::vector<std::string>> GitVcs::landed_newest_first(Clone& clone, const
 
 Result<PushOutcome> GitVcs::back_out(const BackoutSpec& spec) {
   if (spec.reason.empty()) return invalid_input("a backout needs a reason");
+  auto held = lock(spec);
+  if (!held) return held.error();
   auto clone = open(spec);
   if (!clone) return clone.error();
   auto head = refresh(**clone, spec);
@@ -529,6 +562,8 @@ Result<PushOutcome> GitVcs::back_out(const BackoutSpec& spec) {
 
 Result<std::optional<PushOutcome>> GitVcs::find_backed_out(const BackoutSpec& spec,
                                                            const std::vector<std::string>& recorded) {
+  auto held = lock(spec);
+  if (!held) return held.error();
   auto clone = open(spec);
   if (!clone) return clone.error();
   auto head = refresh(**clone, spec);

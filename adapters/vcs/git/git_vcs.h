@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "adapters/process/subprocess.h"
+#include "util/file_lock.h"
 #include "core/patch.h"
 #include "ports/vcs.h"
 
@@ -41,13 +42,17 @@ class GitVcs final : public VersionControl {
     std::string path;
     std::string url;  // pull URL without the '#ref'
     std::string ref;  // the target branch, e.g. "main"
-    // The commit whose tree the scratch index holds ("" = unknown): the next
-    // patch on top of it needs no read-tree of 20,000 entries.
-    std::string index_commit;
   };
   using Builder = std::function<Result<std::vector<std::string>>(const std::string& base)>;
 
   Result<Clone*> open(const RemoteSpec& spec);
+  // The commit whose tree the scratch index holds ("" = unknown), kept in a
+  // file in the clone so that a re-made clone or another process sharing
+  // the cache can never leave it stale: the next patch on top of it needs no
+  // read-tree of 20,000 entries.
+  static std::string index_commit(const Clone& clone);
+  static void set_index_commit(const Clone& clone, const std::string& sha);
+  Result<util::FileLock> lock(const RemoteSpec& spec);
   Result<PushOutcome> apply_and_push_once(const PushSpec& spec);
   // Runs `work`; when a git command failed outright and fsck finds the clone
   // broken, makes the clone again and runs `work` once more.

@@ -1,5 +1,8 @@
 #include "adapters/vcs/hg/hg_vcs.h"
 
+#include <algorithm>
+#include <filesystem>
+
 #include "core/commit_message.h"
 #include "core/patch.h"
 #include "util/log.h"
@@ -82,7 +85,13 @@ Result<std::optional<std::string>> HgVcs::find_same_change(HgCommandServer& hg, 
     std::string node(line.substr(0, 40));
     auto exported = hg.run({"export", "--git", "-r", node});
     if (!exported) return exported.error();
-    if (exported->exit_code == 0 && normalized_diff(exported->out) == body) return std::optional<std::string>(node);
+    if (exported->exit_code != 0 || normalized_diff(exported->out) != body) continue;
+    // Landed and then backed out: landing it again is what people do.
+    auto backed_out = hg.run({"log", "-r", node + ":: and desc('Backed out changeset " + node.substr(0, 12) + "')",
+                              "-T", "x"});
+    if (!backed_out) return backed_out.error();
+    if (backed_out->exit_code == 0 && !backed_out->out.empty()) continue;
+    return std::optional<std::string>(node);
   }
   return std::optional<std::string>();
 }
@@ -97,6 +106,7 @@ Result<std::string> HgVcs::import_bypass(HgWorkingClone& clone, std::vector<std:
   auto tip = hg.run({"log", "-r", "tip", "-T", "{node}"});
   if (!tip) return tip.error();
   if (tip->exit_code != 0 || tip->out.size() != 40) return internal_error("no tip after an import: " + tip->err);
+  clone.note_unpushed(tip->out);
   AUTOLAND_TRY(clone.set_parent(tip->out));
   return tip->out;
 }
@@ -137,34 +147,9 @@ Status HgVcs::check_not_landed(HgCommandServer& hg, const PushSpec& spec, const 
   return {};
 }
 
-Result<PushOutcome> HgVcs::apply_and_push(const PushSpec& spec) {
-  if (spec.patches.empty()) return invalid_input("nothing to push: the patchset has no patches");
-  std::vector<Patch> parsed_patches;
-  for (const PatchToApply& p : spec.patches) {
-    auto parsed = parse_patch(p.text);
-    if (!parsed) {
-      return invalid_input(name_of(p) + ": " + parsed.error().message);
-    }
-    if (!parsed->has_header() && (p.user.empty() || p.message.empty())) {
-      return invalid_input(name_of(p) +
-                           " has no changeset header, and none was made for it");
-    }
-    parsed_patches.push_back(std::move(*parsed));
-  }
-  auto clone = clone_for(spec);
-  if (!clone) return clone.error();
-  HgCommandServer& hg = (*clone)->hg();
-  // A landing builds on the newest head known here and pulls only when the
-  // push says the remote moved (then the checks run again): one round trip
-  // less per patchset. A try push makes a new head whatever happened
-  // meanwhile, so it pulls first to build on the current tip.
-  auto base = spec.allow_new_head ? (*clone)->refresh() : (*clone)->tidy();
-  if (!base) return base.error();
-
-  AUTOLAND_TRY(check_not_landed(hg, spec, parsed_patches));
-
-  // Apply in order, each on top of the previous one, without touching the
-  // working copy.
+Status HgVcs::apply_patches(HgWorkingClone& clone, const PushSpec& spec, const std::vector<Patch>& parsed_patches,
+                            std::vector<std::string>* made) {
+  HgCommandServer& hg = clone.hg();
   bool syntax_in_tip = !spec.try_syntax.empty() && spec.placement == TrySyntaxPlacement::tip_message;
   for (size_t i = 0; i < spec.patches.size(); ++i) {
     const PatchToApply& p = spec.patches[i];
@@ -176,40 +161,76 @@ Result<PushOutcome> HgVcs::apply_and_push(const PushSpec& spec) {
     if (syntax_in_tip && i + 1 == spec.patches.size()) {
       args.insert(args.end(), {"--message", message_of(parsed, p) + "\n\n" + spec.try_syntax});
     }
-    auto node = import_bypass(**clone, args, p.text);
+    auto node = import_bypass(clone, args, p.text);
     if (!node) {
-      (void)(*clone)->tidy();  // leave the clone clean for the next patchset
       if (node.error().kind != ErrorKind::conflict) return node.error();
       return conflict(name_of(p) + " does not apply: " + node.error().message);
     }
+    made->push_back(*node);
   }
   if (!spec.try_syntax.empty() && !syntax_in_tip) {
     // The dirstate is empty, so this commits nothing but the message, on the last patch.
     auto r = hg.run({"commit", "--config", "ui.allowemptycommit=true", "-u", "autoland", "-m", spec.try_syntax});
     if (!r) return r.error();
-    if (r->exit_code != 0) {
-      (void)(*clone)->tidy();
+    auto tip = hg.run({"log", "-r", ".", "-T", "{node}"});
+    if (!tip) return tip.error();
+    if (r->exit_code != 0 || tip->out.size() != 40 || tip->out == made->back()) {
       return internal_error("cannot commit the try syntax: " + first_abort(r->err));
     }
+    clone.note_unpushed(tip->out);
+    made->push_back(tip->out);
   }
-  return push_drafts(**clone, spec, spec.allow_new_head, *base,
+  return {};
+}
+
+Result<PushOutcome> HgVcs::apply_and_push(const PushSpec& spec) {
+  if (spec.patches.empty()) return invalid_input("nothing to push: the patchset has no patches");
+  std::vector<Patch> parsed_patches;
+  for (const PatchToApply& p : spec.patches) {
+    auto parsed = parse_patch(p.text);
+    if (!parsed) return invalid_input(name_of(p) + ": " + parsed.error().message);
+    if (!parsed->has_header() && (p.user.empty() || p.message.empty())) {
+      return invalid_input(name_of(p) + " has no changeset header, and none was made for it");
+    }
+    parsed_patches.push_back(std::move(*parsed));
+  }
+  auto held = lock(spec);
+  if (!held) return held.error();
+  auto clone = clone_for(spec);
+  if (!clone) return clone.error();
+  HgCommandServer& hg = (*clone)->hg();
+  // A landing builds on the newest head known here and pulls only when that
+  // is not enough: the push says the remote moved (then the checks run
+  // again), or a patch does not apply (it may need what landed since). One
+  // round trip less per patchset. A try push makes a new head whatever
+  // happened meanwhile, so it pulls first to build on the current tip.
+  bool pulled = spec.allow_new_head;
+  auto base = pulled ? (*clone)->refresh() : (*clone)->tidy();
+  if (!base) return base.error();
+  std::vector<std::string> made;
+  while (true) {
+    AUTOLAND_TRY(check_not_landed(hg, spec, parsed_patches));
+    made.clear();
+    Status applied = apply_patches(**clone, spec, parsed_patches, &made);
+    if (applied.ok()) break;
+    (void)(*clone)->tidy();  // leave the clone clean for the next patchset
+    if (pulled || applied.error().kind != ErrorKind::conflict) return applied.error();
+    pulled = true;
+    base = (*clone)->refresh();
+    if (!base) return base.error();
+  }
+  return push_drafts(**clone, spec, spec.allow_new_head, *base, made,
                      [&] { return check_not_landed(hg, spec, parsed_patches); });
 }
 
 Result<PushOutcome> HgVcs::push_drafts(HgWorkingClone& clone, const RemoteSpec& spec, bool allow_new_head,
-                                       std::string from, const std::function<Status()>& recheck) {
+                                       std::string from, std::vector<std::string> ours,
+                                       const std::function<Status()>& recheck) {
   HgCommandServer& hg = clone.hg();
   PushOutcome outcome;
   for (int attempt = 0;; ++attempt) {
-    // Every draft is ours: refresh() stripped the rest before we began.
-    auto drafts = hg.run({"log", "-r", "draft()", "-T", "{node}\\n"});
-    if (!drafts) return drafts.error();
-    outcome.nodes.clear();
-    for (std::string_view n : util::split_lines(drafts->out)) outcome.nodes.emplace_back(n);
-    if (drafts->exit_code != 0 || outcome.nodes.empty()) {
-      return internal_error("nothing to push on " + spec.branch + ": " + drafts->err);
-    }
-    outcome.tip = outcome.nodes.back();
+    outcome.nodes = ours;
+    outcome.tip = ours.back();
     if (spec.record_intent) {
       Status recorded = spec.record_intent(outcome.nodes);
       if (!recorded.ok()) {
@@ -223,11 +244,14 @@ Result<PushOutcome> HgVcs::push_drafts(HgWorkingClone& clone, const RemoteSpec& 
     if (before_push_) before_push_();
     auto r = hg.run(push);
     if (!r) return r.error();
-    if (r->exit_code == 0) return outcome;
+    if (r->exit_code == 0) {
+      clone.forget_unpushed();
+      return outcome;
+    }
     std::string text = r->out + "\n" + r->err;
-    // "no changes found": the very same changesets are there already (someone
-    // imported the same patches onto the same parent); the pull and the
-    // recheck below tell.
+    // "no changes found": the very same changesets are there already: someone
+    // imported the same patches onto the same parent by hand. The pull and
+    // the recheck below report it as the duplicate landing it is.
     bool raced = text.find("push creates new remote head") != std::string::npos ||
                  text.find("not known locally") != std::string::npos ||
                  text.find("no changes found") != std::string::npos;
@@ -247,7 +271,7 @@ Result<PushOutcome> HgVcs::push_drafts(HgWorkingClone& clone, const RemoteSpec& 
     ++outcome.races;
     auto pull = hg.run({"pull", "--", spec.pull_url});
     if (!pull) return pull.error();
-    auto head = hg.run({"log", "-r", "last(heads(branch(default)) and public())", "-T", "{node}"});
+    auto head = hg.run({"log", "-r", HgWorkingClone::kPublicHead, "-T", "{node}"});
     if (!head) return head.error();
     if (pull->exit_code != 0 || head->out.size() != 40) {
       (void)clone.tidy();
@@ -258,9 +282,11 @@ Result<PushOutcome> HgVcs::push_drafts(HgWorkingClone& clone, const RemoteSpec& 
       (void)clone.tidy();
       return again.error();
     }
+    auto before = hg.run({"log", "-r", "draft()", "-T", "{node}\\n"});
+    if (!before) return before.error();
     AUTOLAND_TRY(clone.set_parent("null"));
     auto rebase = hg.run({"rebase", "--config", "extensions.rebase=", "--config", "rebase.experimental.inmemory=yes",
-                          "-s", "roots(draft())", "-d", head->out});
+                          "-s", ours.front(), "-d", head->out});
     if (!rebase) return rebase.error();
     if (rebase->exit_code != 0) {
       std::vector<std::string> files;
@@ -275,6 +301,21 @@ Result<PushOutcome> HgVcs::push_drafts(HgWorkingClone& clone, const RemoteSpec& 
       return conflict("the changes conflict with what landed on " + spec.branch + " meanwhile" +
                       (files.empty() ? std::string() : " in " + util::join(files, ", ")));
     }
+    // Ours are the drafts the rebase made: everything draft now that was not
+    // draft before, or was ours (other people's drafts, on a try remote, stay out).
+    auto after = hg.run({"log", "-r", "draft()", "-T", "{node}\\n"});
+    if (!after) return after.error();
+    std::vector<std::string> others;
+    for (std::string_view n : util::split_lines(before->out)) {
+      if (std::find(ours.begin(), ours.end(), n) == ours.end()) others.emplace_back(n);
+    }
+    ours.clear();
+    for (std::string_view n : util::split_lines(after->out)) {
+      if (std::find(others.begin(), others.end(), n) != others.end()) continue;
+      ours.emplace_back(n);
+      clone.note_unpushed(ours.back());
+    }
+    if (ours.empty()) return internal_error("the rebase onto " + head->out + " left nothing to push");
     from = head->out;
     LOG_INFO("hg", spec.branch + " moved during the push; rebased onto " + from.substr(0, 12) + " and pushing again");
   }
@@ -284,7 +325,7 @@ Result<bool> HgVcs::remote_has(HgCommandServer& hg, const RemoteSpec& spec, cons
   if (nodes.empty()) return false;
   for (const std::string& node : nodes) {
     // Asks the remote itself (a lookup, no pull): present there or not.
-    auto r = hg.run({"identify", "--id", "--debug", "-r", node, "--", spec.push_url});
+    auto r = hg.run({"identify", "-r", node, "-T", "{node}", "--", spec.push_url});
     if (!r) return r.error();
     if (r->exit_code == 0 && util::trim(r->out) == node) continue;
     if (r->err.find("unknown revision") != std::string::npos) return false;
@@ -296,6 +337,8 @@ Result<bool> HgVcs::remote_has(HgCommandServer& hg, const RemoteSpec& spec, cons
 }
 
 Result<std::optional<PushOutcome>> HgVcs::find_pushed(const PushSpec& spec, const std::vector<std::string>& recorded) {
+  auto held = lock(spec);
+  if (!held) return held.error();
   auto clone = clone_for(spec);
   if (!clone) return clone.error();
   HgCommandServer& hg = (*clone)->hg();
@@ -348,17 +391,10 @@ Result<std::vector<std::string>> HgVcs::landed_newest_first(HgCommandServer& hg,
     if (rev.empty() || rev.find_first_not_of("0123456789abcdef") != std::string::npos) {
       return invalid_input("'" + rev + "' is not a changeset id (hexadecimal)");
     }
+    // id() takes a full node or a unique prefix, never a revision number.
     auto r = hg.run({"log", "-r", "public() and id(" + rev + ")", "-T", "{node}"});
     if (!r) return r.error();
-    if (r->exit_code != 0 || r->out.size() != 40) {
-      // A prefix is fine too, when it names one public changeset.
-      auto prefixed = hg.run({"log", "-r", "public() and " + rev, "-T", "{node}"});
-      if (!prefixed) return prefixed.error();
-      if (prefixed->exit_code != 0 || prefixed->out.size() != 40) {
-        return not_found("changeset " + rev + " is not on " + spec.branch);
-      }
-      r = prefixed;
-    }
+    if (r->exit_code != 0 || r->out.size() != 40) return not_found("changeset " + rev + " is not on " + spec.branch);
     set += (set.empty() ? "" : "+") + r->out;
   }
   auto sorted = hg.run({"log", "-r", "sort(" + set + ", -rev)", "-T", "{node}\\n"});
@@ -368,8 +404,21 @@ Result<std::vector<std::string>> HgVcs::landed_newest_first(HgCommandServer& hg,
   return nodes;
 }
 
+Result<std::optional<std::string>> HgVcs::find_backout(HgCommandServer& hg, const std::string& message) {
+  auto r = hg.run({"log", "-r", "reverse(last(public(), 1000)) and desc('Backed out')", "-T", "{node}\\0{desc}\\0"});
+  if (!r) return r.error();
+  if (r->exit_code != 0) return internal_error("cannot list recent backouts: " + first_abort(r->err));
+  std::vector<std::string_view> fields = util::split(r->out, '\0');
+  for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+    if (fields[i + 1] == message) return std::optional<std::string>(std::string(fields[i]));
+  }
+  return std::optional<std::string>();
+}
+
 Result<PushOutcome> HgVcs::back_out(const BackoutSpec& spec) {
   if (spec.reason.empty()) return invalid_input("a backout needs a reason");
+  auto held = lock(spec);
+  if (!held) return held.error();
   auto clone = clone_for(spec);
   if (!clone) return clone.error();
   HgCommandServer& hg = (*clone)->hg();
@@ -378,16 +427,17 @@ Result<PushOutcome> HgVcs::back_out(const BackoutSpec& spec) {
   auto nodes = landed_newest_first(hg, spec);
   if (!nodes) return nodes.error();
   std::string message = backout_message(*nodes, spec.bug_id, spec.reason);
-  auto recent = recent_public(hg);
-  if (!recent) return recent.error();
-  for (std::string_view line : util::split_lines(*recent)) {
-    if (line.size() > 41 && line.substr(41) == message.substr(0, message.find('\n'))) {
-      return conflict("already backed out on " + spec.branch + " as " + std::string(line.substr(0, 40)));
-    }
-  }
+  auto already = [&]() -> Status {
+    auto found = find_backout(hg, message);
+    if (!found) return found.error();
+    if (*found) return conflict("already backed out on " + spec.branch + " as " + **found);
+    return {};
+  };
+  AUTOLAND_TRY(already());
   // Undo each changeset on top of the previous undo, newest first, as
   // scratch commits; then one commit with their sum goes on the head.
   std::string last = *head;
+  std::vector<std::string> scratch;
   for (const std::string& node : *nodes) {
     auto reverse = hg.run({"diff", "--git", "--reverse", "-c", node});
     if (!reverse) return reverse.error();
@@ -399,9 +449,10 @@ Result<PushOutcome> HgVcs::back_out(const BackoutSpec& spec) {
       if (undone.error().kind != ErrorKind::conflict) return undone.error();
       return conflict("changeset " + node.substr(0, 12) + " cannot be backed out cleanly: " + undone.error().message);
     }
+    scratch.push_back(*undone);
     last = *undone;
   }
-  if (last == *head) {
+  if (scratch.empty()) {
     (void)(*clone)->tidy();
     return invalid_input("nothing to back out: the changesets change no files");
   }
@@ -413,26 +464,21 @@ Result<PushOutcome> HgVcs::back_out(const BackoutSpec& spec) {
     (void)(*clone)->tidy();
     return internal_error("cannot commit the backout of " + util::join(*nodes, ", ") + ": " + backout.error().message);
   }
-  auto strip = hg.run({"strip", "--config", "extensions.strip=", "--no-backup", "-r", "draft() - " + *backout});
+  std::string revs;
+  for (const std::string& n : scratch) revs += (revs.empty() ? "" : "+") + n;
+  auto strip = hg.run({"strip", "--config", "extensions.strip=", "--no-backup", "-r", revs});
   if (!strip) return strip.error();
   if (strip->exit_code != 0) {
     (void)(*clone)->tidy();
     return internal_error("cannot drop the scratch commits of a backout: " + first_abort(strip->err));
   }
-  return push_drafts(**clone, spec, false, *head, [&]() -> Status {
-    auto listed = recent_public(hg);
-    if (!listed) return listed.error();
-    for (std::string_view line : util::split_lines(*listed)) {
-      if (line.size() > 41 && line.substr(41) == message.substr(0, message.find('\n'))) {
-        return conflict("already backed out on " + spec.branch + " as " + std::string(line.substr(0, 40)));
-      }
-    }
-    return {};
-  });
+  return push_drafts(**clone, spec, false, *head, {*backout}, already);
 }
 
 Result<std::optional<PushOutcome>> HgVcs::find_backed_out(const BackoutSpec& spec,
                                                           const std::vector<std::string>& recorded) {
+  auto held = lock(spec);
+  if (!held) return held.error();
   auto clone = clone_for(spec);
   if (!clone) return clone.error();
   HgCommandServer& hg = (*clone)->hg();
@@ -448,17 +494,21 @@ Result<std::optional<PushOutcome>> HgVcs::find_backed_out(const BackoutSpec& spe
   if (!head) return head.error();
   auto nodes = landed_newest_first(hg, spec);
   if (!nodes) return nodes.error();
-  std::string message = backout_message(*nodes, spec.bug_id, spec.reason);
-  auto recent = recent_public(hg);
-  if (!recent) return recent.error();
-  for (std::string_view line : util::split_lines(*recent)) {
-    if (line.size() < 42 || line.substr(41) != message.substr(0, message.find('\n'))) continue;
-    PushOutcome found;
-    found.tip = std::string(line.substr(0, 40));
-    found.nodes = {found.tip};
-    return std::optional<PushOutcome>(found);
+  auto found = find_backout(hg, backout_message(*nodes, spec.bug_id, spec.reason));
+  if (!found) return found.error();
+  if (!*found) return std::optional<PushOutcome>();
+  return std::optional<PushOutcome>(PushOutcome{**found, {**found}, 0});
+}
+
+Result<util::FileLock> HgVcs::lock(const RemoteSpec& spec) {
+  if (spec.branch.empty() || spec.branch.find('/') != std::string::npos || spec.branch == "." || spec.branch == "..") {
+    return invalid_input("'" + spec.branch + "' cannot name a working clone");
   }
-  return std::optional<PushOutcome>();
+  std::error_code ec;
+  std::filesystem::create_directories(cache_dir_, ec);
+  if (ec) return internal_error("cannot create the cache folder " + cache_dir_ + ": " + ec.message());
+  return util::FileLock::acquire((std::filesystem::path(cache_dir_) / (spec.branch + ".lock")).string(),
+                                 std::chrono::minutes(10));
 }
 
 }  // namespace autoland

@@ -13,6 +13,7 @@
 #include "adapters/vcs/hg/working_clone.h"
 #include "core/patch.h"
 #include "ports/vcs.h"
+#include "util/file_lock.h"
 
 namespace autoland {
 
@@ -35,10 +36,16 @@ class HgVcs final : public VersionControl {
   // Applies a patch on the working copy's parent and moves the parent to
   // the new changeset; conflict with the file and hunk when it does not apply.
   Result<std::string> import_bypass(HgWorkingClone& clone, std::vector<std::string> args, const std::string& text);
-  // Pushes every draft (all ours), pulling and rebasing when the remote moved.
-  // `recheck` runs after each pull (is the change there already?).
+  // Pushes `ours` (oldest first), pulling and rebasing when the remote
+  // moved; `recheck` runs after each pull (is the change there already?).
   Result<PushOutcome> push_drafts(HgWorkingClone& clone, const RemoteSpec& spec, bool allow_new_head,
-                                  std::string from, const std::function<Status()>& recheck);
+                                  std::string from, std::vector<std::string> ours,
+                                  const std::function<Status()>& recheck);
+  Status apply_patches(HgWorkingClone& clone, const PushSpec& spec, const std::vector<Patch>& parsed,
+                       std::vector<std::string>* made);
+  Result<std::optional<std::string>> find_backout(HgCommandServer& hg, const std::string& message);
+  // One process at a time per clone (the daemon and `autoland push` may share the cache).
+  Result<util::FileLock> lock(const RemoteSpec& spec);
   Status check_not_landed(HgCommandServer& hg, const PushSpec& spec, const std::vector<Patch>& parsed);
   // "NODE first-line" for the newest 1000 public changesets.
   Result<std::string> recent_public(HgCommandServer& hg);

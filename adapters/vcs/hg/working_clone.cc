@@ -1,6 +1,7 @@
 #include "adapters/vcs/hg/working_clone.h"
 
 #include <filesystem>
+#include <fstream>
 
 #include "util/log.h"
 #include "util/strings.h"
@@ -103,13 +104,23 @@ Result<std::string> HgWorkingClone::refresh_once(const std::string& head_revset,
   }
   AUTOLAND_TRY(set_parent("null"));
   // Our own changesets that never reached the remote (a failed apply or
-  // push) must not linger under the next patchset.
-  auto drafts = server_->run({"log", "-r", "draft()", "-T", "x"});
-  if (!drafts) return drafts.error();
-  if (drafts->exit_code == 0 && !drafts->out.empty()) {
-    auto strip = server_->run({"strip", "--config", "extensions.strip=", "--no-backup", "-r", "draft()"});
-    if (!strip) return strip.error();
-    if (strip->exit_code != 0) return internal_error("cannot strip stale drafts in " + spec_.name + ": " + strip->err);
+  // push) must not linger under the next patchset. Only ours: on a try
+  // remote that does not publish, other people's pushes are drafts too.
+  std::vector<std::string> unpushed = read_unpushed();
+  if (!unpushed.empty()) {
+    std::string ids;
+    for (const std::string& n : unpushed) ids += (ids.empty() ? "id(" : " or id(") + n + ")";
+    std::string revset = "draft() and (" + ids + ")";
+    auto left = server_->run({"log", "-r", revset, "-T", "x"});
+    if (!left) return left.error();
+    if (left->exit_code == 0 && !left->out.empty()) {
+      auto strip = server_->run({"strip", "--config", "extensions.strip=", "--no-backup", "-r", revset});
+      if (!strip) return strip.error();
+      if (strip->exit_code != 0) {
+        return internal_error("cannot strip stale drafts in " + spec_.name + ": " + strip->err);
+      }
+    }
+    forget_unpushed();
   }
   auto head = server_->run({"log", "-r", head_revset, "-T", "{node}"});
   if (!head) return head.error();
@@ -121,6 +132,25 @@ Result<std::string> HgWorkingClone::refresh_once(const std::string& head_revset,
   if (!purge) return purge.error();
   if (purge->exit_code != 0) return internal_error("purge of " + spec_.name + " failed: " + purge->err);
   return head->out;
+}
+
+void HgWorkingClone::note_unpushed(const std::string& node) {
+  std::ofstream(fs::path(path_) / ".hg" / "autoland-unpushed", std::ios::app) << node << "\n";
+}
+
+void HgWorkingClone::forget_unpushed() {
+  std::error_code ec;
+  fs::remove(fs::path(path_) / ".hg" / "autoland-unpushed", ec);
+}
+
+std::vector<std::string> HgWorkingClone::read_unpushed() const {
+  std::ifstream in(fs::path(path_) / ".hg" / "autoland-unpushed");
+  std::vector<std::string> nodes;
+  std::string node;
+  while (in >> node) {
+    if (node.size() == 40 && node.find_first_not_of("0123456789abcdef") == std::string::npos) nodes.push_back(node);
+  }
+  return nodes;
 }
 
 Status HgWorkingClone::set_parent(const std::string& node) {

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "adapters/vcs/hg/command_server.h"
 #include "util/result.h"
@@ -44,6 +45,11 @@ class HgWorkingClone {
   Status set_parent(const std::string& node);
 
   // Valid as long as this clone, across refreshes and re-clones.
+  // Changesets made here and not pushed yet, kept in a file in the clone:
+  // the next refresh() or tidy() strips them (and only them), even after a crash.
+  void note_unpushed(const std::string& node);
+  void forget_unpushed();
+
   HgCommandServer& hg() { return *server_; }
   const std::string& path() const { return path_; }
   int reclones() const { return reclones_; }
@@ -51,6 +57,7 @@ class HgWorkingClone {
  private:
   explicit HgWorkingClone(CloneSpec spec, std::string path) : spec_(std::move(spec)), path_(std::move(path)) {}
   Status clone_fresh();
+  std::vector<std::string> read_unpushed() const;
   Status start_server();
   Result<std::string> refresh_once(const std::string& head_revset, bool pull_first);
 
