@@ -283,7 +283,8 @@ TEST_F(GitVcsTest, OverTheNetworkThroughGitDaemonAndACorruptCacheIsMadeAgain) {
     ++damaged;
   }
   ASSERT_GT(damaged, 0);
-  GitVcs fresh((dir_ / "cache").string());
+  // The same driver object goes on (what it remembered of the clone must not outlive it).
+  GitVcs& fresh = *vcs_;
   PushSpec next = spec({{92, hg_header("Bug 16 - after repair r=a") + new_file("repair.txt")}});
   next.pull_url = next.push_url = url;
   auto repaired = fresh.apply_and_push(next);
@@ -317,6 +318,39 @@ TEST_F(GitVcsTest, ALandingDoesNotFetchFirstButStillSeesWhatLandedMeanwhile) {
   ASSERT_TRUE(next.ok()) << next.error().message;
   EXPECT_EQ(next->races, 1);
   EXPECT_EQ(remote_log("%s", "main~1"), "Bug 32 - by hand");
+}
+
+TEST_F(GitVcsTest, AStaleCloneFetchesWhenAPatchNeedsWhatLandedSinceAndBackedOutChangesMayLandAgain) {
+  ASSERT_TRUE(vcs_->apply_and_push(spec({{111, hg_header("Bug 40 - first r=a") + new_file("first.txt")}})).ok());
+  land_elsewhere("part.txt", "hello\n", "Bug 41 - part 1 r=a");
+  std::string part2 = hg_header("Bug 41 - part 2 r=a") +
+                      "diff --git a/part.txt b/part.txt\n--- a/part.txt\n+++ b/part.txt\n@@ -1,1 +1,1 @@\n-hello\n+bye\n";
+  auto out = vcs_->apply_and_push(spec({{112, part2}}));
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_EQ(git({"--git-dir", remote_, "show", "main:part.txt"}), "bye");
+  BackoutSpec b;
+  b.branch = "main";
+  b.pull_url = b.push_url = remote_;
+  b.revisions = {out->tip};
+  b.bug_id = 41;
+  b.reason = "bustage";
+  auto backout = vcs_->back_out(b);
+  ASSERT_TRUE(backout.ok()) << backout.error().message;
+  auto again = vcs_->apply_and_push(spec({{113, part2}}));
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  b.revisions = {again->tip};
+  auto second = vcs_->back_out(b);
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_EQ(git({"--git-dir", remote_, "show", "main:part.txt"}), "hello");
+}
+
+TEST_F(GitVcsTest, ASilentHookRefusalGivesGitsReason) {
+  fs::path hook = fs::path(remote_) / "hooks" / "pre-receive";
+  std::ofstream(hook) << "#!/bin/sh\nexit 1\n";
+  fs::permissions(hook, fs::perms::owner_all);
+  auto out = vcs_->apply_and_push(spec({{121, hg_header("Bug 50 - x r=a") + new_file("z.txt")}}));
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().message, "the remote refused the push: (pre-receive hook declined)");
 }
 
 TEST(GitApplyFailure, DescribedFromGitOutput) {

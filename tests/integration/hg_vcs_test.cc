@@ -201,6 +201,14 @@ TEST_F(HgVcsTest, OverHttpThroughHgServe) {
   EXPECT_EQ(raced->races, 1);
   EXPECT_EQ(hg({"log", "-R", remote_, "-r", "heads(default)", "-T", "{desc}"}), "Bug 17 - mine r=a");
   EXPECT_EQ(hg({"log", "-R", remote_, "-r", "tip^", "-T", "{desc}"}), "Bug 16 - theirs");
+  // After a crash, the remote is asked by node over http: found even though
+  // the content no longer matches what the spec says.
+  PushSpec changed = next;
+  changed.patches[0].text = header("Bug 17 - reworded") + new_file("mine.txt");
+  auto found = vcs_->find_pushed(changed, raced->nodes);
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->tip, raced->tip);
 }
 
 TEST_F(HgVcsTest, TheIntentIsRecordedBeforeEveryPushAttempt) {
@@ -208,6 +216,7 @@ TEST_F(HgVcsTest, TheIntentIsRecordedBeforeEveryPushAttempt) {
   bool moved = false;
   vcs_->set_before_push([&] {
     // The remote has not got the recorded changesets yet when the push starts.
+    ASSERT_FALSE(recorded.empty());
     EXPECT_EQ(hg({"log", "-R", remote_, "-r", "id(" + recorded.back().back() + ")", "-T", "x"}, "", -1), "");
     if (moved) return;
     moved = true;
@@ -355,6 +364,47 @@ TEST_F(HgVcsTest, ALandingDoesNotPullFirstButStillSeesWhatLandedMeanwhile) {
   auto next = vcs_->apply_and_push(spec({{143, header("Bug 33 - next r=a") + new_file("next.txt")}}));
   ASSERT_TRUE(next.ok()) << next.error().message;
   EXPECT_EQ(hg({"log", "-r", "tip^", "-T", "{desc}"}, remote_), "Bug 32 - by hand r=a");
+}
+
+TEST_F(HgVcsTest, AStaleCloneIsPulledWhenAPatchNeedsWhatLandedSince) {
+  ASSERT_TRUE(vcs_->apply_and_push(spec({{151, header("Bug 40 - first r=a") + new_file("first.txt")}})).ok());
+  // Part 1 lands by hand; part 2 changes what part 1 added.
+  std::ofstream(dir_ / "part1.patch") << header("Bug 41 - part 1 r=a") + new_file("part.txt");
+  hg({"update", "-r", "tip"}, remote_);
+  hg({"import", (dir_ / "part1.patch").string()}, remote_);
+  auto part2 = vcs_->apply_and_push(spec(
+      {{152, header("Bug 41 - part 2 r=a") +
+                 "diff --git a/part.txt b/part.txt\n--- a/part.txt\n+++ b/part.txt\n@@ -1,1 +1,1 @@\n-hello\n+bye\n"}}));
+  ASSERT_TRUE(part2.ok()) << part2.error().message;
+  EXPECT_EQ(hg({"cat", "-r", "tip", "part.txt"}, remote_), "bye\n");
+}
+
+TEST_F(HgVcsTest, BackedOutChangesMayLandAgainAndBeBackedOutAgain) {
+  std::string patch = header("Bug 42 - flaky r=a") + change_line2("flaky");
+  auto landed = vcs_->apply_and_push(spec({{161, patch}}));
+  ASSERT_TRUE(landed.ok()) << landed.error().message;
+  BackoutSpec b;
+  b.branch = "central";
+  b.pull_url = b.push_url = remote_;
+  b.revisions = {landed->tip};
+  b.bug_id = 42;
+  b.reason = "bustage";
+  auto out = vcs_->back_out(b);
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  // The same patch again: not a duplicate, since it was backed out.
+  auto again = vcs_->apply_and_push(spec({{162, patch}}));
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  // And backed out again for the same reason: another landing, another backout.
+  b.revisions = {again->tip};
+  auto second = vcs_->back_out(b);
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_NE(second->tip, out->tip);
+  EXPECT_EQ(hg({"cat", "-r", "tip", "a.txt"}, remote_), "l1\nl2\nl3\n");
+  // A revision number is not a changeset id, even when it names a revision.
+  b.revisions = {"1"};
+  auto number = vcs_->back_out(b);
+  ASSERT_FALSE(number.ok());
+  EXPECT_EQ(number.error().message, "changeset 1 is not on central");
 }
 
 TEST(HgImportFailure, DescribedFromHgOutput) {

@@ -730,7 +730,9 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options, c
   if (options.path != ":memory:") {
     // WAL lets readers run beside a writer (the API reads while services write).
     AUTOLAND_TRY(db->exec("PRAGMA journal_mode=WAL"));
-    AUTOLAND_TRY(db->exec("PRAGMA synchronous=NORMAL"));
+    // FULL: a committed write (a push intent above all) is on disk before
+    // the side effect it announces happens, even across a power cut.
+    AUTOLAND_TRY(db->exec("PRAGMA synchronous=FULL"));
   }
   AUTOLAND_TRY(db->exec("PRAGMA foreign_keys=ON"));
   auto store = std::make_unique<SqliteStore>(std::move(*db), clock);

@@ -298,12 +298,23 @@ Result<std::vector<std::string>> GitVcs::build_patches(Clone& clone, const PushS
 }
 
 Result<PushOutcome> GitVcs::push_loop(Clone& clone, const RemoteSpec& spec, bool own_branch, std::string const& head,
-                                      const Builder& build, const std::function<Status()>& recheck) {
+                                      const Builder& build, const std::function<Status()>& recheck, bool fetched) {
   PushOutcome outcome;
   std::string base = head;
   auto [push_url, push_ref] = split_ref(spec.push_url);
   for (int attempt = 0;; ++attempt) {
     auto made = build(base);
+    if (!made && !fetched && made.error().kind == ErrorKind::conflict) {
+      // Built on the head known here, which may be behind: the patch may
+      // need what landed since. Fetch and try once more before failing.
+      fetched = true;
+      auto moved = refresh(clone, spec);
+      if (!moved) return moved.error();
+      AUTOLAND_TRY(recheck());
+      base = *moved;
+      made = build(base);
+    }
+    fetched = true;
     if (!made) {
       if (attempt > 0 && made.error().kind == ErrorKind::conflict) {
         return conflict("the changes conflict with what landed on " + spec.branch + " meanwhile: " +
@@ -336,9 +347,12 @@ Result<PushOutcome> GitVcs::push_loop(Clone& clone, const RemoteSpec& spec, bool
           remote.emplace_back(util::trim(line.substr(8)));
         }
       }
-      if (text.find("[remote rejected]") != std::string::npos) {
+      size_t rejected = text.find("[remote rejected]");
+      if (rejected != std::string::npos) {
+        // Without "remote:" lines, porcelain's own reason: "[remote rejected] (pre-receive hook declined)".
+        std::string reason = text.substr(rejected + 17, text.find('\n', rejected) - rejected - 17);
         return conflict("the remote refused the push: " +
-                        (remote.empty() ? last_line(r->out) : util::join(remote, " / ")));
+                        (remote.empty() ? std::string(util::trim(reason)) : util::join(remote, " / ")));
       }
       return transient("push to " + spec.branch + " failed: " + last_line(r->err));
     }
@@ -355,6 +369,21 @@ Result<PushOutcome> GitVcs::push_loop(Clone& clone, const RemoteSpec& spec, bool
   }
 }
 
+Result<std::optional<std::string>> GitVcs::find_backout(Clone& clone, const std::string& message) {
+  auto r = git(clone, {"log", "-n", "1000", "--format=%H%x00%B%x00", "--fixed-strings", "--grep=Backed out",
+                       "refs/remotes/origin/" + clone.ref, "--"});
+  if (!r) return r.error();
+  if (r->exit_code != 0) return internal_error("git log: " + last_line(r->err));
+  std::vector<std::string_view> fields = util::split(r->out, '\0');
+  for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+    std::string_view sha = util::trim(fields[i]);
+    std::string_view body = fields[i + 1];
+    while (!body.empty() && body.back() == '\n') body.remove_suffix(1);
+    if (body == message) return std::optional<std::string>(std::string(sha));
+  }
+  return std::optional<std::string>();
+}
+
 Result<std::string> GitVcs::recent(Clone& clone) {
   auto r = git(clone, {"log", "-n", "1000", "--format=%H %s", "refs/remotes/origin/" + clone.ref, "--"});
   if (!r) return r.error();
@@ -369,7 +398,14 @@ Result<std::optional<std::string>> GitVcs::find_same_change(Clone& clone, const 
     std::string sha(line.substr(0, 40));
     auto shown = git(clone, {"show", "--format=", "--patch", "--full-index", sha});
     if (!shown) return shown.error();
-    if (shown->exit_code == 0 && normalized_diff(shown->out) == body) return std::optional<std::string>(sha);
+    if (shown->exit_code != 0 || normalized_diff(shown->out) != body) continue;
+    // Landed and then backed out: landing it again is what people do.
+    auto backed_out = git(clone, {"log", "-n", "1", "--format=%H", "--fixed-strings",
+                                  "--grep=Backed out changeset " + short_sha(sha),
+                                  sha + "..refs/remotes/origin/" + clone.ref, "--"});
+    if (!backed_out) return backed_out.error();
+    if (backed_out->exit_code == 0 && !util::trim(backed_out->out).empty()) continue;
+    return std::optional<std::string>(sha);
   }
   return std::optional<std::string>();
 }
@@ -414,7 +450,7 @@ Result<PushOutcome> GitVcs::apply_and_push_once(const PushSpec& spec) {
   AUTOLAND_TRY(check_not_landed(**clone, spec, parsed));
   return push_loop(
       **clone, spec, spec.allow_new_head, *head, [&](const std::string& base) { return build_patches(**clone, spec, base); },
-      [&] { return check_not_landed(**clone, spec, parsed); });
+      [&] { return check_not_landed(**clone, spec, parsed); }, spec.allow_new_head);
 }
 
 Status GitVcs::check_not_landed(Clone& clone, const PushSpec& spec, const std::vector<Patch>& parsed) {
@@ -511,14 +547,13 @@ Result<PushOutcome> GitVcs::back_out(const BackoutSpec& spec) {
   auto nodes = landed_newest_first(**clone, spec);
   if (!nodes) return nodes.error();
   std::string message = backout_message(*nodes, spec.bug_id, spec.reason);
-  std::string subject = message.substr(0, message.find('\n'));
-  auto listed = recent(**clone);
-  if (!listed) return listed.error();
-  for (std::string_view line : util::split_lines(*listed)) {
-    if (line.size() > 41 && line.substr(41) == subject) {
-      return conflict("already backed out on " + spec.branch + " as " + std::string(line.substr(0, 40)));
-    }
-  }
+  auto already = [&]() -> Status {
+    auto found = find_backout(**clone, message);
+    if (!found) return found.error();
+    if (*found) return conflict("already backed out on " + spec.branch + " as " + **found);
+    return {};
+  };
+  AUTOLAND_TRY(already());
   std::vector<std::string> undo;  // reverse diffs, newest first
   for (const std::string& node : *nodes) {
     auto reverse = git(**clone, {"diff", "--binary", "--full-index", node, node + "^", "--"});
@@ -548,16 +583,7 @@ Result<PushOutcome> GitVcs::back_out(const BackoutSpec& spec) {
     auto sha = commit(**clone, tree, base, message, user, "");
     if (!sha) return sha.error();
     return std::vector<std::string>{*sha};
-  }, [&]() -> Status {
-    auto again = recent(**clone);
-    if (!again) return again.error();
-    for (std::string_view line : util::split_lines(*again)) {
-      if (line.size() > 41 && line.substr(41) == subject) {
-        return conflict("already backed out on " + spec.branch + " as " + std::string(line.substr(0, 40)));
-      }
-    }
-    return {};
-  });
+  }, already, true);
 }
 
 Result<std::optional<PushOutcome>> GitVcs::find_backed_out(const BackoutSpec& spec,
@@ -575,16 +601,10 @@ Result<std::optional<PushOutcome>> GitVcs::find_backed_out(const BackoutSpec& sp
   }
   auto nodes = landed_newest_first(**clone, spec);
   if (!nodes) return nodes.error();
-  std::string message = backout_message(*nodes, spec.bug_id, spec.reason);
-  auto listed = recent(**clone);
-  if (!listed) return listed.error();
-  for (std::string_view line : util::split_lines(*listed)) {
-    if (line.size() > 41 && line.substr(41) == message.substr(0, message.find('\n'))) {
-      std::string sha(line.substr(0, 40));
-      return std::optional<PushOutcome>(PushOutcome{sha, {sha}, 0});
-    }
-  }
-  return std::optional<PushOutcome>();
+  auto found = find_backout(**clone, backout_message(*nodes, spec.bug_id, spec.reason));
+  if (!found) return found.error();
+  if (!*found) return std::optional<PushOutcome>();
+  return std::optional<PushOutcome>(PushOutcome{**found, {**found}, 0});
 }
 
 }  // namespace autoland

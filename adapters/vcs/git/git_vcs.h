@@ -68,8 +68,11 @@ class GitVcs final : public VersionControl {
                              const std::string& message, const std::string& author, const std::string& date);
   Result<std::vector<std::string>> build_patches(Clone& clone, const PushSpec& spec, const std::string& base);
   // `recheck` runs after each fetch (is the change there already?).
+  // `fetched`: `head` is fresh; otherwise a build that does not apply
+  // fetches and tries once more before it is a conflict.
   Result<PushOutcome> push_loop(Clone& clone, const RemoteSpec& spec, bool own_branch, const std::string& head,
-                                const Builder& build, const std::function<Status()>& recheck);
+                                const Builder& build, const std::function<Status()>& recheck, bool fetched);
+  Result<std::optional<std::string>> find_backout(Clone& clone, const std::string& message);
   Status check_not_landed(Clone& clone, const PushSpec& spec, const std::vector<Patch>& parsed);
   // The newest head known here, fetching only when there is none yet.
   Result<std::string> known_head(Clone& clone, const RemoteSpec& spec);
