@@ -144,7 +144,7 @@ TEST_F(GitVcsTest, APatchThatDoesNotApplyNamesAttachmentAndFile) {
       spec({{31, hg_header("Bug 5 - x r=a") + change_line2("ok")}, {32, hg_header("Bug 5 - y r=a") + change_line2("again")}}));
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.error().kind, ErrorKind::conflict);
-  EXPECT_EQ(out.error().message, "attachment 32 does not apply: the change to a.txt at line 1 does not match");
+  EXPECT_EQ(out.error().message, "attachment 32 does not apply: hunk 1 of a.txt failed at line 1");
   EXPECT_EQ(remote_log("%s"), "base");
   auto missing = vcs_->apply_and_push(spec({{33, hg_header("Bug 6 - z") +
                                                      "diff --git a/nope.txt b/nope.txt\n--- a/nope.txt\n+++ "
@@ -361,6 +361,10 @@ TEST(GitApplyFailure, DescribedFromGitOutput) {
             "conflict in a.txt; the change to a.txt at line 1 does not match");
   EXPECT_EQ(describe_git_apply_failure("error: b.txt: already exists in index\n"), "file 'b.txt' exists already");
   EXPECT_EQ(describe_git_apply_failure("fatal: something odd\n"), "fatal: something odd");
+  // With the patch at hand, the hunk is named.
+  std::string patch = "diff --git a/src/a.c b/src/a.c\n--- a/src/a.c\n+++ b/src/a.c\n@@ -3,3 +3,3 @@\n x\n-y\n+z\n w\n"
+                      "@@ -12,4 +12,4 @@ int f()\n a\n-b\n+c\n d\n";
+  EXPECT_EQ(describe_git_apply_failure("error: patch failed: src/a.c:12\n", patch), "hunk 2 of src/a.c failed at line 12");
 }
 
 TEST(GitDate, FromHgAndPassedThrough) {

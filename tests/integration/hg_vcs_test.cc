@@ -415,6 +415,8 @@ TEST(HgImportFailure, DescribedFromHgOutput) {
   EXPECT_EQ(describe_import_failure("abort: no diffs found\n", ""), "no diffs found");
   EXPECT_EQ(describe_import_failure("unable to find 'gone.c' for patching\nabort: patch failed to apply\n", ""),
             "file 'gone.c' is not in the repository");
+  EXPECT_EQ(describe_import_failure("applying patch from stdin\nfile f1 already exists\nabort: patch failed to apply\n", ""),
+            "file 'f1' exists already");
 }
 
 }  // namespace

@@ -48,15 +48,44 @@ bool is_hex(std::string_view s) { return !s.empty() && s.find_first_not_of("0123
 
 }  // namespace
 
-std::string describe_git_apply_failure(const std::string& err) {
+namespace {
+
+// Which hunk of `file` in `patch` starts at old line `line` (1-based; 0 when none):
+// git names the line where a hunk failed, hg and people name the hunk.
+int hunk_number(std::string_view patch, std::string_view file, std::string_view line) {
+  std::string current;
+  int count = 0;
+  for (std::string_view l : util::split_lines(patch)) {
+    if (l.rfind("diff --git ", 0) == 0) {
+      size_t b = l.rfind(" b/");
+      current = b == std::string_view::npos ? "" : std::string(l.substr(b + 3));
+      count = 0;
+    } else if (l.rfind("+++ b/", 0) == 0) {
+      current = std::string(l.substr(6));
+    } else if (l.rfind("@@ -", 0) == 0) {
+      ++count;
+      std::string_view start = l.substr(4, l.find_first_of(", ", 4) - 4);
+      if (current == file && start == line) return count;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::string describe_git_apply_failure(const std::string& err, std::string_view patch) {
   std::vector<std::string> parts;
   for (std::string_view line : util::split_lines(err)) {
     if (line.rfind("error: patch failed: ", 0) == 0) {
       std::string_view where = line.substr(21);
       size_t colon = where.rfind(':');
       if (colon != std::string_view::npos) {
-        parts.push_back("the change to " + std::string(where.substr(0, colon)) + " at line " +
-                        std::string(where.substr(colon + 1)) + " does not match");
+        std::string_view file = where.substr(0, colon), at = where.substr(colon + 1);
+        int hunk = hunk_number(patch, file, at);
+        parts.push_back(hunk > 0 ? "hunk " + std::to_string(hunk) + " of " + std::string(file) + " failed at line " +
+                                       std::string(at)
+                                 : "the change to " + std::string(file) + " at line " + std::string(at) +
+                                       " does not match");
         continue;
       }
     }
@@ -242,7 +271,7 @@ Result<std::string> GitVcs::apply_to_tree(Clone& clone, const std::string& paren
   }
   auto apply = git(clone, {"apply", "--cached", "--3way", "--whitespace=nowarn", "-"}, text);
   if (!apply) return apply.error();
-  if (apply->exit_code != 0) return conflict(describe_git_apply_failure(apply->err + "\n" + apply->out));
+  if (apply->exit_code != 0) return conflict(describe_git_apply_failure(apply->err + "\n" + apply->out, text));
   auto tree = git(clone, {"write-tree"});
   if (!tree) return tree.error();
   if (tree->exit_code != 0) return conflict(describe_git_apply_failure(tree->err));

@@ -89,8 +89,9 @@ class GitVcs final : public VersionControl {
 };
 
 // git apply's complaints ("error: patch failed: a.txt:3", "U a.txt") as one
-// sentence naming the files (pure; tested on canned output).
-std::string describe_git_apply_failure(const std::string& git_stderr);
+// sentence naming the files, and the hunks found in `patch` (pure; tested
+// on canned output).
+std::string describe_git_apply_failure(const std::string& git_stderr, std::string_view patch = {});
 
 // "1700000000 -3600" (hg export: seconds, offset west of UTC) -> "@1700000000 +0100";
 // anything else (git's RFC 2822 dates) is passed through for git to read.

@@ -53,6 +53,9 @@ std::string describe_import_failure(const std::string& err, const std::string& o
       hunks.push_back("hunk " + std::string(number) + " of " + (file.empty() ? "a file" : file) + " failed" +
                       std::string(line.substr(line.find(" FAILED") + 7)));
     }
+    if (line.rfind("file ", 0) == 0 && line.size() > 20 && line.substr(line.size() - 15) == " already exists") {
+      hunks.push_back("file '" + std::string(line.substr(5, line.size() - 20)) + "' exists already");
+    }
     if (line.rfind("unable to find '", 0) == 0) {
       hunks.push_back("file '" + std::string(line.substr(16, line.find('\'', 16) - 16)) + "' is not in the repository");
     }
