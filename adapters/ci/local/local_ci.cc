@@ -1,0 +1,323 @@
+#include "adapters/ci/local/local_ci.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "adapters/process/subprocess.h"
+#include "util/log.h"
+#include "util/strings.h"
+
+namespace autoland {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  branch TEXT NOT NULL,
+  revision TEXT NOT NULL,
+  name TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending',
+  result TEXT NOT NULL DEFAULT 'pending',
+  started INTEGER NOT NULL DEFAULT 0,
+  finished INTEGER NOT NULL DEFAULT 0,
+  created INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runs_by_revision ON runs (branch, revision, id);
+CREATE INDEX IF NOT EXISTS runs_by_state ON runs (state, id);
+CREATE TABLE IF NOT EXISTS scheduled (
+  branch TEXT NOT NULL,
+  revision TEXT NOT NULL,
+  PRIMARY KEY (branch, revision)
+);
+)sql";
+
+bool is_hex(std::string_view s) { return !s.empty() && s.find_first_not_of("0123456789abcdef") == std::string_view::npos; }
+
+SpawnOptions program(std::vector<std::string> argv, const std::string& cwd = "") {
+  SpawnOptions o;
+  o.argv = std::move(argv);
+  o.cwd = cwd;
+  o.env_set = {{"HGPLAIN", "1"}, {"LC_ALL", "C.UTF-8"}};
+  return o;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<LocalCi>> LocalCi::open(LocalCiOptions options, const Clock& clock) {
+  std::error_code ec;
+  fs::create_directories(fs::path(options.state_dir) / "logs", ec);
+  fs::create_directories(fs::path(options.state_dir) / "work", ec);
+  if (ec) return internal_error("cannot create the local CI folder " + options.state_dir + ": " + ec.message());
+  if (options.workers < 1) return invalid_input("the local CI needs at least one worker");
+  auto db = sqlite::Database::open((fs::path(options.state_dir) / "ci.db").string(), 10000);
+  if (!db) return db.error();
+  AUTOLAND_TRY(db->exec("PRAGMA journal_mode=WAL"));
+  AUTOLAND_TRY(db->exec("PRAGMA synchronous=FULL"));
+  AUTOLAND_TRY(db->exec(kSchema));
+  // Runs cut short by a crash: their outcome is unknown, so they run again.
+  auto requeued = db->prepare("UPDATE runs SET state='pending', result='pending', started=0 WHERE state='running'");
+  if (!requeued) return requeued.error();
+  AUTOLAND_TRY(requeued->run());
+  if (db->changes() > 0) {
+    LOG_WARN("ci", std::to_string(db->changes()) + " job run(s) were cut short by a restart; running them again");
+  }
+  return std::unique_ptr<LocalCi>(new LocalCi(std::move(options), clock, std::move(*db)));
+}
+
+LocalCi::~LocalCi() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  for (std::thread& t : threads_) t.join();
+}
+
+void LocalCi::start() {
+  std::lock_guard lock(mu_);
+  if (!threads_.empty()) return;
+  for (int i = 0; i < options_.workers; ++i) threads_.emplace_back([this] { worker(); });
+}
+
+const LocalBranchCi* LocalCi::branch_config(const std::string& branch) const {
+  for (const LocalBranchCi& b : options_.branches) {
+    if (b.branch == branch) return &b;
+  }
+  return nullptr;
+}
+
+Result<std::string> LocalCi::resolve(const LocalBranchCi& branch, const std::string& revision) {
+  if (!is_hex(revision)) return invalid_input("'" + revision + "' is not a revision id");
+  Result<ProgramResult> r =
+      branch.vcs == Vcs::hg
+          ? run_program(program({"hg", "log", "-R", branch.repo, "-r", "id(" + revision + ")", "-T", "{node}"}))
+          : run_program(program({"git", "--git-dir", branch.repo, "rev-parse", "--verify", "--quiet",
+                                 revision + "^{commit}"}));
+  if (!r) return r.error();
+  std::string node(util::trim(r->out));
+  if (r->exit_code != 0 || node.size() != 40) {
+    return not_found("revision " + revision + " is not in " + branch.branch + " (yet)");
+  }
+  return node;
+}
+
+Status LocalCi::schedule(const LocalBranchCi& branch, const std::string& node) {
+  // REQUIRES: mu_ held.
+  auto tx = sqlite::Transaction::begin(db_);
+  if (!tx) return tx.error();
+  auto mark = db_.prepare("INSERT OR IGNORE INTO scheduled (branch, revision) VALUES (?, ?)");
+  if (!mark) return mark.error();
+  mark->bind(1, branch.branch).bind(2, node);
+  AUTOLAND_TRY(mark->run());
+  if (db_.changes() == 0) return {};  // scheduled before
+  for (const LocalJobSpec& job : branch.jobs) {
+    auto add = db_.prepare("INSERT INTO runs (branch, revision, name, created) VALUES (?, ?, ?, ?)");
+    if (!add) return add.error();
+    add->bind(1, branch.branch).bind(2, node).bind(3, job.name).bind(4, clock_.now());
+    AUTOLAND_TRY(add->run());
+  }
+  AUTOLAND_TRY(tx->commit());
+  LOG_INFO("ci", "scheduled " + std::to_string(branch.jobs.size()) + " job(s) for " + branch.branch + " " +
+                     node.substr(0, 12));
+  changed_.notify_all();
+  return {};
+}
+
+Result<std::vector<CiJob>> LocalCi::jobs(const std::string& branch, const std::string& revision) {
+  const LocalBranchCi* config = branch_config(branch);
+  if (!config) return not_found("the local CI does not watch branch '" + branch + "'");
+  auto node = resolve(*config, revision);
+  if (!node) return node.error();
+  std::lock_guard lock(mu_);
+  AUTOLAND_TRY(schedule(*config, *node));
+  auto s = db_.prepare(
+      "SELECT id, name, state, result, started, finished FROM runs WHERE branch = ? AND revision = ? ORDER BY id");
+  if (!s) return s.error();
+  s->bind(1, branch).bind(2, *node);
+  std::vector<CiJob> out;
+  while (true) {
+    auto row = s->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    CiJob j;
+    j.id = std::to_string(s->column_int(0));
+    j.name = s->column_text(1);
+    std::string state = s->column_text(2);
+    j.state = state == "completed" ? JobState::completed : state == "running" ? JobState::running : JobState::pending;
+    auto result = parse_job_result(s->column_text(3));
+    j.result = result ? *result : JobResult::exception;
+    if (j.state == JobState::running) j.result = JobResult::running;
+    j.started = s->column_int(4);
+    j.finished = s->column_int(5);
+    j.log_url = "file://" + (fs::path(options_.state_dir) / "logs" / (j.id + ".log")).string();
+    j.url = j.log_url;
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+Result<std::string> LocalCi::retrigger(const std::string& branch, const std::string& revision,
+                                       const std::string& job_id) {
+  auto id = util::parse_uint(job_id);
+  if (!id) return invalid_input("'" + job_id + "' is not a local CI run id");
+  std::lock_guard lock(mu_);
+  auto s = db_.prepare("SELECT name FROM runs WHERE id = ? AND branch = ? AND revision = ?");
+  if (!s) return s.error();
+  s->bind(1, static_cast<int64_t>(*id)).bind(2, branch).bind(3, revision);
+  auto row = s->step();
+  if (!row) return row.error();
+  if (!*row) return not_found("no run " + job_id + " of " + branch + " " + revision);
+  std::string name = s->column_text(0);
+  auto add = db_.prepare("INSERT INTO runs (branch, revision, name, created) VALUES (?, ?, ?, ?)");
+  if (!add) return add.error();
+  add->bind(1, branch).bind(2, revision).bind(3, name).bind(4, clock_.now());
+  AUTOLAND_TRY(add->run());
+  std::string new_id = std::to_string(db_.last_insert_rowid());
+  changed_.notify_all();
+  LOG_INFO("ci", "retriggered " + name + " on " + branch + " " + revision.substr(0, 12) + " as run " + new_id);
+  return new_id;
+}
+
+Result<CiPushPage> LocalCi::pushes_since(const std::string& branch, const std::string& cursor) {
+  const LocalBranchCi* config = branch_config(branch);
+  if (!config) return not_found("the local CI does not watch branch '" + branch + "'");
+  if (config->vcs != Vcs::hg) return invalid_input("the local CI lists pushes of hg repositories only");
+  auto tip = run_program(program({"hg", "log", "-R", config->repo, "-r", "tip", "-T", "{rev}"}));
+  if (!tip) return tip.error();
+  if (tip->exit_code != 0) return transient("cannot read " + config->repo + ": " + std::string(util::trim(tip->err)));
+  CiPushPage page;
+  page.next_cursor = tip->out;
+  if (cursor.empty()) return page;
+  auto after = util::parse_uint(cursor);
+  if (!after) return invalid_input("'" + cursor + "' is not a local CI cursor");
+  // A push is a head that appeared after the cursor (try pushes are heads;
+  // on a trunk, the newest changeset of each push is its head).
+  auto heads = run_program(program({"hg", "log", "-R", config->repo, "-r",
+                                    "heads(" + std::to_string(*after + 1) + ":)", "-T",
+                                    "{node}\\0{author}\\0{date|hgdate}\\0{desc}\\0"}));
+  if (!heads) return heads.error();
+  std::vector<std::string_view> f = util::split(heads->out, '\0');
+  for (size_t i = 0; i + 3 < f.size(); i += 4) {
+    CiPush push;
+    push.revision = std::string(f[i]);
+    push.author = std::string(f[i + 1]);
+    push.time = static_cast<UnixTime>(util::parse_uint(f[i + 2].substr(0, f[i + 2].find(' '))).value_or(0));
+    push.message = std::string(f[i + 3]);
+    page.pushes.push_back(std::move(push));
+  }
+  std::lock_guard lock(mu_);
+  for (const CiPush& p : page.pushes) AUTOLAND_TRY(schedule(*config, p.revision));
+  return page;
+}
+
+std::optional<LocalCi::Claimed> LocalCi::claim() {
+  // REQUIRES: mu_ held.
+  auto s = db_.prepare("SELECT id, branch, revision, name FROM runs WHERE state = 'pending' ORDER BY id LIMIT 1");
+  if (!s) return std::nullopt;
+  auto row = s->step();
+  if (!row || !*row) return std::nullopt;
+  Claimed c{s->column_int(0), s->column_text(1), s->column_text(2), s->column_text(3)};
+  auto take = db_.prepare("UPDATE runs SET state = 'running', started = ? WHERE id = ? AND state = 'pending'");
+  if (!take) return std::nullopt;
+  take->bind(1, clock_.now()).bind(2, c.id);
+  if (!take->run().ok() || db_.changes() != 1) return std::nullopt;
+  return c;
+}
+
+void LocalCi::worker() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    std::optional<Claimed> job = claim();
+    if (!job) {
+      changed_.wait_for(lock, std::chrono::milliseconds(500));
+      continue;
+    }
+    ++running_;
+    lock.unlock();
+    run_job(*job);
+    lock.lock();
+    --running_;
+    changed_.notify_all();
+  }
+}
+
+void LocalCi::run_job(const Claimed& job) {
+  const LocalBranchCi* config = branch_config(job.branch);
+  const LocalJobSpec* spec = nullptr;
+  if (config) {
+    for (const LocalJobSpec& j : config->jobs) {
+      if (j.name == job.name) spec = &j;
+    }
+  }
+  if (!spec) return finish(job.id, JobResult::exception, "job " + job.name + " is no longer configured\n");
+  fs::path dir = fs::path(options_.state_dir) / "work" / std::to_string(job.id);
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  fs::create_directories(dir, ec);
+  // A fresh export of the revision: nothing from an earlier run leaks in.
+  Result<ProgramResult> exported = internal_error("no export");
+  if (config->vcs == Vcs::hg) {
+    exported = run_program(program({"hg", "archive", "-R", config->repo, "-r", job.revision, "--type", "files",
+                                    dir.string()}));
+  } else {
+    auto tar = run_program(program({"git", "--git-dir", config->repo, "archive", "--format=tar", job.revision}));
+    exported = tar && tar->exit_code == 0 ? run_program(program({"tar", "-x", "-C", dir.string()}), tar->out) : tar;
+  }
+  if (!exported || exported->exit_code != 0) {
+    std::string why = exported ? exported->err : exported.error().message;
+    fs::remove_all(dir, ec);
+    return finish(job.id, JobResult::exception, "cannot export " + job.revision + ": " + why + "\n");
+  }
+  std::string log = "$ " + util::join(spec->argv, " ") + "\n";
+  auto r = run_program(program(spec->argv, dir.string()), {}, std::chrono::seconds(spec->timeout_seconds));
+  JobResult result;
+  if (!r) {
+    // run_program kills a child that outlives its timeout.
+    log += r.error().message + "\n";
+    log += "timed out after " + std::to_string(spec->timeout_seconds) + " s\n";
+    result = JobResult::exception;
+  } else {
+    log += r->out + r->err + "exit " + std::to_string(r->exit_code) + "\n";
+    if (r->exit_code == 0) {
+      result = JobResult::success;
+    } else if (r->exit_code == 127) {
+      log += "the command could not be started\n";
+      result = JobResult::exception;
+    } else {
+      result = spec->build ? JobResult::busted : JobResult::testfailed;
+    }
+  }
+  fs::remove_all(dir, ec);
+  finish(job.id, result, log);
+}
+
+void LocalCi::finish(int64_t id, JobResult result, const std::string& log) {
+  std::ofstream(fs::path(options_.state_dir) / "logs" / (std::to_string(id) + ".log"), std::ios::trunc) << log;
+  std::lock_guard lock(mu_);
+  auto s = db_.prepare("UPDATE runs SET state = 'completed', result = ?, finished = ? WHERE id = ?");
+  if (!s) return;
+  s->bind(1, to_string(result)).bind(2, clock_.now()).bind(3, id);
+  if (Status done = s->run(); !done.ok()) LOG_ERROR("ci", "cannot record run " + std::to_string(id) + ": " + done.error().message);
+}
+
+bool LocalCi::wait_idle(std::chrono::milliseconds limit) {
+  std::unique_lock lock(mu_);
+  return changed_.wait_for(lock, limit, [this] {
+    auto s = db_.prepare("SELECT COUNT(*) FROM runs WHERE state != 'completed'");
+    if (!s) return false;
+    auto row = s->step();
+    return row && *row && s->column_int(0) == 0 && running_ == 0;
+  });
+}
+
+std::string LocalCi::log_of(const std::string& job_id) {
+  std::ifstream in(fs::path(options_.state_dir) / "logs" / (job_id + ".log"));
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace autoland

@@ -1,0 +1,95 @@
+// The local CI runner: the embedded default and the sandbox's CI. For each
+// revision of a watched branch it runs the branch's configured jobs (named
+// argv commands with a timeout, e.g. {"make", "check"}) in a fresh export of
+// that revision, on a pool of worker threads, and keeps runs, results and
+// logs in its own SQLite file, so that a restart neither loses nor repeats a
+// job: a run that was in progress when the process died runs again from the
+// start; a finished one never does.
+//
+// Jobs are scheduled when CI first hears of a revision: a push found by
+// pushes_since() or scan(), or the pusher's revision asked for by jobs().
+// Results: exit 0 success; a failing build job busted (red); a failing test
+// job testfailed (orange, worth a retrigger); a job past its timeout, or one
+// that could not start, exception.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "adapters/store/sqlite/sqlite_db.h"
+#include "ports/ci_results.h"
+#include "ports/clock.h"
+
+namespace autoland {
+
+struct LocalJobSpec {
+  std::string name;
+  std::vector<std::string> argv;  // run in the export of the revision, never through a shell by autoland
+  int timeout_seconds = 600;
+  bool build = false;  // a failing build is red; a failing test is orange
+};
+
+struct LocalBranchCi {
+  std::string branch;
+  std::string repo;  // a local path to the branch's repository
+  Vcs vcs = Vcs::hg;
+  std::vector<LocalJobSpec> jobs;
+};
+
+struct LocalCiOptions {
+  std::string state_dir;  // ci.db, logs/, work/
+  int workers = 2;
+  std::vector<LocalBranchCi> branches;
+};
+
+class LocalCi final : public CiResults {
+ public:
+  // Opens the state and puts runs that were in progress back in the queue.
+  static Result<std::unique_ptr<LocalCi>> open(LocalCiOptions options, const Clock& clock);
+  // Stops the workers once the jobs in progress end (each within its
+  // timeout); a process killed instead reruns them after its restart.
+  ~LocalCi() override;
+
+  Result<std::vector<CiJob>> jobs(const std::string& branch, const std::string& revision) override;
+  Result<std::string> retrigger(const std::string& branch, const std::string& revision,
+                                const std::string& job_id) override;
+  Result<CiPushPage> pushes_since(const std::string& branch, const std::string& cursor) override;
+
+  // Starts the worker threads (jobs queue up but do not run until then).
+  void start();
+  // Blocks until nothing is pending or running, or `limit` passed; false on the latter.
+  bool wait_idle(std::chrono::milliseconds limit);
+  // The text of a run's log ("" when none yet).
+  std::string log_of(const std::string& job_id);
+
+ private:
+  LocalCi(LocalCiOptions options, const Clock& clock, sqlite::Database db)
+      : options_(std::move(options)), clock_(clock), db_(std::move(db)) {}
+  const LocalBranchCi* branch_config(const std::string& branch) const;
+  Status schedule(const LocalBranchCi& branch, const std::string& revision);
+  Result<std::string> resolve(const LocalBranchCi& branch, const std::string& revision);
+  void worker();
+  struct Claimed {
+    int64_t id = 0;
+    std::string branch, revision, name;
+  };
+  std::optional<Claimed> claim();
+  void run_job(const Claimed& job);
+  void finish(int64_t id, JobResult result, const std::string& log);
+
+  LocalCiOptions options_;
+  const Clock& clock_;
+  std::mutex mu_;  // guards db_ and the fields below
+  sqlite::Database db_;
+  std::condition_variable changed_;
+  bool stopping_ = false;
+  int running_ = 0;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace autoland

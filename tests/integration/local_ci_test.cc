@@ -1,0 +1,198 @@
+// The local CI runner with real hg and git repositories and real commands.
+#include "adapters/ci/local/local_ci.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "adapters/process/subprocess.h"
+#include "adapters/store/sqlite/sqlite_db.h"
+#include "core/ci_verdict.h"
+
+namespace autoland {
+namespace {
+
+namespace fs = std::filesystem;
+
+class LocalCiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(::testing::TempDir()) /
+           ("ci-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    repo_ = (dir_ / "repo").string();
+    run({"hg", "init", repo_});
+    std::ofstream(fs::path(repo_) / "a.txt") << "hello\n";
+    run({"hg", "commit", "-R", repo_, "-A", "-m", "base", "-u", "t"});
+    node_ = run({"hg", "log", "-R", repo_, "-r", "tip", "-T", "{node}"});
+  }
+  void TearDown() override {
+    if (!HasFailure()) fs::remove_all(dir_);
+  }
+  std::string run(std::vector<std::string> argv, const std::string& cwd = "") {
+    SpawnOptions o;
+    o.argv = std::move(argv);
+    o.cwd = cwd;
+    o.env_set = {{"HGPLAIN", "1"}};
+    auto r = run_program(o);
+    EXPECT_TRUE(r.ok() && r->exit_code == 0) << (r.ok() ? r->err : r.error().message);
+    return r.ok() ? r->out : "";
+  }
+  LocalCiOptions options(std::vector<LocalJobSpec> jobs) {
+    LocalCiOptions o;
+    o.state_dir = (dir_ / "ci").string();
+    o.workers = 2;
+    o.branches = {{"try", repo_, Vcs::hg, std::move(jobs)}};
+    return o;
+  }
+  static std::map<std::string, JobResult> by_name(const std::vector<CiJob>& jobs) {
+    std::map<std::string, JobResult> out;
+    for (const CiJob& j : jobs) out[j.name] = j.result;  // the latest run of each
+    return out;
+  }
+
+  fs::path dir_;
+  std::string repo_, node_;
+  SystemClock clock_;
+};
+
+TEST_F(LocalCiTest, GreenRedIntermittentAndHangingJobs) {
+  std::string mark = (dir_ / "flaky-ran-once").string();
+  auto ci = LocalCi::open(options({{"build", {"true"}, 10, true},
+                                   {"test-ok", {"test", "-f", "a.txt"}, 10},
+                                   {"test-red", {"sh", "-c", "echo boom; exit 1"}, 10},
+                                   {"flaky", {"sh", "-c", "test -f " + mark + " || { touch " + mark + "; exit 1; }"}, 10},
+                                   {"hang", {"sleep", "30"}, 1}}),
+                          clock_);
+  ASSERT_TRUE(ci.ok()) << ci.error().message;
+  auto scheduled = (*ci)->jobs("try", node_);
+  ASSERT_TRUE(scheduled.ok()) << scheduled.error().message;
+  ASSERT_EQ(scheduled->size(), 5u);
+  EXPECT_EQ((*scheduled)[0].state, JobState::pending);
+  (*ci)->start();
+  ASSERT_TRUE((*ci)->wait_idle(std::chrono::seconds(30)));
+  auto done = (*ci)->jobs("try", node_);
+  ASSERT_TRUE(done.ok());
+  auto results = by_name(*done);
+  EXPECT_EQ(results["build"], JobResult::success);
+  EXPECT_EQ(results["test-ok"], JobResult::success);  // it ran in an export of the revision
+  EXPECT_EQ(results["test-red"], JobResult::testfailed);
+  EXPECT_EQ(results["flaky"], JobResult::testfailed);
+  EXPECT_EQ(results["hang"], JobResult::exception);
+  for (const CiJob& j : *done) {
+    EXPECT_EQ(j.state, JobState::completed);
+    EXPECT_GT(j.finished, 0);
+    if (j.name == "test-red") {
+      EXPECT_NE((*ci)->log_of(j.id).find("boom\nexit 1"), std::string::npos) << (*ci)->log_of(j.id);
+      EXPECT_NE(j.log_url.find(".log"), std::string::npos);
+    }
+    if (j.name == "hang") {
+      EXPECT_NE((*ci)->log_of(j.id).find("timed out after 1 s"), std::string::npos);
+    }
+  }
+  VerdictReport report = judge(to_job_runs(*done), 1);
+  EXPECT_EQ(report.verdict, Verdict::orange);
+  // A retrigger of the flaky job passes: intermittent.
+  std::string flaky_id;
+  for (const CiJob& j : *done) {
+    if (j.name == "flaky") flaky_id = j.id;
+  }
+  auto rerun = (*ci)->retrigger("try", node_, flaky_id);
+  ASSERT_TRUE(rerun.ok()) << rerun.error().message;
+  EXPECT_NE(*rerun, flaky_id);
+  ASSERT_TRUE((*ci)->wait_idle(std::chrono::seconds(30)));
+  auto after = (*ci)->jobs("try", node_);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->size(), 6u);
+  EXPECT_EQ(by_name(*after)["flaky"], JobResult::success);
+  VerdictReport again = judge(to_job_runs(*after), 1);
+  EXPECT_EQ(again.intermittent, std::vector<std::string>{"flaky"});
+  EXPECT_EQ((*ci)->retrigger("try", node_, "999").error().kind, ErrorKind::not_found);
+}
+
+TEST_F(LocalCiTest, ARestartRerunsCutShortRunsAndNeverFinishedOnes) {
+  std::string count = (dir_ / "quick-runs").string();
+  std::vector<LocalJobSpec> jobs = {{"quick", {"sh", "-c", "echo x >> " + count}, 10}, {"slow", {"true"}, 10}};
+  {
+    auto ci = LocalCi::open(options(jobs), clock_);
+    ASSERT_TRUE(ci.ok());
+    ASSERT_TRUE((*ci)->jobs("try", node_).ok());  // scheduled, not started
+  }
+  {
+    // As a crash leaves it: quick finished, slow was in progress.
+    auto db = sqlite::Database::open((dir_ / "ci" / "ci.db").string(), 1000);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(db->exec("UPDATE runs SET state='completed', result='success', finished=7 WHERE name='quick'").ok());
+    ASSERT_TRUE(db->exec("UPDATE runs SET state='running', started=5 WHERE name='slow'").ok());
+  }
+  auto ci = LocalCi::open(options(jobs), clock_);
+  ASSERT_TRUE(ci.ok());
+  auto before = (*ci)->jobs("try", node_);
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ(by_name(*before)["slow"], JobResult::pending);  // requeued
+  (*ci)->start();
+  ASSERT_TRUE((*ci)->wait_idle(std::chrono::seconds(30)));
+  auto after = (*ci)->jobs("try", node_);
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->size(), 2u);  // nothing scheduled twice
+  EXPECT_EQ(by_name(*after)["slow"], JobResult::success);
+  EXPECT_EQ((*after)[0].finished, 7);      // quick was not run again
+  EXPECT_FALSE(fs::exists(count));         // ...its command never ran
+}
+
+TEST_F(LocalCiTest, PushesSinceACursorAreListedAndScheduled) {
+  auto ci = LocalCi::open(options({{"check", {"true"}, 10}}), clock_);
+  ASSERT_TRUE(ci.ok());
+  auto first = (*ci)->pushes_since("try", "");
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_TRUE(first->pushes.empty());
+  // Two try pushes, each a head of its own.
+  std::ofstream(fs::path(repo_) / "b.txt") << "b\n";
+  run({"hg", "commit", "-R", repo_, "-A", "-m", "Bug 5 - x\n\ntry: -b do --post-to-bug 5", "-u", "dev <d@e>"});
+  run({"hg", "update", "-R", repo_, "-r", "0"});
+  std::ofstream(fs::path(repo_) / "c.txt") << "c\n";
+  run({"hg", "commit", "-R", repo_, "-A", "-m", "try: -b o", "-u", "dev <d@e>"});
+  auto page = (*ci)->pushes_since("try", first->next_cursor);
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  ASSERT_EQ(page->pushes.size(), 2u);
+  EXPECT_EQ(page->pushes[0].message, "Bug 5 - x\n\ntry: -b do --post-to-bug 5");
+  EXPECT_EQ(page->pushes[0].author, "dev <d@e>");
+  EXPECT_GT(page->pushes[0].time, 0);
+  auto none = (*ci)->pushes_since("try", page->next_cursor);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->pushes.empty());
+  auto jobs = (*ci)->jobs("try", page->pushes[1].revision);
+  ASSERT_TRUE(jobs.ok());
+  EXPECT_EQ(jobs->size(), 1u);  // scheduled when the push was seen, once
+  EXPECT_EQ((*ci)->jobs("try", std::string(40, 'a')).error().kind, ErrorKind::not_found);
+  EXPECT_EQ((*ci)->jobs("central", node_).error().kind, ErrorKind::not_found);
+  EXPECT_EQ((*ci)->jobs("try", "tip; rm").error().kind, ErrorKind::invalid_input);
+}
+
+TEST_F(LocalCiTest, GitRepositoriesAreExportedToo) {
+  std::string git = (dir_ / "repo.git").string();
+  std::string work = (dir_ / "gitwork").string();
+  run({"git", "init", "-q", "--bare", git});
+  run({"git", "init", "-q", work});
+  std::ofstream(fs::path(work) / "g.txt") << "g\n";
+  run({"git", "-C", work, "add", "-A"});
+  run({"git", "-C", work, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", "base"});
+  run({"git", "-C", work, "push", "-q", git, "HEAD:refs/heads/main"});
+  std::string sha = run({"git", "--git-dir", git, "rev-parse", "main"});
+  sha.pop_back();
+  LocalCiOptions o;
+  o.state_dir = (dir_ / "ci").string();
+  o.branches = {{"main", git, Vcs::git, {{"has-file", {"test", "-f", "g.txt"}, 10}}}};
+  auto ci = LocalCi::open(o, clock_);
+  ASSERT_TRUE(ci.ok());
+  ASSERT_TRUE((*ci)->jobs("main", sha).ok());
+  (*ci)->start();
+  ASSERT_TRUE((*ci)->wait_idle(std::chrono::seconds(30)));
+  EXPECT_EQ(by_name(*(*ci)->jobs("main", sha))["has-file"], JobResult::success);
+}
+
+}  // namespace
+}  // namespace autoland
