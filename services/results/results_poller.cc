@@ -1,0 +1,101 @@
+#include "services/results/results_poller.h"
+
+#include "services/transitions.h"
+#include "util/log.h"
+
+namespace autoland {
+
+Result<ResultsPassStats> ResultsPoller::pass() {
+  ResultsPassStats stats;
+  PatchSetQuery q;
+  q.states = {State::testing, State::retrying};
+  auto watched = store_.find_patchsets(q);
+  if (!watched) return watched.error();
+  for (const PatchSet& ps : *watched) {
+    ++stats.watched;
+    if (Status s = watch(ps, stats); !s.ok()) {
+      ++stats.errors;
+      LOG_WARN("results", "patchset " + std::to_string(ps.id) + " (bug " + std::to_string(ps.bug_id) +
+                              "): " + s.error().message);
+    }
+  }
+  return stats;
+}
+
+Status ResultsPoller::watch(const PatchSet& ps, ResultsPassStats& stats) {
+  auto branch = store_.get_branch(ps.branch);
+  if (!branch) return branch.error();
+  const std::string& target = branch->branch_for(ps.stage);
+  auto target_branch = store_.get_branch(target);
+  if (!target_branch) return target_branch.error();
+  CiResults* ci = ci_for_(target_branch->ci_source);
+  if (!ci) return invalid_input("branch " + target + " names CI source '" + target_branch->ci_source + "', which is not configured");
+  const std::string& revision = ps.revision();
+  if (revision.empty()) return internal_error("no revision recorded for the " + std::string(to_string(ps.stage)) + " push");
+
+  auto step = [&](Event event, std::string reason, std::optional<VerdictReport> report) -> Result<StepOutcome> {
+    StepRequest r;
+    r.event = event;
+    r.actor = options_.actor;
+    r.reason = std::move(reason);
+    r.report = std::move(report);
+    auto out = advance(store_, clock_, ps, r);
+    if (out) ++stats.stepped;
+    return out;
+  };
+  bool late = ps.push_time && clock_.now() - *ps.push_time > options_.timeout_seconds;
+
+  auto jobs = ci->jobs(target, revision);
+  if (!jobs && jobs.error().kind != ErrorKind::not_found) return jobs.error();
+  if (!jobs || jobs->empty()) {
+    // CI has not picked the push up (yet).
+    if (!late) {
+      ++stats.waiting;
+      return {};
+    }
+    auto out = step(Event::results_timed_out, "no results from CI", std::nullopt);
+    return out ? Status{} : Status(out.error());
+  }
+  VerdictReport report = judge(to_job_runs(*jobs), options_.max_retriggers);
+  switch (report.verdict) {
+    case Verdict::pending: {
+      if (!late) {
+        ++stats.waiting;
+        return {};
+      }
+      auto out = step(Event::results_timed_out, "results incomplete after the deadline", report);
+      return out ? Status{} : Status(out.error());
+    }
+    case Verdict::green: {
+      auto out = step(Event::results_green, "", report);
+      return out ? Status{} : Status(out.error());
+    }
+    case Verdict::red: {
+      auto out = step(Event::results_red, "CI failed", report);
+      return out ? Status{} : Status(out.error());
+    }
+    case Verdict::cancelled: {
+      auto out = step(Event::results_cancelled, "the builds were cancelled", report);
+      return out ? Status{} : Status(out.error());
+    }
+    case Verdict::orange: {
+      // The step first, then the reruns (see the header on crashes).
+      auto out = step(Event::results_orange, "retriggering " + std::to_string(report.retrigger.size()) + " job(s)", report);
+      if (!out) return out.error();
+      for (const std::string& name : report.retrigger) {
+        // The latest run of the job is the one to repeat.
+        std::string id;
+        for (const CiJob& j : *jobs) {
+          if (j.name == name) id = j.id;
+        }
+        auto rerun = ci->retrigger(target, revision, id);
+        if (!rerun) return rerun.error();
+        ++stats.retriggered;
+      }
+      return {};
+    }
+  }
+  return {};
+}
+
+}  // namespace autoland

@@ -1,0 +1,55 @@
+// The SchedulerDBPoller: watches every patchset whose push is being tested,
+// asks its branch's CI about the pushed revision, and lets the core verdict
+// decide: still pending → wait (until the deadline → timed_out); green → the
+// next lifecycle step; orange → retrigger the failing jobs (up to N reruns
+// each) and watch again; red → the failure path; all cancelled → cancelled.
+//
+// Incremental and bounded: each pass asks only about revisions in testing or
+// retrying. Crash-safe: the lifecycle step is written before the retriggers
+// are sent; after a crash the next pass sees either the reruns (pending, so it
+// waits) or the same orange (so it steps and retriggers again), never a job
+// rerun twice in one round.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "ports/ci_results.h"
+#include "ports/clock.h"
+#include "ports/store.h"
+#include "util/result.h"
+
+namespace autoland {
+
+struct ResultsOptions {
+  int max_retriggers = 2;               // reruns per failing job before it counts as red
+  UnixTime timeout_seconds = 6 * 3600;  // from the push to complete results
+  std::string actor = "results";
+};
+
+struct ResultsPassStats {
+  int watched = 0;      // patchsets looked at
+  int waiting = 0;      // still pending
+  int stepped = 0;      // moved on (green, red, cancelled, timed out, orange)
+  int retriggered = 0;  // job reruns asked for
+  int errors = 0;       // CI unreachable and the like (tried again next pass)
+};
+
+class ResultsPoller {
+ public:
+  // `ci_for` maps a branch's CI source name to its CiResults (null: unknown).
+  using CiLookup = std::function<CiResults*(const std::string& ci_source)>;
+  ResultsPoller(Store& store, const Clock& clock, CiLookup ci_for, ResultsOptions options = {})
+      : store_(store), clock_(clock), ci_for_(std::move(ci_for)), options_(std::move(options)) {}
+
+  Result<ResultsPassStats> pass();
+
+ private:
+  Status watch(const PatchSet& ps, ResultsPassStats& stats);
+  Store& store_;
+  const Clock& clock_;
+  CiLookup ci_for_;
+  ResultsOptions options_;
+};
+
+}  // namespace autoland
