@@ -9,7 +9,10 @@
 
 #include "adapters/process/subprocess.h"
 #include "adapters/store/sqlite/sqlite_db.h"
+#include "app/store_factory.h"
 #include "core/ci_verdict.h"
+#include "services/results/results_poller.h"
+#include "services/transitions.h"
 
 namespace autoland {
 namespace {
@@ -192,6 +195,86 @@ TEST_F(LocalCiTest, GitRepositoriesAreExportedToo) {
   (*ci)->start();
   ASSERT_TRUE((*ci)->wait_idle(std::chrono::seconds(30)));
   EXPECT_EQ(by_name(*(*ci)->jobs("main", sha))["has-file"], JobResult::success);
+}
+
+}  // namespace
+}  // namespace autoland
+
+namespace autoland {
+namespace {
+
+// Push → jobs → verdict → comment in the outbox, with the real runner.
+class LocalCiEndToEnd : public LocalCiTest {
+ protected:
+  void SetUp() override {
+    LocalCiTest::SetUp();
+    auto s = open_store("sqlite://:memory:", clock_);
+    ASSERT_TRUE(s.ok());
+    store_ = std::move(*s);
+    Branch try_branch;
+    try_branch.name = "try";
+    try_branch.repo_url = repo_;
+    try_branch.required_level = 1;
+    try_branch.ci_source = "local";
+    ASSERT_TRUE(store_->create_branch(try_branch, "t").ok());
+  }
+  PatchSet testing(BugId bug) {
+    auto p = store_->create_patchset({.bug_id = bug, .patches = {1}, .branch = "try", .stage = Stage::try_run}, "t");
+    EXPECT_TRUE(p.ok());
+    PatchSet ps = *p;
+    for (Event e : {Event::start_validation, Event::validated, Event::start_push, Event::pushed}) {
+      StepRequest r;
+      r.event = e;
+      r.actor = "queue";
+      if (e == Event::pushed) r.changes.try_revision = node_;
+      ps = advance(*store_, clock_, ps, r)->patchset;
+    }
+    return ps;
+  }
+  // Polls until the patchset ends (or 30 s).
+  PatchSet poll_until_done(ResultsPoller& poller, LocalCi& ci, const PatchSet& ps) {
+    for (int i = 0; i < 300; ++i) {
+      EXPECT_TRUE(poller.pass().ok());
+      PatchSet now = *store_->get_patchset(ps.id);
+      if (is_terminal(now.state)) return now;
+      ci.wait_idle(std::chrono::milliseconds(100));
+    }
+    return *store_->get_patchset(ps.id);
+  }
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(LocalCiEndToEnd, IntermittentThenGreenIsReportedOnTheBug) {
+  std::string mark = (dir_ / "flaky-ran-once").string();
+  auto ci = LocalCi::open(options({{"build", {"true"}, 10, true},
+                                   {"flaky", {"sh", "-c", "test -f " + mark + " || { touch " + mark + "; exit 1; }"}, 10}}),
+                          clock_);
+  ASSERT_TRUE(ci.ok());
+  (*ci)->start();
+  ResultsPoller poller(*store_, clock_, [&](const std::string& name) -> CiResults* {
+    return name == "local" ? ci->get() : nullptr;
+  });
+  PatchSet ps = poll_until_done(poller, **ci, testing(31));
+  EXPECT_EQ(ps.state, State::reported);
+  auto comments = store_->comments_for(ps.id);
+  ASSERT_FALSE(comments->empty());
+  EXPECT_EQ((*comments)[0].bug_id, 31);
+  EXPECT_NE((*comments)[0].body.find("flaky"), std::string::npos) << (*comments)[0].body;
+  EXPECT_EQ((*ci)->jobs("try", node_)->size(), 3u);  // build, flaky, and flaky's rerun
+}
+
+TEST_F(LocalCiEndToEnd, RedAndHangingJobsFailTheTryRun) {
+  auto ci = LocalCi::open(options({{"build", {"sh", "-c", "echo compile error; exit 2"}, 10, true},
+                                   {"hang", {"sleep", "30"}, 1}}),
+                          clock_);
+  ASSERT_TRUE(ci.ok());
+  (*ci)->start();
+  ResultsPoller poller(*store_, clock_, [&](const std::string&) -> CiResults* { return ci->get(); });
+  PatchSet ps = poll_until_done(poller, **ci, testing(32));
+  EXPECT_EQ(ps.state, State::failed);
+  auto comments = store_->comments_for(ps.id);
+  ASSERT_FALSE(comments->empty());
+  EXPECT_NE((*comments)[0].body.find("build"), std::string::npos) << (*comments)[0].body;
 }
 
 }  // namespace
