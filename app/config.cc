@@ -26,8 +26,16 @@ std::string type_name(ConfigType t) {
     case ConfigType::string: return "a string";
     case ConfigType::integer: return "an integer";
     case ConfigType::boolean: return "true or false";
+    case ConfigType::string_list: return "a list of strings";
   }
   return "?";
+}
+
+// Keys written as [[NAME]]: one table per element.
+constexpr std::string_view kArrayTables[] = {"branches", "ci.local.jobs"};
+
+bool is_array_table(std::string_view path) {
+  return std::find(std::begin(kArrayTables), std::end(kArrayTables), path) != std::end(kArrayTables);
 }
 
 const ConfigKey* find_key(std::string_view path) {
@@ -65,13 +73,23 @@ Result<std::string> value_text(const toml::node& node, ConfigType type, const st
     case ConfigType::boolean:
       if (node.is_boolean()) return std::string(*node.value<bool>() ? "true" : "false");
       return wrong();
+    case ConfigType::string_list: {
+      const toml::array* arr = node.as_array();
+      if (!arr) return wrong();
+      std::vector<std::string> items;
+      for (const toml::node& item : *arr) {
+        if (!item.is_string()) return wrong();
+        items.push_back(*item.value<std::string>());
+      }
+      return join_list(items);
+    }
   }
   return wrong();
 }
 
 struct Collected {
-  Values top;                                      // non-array keys
-  std::vector<Values> branches;                    // one per [[branches]]
+  Values top;                                          // non-array keys
+  std::map<std::string, std::vector<Values>> arrays;  // "branches" -> one Values per [[branches]]
   std::map<std::string, std::string> secret_env;   // secret path -> env var name
   std::map<std::string, std::string> secret_file;  // secret path -> file
 };
@@ -82,23 +100,23 @@ Status collect_table(const toml::table& table, const std::string& prefix, Values
 Status collect_node(const toml::node& node, const std::string& path, Values& out, Collected& all, std::string_view src,
                     bool in_array) {
   if (const toml::table* t = node.as_table()) {
-    if (!in_array && path == "branches") {
+    if (!in_array && is_array_table(path)) {
       return invalid_input(std::string(src) + ": '" + path + "' at " + line_of(node) +
-                           " must be an array of tables: write [[branches]]");
+                           " must be an array of tables: write [[" + path + "]]");
     }
     return collect_table(*t, path, out, all, src, in_array);
   }
   if (const toml::array* arr = node.as_array()) {
-    if (path == "branches" && !in_array) {
+    if (is_array_table(path) && !in_array) {
       for (const toml::node& element : *arr) {
         const toml::table* t = element.as_table();
         if (!t) {
-          return invalid_input(std::string(src) + ": every element of 'branches' at " + line_of(element) +
+          return invalid_input(std::string(src) + ": every element of '" + path + "' at " + line_of(element) +
                                " must be a table");
         }
         Values values;
-        AUTOLAND_TRY(collect_table(*t, "branches[]", values, all, src, true));
-        all.branches.push_back(std::move(values));
+        AUTOLAND_TRY(collect_table(*t, path + "[]", values, all, src, true));
+        all.arrays[path].push_back(std::move(values));
       }
       return {};
     }
@@ -150,7 +168,7 @@ Result<std::string> read_file(const std::string& path) {
 Status resolve(Collected& c, const EnvLookup& env, std::string_view src) {
   for (const ConfigKey& k : config_keys()) {
     std::string path(k.path);
-    if (path.rfind("branches[].", 0) == 0) continue;
+    if (path.find("[].") != std::string::npos) continue;
     if (auto v = env(env_name_for(path))) {
       if (k.type == ConfigType::integer) {
         auto n = util::parse_uint(*v);
@@ -184,10 +202,13 @@ Status resolve(Collected& c, const EnvLookup& env, std::string_view src) {
     }
     if (!c.top.count(path)) c.top[path] = std::string(k.default_value);
   }
-  for (Values& b : c.branches) {
-    for (const ConfigKey& k : config_keys()) {
-      std::string path(k.path);
-      if (path.rfind("branches[].", 0) == 0 && !b.count(path)) b[path] = std::string(k.default_value);
+  for (auto& [name, elements] : c.arrays) {
+    std::string prefix = name + "[].";
+    for (Values& element : elements) {
+      for (const ConfigKey& k : config_keys()) {
+        std::string path(k.path);
+        if (path.rfind(prefix, 0) == 0 && !element.count(path)) element[path] = std::string(k.default_value);
+      }
     }
   }
   return {};
@@ -210,6 +231,9 @@ Result<Config> build(const Collected& c, std::string_view src) {
   cfg.patch_max_bytes = static_cast<uint64_t>(std::strtoull(v.at("patches.max_size_bytes").c_str(), nullptr, 10));
   cfg.grace_period_seconds = to_int(v.at("queue.grace_period_seconds"));
   cfg.checkin_needed_branch = v.at("queue.checkin_needed_branch");
+  cfg.results_interval_seconds = to_int(v.at("results.interval_seconds"));
+  cfg.local_ci.state_dir = v.at("ci.local.state_dir");
+  cfg.local_ci.workers = to_int(v.at("ci.local.workers"));
   cfg.vcs_cache_dir = v.at("vcs.cache_dir");
   cfg.vcs_max_race_retries = to_int(v.at("vcs.max_race_retries"));
   if (cfg.vcs_cache_dir.empty()) return invalid_input(std::string(src) + ": vcs.cache_dir must not be empty");
@@ -225,7 +249,9 @@ Result<Config> build(const Collected& c, std::string_view src) {
   if (cfg.bugzilla.timeout_seconds <= 0) return fail("bugzilla.timeout_seconds must be positive");
   if (cfg.patch_max_bytes == 0) return fail("patches.max_size_bytes must be positive");
 
-  for (const Values& b : c.branches) {
+  static const std::vector<Values> kNone;
+  const std::vector<Values>& branches = c.arrays.count("branches") ? c.arrays.at("branches") : kNone;
+  for (const Values& b : branches) {
     Branch branch;
     branch.name = b.at("branches[].name");
     if (branch.name.empty()) return fail("every [[branches]] needs a name");
@@ -253,6 +279,8 @@ Result<Config> build(const Collected& c, std::string_view src) {
     }
     branch.try_syntax_in_tip = placement == "tip_message";
     branch.ci_source = b.at("branches[].ci");
+    branch.max_retriggers = to_int(b.at("branches[].max_retriggers"));
+    branch.results_timeout_minutes = to_int(b.at("branches[].results_timeout_minutes"));
     branch.status = b.at("branches[].enabled") == "true" ? BranchStatus::enabled : BranchStatus::disabled;
     auto tree = parse_tree_status(b.at("branches[].tree"));
     if (!tree) return fail("branch '" + branch.name + "': " + tree.error().message);
@@ -266,6 +294,26 @@ Result<Config> build(const Collected& c, std::string_view src) {
     if (!known)
       return fail("branch '" + b.name + "' names pretest_branch '" + b.pretest_branch + "', which is not configured");
     if (b.pretest_branch == b.name) return fail("branch '" + b.name + "' cannot be its own pretest_branch");
+  }
+  const std::vector<Values>& jobs = c.arrays.count("ci.local.jobs") ? c.arrays.at("ci.local.jobs") : kNone;
+  for (const Values& j : jobs) {
+    LocalCiJobConfig job;
+    job.branch = j.at("ci.local.jobs[].branch");
+    job.name = j.at("ci.local.jobs[].name");
+    job.command = split_list(j.at("ci.local.jobs[].command"));
+    job.timeout_seconds = to_int(j.at("ci.local.jobs[].timeout_seconds"));
+    job.build = j.at("ci.local.jobs[].build") == "true";
+    if (job.name.empty()) return fail("every [[ci.local.jobs]] needs a name");
+    if (job.command.empty()) return fail("ci.local job '" + job.name + "' needs a command, e.g. [\"make\", \"check\"]");
+    if (std::none_of(cfg.branches.begin(), cfg.branches.end(), [&](const Branch& b) { return b.name == job.branch; })) {
+      return fail("ci.local job '" + job.name + "' names branch '" + job.branch + "', which is not configured");
+    }
+    for (const LocalCiJobConfig& other : cfg.local_ci.jobs) {
+      if (other.branch == job.branch && other.name == job.name) {
+        return fail("ci.local job '" + job.name + "' is configured twice for branch '" + job.branch + "'");
+      }
+    }
+    cfg.local_ci.jobs.push_back(std::move(job));
   }
   if (!cfg.checkin_needed_branch.empty() &&
       std::none_of(cfg.branches.begin(), cfg.branches.end(),
@@ -305,6 +353,20 @@ const std::vector<ConfigKey>& config_keys() {
        "How often a push is redone (pull, rebase) when the branch moved meanwhile, before it waits for the next "
        "turn.",
        false, 0, 100},
+      {"results.interval_seconds", T::integer, "30", "How often `autoland results` looks at CI in loop mode.", false,
+       1, 3600},
+      {"ci.local.state_dir", T::string, "autoland-ci",
+       "Where the local CI runner keeps its runs (ci.db), logs and scratch exports."},
+      {"ci.local.workers", T::integer, "2", "Jobs the local CI runner runs at once.", false, 1, 64},
+      {"ci.local.jobs[].branch", T::string, "", "The branch whose revisions this job runs on (a configured branch)."},
+      {"ci.local.jobs[].name", T::string, "", "The job's name, as comments show it: `build`, `xpcshell`."},
+      {"ci.local.jobs[].command", T::string_list, "",
+       "The program and its arguments, e.g. `[\"make\", \"check\"]`, run in an export of the revision; never "
+       "through a shell unless you name one."},
+      {"ci.local.jobs[].timeout_seconds", T::integer, "600",
+       "A run still going after this long is killed and counts as an infrastructure exception.", false, 1, 86400},
+      {"ci.local.jobs[].build", T::boolean, "false",
+       "true: a failure is a broken build (red); false: a test failure (orange, rerun first)."},
       {"patches.max_size_bytes", T::integer, "20971520", "Largest patch accepted (default 20 MiB).", false, 1,
        1073741824},
       {"queue.grace_period_seconds", T::integer, "60",
@@ -326,10 +388,28 @@ const std::vector<ConfigKey>& config_keys() {
        "Where a try push carries its syntax: `empty_commit` (a commit of its own on top) or `tip_message` "
        "(appended to the last patch's message)."},
       {"branches[].ci", T::string, "local", "Name of the CI source that reports results for this branch."},
+      {"branches[].max_retriggers", T::integer, "2",
+       "How often each failing (orange) job is rerun before it counts as a real failure.", false, 0, 20},
+      {"branches[].results_timeout_minutes", T::integer, "360",
+       "From the push to complete CI results; later, the patchset ends as timed out (a landing is backed out).",
+       false, 1, 10080},
       {"branches[].enabled", T::boolean, "true", "false: nothing starts on this branch."},
       {"branches[].tree", T::string, "open", "Initial tree status: `open`, `closed` or `approval_required`."},
   };
   return keys;
+}
+
+std::string join_list(const std::vector<std::string>& items) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? "\x1f" : "") + items[i];
+  return out;
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  if (text.empty()) return out;
+  for (std::string_view item : util::split(text, '\x1f')) out.emplace_back(item);
+  return out;
 }
 
 std::string env_name_for(std::string_view path) {
@@ -384,6 +464,15 @@ std::string describe(const Config& c) {
   line("patches.max_size_bytes", std::to_string(c.patch_max_bytes));
   line("queue.grace_period_seconds", std::to_string(c.grace_period_seconds));
   line("queue.checkin_needed_branch", c.checkin_needed_branch);
+  line("vcs.cache_dir", c.vcs_cache_dir);
+  line("vcs.max_race_retries", std::to_string(c.vcs_max_race_retries));
+  line("results.interval_seconds", std::to_string(c.results_interval_seconds));
+  line("ci.local.state_dir", c.local_ci.state_dir);
+  line("ci.local.workers", std::to_string(c.local_ci.workers));
+  for (const LocalCiJobConfig& j : c.local_ci.jobs) {
+    out += "ci.local job " + j.branch + "/" + j.name + ": " + util::join(j.command, " ") + " (timeout " +
+           std::to_string(j.timeout_seconds) + " s" + (j.build ? ", build" : "") + ")\n";
+  }
   for (const Branch& b : c.branches) {
     out += "branch " + b.name + ": " + std::string(to_string(b.vcs)) + " " + util::redact_url(b.repo_url) +
            " threshold=" + std::to_string(b.threshold) + " level=" + std::to_string(b.required_level) +

@@ -27,6 +27,20 @@ struct BugzillaConfig {
   std::string bot_login;  // the bot account's login, to recognise its own comments
 };
 
+struct LocalCiJobConfig {
+  std::string branch;
+  std::string name;
+  std::vector<std::string> command;
+  int timeout_seconds = 600;
+  bool build = false;
+};
+
+struct LocalCiConfig {
+  std::string state_dir = "autoland-ci";
+  int workers = 2;
+  std::vector<LocalCiJobConfig> jobs;
+};
+
 struct Config {
   std::string source;  // the file it came from ("" for defaults)
   std::string store_url = "sqlite://autoland.db";
@@ -37,10 +51,16 @@ struct Config {
   std::string checkin_needed_branch;
   std::string vcs_cache_dir = "autoland-cache";
   int vcs_max_race_retries = 3;
+  int results_interval_seconds = 30;
+  LocalCiConfig local_ci;
   std::vector<Branch> branches;
 };
 
-enum class ConfigType { string, integer, boolean };
+enum class ConfigType { string, integer, boolean, string_list };
+
+// A string_list value as text (items joined by '\x1f'), and back.
+std::string join_list(const std::vector<std::string>& items);
+std::vector<std::string> split_list(const std::string& text);
 
 struct ConfigKey {
   std::string_view path;  // "bugzilla.url"; "branches[].name" for array-of-table keys

@@ -97,6 +97,8 @@ json to_json(const Branch& b) {
       {"pretest_branch", b.pretest_branch},
       {"default_try_syntax", b.default_try_syntax},
       {"try_syntax_in", b.try_syntax_in_tip ? "tip_message" : "empty_commit"},
+      {"max_retriggers", b.max_retriggers},
+      {"results_timeout_minutes", b.results_timeout_minutes},
       {"ci", b.ci_source},
       {"tree", to_string(b.tree)},
       {"tree_reason", b.tree_reason},

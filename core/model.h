@@ -74,6 +74,8 @@ struct Branch {
   std::string default_try_syntax;
   bool try_syntax_in_tip = false;  // true: appended to the last patch's message; false: an empty commit on top
   std::string ci_source;
+  int max_retriggers = 2;                // reruns of each orange job before it counts as red
+  int results_timeout_minutes = 360;     // push to complete results; later: timed out
   TreeStatus tree = TreeStatus::open;
   std::string tree_reason;
 

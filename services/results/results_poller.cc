@@ -43,7 +43,7 @@ Status ResultsPoller::watch(const PatchSet& ps, ResultsPassStats& stats) {
     if (out) ++stats.stepped;
     return out;
   };
-  bool late = ps.push_time && clock_.now() - *ps.push_time > options_.timeout_seconds;
+  bool late = ps.push_time && clock_.now() - *ps.push_time > UnixTime{target_branch->results_timeout_minutes} * 60;
 
   auto jobs = ci->jobs(target, revision);
   if (!jobs && jobs.error().kind != ErrorKind::not_found) return jobs.error();
@@ -56,7 +56,7 @@ Status ResultsPoller::watch(const PatchSet& ps, ResultsPassStats& stats) {
     auto out = step(Event::results_timed_out, "no results from CI", std::nullopt);
     return out ? Status{} : Status(out.error());
   }
-  VerdictReport report = judge(to_job_runs(*jobs), options_.max_retriggers);
+  VerdictReport report = judge(to_job_runs(*jobs), target_branch->max_retriggers);
   switch (report.verdict) {
     case Verdict::pending: {
       if (!late) {

@@ -21,9 +21,9 @@
 
 namespace autoland {
 
+// Reruns and deadlines are the pushed-to branch's (max_retriggers,
+// results_timeout_minutes).
 struct ResultsOptions {
-  int max_retriggers = 2;               // reruns per failing job before it counts as red
-  UnixTime timeout_seconds = 6 * 3600;  // from the push to complete results
   std::string actor = "results";
 };
 

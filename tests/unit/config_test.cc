@@ -101,6 +101,36 @@ TEST(Config, SemanticChecks) {
             "test.toml: branch 'a': unknown vcs 'svn' (expected one of: hg, git)");
 }
 
+TEST(Config, LocalCiJobs) {
+  Config c = parse_ok(
+      "[[branches]]\nname = \"try\"\nrepo_url = \"r\"\nmax_retriggers = 3\n"
+      "[ci.local]\nworkers = 4\n"
+      "[[ci.local.jobs]]\nbranch = \"try\"\nname = \"build\"\ncommand = [\"make\", \"-j2\"]\nbuild = true\n"
+      "[[ci.local.jobs]]\nbranch = \"try\"\nname = \"check\"\ncommand = [\"sh\", \"-c\", \"make check; true\"]\n"
+      "timeout_seconds = 30\n");
+  ASSERT_EQ(c.local_ci.jobs.size(), 2u);
+  EXPECT_EQ(c.local_ci.workers, 4);
+  EXPECT_EQ(c.local_ci.jobs[0].command, (std::vector<std::string>{"make", "-j2"}));
+  EXPECT_TRUE(c.local_ci.jobs[0].build);
+  EXPECT_EQ(c.local_ci.jobs[0].timeout_seconds, 600);
+  EXPECT_EQ(c.local_ci.jobs[1].command, (std::vector<std::string>{"sh", "-c", "make check; true"}));
+  EXPECT_EQ(c.local_ci.jobs[1].timeout_seconds, 30);
+  EXPECT_EQ(c.branches[0].max_retriggers, 3);
+  EXPECT_EQ(c.branches[0].results_timeout_minutes, 360);
+  std::string branch = "[[branches]]\nname = \"try\"\nrepo_url = \"r\"\n";
+  EXPECT_EQ(parse_error(branch + "[[ci.local.jobs]]\nbranch = \"central\"\nname = \"b\"\ncommand = [\"true\"]\n"),
+            "test.toml: ci.local job 'b' names branch 'central', which is not configured");
+  EXPECT_EQ(parse_error(branch + "[[ci.local.jobs]]\nbranch = \"try\"\nname = \"b\"\n"),
+            "test.toml: ci.local job 'b' needs a command, e.g. [\"make\", \"check\"]");
+  EXPECT_EQ(parse_error(branch + "[[ci.local.jobs]]\nbranch = \"try\"\nname = \"b\"\ncommand = \"make check\"\n"),
+            "test.toml: key 'ci.local.jobs[].command' at line 7 must be a list of strings");
+  EXPECT_EQ(parse_error(branch + "[ci.local.jobs]\nname = \"b\"\n"),
+            "test.toml: 'ci.local.jobs' at line 4 must be an array of tables: write [[ci.local.jobs]]");
+  EXPECT_EQ(parse_error(branch + "[[ci.local.jobs]]\nbranch = \"try\"\nname = \"b\"\ncommand = [\"x\"]\n"
+                                 "[[ci.local.jobs]]\nbranch = \"try\"\nname = \"b\"\ncommand = [\"y\"]\n"),
+            "test.toml: ci.local job 'b' is configured twice for branch 'try'");
+}
+
 TEST(Config, SecretsFromEnvironmentOrFile) {
   Config inline_key = parse_ok("[bugzilla]\napi_key = \"inline\"\n");
   EXPECT_EQ(inline_key.bugzilla.api_key, "inline");

@@ -88,6 +88,10 @@ CREATE TABLE push_intents (
 );
 ALTER TABLE branches ADD COLUMN try_syntax_in_tip INTEGER NOT NULL DEFAULT 0;
 )sql"},
+      {3, "results limits per branch", R"sql(
+ALTER TABLE branches ADD COLUMN max_retriggers INTEGER NOT NULL DEFAULT 2;
+ALTER TABLE branches ADD COLUMN results_timeout_minutes INTEGER NOT NULL DEFAULT 360;
+)sql"},
   };
   return all;
 }

@@ -35,7 +35,7 @@ std::vector<AttachmentId> split_ids(const std::string& text) {
 
 constexpr std::string_view kBranchColumns =
     "id, name, repo_url, pull_url, vcs, threshold, status, required_level, pretest_branch, default_try_syntax, "
-    "ci_source, tree_status, tree_reason, try_syntax_in_tip";
+    "ci_source, tree_status, tree_reason, try_syntax_in_tip, max_retriggers, results_timeout_minutes";
 
 constexpr std::string_view kPatchSetColumns =
     "id, bug_id, patches, branch, stage, try_syntax, author, requester, retries, priority, state, state_reason, "
@@ -68,6 +68,8 @@ Result<Branch> read_branch(const Statement& s) {
   b.tree = *tree;
   b.tree_reason = s.column_text(12);
   b.try_syntax_in_tip = s.column_int(13) != 0;
+  b.max_retriggers = static_cast<int>(s.column_int(14));
+  b.results_timeout_minutes = static_cast<int>(s.column_int(15));
   return b;
 }
 
@@ -186,7 +188,8 @@ class SqliteStore final : public Store {
     if (*existing) return conflict("branch '" + b.name + "' exists already");
     auto s = db_.prepare(
         "INSERT INTO branches (name, repo_url, pull_url, vcs, threshold, status, required_level, pretest_branch, "
-        "default_try_syntax, ci_source, tree_status, tree_reason, try_syntax_in_tip) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        "default_try_syntax, ci_source, tree_status, tree_reason, try_syntax_in_tip, max_retriggers, "
+        "results_timeout_minutes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!s) return s.error();
     bind_branch(*s, b);
     AUTOLAND_TRY(s->run());
@@ -218,11 +221,11 @@ class SqliteStore final : public Store {
     if (!tx) return tx.error();
     auto s = db_.prepare(
         "UPDATE branches SET name=?, repo_url=?, pull_url=?, vcs=?, threshold=?, status=?, required_level=?, "
-        "pretest_branch=?, default_try_syntax=?, ci_source=?, tree_status=?, tree_reason=?, try_syntax_in_tip=? "
-        "WHERE name=?");
+        "pretest_branch=?, default_try_syntax=?, ci_source=?, tree_status=?, tree_reason=?, try_syntax_in_tip=?, "
+        "max_retriggers=?, results_timeout_minutes=? WHERE name=?");
     if (!s) return s.error();
     bind_branch(*s, b);
-    s->bind(14, b.name);
+    s->bind(16, b.name);
     AUTOLAND_TRY(s->run());
     if (db_.changes() == 0) return not_found("no branch named '" + b.name + "'");
     AUTOLAND_TRY(insert_event({0, clock_.now(), std::nullopt, actor, "branch.update", describe_branch(b)}));
@@ -656,7 +659,9 @@ class SqliteStore final : public Store {
         .bind(10, b.ci_source)
         .bind(11, to_string(b.tree))
         .bind(12, b.tree_reason)
-        .bind(13, static_cast<int64_t>(b.try_syntax_in_tip ? 1 : 0));
+        .bind(13, static_cast<int64_t>(b.try_syntax_in_tip ? 1 : 0))
+        .bind(14, static_cast<int64_t>(b.max_retriggers))
+        .bind(15, static_cast<int64_t>(b.results_timeout_minutes));
   }
 
   Result<std::optional<Branch>> find_branch(const std::string& name) {
