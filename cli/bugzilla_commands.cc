@@ -13,7 +13,6 @@
 namespace autoland::cli {
 namespace {
 
-
 CommenterOptions commenter_options(const Config& c) {
   CommenterOptions o;
   o.bot_login = c.bugzilla.bot_login;
@@ -21,18 +20,6 @@ CommenterOptions commenter_options(const Config& c) {
   return o;
 }
 
-struct LoopArgs {
-  bool once = false;
-  int interval = 60;
-};
-
-void add_loop_options(CLI::App* cmd, LoopArgs& args, int default_interval) {
-  args.interval = default_interval;
-  cmd->add_flag("--once", args.once, "Run one pass and exit (exit 1 if it failed)");
-  cmd->add_option("--interval", args.interval, "Seconds between passes")
-      ->check(CLI::Range(1, 86400))
-      ->capture_default_str();
-}
 
 }  // namespace
 

@@ -24,4 +24,12 @@ int run_passes(bool once, int interval_seconds, const std::function<bool()>& pas
   return 0;
 }
 
+void add_loop_options(CLI::App* cmd, LoopArgs& args, int default_interval) {
+  args.interval = default_interval;
+  cmd->add_flag("--once", args.once, "Run one pass and exit (exit 1 if it failed)");
+  cmd->add_option("--interval", args.interval, "Seconds between passes")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+}
+
 }  // namespace autoland::cli

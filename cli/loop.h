@@ -2,9 +2,18 @@
 // fails is logged and the loop goes on (the next pass retries).
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <functional>
 
 namespace autoland::cli {
+
+struct LoopArgs {
+  bool once = false;
+  int interval = 60;
+};
+
+// --once and --interval S on a subcommand.
+void add_loop_options(CLI::App* cmd, LoopArgs& args, int default_interval);
 
 // Returns the exit code: 0 after a signal, or `once`'s result when once.
 int run_passes(bool once, int interval_seconds, const std::function<bool()>& pass);

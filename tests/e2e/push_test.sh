@@ -253,5 +253,17 @@ expect_in "obsolete reason" "$work/out" "FAIL: attachment 91 is obsolete"
 check "attachment of another bug" 1 push --branch try --bug 8 --patches 90
 expect_in "wrong bug reason" "$work/out" "FAIL: "
 
+# autoland results: nothing is being tested here, so a pass watches nothing.
+check "results once" 0 "$bin" --config "$work/autoland.toml" results --once
+expect_eq "results pass" "$(cat "$work/out")" "results: 0 watched, 0 moved on, 0 waiting, 0 retriggered, 0 errors"
+cat >>"$work/autoland.toml" <<TOML
+[[ci.local.jobs]]
+branch = "central"
+name = "check"
+command = ["true"]
+TOML
+check "local CI needs a local repository" 1 "$bin" --config "$work/autoland.toml" results --once
+expect_in "local CI repository reason" "$work/err" "the local CI runs jobs for branch central only from a repository on this machine"
+
 echo "push_test: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -1,0 +1,46 @@
+#include "app/ci_factory.h"
+
+#include "adapters/ci/local/local_ci.h"
+
+namespace autoland {
+
+CiSources::CiSources() = default;
+CiSources::~CiSources() = default;
+CiSources::CiSources(CiSources&&) noexcept = default;
+
+CiResults* CiSources::find(const std::string& name) const {
+  if (name == "local") return local.get();
+  return nullptr;
+}
+
+Result<CiSources> open_ci_sources(const Config& config, Store& store, const Clock& clock) {
+  CiSources sources;
+  LocalCiOptions options;
+  options.state_dir = config.local_ci.state_dir;
+  options.workers = config.local_ci.workers;
+  for (const LocalCiJobConfig& job : config.local_ci.jobs) {
+    auto branch = store.get_branch(job.branch);
+    if (!branch) return branch.error();
+    std::string repo = branch->pull_url.empty() ? branch->repo_url : branch->pull_url;
+    if (repo.find("://") != std::string::npos) {
+      return invalid_input("the local CI runs jobs for branch " + job.branch + " only from a repository on this " +
+                           "machine; its URL is " + repo);
+    }
+    LocalBranchCi* target = nullptr;
+    for (LocalBranchCi& b : options.branches) {
+      if (b.branch == job.branch) target = &b;
+    }
+    if (!target) {
+      options.branches.push_back({job.branch, repo, branch->vcs, {}});
+      target = &options.branches.back();
+    }
+    target->jobs.push_back({job.name, job.command, job.timeout_seconds, job.build});
+  }
+  if (options.branches.empty()) return sources;
+  auto local = LocalCi::open(std::move(options), clock);
+  if (!local) return local.error();
+  sources.local = std::move(*local);
+  return sources;
+}
+
+}  // namespace autoland
