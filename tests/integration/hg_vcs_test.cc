@@ -400,11 +400,11 @@ TEST_F(HgVcsTest, BackedOutChangesMayLandAgainAndBeBackedOutAgain) {
   ASSERT_TRUE(second.ok()) << second.error().message;
   EXPECT_NE(second->tip, out->tip);
   EXPECT_EQ(hg({"cat", "-r", "tip", "a.txt"}, remote_), "l1\nl2\nl3\n");
-  // A revision number is not a changeset id, even when it names a revision.
+  // A revision number, or a prefix that short, is not taken for a changeset.
   b.revisions = {"1"};
   auto number = vcs_->back_out(b);
   ASSERT_FALSE(number.ok());
-  EXPECT_EQ(number.error().message, "changeset 1 is not on central");
+  EXPECT_EQ(number.error().message, "'1' is too short to name a changeset: give at least 12 hex digits");
 }
 
 TEST(HgImportFailure, DescribedFromHgOutput) {

@@ -543,6 +543,10 @@ Result<std::vector<std::string>> GitVcs::landed_newest_first(Clone& clone, const
   std::vector<std::string> full;
   for (const std::string& rev : spec.revisions) {
     if (!is_hex(rev)) return invalid_input("'" + rev + "' is not a changeset id (hexadecimal)");
+    // Short prefixes (and plain numbers) name the wrong changeset too easily.
+    if (rev.size() < 12) {
+      return invalid_input("'" + rev + "' is too short to name a changeset: give at least 12 hex digits");
+    }
     auto sha = git(clone, {"rev-parse", "--verify", "--quiet", rev + "^{commit}"});
     if (!sha) return sha.error();
     std::string node(util::trim(sha->out));

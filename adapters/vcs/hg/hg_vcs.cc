@@ -394,6 +394,10 @@ Result<std::vector<std::string>> HgVcs::landed_newest_first(HgCommandServer& hg,
     if (rev.empty() || rev.find_first_not_of("0123456789abcdef") != std::string::npos) {
       return invalid_input("'" + rev + "' is not a changeset id (hexadecimal)");
     }
+    // Short prefixes (and plain numbers) name the wrong changeset too easily.
+    if (rev.size() < 12) {
+      return invalid_input("'" + rev + "' is too short to name a changeset: give at least 12 hex digits");
+    }
     // id() takes a full node or a unique prefix, never a revision number.
     auto r = hg.run({"log", "-r", "public() and id(" + rev + ")", "-T", "{node}"});
     if (!r) return r.error();
