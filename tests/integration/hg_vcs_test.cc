@@ -407,6 +407,12 @@ TEST_F(HgVcsTest, BackedOutChangesMayLandAgainAndBeBackedOutAgain) {
   EXPECT_EQ(number.error().message, "'1' is too short to name a changeset: give at least 12 hex digits");
 }
 
+TEST(HgPushFailure, TheReasonOnTheNextLineIsKept) {
+  // What hg prints when another push got in between discovery and bundle.
+  EXPECT_EQ(describe_import_failure("abort: push failed:\n'repository changed while pushing - please try again'\n", ""),
+            "push failed: 'repository changed while pushing - please try again'");
+}
+
 TEST(HgImportFailure, DescribedFromHgOutput) {
   EXPECT_EQ(describe_import_failure("patching file a.txt\nHunk #1 FAILED at 0\n1 out of 1 hunks FAILED -- saving "
                                     "rejects to file a.txt.rej\nabort: patch failed to apply\n",

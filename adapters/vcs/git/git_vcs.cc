@@ -367,8 +367,12 @@ Result<PushOutcome> GitVcs::push_loop(Clone& clone, const RemoteSpec& spec, bool
       return outcome;
     }
     std::string text = r->out + "\n" + r->err;
-    bool raced = text.find("[rejected]") != std::string::npos &&
-                 (text.find("fetch first") != std::string::npos || text.find("non-fast-forward") != std::string::npos);
+    // Another push got in first: refused as not a fast-forward, or the
+    // remote could not move the branch from the value we were told.
+    bool raced = (text.find("[rejected]") != std::string::npos &&
+                  (text.find("fetch first") != std::string::npos || text.find("non-fast-forward") != std::string::npos)) ||
+                 text.find("failed to update ref") != std::string::npos ||
+                 text.find("cannot lock ref") != std::string::npos;
     if (!raced) {
       std::vector<std::string> remote;
       for (std::string_view line : util::split_lines(text)) {

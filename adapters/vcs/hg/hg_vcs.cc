@@ -12,8 +12,13 @@ namespace autoland {
 namespace {
 
 std::string first_abort(const std::string& err) {
-  for (std::string_view line : util::split_lines(err)) {
-    if (line.rfind("abort: ", 0) == 0) return std::string(line.substr(7));
+  std::vector<std::string_view> lines = util::split_lines(err);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].rfind("abort: ", 0) != 0) continue;
+    std::string text(lines[i].substr(7));
+    // "abort: push failed:" puts its reason on the next line.
+    if (!text.empty() && text.back() == ':' && i + 1 < lines.size()) text += " " + std::string(util::trim(lines[i + 1]));
+    return text;
   }
   return std::string(util::trim(err));
 }
@@ -255,9 +260,12 @@ Result<PushOutcome> HgVcs::push_drafts(HgWorkingClone& clone, const RemoteSpec& 
     // "no changes found": the very same changesets are there already: someone
     // imported the same patches onto the same parent by hand. The pull and
     // the recheck below report it as the duplicate landing it is.
+    // "repository changed while pushing": another push got in between our
+    // discovery and our bundle (the server checks the heads it was told).
     bool raced = text.find("push creates new remote head") != std::string::npos ||
                  text.find("not known locally") != std::string::npos ||
-                 text.find("no changes found") != std::string::npos;
+                 text.find("no changes found") != std::string::npos ||
+                 text.find("repository changed while pushing") != std::string::npos;
     if (!raced) {
       std::string remote = hook_output(text);
       (void)clone.tidy();
