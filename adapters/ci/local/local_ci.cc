@@ -194,18 +194,24 @@ Result<CiPushPage> LocalCi::pushes_since(const std::string& branch, const std::s
   auto after = util::parse_uint(cursor);
   if (!after) return invalid_input("'" + cursor + "' is not a local CI cursor");
   // A push is a head that appeared after the cursor (try pushes are heads;
-  // on a trunk, the newest changeset of each push is its head).
-  auto heads = run_program(program({"hg", "log", "-R", config->repo, "-r",
-                                    "heads(" + std::to_string(*after + 1) + ":)", "-T",
-                                    "{node}\\0{author}\\0{date|hgdate}\\0{desc}\\0"}));
+  // on a trunk, the newest changeset of each push is its head). Revision
+  // numbers are compared here, never written into a revset, where a number
+  // past the tip would be read as a hash prefix.
+  auto heads = run_program(program({"hg", "log", "-R", config->repo, "-r", "heads(all())", "-T",
+                                    "{rev}\\0{node}\\0{author}\\0{date|hgdate}\\0{desc}\\0"}));
   if (!heads) return heads.error();
+  if (heads->exit_code != 0) {
+    return transient("cannot read " + config->repo + ": " + std::string(util::trim(heads->err)));
+  }
   std::vector<std::string_view> f = util::split(heads->out, '\0');
-  for (size_t i = 0; i + 3 < f.size(); i += 4) {
+  for (size_t i = 0; i + 4 < f.size(); i += 5) {
+    auto rev = util::parse_uint(f[i]);
+    if (!rev || *rev <= *after) continue;
     CiPush push;
-    push.revision = std::string(f[i]);
-    push.author = std::string(f[i + 1]);
-    push.time = static_cast<UnixTime>(util::parse_uint(f[i + 2].substr(0, f[i + 2].find(' '))).value_or(0));
-    push.message = std::string(f[i + 3]);
+    push.revision = std::string(f[i + 1]);
+    push.author = std::string(f[i + 2]);
+    push.time = static_cast<UnixTime>(util::parse_uint(f[i + 3].substr(0, f[i + 3].find(' '))).value_or(0));
+    push.message = std::string(f[i + 4]);
     page.pushes.push_back(std::move(push));
   }
   std::lock_guard lock(mu_);
