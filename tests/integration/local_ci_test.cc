@@ -146,6 +146,20 @@ TEST_F(LocalCiTest, ARestartRerunsCutShortRunsAndNeverFinishedOnes) {
   EXPECT_FALSE(fs::exists(count));         // ...its command never ran
 }
 
+TEST_F(LocalCiTest, OneRunnerPerStateFolderAndShortRevisionsRetrigger) {
+  auto ci = LocalCi::open(options({{"check", {"false"}, 10}}), clock_);
+  ASSERT_TRUE(ci.ok()) << ci.error().message;
+  auto second = LocalCi::open(options({{"check", {"false"}, 10}}), clock_);
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.error().message.find("another process runs the local CI"), std::string::npos);
+  std::string shorter = node_.substr(0, 12);
+  auto jobs = (*ci)->jobs("try", shorter);
+  ASSERT_TRUE(jobs.ok());
+  auto rerun = (*ci)->retrigger("try", shorter, (*jobs)[0].id);
+  ASSERT_TRUE(rerun.ok()) << rerun.error().message;
+  EXPECT_EQ((*ci)->jobs("try", node_)->size(), 2u);
+}
+
 TEST_F(LocalCiTest, PushesSinceACursorAreListedAndScheduled) {
   auto ci = LocalCi::open(options({{"check", {"true"}, 10}}), clock_);
   ASSERT_TRUE(ci.ok());

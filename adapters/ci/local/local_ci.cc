@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "adapters/process/subprocess.h"
+#include "util/file_lock.h"
 #include "util/log.h"
 #include "util/strings.h"
 
@@ -52,6 +53,13 @@ Result<std::unique_ptr<LocalCi>> LocalCi::open(LocalCiOptions options, const Clo
   fs::create_directories(fs::path(options.state_dir) / "work", ec);
   if (ec) return internal_error("cannot create the local CI folder " + options.state_dir + ": " + ec.message());
   if (options.workers < 1) return invalid_input("the local CI needs at least one worker");
+  // One runner per state folder: a second one would take the first one's
+  // runs in progress for runs cut short by a crash, and run them again.
+  auto owner = util::FileLock::acquire((fs::path(options.state_dir) / "ci.lock").string(), std::chrono::seconds(0));
+  if (!owner) {
+    return Error{owner.error().kind, "another process runs the local CI in " + options.state_dir +
+                                         " (only one may; stop it, or give this one its own ci.local.state_dir)"};
+  }
   auto db = sqlite::Database::open((fs::path(options.state_dir) / "ci.db").string(), 10000);
   if (!db) return db.error();
   AUTOLAND_TRY(db->exec("PRAGMA journal_mode=WAL"));
@@ -64,7 +72,9 @@ Result<std::unique_ptr<LocalCi>> LocalCi::open(LocalCiOptions options, const Clo
   if (db->changes() > 0) {
     LOG_WARN("ci", std::to_string(db->changes()) + " job run(s) were cut short by a restart; running them again");
   }
-  return std::unique_ptr<LocalCi>(new LocalCi(std::move(options), clock, std::move(*db)));
+  std::unique_ptr<LocalCi> ci(new LocalCi(std::move(options), clock, std::move(*db)));
+  ci->owner_.emplace(std::move(*owner));
+  return ci;
 }
 
 LocalCi::~LocalCi() {
@@ -159,10 +169,16 @@ Result<std::vector<CiJob>> LocalCi::jobs(const std::string& branch, const std::s
   return out;
 }
 
-Result<std::string> LocalCi::retrigger(const std::string& branch, const std::string& revision,
+Result<std::string> LocalCi::retrigger(const std::string& branch, const std::string& given_revision,
                                        const std::string& job_id) {
   auto id = util::parse_uint(job_id);
   if (!id) return invalid_input("'" + job_id + "' is not a local CI run id");
+  const LocalBranchCi* config = branch_config(branch);
+  if (!config) return not_found("the local CI does not watch branch '" + branch + "'");
+  // As jobs() does: a short revision names the same runs.
+  auto node = resolve(*config, given_revision);
+  if (!node) return node.error();
+  const std::string& revision = *node;
   std::lock_guard lock(mu_);
   auto s = db_.prepare("SELECT name FROM runs WHERE id = ? AND branch = ? AND revision = ?");
   if (!s) return s.error();

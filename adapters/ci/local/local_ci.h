@@ -17,6 +17,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "adapters/store/sqlite/sqlite_db.h"
 #include "ports/ci_results.h"
 #include "ports/clock.h"
+#include "util/file_lock.h"
 
 namespace autoland {
 
@@ -90,6 +92,7 @@ class LocalCi final : public CiResults {
   bool stopping_ = false;
   int running_ = 0;
   std::vector<std::thread> threads_;
+  std::optional<util::FileLock> owner_;  // this process owns state_dir
 };
 
 }  // namespace autoland
