@@ -66,9 +66,17 @@ Result<Subprocess> Subprocess::spawn(const SpawnOptions& o) {
   for (std::string& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
 
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  if (o.own_process_group) {
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+  }
   Subprocess p;
-  int rc = posix_spawnp(&p.pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
+  int rc = posix_spawnp(&p.pid_, argv[0], &actions, &attr, argv.data(), envp.data());
+  posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&actions);
+  if (rc == 0 && o.own_process_group) p.group_ = p.pid_;
   ::close(in[0]);
   ::close(out[1]);
   ::close(err[1]);
@@ -82,8 +90,10 @@ Result<Subprocess> Subprocess::spawn(const SpawnOptions& o) {
   return p;
 }
 
-Subprocess::Subprocess(Subprocess&& o) noexcept : pid_(o.pid_), in_(o.in_), out_(o.out_), err_(o.err_) {
+Subprocess::Subprocess(Subprocess&& o) noexcept
+    : pid_(o.pid_), group_(o.group_), in_(o.in_), out_(o.out_), err_(o.err_) {
   o.pid_ = -1;
+  o.group_ = -1;
   o.in_ = o.out_ = o.err_ = -1;
 }
 
@@ -94,6 +104,8 @@ Subprocess& Subprocess::operator=(Subprocess&& o) noexcept {
     close_fd(out_);
     close_fd(err_);
     pid_ = o.pid_;
+    group_ = o.group_;
+    o.group_ = -1;
     in_ = o.in_;
     out_ = o.out_;
     err_ = o.err_;
@@ -105,6 +117,7 @@ Subprocess& Subprocess::operator=(Subprocess&& o) noexcept {
 
 Subprocess::~Subprocess() {
   kill_now();
+  kill_group();
   close_fd(in_);
   close_fd(out_);
   close_fd(err_);
@@ -152,8 +165,13 @@ int Subprocess::wait() {
 
 void Subprocess::kill_now() {
   if (pid_ < 0) return;
-  ::kill(pid_, SIGKILL);
+  ::kill(group_ > 0 ? -group_ : pid_, SIGKILL);
   wait();
+}
+
+void Subprocess::kill_group() {
+  if (group_ > 0) ::kill(-group_, SIGKILL);  // ESRCH when nothing is left: fine
+  group_ = -1;
 }
 
 Result<ProgramResult> run_program(const SpawnOptions& options, std::string_view input,
@@ -163,7 +181,14 @@ Result<ProgramResult> run_program(const SpawnOptions& options, std::string_view 
   auto deadline = std::chrono::steady_clock::now() + timeout;
   ProgramResult result;
   size_t written = 0;
-  if (input.empty()) p->close_stdin();
+  if (input.empty()) {
+    p->close_stdin();
+  } else {
+    // A write must never block: the child may be busy filling its stderr,
+    // which only this loop drains.
+    int flags = ::fcntl(p->stdin_fd(), F_GETFL);
+    ::fcntl(p->stdin_fd(), F_SETFL, flags | O_NONBLOCK);
+  }
   int out = p->stdout_fd(), err = p->stderr_fd();
   bool out_open = true, err_open = true;
   char buf[65536];
@@ -197,6 +222,7 @@ Result<ProgramResult> run_program(const SpawnOptions& options, std::string_view 
     }
   }
   result.exit_code = p->wait();
+  p->kill_group();
   return result;
 }
 

@@ -19,6 +19,9 @@ struct SpawnOptions {
   std::vector<std::string> argv;               // argv[0] is looked up on PATH
   std::map<std::string, std::string> env_set;  // added to (or replacing in) the inherited environment
   std::string cwd;                             // "" = the current directory
+  // Its own process group, killed as a whole: nothing the program started
+  // (a shell's children, a test's helpers) outlives a kill or its end.
+  bool own_process_group = false;
 };
 
 class Subprocess {
@@ -44,10 +47,13 @@ class Subprocess {
   // Waits for the exit status (128 + signal when killed).
   int wait();
   void kill_now();
+  // With its own group: kills what is left of the group (after the program ended).
+  void kill_group();
 
  private:
   Subprocess() = default;
   pid_t pid_ = -1;
+  pid_t group_ = -1;  // its own process group's id, or -1
   int in_ = -1, out_ = -1, err_ = -1;
 };
 

@@ -146,6 +146,36 @@ TEST_F(LocalCiTest, ARestartRerunsCutShortRunsAndNeverFinishedOnes) {
   EXPECT_FALSE(fs::exists(count));         // ...its command never ran
 }
 
+// Processes whose command line is exactly `argv`.
+int processes_running(const std::vector<std::string>& argv) {
+  int n = 0;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    std::ifstream in(e.path() / "cmdline", std::ios::binary);
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string want;
+    for (const std::string& a : argv) want += a + '\0';
+    n += cmdline == want;
+  }
+  return n;
+}
+
+TEST_F(LocalCiTest, ATimedOutJobLeavesNoProcessBehind) {
+  // A shell that starts helpers in the background and then hangs itself.
+  std::string marker = std::to_string(::getpid()) + ".5";
+  auto ci = LocalCi::open(options({{"spawner", {"sh", "-c", "sleep 3" + marker + " & sleep 3" + marker + "; wait"}, 1},
+                                   {"leaver", {"sh", "-c", "sleep 4" + marker + " >/dev/null 2>&1 & exit 0"}, 10}}),
+                          clock_);
+  ASSERT_TRUE(ci.ok());
+  ASSERT_TRUE((*ci)->jobs("try", node_).ok());
+  (*ci)->start();
+  ASSERT_TRUE((*ci)->wait_idle(std::chrono::seconds(20)));
+  auto results = by_name(*(*ci)->jobs("try", node_));
+  EXPECT_EQ(results["spawner"], JobResult::exception);
+  EXPECT_EQ(results["leaver"], JobResult::success);
+  EXPECT_EQ(processes_running({"sleep", "3" + marker}), 0);
+  EXPECT_EQ(processes_running({"sleep", "4" + marker}), 0);
+}
+
 TEST_F(LocalCiTest, OneRunnerPerStateFolderAndShortRevisionsRetrigger) {
   auto ci = LocalCi::open(options({{"check", {"false"}, 10}}), clock_);
   ASSERT_TRUE(ci.ok()) << ci.error().message;

@@ -294,7 +294,9 @@ void LocalCi::run_job(const Claimed& job) {
     return finish(job.id, JobResult::exception, "cannot export " + job.revision + ": " + why + "\n");
   }
   std::string log = "$ " + util::join(spec->argv, " ") + "\n";
-  auto r = run_program(program(spec->argv, dir.string()), {}, std::chrono::seconds(spec->timeout_seconds));
+  SpawnOptions command = program(spec->argv, dir.string());
+  command.own_process_group = true;  // a timeout or the job's end leaves none of its processes behind
+  auto r = run_program(command, {}, std::chrono::seconds(spec->timeout_seconds));
   JobResult result;
   if (!r) {
     // run_program kills a child that outlives its timeout.
