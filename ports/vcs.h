@@ -32,6 +32,14 @@ inline std::string name_of(const PatchToApply& p) {
   return p.label.empty() ? "attachment " + std::to_string(p.attachment_id) : p.label;
 }
 
+// A branch name usable as a cache folder name; invalid_input otherwise.
+inline Status check_clone_name(const std::string& name) {
+  if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {
+    return invalid_input("'" + name + "' cannot name a working clone");
+  }
+  return {};
+}
+
 // Where a try push's syntax goes: an empty commit on top (Mozilla's try
 // server reads the tip's message), or appended to the last patch's message.
 enum class TrySyntaxPlacement { empty_commit, tip_message };

@@ -166,9 +166,7 @@ Status GitVcs::init_fresh(Clone& clone) {
 Result<GitVcs::Clone*> GitVcs::open(const RemoteSpec& spec) {
   auto it = clones_.find(spec.branch);
   if (it != clones_.end()) return &it->second;
-  if (spec.branch.empty() || spec.branch.find('/') != std::string::npos || spec.branch == "." || spec.branch == "..") {
-    return invalid_input("'" + spec.branch + "' cannot name a working clone");
-  }
+  AUTOLAND_TRY(check_clone_name(spec.branch));
   std::error_code ec;
   fs::create_directories(cache_dir_, ec);
   if (ec) return internal_error("cannot create the cache folder " + cache_dir_ + ": " + ec.message());
@@ -252,9 +250,7 @@ void GitVcs::set_index_commit(const Clone& clone, const std::string& sha) {
 }
 
 Result<util::FileLock> GitVcs::lock(const RemoteSpec& spec) {
-  if (spec.branch.empty() || spec.branch.find('/') != std::string::npos || spec.branch == "." || spec.branch == "..") {
-    return invalid_input("'" + spec.branch + "' cannot name a working clone");
-  }
+  AUTOLAND_TRY(check_clone_name(spec.branch));
   std::error_code ec;
   fs::create_directories(cache_dir_, ec);
   if (ec) return internal_error("cannot create the cache folder " + cache_dir_ + ": " + ec.message());

@@ -334,17 +334,13 @@ Result<PushOutcome> HgVcs::push_drafts(HgWorkingClone& clone, const RemoteSpec& 
 
 Result<bool> HgVcs::remote_has(HgCommandServer& hg, const RemoteSpec& spec, const std::vector<std::string>& nodes) {
   if (nodes.empty()) return false;
-  for (const std::string& node : nodes) {
-    // Asks the remote itself (a lookup, no pull): present there or not.
-    auto r = hg.run({"identify", "-r", node, "-T", "{node}", "--", spec.push_url});
-    if (!r) return r.error();
-    if (r->exit_code == 0 && util::trim(r->out) == node) continue;
-    if (r->err.find("unknown revision") != std::string::npos) return false;
-    if (r->exit_code != 0) return transient("cannot ask the " + spec.branch + " remote about " + node + ": " +
-                                            first_abort(r->err));
-    return false;
-  }
-  return true;
+  // A push is all or nothing: the tip there means all of it is.
+  const std::string& tip = nodes.back();
+  auto r = hg.run({"identify", "-r", tip, "-T", "{node}", "--", spec.push_url});
+  if (!r) return r.error();
+  if (r->exit_code == 0) return util::trim(r->out) == tip;
+  if (r->err.find("unknown revision") != std::string::npos) return false;
+  return transient("cannot ask the " + spec.branch + " remote about " + tip + ": " + first_abort(r->err));
 }
 
 Result<std::optional<PushOutcome>> HgVcs::find_pushed(const PushSpec& spec, const std::vector<std::string>& recorded) {
@@ -355,12 +351,7 @@ Result<std::optional<PushOutcome>> HgVcs::find_pushed(const PushSpec& spec, cons
   HgCommandServer& hg = (*clone)->hg();
   auto there = remote_has(hg, spec, recorded);
   if (!there) return there.error();
-  if (*there) {
-    PushOutcome found;
-    found.nodes = recorded;
-    found.tip = recorded.back();
-    return std::optional<PushOutcome>(found);
-  }
+  if (*there) return std::optional<PushOutcome>(PushOutcome{recorded.back(), recorded, 0});
   // Not by node (rewritten on the way, or recorded before a rebase we never
   // saw finish): the same changes under the same messages, in order.
   auto head = (*clone)->refresh();
@@ -499,12 +490,7 @@ Result<std::optional<PushOutcome>> HgVcs::find_backed_out(const BackoutSpec& spe
   HgCommandServer& hg = (*clone)->hg();
   auto there = remote_has(hg, spec, recorded);
   if (!there) return there.error();
-  if (*there) {
-    PushOutcome found;
-    found.nodes = recorded;
-    found.tip = recorded.back();
-    return std::optional<PushOutcome>(found);
-  }
+  if (*there) return std::optional<PushOutcome>(PushOutcome{recorded.back(), recorded, 0});
   auto head = (*clone)->refresh();
   if (!head) return head.error();
   auto nodes = landed_newest_first(hg, spec);
@@ -516,9 +502,7 @@ Result<std::optional<PushOutcome>> HgVcs::find_backed_out(const BackoutSpec& spe
 }
 
 Result<util::FileLock> HgVcs::lock(const RemoteSpec& spec) {
-  if (spec.branch.empty() || spec.branch.find('/') != std::string::npos || spec.branch == "." || spec.branch == "..") {
-    return invalid_input("'" + spec.branch + "' cannot name a working clone");
-  }
+  AUTOLAND_TRY(check_clone_name(spec.branch));
   std::error_code ec;
   std::filesystem::create_directories(cache_dir_, ec);
   if (ec) return internal_error("cannot create the cache folder " + cache_dir_ + ": " + ec.message());

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "ports/vcs.h"
 #include "util/log.h"
 #include "util/strings.h"
 
@@ -22,9 +23,7 @@ SpawnOptions hg_command(std::vector<std::string> args) {
 }  // namespace
 
 Result<std::unique_ptr<HgWorkingClone>> HgWorkingClone::open(const CloneSpec& spec) {
-  if (spec.name.empty() || spec.name.find('/') != std::string::npos || spec.name == "." || spec.name == "..") {
-    return invalid_input("'" + spec.name + "' cannot name a working clone");
-  }
+  AUTOLAND_TRY(check_clone_name(spec.name));
   std::error_code ec;
   fs::create_directories(spec.cache_dir, ec);
   if (ec) return internal_error("cannot create the cache folder " + spec.cache_dir + ": " + ec.message());
