@@ -1,5 +1,6 @@
 #include "app/ci_factory.h"
 
+#include "adapters/ci/buildbot/buildbot_ci.h"
 #include "adapters/ci/local/local_ci.h"
 
 namespace autoland {
@@ -10,11 +11,14 @@ CiSources::CiSources(CiSources&&) noexcept = default;
 
 CiResults* CiSources::find(const std::string& name) const {
   if (name == "local") return local.get();
+  if (name == "buildbot") return buildbot.get();
+  if (name == "treeherder") return treeherder.get();
   return nullptr;
 }
 
 Result<CiSources> open_ci_sources(const Config& config, Store& store, const Clock& clock) {
   CiSources sources;
+  if (!config.buildbot.url.empty()) sources.buildbot = make_buildbot_ci(config.buildbot.url, config.buildbot.timeout_seconds);
   LocalCiOptions options;
   options.state_dir = config.local_ci.state_dir;
   options.workers = config.local_ci.workers;

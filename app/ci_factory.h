@@ -1,6 +1,6 @@
 // The CI sources named by branches (`branches[].ci`), built from the config:
-// "local" is the local runner over the branches' repositories; buildbot and
-// Treeherder follow.
+// "local" is the local runner over the branches' repositories, "buildbot" a
+// buildbot master's REST API, "treeherder" a Treeherder instance's.
 #pragma once
 
 #include <map>
@@ -18,6 +18,8 @@ class LocalCi;
 
 struct CiSources {
   std::unique_ptr<LocalCi> local;  // null when no branch has local jobs
+  std::unique_ptr<CiResults> buildbot;    // null unless ci.buildbot.url is set
+  std::unique_ptr<CiResults> treeherder;  // null unless ci.treeherder.url is set
   ~CiSources();
   CiSources();
   CiSources(CiSources&&) noexcept;

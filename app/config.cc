@@ -234,6 +234,11 @@ Result<Config> build(const Collected& c, std::string_view src) {
   cfg.results_interval_seconds = to_int(v.at("results.interval_seconds"));
   cfg.local_ci.state_dir = v.at("ci.local.state_dir");
   cfg.local_ci.workers = to_int(v.at("ci.local.workers"));
+  cfg.buildbot.url = v.at("ci.buildbot.url");
+  cfg.buildbot.timeout_seconds = to_int(v.at("ci.buildbot.timeout_seconds"));
+  cfg.treeherder.url = v.at("ci.treeherder.url");
+  cfg.treeherder.token = v.at("ci.treeherder.token");
+  cfg.treeherder.timeout_seconds = to_int(v.at("ci.treeherder.timeout_seconds"));
   cfg.vcs_cache_dir = v.at("vcs.cache_dir");
   cfg.vcs_max_race_retries = to_int(v.at("vcs.max_race_retries"));
   if (cfg.vcs_cache_dir.empty()) return invalid_input(std::string(src) + ": vcs.cache_dir must not be empty");
@@ -279,6 +284,10 @@ Result<Config> build(const Collected& c, std::string_view src) {
     }
     branch.try_syntax_in_tip = placement == "tip_message";
     branch.ci_source = b.at("branches[].ci");
+    if (branch.ci_source != "local" && branch.ci_source != "buildbot" && branch.ci_source != "treeherder") {
+      return fail("branch '" + branch.name + "': ci must be `local`, `buildbot` or `treeherder`, not '" +
+                  branch.ci_source + "'");
+    }
     branch.max_retriggers = to_int(b.at("branches[].max_retriggers"));
     branch.results_timeout_minutes = to_int(b.at("branches[].results_timeout_minutes"));
     branch.status = b.at("branches[].enabled") == "true" ? BranchStatus::enabled : BranchStatus::disabled;
@@ -286,6 +295,14 @@ Result<Config> build(const Collected& c, std::string_view src) {
     if (!tree) return fail("branch '" + branch.name + "': " + tree.error().message);
     branch.tree = *tree;
     cfg.branches.push_back(std::move(branch));
+  }
+  for (const Branch& b : cfg.branches) {
+    if (b.ci_source == "buildbot" && cfg.buildbot.url.empty()) {
+      return fail("branch '" + b.name + "' takes its results from buildbot, but ci.buildbot.url is not set");
+    }
+    if (b.ci_source == "treeherder" && cfg.treeherder.url.empty()) {
+      return fail("branch '" + b.name + "' takes its results from Treeherder, but ci.treeherder.url is not set");
+    }
   }
   for (const Branch& b : cfg.branches) {
     if (b.pretest_branch.empty()) continue;
@@ -367,6 +384,16 @@ const std::vector<ConfigKey>& config_keys() {
        "A run still going after this long is killed and counts as an infrastructure exception.", false, 1, 86400},
       {"ci.local.jobs[].build", T::boolean, "false",
        "true: a failure is a broken build (red); false: a test failure (orange, rerun first)."},
+      {"ci.buildbot.url", T::string, "",
+       "A buildbot 3.x master's web root (its REST API is URL/api/v2), for branches with `ci = \"buildbot\"`. "
+       "Pushes must reach it as changes whose `project` is the branch name (see docs/operators.md)."},
+      {"ci.buildbot.timeout_seconds", T::integer, "30", "Per-request timeout.", false, 1, 3600},
+      {"ci.treeherder.url", T::string, "",
+       "A Treeherder instance's root, for branches with `ci = \"treeherder\"`; its repository names are the "
+       "branch names."},
+      {"ci.treeherder.token", T::string, "", "Bearer token Treeherder wants for retriggers (reads need none).",
+       true},
+      {"ci.treeherder.timeout_seconds", T::integer, "30", "Per-request timeout.", false, 1, 3600},
       {"patches.max_size_bytes", T::integer, "20971520", "Largest patch accepted (default 20 MiB).", false, 1,
        1073741824},
       {"queue.grace_period_seconds", T::integer, "60",
@@ -387,7 +414,9 @@ const std::vector<ConfigKey>& config_keys() {
       {"branches[].try_syntax_in", T::string, "empty_commit",
        "Where a try push carries its syntax: `empty_commit` (a commit of its own on top) or `tip_message` "
        "(appended to the last patch's message)."},
-      {"branches[].ci", T::string, "local", "Name of the CI source that reports results for this branch."},
+      {"branches[].ci", T::string, "local",
+       "The CI source that reports results for this branch: `local` (the jobs of [[ci.local.jobs]]), `buildbot` "
+       "([ci.buildbot]) or `treeherder` ([ci.treeherder])."},
       {"branches[].max_retriggers", T::integer, "2",
        "How often each failing (orange) job is rerun before it counts as a real failure.", false, 0, 20},
       {"branches[].results_timeout_minutes", T::integer, "360",
@@ -469,6 +498,11 @@ std::string describe(const Config& c) {
   line("results.interval_seconds", std::to_string(c.results_interval_seconds));
   line("ci.local.state_dir", c.local_ci.state_dir);
   line("ci.local.workers", std::to_string(c.local_ci.workers));
+  line("ci.buildbot.url", util::redact_url(c.buildbot.url));
+  line("ci.buildbot.timeout_seconds", std::to_string(c.buildbot.timeout_seconds));
+  line("ci.treeherder.url", util::redact_url(c.treeherder.url));
+  line("ci.treeherder.token", c.treeherder.token.empty() ? "(unset)" : "(set)");
+  line("ci.treeherder.timeout_seconds", std::to_string(c.treeherder.timeout_seconds));
   for (const LocalCiJobConfig& j : c.local_ci.jobs) {
     out += "ci.local job " + j.branch + "/" + j.name + ": " + util::join(j.command, " ") + " (timeout " +
            std::to_string(j.timeout_seconds) + " s" + (j.build ? ", build" : "") + ")\n";

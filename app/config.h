@@ -41,6 +41,17 @@ struct LocalCiConfig {
   std::vector<LocalCiJobConfig> jobs;
 };
 
+struct BuildbotConfig {
+  std::string url;  // the master's web root; "" = not configured
+  int timeout_seconds = 30;
+};
+
+struct TreeherderConfig {
+  std::string url;    // e.g. https://treeherder.example.org; "" = not configured
+  std::string token;  // secret: sent as a bearer token on retriggers only
+  int timeout_seconds = 30;
+};
+
 struct Config {
   std::string source;  // the file it came from ("" for defaults)
   std::string store_url = "sqlite://autoland.db";
@@ -53,6 +64,8 @@ struct Config {
   int vcs_max_race_retries = 3;
   int results_interval_seconds = 30;
   LocalCiConfig local_ci;
+  BuildbotConfig buildbot;
+  TreeherderConfig treeherder;
   std::vector<Branch> branches;
 };
 

@@ -16,6 +16,7 @@ packages=(
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   openssl curl python3     # certificates for the TLS test; the e2e scripts
+  buildbot buildbot-worker # the real CI master and worker of the buildbot tests
 )
 
 missing=()
