@@ -2,6 +2,7 @@
 
 #include "adapters/ci/buildbot/buildbot_ci.h"
 #include "adapters/ci/local/local_ci.h"
+#include "adapters/ci/treeherder/treeherder_ci.h"
 
 namespace autoland {
 
@@ -19,6 +20,9 @@ CiResults* CiSources::find(const std::string& name) const {
 Result<CiSources> open_ci_sources(const Config& config, Store& store, const Clock& clock) {
   CiSources sources;
   if (!config.buildbot.url.empty()) sources.buildbot = make_buildbot_ci(config.buildbot.url, config.buildbot.timeout_seconds);
+  if (!config.treeherder.url.empty()) {
+    sources.treeherder = make_treeherder_ci(config.treeherder.url, config.treeherder.timeout_seconds);
+  }
   LocalCiOptions options;
   options.state_dir = config.local_ci.state_dir;
   options.workers = config.local_ci.workers;

@@ -237,7 +237,6 @@ Result<Config> build(const Collected& c, std::string_view src) {
   cfg.buildbot.url = v.at("ci.buildbot.url");
   cfg.buildbot.timeout_seconds = to_int(v.at("ci.buildbot.timeout_seconds"));
   cfg.treeherder.url = v.at("ci.treeherder.url");
-  cfg.treeherder.token = v.at("ci.treeherder.token");
   cfg.treeherder.timeout_seconds = to_int(v.at("ci.treeherder.timeout_seconds"));
   cfg.vcs_cache_dir = v.at("vcs.cache_dir");
   cfg.vcs_max_race_retries = to_int(v.at("vcs.max_race_retries"));
@@ -302,6 +301,12 @@ Result<Config> build(const Collected& c, std::string_view src) {
     }
     if (b.ci_source == "treeherder" && cfg.treeherder.url.empty()) {
       return fail("branch '" + b.name + "' takes its results from Treeherder, but ci.treeherder.url is not set");
+    }
+    if (b.ci_source == "treeherder" && b.max_retriggers != 0) {
+      // Treeherder has no retrigger call (Taskcluster actions do it, with a
+      // person's credentials): autoland cannot rerun an orange job there.
+      return fail("branch '" + b.name + "' takes its results from Treeherder, which autoland cannot ask to rerun " +
+                  "jobs: set max_retriggers = 0 (an orange job then fails the run; a rerun a sheriff starts counts)");
     }
   }
   for (const Branch& b : cfg.branches) {
@@ -389,10 +394,8 @@ const std::vector<ConfigKey>& config_keys() {
        "Pushes must reach it as changes whose `project` is the branch name (see docs/operators.md)."},
       {"ci.buildbot.timeout_seconds", T::integer, "30", "Per-request timeout.", false, 1, 3600},
       {"ci.treeherder.url", T::string, "",
-       "A Treeherder instance's root, for branches with `ci = \"treeherder\"`; its repository names are the "
-       "branch names."},
-      {"ci.treeherder.token", T::string, "", "Bearer token Treeherder wants for retriggers (reads need none).",
-       true},
+       "A Treeherder instance's root, for branches with `ci = \"treeherder\"` (read only: such branches need "
+       "`max_retriggers = 0`); its repository names are the branch names."},
       {"ci.treeherder.timeout_seconds", T::integer, "30", "Per-request timeout.", false, 1, 3600},
       {"patches.max_size_bytes", T::integer, "20971520", "Largest patch accepted (default 20 MiB).", false, 1,
        1073741824},
@@ -501,7 +504,6 @@ std::string describe(const Config& c) {
   line("ci.buildbot.url", util::redact_url(c.buildbot.url));
   line("ci.buildbot.timeout_seconds", std::to_string(c.buildbot.timeout_seconds));
   line("ci.treeherder.url", util::redact_url(c.treeherder.url));
-  line("ci.treeherder.token", c.treeherder.token.empty() ? "(unset)" : "(set)");
   line("ci.treeherder.timeout_seconds", std::to_string(c.treeherder.timeout_seconds));
   for (const LocalCiJobConfig& j : c.local_ci.jobs) {
     out += "ci.local job " + j.branch + "/" + j.name + ": " + util::join(j.command, " ") + " (timeout " +

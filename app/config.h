@@ -48,7 +48,6 @@ struct BuildbotConfig {
 
 struct TreeherderConfig {
   std::string url;    // e.g. https://treeherder.example.org; "" = not configured
-  std::string token;  // secret: sent as a bearer token on retriggers only
   int timeout_seconds = 30;
 };
 

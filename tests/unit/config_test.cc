@@ -131,6 +131,25 @@ TEST(Config, LocalCiJobs) {
             "test.toml: ci.local job 'b' is configured twice for branch 'try'");
 }
 
+TEST(Config, BuildbotAndTreeherderSources) {
+  Config c = parse_ok(
+      "[ci.buildbot]\nurl = \"http://127.0.0.1:8010\"\n[ci.treeherder]\nurl = \"https://th.example.org\"\n"
+      "[[branches]]\nname = \"try\"\nrepo_url = \"r\"\nci = \"buildbot\"\n"
+      "[[branches]]\nname = \"central\"\nrepo_url = \"r\"\nci = \"treeherder\"\nmax_retriggers = 0\n");
+  EXPECT_EQ(c.buildbot.url, "http://127.0.0.1:8010");
+  EXPECT_EQ(c.treeherder.url, "https://th.example.org");
+  EXPECT_EQ(c.branches[0].ci_source, "buildbot");
+  EXPECT_EQ(c.branches[1].ci_source, "treeherder");
+  std::string branch = "[[branches]]\nname = \"try\"\nrepo_url = \"r\"\n";
+  EXPECT_EQ(parse_error(branch + "ci = \"jenkins\"\n"),
+            "test.toml: branch 'try': ci must be `local`, `buildbot` or `treeherder`, not 'jenkins'");
+  EXPECT_EQ(parse_error(branch + "ci = \"buildbot\"\n"),
+            "test.toml: branch 'try' takes its results from buildbot, but ci.buildbot.url is not set");
+  EXPECT_EQ(parse_error("[ci.treeherder]\nurl = \"https://th\"\n" + branch + "ci = \"treeherder\"\n"),
+            "test.toml: branch 'try' takes its results from Treeherder, which autoland cannot ask to rerun jobs: set "
+            "max_retriggers = 0 (an orange job then fails the run; a rerun a sheriff starts counts)");
+}
+
 TEST(Config, SecretsFromEnvironmentOrFile) {
   Config inline_key = parse_ok("[bugzilla]\napi_key = \"inline\"\n");
   EXPECT_EQ(inline_key.bugzilla.api_key, "inline");

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "util/log.h"
+#include "adapters/http/json_call.h"
 
 namespace autoland {
 
@@ -89,34 +89,14 @@ struct Api {
       request.body = body;
     }
     ++requests;
-    HttpFailure failure;
-    auto response = transport.send(request, &failure);
-    if (!response) return transient("buildbot at " + options.url + ": " + response.error().message);
-    const long status = response->status;
-    json parsed = json::parse(response->body, nullptr, false);
-    std::string detail = parsed.is_object() && parsed.contains("error") && parsed["error"].is_string()
-                             ? parsed["error"].get<std::string>()
-                             : response->body.substr(0, 200);
-    if (status >= 500) return transient("buildbot answered " + std::to_string(status) + " to " + path + ": " + detail);
-    if (status == 404) return not_found("buildbot has no " + path + ": " + detail);
-    if (status != 200) {
-      Error e = invalid_input("buildbot refused " + method + " " + path + " (" + std::to_string(status) + "): " + detail);
-      e.code = static_cast<int>(status);
-      return e;
-    }
-    if (parsed.is_discarded() || !parsed.is_object()) {
-      return transient("buildbot answered " + path + " with something that is not a JSON object");
-    }
-    return parsed;
+    return call_json(transport, request, "buildbot at " + options.url, path);
   }
 
   // The list under `key` of a collection answer.
   Result<json> list(const std::string& path, const char* key) {
     auto answer = call("GET", path);
     if (!answer) return answer.error();
-    auto it = answer->find(key);
-    if (it == answer->end() || !it->is_array()) return transient("buildbot's answer to " + path + " has no '" + key + "' list");
-    return std::move(*it);
+    return json_list(*answer, key, "buildbot", path);
   }
 };
 
@@ -270,6 +250,7 @@ Result<std::string> BuildbotCi::retrigger(const std::string& branch, const std::
   // still and be rerun again.
   state_->unstarted_at.reset();
   if (!answer) return answer.error();
+  if (!answer->is_object()) return internal_error("buildbot's answer to a rebuild of build " + job_id + " is not an object");
   if (answer->contains("error")) {
     return invalid_input("buildbot refused to rebuild build " + job_id + " of " + revision + ": " +
                          (*answer)["error"].dump());

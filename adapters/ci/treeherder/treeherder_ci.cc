@@ -1,0 +1,234 @@
+#include "adapters/ci/treeherder/treeherder_ci.h"
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <mutex>
+
+#include "adapters/http/json_call.h"
+#include "util/log.h"
+
+namespace autoland {
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr int kPushPage = 50;
+constexpr int kMaxPushPages = 20;  // 1000 pushes between two looks: more means autoland was down for long
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+int64_t int_or(const json& j, const char* key, int64_t fallback) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_number_integer() ? it->get<int64_t>() : fallback;
+}
+
+std::string string_or(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// Treeherder's result words; `superseded` (a later run replaced it) reads as
+// buildbot's retry, and `unknown` on a completed job as infrastructure trouble.
+JobResult completed_result(const std::string& word) {
+  if (word == "superseded") return JobResult::retry;
+  auto r = parse_job_result(word);
+  if (!r || *r == JobResult::pending || *r == JobResult::running) return JobResult::exception;
+  return *r;
+}
+
+}  // namespace
+
+struct TreeherderCi::State {
+  std::mutex mu;
+  std::atomic<uint64_t> requests{0};
+  std::map<std::string, int64_t> push_of_revision;  // "branch/revision" -> push id; never changes
+};
+
+TreeherderCi::TreeherderCi(TreeherderOptions options, std::unique_ptr<HttpTransport> transport)
+    : options_(std::move(options)), transport_(std::move(transport)), state_(std::make_unique<State>()) {
+  while (!options_.url.empty() && options_.url.back() == '/') options_.url.pop_back();
+}
+
+TreeherderCi::~TreeherderCi() = default;
+
+uint64_t TreeherderCi::requests() const { return state_->requests.load(); }
+
+namespace {
+
+struct Api {
+  const TreeherderOptions& options;
+  HttpTransport& transport;
+  std::atomic<uint64_t>& requests;
+
+  // `path_or_url`: a path under the root, or a whole URL Treeherder gave (a `next` link).
+  Result<json> get(const std::string& path_or_url) {
+    HttpRequest request;
+    request.url = path_or_url.rfind("http", 0) == 0 ? path_or_url : options.url + path_or_url;
+    request.timeout_ms = options.timeout_ms;
+    request.headers = {{"Accept", "application/json"}, {"User-Agent", options.user_agent}};
+    ++requests;
+    return call_json(transport, request, "Treeherder at " + options.url, path_or_url);
+  }
+};
+
+}  // namespace
+
+Result<std::vector<CiJob>> TreeherderCi::jobs(const std::string& branch, const std::string& revision) {
+  std::lock_guard lock(state_->mu);
+  Api api{options_, *transport_, state_->requests};
+  if (revision.size() < 12 || revision.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    return invalid_input("'" + revision + "' is not a revision (at least 12 lowercase hex digits)");
+  }
+  const std::string repo = url_encode(branch);
+  const std::string key = branch + "/" + revision;
+  auto known = state_->push_of_revision.find(key);
+  if (known == state_->push_of_revision.end()) {
+    std::string path = "/api/project/" + repo + "/push/?revision=" + revision;
+    auto answer = api.get(path);
+    if (!answer) return answer.error();
+    auto pushes = json_list(*answer, "results", "Treeherder", path);
+    if (!pushes) return pushes.error();
+    if (pushes->empty()) return not_found("Treeherder has no push of " + revision + " on " + branch + " (yet)");
+    int64_t id = int_or((*pushes)[0], "id", -1);
+    if (id < 0) return transient("Treeherder's push of " + revision + " has no id");
+    known = state_->push_of_revision.emplace(key, id).first;
+  }
+
+  std::vector<CiJob> out;
+  std::string next = "/api/jobs/?push_id=" + std::to_string(known->second);
+  for (int page = 0; !next.empty(); ++page) {
+    if (page == 100) return transient("Treeherder kept sending pages of jobs for push " + std::to_string(known->second));
+    auto answer = api.get(next);
+    if (!answer) return answer.error();
+    auto rows = json_list(*answer, "results", "Treeherder", next);
+    if (!rows) return rows.error();
+    auto names = json_list(*answer, "job_property_names", "Treeherder", next);
+    if (!names) return names.error();
+    // Columns by name: their order has changed between Treeherder versions.
+    std::map<std::string, size_t> column;
+    for (size_t i = 0; i < names->size(); ++i) {
+      if ((*names)[i].is_string()) column[(*names)[i].get<std::string>()] = i;
+    }
+    for (const char* needed : {"id", "job_type_name", "result", "state"}) {
+      if (!column.count(needed)) return transient("Treeherder's jobs have no '" + std::string(needed) + "' column");
+    }
+    auto cell = [&](const json& row, const char* name) -> const json& {
+      static const json null_value;
+      auto it = column.find(name);
+      return it != column.end() && it->second < row.size() ? row[it->second] : null_value;
+    };
+    for (const json& row : *rows) {
+      if (!row.is_array()) continue;
+      CiJob job;
+      const json& id = cell(row, "id");
+      if (!id.is_number_integer()) continue;
+      job.id = std::to_string(id.get<int64_t>());
+      job.name = cell(row, "job_type_name").is_string() ? cell(row, "job_type_name").get<std::string>() : "";
+      const std::string state = cell(row, "state").is_string() ? cell(row, "state").get<std::string>() : "";
+      const std::string result = cell(row, "result").is_string() ? cell(row, "result").get<std::string>() : "";
+      if (state == "completed") {
+        job.state = JobState::completed;
+        job.result = completed_result(result);
+      } else if (state == "running") {
+        job.state = JobState::running;
+        job.result = JobResult::running;
+      } else {
+        job.state = JobState::pending;
+        job.result = JobResult::pending;
+      }
+      const json& task = cell(row, "task_id");
+      const json& run = cell(row, "retry_id");
+      job.url = options_.url + "/jobs?repo=" + repo + "&revision=" + revision;
+      if (task.is_string() && run.is_number_integer()) {
+        job.url += "&selectedTaskRun=" + task.get<std::string>() + "." + std::to_string(run.get<int64_t>());
+      } else {
+        job.url += "&selectedJob=" + job.id;
+      }
+      job.log_url = options_.url + "/logviewer?job_id=" + job.id + "&repo=" + repo;
+      out.push_back(std::move(job));
+    }
+    next = answer->contains("next") && (*answer)["next"].is_string() ? (*answer)["next"].get<std::string>() : "";
+  }
+  // Rows come by id, which is the order Treeherder heard of the runs.
+  std::stable_sort(out.begin(), out.end(),
+                   [](const CiJob& a, const CiJob& b) { return std::stoll(a.id) < std::stoll(b.id); });
+  return out;
+}
+
+Result<std::string> TreeherderCi::retrigger(const std::string& branch, const std::string& revision,
+                                            const std::string& job_id) {
+  return invalid_input("Treeherder cannot rerun job " + job_id + " of " + revision + " on " + branch +
+                       ": reruns go through Taskcluster actions (set max_retriggers = 0 for this branch)");
+}
+
+Result<CiPushPage> TreeherderCi::pushes_since(const std::string& branch, const std::string& cursor) {
+  std::lock_guard lock(state_->mu);
+  Api api{options_, *transport_, state_->requests};
+  const std::string base = "/api/project/" + url_encode(branch) + "/push/?";
+  CiPushPage page;
+  if (cursor.empty()) {
+    auto answer = api.get(base + "count=1");
+    if (!answer) return answer.error();
+    auto pushes = json_list(*answer, "results", "Treeherder", base);
+    if (!pushes) return pushes.error();
+    page.next_cursor = pushes->empty() ? "0" : std::to_string(int_or((*pushes)[0], "id", 0));
+    return page;
+  }
+  if (!all_digits(cursor)) return invalid_input("'" + cursor + "' is not a Treeherder push cursor (a push id)");
+  // Treeherder lists newest first: walk back from the newest page until a
+  // page is not full, so that nothing between the cursor and now is skipped.
+  std::vector<json> found;
+  std::string upper;
+  for (int i = 0;; ++i) {
+    std::string path = base + "id__gt=" + cursor + (upper.empty() ? "" : "&id__lt=" + upper) +
+                       "&count=" + std::to_string(kPushPage);
+    auto answer = api.get(path);
+    if (!answer) return answer.error();
+    auto pushes = json_list(*answer, "results", "Treeherder", path);
+    if (!pushes) return pushes.error();
+    int64_t lowest = -1;
+    for (const json& p : *pushes) {
+      int64_t id = int_or(p, "id", -1);
+      if (id < 0) continue;
+      found.push_back(p);
+      lowest = lowest < 0 ? id : std::min(lowest, id);
+    }
+    if (pushes->size() < static_cast<size_t>(kPushPage) || lowest < 0) break;
+    if (i + 1 == kMaxPushPages) {
+      LOG_WARN("treeherder", "more than " + std::to_string(kPushPage * kMaxPushPages) + " pushes on " + branch +
+                                 " since push " + cursor + ": the older ones are skipped");
+      break;
+    }
+    upper = std::to_string(lowest);
+  }
+  std::sort(found.begin(), found.end(), [](const json& a, const json& b) { return int_or(a, "id", 0) < int_or(b, "id", 0); });
+  page.next_cursor = found.empty() ? cursor : std::to_string(int_or(found.back(), "id", 0));
+  for (const json& p : found) {
+    CiPush push;
+    push.revision = string_or(p, "revision");
+    push.author = string_or(p, "author");
+    push.time = int_or(p, "push_timestamp", 0);
+    // The tip's message, where try syntax lives; the tip is listed first.
+    for (const json& commit : p.value("revisions", json::array())) {
+      if (string_or(commit, "revision") == push.revision) {
+        push.message = string_or(commit, "comments");
+        break;
+      }
+    }
+    page.pushes.push_back(std::move(push));
+  }
+  return page;
+}
+
+std::unique_ptr<TreeherderCi> make_treeherder_ci(const std::string& url, int timeout_seconds) {
+  TreeherderOptions options;
+  options.url = url;
+  options.timeout_ms = long{timeout_seconds} * 1000;
+  return std::make_unique<TreeherderCi>(std::move(options), make_curl_transport({}));
+}
+
+}  // namespace autoland
