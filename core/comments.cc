@@ -135,6 +135,19 @@ std::string render_comment(const CommentInput& in) {
       append_revision(out, in);
       if (in.report) append_breakdown(out, *in.report);
       break;
+    case CommentKind::push_results:
+      out += "Autoland: the " + in.branch + " push " + in.revision.substr(0, 12) +
+             (in.pusher.empty() ? std::string() : " by " + in.pusher) +
+             " asked for its results on this bug (--post-to-bug). ";
+      if (in.timeout_minutes > 0) {
+        out += "They were not complete after " + std::to_string(in.timeout_minutes) +
+               " minutes; autoland stopped waiting.\n";
+      } else {
+        out += "They are " + verdict_word(in.report) + ".\n";
+      }
+      append_revision(out, in);
+      if (in.report) append_breakdown(out, *in.report);
+      break;
   }
   out += dedup_marker_line(in.dedup_key);
   return out;
@@ -144,6 +157,10 @@ std::string make_dedup_key(PatchSetId patchset, CommentKind kind, std::string_vi
   std::string key = "ps" + std::to_string(patchset) + "/" + std::string(to_string(kind));
   if (!discriminator.empty()) key += "/" + std::string(discriminator);
   return key;
+}
+
+std::string make_push_dedup_key(std::string_view branch, std::string_view revision, BugId bug) {
+  return "push/" + std::string(branch) + "/" + std::string(revision.substr(0, 12)) + "/bug/" + std::to_string(bug);
 }
 
 std::string dedup_marker_line(std::string_view key) { return std::string(kMarkerPrefix) + std::string(key); }

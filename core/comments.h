@@ -32,6 +32,7 @@ struct CommentInput {
   std::string backout_revision;
   int timeout_minutes = 0;
   std::string request;    // refused: the tag or keyword as written
+  std::string pusher;     // push_results: who pushed
   std::string dedup_key;  // REQUIRES: not empty
 };
 
@@ -42,6 +43,10 @@ std::string render_comment(const CommentInput& input);
 // (or other discriminator), so a comment is posted once however often the
 // transition that asked for it is replayed.
 std::string make_dedup_key(PatchSetId patchset, CommentKind kind, std::string_view discriminator);
+
+// "push/try/abcdef123456/bug/42": the results of a push nobody queued, on one
+// of the bugs its try syntax names.
+std::string make_push_dedup_key(std::string_view branch, std::string_view revision, BugId bug);
 
 // The marker line written at the end of every comment.
 std::string dedup_marker_line(std::string_view key);

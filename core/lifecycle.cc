@@ -199,6 +199,7 @@ std::string_view to_string(CommentKind k) {
     case CommentKind::backout_failed: return "backout_failed";
     case CommentKind::forced: return "forced";
     case CommentKind::refused: return "refused";
+    case CommentKind::push_results: return "push_results";
   }
   return "?";
 }

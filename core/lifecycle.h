@@ -68,6 +68,7 @@ enum class CommentKind {
   backout_failed,
   forced,
   refused,  // a request refused before any patchset existed (bad tag, no patches, ...)
+  push_results,  // a try push autoland did not make asked for its results on a bug (--post-to-bug)
 };
 
 std::string_view to_string(EffectKind k);

@@ -76,6 +76,7 @@ struct PatchSetQuery {
   std::optional<BugId> bug_id;
   std::optional<std::string> branch;
   std::vector<State> states;  // empty: any
+  std::optional<std::string> revision;  // its try or landing revision (a full node)
   size_t limit = 1000;
 };
 
@@ -93,6 +94,18 @@ struct PushIntent {
   std::string branch;
   std::vector<std::string> nodes;  // oldest first
   UnixTime recorded_time = 0;
+};
+
+// A push autoland did not make whose try syntax asks for its results on bugs
+// (`--post-to-bug N`), watched until its results are complete.
+struct WatchedPush {
+  std::string branch;
+  std::string revision;
+  std::vector<BugId> bugs;
+  std::string pusher;
+  UnixTime push_time = 0;  // as CI reports it
+  UnixTime seen_time = 0;  // when autoland first saw it (the deadline counts from here)
+  bool reported = false;
 };
 
 struct SchemaStatus {
@@ -165,6 +178,14 @@ class Store {
   virtual Status set_setting(const std::string& key, const std::string& value, const std::string& actor) = 0;
   // A setting written without an audit event (poll cursors change every poll).
   virtual Status set_cursor(const std::string& key, const std::string& value) = 0;
+
+  // Watched pushes. watch: false (and nothing written) when the push is
+  // watched already. report: marks it reported, queues its comments and an
+  // audit event in one transaction; conflict when it was reported already.
+  virtual Result<bool> watch_push(const WatchedPush& push) = 0;
+  virtual Result<std::vector<WatchedPush>> unreported_pushes(size_t limit) = 0;
+  virtual Status report_watched_push(const std::string& branch, const std::string& revision,
+                                     const std::vector<NewComment>& comments, const std::string& actor) = 0;
 
   // Push intents. record replaces an earlier intent with the same key (a
   // rebased retry sends new nodes); get: nullopt when none; clear: no-op when none.

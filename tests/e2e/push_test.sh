@@ -255,7 +255,8 @@ expect_in "wrong bug reason" "$work/out" "FAIL: "
 
 # autoland results: nothing is being tested here, so a pass watches nothing.
 check "results once" 0 "$bin" --config "$work/autoland.toml" results --once
-expect_eq "results pass" "$(cat "$work/out")" "results: 0 watched, 0 moved on, 0 waiting, 0 retriggered, 0 errors"
+expect_eq "results pass" "$(head -1 "$work/out")" "results: 0 watched, 0 moved on, 0 waiting, 0 retriggered, 0 errors"
+expect_eq "post-to-bug pass" "$(tail -1 "$work/out")" "--post-to-bug: 0 new pushes, 0 watched, 0 reported, 0 waiting, 0 errors"
 cat >>"$work/autoland.toml" <<TOML
 [[ci.local.jobs]]
 branch = "central"

@@ -5,6 +5,9 @@
 # points, again and again, then runs to the end. Every patchset must end
 # reported with exactly one results comment, and CI must hold exactly one run
 # of each job plus one rerun of each flaky job: nothing lost, nothing twice.
+# Two plain try pushes (not autoland's) ask for their results with
+# --post-to-bug: each named bug gets exactly one results comment, and their
+# jobs are never rerun.
 # Usage: results_crash_test.sh PATH/TO/autoland [KILLS]
 set -u
 bin=$1
@@ -57,6 +60,14 @@ name = "flaky"
 command = ["sh", "-c", "m=$work/marks/\$(cat id.txt); test -f \$m || { touch \$m; exit 1; }"]
 TOML
 "$bin" --config "$work/autoland.toml" results --once >/dev/null || fail "first pass"
+for p in p1 p2; do
+  hg -R "$work/try" update -q -r 0
+  echo "$p" >"$work/try/id.txt"
+  bugs=70; [[ $p == p2 ]] && bugs="71,72"
+  hg -R "$work/try" commit -q -A -m "Bug 70 - by hand
+
+try: -b do -p all --post-to-bug $bugs"
+done
 now=$(date +%s)
 for i in "${!revs[@]}"; do
   n=$((i + 1))
@@ -66,6 +77,10 @@ for i in "${!revs[@]}"; do
 done
 
 ended() { sqlite3 "$work/autoland.db" "SELECT COUNT(*) FROM patchsets WHERE state NOT IN ('testing', 'retrying')"; }
+all_ended() {
+  [[ $(ended) -eq 6 ]] &&
+    [[ $(sqlite3 "$work/autoland.db" "SELECT COUNT(*) FROM watched_pushes WHERE reported = 1") -eq 2 ]]
+}
 for k in $(seq "$kills"); do
   "$bin" --config "$work/autoland.toml" results --interval 1 >>"$work/results.log" 2>&1 &
   pid=$!
@@ -77,7 +92,7 @@ done
 echo "after $kills kills: $(ended) of 6 patchsets ended"
 "$bin" --config "$work/autoland.toml" results --interval 1 >>"$work/results.log" 2>&1 &
 pid=$!
-for _ in $(seq 120); do [[ $(ended) -eq 6 ]] && break; sleep 0.5; done
+for _ in $(seq 120); do all_ended && break; sleep 0.5; done
 kill "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 pid=""
@@ -89,6 +104,12 @@ comments=$(sqlite3 "$work/autoland.db" "SELECT bug_id || ':' || COUNT(*) FROM co
 [[ "$comments" == "1:1 2:1 3:1 4:1 5:1 6:1 " ]] || fail "results comments per bug: $comments"
 intermittent=$(sqlite3 "$work/autoland.db" "SELECT COUNT(*) FROM comments WHERE kind = 'try_results' AND body LIKE '%flaky%'")
 [[ $intermittent -eq 6 ]] || fail "$intermittent of 6 comments name the intermittent job"
+pushed=$(sqlite3 "$work/autoland.db" "SELECT bug_id || ':' || COUNT(*) FROM comments WHERE kind = 'push_results' GROUP BY bug_id ORDER BY bug_id" | tr '\n' ' ')
+[[ "$pushed" == "70:1 71:1 72:1 " ]] || fail "--post-to-bug comments per bug: $pushed"
+orange=$(sqlite3 "$work/autoland.db" "SELECT COUNT(*) FROM comments WHERE kind = 'push_results' AND body LIKE '%They are orange.%'")
+[[ $orange -eq 3 ]] || fail "$orange of 3 --post-to-bug comments say orange (their flaky job is never rerun)"
+# autoland's six pushes: one run of each job and one rerun of flaky; the two
+# plain pushes: one run of each job.
 runs=$(sqlite3 "$work/ci/ci.db" "SELECT name || '=' || COUNT(*) FROM runs GROUP BY name ORDER BY name" | tr '\n' ' ')
-[[ "$runs" == "build=6 flaky=12 slow=6 " ]] || fail "CI runs: $runs (wanted build=6 flaky=12 slow=6)"
+[[ "$runs" == "build=8 flaky=14 slow=8 " ]] || fail "CI runs: $runs (wanted build=8 flaky=14 slow=8)"
 echo "results_crash_test: passed ($kills kills; runs: $runs)"

@@ -92,6 +92,19 @@ ALTER TABLE branches ADD COLUMN try_syntax_in_tip INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE branches ADD COLUMN max_retriggers INTEGER NOT NULL DEFAULT 2;
 ALTER TABLE branches ADD COLUMN results_timeout_minutes INTEGER NOT NULL DEFAULT 360;
 )sql"},
+      {4, "pushes watched for --post-to-bug", R"sql(
+CREATE TABLE watched_pushes (
+  branch TEXT NOT NULL,
+  revision TEXT NOT NULL,
+  bugs TEXT NOT NULL,
+  pusher TEXT NOT NULL,
+  push_time INTEGER NOT NULL,
+  seen_time INTEGER NOT NULL,
+  reported INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (branch, revision)
+);
+CREATE INDEX watched_pushes_unreported ON watched_pushes (reported, seen_time);
+)sql"},
   };
   return all;
 }

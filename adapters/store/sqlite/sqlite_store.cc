@@ -317,6 +317,7 @@ class SqliteStore final : public Store {
     std::string sql = "SELECT " + std::string(kPatchSetColumns) + " FROM patchsets WHERE 1=1";
     if (q.bug_id) sql += " AND bug_id = ?";
     if (q.branch) sql += " AND branch = ?";
+    if (q.revision) sql += " AND (try_revision = ? OR landing_revision = ?)";
     if (!q.states.empty()) {
       sql += " AND state IN (";
       for (size_t i = 0; i < q.states.size(); ++i) sql += i ? ",?" : "?";
@@ -328,6 +329,10 @@ class SqliteStore final : public Store {
     int index = 1;
     if (q.bug_id) s->bind(index++, static_cast<int64_t>(*q.bug_id));
     if (q.branch) s->bind(index++, *q.branch);
+    if (q.revision) {
+      s->bind(index++, *q.revision);
+      s->bind(index++, *q.revision);
+    }
     for (State st : q.states) s->bind(index++, to_string(st));
     s->bind(index, static_cast<int64_t>(q.limit));
     return read_all<PatchSet>(*s, read_patchset);
@@ -575,6 +580,68 @@ class SqliteStore final : public Store {
   Status set_cursor(const std::string& key, const std::string& value) override {
     std::lock_guard lock(mu_);
     return upsert_setting(key, value);
+  }
+
+  Result<bool> watch_push(const WatchedPush& push) override {
+    std::lock_guard lock(mu_);
+    std::vector<std::string> bugs;
+    for (BugId b : push.bugs) bugs.push_back(std::to_string(b));
+    auto s = db_.prepare(
+        "INSERT INTO watched_pushes (branch, revision, bugs, pusher, push_time, seen_time) VALUES (?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(branch, revision) DO NOTHING");
+    if (!s) return s.error();
+    s->bind(1, push.branch).bind(2, push.revision).bind(3, util::join(bugs, ",")).bind(4, push.pusher);
+    s->bind(5, push.push_time).bind(6, clock_.now());
+    AUTOLAND_TRY(s->run());
+    return db_.changes() > 0;
+  }
+
+  Result<std::vector<WatchedPush>> unreported_pushes(size_t limit) override {
+    std::lock_guard lock(mu_);
+    auto s = db_.prepare(
+        "SELECT branch, revision, bugs, pusher, push_time, seen_time FROM watched_pushes WHERE reported = 0 "
+        "ORDER BY seen_time, rowid LIMIT ?");
+    if (!s) return s.error();
+    s->bind(1, static_cast<int64_t>(limit));
+    std::vector<WatchedPush> out;
+    for (;;) {
+      auto row = s->step();
+      if (!row) return row.error();
+      if (!*row) break;
+      WatchedPush p;
+      p.branch = s->column_text(0);
+      p.revision = s->column_text(1);
+      const std::string bugs = s->column_text(2);
+      for (std::string_view b : util::split(bugs, ',')) {
+        if (!b.empty()) p.bugs.push_back(std::strtoll(std::string(b).c_str(), nullptr, 10));
+      }
+      p.pusher = s->column_text(3);
+      p.push_time = s->column_int(4);
+      p.seen_time = s->column_int(5);
+      out.push_back(std::move(p));
+    }
+    return out;
+  }
+
+  Status report_watched_push(const std::string& branch, const std::string& revision,
+                             const std::vector<NewComment>& comments, const std::string& actor) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(db_);
+    if (!tx) return tx.error();
+    auto s = db_.prepare("UPDATE watched_pushes SET reported = 1 WHERE branch = ? AND revision = ? AND reported = 0");
+    if (!s) return s.error();
+    s->bind(1, branch).bind(2, revision);
+    AUTOLAND_TRY(s->run());
+    if (db_.changes() == 0) return conflict("push " + revision + " on " + branch + " is not watched or was reported");
+    std::vector<std::string> bugs;
+    for (const NewComment& c : comments) {
+      auto added = insert_comment(c, std::nullopt, clock_.now());
+      if (!added) return added.error();
+      bugs.push_back(std::to_string(c.bug_id));
+    }
+    AUTOLAND_TRY(insert_event({0, clock_.now(), std::nullopt, actor, "push.reported",
+                               branch + " " + revision + " on bug(s) " + util::join(bugs, ",")}));
+    return tx->commit();
   }
 
   Status record_push_intent(const PushIntent& intent) override {

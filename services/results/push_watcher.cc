@@ -1,0 +1,138 @@
+#include "services/results/push_watcher.h"
+
+#include "core/comments.h"
+#include "core/try_syntax.h"
+#include "util/log.h"
+
+namespace autoland {
+
+namespace {
+constexpr size_t kMaxPagesPerPass = 10;  // bounded work per pass; the rest comes next pass
+constexpr size_t kMaxReportsPerPass = 200;
+}  // namespace
+
+Result<PushWatchStats> PushWatcher::pass() {
+  PushWatchStats stats;
+  auto branches = store_.list_branches();
+  if (!branches) return branches.error();
+  for (const Branch& b : *branches) {
+    if (!b.is_try()) continue;
+    CiResults* ci = ci_for_(b.ci_source);
+    if (!ci) continue;
+    if (Status s = list_new_pushes(b, *ci, stats); !s.ok()) {
+      ++stats.errors;
+      LOG_WARN("results", "pushes on " + b.name + ": " + s.error().message);
+    }
+  }
+  auto watched = store_.unreported_pushes(kMaxReportsPerPass);
+  if (!watched) return watched.error();
+  for (const WatchedPush& push : *watched) {
+    if (Status s = report_if_done(push, stats); !s.ok()) {
+      ++stats.errors;
+      LOG_WARN("results", "push " + push.revision + " on " + push.branch + ": " + s.error().message);
+    }
+  }
+  return stats;
+}
+
+Result<bool> PushWatcher::is_autolands_own(const std::string& revision) {
+  PatchSetQuery q;
+  q.revision = revision;
+  q.limit = 1;
+  auto found = store_.find_patchsets(q);
+  if (!found) return found.error();
+  return !found->empty();
+}
+
+Status PushWatcher::list_new_pushes(const Branch& branch, CiResults& ci, PushWatchStats& stats) {
+  const std::string key = cursor_key(branch.name);
+  auto stored = store_.get_setting(key);
+  if (!stored) return stored.error();
+  std::string cursor = stored->value_or("");
+  for (size_t page_number = 0; page_number < kMaxPagesPerPass; ++page_number) {
+    auto page = ci.pushes_since(branch.name, cursor);
+    if (!page) return page.error();
+    for (const CiPush& push : page->pushes) {
+      ++stats.seen;
+      auto text = find_try_syntax(push.message);
+      if (!text) continue;
+      auto syntax = parse_try_syntax(*text);
+      if (!syntax) {
+        // Not ours to refuse: the push went through without autoland.
+        LOG_INFO("results", "push " + push.revision + " on " + branch.name + ": try syntax not understood (" +
+                                syntax.error().message + "); no results will be posted for it");
+        continue;
+      }
+      if (syntax->post_to_bugs.empty()) continue;
+      auto own = is_autolands_own(push.revision);
+      if (!own) return own.error();
+      if (*own) continue;
+      WatchedPush w;
+      w.branch = branch.name;
+      w.revision = push.revision;
+      for (uint64_t bug : syntax->post_to_bugs) w.bugs.push_back(static_cast<BugId>(bug));
+      w.pusher = push.author;
+      w.push_time = push.time;
+      auto added = store_.watch_push(w);
+      if (!added) return added.error();
+      if (*added) {
+        ++stats.watched;
+        std::string bugs;
+        for (BugId b : w.bugs) bugs += (bugs.empty() ? "" : ", ") + std::to_string(b);
+        LOG_INFO("results", "watching " + branch.name + " push " + push.revision.substr(0, 12) +
+                                " for its results on bug(s) " + bugs);
+      }
+    }
+    // Only now: a crash before this line lists the same pushes again, and
+    // watching them again adds nothing.
+    if (page->next_cursor != cursor) AUTOLAND_TRY(store_.set_cursor(key, page->next_cursor));
+    if (page->pushes.empty() || page->next_cursor == cursor) break;
+    cursor = page->next_cursor;
+  }
+  return {};
+}
+
+Status PushWatcher::report_if_done(const WatchedPush& push, PushWatchStats& stats) {
+  auto branch = store_.get_branch(push.branch);
+  if (!branch) return branch.error();
+  CiResults* ci = ci_for_(branch->ci_source);
+  if (!ci) return invalid_input("branch " + push.branch + " names CI source '" + branch->ci_source + "', which is not configured");
+  const bool late = clock_.now() - push.seen_time > UnixTime{branch->results_timeout_minutes} * 60;
+
+  std::optional<VerdictReport> report;
+  auto jobs = ci->jobs(push.branch, push.revision);
+  if (!jobs && jobs.error().kind != ErrorKind::not_found) return jobs.error();
+  if (jobs && !jobs->empty()) report = judge(to_job_runs(*jobs), branch->max_retriggers);
+  // Orange counts as done: nobody reruns somebody else's jobs.
+  const bool done = report && report->verdict != Verdict::pending;
+  if (!done && !late) {
+    ++stats.waiting;
+    return {};
+  }
+  // A push that turned out to be autoland's (its record came after CI saw it)
+  // is reported by the results poller on its own bug.
+  auto own = is_autolands_own(push.revision);
+  if (!own) return own.error();
+
+  std::vector<NewComment> comments;
+  if (!*own) {
+    for (BugId bug : push.bugs) {
+      CommentInput in;
+      in.kind = CommentKind::push_results;
+      in.bug = bug;
+      in.branch = push.branch;
+      in.revision = push.revision;
+      in.pusher = push.pusher;
+      in.report = report;
+      if (!done) in.timeout_minutes = branch->results_timeout_minutes;
+      in.dedup_key = make_push_dedup_key(push.branch, push.revision, bug);
+      comments.push_back({bug, std::string(to_string(CommentKind::push_results)), render_comment(in), in.dedup_key});
+    }
+  }
+  Status s = store_.report_watched_push(push.branch, push.revision, comments, actor_);
+  if (!s.ok() && s.error().kind == ErrorKind::conflict) return {};  // another process reported it
+  if (s.ok()) ++stats.reported;
+  return s;
+}
+
+}  // namespace autoland
