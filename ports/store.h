@@ -77,6 +77,8 @@ struct PatchSetQuery {
   std::optional<std::string> branch;
   std::vector<State> states;  // empty: any
   std::optional<std::string> revision;  // its try or landing revision (a full node)
+  // Set: only ids above it, in id order (paging through a long list).
+  std::optional<PatchSetId> after_id;
   size_t limit = 1000;
 };
 

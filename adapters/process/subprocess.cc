@@ -178,6 +178,7 @@ Result<ProgramResult> run_program(const SpawnOptions& options, std::string_view 
                                   std::chrono::milliseconds timeout) {
   auto p = Subprocess::spawn(options);
   if (!p) return p.error();
+  if (options.on_started) options.on_started(p->pid());
   auto deadline = std::chrono::steady_clock::now() + timeout;
   ProgramResult result;
   size_t written = 0;

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -22,6 +23,9 @@ struct SpawnOptions {
   // Its own process group, killed as a whole: nothing the program started
   // (a shell's children, a test's helpers) outlives a kill or its end.
   bool own_process_group = false;
+  // run_program calls it with the child's pid (with own_process_group, also
+  // its group's id) once the child runs, e.g. to record it for a restart.
+  std::function<void(pid_t)> on_started;
 };
 
 class Subprocess {

@@ -9,8 +9,12 @@ Result<ResultsPassStats> ResultsPoller::pass() {
   ResultsPassStats stats;
   PatchSetQuery q;
   q.states = {State::testing, State::retrying};
+  q.after_id = resume_after_;
+  q.limit = options_.max_per_pass;
   auto watched = store_.find_patchsets(q);
   if (!watched) return watched.error();
+  // A short page means the end of the list: the next pass starts over.
+  resume_after_ = watched->size() < q.limit || watched->empty() ? 0 : watched->back().id;
   for (const PatchSet& ps : *watched) {
     ++stats.watched;
     if (Status s = watch(ps, stats); !s.ok()) {
@@ -43,7 +47,10 @@ Status ResultsPoller::watch(const PatchSet& ps, ResultsPassStats& stats) {
     if (out) ++stats.stepped;
     return out;
   };
-  bool late = ps.push_time && clock_.now() - *ps.push_time > UnixTime{target_branch->results_timeout_minutes} * 60;
+  // From the push; a patchset with no push time on record (written by an
+  // older version, or by hand) counts from when it last moved.
+  const UnixTime since = ps.push_time ? *ps.push_time : ps.updated_time;
+  bool late = clock_.now() - since > UnixTime{target_branch->results_timeout_minutes} * 60;
 
   auto jobs = ci->jobs(target, revision);
   if (!jobs && jobs.error().kind != ErrorKind::not_found) return jobs.error();

@@ -25,6 +25,9 @@ namespace autoland {
 // results_timeout_minutes).
 struct ResultsOptions {
   std::string actor = "results";
+  // Patchsets looked at per pass; with more in flight, the next pass goes on
+  // where this one stopped, so every one is looked at in turn.
+  size_t max_per_pass = 200;
 };
 
 struct ResultsPassStats {
@@ -50,6 +53,7 @@ class ResultsPoller {
   const Clock& clock_;
   CiLookup ci_for_;
   ResultsOptions options_;
+  PatchSetId resume_after_ = 0;  // where the next pass starts
 };
 
 }  // namespace autoland

@@ -2,7 +2,11 @@
 #include "adapters/ci/local/local_ci.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <thread>
 
 #include <filesystem>
 #include <fstream>
@@ -217,6 +221,108 @@ TEST_F(LocalCiTest, PushesSinceACursorAreListedAndScheduled) {
   EXPECT_EQ((*ci)->jobs("try", std::string(40, 'a')).error().kind, ErrorKind::not_found);
   EXPECT_EQ((*ci)->jobs("central", node_).error().kind, ErrorKind::not_found);
   EXPECT_EQ((*ci)->jobs("try", "tip; rm").error().kind, ErrorKind::invalid_input);
+}
+
+TEST_F(LocalCiTest, StackedTryPushesAreEachListedAndPlainCommitsCoalesce) {
+  auto ci = LocalCi::open(options({{"check", {"true"}, 10}}), clock_);
+  ASSERT_TRUE(ci.ok());
+  std::string cursor = (*ci)->pushes_since("try", "")->next_cursor;
+  // A try push, then another built on it before the next look: the first is
+  // no head any more, but its try syntax marks it as a push's tip.
+  std::ofstream(fs::path(repo_) / "b.txt") << "b\n";
+  run({"hg", "commit", "-R", repo_, "-A", "-m", "try: -b do --post-to-bug 5", "-u", "dev <d@e>"});
+  std::ofstream(fs::path(repo_) / "c.txt") << "c\n";
+  run({"hg", "commit", "-R", repo_, "-A", "-m", "part 1", "-u", "dev <d@e>"});
+  std::ofstream(fs::path(repo_) / "d.txt") << "d\n";
+  run({"hg", "commit", "-R", repo_, "-A", "-m", "try: -b o --post-to-bug 6", "-u", "dev <d@e>"});
+  auto page = (*ci)->pushes_since("try", cursor);
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  ASSERT_EQ(page->pushes.size(), 2u);
+  EXPECT_EQ(page->pushes[0].message, "try: -b do --post-to-bug 5");
+  EXPECT_EQ(page->pushes[1].message, "try: -b o --post-to-bug 6");
+  EXPECT_EQ(page->next_cursor, "3");
+  // Plain commits between two looks (a trunk) count as one push, its tip.
+  for (std::string name : {"e", "f"}) {
+    std::ofstream(fs::path(repo_) / name) << name << "\n";
+    run({"hg", "commit", "-R", repo_, "-A", "-m", "Bug 7 - " + name, "-u", "dev <d@e>"});
+  }
+  auto trunk = (*ci)->pushes_since("try", page->next_cursor);
+  ASSERT_TRUE(trunk.ok());
+  ASSERT_EQ(trunk->pushes.size(), 1u);
+  EXPECT_EQ(trunk->pushes[0].message, "Bug 7 - f");
+  // A cursor past the tip (another repository's, a stale one) lists nothing.
+  auto past = (*ci)->pushes_since("try", "99");
+  ASSERT_TRUE(past.ok()) << past.error().message;
+  EXPECT_TRUE(past->pushes.empty());
+}
+
+TEST_F(LocalCiTest, ARestartKillsTheJobsOfARunnerThatDied) {
+  std::string pid_file = (dir_ / "job.pid").string();
+  std::vector<LocalJobSpec> jobs = {{"hang", {"sh", "-c", "echo $$ > " + pid_file + "; exec sleep 60"}, 120}};
+  pid_t runner = ::fork();
+  if (runner == 0) {
+    // The runner that dies: it starts the job and is killed mid-run.
+    auto ci = LocalCi::open(options(jobs), clock_);
+    if (!ci.ok()) ::_exit(3);
+    (*ci)->start();
+    (void)(*ci)->jobs("try", node_);
+    ::sleep(120);
+    ::_exit(0);
+  }
+  ASSERT_GT(runner, 0);
+  pid_t job = 0;
+  for (int i = 0; i < 300 && job == 0; ++i) {
+    std::ifstream in(pid_file);
+    if (!(in >> job)) {
+      job = 0;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  ASSERT_GT(job, 0) << "the job never started";
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // its process group is on record
+  ::kill(runner, SIGKILL);
+  ::waitpid(runner, nullptr, 0);
+  auto alive = [](pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    size_t close = stat.rfind(')');
+    return close != std::string::npos && stat.size() > close + 2 && stat[close + 2] != 'Z';
+  };
+  ASSERT_TRUE(alive(job)) << "the orphaned job should outlive its runner";
+  auto ci = LocalCi::open(options(jobs), clock_);
+  ASSERT_TRUE(ci.ok()) << ci.error().message;
+  for (int i = 0; i < 100 && alive(job); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_FALSE(alive(job)) << "the restart left the dead runner's job running";
+  auto requeued = (*ci)->jobs("try", node_);
+  ASSERT_TRUE(requeued.ok());
+  ASSERT_EQ(requeued->size(), 1u);
+  EXPECT_EQ((*requeued)[0].state, JobState::pending);  // and it runs again from the start
+}
+
+TEST_F(LocalCiTest, AnEndThatCannotBeWrittenIsWrittenLater) {
+  std::string started = (dir_ / "started").string();
+  LocalCiOptions o = options({{"quick", {"sh", "-c", "touch " + started + "; sleep 0.3"}, 10}});
+  o.busy_timeout_ms = 50;
+  auto ci = LocalCi::open(o, clock_);
+  ASSERT_TRUE(ci.ok());
+  ASSERT_TRUE((*ci)->jobs("try", node_).ok());
+  (*ci)->start();
+  for (int i = 0; i < 200 && !fs::exists(started); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(fs::exists(started));
+  {
+    // Another connection holds the database while the job ends.
+    auto db = sqlite::Database::open((dir_ / "ci" / "ci.db").string(), 1000);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(db->exec("BEGIN EXCLUSIVE").ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    ASSERT_TRUE(db->exec("COMMIT").ok());
+  }
+  ASSERT_TRUE((*ci)->wait_idle(std::chrono::seconds(10)));
+  auto jobs = (*ci)->jobs("try", node_);
+  ASSERT_TRUE(jobs.ok());
+  ASSERT_EQ(jobs->size(), 1u);
+  EXPECT_EQ((*jobs)[0].state, JobState::completed);
+  EXPECT_EQ((*jobs)[0].result, JobResult::success);
 }
 
 TEST_F(LocalCiTest, GitRepositoriesAreExportedToo) {

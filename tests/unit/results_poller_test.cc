@@ -187,6 +187,44 @@ TEST_F(ResultsPollerTest, NoResultsPastTheDeadlineTimeOut) {
   EXPECT_EQ(reread(stuck).state, State::timed_out);
 }
 
+TEST_F(ResultsPollerTest, APatchsetWithNoPushTimeStillTimesOut) {
+  auto p = store_->create_patchset({.bug_id = 9, .patches = {1}, .branch = "try", .stage = Stage::try_run}, "t");
+  ASSERT_TRUE(p.ok());
+  PatchSet ps = *p;
+  for (Event e : {Event::start_validation, Event::validated, Event::start_push, Event::pushed}) {
+    StepRequest r;
+    r.event = e;
+    r.actor = "queue";
+    if (e == Event::pushed) {
+      r.changes.try_revision = "nnn";
+      r.changes.clear_times = true;  // as an older version left it: no push time on record
+    }
+    ps = advance(*store_, clock_, ps, r)->patchset;
+  }
+  ASSERT_FALSE(reread(ps).push_time.has_value());
+  ASSERT_TRUE(poller_->pass().ok());
+  EXPECT_EQ(reread(ps).state, State::testing);
+  clock_.advance(6 * 3600 + 1);
+  ASSERT_TRUE(poller_->pass().ok());
+  EXPECT_EQ(reread(ps).state, State::timed_out);
+}
+
+TEST_F(ResultsPollerTest, PassesAreBoundedAndTakeEveryPatchsetInTurn) {
+  ResultsPoller bounded(*store_, clock_, [this](const std::string&) -> CiResults* { return &ci_; },
+                        {.max_per_pass = 2});
+  std::vector<PatchSet> all;
+  for (std::string rev : {"r1", "r2", "r3", "r4", "r5"}) {
+    all.push_back(pushed("try", Stage::try_run, rev));
+    ci_.set("try@" + rev, {{"test", JobResult::running}});
+  }
+  std::vector<int> watched;
+  for (int i = 0; i < 4; ++i) watched.push_back(bounded.pass()->watched);
+  EXPECT_EQ(watched, (std::vector<int>{2, 2, 1, 2}));  // then round again
+  for (std::string rev : {"r1", "r2", "r3", "r4", "r5"}) ci_.set("try@" + rev, {{"test", JobResult::success}});
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(bounded.pass().ok());
+  for (const PatchSet& ps : all) EXPECT_EQ(reread(ps).state, State::reported) << ps.id;
+}
+
 TEST_F(ResultsPollerTest, AnUnreachableCiLosesNothingAndALostRetriggerIsSentAgain) {
   PatchSet ps = pushed("try", Stage::try_run, "hhh");
   ci_.set("try@hhh", {{"test", JobResult::testfailed}});

@@ -1,10 +1,13 @@
 #include "adapters/ci/local/local_ci.h"
 
+#include <signal.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "adapters/process/subprocess.h"
+#include "core/try_syntax.h"
 #include "util/file_lock.h"
 #include "util/log.h"
 #include "util/strings.h"
@@ -35,6 +38,35 @@ CREATE TABLE IF NOT EXISTS scheduled (
 );
 )sql";
 
+constexpr int kMaxCommitsPerPushPage = 1000;
+
+// A process's start time (field 22 of /proc/PID/stat, in clock ticks since
+// boot): with the pid it names one process, so a pid reused after a reboot or
+// a wrap-around is never taken for a job's. nullopt when there is none.
+std::optional<std::string> process_start(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i) {
+    if (i == 22) return field;
+  }
+  return std::nullopt;
+}
+
+// Columns added after the first release of the runner's state.
+Status upgrade(sqlite::Database& db) {
+  auto s = db.prepare("SELECT COUNT(*) FROM pragma_table_info('runs') WHERE name = 'pgid'");
+  if (!s) return s.error();
+  auto row = s->step();
+  if (!row) return row.error();
+  if (*row && s->column_int(0) > 0) return {};
+  AUTOLAND_TRY(db.exec("ALTER TABLE runs ADD COLUMN pgid INTEGER NOT NULL DEFAULT 0"));
+  return db.exec("ALTER TABLE runs ADD COLUMN pgid_start TEXT NOT NULL DEFAULT ''");
+}
+
 bool is_hex(std::string_view s) { return !s.empty() && s.find_first_not_of("0123456789abcdef") == std::string_view::npos; }
 
 SpawnOptions program(std::vector<std::string> argv, const std::string& cwd = "") {
@@ -60,13 +92,30 @@ Result<std::unique_ptr<LocalCi>> LocalCi::open(LocalCiOptions options, const Clo
     return Error{owner.error().kind, "another process runs the local CI in " + options.state_dir +
                                          " (only one may; stop it, or give this one its own ci.local.state_dir)"};
   }
-  auto db = sqlite::Database::open((fs::path(options.state_dir) / "ci.db").string(), 10000);
+  auto db = sqlite::Database::open((fs::path(options.state_dir) / "ci.db").string(), options.busy_timeout_ms);
   if (!db) return db.error();
   AUTOLAND_TRY(db->exec("PRAGMA journal_mode=WAL"));
   AUTOLAND_TRY(db->exec("PRAGMA synchronous=FULL"));
   AUTOLAND_TRY(db->exec(kSchema));
+  AUTOLAND_TRY(upgrade(*db));
+  // Jobs of a process that died: their process groups may live on, still
+  // writing into the work folder the rerun will use. Kill them first.
+  auto orphans = db->prepare("SELECT id, pgid, pgid_start FROM runs WHERE state='running' AND pgid > 0");
+  if (!orphans) return orphans.error();
+  for (;;) {
+    auto row = orphans->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    pid_t group = static_cast<pid_t>(orphans->column_int(1));
+    if (process_start(group) == orphans->column_text(2)) {
+      ::kill(-group, SIGKILL);
+      LOG_WARN("ci", "killed what was left of run " + std::to_string(orphans->column_int(0)) + " (process group " +
+                         std::to_string(group) + ") from before the restart");
+    }
+  }
   // Runs cut short by a crash: their outcome is unknown, so they run again.
-  auto requeued = db->prepare("UPDATE runs SET state='pending', result='pending', started=0 WHERE state='running'");
+  auto requeued =
+      db->prepare("UPDATE runs SET state='pending', result='pending', started=0, pgid=0 WHERE state='running'");
   if (!requeued) return requeued.error();
   AUTOLAND_TRY(requeued->run());
   if (db->changes() > 0) {
@@ -139,7 +188,9 @@ Status LocalCi::schedule(const LocalBranchCi& branch, const std::string& node) {
 Result<std::vector<CiJob>> LocalCi::jobs(const std::string& branch, const std::string& revision) {
   const LocalBranchCi* config = branch_config(branch);
   if (!config) return not_found("the local CI does not watch branch '" + branch + "'");
-  auto node = resolve(*config, revision);
+  // A full node scheduled before needs no look into the repository.
+  Result<std::string> node = revision;
+  if (revision.size() != 40 || !is_hex(revision) || !is_scheduled(branch, revision)) node = resolve(*config, revision);
   if (!node) return node.error();
   std::lock_guard lock(mu_);
   AUTOLAND_TRY(schedule(*config, *node));
@@ -167,6 +218,15 @@ Result<std::vector<CiJob>> LocalCi::jobs(const std::string& branch, const std::s
     out.push_back(std::move(j));
   }
   return out;
+}
+
+bool LocalCi::is_scheduled(const std::string& branch, const std::string& node) {
+  std::lock_guard lock(mu_);
+  auto s = db_.prepare("SELECT 1 FROM scheduled WHERE branch = ? AND revision = ?");
+  if (!s) return false;
+  s->bind(1, branch).bind(2, node);
+  auto row = s->step();
+  return row && *row;
 }
 
 Result<std::string> LocalCi::retrigger(const std::string& branch, const std::string& given_revision,
@@ -204,32 +264,43 @@ Result<CiPushPage> LocalCi::pushes_since(const std::string& branch, const std::s
   auto tip = run_program(program({"hg", "log", "-R", config->repo, "-r", "tip", "-T", "{rev}"}));
   if (!tip) return tip.error();
   if (tip->exit_code != 0) return transient("cannot read " + config->repo + ": " + std::string(util::trim(tip->err)));
+  auto tip_rev = util::parse_uint(util::trim(tip->out));
+  if (!tip_rev) return transient("cannot read the tip of " + config->repo);
   CiPushPage page;
-  page.next_cursor = tip->out;
-  if (cursor.empty()) return page;
+  if (cursor.empty()) {
+    page.next_cursor = std::to_string(*tip_rev);
+    return page;
+  }
   auto after = util::parse_uint(cursor);
   if (!after) return invalid_input("'" + cursor + "' is not a local CI cursor");
-  // A push is a head that appeared after the cursor (try pushes are heads;
-  // on a trunk, the newest changeset of each push is its head). Revision
-  // numbers are compared here, never written into a revset, where a number
-  // past the tip would be read as a hash prefix.
-  auto heads = run_program(program({"hg", "log", "-R", config->repo, "-r", "heads(all())", "-T",
-                                    "{rev}\\0{node}\\0{author}\\0{date|hgdate}\\0{desc}\\0"}));
-  if (!heads) return heads.error();
-  if (heads->exit_code != 0) {
-    return transient("cannot read " + config->repo + ": " + std::string(util::trim(heads->err)));
+  page.next_cursor = cursor;
+  if (*after >= *tip_rev) return page;
+  // The changesets after the cursor, a bounded page at a time. A push is
+  // known by its tip: a head, or a changeset carrying try syntax (a try push
+  // built on another one is no head any more, but its tip says `try:`). Two
+  // trunk pushes between looks count as one, the way CI coalesces them.
+  // rev(N) takes N as a number: a bare number past the tip would be read as
+  // a hash prefix.
+  uint64_t last = std::min<uint64_t>(*tip_rev, *after + kMaxCommitsPerPushPage);
+  auto listed = run_program(program(
+      {"hg", "log", "-R", config->repo, "-r", "rev(" + std::to_string(*after + 1) + "):rev(" + std::to_string(last) + ")",
+       "-T", "{rev}\\0{node}\\0{author}\\0{date|hgdate}\\0{ifeq(children, '', 'head', '')}\\0{desc}\\0"}));
+  if (!listed) return listed.error();
+  if (listed->exit_code != 0) {
+    return transient("cannot read " + config->repo + ": " + std::string(util::trim(listed->err)));
   }
-  std::vector<std::string_view> f = util::split(heads->out, '\0');
-  for (size_t i = 0; i + 4 < f.size(); i += 5) {
-    auto rev = util::parse_uint(f[i]);
-    if (!rev || *rev <= *after) continue;
+  std::vector<std::string_view> f = util::split(listed->out, '\0');
+  for (size_t i = 0; i + 5 < f.size(); i += 6) {
+    bool head = f[i + 4] == "head";
+    if (!head && !find_try_syntax(f[i + 5])) continue;
     CiPush push;
     push.revision = std::string(f[i + 1]);
     push.author = std::string(f[i + 2]);
     push.time = static_cast<UnixTime>(util::parse_uint(f[i + 3].substr(0, f[i + 3].find(' '))).value_or(0));
-    push.message = std::string(f[i + 4]);
+    push.message = std::string(f[i + 5]);
     page.pushes.push_back(std::move(push));
   }
+  page.next_cursor = std::to_string(last);
   std::lock_guard lock(mu_);
   for (const CiPush& p : page.pushes) AUTOLAND_TRY(schedule(*config, p.revision));
   return page;
@@ -252,6 +323,7 @@ std::optional<LocalCi::Claimed> LocalCi::claim() {
 void LocalCi::worker() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
+    record_finished();
     std::optional<Claimed> job = claim();
     if (!job) {
       changed_.wait_for(lock, std::chrono::milliseconds(500));
@@ -296,6 +368,7 @@ void LocalCi::run_job(const Claimed& job) {
   std::string log = "$ " + util::join(spec->argv, " ") + "\n";
   SpawnOptions command = program(spec->argv, dir.string());
   command.own_process_group = true;  // a timeout or the job's end leaves none of its processes behind
+  command.on_started = [this, id = job.id](pid_t group) { record_group(id, group); };
   auto r = run_program(command, {}, std::chrono::seconds(spec->timeout_seconds));
   JobResult result;
   if (!r) {
@@ -318,13 +391,39 @@ void LocalCi::run_job(const Claimed& job) {
   finish(job.id, result, log);
 }
 
+void LocalCi::record_group(int64_t id, pid_t group) {
+  std::lock_guard lock(mu_);
+  auto s = db_.prepare("UPDATE runs SET pgid = ?, pgid_start = ? WHERE id = ?");
+  if (!s) return;
+  s->bind(1, static_cast<int64_t>(group)).bind(2, process_start(group).value_or("")).bind(3, id);
+  if (Status done = s->run(); !done.ok()) {
+    // Only a restart after a crash needs it, to kill what is left of the job.
+    LOG_WARN("ci", "cannot record the process group of run " + std::to_string(id) + ": " + done.error().message);
+  }
+}
+
 void LocalCi::finish(int64_t id, JobResult result, const std::string& log) {
   std::ofstream(fs::path(options_.state_dir) / "logs" / (std::to_string(id) + ".log"), std::ios::trunc) << log;
   std::lock_guard lock(mu_);
-  auto s = db_.prepare("UPDATE runs SET state = 'completed', result = ?, finished = ? WHERE id = ?");
-  if (!s) return;
-  s->bind(1, to_string(result)).bind(2, clock_.now()).bind(3, id);
-  if (Status done = s->run(); !done.ok()) LOG_ERROR("ci", "cannot record run " + std::to_string(id) + ": " + done.error().message);
+  unrecorded_.push_back({id, result, clock_.now()});
+  record_finished();
+}
+
+void LocalCi::record_finished() {
+  // REQUIRES: mu_ held. A write that fails (disk full, a lock held too long)
+  // stays in unrecorded_ and is tried again by every worker's next turn.
+  while (!unrecorded_.empty()) {
+    const Finished& f = unrecorded_.front();
+    auto s = db_.prepare("UPDATE runs SET state = 'completed', result = ?, finished = ?, pgid = 0 WHERE id = ?");
+    Status done = s ? (s->bind(1, to_string(f.result)).bind(2, f.time).bind(3, f.id), s->run()) : Status(s.error());
+    if (!done.ok()) {
+      LOG_ERROR("ci", "cannot record the end of run " + std::to_string(f.id) + " (will try again): " +
+                          done.error().message);
+      return;
+    }
+    unrecorded_.erase(unrecorded_.begin());
+    changed_.notify_all();
+  }
 }
 
 bool LocalCi::wait_idle(std::chrono::milliseconds limit) {

@@ -47,6 +47,7 @@ struct LocalCiOptions {
   std::string state_dir;  // ci.db, logs/, work/
   int workers = 2;
   std::vector<LocalBranchCi> branches;
+  int busy_timeout_ms = 10'000;  // how long a write waits for another connection's lock
 };
 
 class LocalCi final : public CiResults {
@@ -83,6 +84,14 @@ class LocalCi final : public CiResults {
   std::optional<Claimed> claim();
   void run_job(const Claimed& job);
   void finish(int64_t id, JobResult result, const std::string& log);
+  void record_finished();
+  void record_group(int64_t id, pid_t group);
+  bool is_scheduled(const std::string& branch, const std::string& node);
+  struct Finished {
+    int64_t id = 0;
+    JobResult result = JobResult::exception;
+    UnixTime time = 0;
+  };
 
   LocalCiOptions options_;
   const Clock& clock_;
@@ -91,6 +100,7 @@ class LocalCi final : public CiResults {
   std::condition_variable changed_;
   bool stopping_ = false;
   int running_ = 0;
+  std::vector<Finished> unrecorded_;  // ended runs whose end is not in the database yet
   std::vector<std::thread> threads_;
   std::optional<util::FileLock> owner_;  // this process owns state_dir
 };

@@ -318,12 +318,13 @@ class SqliteStore final : public Store {
     if (q.bug_id) sql += " AND bug_id = ?";
     if (q.branch) sql += " AND branch = ?";
     if (q.revision) sql += " AND (try_revision = ? OR landing_revision = ?)";
+    if (q.after_id) sql += " AND id > ?";
     if (!q.states.empty()) {
       sql += " AND state IN (";
       for (size_t i = 0; i < q.states.size(); ++i) sql += i ? ",?" : "?";
       sql += ")";
     }
-    sql += " ORDER BY creation_time, id LIMIT ?";
+    sql += q.after_id ? " ORDER BY id LIMIT ?" : " ORDER BY creation_time, id LIMIT ?";
     auto s = db_.prepare(sql);
     if (!s) return s.error();
     int index = 1;
@@ -333,6 +334,7 @@ class SqliteStore final : public Store {
       s->bind(index++, *q.revision);
       s->bind(index++, *q.revision);
     }
+    if (q.after_id) s->bind(index++, static_cast<int64_t>(*q.after_id));
     for (State st : q.states) s->bind(index++, to_string(st));
     s->bind(index, static_cast<int64_t>(q.limit));
     return read_all<PatchSet>(*s, read_patchset);
