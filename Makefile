@@ -48,6 +48,7 @@ bench: build
 	@$(BUILD_DIR)/bench/autoland_bench
 	@$(BUILD_DIR)/bench/autoland_trigger_bench
 	@$(BUILD_DIR)/bench/autoland_landing_bench
+	@$(BUILD_DIR)/bench/autoland_results_bench
 
 fuzz: deps
 	@bash scripts/run-fuzz.sh $(FUZZ_SECONDS)

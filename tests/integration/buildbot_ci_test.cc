@@ -47,8 +47,11 @@ class FixtureTransport final : public HttpTransport {
       std::string url = entry["url"];
       by_url_[url.substr(url.find("/api/v2"))] = entry["file"];
     }
-    // Not recorded: the unstarted requests of a quiet master.
+    // Not recorded: the unstarted requests of a quiet master, and the change
+    // of a sourcestamp (the same Change resource /changes?revision= gives).
     extra_["/api/v2/buildrequests?claimed=false"] = R"({"buildrequests": [], "meta": {"total": 0}})";
+    extra_["/api/v2/sourcestamps/1/changes"] = read_text(dir_ / "pass-changes_by_revision.json");
+    extra_["/api/v2/sourcestamps/2/changes"] = read_text(dir_ / "fail-changes_by_revision.json");
   }
   Result<HttpResponse> send(const HttpRequest& request, HttpFailure*) override {
     std::string path = request.url.substr(request.url.find("/api/v2"));

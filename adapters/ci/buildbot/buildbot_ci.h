@@ -3,8 +3,9 @@
 // A push reaches buildbot as a change (an hg hook posting to
 // /change_hook/base, or a change source) whose `project` is the autoland
 // branch and whose `revision` is the pushed tip. The jobs of a revision are
-// the builds of its change (GET /changes?revision=R, then /changes/ID/builds,
-// which also holds rebuilds of the same sourcestamp) plus the build requests
+// the builds of its change (found once through /sourcestamps?revision=R and
+// /sourcestamps/ID/changes; then /changes/ID/builds, which also holds
+// rebuilds of the same sourcestamp) plus the build requests
 // not yet started (a snapshot of /buildrequests?claimed=false, matched to the
 // revision through their buildset). A job's name is its builder's name
 // (builder ids differ between masters; names are what a config says).
@@ -14,8 +15,8 @@
 // Retrigger is buildbot's rebuild control (JSON-RPC POST /builds/ID).
 //
 // Requests per poll pass with N revisions in flight: N (the builds of each
-// change) plus one for the unstarted requests, plus, once each, the change
-// lookup of a new revision, a new buildset, the builder list, and the steps of
+// change) plus one for the unstarted requests, plus, once each, the two
+// change lookups of a new revision, a new buildset, the builder list, and the steps of
 // a failed build (for its log link). Completed builds never change, so
 // nothing else is asked again.
 #pragma once
