@@ -30,6 +30,7 @@
 #include "services/pusher/pusher.h"
 #include "util/log.h"
 #include "util/strings.h"
+#include "tests/support/test_support.h"
 
 using namespace autoland;
 using Steady = std::chrono::steady_clock;
@@ -108,18 +109,6 @@ std::string git_patch(int n, const Sizes& s) {
          diff_of(file_of_patchset(n, s), "changed by patchset " + std::to_string(n)) + "-- \n2.39.5\n\n";
 }
 
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  int port = ntohs(addr.sin_port);
-  ::close(fd);
-  return port;
-}
 
 struct Figures {
   double first_clone_ms = 0;
@@ -260,7 +249,7 @@ void bench_git(const fs::path& dir, const Sizes& s) {
               std::to_string(text.size()) + "\n" + text;
   }
   must({"git", "--git-dir", remote.string(), "fast-import", "--quiet"}, "", stream);
-  int port = free_port();
+  int port = testing::free_port();
   SpawnOptions d;
   d.argv = {"git",          "daemon",
             "--listen=127.0.0.1", "--port=" + std::to_string(port),

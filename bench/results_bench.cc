@@ -29,6 +29,7 @@
 #include "app/store_factory.h"
 #include "services/results/results_poller.h"
 #include "services/transitions.h"
+#include "tests/support/test_support.h"
 #include "util/log.h"
 
 namespace fs = std::filesystem;
@@ -58,18 +59,6 @@ std::string run(std::vector<std::string> argv) {
   return r->out;
 }
 
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  int port = ntohs(a.sin_port);
-  ::close(fd);
-  return port;
-}
 
 // A store with a try branch and a patchset testing `revision`.
 struct Tracked {
@@ -89,19 +78,11 @@ std::unique_ptr<Store> store_with_try(const std::string& repo, const std::string
   return std::move(*s);
 }
 
-PatchSet testing(Store& store, const Clock& clock, BugId bug, const std::string& revision) {
-  auto p = store.create_patchset({.bug_id = bug, .patches = {1}, .branch = "try", .stage = Stage::try_run,
-                                  .request_key = "bench/" + std::to_string(bug)},
-                                 "bench");
-  PatchSet ps = *p;
-  for (Event e : {Event::start_validation, Event::validated, Event::start_push, Event::pushed}) {
-    StepRequest r;
-    r.event = e;
-    r.actor = "bench";
-    if (e == Event::pushed) r.changes.try_revision = revision;
-    ps = advance(store, clock, ps, r)->patchset;
-  }
-  return ps;
+PatchSet testing(Store& store, const Clock& clock, BugId bug, const std::string& branch, const std::string& revision) {
+  return testing::testing_patchset(store, clock,
+                                   {.bug_id = bug, .patches = {1}, .branch = branch, .stage = Stage::try_run,
+                                    .request_key = branch + "/" + std::to_string(bug)},
+                                   revision);
 }
 
 // Polls every `interval` until the patchset ends; returns the time the
@@ -155,7 +136,7 @@ void local_runner(const fs::path& dir, int rounds, double baseline) {
     run({"hg", "commit", "-R", repo, "-m", "Bug 1 - change " + std::to_string(i)});
     std::string rev = run({"hg", "log", "-R", repo, "-r", "tip", "-T", "{node}"});
     auto t0 = Clock_::now();
-    PatchSet ps = testing(*store, clock, 100 + i, rev);
+    PatchSet ps = testing(*store, clock, 100 + i, "try", rev);
     passes.push_back(poll_until_done(poller, *store, ps.id, kInterval));
     total.push_back(ms_since(t0));
   }
@@ -171,7 +152,7 @@ void buildbot(const fs::path& dir, int rounds, double baseline) {
   run({"hg", "init", repo});
   std::ofstream(fs::path(repo) / "a") << "a\n";
   run({"hg", "commit", "-R", repo, "-A", "-m", "base"});
-  int www = free_port(), pb = free_port();
+  int www = testing::free_port(), pb = testing::free_port();
   std::string url = "http://127.0.0.1:" + std::to_string(www);
   std::ofstream(fs::path(repo) / ".hg" / "hgrc", std::ios::app)
       << "[hooks]\nchangegroup.buildbot = curl -sf -o /dev/null --data-urlencode revision=$HG_NODE_LAST "
@@ -212,7 +193,7 @@ ci_schedulers.append(schedulers.AnyBranchScheduler(name='held', builderNames=['q
     std::string rev = run({"hg", "log", "-R", wc, "-r", "tip", "-T", "{node}"});
     auto t0 = Clock_::now();
     run({"hg", "push", "-q", "-R", wc, repo});
-    PatchSet ps = testing(*store, clock, 200 + i, rev);
+    PatchSet ps = testing(*store, clock, 200 + i, "try", rev);
     passes.push_back(poll_until_done(poller, *store, ps.id, kInterval));
     total.push_back(ms_since(t0));
   }
@@ -240,17 +221,7 @@ ci_schedulers.append(schedulers.AnyBranchScheduler(name='held', builderNames=['q
   h.name = "held";
   if (!held->create_branch(h, "bench").ok()) std::exit(1);
   for (int i = 0; i < 100; ++i) {
-    auto p = held->create_patchset({.bug_id = static_cast<BugId>(300 + i), .patches = {1}, .branch = "held", .stage = Stage::try_run,
-                                    .request_key = "held/" + std::to_string(i)},
-                                   "bench");
-    PatchSet ps = *p;
-    for (Event e : {Event::start_validation, Event::validated, Event::start_push, Event::pushed}) {
-      StepRequest r;
-      r.event = e;
-      r.actor = "bench";
-      if (e == Event::pushed) r.changes.try_revision = revisions[i];
-      ps = advance(*held, clock, ps, r)->patchset;
-    }
+    testing(*held, clock, static_cast<BugId>(300 + i), "held", revisions[i]);
   }
   // Wait until buildbot has scheduled every request.
   std::this_thread::sleep_for(std::chrono::seconds(2));

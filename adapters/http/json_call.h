@@ -21,4 +21,8 @@ Result<nlohmann::json> call_json(HttpTransport& transport, const HttpRequest& re
 Result<nlohmann::json> json_list(const nlohmann::json& answer, const char* key, const std::string& system,
                                  const std::string& what);
 
+// A field of a JSON object, or the fallback when it is missing or of another type.
+int64_t json_int(const nlohmann::json& object, const char* key, int64_t fallback);
+std::string json_string(const nlohmann::json& object, const char* key);
+
 }  // namespace autoland

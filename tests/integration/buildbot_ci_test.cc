@@ -23,6 +23,7 @@
 #include "core/ci_verdict.h"
 #include "services/results/results_poller.h"
 #include "services/transitions.h"
+#include "tests/support/test_support.h"
 #include "util/strings.h"
 
 namespace autoland {
@@ -131,19 +132,6 @@ TEST(BuildbotFixtures, AnUnreachableMasterIsTransient) {
   EXPECT_EQ(jobs.error().kind, ErrorKind::transient) << jobs.error().message;
 }
 
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  int port = ntohs(a.sin_port);
-  ::close(fd);
-  return port;
-}
 
 std::string run(std::vector<std::string> argv, const std::string& cwd = "") {
   SpawnOptions o;
@@ -165,8 +153,8 @@ class RealBuildbot : public ::testing::Test {
     dir_ = fs::path(::testing::TempDir()) / ("buildbot-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    www_ = free_port();
-    int pb = free_port();
+    www_ = testing::free_port();
+    int pb = testing::free_port();
     url_ = "http://127.0.0.1:" + std::to_string(www_);
     repo_ = (dir_ / "try").string();
     run({"hg", "init", repo_});
@@ -379,16 +367,9 @@ TEST_F(RealBuildbot, ThePollerReportsAnIntermittentThenGreenTryRun) {
 
   std::string mark = (dir_ / "flaky-poller").string();
   std::string rev = push("true", "test -f " + mark + " || { touch " + mark + "; exit 1; }");
-  auto p = store->create_patchset({.bug_id = 77, .patches = {1}, .branch = "try", .stage = Stage::try_run}, "t");
-  ASSERT_TRUE(p.ok());
-  PatchSet ps = *p;
-  for (Event e : {Event::start_validation, Event::validated, Event::start_push, Event::pushed}) {
-    StepRequest r;
-    r.event = e;
-    r.actor = "queue";
-    if (e == Event::pushed) r.changes.try_revision = rev;
-    ps = advance(*store, clock, ps, r)->patchset;
-  }
+  PatchSet ps = testing::testing_patchset(
+      *store, clock, {.bug_id = 77, .patches = {1}, .branch = "try", .stage = Stage::try_run}, rev);
+  ASSERT_EQ(ps.state, State::testing);
   BuildbotCi ci = make_ci();
   ResultsPoller poller(*store, clock, [&](const std::string& name) -> CiResults* {
     return name == "buildbot" ? &ci : nullptr;

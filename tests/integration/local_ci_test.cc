@@ -17,6 +17,7 @@
 #include "core/ci_verdict.h"
 #include "services/results/results_poller.h"
 #include "services/transitions.h"
+#include "tests/support/test_support.h"
 
 namespace autoland {
 namespace {
@@ -369,17 +370,8 @@ class LocalCiEndToEnd : public LocalCiTest {
     ASSERT_TRUE(store_->create_branch(try_branch, "t").ok());
   }
   PatchSet testing(BugId bug) {
-    auto p = store_->create_patchset({.bug_id = bug, .patches = {1}, .branch = "try", .stage = Stage::try_run}, "t");
-    EXPECT_TRUE(p.ok());
-    PatchSet ps = *p;
-    for (Event e : {Event::start_validation, Event::validated, Event::start_push, Event::pushed}) {
-      StepRequest r;
-      r.event = e;
-      r.actor = "queue";
-      if (e == Event::pushed) r.changes.try_revision = node_;
-      ps = advance(*store_, clock_, ps, r)->patchset;
-    }
-    return ps;
+    return testing::testing_patchset(*store_, clock_,
+                                     {.bug_id = bug, .patches = {1}, .branch = "try", .stage = Stage::try_run}, node_);
   }
   // Polls until the patchset ends (or 30 s).
   PatchSet poll_until_done(ResultsPoller& poller, LocalCi& ci, const PatchSet& ps) {

@@ -7,6 +7,7 @@
 #include "app/store_factory.h"
 #include "core/comments.h"
 #include "services/transitions.h"
+#include "tests/support/test_support.h"
 
 namespace autoland {
 namespace {
@@ -114,16 +115,9 @@ TEST_F(PushWatcherTest, APushAskingForResultsGetsThemOnEachBugOnce) {
 
 TEST_F(PushWatcherTest, AutolandsOwnPushesAreLeftToTheResultsPoller) {
   pass();
-  auto p = store_->create_patchset({.bug_id = 5, .patches = {1}, .branch = "try", .stage = Stage::try_run}, "t");
-  ASSERT_TRUE(p.ok());
-  PatchSet ps = *p;
-  for (Event e : {Event::start_validation, Event::validated, Event::start_push, Event::pushed}) {
-    StepRequest r;
-    r.event = e;
-    r.actor = "queue";
-    if (e == Event::pushed) r.changes.try_revision = kRev2;
-    ps = advance(*store_, clock_, ps, r)->patchset;
-  }
+  PatchSet ps = testing::testing_patchset(
+      *store_, clock_, {.bug_id = 5, .patches = {1}, .branch = "try", .stage = Stage::try_run}, kRev2);
+  ASSERT_EQ(ps.state, State::testing);
   ci_.push(kRev2, "try: -b do -p all --post-to-bug 5");
   ci_.finish(kRev2, JobResult::success, JobResult::success);
   EXPECT_EQ(pass().watched, 0);

@@ -7,6 +7,7 @@
 
 #include "app/store_factory.h"
 #include "services/transitions.h"
+#include "tests/support/test_support.h"
 
 namespace autoland {
 namespace {
@@ -87,21 +88,8 @@ class ResultsPollerTest : public ::testing::Test {
 
   // A patchset on `branch` pushed at `stage` as `revision`, now testing.
   PatchSet pushed(const std::string& branch, Stage stage, const std::string& revision) {
-    auto p = store_->create_patchset({.bug_id = 9, .patches = {1}, .branch = branch, .stage = stage}, "t");
-    EXPECT_TRUE(p.ok());
-    PatchSet ps = *p;
-    for (Event e : {Event::start_validation, Event::validated, Event::start_push, Event::pushed}) {
-      StepRequest r;
-      r.event = e;
-      r.actor = "queue";
-      if (e == Event::pushed) {
-        if (stage == Stage::try_run) r.changes.try_revision = revision;
-        else r.changes.landing_revision = revision;
-      }
-      auto out = advance(*store_, clock_, ps, r);
-      EXPECT_TRUE(out.ok()) << (out.ok() ? "" : out.error().message);
-      ps = out->patchset;
-    }
+    PatchSet ps = testing::testing_patchset(*store_, clock_,
+                                            {.bug_id = 9, .patches = {1}, .branch = branch, .stage = stage}, revision);
     EXPECT_EQ(ps.state, State::testing);
     return ps;
   }
@@ -188,19 +176,10 @@ TEST_F(ResultsPollerTest, NoResultsPastTheDeadlineTimeOut) {
 }
 
 TEST_F(ResultsPollerTest, APatchsetWithNoPushTimeStillTimesOut) {
-  auto p = store_->create_patchset({.bug_id = 9, .patches = {1}, .branch = "try", .stage = Stage::try_run}, "t");
-  ASSERT_TRUE(p.ok());
-  PatchSet ps = *p;
-  for (Event e : {Event::start_validation, Event::validated, Event::start_push, Event::pushed}) {
-    StepRequest r;
-    r.event = e;
-    r.actor = "queue";
-    if (e == Event::pushed) {
-      r.changes.try_revision = "nnn";
-      r.changes.clear_times = true;  // as an older version left it: no push time on record
-    }
-    ps = advance(*store_, clock_, ps, r)->patchset;
-  }
+  PatchSetChanges no_push_time;
+  no_push_time.clear_times = true;  // as an older version left it: no push time on record
+  PatchSet ps = testing::testing_patchset(
+      *store_, clock_, {.bug_id = 9, .patches = {1}, .branch = "try", .stage = Stage::try_run}, "nnn", no_push_time);
   ASSERT_FALSE(reread(ps).push_time.has_value());
   ASSERT_TRUE(poller_->pass().ok());
   EXPECT_EQ(reread(ps).state, State::testing);

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "adapters/http/json_call.h"
+#include "util/strings.h"
 
 namespace autoland {
 
@@ -16,9 +17,6 @@ namespace {
 
 using json = nlohmann::json;
 
-bool all_digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
 
 // buildbot's result codes in the core's vocabulary.
 JobResult result_of(int code) {
@@ -36,15 +34,7 @@ JobResult result_of(int code) {
 
 bool failed(int code) { return code == 1 || code == 2 || code == 4; }
 
-int64_t int_or(const json& j, const char* key, int64_t fallback) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_number_integer() ? it->get<int64_t>() : fallback;
-}
 
-std::string string_or(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 }  // namespace
 
@@ -119,15 +109,15 @@ Result<std::vector<CiJob>> BuildbotCi::jobs(const std::string& branch, const std
     if (!stamps) return stamps.error();
     std::vector<int64_t> on_branch, any;
     for (const json& stamp : *stamps) {
-      int64_t ssid = int_or(stamp, "ssid", -1);
+      int64_t ssid = json_int(stamp, "ssid", -1);
       if (ssid < 0) continue;
       auto changes = api.list("/sourcestamps/" + std::to_string(ssid) + "/changes", "changes");
       if (!changes) return changes.error();
       for (const json& c : *changes) {
-        int64_t id = int_or(c, "changeid", -1);
+        int64_t id = json_int(c, "changeid", -1);
         if (id < 0) continue;
         any.push_back(id);
-        if (string_or(stamp, "project") == branch) on_branch.push_back(id);
+        if (json_string(stamp, "project") == branch) on_branch.push_back(id);
       }
     }
     if (any.empty()) return not_found("buildbot has no change for revision " + revision + " (yet)");
@@ -140,7 +130,7 @@ Result<std::vector<CiJob>> BuildbotCi::jobs(const std::string& branch, const std
     auto list = api.list("/changes/" + std::to_string(change) + "/builds", "builds");
     if (!list) return list.error();
     for (json& b : *list) {
-      int64_t id = int_or(b, "buildid", -1);
+      int64_t id = json_int(b, "buildid", -1);
       if (id >= 0) builds[id] = std::move(b);
     }
   }
@@ -154,12 +144,12 @@ Result<std::vector<CiJob>> BuildbotCi::jobs(const std::string& branch, const std
     for (const json& r : *requests) {
       if (r.value("complete", false)) continue;  // cancelled before it started
       state_->unstarted.push_back(
-          {int_or(r, "buildrequestid", -1), int_or(r, "buildsetid", -1), int_or(r, "builderid", -1)});
+          {json_int(r, "buildrequestid", -1), json_int(r, "buildsetid", -1), json_int(r, "builderid", -1)});
     }
     state_->unstarted_at = now;
   }
   std::set<int64_t> started_requests;
-  for (const auto& [id, b] : builds) started_requests.insert(int_or(b, "buildrequestid", -1));
+  for (const auto& [id, b] : builds) started_requests.insert(json_int(b, "buildrequestid", -1));
   std::vector<State::Unstarted> waiting;
   for (const State::Unstarted& r : state_->unstarted) {
     if (started_requests.count(r.request)) continue;
@@ -169,7 +159,7 @@ Result<std::vector<CiJob>> BuildbotCi::jobs(const std::string& branch, const std
       if (!sets) return sets.error();
       std::set<std::string> revisions;
       for (const json& set : *sets) {
-        for (const json& ss : set.value("sourcestamps", json::array())) revisions.insert(string_or(ss, "revision"));
+        for (const json& ss : set.value("sourcestamps", json::array())) revisions.insert(json_string(ss, "revision"));
       }
       bs = state_->buildset_revisions.emplace(r.buildset, std::move(revisions)).first;
     }
@@ -179,7 +169,7 @@ Result<std::vector<CiJob>> BuildbotCi::jobs(const std::string& branch, const std
   // Builder names, refreshed when a builder is new to us.
   auto need_builders = [&] {
     for (const auto& [id, b] : builds) {
-      if (!state_->builder_names.count(int_or(b, "builderid", -1))) return true;
+      if (!state_->builder_names.count(json_int(b, "builderid", -1))) return true;
     }
     for (const State::Unstarted& r : waiting) {
       if (!state_->builder_names.count(r.builder)) return true;
@@ -189,7 +179,7 @@ Result<std::vector<CiJob>> BuildbotCi::jobs(const std::string& branch, const std
   if (need_builders()) {
     auto builders = api.list("/builders", "builders");
     if (!builders) return builders.error();
-    for (const json& b : *builders) state_->builder_names[int_or(b, "builderid", -1)] = string_or(b, "name");
+    for (const json& b : *builders) state_->builder_names[json_int(b, "builderid", -1)] = json_string(b, "name");
   }
   auto builder_name = [&](int64_t id) {
     auto it = state_->builder_names.find(id);
@@ -200,10 +190,10 @@ Result<std::vector<CiJob>> BuildbotCi::jobs(const std::string& branch, const std
   for (const auto& [id, b] : builds) {
     CiJob job;
     job.id = std::to_string(id);
-    int64_t builder = int_or(b, "builderid", -1);
+    int64_t builder = json_int(b, "builderid", -1);
     job.name = builder_name(builder);
-    job.url = options_.url + "/#/builders/" + std::to_string(builder) + "/builds/" + std::to_string(int_or(b, "number", 0));
-    job.started = int_or(b, "started_at", 0);
+    job.url = options_.url + "/#/builders/" + std::to_string(builder) + "/builds/" + std::to_string(json_int(b, "number", 0));
+    job.started = json_int(b, "started_at", 0);
     const bool complete = b.value("complete", false) && b.contains("results") && b["results"].is_number_integer();
     if (!complete) {
       job.state = JobState::running;
@@ -212,7 +202,7 @@ Result<std::vector<CiJob>> BuildbotCi::jobs(const std::string& branch, const std
       int code = b["results"].get<int>();
       job.state = JobState::completed;
       job.result = result_of(code);
-      job.finished = int_or(b, "complete_at", 0);
+      job.finished = json_int(b, "complete_at", 0);
       if (failed(code)) {
         // The log of the first step that failed: what a developer opens first.
         auto cached = state_->failed_log_urls.find(id);
@@ -222,7 +212,7 @@ Result<std::vector<CiJob>> BuildbotCi::jobs(const std::string& branch, const std
           std::string url = job.url;
           for (const json& s : *steps) {
             if (s.contains("results") && s["results"].is_number_integer() && failed(s["results"].get<int>())) {
-              url = options_.url + "/api/v2/builds/" + job.id + "/steps/" + std::to_string(int_or(s, "number", 0)) +
+              url = options_.url + "/api/v2/builds/" + job.id + "/steps/" + std::to_string(json_int(s, "number", 0)) +
                     "/logs/stdio/raw";
               break;
             }
@@ -250,7 +240,7 @@ Result<std::string> BuildbotCi::retrigger(const std::string& branch, const std::
   (void)branch;
   std::lock_guard lock(state_->mu);
   Api api{options_, *transport_, state_->requests};
-  if (!all_digits(job_id)) {
+  if (!util::parse_uint(job_id)) {
     return invalid_input("buildbot job '" + job_id + "' of " + revision + " has not run yet: there is nothing to rerun");
   }
   json call = {{"jsonrpc", "2.0"}, {"method", "rebuild"}, {"id", 1}, {"params", json::object()}};
@@ -281,10 +271,10 @@ Result<CiPushPage> BuildbotCi::pushes_since(const std::string& branch, const std
   if (cursor.empty()) {
     auto newest = api.list("/changes?order=-changeid&limit=1", "changes");
     if (!newest) return newest.error();
-    page.next_cursor = newest->empty() ? "0" : std::to_string(int_or((*newest)[0], "changeid", 0));
+    page.next_cursor = newest->empty() ? "0" : std::to_string(json_int((*newest)[0], "changeid", 0));
     return page;
   }
-  if (!all_digits(cursor)) return invalid_input("'" + cursor + "' is not a buildbot change cursor (a change id)");
+  if (!util::parse_uint(cursor)) return invalid_input("'" + cursor + "' is not a buildbot change cursor (a change id)");
   // Every project's changes, filtered here: the cursor moves past all of them.
   auto changes = api.list("/changes?changeid__gt=" + cursor + "&order=changeid&limit=100", "changes");
   if (!changes) return changes.error();
@@ -292,14 +282,14 @@ Result<CiPushPage> BuildbotCi::pushes_since(const std::string& branch, const std
   // buildbot 3.7 answers a page in reverse (db/changes.py reverses it).
   std::vector<json> ordered(changes->begin(), changes->end());
   std::sort(ordered.begin(), ordered.end(),
-            [](const json& a, const json& b) { return int_or(a, "changeid", -1) < int_or(b, "changeid", -1); });
+            [](const json& a, const json& b) { return json_int(a, "changeid", -1) < json_int(b, "changeid", -1); });
   for (const json& c : ordered) {
-    int64_t id = int_or(c, "changeid", -1);
+    int64_t id = json_int(c, "changeid", -1);
     if (id < 0) continue;
     page.next_cursor = std::to_string(id);
-    if (string_or(c, "project") != branch) continue;
-    page.pushes.push_back({string_or(c, "revision"), string_or(c, "author"), string_or(c, "comments"),
-                           int_or(c, "when_timestamp", 0)});
+    if (json_string(c, "project") != branch) continue;
+    page.pushes.push_back({json_string(c, "revision"), json_string(c, "author"), json_string(c, "comments"),
+                           json_int(c, "when_timestamp", 0)});
   }
   return page;
 }

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "adapters/http/json_call.h"
+#include "util/strings.h"
 #include "util/log.h"
 
 namespace autoland {
@@ -17,19 +18,8 @@ using json = nlohmann::json;
 constexpr int kPushPage = 50;
 constexpr int kMaxPushPages = 20;  // 1000 pushes between two looks: more means autoland was down for long
 
-bool all_digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
 
-int64_t int_or(const json& j, const char* key, int64_t fallback) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_number_integer() ? it->get<int64_t>() : fallback;
-}
 
-std::string string_or(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 // Treeherder's result words; `superseded` (a later run replaced it) reads as
 // buildbot's retry, and `unknown` on a completed job as infrastructure trouble.
@@ -93,7 +83,7 @@ Result<std::vector<CiJob>> TreeherderCi::jobs(const std::string& branch, const s
     auto pushes = json_list(*answer, "results", "Treeherder", path);
     if (!pushes) return pushes.error();
     if (pushes->empty()) return not_found("Treeherder has no push of " + revision + " on " + branch + " (yet)");
-    int64_t id = int_or((*pushes)[0], "id", -1);
+    int64_t id = json_int((*pushes)[0], "id", -1);
     if (id < 0) return transient("Treeherder's push of " + revision + " has no id");
     known = state_->push_of_revision.emplace(key, id).first;
   }
@@ -175,10 +165,10 @@ Result<CiPushPage> TreeherderCi::pushes_since(const std::string& branch, const s
     if (!answer) return answer.error();
     auto pushes = json_list(*answer, "results", "Treeherder", base);
     if (!pushes) return pushes.error();
-    page.next_cursor = pushes->empty() ? "0" : std::to_string(int_or((*pushes)[0], "id", 0));
+    page.next_cursor = pushes->empty() ? "0" : std::to_string(json_int((*pushes)[0], "id", 0));
     return page;
   }
-  if (!all_digits(cursor)) return invalid_input("'" + cursor + "' is not a Treeherder push cursor (a push id)");
+  if (!util::parse_uint(cursor)) return invalid_input("'" + cursor + "' is not a Treeherder push cursor (a push id)");
   // Treeherder lists newest first: walk back from the newest page until a
   // page is not full, so that nothing between the cursor and now is skipped.
   std::vector<json> found;
@@ -192,7 +182,7 @@ Result<CiPushPage> TreeherderCi::pushes_since(const std::string& branch, const s
     if (!pushes) return pushes.error();
     int64_t lowest = -1;
     for (const json& p : *pushes) {
-      int64_t id = int_or(p, "id", -1);
+      int64_t id = json_int(p, "id", -1);
       if (id < 0) continue;
       found.push_back(p);
       lowest = lowest < 0 ? id : std::min(lowest, id);
@@ -205,17 +195,17 @@ Result<CiPushPage> TreeherderCi::pushes_since(const std::string& branch, const s
     }
     upper = std::to_string(lowest);
   }
-  std::sort(found.begin(), found.end(), [](const json& a, const json& b) { return int_or(a, "id", 0) < int_or(b, "id", 0); });
-  page.next_cursor = found.empty() ? cursor : std::to_string(int_or(found.back(), "id", 0));
+  std::sort(found.begin(), found.end(), [](const json& a, const json& b) { return json_int(a, "id", 0) < json_int(b, "id", 0); });
+  page.next_cursor = found.empty() ? cursor : std::to_string(json_int(found.back(), "id", 0));
   for (const json& p : found) {
     CiPush push;
-    push.revision = string_or(p, "revision");
-    push.author = string_or(p, "author");
-    push.time = int_or(p, "push_timestamp", 0);
+    push.revision = json_string(p, "revision");
+    push.author = json_string(p, "author");
+    push.time = json_int(p, "push_timestamp", 0);
     // The tip's message, where try syntax lives; the tip is listed first.
     for (const json& commit : p.value("revisions", json::array())) {
-      if (string_or(commit, "revision") == push.revision) {
-        push.message = string_or(commit, "comments");
+      if (json_string(commit, "revision") == push.revision) {
+        push.message = json_string(commit, "comments");
         break;
       }
     }
