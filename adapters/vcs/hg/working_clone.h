@@ -38,7 +38,10 @@ class HgWorkingClone {
   // and pulls only when the remote turns out to have moved.
   Result<std::string> tidy(const std::string& head_revset = kPublicHead);
 
-  static constexpr const char* kPublicHead = "last(heads(branch(default)) and public())";
+  // The newest head of the public changesets: on a non-publishing try, where
+  // every push leaves a draft head on top of trunk, that is trunk's tip (the
+  // public changesets' own head, no longer a head of the whole repository).
+  static constexpr const char* kPublicHead = "last(heads(branch(default) and public()))";
 
   // Moves the working copy's parent (dirstate only; nothing is checked out):
   // what the next `import --bypass` or empty commit builds on.

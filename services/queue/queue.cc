@@ -1,0 +1,401 @@
+#include "services/queue/queue.h"
+
+#include <algorithm>
+#include <set>
+
+#include "core/commit_message.h"
+#include "core/landing_policy.h"
+#include "core/patch.h"
+#include "core/try_syntax.h"
+#include "services/pusher/pusher.h"
+#include "services/transitions.h"
+#include "util/log.h"
+#include "util/strings.h"
+
+namespace autoland {
+
+namespace {
+
+constexpr int kMaxBackoffSeconds = 30 * 60;
+const std::set<std::string> kReviewFlags = {"review", "superreview", "ui-review"};
+
+bool is_permanent(const Error& e) { return e.kind != ErrorKind::transient; }
+
+}  // namespace
+
+std::string component_setting(std::string_view component) { return "component/" + std::string(component); }
+
+Queue::Queue(Store& store, BugTracker& bugs, Directory& directory, const Clock& clock, VcsLookup vcs_for,
+             QueueOptions options)
+    : store_(store),
+      bugs_(bugs),
+      directory_(directory),
+      clock_(clock),
+      vcs_for_(std::move(vcs_for)),
+      options_(std::move(options)) {}
+
+std::string Queue::who(const PatchSet& ps) const {
+  return "patchset " + std::to_string(ps.id) + " (bug " + std::to_string(ps.bug_id) + ")";
+}
+
+Result<QueuePassStats> Queue::pass() {
+  QueuePassStats stats;
+  auto off = store_.get_setting(component_setting("queue"));
+  if (!off) return off.error();
+  if (off->value_or("on") == "off") return stats;  // a sheriff switched the queue off
+
+  auto report = [&](Status s) {
+    if (s.ok()) return;
+    ++stats.errors;
+    LOG_WARN("queue", s.error().message);
+  };
+  report(start_validations(stats));
+  auto validating = store_.find_patchsets({.states = {State::validating}});
+  if (!validating) return validating.error();
+  for (const PatchSet& ps : *validating) report(validate(ps, stats));
+  report(schedule(stats));
+  auto pushing = store_.find_patchsets({.states = {State::pushing}});
+  if (!pushing) return pushing.error();
+  for (const PatchSet& ps : *pushing) report(push(ps, stats));
+  auto backing_out = store_.find_patchsets({.states = {State::backing_out}});
+  if (!backing_out) return backing_out.error();
+  for (const PatchSet& ps : *backing_out) {
+    if (!backing_off(ps)) report(back_out(ps, stats));
+  }
+  return stats;
+}
+
+bool Queue::backing_off(const PatchSet& ps) const {
+  if (ps.retries <= 0) return false;
+  int64_t wait = options_.backoff_seconds;
+  for (int i = 1; i < ps.retries && wait < kMaxBackoffSeconds; ++i) wait *= 2;
+  return clock_.now() < ps.updated_time + std::min<int64_t>(wait, kMaxBackoffSeconds);
+}
+
+Status Queue::step(const PatchSet& ps, Event event, std::string reason, PatchSetChanges changes,
+                   std::vector<std::string> problems, std::string failed_step) {
+  StepRequest r;
+  r.event = event;
+  r.actor = options_.actor;
+  r.reason = std::move(reason);
+  r.changes = std::move(changes);
+  r.problems = std::move(problems);
+  r.step = std::move(failed_step);
+  auto out = advance(store_, clock_, ps, r);
+  if (!out && out.error().kind == ErrorKind::conflict) {
+    // A sheriff or another process moved it meanwhile: the next pass sees that.
+    LOG_INFO("queue", out.error().message);
+    return {};
+  }
+  return out ? Status{} : Status(out.error());
+}
+
+Status Queue::defer(const PatchSet& ps, Event back, Event give_up, const Error& why, QueuePassStats& stats) {
+  if (ps.retries + 1 >= options_.max_deferrals) {
+    ++stats.failed;
+    return step(ps, give_up,
+                "gave up after " + std::to_string(ps.retries + 1) + " temporary failures; the last: " + why.message);
+  }
+  ++stats.deferred;
+  LOG_WARN("queue", who(ps) + ": " + why.message + " (trying again later)");
+  PatchSetChanges c;
+  c.retries = ps.retries + 1;
+  return step(ps, back, why.message, c);
+}
+
+Status Queue::start_validations(QueuePassStats& stats) {
+  auto queued = store_.find_patchsets({.states = {State::queued}});
+  if (!queued) return queued.error();
+  for (const PatchSet& ps : *queued) {
+    // The grace period lets the requester cancel before anything happens.
+    if (clock_.now() < ps.creation_time + options_.grace_period_seconds) continue;
+    if (backing_off(ps)) continue;
+    ++stats.validating;
+    AUTOLAND_TRY(step(ps, Event::start_validation, ""));
+  }
+  return {};
+}
+
+Result<std::vector<Attachment>> Queue::fetch_patches(const PatchSet& ps) {
+  auto all = bugs_.attachments(ps.bug_id, true);
+  if (!all) return all.error();
+  std::vector<Attachment> chosen;
+  for (AttachmentId id : ps.patches) {
+    auto it = std::find_if(all->begin(), all->end(), [&](const Attachment& a) { return a.id == id; });
+    if (it == all->end()) {
+      return invalid_input("attachment " + std::to_string(id) + " is not on bug " + std::to_string(ps.bug_id) +
+                           " (or autoland cannot see it)");
+    }
+    chosen.push_back(*it);
+  }
+  return chosen;
+}
+
+Result<std::vector<std::string>> Queue::problems(const PatchSet& ps, const Branch& final_branch,
+                                                 const std::vector<Attachment>& patches) {
+  std::vector<std::string> found;
+  const bool trunk = !final_branch.is_try();
+  std::map<std::string, std::optional<Person>> people;  // email -> looked up once
+  auto person = [&](const std::string& email) -> Result<std::optional<Person>> {
+    auto known = people.find(util::to_lower(email));
+    if (known != people.end()) return known->second;
+    auto p = directory_.find_by_bugzilla_email(email);
+    if (!p && p.error().kind != ErrorKind::not_found) return p.error();
+    std::optional<Person> value = p ? std::optional<Person>(*p) : std::nullopt;
+    people[util::to_lower(email)] = value;
+    return value;
+  };
+
+  for (const Attachment& a : patches) {
+    const std::string name = "attachment " + std::to_string(a.id);
+    if (a.is_obsolete) found.push_back(name + " is obsolete: attach the current version and tag the bug again");
+    auto parsed = parse_patch(a.data.value_or(""), {static_cast<size_t>(options_.patch_max_bytes)});
+    if (!parsed) {
+      found.push_back(name + " is not a patch autoland can apply: " + parsed.error().message);
+      continue;
+    }
+    if (!trunk) continue;
+    if (!parsed->has_header()) {
+      found.push_back(name + " has no changeset header: a landing keeps the author's name and message " +
+                      "(attach hg export or git format-patch output)");
+      continue;
+    }
+    for (const std::string& p : landing_message_problems(parse_commit_message(parsed->message), ps.bug_id)) {
+      found.push_back(name + ": " + p);
+    }
+    // review+ (or sr+, ui-r+) from someone with level 3.
+    bool reviewed = false;
+    std::vector<std::string> low;
+    for (const Flag& f : a.flags) {
+      if (!kReviewFlags.count(f.name) || f.status != "+") continue;
+      auto reviewer = person(f.setter);
+      if (!reviewer) return reviewer.error();
+      if (*reviewer && (*reviewer)->level >= 3) {
+        reviewed = true;
+      } else {
+        low.push_back(f.setter + (*reviewer ? " has level " + std::to_string((*reviewer)->level)
+                                            : std::string(" is not in the directory")));
+      }
+    }
+    if (!reviewed) {
+      found.push_back(name + " needs review+ from a reviewer with commit level 3" +
+                      (low.empty() ? std::string() : " (" + util::join(low, "; ") + ")"));
+    }
+  }
+
+  // Who asked must hold the branch's level.
+  auto requester = person(ps.requester);
+  if (!requester) return requester.error();
+  if (ps.requester.empty()) {
+    found.push_back("nobody is on record as having asked for this landing");
+  } else if (!*requester) {
+    found.push_back(ps.requester + " (who asked) is not in the directory; " + final_branch.name + " needs level " +
+                    std::to_string(final_branch.required_level));
+  } else if ((*requester)->level < final_branch.required_level) {
+    found.push_back(ps.requester + " (who asked) has commit level " + std::to_string((*requester)->level) + "; " +
+                    final_branch.name + " needs level " + std::to_string(final_branch.required_level));
+  }
+  return found;
+}
+
+Status Queue::validate(const PatchSet& ps, QueuePassStats& stats) {
+  auto final_branch = store_.get_branch(ps.branch);
+  if (!final_branch) {
+    ++stats.rejected;
+    return step(ps, Event::rule_broken, "branch " + ps.branch + " is not configured any more", {},
+                {"branch " + ps.branch + " is not configured any more"});
+  }
+  auto bug = bugs_.get_bug(ps.bug_id);
+  if (!bug) {
+    if (bug.error().kind == ErrorKind::transient) return defer(ps, Event::deferred, Event::rule_broken, bug.error(), stats);
+    ++stats.rejected;
+    return step(ps, Event::rule_broken, "bug " + std::to_string(ps.bug_id) + " cannot be seen: " + bug.error().message);
+  }
+  auto patches = fetch_patches(ps);
+  if (!patches) {
+    if (!is_permanent(patches.error())) return defer(ps, Event::deferred, Event::rule_broken, patches.error(), stats);
+    ++stats.rejected;
+    return step(ps, Event::rule_broken, patches.error().message, {}, {patches.error().message});
+  }
+  auto found = problems(ps, *final_branch, *patches);
+  if (!found) {
+    if (!is_permanent(found.error())) return defer(ps, Event::deferred, Event::rule_broken, found.error(), stats);
+    return found.error();
+  }
+  if (!found->empty()) {
+    ++stats.rejected;
+    return step(ps, Event::rule_broken, util::join(*found, "; "), {}, *found);
+  }
+  ++stats.validated;
+  PatchSetChanges c;
+  c.retries = 0;
+  return step(ps, Event::validated, "", c);
+}
+
+Status Queue::schedule(QueuePassStats& stats) {
+  PolicyInput input;
+  auto kill = store_.get_setting(std::string(kKillSwitchSetting));
+  if (!kill) return kill.error();
+  input.kill_switch = kill->value_or("off") == "on";
+  auto pusher = store_.get_setting(component_setting("pusher"));
+  if (!pusher) return pusher.error();
+  input.pusher_enabled = pusher->value_or("on") != "off";
+  auto branches = store_.list_branches();
+  if (!branches) return branches.error();
+  std::map<std::string, Branch> by_name;
+  for (const Branch& b : *branches) {
+    by_name[b.name] = b;
+    input.branches.push_back({b.name, b.threshold, b.status == BranchStatus::enabled, b.tree, b.is_try()});
+  }
+  auto in_flight = store_.find_patchsets({.states = {State::pushing, State::testing, State::retrying, State::backing_out}});
+  if (!in_flight) return in_flight.error();
+  for (const PatchSet& ps : *in_flight) {
+    auto b = by_name.find(ps.branch);
+    if (b != by_name.end()) ++input.in_flight[b->second.branch_for(ps.stage)];
+  }
+  auto waiting = store_.find_patchsets({.states = {State::waiting}});
+  if (!waiting) return waiting.error();
+  std::map<PatchSetId, const PatchSet*> by_id;
+  for (const PatchSet& ps : *waiting) {
+    if (backing_off(ps)) continue;
+    auto b = by_name.find(ps.branch);
+    if (b == by_name.end()) continue;
+    const std::string& target = b->second.branch_for(ps.stage);
+    WaitingPatchSet w{ps.id, target, ps.priority, ps.creation_time, false};
+    auto t = by_name.find(target);
+    if (t != by_name.end() && t->second.tree == TreeStatus::approval_required && !t->second.is_try()) {
+      // Only then are the messages read for a= (it costs a Bugzilla request).
+      auto patches = fetch_patches(ps);
+      if (patches) {
+        w.has_approval = !patches->empty() && std::all_of(patches->begin(), patches->end(), [&](const Attachment& a) {
+          auto parsed = parse_patch(a.data.value_or(""), {static_cast<size_t>(options_.patch_max_bytes)});
+          return parsed && !parse_commit_message(parsed->message).approvers.empty();
+        });
+      }
+    }
+    input.waiting.push_back(w);
+    by_id[ps.id] = &ps;
+  }
+  for (const PolicyDecision& d : decide_landings(input)) {
+    if (!d.start) continue;
+    ++stats.started;
+    AUTOLAND_TRY(step(*by_id[d.id], Event::start_push, ""));
+  }
+  return {};
+}
+
+Status Queue::push(const PatchSet& ps, QueuePassStats& stats) {
+  auto final_branch = store_.get_branch(ps.branch);
+  if (!final_branch) return final_branch.error();
+  auto target = store_.get_branch(final_branch->branch_for(ps.stage));
+  if (!target) return target.error();
+  VersionControl* vcs = vcs_for_(*target);
+  if (!vcs) return internal_error("no version control for branch " + target->name);
+
+  auto attachments = fetch_patches(ps);
+  if (!attachments) {
+    if (!is_permanent(attachments.error())) return defer(ps, Event::push_deferred, Event::push_failed, attachments.error(), stats);
+    ++stats.failed;
+    return step(ps, Event::push_failed, attachments.error().message, {}, {}, "patches");
+  }
+  if (ps.stage == Stage::landing) {
+    // Reviews are checked again just before a trunk push: a review+ taken
+    // back after the try run stops the landing.
+    auto found = problems(ps, *final_branch, *attachments);
+    if (!found) {
+      if (!is_permanent(found.error())) return defer(ps, Event::push_deferred, Event::push_failed, found.error(), stats);
+      return found.error();
+    }
+    if (!found->empty()) {
+      ++stats.failed;
+      return step(ps, Event::rule_broken, util::join(*found, "; "), {}, *found);
+    }
+  }
+  std::map<std::string, std::string> real_names;
+  for (const Attachment& a : *attachments) {
+    if (real_names.count(a.creator)) continue;
+    auto user = bugs_.user(a.creator);
+    real_names[a.creator] = user ? user->real_name : "";
+  }
+
+  PushSpec spec;
+  spec.branch = target->name;
+  spec.pull_url = target->pull_url.empty() ? target->repo_url : target->pull_url;
+  spec.push_url = target->repo_url;
+  spec.max_race_retries = options_.vcs_max_race_retries;
+  spec.patches = patches_from_attachments(ps.bug_id, *attachments, real_names);
+  spec.allow_new_head = target->is_try();
+  spec.placement = target->try_syntax_in_tip ? TrySyntaxPlacement::tip_message : TrySyntaxPlacement::empty_commit;
+  if (ps.stage == Stage::try_run) {
+    // The try push ends with the syntax, asking for notification and for the
+    // results on the bug (DESIGN §4); never on a landing.
+    std::string text = !ps.try_syntax.empty() ? ps.try_syntax : target->default_try_syntax;
+    auto syntax = parse_try_syntax(text);
+    if (!syntax) {
+      ++stats.failed;
+      return step(ps, Event::push_failed, "try syntax '" + text + "': " + syntax.error().message, {}, {}, "try syntax");
+    }
+    syntax->notify = true;
+    if (std::find(syntax->post_to_bugs.begin(), syntax->post_to_bugs.end(), ps.bug_id) == syntax->post_to_bugs.end()) {
+      syntax->post_to_bugs.push_back(ps.bug_id);
+    }
+    spec.try_syntax = format_try_syntax(*syntax);
+  }
+
+  Pusher pusher(store_, *vcs);
+  LOG_INFO("queue", who(ps) + ": pushing " + std::to_string(spec.patches.size()) + " patch(es) to " + target->name);
+  auto pushed = pusher.push(push_intent_key(ps.id, ps.stage), spec);
+  if (!pushed) {
+    if (!is_permanent(pushed.error())) return defer(ps, Event::push_deferred, Event::push_failed, pushed.error(), stats);
+    ++stats.failed;
+    return step(ps, Event::push_failed, pushed.error().message, {}, {}, "push");
+  }
+  ++stats.pushed;
+  PatchSetChanges c;
+  c.retries = 0;
+  if (ps.stage == Stage::try_run) c.try_revision = pushed->outcome.tip;
+  else c.landing_revision = pushed->outcome.tip;
+  return step(ps, Event::pushed, pushed->resumed ? "found on the remote after a restart" : "", c);
+}
+
+Status Queue::back_out(const PatchSet& ps, QueuePassStats& stats) {
+  auto final_branch = store_.get_branch(ps.branch);
+  if (!final_branch) return final_branch.error();
+  VersionControl* vcs = vcs_for_(*final_branch);
+  if (!vcs) return internal_error("no version control for branch " + final_branch->name);
+  BackoutSpec spec;
+  spec.branch = final_branch->name;
+  spec.pull_url = final_branch->pull_url.empty() ? final_branch->repo_url : final_branch->pull_url;
+  spec.push_url = final_branch->repo_url;
+  spec.max_race_retries = options_.vcs_max_race_retries;
+  spec.bug_id = ps.bug_id;
+  spec.reason = ps.state_reason.empty() ? "failing on " + final_branch->name : ps.state_reason;
+  // Every changeset the landing pushed (its intent stays after the push).
+  auto intent = store_.get_push_intent(push_intent_key(ps.id, Stage::landing));
+  if (!intent) return intent.error();
+  if (*intent && !(*intent)->nodes.empty()) {
+    spec.revisions = (*intent)->nodes;
+  } else if (!ps.landing_revision.empty()) {
+    spec.revisions = {ps.landing_revision};
+  } else {
+    ++stats.failed;
+    return step(ps, Event::backout_failed, "no landed revision on record to back out");
+  }
+  Pusher pusher(store_, *vcs);
+  LOG_INFO("queue", who(ps) + ": backing out " + std::to_string(spec.revisions.size()) + " changeset(s) of " +
+                        final_branch->name);
+  auto done = pusher.back_out(backout_intent_key(ps.id), spec);
+  if (!done) {
+    if (!is_permanent(done.error())) {
+      return defer(ps, Event::push_deferred, Event::backout_failed, done.error(), stats);
+    }
+    ++stats.failed;
+    return step(ps, Event::backout_failed, done.error().message);
+  }
+  ++stats.backed_out;
+  PatchSetChanges c;
+  c.backout_revision = done->outcome.tip;
+  return step(ps, Event::backed_out, spec.reason, c);
+}
+
+}  // namespace autoland

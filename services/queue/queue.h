@@ -1,0 +1,103 @@
+// The queue (the seed's autoland_queue): drives every patchset through the
+// lifecycle with the core transition table and the ports only.
+//
+// One pass, each part re-reading the store (so a lost, repeated or stray
+// wake-up changes nothing, and a restart resumes where the store says):
+//   queued      past the grace period (and past its back-off after a
+//               temporary failure) → validating
+//   validating  patches parse; trunk rules (headers, a message naming the
+//               bug, review+ from a level-3 reviewer on every patch); the
+//               requester's level → waiting, or rejected with every problem
+//   waiting     the landing policy (kill switch, pusher switch, disabled
+//               branch, closed tree, threshold, priority then age) → pushing
+//   pushing     the pusher applies and pushes the stage (crash-safe by its
+//               push intent) → testing, or failed with the patch, file and hunk
+//   backing_out the landing's changesets backed out in one commit →
+//               backed_out (a sheriff is asked when it cannot be pushed)
+// Testing is the results poller's (services/results). A green try run of a
+// branch with a pretest branch comes back as waiting at the landing stage,
+// and its patches are applied again on the branch's current tip.
+//
+// Failures: temporary ones (Bugzilla or the directory unreachable, a push
+// race, the remote down) go back a step and are tried again after a back-off
+// that doubles, up to `max_deferrals` times; permanent ones end the patchset
+// with one comment.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/lifecycle.h"
+#include "ports/bug_tracker.h"
+#include "ports/clock.h"
+#include "ports/directory.h"
+#include "ports/store.h"
+#include "ports/vcs.h"
+#include "util/result.h"
+
+namespace autoland {
+
+struct QueueOptions {
+  std::string actor = "queue";
+  int grace_period_seconds = 60;
+  uint64_t patch_max_bytes = 20 * 1024 * 1024;
+  int max_deferrals = 8;        // temporary failures in a row before the patchset ends
+  int backoff_seconds = 30;     // after the first; doubles each time, at most 30 minutes
+  int vcs_max_race_retries = 3;
+};
+
+struct QueuePassStats {
+  int validating = 0;   // started validation
+  int validated = 0;
+  int rejected = 0;
+  int deferred = 0;     // temporary failures (tried again later)
+  int started = 0;      // given a push slot
+  int pushed = 0;
+  int failed = 0;       // pushes or backouts that failed for good
+  int backed_out = 0;
+  int errors = 0;       // store or wiring trouble (logged)
+};
+
+// Settings the queue reads (sheriffs write them through services/queue/sheriff.h).
+inline constexpr std::string_view kKillSwitchSetting = "killswitch";
+std::string component_setting(std::string_view component);  // "component/pusher"
+
+class Queue {
+ public:
+  // The VersionControl for a branch's kind (hg or git); null: cannot push there.
+  using VcsLookup = std::function<VersionControl*(const Branch& branch)>;
+  Queue(Store& store, BugTracker& bugs, Directory& directory, const Clock& clock, VcsLookup vcs_for,
+        QueueOptions options = {});
+
+  Result<QueuePassStats> pass();
+
+ private:
+  Status start_validations(QueuePassStats& stats);
+  Status validate(const PatchSet& ps, QueuePassStats& stats);
+  Status schedule(QueuePassStats& stats);
+  Status push(const PatchSet& ps, QueuePassStats& stats);
+  Status back_out(const PatchSet& ps, QueuePassStats& stats);
+
+  // Every rule the patchset breaks (empty: fine); a temporary failure as an error.
+  Result<std::vector<std::string>> problems(const PatchSet& ps, const Branch& final_branch,
+                                            const std::vector<Attachment>& patches);
+  Result<std::vector<Attachment>> fetch_patches(const PatchSet& ps);
+  // Steps `ps` with `event`; a conflict (another process moved it) is not an error.
+  Status step(const PatchSet& ps, Event event, std::string reason, PatchSetChanges changes = {},
+              std::vector<std::string> problems = {}, std::string failed_step = "");
+  // A temporary failure: back a step (or give up after max_deferrals).
+  Status defer(const PatchSet& ps, Event back, Event give_up, const Error& why, QueuePassStats& stats);
+  bool backing_off(const PatchSet& ps) const;
+  std::string who(const PatchSet& ps) const;
+
+  Store& store_;
+  BugTracker& bugs_;
+  Directory& directory_;
+  const Clock& clock_;
+  VcsLookup vcs_for_;
+  QueueOptions options_;
+};
+
+}  // namespace autoland
