@@ -17,6 +17,7 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   openssl curl python3     # certificates for the TLS test; the e2e scripts
   buildbot buildbot-worker # the real CI master and worker of the buildbot tests
+  slapd ldap-utils libldap-dev  # the LDAP directory adapter and its tests (a throwaway slapd)
 )
 
 missing=()
