@@ -238,6 +238,28 @@ Result<Config> build(const Collected& c, std::string_view src) {
   cfg.buildbot.timeout_seconds = to_int(v.at("ci.buildbot.timeout_seconds"));
   cfg.treeherder.url = v.at("ci.treeherder.url");
   cfg.treeherder.timeout_seconds = to_int(v.at("ci.treeherder.timeout_seconds"));
+  cfg.ldap.url = v.at("ldap.url");
+  cfg.ldap.bind_dn = v.at("ldap.bind_dn");
+  cfg.ldap.bind_password = v.at("ldap.bind_password");
+  cfg.ldap.people_base = v.at("ldap.people_base");
+  cfg.ldap.email_attribute = v.at("ldap.email_attribute");
+  cfg.ldap.fallback_attribute = v.at("ldap.fallback_attribute");
+  cfg.ldap.level_groups[0] = v.at("ldap.level_1_group");
+  cfg.ldap.level_groups[1] = v.at("ldap.level_2_group");
+  cfg.ldap.level_groups[2] = v.at("ldap.level_3_group");
+  cfg.ldap.member_attribute = v.at("ldap.member_attribute");
+  cfg.ldap.member_value_attribute = v.at("ldap.member_value_attribute");
+  cfg.ldap.timeout_seconds = to_int(v.at("ldap.timeout_seconds"));
+  cfg.ldap.cache_seconds = to_int(v.at("ldap.cache_seconds"));
+  cfg.directory_file = v.at("directory.file");
+  if (!cfg.ldap.url.empty() && cfg.ldap.people_base.empty()) {
+    return invalid_input(std::string(src) + ": ldap.people_base must be set with ldap.url");
+  }
+  if (cfg.ldap.member_attribute != "memberUid" && cfg.ldap.member_attribute != "member" &&
+      cfg.ldap.member_attribute != "uniqueMember") {
+    return invalid_input(std::string(src) + ": ldap.member_attribute must be memberUid, member or uniqueMember, not '" +
+                         cfg.ldap.member_attribute + "'");
+  }
   cfg.vcs_cache_dir = v.at("vcs.cache_dir");
   cfg.vcs_max_race_retries = to_int(v.at("vcs.max_race_retries"));
   if (cfg.vcs_cache_dir.empty()) return invalid_input(std::string(src) + ": vcs.cache_dir must not be empty");
@@ -397,6 +419,28 @@ const std::vector<ConfigKey>& config_keys() {
        "A Treeherder instance's root, for branches with `ci = \"treeherder\"` (read only: such branches need "
        "`max_retriggers = 0`); its repository names are the branch names."},
       {"ci.treeherder.timeout_seconds", T::integer, "30", "Per-request timeout.", false, 1, 3600},
+      {"ldap.url", T::string, "",
+       "The directory that says who may land where: `ldap://host:389` or `ldaps://host`. Empty: no LDAP (then "
+       "`directory.file`, sandbox only)."},
+      {"ldap.bind_dn", T::string, "", "Who autoland binds as (simple bind)."},
+      {"ldap.bind_password", T::string, "", "Its password.", true},
+      {"ldap.people_base", T::string, "", "Where people are searched (subtree), e.g. `ou=people,dc=mozilla`."},
+      {"ldap.email_attribute", T::string, "bugzillaEmail", "The attribute holding a person's Bugzilla email."},
+      {"ldap.fallback_attribute", T::string, "mail",
+       "Searched when nobody has the email in `email_attribute`; such an entry must record no other Bugzilla email. "
+       "Empty: no fallback."},
+      {"ldap.level_1_group", T::string, "", "DN of the group whose members have commit level 1."},
+      {"ldap.level_2_group", T::string, "", "DN of the level 2 group."},
+      {"ldap.level_3_group", T::string, "", "DN of the level 3 group."},
+      {"ldap.member_attribute", T::string, "memberUid",
+       "How groups list members: `memberUid` (posixGroup: a value of the person) or `member`/`uniqueMember` "
+       "(the person's DN)."},
+      {"ldap.member_value_attribute", T::string, "mail", "With memberUid: which attribute of the person it lists."},
+      {"ldap.timeout_seconds", T::integer, "10", "Connect and search timeout.", false, 1, 300},
+      {"ldap.cache_seconds", T::integer, "60", "How long an answer is reused.", false, 0, 86400},
+      {"directory.file", T::string, "",
+       "Sandbox and tests only: people and levels from a JSON file (`{\"people\": [{\"bugzilla_email\": ..., "
+       "\"level\": 3}]}`) instead of LDAP."},
       {"patches.max_size_bytes", T::integer, "20971520", "Largest patch accepted (default 20 MiB).", false, 1,
        1073741824},
       {"queue.grace_period_seconds", T::integer, "60",
@@ -501,6 +545,12 @@ std::string describe(const Config& c) {
   line("results.interval_seconds", std::to_string(c.results_interval_seconds));
   line("ci.local.state_dir", c.local_ci.state_dir);
   line("ci.local.workers", std::to_string(c.local_ci.workers));
+  line("ldap.url", util::redact_url(c.ldap.url));
+  line("ldap.bind_dn", c.ldap.bind_dn);
+  line("ldap.bind_password", c.ldap.bind_password.empty() ? "(unset)" : "(set)");
+  line("ldap.people_base", c.ldap.people_base);
+  for (int i = 0; i < 3; ++i) line("ldap.level_" + std::to_string(i + 1) + "_group", c.ldap.level_groups[i]);
+  line("directory.file", c.directory_file);
   line("ci.buildbot.url", util::redact_url(c.buildbot.url));
   line("ci.buildbot.timeout_seconds", std::to_string(c.buildbot.timeout_seconds));
   line("ci.treeherder.url", util::redact_url(c.treeherder.url));

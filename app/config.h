@@ -51,6 +51,20 @@ struct TreeherderConfig {
   int timeout_seconds = 30;
 };
 
+struct LdapConfig {
+  std::string url;  // "" = no LDAP
+  std::string bind_dn;
+  std::string bind_password;  // secret
+  std::string people_base;
+  std::string email_attribute = "bugzillaEmail";
+  std::string fallback_attribute = "mail";
+  std::string level_groups[3];
+  std::string member_attribute = "memberUid";
+  std::string member_value_attribute = "mail";
+  int timeout_seconds = 10;
+  int cache_seconds = 60;
+};
+
 struct Config {
   std::string source;  // the file it came from ("" for defaults)
   std::string store_url = "sqlite://autoland.db";
@@ -65,6 +79,8 @@ struct Config {
   LocalCiConfig local_ci;
   BuildbotConfig buildbot;
   TreeherderConfig treeherder;
+  LdapConfig ldap;
+  std::string directory_file;  // sandbox only: people and levels from a JSON file
   std::vector<Branch> branches;
 };
 
