@@ -40,6 +40,9 @@ cat >"$dir/master/master.cfg" <<EOF
 from buildbot.plugins import *
 c = BuildmasterConfig = {}
 c['buildbotNetUsageData'] = None
+# autoland needs a build of every push: a request collapsed into another
+# push's would leave this one untested.
+c['collapseRequests'] = False
 c['title'] = 'autoland test CI'
 c['buildbotURL'] = 'http://127.0.0.1:${www_port}/'
 c['protocols'] = {'pb': {'port': 'tcp:${pb_port}:interface=127.0.0.1'}}

@@ -24,5 +24,6 @@ Result<nlohmann::json> json_list(const nlohmann::json& answer, const char* key, 
 // A field of a JSON object, or the fallback when it is missing or of another type.
 int64_t json_int(const nlohmann::json& object, const char* key, int64_t fallback);
 std::string json_string(const nlohmann::json& object, const char* key);
+bool json_bool(const nlohmann::json& object, const char* key, bool fallback);
 
 }  // namespace autoland

@@ -48,9 +48,12 @@ class FixtureTransport final : public HttpTransport {
       std::string url = entry["url"];
       by_url_[url.substr(url.find("/api/v2"))] = entry["file"];
     }
-    // Not recorded: the unstarted requests of a quiet master, and the change
-    // of a sourcestamp (the same Change resource /changes?revision= gives).
-    extra_["/api/v2/buildrequests?claimed=false"] = R"({"buildrequests": [], "meta": {"total": 0}})";
+    // Not recorded: the buildsets in progress on a quiet master, one request
+    // by id, and the change of a sourcestamp (the same resources, in the
+    // same list shapes, as the recorded answers they are taken from).
+    extra_["/api/v2/buildsets?complete=false"] = R"({"buildsets": [], "meta": {"total": 0}})";
+    extra_["/api/v2/buildrequests/1"] = read_text(dir_ / "pass-buildrequests_by_buildset.json");
+    extra_["/api/v2/buildrequests/2"] = read_text(dir_ / "fail-buildrequests_by_buildset.json");
     extra_["/api/v2/sourcestamps/1/changes"] = read_text(dir_ / "pass-changes_by_revision.json");
     extra_["/api/v2/sourcestamps/2/changes"] = read_text(dir_ / "fail-changes_by_revision.json");
   }
@@ -62,6 +65,7 @@ class FixtureTransport final : public HttpTransport {
     unanswered.push_back(path);
     return HttpResponse{404, R"({"error": "not recorded"})"};
   }
+  void extra(const std::string& path, const std::string& body) { extra_[path] = body; }
   std::vector<std::string> asked, unanswered;
 
  private:
@@ -100,11 +104,11 @@ TEST(BuildbotFixtures, AFailingPushLinksTheLogOfTheStepThatFailed) {
   ASSERT_TRUE(jobs.ok()) << jobs.error().message;
   ASSERT_EQ(jobs->size(), 1u);
   EXPECT_EQ((*jobs)[0].result, JobResult::failure);
-  // Step 2 ('run-tests') failed in the recording.
-  EXPECT_EQ((*jobs)[0].log_url, "http://127.0.0.1:8010/api/v2/builds/2/steps/2/logs/stdio/raw");
+  // Step 2 ('run-tests', step id 6, log 4) failed in the recording.
+  EXPECT_EQ((*jobs)[0].log_url, "http://127.0.0.1:8010/api/v2/logs/4/raw");
   EXPECT_EQ(judge(to_job_runs(*jobs), 2).verdict, Verdict::red);
-  // A second look asks only for the builds: the change, the builder names and
-  // the failed build's steps are known.
+  // A second look asks only for the builds: the change, the finished
+  // buildset's requests, the builder names and the failed build's log are known.
   size_t before = t->asked.size();
   ASSERT_TRUE(ci.jobs("try", "a801bf27e341db056183bf3dba2e42e36702dfb0").ok());
   std::vector<std::string> again(t->asked.begin() + static_cast<long>(before), t->asked.end());
@@ -114,15 +118,26 @@ TEST(BuildbotFixtures, AFailingPushLinksTheLogOfTheStepThatFailed) {
 TEST(BuildbotFixtures, AnUnknownRevisionIsNotFoundAndABadOneIsRefused) {
   FixtureTransport* t = nullptr;
   BuildbotCi ci = fixture_ci(t);
-  t->unanswered.clear();
+  // buildbot answers an unknown revision with an empty list: "not yet".
+  t->extra("/api/v2/sourcestamps?revision=0000000000000000000000000000000000000000",
+           R"({"meta": {"total": 0}, "sourcestamps": []})");
   auto none = ci.jobs("try", "0000000000000000000000000000000000000000");
   ASSERT_FALSE(none.ok());
-  // The fake answers 404 for what it does not know; buildbot itself answers
-  // an empty list (see the real master below): both are "not yet".
-  EXPECT_EQ(none.error().kind, ErrorKind::not_found);
+  EXPECT_EQ(none.error().kind, ErrorKind::not_found) << none.error().message;
   auto bad = ci.jobs("try", "abc; rm -rf /");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().kind, ErrorKind::invalid_input);
+}
+
+TEST(BuildbotFixtures, AWrongUrlIsAConfigurationErrorAndGarbageIsTransient) {
+  FixtureTransport* t = nullptr;
+  BuildbotCi ci = fixture_ci(t);
+  // An answer the fake does not know is a 404: on a real master that means
+  // the URL is wrong, not that the revision is unknown.
+  auto wrong = ci.pushes_since("try", "");
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().kind, ErrorKind::invalid_input) << wrong.error().message;
+  EXPECT_NE(wrong.error().message.find("ci.buildbot.url"), std::string::npos);
 }
 
 TEST(BuildbotFixtures, AnUnreachableMasterIsTransient) {
@@ -266,7 +281,7 @@ TEST_F(RealBuildbot, GreenAndRedPushesWithTheFailedStepsLog) {
   for (const CiJob& j : r) {
     if (j.name == "build") log_url = j.log_url;
   }
-  ASSERT_NE(log_url.find("/logs/stdio/raw"), std::string::npos) << log_url;
+  ASSERT_EQ(log_url.rfind(url_ + "/api/v2/logs/", 0), 0u) << log_url;
   auto log = make_curl_transport({})->send({.url = log_url}, nullptr);
   ASSERT_TRUE(log.ok());
   EXPECT_EQ(log->status, 200);
@@ -308,7 +323,7 @@ TEST_F(RealBuildbot, AnIntermittentTestIsRebuiltAndThenPasses) {
   EXPECT_EQ(not_started.error().kind, ErrorKind::invalid_input);
 }
 
-TEST_F(RealBuildbot, RequestsNoWorkerTookAreListedAsPending) {
+TEST_F(RealBuildbot, RequestsNoWorkerTookArePendingAndCancelledOnesCancel) {
   BuildbotCi ci = make_ci();
   std::string rev = push("true", "true", "slow");
   std::vector<CiJob> jobs;
@@ -320,8 +335,29 @@ TEST_F(RealBuildbot, RequestsNoWorkerTookAreListedAsPending) {
   ASSERT_EQ(jobs.size(), 1u);
   EXPECT_EQ(jobs[0].name, "queued");
   EXPECT_EQ(jobs[0].state, JobState::pending);
-  EXPECT_EQ(jobs[0].id.rfind("request-", 0), 0u);
+  ASSERT_EQ(jobs[0].id.rfind("request-", 0), 0u);
   EXPECT_EQ(judge(to_job_runs(jobs), 2).verdict, Verdict::pending);
+  // A sheriff cancels it before any worker takes it: it ends without a
+  // build, and the verdict says cancelled (it does not vanish).
+  auto cancel = make_curl_transport({})->send(
+      {.method = "POST",
+       .url = url_ + "/api/v2/buildrequests/" + jobs[0].id.substr(8),
+       .headers = {{"Content-Type", "application/json"}},
+       .body = R"({"jsonrpc": "2.0", "method": "cancel", "id": 1, "params": {"reason": "test"}})"},
+      nullptr);
+  ASSERT_TRUE(cancel.ok());
+  ASSERT_EQ(cancel->status, 200) << cancel->body;
+  std::vector<CiJob> after;
+  for (int i = 0; i < 100; ++i) {
+    auto j = ci.jobs("slow", rev);
+    ASSERT_TRUE(j.ok()) << j.error().message;
+    after = *j;
+    if (!after.empty() && after[0].state == JobState::completed) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].result, JobResult::usercancel);
+  EXPECT_EQ(judge(to_job_runs(after), 2).verdict, Verdict::cancelled);
 }
 
 TEST_F(RealBuildbot, PushesSinceACursorAreTheBranchsOnly) {
@@ -332,19 +368,23 @@ TEST_F(RealBuildbot, PushesSinceACursorAreTheBranchsOnly) {
   std::string a = push("true", "true");
   std::string other = push("true", "true", "slow");
   std::string b = push("true", "true");
+  // Pages re-read a little before the cursor (ids can commit out of order),
+  // so a push may be listed twice: the caller's handling is idempotent.
   std::vector<std::string> seen;
   std::string cursor = start->next_cursor;
-  for (int i = 0; i < 50 && seen.size() < 2; ++i) {
+  for (int i = 0; i < 50; ++i) {
     auto page = ci.pushes_since("try", cursor);
     ASSERT_TRUE(page.ok()) << page.error().message;
     for (const CiPush& p : page->pushes) {
-      seen.push_back(p.revision);
+      if (p.revision != a && p.revision != b && p.revision != other) continue;
+      if (std::find(seen.begin(), seen.end(), p.revision) == seen.end()) seen.push_back(p.revision);
       EXPECT_EQ(p.author, "Dev <dev@example.org>");
       EXPECT_EQ(p.message.rfind("Bug ", 0), 0u) << p.message;
       EXPECT_GT(p.time, 0);
     }
     cursor = page->next_cursor;
-    if (seen.size() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (seen.size() >= 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_EQ(seen, (std::vector<std::string>{a, b}));
   auto bad = ci.pushes_since("try", "12; DROP");

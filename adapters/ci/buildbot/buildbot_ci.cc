@@ -9,6 +9,7 @@
 #include <set>
 
 #include "adapters/http/json_call.h"
+#include "util/log.h"
 #include "util/strings.h"
 
 namespace autoland {
@@ -17,6 +18,10 @@ namespace {
 
 using json = nlohmann::json;
 
+constexpr int kPushPage = 100;
+// Change ids are read again this far back: on a PostgreSQL or MySQL master a
+// lower id can commit after a higher one, and a push must not be skipped.
+constexpr int64_t kCursorOverlap = 50;
 
 // buildbot's result codes in the core's vocabulary.
 JobResult result_of(int code) {
@@ -34,27 +39,39 @@ JobResult result_of(int code) {
 
 bool failed(int code) { return code == 1 || code == 2 || code == 4; }
 
+bool has_int(const json& j, const char* key) { return j.is_object() && j.contains(key) && j[key].is_number_integer(); }
 
+// The URL without user:password@, for links that go on bugs and into logs.
+std::string public_url(const std::string& url) {
+  size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  size_t host = scheme + 3;
+  size_t path = url.find_first_of("/?#", host);
+  size_t at = url.rfind('@', path == std::string::npos ? url.size() : path);
+  if (at == std::string::npos || at < host) return url;
+  return url.substr(0, host) + url.substr(at + 1);
+}
 
 }  // namespace
 
 struct BuildbotCi::State {
   std::mutex mu;  // guards everything below (one request at a time keeps the caches simple)
   std::atomic<uint64_t> requests{0};
-  std::map<std::string, std::vector<int64_t>> changes_of_revision;
+  std::string link_url;                                              // options.url without credentials
+  std::map<std::string, std::vector<int64_t>> changes_of;            // "branch/revision" -> change ids
+  std::map<std::string, std::set<int64_t>> buildsets_of;             // "branch/revision" -> buildset ids
+  std::map<int64_t, std::vector<json>> finished_requests;           // a complete buildset's requests never change
+  std::map<int64_t, int64_t> buildset_of_request;
   std::map<int64_t, std::string> builder_names;
-  std::map<int64_t, std::set<std::string>> buildset_revisions;  // a buildset's sourcestamps never change
-  std::map<int64_t, std::string> failed_log_urls;               // completed builds never change
-  struct Unstarted {
-    int64_t request = 0, buildset = 0, builder = 0;
-  };
-  std::vector<Unstarted> unstarted;
-  std::optional<std::chrono::steady_clock::time_point> unstarted_at;
+  std::map<int64_t, std::string> failed_log_urls;                    // completed builds never change
+  std::vector<std::pair<int64_t, std::set<std::string>>> incomplete; // buildsets in progress and their revisions
+  std::optional<std::chrono::steady_clock::time_point> incomplete_at;
 };
 
 BuildbotCi::BuildbotCi(BuildbotOptions options, std::unique_ptr<HttpTransport> transport)
     : options_(std::move(options)), transport_(std::move(transport)), state_(std::make_unique<State>()) {
   while (!options_.url.empty() && options_.url.back() == '/') options_.url.pop_back();
+  state_->link_url = public_url(options_.url);
 }
 
 BuildbotCi::~BuildbotCi() = default;
@@ -65,6 +82,7 @@ namespace {
 
 struct Api {
   const BuildbotOptions& options;
+  const std::string& link_url;
   HttpTransport& transport;
   std::atomic<uint64_t>& requests;
 
@@ -79,7 +97,13 @@ struct Api {
       request.body = body;
     }
     ++requests;
-    return call_json(transport, request, "buildbot at " + options.url, path);
+    auto answer = call_json(transport, request, "buildbot at " + link_url, path);
+    // Every path asked for exists on a buildbot 3.x master (an unknown
+    // revision is an empty list): a 404 means the URL is wrong.
+    if (!answer && answer.error().kind == ErrorKind::not_found) {
+      return invalid_input(answer.error().message + " (is ci.buildbot.url the master's web root?)");
+    }
+    return answer;
   }
 
   // The list under `key` of a collection answer.
@@ -90,208 +114,300 @@ struct Api {
   }
 };
 
+// nlohmann throws on a value of an unexpected type deep inside an answer;
+// such an answer is a server problem, never a reason to stop autoland.
+template <typename F>
+auto guarded(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const nlohmann::json::exception& e) {
+    return transient(std::string("buildbot sent an answer autoland cannot read: ") + e.what());
+  }
+}
+
 }  // namespace
 
 Result<std::vector<CiJob>> BuildbotCi::jobs(const std::string& branch, const std::string& revision) {
-  std::lock_guard lock(state_->mu);
-  Api api{options_, *transport_, state_->requests};
-  if (revision.empty() || revision.find_first_not_of("0123456789abcdef") != std::string::npos) {
-    return invalid_input("'" + revision + "' is not a revision (lowercase hex)");
-  }
+  return guarded([&]() -> Result<std::vector<CiJob>> {
+    std::lock_guard lock(state_->mu);
+    State& st = *state_;
+    Api api{options_, st.link_url, *transport_, st.requests};
+    if (revision.empty() || revision.find_first_not_of("0123456789abcdef") != std::string::npos) {
+      return invalid_input("'" + revision + "' is not a revision (lowercase hex)");
+    }
+    const std::string key = branch + "/" + revision;
 
-  // The change(s) of the push: found once, they never change. Through the
-  // sourcestamp: buildbot filters sourcestamps by revision in SQL, while
-  // /changes?revision= reads every change there is (a second each on a
-  // master with a few hundred changes).
-  auto known = state_->changes_of_revision.find(revision);
-  if (known == state_->changes_of_revision.end()) {
-    auto stamps = api.list("/sourcestamps?revision=" + revision, "sourcestamps");
-    if (!stamps) return stamps.error();
-    std::vector<int64_t> on_branch, any;
-    for (const json& stamp : *stamps) {
-      int64_t ssid = json_int(stamp, "ssid", -1);
-      if (ssid < 0) continue;
-      auto changes = api.list("/sourcestamps/" + std::to_string(ssid) + "/changes", "changes");
-      if (!changes) return changes.error();
-      for (const json& c : *changes) {
-        int64_t id = json_int(c, "changeid", -1);
-        if (id < 0) continue;
-        any.push_back(id);
-        if (json_string(stamp, "project") == branch) on_branch.push_back(id);
-      }
-    }
-    if (any.empty()) return not_found("buildbot has no change for revision " + revision + " (yet)");
-    known = state_->changes_of_revision.emplace(revision, on_branch.empty() ? any : on_branch).first;
-  }
-
-  // Started builds, rebuilds included (they share the sourcestamp).
-  std::map<int64_t, json> builds;  // by build id: the order they started in
-  for (int64_t change : known->second) {
-    auto list = api.list("/changes/" + std::to_string(change) + "/builds", "builds");
-    if (!list) return list.error();
-    for (json& b : *list) {
-      int64_t id = json_int(b, "buildid", -1);
-      if (id >= 0) builds[id] = std::move(b);
-    }
-  }
-
-  // Requests no worker has taken yet: one snapshot serves every revision of a pass.
-  auto now = std::chrono::steady_clock::now();
-  if (!state_->unstarted_at || now - *state_->unstarted_at > std::chrono::milliseconds(options_.snapshot_ttl_ms)) {
-    auto requests = api.list("/buildrequests?claimed=false", "buildrequests");
-    if (!requests) return requests.error();
-    state_->unstarted.clear();
-    for (const json& r : *requests) {
-      if (r.value("complete", false)) continue;  // cancelled before it started
-      state_->unstarted.push_back(
-          {json_int(r, "buildrequestid", -1), json_int(r, "buildsetid", -1), json_int(r, "builderid", -1)});
-    }
-    state_->unstarted_at = now;
-  }
-  std::set<int64_t> started_requests;
-  for (const auto& [id, b] : builds) started_requests.insert(json_int(b, "buildrequestid", -1));
-  std::vector<State::Unstarted> waiting;
-  for (const State::Unstarted& r : state_->unstarted) {
-    if (started_requests.count(r.request)) continue;
-    auto bs = state_->buildset_revisions.find(r.buildset);
-    if (bs == state_->buildset_revisions.end()) {
-      auto sets = api.list("/buildsets/" + std::to_string(r.buildset), "buildsets");
-      if (!sets) return sets.error();
-      std::set<std::string> revisions;
-      for (const json& set : *sets) {
-        for (const json& ss : set.value("sourcestamps", json::array())) revisions.insert(json_string(ss, "revision"));
-      }
-      bs = state_->buildset_revisions.emplace(r.buildset, std::move(revisions)).first;
-    }
-    if (bs->second.count(revision)) waiting.push_back(r);
-  }
-
-  // Builder names, refreshed when a builder is new to us.
-  auto need_builders = [&] {
-    for (const auto& [id, b] : builds) {
-      if (!state_->builder_names.count(json_int(b, "builderid", -1))) return true;
-    }
-    for (const State::Unstarted& r : waiting) {
-      if (!state_->builder_names.count(r.builder)) return true;
-    }
-    return false;
-  };
-  if (need_builders()) {
-    auto builders = api.list("/builders", "builders");
-    if (!builders) return builders.error();
-    for (const json& b : *builders) state_->builder_names[json_int(b, "builderid", -1)] = json_string(b, "name");
-  }
-  auto builder_name = [&](int64_t id) {
-    auto it = state_->builder_names.find(id);
-    return it != state_->builder_names.end() ? it->second : "builder-" + std::to_string(id);
-  };
-
-  std::vector<CiJob> out;
-  for (const auto& [id, b] : builds) {
-    CiJob job;
-    job.id = std::to_string(id);
-    int64_t builder = json_int(b, "builderid", -1);
-    job.name = builder_name(builder);
-    job.url = options_.url + "/#/builders/" + std::to_string(builder) + "/builds/" + std::to_string(json_int(b, "number", 0));
-    job.started = json_int(b, "started_at", 0);
-    const bool complete = b.value("complete", false) && b.contains("results") && b["results"].is_number_integer();
-    if (!complete) {
-      job.state = JobState::running;
-      job.result = JobResult::running;
+    // The change(s) of the push, through the sourcestamp: buildbot filters
+    // sourcestamps by revision in SQL, while /changes?revision= reads every
+    // change there is (a second each on a master with a few hundred).
+    auto known = st.changes_of.find(key);
+    std::vector<int64_t> changes;
+    if (known != st.changes_of.end()) {
+      changes = known->second;
     } else {
-      int code = b["results"].get<int>();
-      job.state = JobState::completed;
-      job.result = result_of(code);
-      job.finished = json_int(b, "complete_at", 0);
-      if (failed(code)) {
-        // The log of the first step that failed: what a developer opens first.
-        auto cached = state_->failed_log_urls.find(id);
-        if (cached == state_->failed_log_urls.end()) {
-          auto steps = api.list("/builds/" + job.id + "/steps", "steps");
-          if (!steps) return steps.error();
-          std::string url = job.url;
-          for (const json& s : *steps) {
-            if (s.contains("results") && s["results"].is_number_integer() && failed(s["results"].get<int>())) {
-              url = options_.url + "/api/v2/builds/" + job.id + "/steps/" + std::to_string(json_int(s, "number", 0)) +
-                    "/logs/stdio/raw";
-              break;
-            }
-          }
-          cached = state_->failed_log_urls.emplace(id, url).first;
+      auto stamps = api.list("/sourcestamps?revision=" + revision, "sourcestamps");
+      if (!stamps) return stamps.error();
+      std::vector<int64_t> on_branch, any;
+      for (const json& stamp : *stamps) {
+        if (!has_int(stamp, "ssid")) continue;
+        auto found = api.list("/sourcestamps/" + std::to_string(stamp["ssid"].get<int64_t>()) + "/changes", "changes");
+        if (!found) return found.error();
+        for (const json& c : *found) {
+          if (!has_int(c, "changeid")) continue;
+          any.push_back(c["changeid"].get<int64_t>());
+          if (json_string(stamp, "project") == branch) on_branch.push_back(c["changeid"].get<int64_t>());
         }
-        job.log_url = cached->second;
+      }
+      if (any.empty()) return not_found("buildbot has no change for revision " + revision + " (yet)");
+      // Only the branch's own change is remembered: another project's may be
+      // all there is until the branch's own arrives.
+      if (!on_branch.empty()) st.changes_of[key] = on_branch;
+      changes = on_branch.empty() ? any : on_branch;
+    }
+
+    // Buildsets in progress, one snapshot for every revision of a pass:
+    // their requests are the jobs that have not started (or just started).
+    auto now = std::chrono::steady_clock::now();
+    if (!st.incomplete_at || now - *st.incomplete_at > std::chrono::milliseconds(options_.snapshot_ttl_ms)) {
+      auto sets = api.list("/buildsets?complete=false", "buildsets");
+      if (!sets) return sets.error();
+      st.incomplete.clear();
+      for (const json& set : *sets) {
+        if (!has_int(set, "bsid")) continue;
+        std::set<std::string> revisions;
+        if (set.contains("sourcestamps") && set["sourcestamps"].is_array()) {
+          for (const json& ss : set["sourcestamps"]) revisions.insert(json_string(ss, "revision"));
+        }
+        st.incomplete.emplace_back(set["bsid"].get<int64_t>(), std::move(revisions));
+      }
+      st.incomplete_at = now;
+    }
+    std::set<int64_t>& buildsets = st.buildsets_of[key];
+    for (const auto& [bsid, revisions] : st.incomplete) {
+      if (revisions.count(revision)) buildsets.insert(bsid);
+    }
+
+    // Started builds, rebuilds included (they share the sourcestamp).
+    std::map<int64_t, json> builds;  // by build id: the order they started in
+    for (int64_t change : changes) {
+      auto list = api.list("/changes/" + std::to_string(change) + "/builds", "builds");
+      if (!list) return list.error();
+      for (json& b : *list) {
+        if (!has_int(b, "buildid")) continue;
+        const int64_t id = b["buildid"].get<int64_t>();  // before the move: the right side goes first
+        builds[id] = std::move(b);
       }
     }
-    out.push_back(std::move(job));
+
+    // Every request of the push's buildsets: one that ended without a build
+    // (cancelled before it started, or collapsed into another push's) is a
+    // job too, and one claimed but without a build yet is pending.
+    auto read_requests = [&](int64_t bsid) -> Result<std::vector<json>> {
+      auto done = st.finished_requests.find(bsid);
+      if (done != st.finished_requests.end()) return done->second;
+      auto list = api.list("/buildrequests?buildsetid=" + std::to_string(bsid), "buildrequests");
+      if (!list) return list.error();
+      std::vector<json> requests(list->begin(), list->end());
+      bool all_done = !requests.empty();
+      for (const json& r : requests) {
+        if (has_int(r, "buildrequestid")) st.buildset_of_request[r["buildrequestid"].get<int64_t>()] = bsid;
+        all_done = all_done && json_bool(r, "complete", false);
+      }
+      if (all_done) st.finished_requests[bsid] = requests;
+      return requests;
+    };
+    std::map<int64_t, json> requests;  // by request id
+    for (int64_t bsid : std::set<int64_t>(buildsets)) {
+      auto list = read_requests(bsid);
+      if (!list) return list.error();
+      for (const json& r : *list) {
+        if (has_int(r, "buildrequestid")) requests[r["buildrequestid"].get<int64_t>()] = r;
+      }
+    }
+    // A build of a buildset never seen in progress (it ran between two looks).
+    for (const auto& [id, b] : builds) {
+      if (!has_int(b, "buildrequestid")) continue;
+      int64_t brid = b["buildrequestid"].get<int64_t>();
+      if (requests.count(brid)) continue;
+      auto bsid = st.buildset_of_request.find(brid);
+      if (bsid == st.buildset_of_request.end()) {
+        auto r = api.call("GET", "/buildrequests/" + std::to_string(brid));
+        if (!r) return r.error();
+        auto list = json_list(*r, "buildrequests", "buildbot", "/buildrequests/" + std::to_string(brid));
+        if (!list) return list.error();
+        if (list->empty() || !has_int((*list)[0], "buildsetid")) continue;
+        bsid = st.buildset_of_request.emplace(brid, (*list)[0]["buildsetid"].get<int64_t>()).first;
+      }
+      buildsets.insert(bsid->second);
+      auto list = read_requests(bsid->second);
+      if (!list) return list.error();
+      for (const json& r : *list) {
+        if (has_int(r, "buildrequestid")) requests[r["buildrequestid"].get<int64_t>()] = r;
+      }
+    }
+
+    // Builder names, refreshed when a builder is new to us.
+    std::set<int64_t> builders;
+    for (const auto& [id, b] : builds) builders.insert(json_int(b, "builderid", -1));
+    for (const auto& [id, r] : requests) builders.insert(json_int(r, "builderid", -1));
+    if (std::any_of(builders.begin(), builders.end(), [&](int64_t b) { return !st.builder_names.count(b); })) {
+      auto list = api.list("/builders", "builders");
+      if (!list) return list.error();
+      for (const json& b : *list) st.builder_names[json_int(b, "builderid", -1)] = json_string(b, "name");
+    }
+    auto builder_name = [&](int64_t id) {
+      auto it = st.builder_names.find(id);
+      return it != st.builder_names.end() ? it->second : "builder-" + std::to_string(id);
+    };
+
+    std::vector<CiJob> out;
+    std::set<int64_t> built;
+    for (const auto& [id, b] : builds) {
+      CiJob job;
+      job.id = std::to_string(id);
+      int64_t builder = json_int(b, "builderid", -1);
+      built.insert(json_int(b, "buildrequestid", -1));
+      job.name = builder_name(builder);
+      job.url = st.link_url + "/#/builders/" + std::to_string(builder) + "/builds/" +
+                std::to_string(json_int(b, "number", 0));
+      job.started = json_int(b, "started_at", 0);
+      if (!json_bool(b, "complete", false) || !has_int(b, "results")) {
+        job.state = JobState::running;
+        job.result = JobResult::running;
+      } else {
+        int code = b["results"].get<int>();
+        job.state = JobState::completed;
+        job.result = result_of(code);
+        job.finished = json_int(b, "complete_at", 0);
+        if (failed(code)) {
+          auto cached = st.failed_log_urls.find(id);
+          if (cached == st.failed_log_urls.end()) {
+            auto url = failed_step_log(job.id, job.url);
+            if (!url) return url.error();
+            cached = st.failed_log_urls.emplace(id, *url).first;
+          }
+          job.log_url = cached->second;
+        }
+      }
+      out.push_back(std::move(job));
+    }
+    for (const auto& [brid, r] : requests) {
+      if (built.count(brid)) continue;
+      CiJob job;
+      job.id = "request-" + std::to_string(brid);
+      job.name = builder_name(json_int(r, "builderid", -1));
+      job.url = st.link_url + "/#/buildrequests/" + std::to_string(brid);
+      if (!json_bool(r, "complete", false)) {
+        // Not claimed, or claimed and its build not created yet: coming.
+        out.push_back(std::move(job));
+        continue;
+      }
+      job.state = JobState::completed;
+      int code = static_cast<int>(json_int(r, "results", 2));
+      if (code == 6) {
+        job.result = JobResult::usercancel;
+      } else {
+        // Ended without running here: buildbot collapsed it into another
+        // push's request (collapseRequests must be off for autoland's
+        // builders). Nothing proves this push, so it is no success.
+        LOG_WARN("ci", "buildbot ended request " + std::to_string(brid) + " (" + job.name + ") of " + revision +
+                           " without a build (result " + std::to_string(code) +
+                           "): set c['collapseRequests'] = False");
+        job.result = JobResult::busted;
+      }
+      out.push_back(std::move(job));
+    }
+    return out;
+  });
+}
+
+Result<std::string> BuildbotCi::failed_step_log(const std::string& build_id, const std::string& fallback) {
+  // REQUIRES: state_->mu held. The log of the first step that failed: what
+  // a developer opens first.
+  Api api{options_, state_->link_url, *transport_, state_->requests};
+  auto steps = api.list("/builds/" + build_id + "/steps", "steps");
+  if (!steps) return steps.error();
+  for (const json& s : *steps) {
+    if (!has_int(s, "results") || !failed(s["results"].get<int>()) || !has_int(s, "stepid")) continue;
+    auto logs = api.list("/steps/" + std::to_string(s["stepid"].get<int64_t>()) + "/logs", "logs");
+    if (!logs) return logs.error();
+    for (const json& l : *logs) {
+      if (has_int(l, "logid")) return state_->link_url + "/api/v2/logs/" + std::to_string(l["logid"].get<int64_t>()) + "/raw";
+    }
+    return fallback;  // a step that failed without a log (a trigger, the worker's preparation)
   }
-  std::sort(waiting.begin(), waiting.end(), [](const auto& a, const auto& b) { return a.request < b.request; });
-  for (const State::Unstarted& r : waiting) {
-    CiJob job;
-    job.id = "request-" + std::to_string(r.request);
-    job.name = builder_name(r.builder);
-    job.url = options_.url + "/#/buildrequests/" + std::to_string(r.request);
-    out.push_back(std::move(job));
-  }
-  return out;
+  return fallback;
 }
 
 Result<std::string> BuildbotCi::retrigger(const std::string& branch, const std::string& revision,
                                           const std::string& job_id) {
   (void)branch;
-  std::lock_guard lock(state_->mu);
-  Api api{options_, *transport_, state_->requests};
-  if (!util::parse_uint(job_id)) {
-    return invalid_input("buildbot job '" + job_id + "' of " + revision + " has not run yet: there is nothing to rerun");
-  }
-  json call = {{"jsonrpc", "2.0"}, {"method", "rebuild"}, {"id", 1}, {"params", json::object()}};
-  auto answer = api.call("POST", "/builds/" + job_id, call.dump());
-  // The new request must show in the next look, or the job would look orange
-  // still and be rerun again.
-  state_->unstarted_at.reset();
-  if (!answer) return answer.error();
-  if (!answer->is_object()) return internal_error("buildbot's answer to a rebuild of build " + job_id + " is not an object");
-  if (answer->contains("error")) {
-    return invalid_input("buildbot refused to rebuild build " + job_id + " of " + revision + ": " +
-                         (*answer)["error"].dump());
-  }
-  // {"result": [buildset id, {"builder id": request id}]}
-  const json& result = (*answer)["result"];
-  if (result.is_array() && result.size() == 2 && result[1].is_object() && !result[1].empty()) {
-    const json& request = result[1].begin().value();
-    if (request.is_number_integer()) return "request-" + std::to_string(request.get<int64_t>());
-  }
-  return internal_error("buildbot's answer to a rebuild of build " + job_id + " names no build request: " +
-                        answer->dump().substr(0, 200));
+  return guarded([&]() -> Result<std::string> {
+    std::lock_guard lock(state_->mu);
+    Api api{options_, state_->link_url, *transport_, state_->requests};
+    if (!util::parse_uint(job_id)) {
+      return invalid_input("buildbot job '" + job_id + "' of " + revision + " did not run: there is nothing to rebuild");
+    }
+    json call = {{"jsonrpc", "2.0"}, {"method", "rebuild"}, {"id", 1}, {"params", json::object()}};
+    auto answer = api.call("POST", "/builds/" + job_id, call.dump());
+    // The new buildset must show in the next look, or the job would look
+    // orange still and be rerun again.
+    state_->incomplete_at.reset();
+    if (!answer) return answer.error();
+    if (!answer->is_object()) return internal_error("buildbot's answer to a rebuild of build " + job_id + " is not an object");
+    if (answer->contains("error")) {
+      return invalid_input("buildbot refused to rebuild build " + job_id + " of " + revision + ": " +
+                           (*answer)["error"].dump());
+    }
+    // {"result": [buildset id, {"builder id": request id}]}
+    const json& result = (*answer)["result"];
+    if (result.is_array() && result.size() == 2 && result[1].is_object() && !result[1].empty()) {
+      const json& request = result[1].begin().value();
+      if (request.is_number_integer()) return "request-" + std::to_string(request.get<int64_t>());
+    }
+    return internal_error("buildbot's answer to a rebuild of build " + job_id + " names no build request: " +
+                          answer->dump().substr(0, 200));
+  });
 }
 
 Result<CiPushPage> BuildbotCi::pushes_since(const std::string& branch, const std::string& cursor) {
-  std::lock_guard lock(state_->mu);
-  Api api{options_, *transport_, state_->requests};
-  CiPushPage page;
-  if (cursor.empty()) {
-    auto newest = api.list("/changes?order=-changeid&limit=1", "changes");
-    if (!newest) return newest.error();
-    page.next_cursor = newest->empty() ? "0" : std::to_string(json_int((*newest)[0], "changeid", 0));
+  return guarded([&]() -> Result<CiPushPage> {
+    std::lock_guard lock(state_->mu);
+    Api api{options_, state_->link_url, *transport_, state_->requests};
+    CiPushPage page;
+    if (cursor.empty()) {
+      auto newest = api.list("/changes?order=-changeid&limit=1", "changes");
+      if (!newest) return newest.error();
+      page.next_cursor = newest->empty() ? "0" : std::to_string(json_int((*newest)[0], "changeid", 0));
+      return page;
+    }
+    auto after = util::parse_uint(cursor);
+    if (!after) return invalid_input("'" + cursor + "' is not a buildbot change cursor (a change id)");
+    // Every project's changes, filtered here: the cursor moves past all of
+    // them. Read from a little before the cursor (ids may commit out of
+    // order); the caller's handling of a push is idempotent.
+    int64_t from = std::max<int64_t>(0, static_cast<int64_t>(*after) - kCursorOverlap);
+    auto changes = api.list("/changes?changeid__gt=" + std::to_string(from) + "&order=changeid&limit=" +
+                                std::to_string(kPushPage + kCursorOverlap),
+                            "changes");
+    if (!changes) return changes.error();
+    page.next_cursor = cursor;
+    // buildbot 3.7 answers a page in reverse (db/changes.py reverses it).
+    std::vector<json> ordered(changes->begin(), changes->end());
+    std::sort(ordered.begin(), ordered.end(),
+              [](const json& a, const json& b) { return json_int(a, "changeid", -1) < json_int(b, "changeid", -1); });
+    int64_t highest = static_cast<int64_t>(*after);
+    for (const json& c : ordered) {
+      int64_t id = json_int(c, "changeid", -1);
+      if (id < 0) continue;
+      highest = std::max(highest, id);
+      if (json_string(c, "project") != branch) continue;
+      page.pushes.push_back({json_string(c, "revision"), json_string(c, "author"), json_string(c, "comments"),
+                             json_int(c, "when_timestamp", 0)});
+    }
+    page.next_cursor = std::to_string(highest);
     return page;
-  }
-  if (!util::parse_uint(cursor)) return invalid_input("'" + cursor + "' is not a buildbot change cursor (a change id)");
-  // Every project's changes, filtered here: the cursor moves past all of them.
-  auto changes = api.list("/changes?changeid__gt=" + cursor + "&order=changeid&limit=100", "changes");
-  if (!changes) return changes.error();
-  page.next_cursor = cursor;
-  // buildbot 3.7 answers a page in reverse (db/changes.py reverses it).
-  std::vector<json> ordered(changes->begin(), changes->end());
-  std::sort(ordered.begin(), ordered.end(),
-            [](const json& a, const json& b) { return json_int(a, "changeid", -1) < json_int(b, "changeid", -1); });
-  for (const json& c : ordered) {
-    int64_t id = json_int(c, "changeid", -1);
-    if (id < 0) continue;
-    page.next_cursor = std::to_string(id);
-    if (json_string(c, "project") != branch) continue;
-    page.pushes.push_back({json_string(c, "revision"), json_string(c, "author"), json_string(c, "comments"),
-                           json_int(c, "when_timestamp", 0)});
-  }
-  return page;
+  });
 }
 
 std::unique_ptr<BuildbotCi> make_buildbot_ci(const std::string& url, int timeout_seconds) {

@@ -2,23 +2,29 @@
 //
 // A push reaches buildbot as a change (an hg hook posting to
 // /change_hook/base, or a change source) whose `project` is the autoland
-// branch and whose `revision` is the pushed tip. The jobs of a revision are
-// the builds of its change (found once through /sourcestamps?revision=R and
-// /sourcestamps/ID/changes; then /changes/ID/builds, which also holds
-// rebuilds of the same sourcestamp) plus the build requests
-// not yet started (a snapshot of /buildrequests?claimed=false, matched to the
-// revision through their buildset). A job's name is its builder's name
-// (builder ids differ between masters; names are what a config says).
+// branch and whose `revision` is the pushed tip. The jobs of a revision:
+//  - the builds of its change (found once through /sourcestamps?revision=R
+//    and /sourcestamps/ID/changes; then /changes/ID/builds, which also holds
+//    rebuilds of the same sourcestamp), and
+//  - every build request of its buildsets (those in progress come from one
+//    snapshot of /buildsets?complete=false per pass) that has no build: not
+//    claimed, or claimed with its build not created yet → pending; cancelled
+//    before it started → usercancel; ended without a build (collapsed into
+//    another push's request: autoland's builders need
+//    c['collapseRequests'] = False) → busted, since nothing proves the push.
+// A job's name is its builder's name (builder ids differ between masters).
 //
 // Results: null while running; 0 success, 1 warnings, 2 failure, 3 skipped
 // (nothing ran: success), 4 exception, 5 retry, 6 cancelled (usercancel).
 // Retrigger is buildbot's rebuild control (JSON-RPC POST /builds/ID).
+// Links on bugs never carry the URL's user:password. A 404 from the master
+// means a wrong ci.buildbot.url (invalid_input), never "not yet".
 //
 // Requests per poll pass with N revisions in flight: N (the builds of each
-// change) plus one for the unstarted requests, plus, once each, the two
-// change lookups of a new revision, a new buildset, the builder list, and the steps of
-// a failed build (for its log link). Completed builds never change, so
-// nothing else is asked again.
+// change), one per buildset still in progress, and one snapshot; plus, once
+// each, the two change look-ups of a new revision, the requests of a
+// finished buildset, the builder list, and the steps and logs of a failed
+// build (its log link is the first failed step's first log).
 #pragma once
 
 #include <memory>
@@ -53,6 +59,7 @@ class BuildbotCi final : public CiResults {
   BuildbotStats stats() const;
 
  private:
+  Result<std::string> failed_step_log(const std::string& build_id, const std::string& fallback);
   struct State;
   BuildbotOptions options_;
   std::unique_ptr<HttpTransport> transport_;
