@@ -194,6 +194,9 @@ class Store {
   virtual Status record_push_intent(const PushIntent& intent) = 0;
   virtual Result<std::optional<PushIntent>> get_push_intent(const std::string& key) = 0;
   virtual Status clear_push_intent(const std::string& key) = 0;
+  // The key of an intent whose changesets include `node` (a full node);
+  // nullopt when none does.
+  virtual Result<std::optional<std::string>> find_push_intent_with_node(const std::string& node) = 0;
 };
 
 }  // namespace autoland

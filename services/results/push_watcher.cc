@@ -1,5 +1,7 @@
 #include "services/results/push_watcher.h"
 
+#include <algorithm>
+
 #include "core/comments.h"
 #include "core/try_syntax.h"
 #include "util/log.h"
@@ -8,7 +10,10 @@ namespace autoland {
 
 namespace {
 constexpr size_t kMaxPagesPerPass = 10;  // bounded work per pass; the rest comes next pass
-constexpr size_t kMaxReportsPerPass = 200;
+constexpr size_t kMaxReportsPerPass = 1000;
+// One push may ask for its results on this many bugs; more are ignored (a
+// typo such as a pasted list of 500 numbers must not spam 500 bugs).
+constexpr size_t kMaxBugsPerPush = 10;
 }  // namespace
 
 Result<PushWatchStats> PushWatcher::pass() {
@@ -41,7 +46,13 @@ Result<bool> PushWatcher::is_autolands_own(const std::string& revision) {
   q.limit = 1;
   auto found = store_.find_patchsets(q);
   if (!found) return found.error();
-  return !found->empty();
+  if (!found->empty()) return true;
+  // Pushed but not recorded as the patchset's revision yet (a crash, or a
+  // cancel, between the push and its record): the intent, written before
+  // the push left, knows it.
+  auto intent = store_.find_push_intent_with_node(revision);
+  if (!intent) return intent.error();
+  return intent->has_value();
 }
 
 Status PushWatcher::list_new_pushes(const Branch& branch, CiResults& ci, PushWatchStats& stats) {
@@ -70,7 +81,18 @@ Status PushWatcher::list_new_pushes(const Branch& branch, CiResults& ci, PushWat
       WatchedPush w;
       w.branch = branch.name;
       w.revision = push.revision;
-      for (uint64_t bug : syntax->post_to_bugs) w.bugs.push_back(static_cast<BugId>(bug));
+      for (uint64_t bug : syntax->post_to_bugs) {
+        if (w.bugs.size() == kMaxBugsPerPush) {
+          LOG_WARN("results", "push " + push.revision + " on " + branch.name + " names more than " +
+                                  std::to_string(kMaxBugsPerPush) + " bugs in --post-to-bug; only the first " +
+                                  std::to_string(kMaxBugsPerPush) + " get its results");
+          break;
+        }
+        if (bug > 0 && std::find(w.bugs.begin(), w.bugs.end(), static_cast<BugId>(bug)) == w.bugs.end()) {
+          w.bugs.push_back(static_cast<BugId>(bug));
+        }
+      }
+      if (w.bugs.empty()) continue;
       w.pusher = push.author;
       w.push_time = push.time;
       auto added = store_.watch_push(w);
@@ -93,15 +115,27 @@ Status PushWatcher::list_new_pushes(const Branch& branch, CiResults& ci, PushWat
 }
 
 Status PushWatcher::report_if_done(const WatchedPush& push, PushWatchStats& stats) {
+  // A push that can no longer be followed (its branch or CI source gone from
+  // the config) ends without a comment, and the audit log says why.
+  auto drop = [&](const std::string& why) -> Status {
+    LOG_WARN("results", "push " + push.revision + " on " + push.branch + ": " + why + "; no results will be posted");
+    Status s = store_.report_watched_push(push.branch, push.revision, {}, actor_);
+    if (!s.ok() && s.error().kind == ErrorKind::conflict) return {};
+    return s;
+  };
   auto branch = store_.get_branch(push.branch);
-  if (!branch) return branch.error();
+  if (!branch) {
+    if (branch.error().kind == ErrorKind::not_found) return drop("the branch is not configured any more");
+    return branch.error();
+  }
   CiResults* ci = ci_for_(branch->ci_source);
-  if (!ci) return invalid_input("branch " + push.branch + " names CI source '" + branch->ci_source + "', which is not configured");
+  if (!ci) return drop("its CI source '" + branch->ci_source + "' is not configured");
   const bool late = clock_.now() - push.seen_time > UnixTime{branch->results_timeout_minutes} * 60;
 
   std::optional<VerdictReport> report;
   auto jobs = ci->jobs(push.branch, push.revision);
-  if (!jobs && jobs.error().kind != ErrorKind::not_found) return jobs.error();
+  // An error that stays (a revision CI refuses) still ends at the deadline.
+  if (!jobs && jobs.error().kind != ErrorKind::not_found && !late) return jobs.error();
   if (jobs && !jobs->empty()) report = judge(to_job_runs(*jobs), branch->max_retriggers);
   // Orange counts as done: nobody reruns somebody else's jobs.
   const bool done = report && report->verdict != Verdict::pending;

@@ -32,11 +32,6 @@ Status ResultsPoller::watch(const PatchSet& ps, ResultsPassStats& stats) {
   const std::string& target = branch->branch_for(ps.stage);
   auto target_branch = store_.get_branch(target);
   if (!target_branch) return target_branch.error();
-  CiResults* ci = ci_for_(target_branch->ci_source);
-  if (!ci) return invalid_input("branch " + target + " names CI source '" + target_branch->ci_source + "', which is not configured");
-  const std::string& revision = ps.revision();
-  if (revision.empty()) return internal_error("no revision recorded for the " + std::string(to_string(ps.stage)) + " push");
-
   auto step = [&](Event event, std::string reason, std::optional<VerdictReport> report) -> Result<StepOutcome> {
     StepRequest r;
     r.event = event;
@@ -51,9 +46,26 @@ Status ResultsPoller::watch(const PatchSet& ps, ResultsPassStats& stats) {
   // older version, or by hand) counts from when it last moved.
   const UnixTime since = ps.push_time ? *ps.push_time : ps.updated_time;
   bool late = clock_.now() - since > UnixTime{target_branch->results_timeout_minutes} * 60;
+  // A problem that stays (a CI source gone from the config, a CI that
+  // refuses the question) still ends the patchset at its deadline.
+  auto trouble = [&](const Error& e) -> Status {
+    if (!late) return e;
+    auto out = step(Event::results_timed_out, "no results by the deadline: " + e.message, std::nullopt);
+    return out ? Status(e) : Status(out.error());
+  };
+
+  CiResults* ci = ci_for_(target_branch->ci_source);
+  if (!ci) {
+    return trouble(invalid_input("branch " + target + " names CI source '" + target_branch->ci_source +
+                                 "', which is not configured"));
+  }
+  const std::string& revision = ps.revision();
+  if (revision.empty()) {
+    return trouble(internal_error("no revision recorded for the " + std::string(to_string(ps.stage)) + " push"));
+  }
 
   auto jobs = ci->jobs(target, revision);
-  if (!jobs && jobs.error().kind != ErrorKind::not_found) return jobs.error();
+  if (!jobs && jobs.error().kind != ErrorKind::not_found) return trouble(jobs.error());
   if (!jobs || jobs->empty()) {
     // CI has not picked the push up (yet).
     if (!late) {

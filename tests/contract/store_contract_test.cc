@@ -348,6 +348,56 @@ TEST_P(StoreContract, PushIntentsAreReplacedAndCleared) {
   EXPECT_EQ((*store_->get_push_intent("patchset/1/try"))->nodes, std::vector<std::string>{"cc"});
 }
 
+TEST_P(StoreContract, PushIntentsAreFoundByAWholeNode) {
+  std::string a(40, 'a'), b(40, 'b'), ab = std::string(39, 'a') + "b";
+  ASSERT_TRUE(store_->record_push_intent({"patchset/3/try", "try", {a, b}, 0}).ok());
+  EXPECT_EQ(*store_->find_push_intent_with_node(b), std::optional<std::string>("patchset/3/try"));
+  EXPECT_FALSE(store_->find_push_intent_with_node(ab)->has_value());
+  EXPECT_FALSE(store_->find_push_intent_with_node(a.substr(0, 12))->has_value());  // whole nodes only
+  EXPECT_FALSE(store_->find_push_intent_with_node("%")->has_value());
+}
+
+TEST_P(StoreContract, WatchedPushesAreWatchedOnceAndReportedOnce) {
+  ASSERT_TRUE(store_->create_branch(branch("try"), "t").ok());
+  WatchedPush w{"try", std::string(40, 'c'), {7, 8}, "Pat <p@example.org>", 1'700'000'000};
+  EXPECT_TRUE(*store_->watch_push(w));
+  EXPECT_FALSE(*store_->watch_push(w));  // nothing twice
+  auto open = store_->unreported_pushes(10);
+  ASSERT_EQ(open->size(), 1u);
+  EXPECT_EQ((*open)[0].bugs, (std::vector<BugId>{7, 8}));
+  EXPECT_EQ((*open)[0].pusher, "Pat <p@example.org>");
+  EXPECT_GT((*open)[0].seen_time, 0);
+  std::vector<NewComment> comments = {{7, "push_results", "r7", "push/try/cccccccccccc/bug/7"},
+                                      {8, "push_results", "r8", "push/try/cccccccccccc/bug/8"}};
+  ASSERT_TRUE(store_->report_watched_push("try", w.revision, comments, "results").ok());
+  EXPECT_TRUE(store_->unreported_pushes(10)->empty());
+  auto again = store_->report_watched_push("try", w.revision, comments, "results");
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().kind, ErrorKind::conflict);
+  EXPECT_EQ(store_->due_comments(clock_.now() + 1, 10)->size(), 2u);  // queued once
+}
+
+TEST_P(StoreContract, PatchsetsByRevisionAndPagedById) {
+  ASSERT_TRUE(store_->create_branch(branch("try"), "t").ok());
+  std::vector<PatchSet> made;
+  for (int i = 0; i < 5; ++i) made.push_back(new_patchset(static_cast<BugId>(i + 1), "k" + std::to_string(i)));
+  TransitionWrite w = step(made[2], State::validating);
+  w.changes.try_revision = std::string(40, 'd');
+  ASSERT_TRUE(store_->apply_transition(w).ok());
+  PatchSetQuery by_revision;
+  by_revision.revision = std::string(40, 'd');
+  auto found = store_->find_patchsets(by_revision);
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ((*found)[0].id, made[2].id);
+  PatchSetQuery page;
+  page.after_id = made[1].id;
+  page.limit = 2;
+  auto next = store_->find_patchsets(page);
+  ASSERT_EQ(next->size(), 2u);
+  EXPECT_EQ((*next)[0].id, made[2].id);
+  EXPECT_EQ((*next)[1].id, made[3].id);
+}
+
 TEST_P(StoreContract, EventsPageByIdAndTime) {
   for (int i = 0; i < 5; ++i) {
     clock_.advance(10);

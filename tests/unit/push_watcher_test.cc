@@ -124,6 +124,32 @@ TEST_F(PushWatcherTest, AutolandsOwnPushesAreLeftToTheResultsPoller) {
   EXPECT_TRUE(outbox().empty());
 }
 
+TEST_F(PushWatcherTest, AnAutolandPushNotYetRecordedIsKnownByItsIntent) {
+  pass();
+  // The pusher wrote its intent, pushed, and died before recording the
+  // revision on the patchset: CI lists the push first.
+  ASSERT_TRUE(store_->record_push_intent({"patchset/7/try", "try", {kRev1, kRev2}, 0}).ok());
+  ci_.push(kRev2, "try: -b do -p all -n --post-to-bug 5");
+  ci_.finish(kRev2, JobResult::success, JobResult::success);
+  EXPECT_EQ(pass().watched, 0);
+  EXPECT_TRUE(outbox().empty());
+}
+
+TEST_F(PushWatcherTest, APushWhoseBranchIsGoneIsDroppedAndBugListsAreCapped) {
+  pass();
+  std::string many = "try: -b do --post-to-bug 1";
+  for (int b = 2; b <= 30; ++b) many += "," + std::to_string(b);
+  ci_.push(kRev2, many);
+  EXPECT_EQ(pass().watched, 1);
+  auto watched = store_->unreported_pushes(10);
+  ASSERT_EQ(watched->size(), 1u);
+  EXPECT_EQ((*watched)[0].bugs.size(), 10u);  // the first ten only
+  ASSERT_TRUE(store_->delete_branch("try", "sam").ok());
+  EXPECT_EQ(pass().errors, 0);
+  EXPECT_TRUE(store_->unreported_pushes(10)->empty());  // dropped, not retried forever
+  EXPECT_TRUE(outbox().empty());
+}
+
 TEST_F(PushWatcherTest, ACrashBeforeTheCursorMovesWatchesNothingTwice) {
   pass();
   ci_.push(kRev2, "try: -b do -p all --post-to-bug 42");

@@ -188,6 +188,18 @@ TEST_F(ResultsPollerTest, APatchsetWithNoPushTimeStillTimesOut) {
   EXPECT_EQ(reread(ps).state, State::timed_out);
 }
 
+TEST_F(ResultsPollerTest, ATroubleThatStaysEndsThePatchsetAtItsDeadline) {
+  PatchSet ps = pushed("try", Stage::try_run, "ttt");
+  ResultsPoller lost(*store_, clock_, [](const std::string&) -> CiResults* { return nullptr; });
+  EXPECT_EQ(lost.pass()->errors, 1);
+  EXPECT_EQ(reread(ps).state, State::testing);  // an error alone changes nothing
+  clock_.advance(6 * 3600 + 1);
+  EXPECT_EQ(lost.pass()->errors, 1);
+  PatchSet ended = reread(ps);
+  EXPECT_EQ(ended.state, State::timed_out);
+  EXPECT_NE(ended.state_reason.find("not configured"), std::string::npos) << ended.state_reason;
+}
+
 TEST_F(ResultsPollerTest, PassesAreBoundedAndTakeEveryPatchsetInTurn) {
   ResultsPoller bounded(*store_, clock_, [this](const std::string&) -> CiResults* { return &ci_; },
                         {.max_per_pass = 2});

@@ -683,6 +683,21 @@ class SqliteStore final : public Store {
     return s->run();
   }
 
+  Result<std::optional<std::string>> find_push_intent_with_node(const std::string& node) override {
+    std::lock_guard lock(mu_);
+    if (node.empty() || node.find_first_not_of("0123456789abcdef") != std::string::npos) {
+      return std::optional<std::string>();
+    }
+    // Nodes are stored space-separated; a whole node never matches a part of another.
+    auto s = db_.prepare("SELECT key FROM push_intents WHERE ' ' || nodes || ' ' LIKE ? LIMIT 1");
+    if (!s) return s.error();
+    s->bind(1, "% " + node + " %");
+    auto row = s->step();
+    if (!row) return row.error();
+    if (!*row) return std::optional<std::string>();
+    return std::optional<std::string>(s->column_text(0));
+  }
+
  private:
   Status ensure_migrations_table() {
     return db_.exec(
