@@ -89,6 +89,17 @@ std::optional<uint64_t> parse_uint(std::string_view s) {
   return value;
 }
 
+std::string strip_url_credentials(std::string_view url) {
+  std::string out(url);
+  size_t scheme = out.find("://");
+  if (scheme == std::string::npos) return out;
+  size_t host = scheme + 3;
+  size_t path = out.find_first_of("/?#", host);
+  size_t at = out.rfind('@', path == std::string::npos ? out.size() : path);
+  if (at == std::string::npos || at < host) return out;
+  return out.substr(0, host) + out.substr(at + 1);
+}
+
 std::string redact_url(std::string_view url) {
   std::string out(url);
   size_t scheme = out.find("://");

@@ -37,6 +37,8 @@ std::optional<uint64_t> parse_uint(std::string_view s);
 // "https://REDACTED@host/x?api_key=REDACTED&a=1". Query parameters whose name
 // holds "key", "token", "password" or "secret" are hidden.
 std::string redact_url(std::string_view url);
+// `url` without its user:password@ (for links shown to people).
+std::string strip_url_credentials(std::string_view url);
 
 // Escapes for inclusion in a one-line human message: control bytes become \xNN.
 std::string printable(std::string_view s, size_t max_len = 80);

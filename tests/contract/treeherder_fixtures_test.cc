@@ -40,12 +40,15 @@ class FakeTreeherder final : public HttpTransport {
     file("/api/jobs/?push_id=1451230", "jobs_green.json");
     file("/api/jobs/?push_id=1451262", "jobs_orange.json");
     file("/api/jobs/?push_id=1451288", "jobs_running.json");
-    file("/api/project/try/push/?id__gt=1451230&count=50", "push_list_since.json");
+    // The newest push (count=1) and the window of ids after the cursor (a
+    // little before it, too) answer with the same list: it fits both.
+    file("/api/project/try/push/?count=1", "push_list_since.json");
+    file("/api/project/try/push/?id__gt=1451030&id__lte=1451288&count=1000", "push_list_since.json");
   }
   void file(const std::string& path, const std::string& name) { answers[path] = {200, fixture(name)}; }
   Result<HttpResponse> send(const HttpRequest& request, HttpFailure*) override {
     EXPECT_EQ(request.method, "GET");
-    std::string path = request.url.substr(kRoot.size());
+    std::string path = request.url.substr(request.url.find("/api/"));
     asked.push_back(path);
     bool named = false;
     for (const auto& [k, v] : request.headers) named |= k == "User-Agent" && v == "autoland";
@@ -174,28 +177,70 @@ TEST(TreeherderFixtures, PushesSinceACursorComeOldestFirstWithTheTipsMessage) {
   EXPECT_EQ(bad.error().kind, ErrorKind::invalid_input);
 }
 
-TEST(TreeherderFixtures, AFullPageOfPushesIsFollowedBackToTheCursor) {
+TEST(TreeherderFixtures, PushesAreReadInIdWindowsFromALittleBeforeTheCursor) {
   auto [fake, ci] = make();
-  // 70 pushes after the cursor 1000: the newest 50 first, then the 20 before.
-  auto pushes = [](int from, int to) {
+  auto pushes = [](std::vector<int> ids) {
     json list = json::array();
-    for (int id = to; id >= from; --id) {
+    for (int id : ids) {
       list.push_back({{"id", id}, {"revision", std::string(40, 'e')}, {"author", "x@example.org"},
                       {"revisions", json::array()}, {"push_timestamp", id}});
     }
     return json{{"meta", json::object()}, {"results", list}}.dump();
   };
-  fake->answers["/api/project/try/push/?id__gt=1000&count=50"] = {200, pushes(1021, 1070)};
-  fake->answers["/api/project/try/push/?id__gt=1000&id__lt=1021&count=50"] = {200, pushes(1001, 1020)};
+  fake->answers["/api/project/try/push/?count=1"] = {200, pushes({2500})};
+  // 990 arrived late, below the cursor: the overlap finds it again.
+  fake->answers["/api/project/try/push/?id__gt=800&id__lte=1800&count=1000"] = {200, pushes({1700, 1200, 990})};
+  fake->answers["/api/project/try/push/?id__gt=1800&id__lte=2500&count=1000"] = {200, pushes({2500, 2001})};
   auto page = ci.pushes_since("try", "1000");
   ASSERT_TRUE(page.ok()) << page.error().message;
-  ASSERT_EQ(page->pushes.size(), 70u);
-  EXPECT_EQ(page->pushes.front().time, 1001);
-  EXPECT_EQ(page->pushes.back().time, 1070);
-  EXPECT_EQ(page->next_cursor, "1070");
+  std::vector<UnixTime> times;
+  for (const CiPush& p : page->pushes) times.push_back(p.time);
+  EXPECT_EQ(times, (std::vector<UnixTime>{990, 1200, 1700, 2001, 2500}));
+  EXPECT_EQ(page->next_cursor, "2500");
 }
 
-TEST(TreeherderFixtures, ServerTroubleIsTransientAndAnUnknownRepositoryIsNotFound) {
+TEST(TreeherderFixtures, TierThreeAndSupersededRunsDoNotCountAndNextStaysOnTheRoot) {
+  auto [fake, ci] = make();
+  json green = json::parse(fixture("jobs_green.json"));
+  json names = green["job_property_names"];
+  size_t tier = 0, result = 0, id = 0;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == "tier") tier = i;
+    if (names[i] == "result") result = i;
+    if (names[i] == "id") id = i;
+  }
+  json extra = green["results"][0];
+  extra[id] = 99;
+  extra[tier] = 3;
+  extra[result] = "testfailed";  // hidden: does not make the push red
+  json superseded = green["results"][1];
+  superseded[id] = 98;
+  superseded[result] = "superseded";
+  green["results"].push_back(extra);
+  green["results"].push_back(superseded);
+  // Treeherder's next link names another host: only its path is used.
+  green["next"] = "https://elsewhere.example.net/api/jobs/?page=2&push_id=1451230";
+  fake->answers["/api/jobs/?push_id=1451230"] = {200, green.dump()};
+  fake->answers["/api/jobs/?page=2&push_id=1451230"] = {
+      200, json{{"count", 0}, {"next", nullptr}, {"results", json::array()}, {"job_property_names", names}}.dump()};
+  auto jobs = ci.jobs("try", kGreen);
+  ASSERT_TRUE(jobs.ok()) << jobs.error().message;
+  EXPECT_EQ(jobs->size(), 3u);
+  EXPECT_EQ(judge(to_job_runs(*jobs), 0).verdict, Verdict::green);
+  EXPECT_EQ(fake->asked.back(), "/api/jobs/?page=2&push_id=1451230");
+}
+
+TEST(TreeherderFixtures, LinksNeverCarryCredentials) {
+  TreeherderCi ci({.url = "https://bot:s3cret@treeherder.example.org"}, std::make_unique<FakeTreeherder>());
+  auto jobs = ci.jobs("try", kGreen);
+  ASSERT_TRUE(jobs.ok()) << jobs.error().message;
+  for (const CiJob& j : *jobs) {
+    EXPECT_EQ(j.url.find("s3cret"), std::string::npos) << j.url;
+    EXPECT_EQ(j.log_url.find("s3cret"), std::string::npos) << j.log_url;
+  }
+}
+
+TEST(TreeherderFixtures, ServerTroubleIsTransientAndAnUnknownRepositoryIsAConfigurationError) {
   auto [fake, ci] = make();
   fake->answers["/api/project/try/push/?revision=" + kGreen] = {503, "<html>Service Unavailable</html>"};
   auto down = ci.jobs("try", kGreen);
@@ -207,7 +252,8 @@ TEST(TreeherderFixtures, ServerTroubleIsTransientAndAnUnknownRepositoryIsNotFoun
   EXPECT_EQ(garbled.error().kind, ErrorKind::transient);
   auto unknown = ci.jobs("nope", kGreen);
   ASSERT_FALSE(unknown.ok());
-  EXPECT_EQ(unknown.error().kind, ErrorKind::not_found);
+  EXPECT_EQ(unknown.error().kind, ErrorKind::invalid_input);
+  EXPECT_NE(unknown.error().message.find("repository named like the branch"), std::string::npos);
 }
 
 }  // namespace

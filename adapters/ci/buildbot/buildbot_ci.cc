@@ -41,17 +41,6 @@ bool failed(int code) { return code == 1 || code == 2 || code == 4; }
 
 bool has_int(const json& j, const char* key) { return j.is_object() && j.contains(key) && j[key].is_number_integer(); }
 
-// The URL without user:password@, for links that go on bugs and into logs.
-std::string public_url(const std::string& url) {
-  size_t scheme = url.find("://");
-  if (scheme == std::string::npos) return url;
-  size_t host = scheme + 3;
-  size_t path = url.find_first_of("/?#", host);
-  size_t at = url.rfind('@', path == std::string::npos ? url.size() : path);
-  if (at == std::string::npos || at < host) return url;
-  return url.substr(0, host) + url.substr(at + 1);
-}
-
 }  // namespace
 
 struct BuildbotCi::State {
@@ -71,7 +60,7 @@ struct BuildbotCi::State {
 BuildbotCi::BuildbotCi(BuildbotOptions options, std::unique_ptr<HttpTransport> transport)
     : options_(std::move(options)), transport_(std::move(transport)), state_(std::make_unique<State>()) {
   while (!options_.url.empty() && options_.url.back() == '/') options_.url.pop_back();
-  state_->link_url = public_url(options_.url);
+  state_->link_url = util::strip_url_credentials(options_.url);
 }
 
 BuildbotCi::~BuildbotCi() = default;

@@ -15,8 +15,13 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr int kPushPage = 50;
-constexpr int kMaxPushPages = 20;  // 1000 pushes between two looks: more means autoland was down for long
+// Pushes are read in windows of push ids (ids are shared by every
+// repository, so a window holds at most this many of ours); a window
+// starts this far before the cursor, since Treeherder ingests in parallel
+// and a lower id can appear after a higher one.
+constexpr int64_t kIdWindow = 1000;
+constexpr int64_t kCursorOverlap = 200;
+constexpr int kMaxWindowsPerCall = 20;
 
 
 
@@ -35,12 +40,14 @@ JobResult completed_result(const std::string& word) {
 struct TreeherderCi::State {
   std::mutex mu;
   std::atomic<uint64_t> requests{0};
+  std::string link_url;  // options.url without credentials
   std::map<std::string, int64_t> push_of_revision;  // "branch/revision" -> push id; never changes
 };
 
 TreeherderCi::TreeherderCi(TreeherderOptions options, std::unique_ptr<HttpTransport> transport)
     : options_(std::move(options)), transport_(std::move(transport)), state_(std::make_unique<State>()) {
   while (!options_.url.empty() && options_.url.back() == '/') options_.url.pop_back();
+  state_->link_url = util::strip_url_credentials(options_.url);
 }
 
 TreeherderCi::~TreeherderCi() = default;
@@ -51,25 +58,53 @@ namespace {
 
 struct Api {
   const TreeherderOptions& options;
+  const std::string& link_url;
   HttpTransport& transport;
   std::atomic<uint64_t>& requests;
 
-  // `path_or_url`: a path under the root, or a whole URL Treeherder gave (a `next` link).
-  Result<json> get(const std::string& path_or_url) {
+  // `path_or_url`: a path under the root, or a whole URL Treeherder gave (a
+  // `next` link): only its path and query are used, always against the
+  // configured root, so an answer can never send autoland to another host.
+  Result<json> get(std::string path_or_url) {
+    if (path_or_url.rfind("http", 0) == 0) {
+      size_t host = path_or_url.find("://");
+      size_t path = host == std::string::npos ? std::string::npos : path_or_url.find('/', host + 3);
+      path_or_url = path == std::string::npos ? "/" : path_or_url.substr(path);
+    }
     HttpRequest request;
-    request.url = path_or_url.rfind("http", 0) == 0 ? path_or_url : options.url + path_or_url;
+    request.url = options.url + path_or_url;
     request.timeout_ms = options.timeout_ms;
     request.headers = {{"Accept", "application/json"}, {"User-Agent", options.user_agent}};
     ++requests;
-    return call_json(transport, request, "Treeherder at " + options.url, path_or_url);
+    auto answer = call_json(transport, request, "Treeherder at " + link_url, path_or_url);
+    // An unknown revision is an empty list; a 404 is an unknown repository
+    // or a wrong URL: configuration, not "not yet".
+    if (!answer && answer.error().kind == ErrorKind::not_found) {
+      return invalid_input(answer.error().message +
+                           " (is there a Treeherder repository named like the branch, and is ci.treeherder.url right?)");
+    }
+    return answer;
   }
 };
+
+template <typename F>
+auto guarded(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const nlohmann::json::exception& e) {
+    return transient(std::string("Treeherder sent an answer autoland cannot read: ") + e.what());
+  }
+}
 
 }  // namespace
 
 Result<std::vector<CiJob>> TreeherderCi::jobs(const std::string& branch, const std::string& revision) {
+  return guarded([&]() { return jobs_unguarded(branch, revision); });
+}
+
+Result<std::vector<CiJob>> TreeherderCi::jobs_unguarded(const std::string& branch, const std::string& revision) {
   std::lock_guard lock(state_->mu);
-  Api api{options_, *transport_, state_->requests};
+  Api api{options_, state_->link_url, *transport_, state_->requests};
   if (revision.size() < 12 || revision.find_first_not_of("0123456789abcdef") != std::string::npos) {
     return invalid_input("'" + revision + "' is not a revision (at least 12 lowercase hex digits)");
   }
@@ -120,6 +155,10 @@ Result<std::vector<CiJob>> TreeherderCi::jobs(const std::string& branch, const s
       job.name = cell(row, "job_type_name").is_string() ? cell(row, "job_type_name").get<std::string>() : "";
       const std::string state = cell(row, "state").is_string() ? cell(row, "state").get<std::string>() : "";
       const std::string result = cell(row, "result").is_string() ? cell(row, "result").get<std::string>() : "";
+      // Tier 3 jobs are hidden and not sheriffed; a superseded run was
+      // replaced by one in a later push, so no rerun of it comes here.
+      if (cell(row, "tier").is_number_integer() && cell(row, "tier").get<int>() >= 3) continue;
+      if (result == "superseded") continue;
       if (state == "completed") {
         job.state = JobState::completed;
         job.result = completed_result(result);
@@ -132,13 +171,13 @@ Result<std::vector<CiJob>> TreeherderCi::jobs(const std::string& branch, const s
       }
       const json& task = cell(row, "task_id");
       const json& run = cell(row, "retry_id");
-      job.url = options_.url + "/jobs?repo=" + repo + "&revision=" + revision;
+      job.url = state_->link_url + "/jobs?repo=" + repo + "&revision=" + revision;
       if (task.is_string() && run.is_number_integer()) {
-        job.url += "&selectedTaskRun=" + task.get<std::string>() + "." + std::to_string(run.get<int64_t>());
+        job.url += "&selectedTaskRun=" + url_encode(task.get<std::string>()) + "." + std::to_string(run.get<int64_t>());
       } else {
         job.url += "&selectedJob=" + job.id;
       }
-      job.log_url = options_.url + "/logviewer?job_id=" + job.id + "&repo=" + repo;
+      job.log_url = state_->link_url + "/logviewer?job_id=" + job.id + "&repo=" + repo;
       out.push_back(std::move(job));
     }
     next = answer->contains("next") && (*answer)["next"].is_string() ? (*answer)["next"].get<std::string>() : "";
@@ -156,62 +195,60 @@ Result<std::string> TreeherderCi::retrigger(const std::string& branch, const std
 }
 
 Result<CiPushPage> TreeherderCi::pushes_since(const std::string& branch, const std::string& cursor) {
-  std::lock_guard lock(state_->mu);
-  Api api{options_, *transport_, state_->requests};
-  const std::string base = "/api/project/" + url_encode(branch) + "/push/?";
-  CiPushPage page;
-  if (cursor.empty()) {
-    auto answer = api.get(base + "count=1");
-    if (!answer) return answer.error();
-    auto pushes = json_list(*answer, "results", "Treeherder", base);
-    if (!pushes) return pushes.error();
-    page.next_cursor = pushes->empty() ? "0" : std::to_string(json_int((*pushes)[0], "id", 0));
-    return page;
-  }
-  if (!util::parse_uint(cursor)) return invalid_input("'" + cursor + "' is not a Treeherder push cursor (a push id)");
-  // Treeherder lists newest first: walk back from the newest page until a
-  // page is not full, so that nothing between the cursor and now is skipped.
-  std::vector<json> found;
-  std::string upper;
-  for (int i = 0;; ++i) {
-    std::string path = base + "id__gt=" + cursor + (upper.empty() ? "" : "&id__lt=" + upper) +
-                       "&count=" + std::to_string(kPushPage);
-    auto answer = api.get(path);
-    if (!answer) return answer.error();
-    auto pushes = json_list(*answer, "results", "Treeherder", path);
-    if (!pushes) return pushes.error();
-    int64_t lowest = -1;
-    for (const json& p : *pushes) {
-      int64_t id = json_int(p, "id", -1);
-      if (id < 0) continue;
-      found.push_back(p);
-      lowest = lowest < 0 ? id : std::min(lowest, id);
+  return guarded([&]() -> Result<CiPushPage> {
+    std::lock_guard lock(state_->mu);
+    Api api{options_, state_->link_url, *transport_, state_->requests};
+    const std::string base = "/api/project/" + url_encode(branch) + "/push/?";
+    CiPushPage page;
+    auto newest_answer = api.get(base + "count=1");
+    if (!newest_answer) return newest_answer.error();
+    auto newest_list = json_list(*newest_answer, "results", "Treeherder", base);
+    if (!newest_list) return newest_list.error();
+    const int64_t newest = newest_list->empty() ? 0 : json_int((*newest_list)[0], "id", 0);
+    if (cursor.empty()) {
+      page.next_cursor = std::to_string(newest);
+      return page;
     }
-    if (pushes->size() < static_cast<size_t>(kPushPage) || lowest < 0) break;
-    if (i + 1 == kMaxPushPages) {
-      LOG_WARN("treeherder", "more than " + std::to_string(kPushPage * kMaxPushPages) + " pushes on " + branch +
-                                 " since push " + cursor + ": the older ones are skipped");
-      break;
-    }
-    upper = std::to_string(lowest);
-  }
-  std::sort(found.begin(), found.end(), [](const json& a, const json& b) { return json_int(a, "id", 0) < json_int(b, "id", 0); });
-  page.next_cursor = found.empty() ? cursor : std::to_string(json_int(found.back(), "id", 0));
-  for (const json& p : found) {
-    CiPush push;
-    push.revision = json_string(p, "revision");
-    push.author = json_string(p, "author");
-    push.time = json_int(p, "push_timestamp", 0);
-    // The tip's message, where try syntax lives; the tip is listed first.
-    for (const json& commit : p.value("revisions", json::array())) {
-      if (json_string(commit, "revision") == push.revision) {
-        push.message = json_string(commit, "comments");
-        break;
+    auto after = util::parse_uint(cursor);
+    if (!after) return invalid_input("'" + cursor + "' is not a Treeherder push cursor (a push id)");
+    std::map<int64_t, json> found;  // by id: oldest first
+    int64_t low = std::max<int64_t>(0, static_cast<int64_t>(*after) - kCursorOverlap);
+    int64_t scanned = static_cast<int64_t>(*after);
+    for (int i = 0; i < kMaxWindowsPerCall && low < newest; ++i) {
+      int64_t high = std::min(newest, low + kIdWindow);
+      std::string path = base + "id__gt=" + std::to_string(low) + "&id__lte=" + std::to_string(high) +
+                         "&count=" + std::to_string(kIdWindow);
+      auto answer = api.get(path);
+      if (!answer) return answer.error();
+      auto pushes = json_list(*answer, "results", "Treeherder", path);
+      if (!pushes) return pushes.error();
+      for (const json& p : *pushes) {
+        int64_t id = json_int(p, "id", -1);
+        if (id > low && id <= high) found[id] = p;
       }
+      scanned = std::max(scanned, high);
+      low = high;
     }
-    page.pushes.push_back(std::move(push));
-  }
-  return page;
+    // The rest (a long outage) comes with the next call, from here.
+    page.next_cursor = std::to_string(scanned);
+    for (const auto& [id, p] : found) {
+      CiPush push;
+      push.revision = json_string(p, "revision");
+      push.author = json_string(p, "author");
+      push.time = json_int(p, "push_timestamp", 0);
+      // The tip's message, where try syntax lives.
+      if (p.contains("revisions") && p["revisions"].is_array()) {
+        for (const json& commit : p["revisions"]) {
+          if (json_string(commit, "revision") == push.revision) {
+            push.message = json_string(commit, "comments");
+            break;
+          }
+        }
+      }
+      page.pushes.push_back(std::move(push));
+    }
+    return page;
+  });
 }
 
 std::unique_ptr<TreeherderCi> make_treeherder_ci(const std::string& url, int timeout_seconds) {

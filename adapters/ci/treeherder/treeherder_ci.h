@@ -6,6 +6,12 @@
 // zipped with `job_property_names`, 2000 to a page, `next` followed). The
 // Treeherder repository is named like the autoland branch.
 //
+// Tier 3 jobs (hidden, not sheriffed) and superseded runs are left out. A
+// 404 means an unknown repository or a wrong URL (invalid_input). Pushes
+// since a cursor are read in windows of push ids, re-reading a little before
+// the cursor (Treeherder ingests in parallel). Links never carry the URL's
+// user:password, and a `next` link is only followed on the configured root.
+//
 // Treeherder has no retrigger call: its UI reruns jobs through Taskcluster
 // actions with a person's Taskcluster credentials. retrigger() therefore
 // refuses, and the config requires max_retriggers = 0 on Treeherder
@@ -44,6 +50,7 @@ class TreeherderCi final : public CiResults {
   uint64_t requests() const;
 
  private:
+  Result<std::vector<CiJob>> jobs_unguarded(const std::string& branch, const std::string& revision);
   struct State;
   TreeherderOptions options_;
   std::unique_ptr<HttpTransport> transport_;
