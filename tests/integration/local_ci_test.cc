@@ -257,16 +257,17 @@ TEST_F(LocalCiTest, StackedTryPushesAreEachListedAndPlainCommitsCoalesce) {
   EXPECT_TRUE(past->pushes.empty());
 }
 
-TEST_F(LocalCiTest, ARestartKillsTheJobsOfARunnerThatDied) {
-  std::string pid_file = (dir_ / "job.pid").string();
-  std::vector<LocalJobSpec> jobs = {{"hang", {"sh", "-c", "echo $$ > " + pid_file + "; exec sleep 60"}, 120}};
+// Forks a runner with `options` (one job, which writes the pid to watch into
+// `pid_file`), kills the runner with SIGKILL mid-job, checks the job's
+// process outlived it, and that a new runner's start kills it.
+void kill_runner_and_restart(const std::string& pid_file, const LocalCiOptions& options, const SystemClock& clock,
+                             const std::string& node) {
   pid_t runner = ::fork();
   if (runner == 0) {
-    // The runner that dies: it starts the job and is killed mid-run.
-    auto ci = LocalCi::open(options(jobs), clock_);
+    auto ci = LocalCi::open(options, clock);
     if (!ci.ok()) ::_exit(3);
     (*ci)->start();
-    (void)(*ci)->jobs("try", node_);
+    (void)(*ci)->jobs("try", node);
     ::sleep(120);
     ::_exit(0);
   }
@@ -280,7 +281,7 @@ TEST_F(LocalCiTest, ARestartKillsTheJobsOfARunnerThatDied) {
     }
   }
   ASSERT_GT(job, 0) << "the job never started";
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // its process group is on record
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // its process group is on record
   ::kill(runner, SIGKILL);
   ::waitpid(runner, nullptr, 0);
   auto alive = [](pid_t pid) {
@@ -290,14 +291,28 @@ TEST_F(LocalCiTest, ARestartKillsTheJobsOfARunnerThatDied) {
     return close != std::string::npos && stat.size() > close + 2 && stat[close + 2] != 'Z';
   };
   ASSERT_TRUE(alive(job)) << "the orphaned job should outlive its runner";
-  auto ci = LocalCi::open(options(jobs), clock_);
+  auto ci = LocalCi::open(options, clock);
   ASSERT_TRUE(ci.ok()) << ci.error().message;
   for (int i = 0; i < 100 && alive(job); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_FALSE(alive(job)) << "the restart left the dead runner's job running";
-  auto requeued = (*ci)->jobs("try", node_);
+  auto requeued = (*ci)->jobs("try", node);
   ASSERT_TRUE(requeued.ok());
   ASSERT_EQ(requeued->size(), 1u);
   EXPECT_EQ((*requeued)[0].state, JobState::pending);  // and it runs again from the start
+}
+
+TEST_F(LocalCiTest, ARestartKillsTheJobsOfARunnerThatDied) {
+  std::string pid_file = (dir_ / "job.pid").string();
+  kill_runner_and_restart(pid_file, options({{"hang", {"sh", "-c", "echo $$ > " + pid_file + "; exec sleep 60"}, 120}}),
+                          clock_, node_);
+}
+
+TEST_F(LocalCiTest, ARestartKillsWhatIsLeftOfAJobWhoseLeaderEnded) {
+  // The job's shell ends at once; a helper it started lives on in its group,
+  // holding the output open (so the run is still in progress).
+  std::string pid_file = (dir_ / "helper.pid").string();
+  std::vector<std::string> command = {"sh", "-c", "sleep 60 & echo $! > " + pid_file + "; exit 0"};
+  kill_runner_and_restart(pid_file, options({{"leaver", command, 120}}), clock_, node_);
 }
 
 TEST_F(LocalCiTest, AnEndThatCannotBeWrittenIsWrittenLater) {

@@ -56,15 +56,56 @@ std::optional<std::string> process_start(pid_t pid) {
   return std::nullopt;
 }
 
+// This boot's id: a start time counts clock ticks since boot, so a pid and a
+// start time name one process only within one boot.
+std::string boot_id() {
+  std::ifstream in("/proc/sys/kernel/random/boot_id");
+  std::string id;
+  std::getline(in, id);
+  return id;
+}
+
+// The process group of a dead runner's job, if it is still that group: its
+// leader alive with the recorded start time, or, the leader gone, members
+// left in it (Linux never hands out a group's id again while it has
+// members). Never group 0 or 1, never another boot's.
+bool still_our_group(pid_t group, const std::string& leader_start, const std::string& boot) {
+  if (group <= 1 || leader_start.empty() || boot.empty() || boot != boot_id()) return false;
+  if (auto leader = process_start(group)) return *leader == leader_start;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    size_t close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(stat.substr(close + 2));
+    std::string state, ppid, pgrp;
+    if (fields >> state >> ppid >> pgrp && pgrp == std::to_string(group)) return true;
+  }
+  return false;
+}
+
 // Columns added after the first release of the runner's state.
 Status upgrade(sqlite::Database& db) {
-  auto s = db.prepare("SELECT COUNT(*) FROM pragma_table_info('runs') WHERE name = 'pgid'");
-  if (!s) return s.error();
-  auto row = s->step();
-  if (!row) return row.error();
-  if (*row && s->column_int(0) > 0) return {};
-  AUTOLAND_TRY(db.exec("ALTER TABLE runs ADD COLUMN pgid INTEGER NOT NULL DEFAULT 0"));
-  return db.exec("ALTER TABLE runs ADD COLUMN pgid_start TEXT NOT NULL DEFAULT ''");
+  auto has = [&](const char* column) -> Result<bool> {
+    auto s = db.prepare("SELECT COUNT(*) FROM pragma_table_info('runs') WHERE name = ?");
+    if (!s) return s.error();
+    s->bind(1, std::string(column));
+    auto row = s->step();
+    if (!row) return row.error();
+    return *row && s->column_int(0) > 0;
+  };
+  auto pgid = has("pgid");
+  if (!pgid) return pgid.error();
+  if (!*pgid) {
+    AUTOLAND_TRY(db.exec("ALTER TABLE runs ADD COLUMN pgid INTEGER NOT NULL DEFAULT 0"));
+    AUTOLAND_TRY(db.exec("ALTER TABLE runs ADD COLUMN pgid_start TEXT NOT NULL DEFAULT ''"));
+  }
+  auto boot = has("pgid_boot");
+  if (!boot) return boot.error();
+  if (!*boot) AUTOLAND_TRY(db.exec("ALTER TABLE runs ADD COLUMN pgid_boot TEXT NOT NULL DEFAULT ''"));
+  return {};
 }
 
 bool is_hex(std::string_view s) { return !s.empty() && s.find_first_not_of("0123456789abcdef") == std::string_view::npos; }
@@ -100,14 +141,14 @@ Result<std::unique_ptr<LocalCi>> LocalCi::open(LocalCiOptions options, const Clo
   AUTOLAND_TRY(upgrade(*db));
   // Jobs of a process that died: their process groups may live on, still
   // writing into the work folder the rerun will use. Kill them first.
-  auto orphans = db->prepare("SELECT id, pgid, pgid_start FROM runs WHERE state='running' AND pgid > 0");
+  auto orphans = db->prepare("SELECT id, pgid, pgid_start, pgid_boot FROM runs WHERE state='running' AND pgid > 1");
   if (!orphans) return orphans.error();
   for (;;) {
     auto row = orphans->step();
     if (!row) return row.error();
     if (!*row) break;
     pid_t group = static_cast<pid_t>(orphans->column_int(1));
-    if (process_start(group) == orphans->column_text(2)) {
+    if (still_our_group(group, orphans->column_text(2), orphans->column_text(3))) {
       ::kill(-group, SIGKILL);
       LOG_WARN("ci", "killed what was left of run " + std::to_string(orphans->column_int(0)) + " (process group " +
                          std::to_string(group) + ") from before the restart");
@@ -274,7 +315,13 @@ Result<CiPushPage> LocalCi::pushes_since(const std::string& branch, const std::s
   auto after = util::parse_uint(cursor);
   if (!after) return invalid_input("'" + cursor + "' is not a local CI cursor");
   page.next_cursor = cursor;
-  if (*after >= *tip_rev) return page;
+  if (*after == *tip_rev) return page;
+  if (*after > *tip_rev) {
+    // The repository was stripped or made anew below the cursor: go on from
+    // its tip, or no push would be seen until it grows past the old cursor.
+    page.next_cursor = std::to_string(*tip_rev);
+    return page;
+  }
   // The changesets after the cursor, a bounded page at a time. A push is
   // known by its tip: a head, or a changeset carrying try syntax (a try push
   // built on another one is no head any more, but its tip says `try:`). Two
@@ -393,9 +440,9 @@ void LocalCi::run_job(const Claimed& job) {
 
 void LocalCi::record_group(int64_t id, pid_t group) {
   std::lock_guard lock(mu_);
-  auto s = db_.prepare("UPDATE runs SET pgid = ?, pgid_start = ? WHERE id = ?");
+  auto s = db_.prepare("UPDATE runs SET pgid = ?, pgid_start = ?, pgid_boot = ? WHERE id = ?");
   if (!s) return;
-  s->bind(1, static_cast<int64_t>(group)).bind(2, process_start(group).value_or("")).bind(3, id);
+  s->bind(1, static_cast<int64_t>(group)).bind(2, process_start(group).value_or("")).bind(3, boot_id()).bind(4, id);
   if (Status done = s->run(); !done.ok()) {
     // Only a restart after a crash needs it, to kill what is left of the job.
     LOG_WARN("ci", "cannot record the process group of run " + std::to_string(id) + ": " + done.error().message);
