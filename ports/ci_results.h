@@ -53,6 +53,11 @@ class CiResults {
                                         const std::string& job_id) = 0;
   // Pushes on `branch` after `cursor` ("" = from now on: an empty page and a cursor).
   virtual Result<CiPushPage> pushes_since(const std::string& branch, const std::string& cursor) = 0;
+  // True when a push's jobs can appear after others finished (Treeherder's
+  // decision task creates them; buildbot's triggered and dependent
+  // schedulers start theirs later): a green verdict must then hold over two
+  // looks before it counts.
+  virtual bool jobs_appear_late() const { return false; }
 };
 
 // The runs as the verdict wants them.

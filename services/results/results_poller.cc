@@ -86,6 +86,18 @@ Status ResultsPoller::watch(const PatchSet& ps, ResultsPassStats& stats) {
       return out ? Status{} : Status(out.error());
     }
     case Verdict::green: {
+      if (ci->jobs_appear_late()) {
+        // Green only when the same runs were green on the last look too.
+        std::string seen;
+        for (const CiJob& j : *jobs) seen += j.id + "\n";
+        auto [it, first] = green_once_.try_emplace(ps.id, seen);
+        if (first || it->second != seen) {
+          it->second = seen;
+          ++stats.waiting;
+          return {};
+        }
+        green_once_.erase(it);
+      }
       auto out = step(Event::results_green, "", report);
       return out ? Status{} : Status(out.error());
     }

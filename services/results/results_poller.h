@@ -12,6 +12,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 
 #include "ports/ci_results.h"
@@ -54,6 +55,9 @@ class ResultsPoller {
   CiLookup ci_for_;
   ResultsOptions options_;
   PatchSetId resume_after_ = 0;  // where the next pass starts
+  // For sources whose jobs appear late: the job runs seen green on the last
+  // look, by patchset. A restart forgets them (one more look, no harm).
+  std::map<PatchSetId, std::string> green_once_;
 };
 
 }  // namespace autoland

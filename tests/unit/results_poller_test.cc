@@ -36,6 +36,7 @@ class ScriptedCi : public CiResults {
     return list.back().id;
   }
   Result<CiPushPage> pushes_since(const std::string&, const std::string&) override { return CiPushPage{}; }
+  bool jobs_appear_late() const override { return late_jobs; }
 
   void set(const std::string& key, std::vector<std::pair<std::string, JobResult>> jobs) {
     auto& list = runs[key];
@@ -60,6 +61,7 @@ class ScriptedCi : public CiResults {
   std::vector<std::string> retriggered;
   bool unreachable = false;
   bool refuse_retrigger = false;
+  bool late_jobs = false;
   int asked = 0;
 };
 
@@ -198,6 +200,20 @@ TEST_F(ResultsPollerTest, ATroubleThatStaysEndsThePatchsetAtItsDeadline) {
   PatchSet ended = reread(ps);
   EXPECT_EQ(ended.state, State::timed_out);
   EXPECT_NE(ended.state_reason.find("not configured"), std::string::npos) << ended.state_reason;
+}
+
+TEST_F(ResultsPollerTest, WhereJobsAppearLateGreenMustHoldOverTwoLooks) {
+  ci_.late_jobs = true;
+  PatchSet ps = pushed("try", Stage::try_run, "lll");
+  // The decision task alone is green: more jobs are coming.
+  ci_.set("try@lll", {{"decision", JobResult::success}});
+  ASSERT_TRUE(poller_->pass().ok());
+  EXPECT_EQ(reread(ps).state, State::testing);
+  ci_.set("try@lll", {{"decision", JobResult::success}, {"build", JobResult::success}});
+  ASSERT_TRUE(poller_->pass().ok());
+  EXPECT_EQ(reread(ps).state, State::testing);  // the list changed: look again
+  ASSERT_TRUE(poller_->pass().ok());
+  EXPECT_EQ(reread(ps).state, State::reported);
 }
 
 TEST_F(ResultsPollerTest, PassesAreBoundedAndTakeEveryPatchsetInTurn) {

@@ -55,6 +55,7 @@ class BuildbotCi final : public CiResults {
   Result<std::string> retrigger(const std::string& branch, const std::string& revision,
                                 const std::string& job_id) override;
   Result<CiPushPage> pushes_since(const std::string& branch, const std::string& cursor) override;
+  bool jobs_appear_late() const override { return true; }
 
   BuildbotStats stats() const;
 

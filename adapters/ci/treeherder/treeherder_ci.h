@@ -46,6 +46,7 @@ class TreeherderCi final : public CiResults {
   Result<std::string> retrigger(const std::string& branch, const std::string& revision,
                                 const std::string& job_id) override;
   Result<CiPushPage> pushes_since(const std::string& branch, const std::string& cursor) override;
+  bool jobs_appear_late() const override { return true; }
 
   uint64_t requests() const;
 
