@@ -232,6 +232,9 @@ Result<Config> build(const Collected& c, std::string_view src) {
   cfg.grace_period_seconds = to_int(v.at("queue.grace_period_seconds"));
   cfg.checkin_needed_branch = v.at("queue.checkin_needed_branch");
   cfg.results_interval_seconds = to_int(v.at("results.interval_seconds"));
+  cfg.run_trigger_interval_seconds = to_int(v.at("run.trigger_interval_seconds"));
+  cfg.run_queue_interval_seconds = to_int(v.at("run.queue_interval_seconds"));
+  cfg.run_commenter_interval_seconds = to_int(v.at("run.commenter_interval_seconds"));
   cfg.local_ci.state_dir = v.at("ci.local.state_dir");
   cfg.local_ci.workers = to_int(v.at("ci.local.workers"));
   cfg.buildbot.url = v.at("ci.buildbot.url");
@@ -399,6 +402,12 @@ const std::vector<ConfigKey>& config_keys() {
        false, 0, 100},
       {"results.interval_seconds", T::integer, "30", "How often `autoland results` looks at CI in loop mode.", false,
        1, 3600},
+      {"run.trigger_interval_seconds", T::integer, "60", "`autoland run`: how often the trigger asks Bugzilla.",
+       false, 1, 86400},
+      {"run.queue_interval_seconds", T::integer, "5",
+       "`autoland run`: the queue's pass when nothing wakes it sooner.", false, 1, 86400},
+      {"run.commenter_interval_seconds", T::integer, "10",
+       "`autoland run`: the commenter's pass when nothing wakes it sooner.", false, 1, 86400},
       {"ci.local.state_dir", T::string, "autoland-ci",
        "Where the local CI runner keeps its runs (ci.db), logs and scratch exports."},
       {"ci.local.workers", T::integer, "2", "Jobs the local CI runner runs at once.", false, 1, 64},
@@ -543,6 +552,9 @@ std::string describe(const Config& c) {
   line("vcs.cache_dir", c.vcs_cache_dir);
   line("vcs.max_race_retries", std::to_string(c.vcs_max_race_retries));
   line("results.interval_seconds", std::to_string(c.results_interval_seconds));
+  line("run.trigger_interval_seconds", std::to_string(c.run_trigger_interval_seconds));
+  line("run.queue_interval_seconds", std::to_string(c.run_queue_interval_seconds));
+  line("run.commenter_interval_seconds", std::to_string(c.run_commenter_interval_seconds));
   line("ci.local.state_dir", c.local_ci.state_dir);
   line("ci.local.workers", std::to_string(c.local_ci.workers));
   line("ldap.url", util::redact_url(c.ldap.url));

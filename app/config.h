@@ -76,6 +76,9 @@ struct Config {
   std::string vcs_cache_dir = "autoland-cache";
   int vcs_max_race_retries = 3;
   int results_interval_seconds = 30;
+  int run_trigger_interval_seconds = 60;
+  int run_queue_interval_seconds = 5;
+  int run_commenter_interval_seconds = 10;
   LocalCiConfig local_ci;
   BuildbotConfig buildbot;
   TreeherderConfig treeherder;

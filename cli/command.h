@@ -44,5 +44,6 @@ void register_sandbox_commands(CLI::App& app, Invocation& invocation);
 void register_push_command(CLI::App& app, Invocation& invocation);
 void register_results_command(CLI::App& app, Invocation& invocation);
 void register_ldap_command(CLI::App& app, Invocation& invocation);
+void register_run_command(CLI::App& app, Invocation& invocation);
 
 }  // namespace autoland::cli

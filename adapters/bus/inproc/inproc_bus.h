@@ -1,0 +1,35 @@
+// The Bus inside one process: a queue per subscriber, guarded by one mutex.
+// Messages are coalesced per subscriber (a second "patchset 42" while the
+// first waits adds nothing): they only wake the subscriber, which re-reads
+// the store. Thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "ports/bus.h"
+
+namespace autoland {
+
+class InProcessBus final : public Bus {
+ public:
+  void subscribe(const std::string& subscriber, const std::vector<std::string>& topics) override;
+  Status publish(const BusMessage& message) override;
+  std::optional<BusMessage> wait(const std::string& subscriber, std::chrono::milliseconds timeout) override;
+  void close() override;
+
+ private:
+  struct Queue {
+    std::set<std::string> topics;
+    std::deque<BusMessage> pending;
+  };
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::map<std::string, Queue> queues_;
+  bool closed_ = false;
+};
+
+}  // namespace autoland
