@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # `autoland run` end to end: the sandbox Bugzilla (its own process), real hg
 # remotes (central, and try as a non-publishing clone), the local CI and a
-# file directory. Three tagged bugs: a try run (green), a trunk landing
+# file directory. Five tagged bugs: two try runs (green), a trunk landing
 # through try (landed on central's tip), a landing without review
-# (rejected). Nobody touches anything after the tags are set: the bugs must
-# end with the right comments, markers removed, and central must hold the
-# one landing. SIGTERM then stops it cleanly (exit 0).
-# Usage: run_test.sh PATH/TO/autoland
+# (rejected), and a landing that breaks trunk only (backed out). Nobody
+# touches anything after the tags are set: the bugs must end with exactly the
+# right comments (one per event), markers removed, and central must hold each
+# landing and the backout once. SIGTERM then stops it cleanly (exit 0).
+#
+# With KILLS > 0, `autoland run` is killed with SIGKILL at random moments
+# KILLS times and restarted each time before it may finish.
+# Usage: run_test.sh PATH/TO/autoland [KILLS]
 set -u
 bin=$1
+kills=${2:-0}
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -34,6 +39,8 @@ patch() {  # patch FILE MESSAGE -> an hg export on central's base
 patch b.txt "Bug 1 - add b" >"$work/p1"
 patch c.txt "Bug 2 - add c r=rita" >"$work/p2"
 patch d.txt "Bug 3 - add d" >"$work/p3"
+patch FAIL_ON_TRUNK "Bug 4 - breaks trunk only r=rita" >"$work/p4"
+patch e.txt "Bug 5 - add e" >"$work/p5"
 python3 - "$work" <<'PY'
 import json, sys
 w = sys.argv[1]
@@ -49,7 +56,8 @@ seed = {"keywords": ["checkin-needed"],
                    "groups": ["editbugs"]},
                   {"email": "rita@example.org", "real_name": "Rita", "api_key": "rita-key"}],
         "bugs": [bug(1, "[autoland-try]", 11, False), bug(2, "[autoland-central]", 21, True),
-                 bug(3, "[autoland-central]", 31, False)]}
+                 bug(3, "[autoland-central]", 31, False), bug(4, "[autoland-central]", 41, True),
+                 bug(5, "[autoland-try]", 51, False)]}
 json.dump(seed, open(w + "/seed.json", "w"))
 json.dump({"people": [{"bugzilla_email": "dev@example.org", "level": 3},
                       {"bugzilla_email": "rita@example.org", "level": 3}]}, open(w + "/people.json", "w"))
@@ -93,7 +101,7 @@ build = true
 [[ci.local.jobs]]
 branch = "central"
 name = "check"
-command = ["sh", "-c", "test -f a.txt"]
+command = ["sh", "-c", "test -f a.txt && test ! -f FAIL_ON_TRUNK"]
 build = true
 [[branches]]
 name = "try"
@@ -109,12 +117,20 @@ required_level = 3
 TOML
 
 start=$(date +%s.%N)
-"$bin" --config "$work/autoland.toml" run >"$work/run.log" 2>&1 &
-run_pid=$!
-pids+=($run_pid)
 state() { sqlite3 "$work/autoland.db" "SELECT bug_id || '=' || state FROM patchsets ORDER BY bug_id" 2>/dev/null | tr '\n' ' '; }
 pending() { sqlite3 "$work/autoland.db" "SELECT COUNT(*) FROM comments WHERE state = 'pending'" 2>/dev/null; }
-want="1=reported 2=landed 3=rejected "
+want="1=reported 2=landed 3=rejected 4=backed_out 5=reported "
+for k in $(seq "$kills"); do
+  "$bin" --config "$work/autoland.toml" run >>"$work/run.log" 2>&1 &
+  run_pid=$!
+  sleep "$(awk -v s="$RANDOM" 'BEGIN { srand(s); printf "%.2f", 0.2 + rand() * 1.5 }')"
+  kill -9 "$run_pid" 2>/dev/null
+  wait "$run_pid" 2>/dev/null
+done
+[[ $kills -gt 0 ]] && echo "after $kills kills: $(state)"
+"$bin" --config "$work/autoland.toml" run >>"$work/run.log" 2>&1 &
+run_pid=$!
+pids+=($run_pid)
 for _ in $(seq 600); do
   [[ "$(state)" == "$want" && "$(pending)" == "0" ]] && break
   sleep 0.1
@@ -130,8 +146,9 @@ bugs = {b["id"]: b for b in json.load(open(sys.argv[1]))["bugs"]}
 def comments(i):
     return [c["text"] for c in bugs[i]["comments"] if "autoland-dedup:" in c["text"]]
 problems = []
-expect = {1: ["the try run of patchset", ], 2: ["the try run of patchset", "landed on central"],
-          3: ["Step validate failed"]}
+expect = {1: ["the try run of patchset"], 2: ["the try run of patchset", "landed on central"],
+          3: ["Step validate failed"], 4: ["the try run of patchset", "was backed out of central"],
+          5: ["the try run of patchset"]}
 for i, starts in expect.items():
     got = comments(i)
     if len(got) != len(starts):
@@ -147,9 +164,19 @@ if "needs review+" not in comments(3)[0] if comments(3) else True:
 for p in problems: print("FAIL:", p)
 sys.exit(1 if problems else 0)
 PY
-landed=$(hg -R "$work/central" log -r tip -T '{desc}')
-[[ "$landed" == "Bug 2 - add c r=rita" ]] || fail "central's tip is '$landed'"
-[[ $(hg -R "$work/central" log -T x | wc -c) -eq 2 ]] || fail "central should hold base + one landing"
+# Exactly one copy of each landing and of the backout on central; one try
+# push per try run (each with its syntax commit).
+for m in "Bug 2 - add c r=rita" "Bug 4 - breaks trunk only r=rita"; do
+  n=$(hg -R "$work/central" log -T '{desc|firstline}\n' | grep -cxF "$m")
+  [[ $n -eq 1 ]] || fail "central holds '$m' $n times"
+done
+n=$(hg -R "$work/central" log -T '{desc|firstline}\n' | grep -c "^Backed out changeset")
+[[ $n -eq 1 ]] || fail "central holds $n backouts, wanted 1"
+[[ $(hg -R "$work/central" log -T x | wc -c) -eq 4 ]] || fail "central should hold base, two landings, one backout"
+for b in 1 2 4 5; do
+  n=$(hg -R "$work/try" log -T '{desc|firstline}\n' | grep -c -- "--post-to-bug $b\$")
+  [[ $n -eq 1 ]] || fail "try holds $n try pushes for bug $b, wanted 1"
+done
 
 kill -TERM "$run_pid"
 for _ in $(seq 200); do kill -0 "$run_pid" 2>/dev/null || break; sleep 0.1; done
@@ -158,4 +185,4 @@ wait "$run_pid"
 code=$?
 [[ $code -eq 0 ]] || fail "autoland run exited $code after SIGTERM"
 grep -q "stopped" "$work/run.log" || fail "no clean stop in the log"
-echo "run_test: passed (3 bugs to their ends in ${took} s; clean stop on SIGTERM)"
+echo "run_test: passed (5 bugs to their ends in ${took} s with $kills kills; clean stop on SIGTERM)"
