@@ -255,6 +255,8 @@ Result<Config> build(const Collected& c, std::string_view src) {
   cfg.ldap.timeout_seconds = to_int(v.at("ldap.timeout_seconds"));
   cfg.ldap.cache_seconds = to_int(v.at("ldap.cache_seconds"));
   cfg.directory_file = v.at("directory.file");
+  cfg.tree_status_url = v.at("tree_status.url");
+  cfg.tree_status_cache_seconds = to_int(v.at("tree_status.cache_seconds"));
   if (!cfg.ldap.url.empty() && cfg.ldap.people_base.empty()) {
     return invalid_input(std::string(src) + ": ldap.people_base must be set with ldap.url");
   }
@@ -450,6 +452,10 @@ const std::vector<ConfigKey>& config_keys() {
       {"directory.file", T::string, "",
        "Sandbox and tests only: people and levels from a JSON file (`{\"people\": [{\"bugzilla_email\": ..., "
        "\"level\": 3}]}`) instead of LDAP."},
+      {"tree_status.url", T::string, "",
+       "A Treestatus-compatible service (`GET URL/trees/BRANCH`); the stricter of it and the sheriffs' setting "
+       "holds landings, and a status that cannot be read holds them too. Empty: the sheriffs' setting alone."},
+      {"tree_status.cache_seconds", T::integer, "30", "How long a tree's status is reused.", false, 0, 3600},
       {"patches.max_size_bytes", T::integer, "20971520", "Largest patch accepted (default 20 MiB).", false, 1,
        1073741824},
       {"queue.grace_period_seconds", T::integer, "60",
@@ -563,6 +569,7 @@ std::string describe(const Config& c) {
   line("ldap.people_base", c.ldap.people_base);
   for (int i = 0; i < 3; ++i) line("ldap.level_" + std::to_string(i + 1) + "_group", c.ldap.level_groups[i]);
   line("directory.file", c.directory_file);
+  line("tree_status.url", util::redact_url(c.tree_status_url));
   line("ci.buildbot.url", util::redact_url(c.buildbot.url));
   line("ci.buildbot.timeout_seconds", std::to_string(c.buildbot.timeout_seconds));
   line("ci.treeherder.url", util::redact_url(c.treeherder.url));

@@ -84,6 +84,8 @@ struct Config {
   TreeherderConfig treeherder;
   LdapConfig ldap;
   std::string directory_file;  // sandbox only: people and levels from a JSON file
+  std::string tree_status_url;  // "" = the store's tree status alone
+  int tree_status_cache_seconds = 30;
   std::vector<Branch> branches;
 };
 

@@ -16,6 +16,7 @@
 #include "adapters/ci/local/local_ci.h"
 #include "app/ci_factory.h"
 #include "app/directory_factory.h"
+#include "adapters/treestatus/treestatus_client.h"
 #include "app/vcs_factory.h"
 #include "cli/command.h"
 #include "cli/wiring.h"
@@ -92,7 +93,11 @@ int run(const Invocation& inv) {
   queue_options.grace_period_seconds = config.grace_period_seconds;
   queue_options.patch_max_bytes = config.patch_max_bytes;
   queue_options.vcs_max_race_retries = config.vcs_max_race_retries;
-  Queue queue(*wiring.store, *wiring.bugs, **directory, wiring.clock, vcs_for, queue_options);
+  std::unique_ptr<TreeStatusClient> trees;
+  if (!config.tree_status_url.empty()) {
+    trees = make_tree_status_client(config.tree_status_url, 10, config.tree_status_cache_seconds);
+  }
+  Queue queue(*wiring.store, *wiring.bugs, **directory, wiring.clock, vcs_for, queue_options, trees.get());
 
   ResultsPoller poller(*wiring.store, wiring.clock, ci_for);
   PushWatcher watcher(*wiring.store, wiring.clock, ci_for);

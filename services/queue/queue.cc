@@ -26,13 +26,14 @@ bool is_permanent(const Error& e) { return e.kind != ErrorKind::transient; }
 std::string component_setting(std::string_view component) { return "component/" + std::string(component); }
 
 Queue::Queue(Store& store, BugTracker& bugs, Directory& directory, const Clock& clock, VcsLookup vcs_for,
-             QueueOptions options)
+             QueueOptions options, TreeStatusSource* trees)
     : store_(store),
       bugs_(bugs),
       directory_(directory),
       clock_(clock),
       vcs_for_(std::move(vcs_for)),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      trees_(trees) {}
 
 std::string Queue::who(const PatchSet& ps) const {
   return "patchset " + std::to_string(ps.id) + " (bug " + std::to_string(ps.bug_id) + ")";
@@ -243,7 +244,19 @@ Status Queue::schedule(QueuePassStats& stats) {
   auto branches = store_.list_branches();
   if (!branches) return branches.error();
   std::map<std::string, Branch> by_name;
-  for (const Branch& b : *branches) {
+  for (Branch b : *branches) {
+    if (trees_ && !b.is_try()) {
+      auto state = trees_->status(b.name);
+      if (!state) {
+        ++stats.tree_status_unknown;
+        LOG_WARN("queue", "the status of the " + b.name + " tree cannot be read (" + state.error().message +
+                              "): its landings wait");
+        b.tree = TreeStatus::closed;
+      } else if (b.tree == TreeStatus::open ||
+                 (b.tree == TreeStatus::approval_required && state->status == TreeStatus::closed)) {
+        b.tree = state->status;  // the stricter of the sheriffs' setting and the service's
+      }
+    }
     by_name[b.name] = b;
     input.branches.push_back({b.name, b.threshold, b.status == BranchStatus::enabled, b.tree, b.is_try()});
   }

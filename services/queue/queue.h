@@ -34,6 +34,7 @@
 #include "ports/clock.h"
 #include "ports/directory.h"
 #include "ports/store.h"
+#include "ports/tree_status.h"
 #include "ports/vcs.h"
 #include "util/result.h"
 
@@ -57,6 +58,7 @@ struct QueuePassStats {
   int pushed = 0;
   int failed = 0;       // pushes or backouts that failed for good
   int backed_out = 0;
+  int tree_status_unknown = 0;  // trees held because their status could not be read
   int errors = 0;       // store or wiring trouble (logged)
 };
 
@@ -68,8 +70,11 @@ class Queue {
  public:
   // The VersionControl for a branch's kind (hg or git); null: cannot push there.
   using VcsLookup = std::function<VersionControl*(const Branch& branch)>;
+  // `trees`: a Treestatus-compatible source (null: the store's tree status
+  // alone). When set, the stricter of the two holds; a status that cannot be
+  // read holds the branch's landings (fail closed).
   Queue(Store& store, BugTracker& bugs, Directory& directory, const Clock& clock, VcsLookup vcs_for,
-        QueueOptions options = {});
+        QueueOptions options = {}, TreeStatusSource* trees = nullptr);
 
   Result<QueuePassStats> pass();
 
@@ -98,6 +103,7 @@ class Queue {
   const Clock& clock_;
   VcsLookup vcs_for_;
   QueueOptions options_;
+  TreeStatusSource* trees_;
 };
 
 }  // namespace autoland

@@ -340,5 +340,46 @@ TEST_F(QueueCycle, SwitchesHoldLandingsAndADirectoryOutageOnlyDelays) {
   EXPECT_EQ(by_sam, 4);  // kill switch on and off, tree closed and opened
 }
 
+// A Treestatus source whose answers the test sets.
+class ScriptedTrees final : public TreeStatusSource {
+ public:
+  Result<TreeState> status(const std::string&) override {
+    if (down) return transient("treestatus is down");
+    return TreeState{state, "by the test"};
+  }
+  TreeStatus state = TreeStatus::closed;
+  bool down = false;
+};
+
+TEST_F(QueueCycle, ATreestatusServiceHoldsLandingsAndFailsClosed) {
+  ScriptedTrees trees;
+  QueueOptions o;
+  o.grace_period_seconds = 0;
+  o.backoff_seconds = 0;
+  queue_ = std::make_unique<Queue>(*store_, *bugs_, *directory_, clock_, [this](const Branch&) { return vcs_.get(); },
+                                   o, &trees);
+  add_bug(9, 91, make_patch("i.txt", "i\n", "Bug 9 - add i r=rita"), "rita@example.org");
+  PatchSet ps = request(9, 91, "central");
+  for (int i = 0; i < 600 && store_->get_patchset(ps.id)->stage != Stage::landing; ++i) {
+    ASSERT_TRUE(queue_->pass().ok());
+    ASSERT_TRUE(poller_->pass().ok());
+    ci_->wait_idle(std::chrono::milliseconds(100));
+  }
+  // try went ahead (never held); the landing waits while the service says closed...
+  auto held = queue_->pass();
+  ASSERT_TRUE(held.ok());
+  EXPECT_EQ(store_->get_patchset(ps.id)->state, State::waiting);
+  // ...and while the service cannot be asked.
+  trees.down = true;
+  held = queue_->pass();
+  ASSERT_TRUE(held.ok());
+  EXPECT_EQ(held->tree_status_unknown, 1);
+  EXPECT_EQ(store_->get_patchset(ps.id)->state, State::waiting);
+  EXPECT_EQ(changesets(central_), 1);
+  trees.down = false;
+  trees.state = TreeStatus::open;
+  EXPECT_EQ(run_until_done(ps).state, State::landed);
+}
+
 }  // namespace
 }  // namespace autoland
