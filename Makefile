@@ -42,7 +42,7 @@ test: deps
 	@cd $(TEST_BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
 demo: build
-	@$(BUILD_DIR)/autoland demo
+	@$(BUILD_DIR)/autoland sandbox
 
 bench: build
 	@$(BUILD_DIR)/bench/autoland_bench

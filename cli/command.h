@@ -45,5 +45,7 @@ void register_push_command(CLI::App& app, Invocation& invocation);
 void register_results_command(CLI::App& app, Invocation& invocation);
 void register_ldap_command(CLI::App& app, Invocation& invocation);
 void register_run_command(CLI::App& app, Invocation& invocation);
+// `autoland sandbox` with no subcommand (cli/sandbox_cycle.cc).
+void register_sandbox_cycle(CLI::App* sandbox, Invocation& invocation);
 
 }  // namespace autoland::cli

@@ -34,6 +34,7 @@ namespace {
 std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop = true; }
 
+
 struct Component {
   std::string name;  // also its switch: component/<name>
   int interval_seconds = 10;
@@ -41,8 +42,8 @@ struct Component {
   std::function<Result<bool>()> pass;
 };
 
-void loop(Component& c, Store& store, Bus& bus) {
-  while (!g_stop) {
+void loop(Component& c, Store& store, Bus& bus, const std::atomic<bool>& stop) {
+  while (!stop) {
     auto on = component_on(store, c.name);
     if (on && *on) {
       auto moved = c.pass();
@@ -60,7 +61,16 @@ void loop(Component& c, Store& store, Bus& bus) {
 int run(const Invocation& inv) {
   auto w = wire(inv);
   if (!w) return fail(w.error());
-  Wiring& wiring = **w;
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  return run_components(**w, g_stop);
+}
+
+}  // namespace
+
+// Every component on its own thread until `stop`; then each finishes its
+// pass. Shared by `autoland run` and `autoland sandbox`.
+int run_components(Wiring& wiring, const std::atomic<bool>& stop) {
   const Config& config = wiring.config;
   auto directory = open_directory(config);
   if (!directory) return fail(directory.error());
@@ -138,20 +148,18 @@ int run(const Invocation& inv) {
   InProcessBus bus;
   for (const Component& c : components) bus.subscribe(c.name, {"patchset"});
 
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
   LOG_INFO("run", "autoland is running: trigger, queue, results, commenter (SIGTERM stops it)");
   std::vector<std::thread> threads;
-  for (Component& c : components) threads.emplace_back([&c, &wiring, &bus] { loop(c, *wiring.store, bus); });
-  while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  for (Component& c : components) {
+    threads.emplace_back([&c, &wiring, &bus, &stop] { loop(c, *wiring.store, bus, stop); });
+  }
+  while (!stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   LOG_INFO("run", "stopping: each component finishes its pass");
   bus.close();
   for (std::thread& t : threads) t.join();
   LOG_INFO("run", "stopped");
   return kExitOk;
 }
-
-}  // namespace
 
 void register_run_command(CLI::App& app, Invocation& inv) {
   auto* cmd = app.add_subcommand("run", "Run every component (trigger, queue, results, commenter) in one process");

@@ -17,8 +17,10 @@ void on_signal(int) { g_stop = true; }
 }  // namespace
 
 void register_sandbox_commands(CLI::App& app, Invocation& inv) {
-  auto* sandbox = app.add_subcommand("sandbox", "Local stand-ins for the outside world (staging, demo, tests)");
-  sandbox->require_subcommand(1);
+  auto* sandbox = app.add_subcommand(
+      "sandbox", "The whole cycle on this machine (no subcommand), or one local stand-in (staging, demo, tests)");
+  sandbox->require_subcommand(0, 1);
+  register_sandbox_cycle(sandbox, inv);
   struct Args {
     int port = 8081;
     std::string seed;

@@ -3,6 +3,7 @@
 // use) and, when asked for, the Bugzilla client.
 #pragma once
 
+#include <atomic>
 #include <memory>
 
 #include "app/config.h"
@@ -21,5 +22,9 @@ struct Wiring {
 };
 
 Result<std::unique_ptr<Wiring>> wire(const Invocation& inv, bool with_bugzilla = true);
+
+// Every component (trigger, queue, results, commenter) on its own thread
+// until `stop` turns true; then each finishes its pass (cli/run_command.cc).
+int run_components(Wiring& wiring, const std::atomic<bool>& stop);
 
 }  // namespace autoland::cli
