@@ -21,6 +21,18 @@ Result<nlohmann::json> call_json(HttpTransport& transport, const HttpRequest& re
 Result<nlohmann::json> json_list(const nlohmann::json& answer, const char* key, const std::string& system,
                                  const std::string& what);
 
+// Runs `f`; a nlohmann exception from reading an answer of an unexpected
+// shape deep inside it becomes a transient error naming `system`: a server's
+// odd answer is never a reason for autoland to stop.
+template <typename F>
+auto guard_json(const std::string& system, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const nlohmann::json::exception& e) {
+    return transient(system + " sent an answer autoland cannot read: " + e.what());
+  }
+}
+
 // A field of a JSON object, or the fallback when it is missing or of another type.
 int64_t json_int(const nlohmann::json& object, const char* key, int64_t fallback);
 std::string json_string(const nlohmann::json& object, const char* key);

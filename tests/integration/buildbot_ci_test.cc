@@ -129,7 +129,7 @@ TEST(BuildbotFixtures, AnUnknownRevisionIsNotFoundAndABadOneIsRefused) {
   EXPECT_EQ(bad.error().kind, ErrorKind::invalid_input);
 }
 
-TEST(BuildbotFixtures, AWrongUrlIsAConfigurationErrorAndGarbageIsTransient) {
+TEST(BuildbotFixtures, AWrongUrlIsAConfigurationErrorNotNotYet) {
   FixtureTransport* t = nullptr;
   BuildbotCi ci = fixture_ci(t);
   // An answer the fake does not know is a 404: on a real master that means

@@ -103,21 +103,11 @@ struct Api {
   }
 };
 
-// nlohmann throws on a value of an unexpected type deep inside an answer;
-// such an answer is a server problem, never a reason to stop autoland.
-template <typename F>
-auto guarded(F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const nlohmann::json::exception& e) {
-    return transient(std::string("buildbot sent an answer autoland cannot read: ") + e.what());
-  }
-}
 
 }  // namespace
 
 Result<std::vector<CiJob>> BuildbotCi::jobs(const std::string& branch, const std::string& revision) {
-  return guarded([&]() -> Result<std::vector<CiJob>> {
+  return guard_json("buildbot", [&]() -> Result<std::vector<CiJob>> {
     std::lock_guard lock(state_->mu);
     State& st = *state_;
     Api api{options_, st.link_url, *transport_, st.requests};
@@ -331,7 +321,7 @@ Result<std::string> BuildbotCi::failed_step_log(const std::string& build_id, con
 Result<std::string> BuildbotCi::retrigger(const std::string& branch, const std::string& revision,
                                           const std::string& job_id) {
   (void)branch;
-  return guarded([&]() -> Result<std::string> {
+  return guard_json("buildbot", [&]() -> Result<std::string> {
     std::lock_guard lock(state_->mu);
     Api api{options_, state_->link_url, *transport_, state_->requests};
     if (!util::parse_uint(job_id)) {
@@ -360,7 +350,7 @@ Result<std::string> BuildbotCi::retrigger(const std::string& branch, const std::
 }
 
 Result<CiPushPage> BuildbotCi::pushes_since(const std::string& branch, const std::string& cursor) {
-  return guarded([&]() -> Result<CiPushPage> {
+  return guard_json("buildbot", [&]() -> Result<CiPushPage> {
     std::lock_guard lock(state_->mu);
     Api api{options_, state_->link_url, *transport_, state_->requests};
     CiPushPage page;

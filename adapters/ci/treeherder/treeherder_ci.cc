@@ -87,19 +87,11 @@ struct Api {
   }
 };
 
-template <typename F>
-auto guarded(F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const nlohmann::json::exception& e) {
-    return transient(std::string("Treeherder sent an answer autoland cannot read: ") + e.what());
-  }
-}
 
 }  // namespace
 
 Result<std::vector<CiJob>> TreeherderCi::jobs(const std::string& branch, const std::string& revision) {
-  return guarded([&]() { return jobs_unguarded(branch, revision); });
+  return guard_json("Treeherder", [&]() { return jobs_unguarded(branch, revision); });
 }
 
 Result<std::vector<CiJob>> TreeherderCi::jobs_unguarded(const std::string& branch, const std::string& revision) {
@@ -195,7 +187,7 @@ Result<std::string> TreeherderCi::retrigger(const std::string& branch, const std
 }
 
 Result<CiPushPage> TreeherderCi::pushes_since(const std::string& branch, const std::string& cursor) {
-  return guarded([&]() -> Result<CiPushPage> {
+  return guard_json("Treeherder", [&]() -> Result<CiPushPage> {
     std::lock_guard lock(state_->mu);
     Api api{options_, state_->link_url, *transport_, state_->requests};
     const std::string base = "/api/project/" + url_encode(branch) + "/push/?";
