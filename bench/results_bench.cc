@@ -60,12 +60,6 @@ std::string run(std::vector<std::string> argv) {
 }
 
 
-// A store with a try branch and a patchset testing `revision`.
-struct Tracked {
-  std::unique_ptr<Store> store;
-  PatchSet ps;
-};
-
 std::unique_ptr<Store> store_with_try(const std::string& repo, const std::string& ci, const Clock& clock) {
   auto s = open_store("sqlite://:memory:", clock);
   if (!s) std::exit(1);

@@ -185,11 +185,13 @@ Result<std::vector<std::string>> Queue::problems(const PatchSet& ps, const Branc
   }
 
   // Who asked must hold the branch's level.
-  auto requester = person(ps.requester);
-  if (!requester) return requester.error();
   if (ps.requester.empty()) {
     found.push_back("nobody is on record as having asked for this landing");
-  } else if (!*requester) {
+    return found;
+  }
+  auto requester = person(ps.requester);
+  if (!requester) return requester.error();
+  if (!*requester) {
     found.push_back(ps.requester + " (who asked) is not in the directory; " + final_branch.name + " needs level " +
                     std::to_string(final_branch.required_level));
   } else if ((*requester)->level < final_branch.required_level) {

@@ -81,6 +81,12 @@ TEST_F(RealSlapd, MailIsTheFallbackOnlyWhenNoOtherBugzillaEmailIsRecorded) {
   auto unknown = d.find_by_bugzilla_email("stranger@example.org");
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.error().kind, ErrorKind::not_found);
+  // Not an email at all: nobody has it (an answer the queue can act on, not a fault).
+  for (std::string odd : {"", "no-at-sign"}) {
+    auto none = d.find_by_bugzilla_email(odd);
+    ASSERT_FALSE(none.ok());
+    EXPECT_EQ(none.error().kind, ErrorKind::not_found) << "'" << odd << "'";
+  }
 }
 
 TEST_F(RealSlapd, FilterCharactersAreEscapedNotInterpreted) {

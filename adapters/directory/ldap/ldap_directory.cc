@@ -139,7 +139,8 @@ Result<Person> LdapDirectory::find_by_bugzilla_email(const std::string& email) {
 
 Result<Person> LdapDirectory::look_up(const std::string& email) {
   if (email.empty() || email.find('@') == std::string::npos) {
-    return invalid_input("'" + email + "' is not an email address");
+    // Nobody can have it: an answer, not a fault (a request must not wait on it forever).
+    return not_found("'" + email + "' is not an email address, so nobody in the directory has it");
   }
   auto c = Connection::open(options_);
   if (!c) return c.error();
