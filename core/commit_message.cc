@@ -100,7 +100,8 @@ CommitMessageInfo parse_commit_message(std::string_view message) {
   return info;
 }
 
-std::vector<std::string> landing_message_problems(const CommitMessageInfo& info, BugId bug) {
+std::vector<std::string> landing_message_problems(const CommitMessageInfo& info, BugId bug,
+                                                  bool reviewers_from_flags) {
   std::vector<std::string> problems;
   if (std::find(info.bugs.begin(), info.bugs.end(), bug) == info.bugs.end()) {
     if (info.bugs.empty()) {
@@ -110,7 +111,7 @@ std::vector<std::string> landing_message_problems(const CommitMessageInfo& info,
                          std::to_string(bug));
     }
   }
-  if (info.reviewers.empty() && info.superreviewers.empty() && info.ui_reviewers.empty()) {
+  if (info.reviewers.empty() && info.superreviewers.empty() && info.ui_reviewers.empty() && !reviewers_from_flags) {
     problems.push_back(info.review_requested ? "review was only requested (r?), not given (r=)"
                                              : "the summary names no reviewer (r=NAME)");
   }

@@ -30,7 +30,10 @@ CommitMessageInfo parse_commit_message(std::string_view message);
 // The trunk landing rule: the summary names `bug`, at least one reviewer
 // (r=, sr= or ui-r=), and no try syntax. Returns every problem found, each a
 // sentence a developer can act on; empty when the message may land.
-std::vector<std::string> landing_message_problems(const CommitMessageInfo& info, BugId bug);
+// `reviewers_from_flags`: the review flags name the reviewers, and the landed
+// message gets them (add_reviewers_to_message), so a summary without r= is fine.
+std::vector<std::string> landing_message_problems(const CommitMessageInfo& info, BugId bug,
+                                                  bool reviewers_from_flags = false);
 
 // `message` with " r=a,b" appended to the summary when it names no reviewer
 // (DESIGN §4: the landed message gets r= from the review flags).

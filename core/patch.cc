@@ -823,6 +823,18 @@ std::string strip_nick(std::string_view real_name) {
   return std::string(s);
 }
 
+std::string nick_of(std::string_view real_name) {
+  for (std::string_view marker : {std::string_view("[:"), std::string_view("(:")}) {
+    size_t at = real_name.find(marker);
+    if (at == std::string_view::npos) continue;
+    std::string_view rest = real_name.substr(at + 2);
+    size_t end = rest.find_first_of(marker[0] == '[' ? "] ,;" : ") ,;");
+    std::string nick(util::trim(rest.substr(0, end)));
+    if (!nick.empty()) return nick;
+  }
+  return "";
+}
+
 std::string synthesized_user(const SynthesizedHeaderInput& in) {
   std::string name = strip_nick(in.creator_name);
   if (name.empty()) name = in.creator_email;

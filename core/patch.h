@@ -68,6 +68,9 @@ std::string normalized_diff(std::string_view text);
 // "Jane Doe [:jdoe]" -> "Jane Doe"; also drops "(:jdoe)" and surrounding space.
 std::string strip_nick(std::string_view real_name);
 
+// "Jane Doe [:jdoe]" -> "jdoe" (also "(:jdoe)"); "" when the name has no nick.
+std::string nick_of(std::string_view real_name);
+
 // The `# HG changeset patch` header autoland writes in front of a header-less
 // patch for a try push: user "Real Name <email>" from the attachment's
 // creator, message "Bug N - <attachment description>".

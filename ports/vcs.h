@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/model.h"
+#include "core/patch.h"
 #include "util/result.h"
 
 namespace autoland {
@@ -24,8 +25,17 @@ struct PatchToApply {
   std::string user;
   std::string message;
   UnixTime date = 0;
+  // For a landing whose message lacks r=: the header's message with the
+  // reviewers from the flags added (DESIGN §4); "" = the header's own.
+  std::string landing_message;
   std::string label;  // how errors name it; "" = "attachment <id>" (a local file gives its path)
 };
+
+// What the patch is committed with: the landing message, the header's, or the made-up one.
+inline std::string commit_message_of(const PatchToApply& p, const Patch& parsed) {
+  if (!parsed.has_header()) return p.message;
+  return p.landing_message.empty() ? parsed.message : p.landing_message;
+}
 
 // "attachment 12", or the patch's label.
 inline std::string name_of(const PatchToApply& p) {

@@ -41,7 +41,10 @@ Result<StepOutcome> advance(Store& store, const Clock& clock, const PatchSet& cu
     in.kind = *e.comment;
     in.bug = current.bug_id;
     in.patchset = current.id;
-    in.branch = branch->branch_for(current.stage);
+    // A refusal or a cancel names where the request was going ("to
+    // mozilla-inbound"), not the try run it may have been in.
+    const bool destination = in.kind == CommentKind::rejected || in.kind == CommentKind::cancelled;
+    in.branch = destination ? current.branch : branch->branch_for(current.stage);
     in.stage = current.stage;
     in.patches = current.patches;
     in.revision = current.revision();

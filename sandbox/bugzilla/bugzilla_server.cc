@@ -778,6 +778,18 @@ Status BugzillaServer::set_whiteboard(BugId bug, const std::string& whiteboard, 
   return {};
 }
 
+Status BugzillaServer::set_groups(BugId bug, const std::vector<std::string>& groups, const std::string& who) {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->bugs.find(bug);
+  if (it == impl_->bugs.end()) return not_found("no bug " + std::to_string(bug));
+  SBug& b = it->second;
+  if (b.groups == groups) return {};
+  b.last_change_time = now_string();
+  b.history.push_back({b.last_change_time, who, {{"groups", util::join(b.groups, ", "), util::join(groups, ", "), std::nullopt}}});
+  b.groups = groups;
+  return {};
+}
+
 Status BugzillaServer::add(const std::string& seed_json) { return impl_->add_seed(seed_json); }
 
 }  // namespace autoland::sandbox

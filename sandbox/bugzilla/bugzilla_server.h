@@ -74,6 +74,8 @@ class BugzillaServer {
   std::vector<std::string> keywords(BugId bug) const;
   // Sets the whiteboard as `who`, with a history entry.
   Status set_whiteboard(BugId bug, const std::string& whiteboard, const std::string& who);
+  // Puts the bug in these groups (["security"]: private to that group's members).
+  Status set_groups(BugId bug, const std::vector<std::string>& groups, const std::string& who);
   // Adds more seed data (same format as start()).
   Status add(const std::string& seed_json);
 

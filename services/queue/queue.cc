@@ -7,6 +7,7 @@
 #include "core/landing_policy.h"
 #include "core/patch.h"
 #include "core/try_syntax.h"
+#include "core/whiteboard.h"
 #include "services/pusher/pusher.h"
 #include "services/transitions.h"
 #include "util/log.h"
@@ -18,6 +19,7 @@ namespace {
 
 constexpr int kMaxBackoffSeconds = 30 * 60;
 const std::set<std::string> kReviewFlags = {"review", "superreview", "ui-review"};
+constexpr std::string_view kCheckinNeededKeyword = "checkin-needed";
 
 bool is_permanent(const Error& e) { return e.kind != ErrorKind::transient; }
 
@@ -74,10 +76,10 @@ bool Queue::backing_off(const PatchSet& ps) const {
 }
 
 Status Queue::step(const PatchSet& ps, Event event, std::string reason, PatchSetChanges changes,
-                   std::vector<std::string> problems, std::string failed_step) {
+                   std::vector<std::string> problems, std::string failed_step, std::string actor) {
   StepRequest r;
   r.event = event;
-  r.actor = options_.actor;
+  r.actor = actor.empty() ? options_.actor : std::move(actor);
   r.reason = std::move(reason);
   r.changes = std::move(changes);
   r.problems = std::move(problems);
@@ -133,7 +135,8 @@ Result<std::vector<Attachment>> Queue::fetch_patches(const PatchSet& ps) {
 }
 
 Result<std::vector<std::string>> Queue::problems(const PatchSet& ps, const Branch& final_branch,
-                                                 const std::vector<Attachment>& patches) {
+                                                 const std::vector<Attachment>& patches,
+                                                 std::map<AttachmentId, std::vector<std::string>>* add_reviewers) {
   std::vector<std::string> found;
   const bool trunk = !final_branch.is_try();
   std::map<std::string, std::optional<Person>> people;  // email -> looked up once
@@ -161,26 +164,30 @@ Result<std::vector<std::string>> Queue::problems(const PatchSet& ps, const Branc
                       "(attach hg export or git format-patch output)");
       continue;
     }
-    for (const std::string& p : landing_message_problems(parse_commit_message(parsed->message), ps.bug_id)) {
-      found.push_back(name + ": " + p);
-    }
     // review+ (or sr+, ui-r+) from someone with level 3.
-    bool reviewed = false;
-    std::vector<std::string> low;
+    std::vector<std::string> level3, low;
     for (const Flag& f : a.flags) {
       if (!kReviewFlags.count(f.name) || f.status != "+") continue;
       auto reviewer = person(f.setter);
       if (!reviewer) return reviewer.error();
       if (*reviewer && (*reviewer)->level >= 3) {
-        reviewed = true;
+        if (std::find(level3.begin(), level3.end(), f.setter) == level3.end()) level3.push_back(f.setter);
       } else {
         low.push_back(f.setter + (*reviewer ? " has level " + std::to_string((*reviewer)->level)
                                             : std::string(" is not in the directory")));
       }
     }
-    if (!reviewed) {
+    // A summary without r= is fine when the flags say who reviewed: the
+    // landed message gets their names (DESIGN §4).
+    CommitMessageInfo info = parse_commit_message(parsed->message);
+    for (const std::string& p : landing_message_problems(info, ps.bug_id, !level3.empty())) {
+      found.push_back(name + ": " + p);
+    }
+    if (level3.empty()) {
       found.push_back(name + " needs review+ from a reviewer with commit level 3" +
                       (low.empty() ? std::string() : " (" + util::join(low, "; ") + ")"));
+    } else if (add_reviewers && info.reviewers.empty()) {
+      (*add_reviewers)[a.id] = level3;
     }
   }
 
@@ -201,6 +208,27 @@ Result<std::vector<std::string>> Queue::problems(const PatchSet& ps, const Branc
   return found;
 }
 
+Result<std::string> Queue::withdrawn(const PatchSet& ps, const Bug& bug) {
+  // A sheriff's retry puts the marker back through the outbox, maybe not yet:
+  // then the whiteboard says nothing about what the requester wants.
+  auto outbox = store_.comments_for(ps.id);
+  if (!outbox) return outbox.error();
+  for (const OutboxComment& c : *outbox) {
+    if (c.kind == kRestoreMarkerAction) return std::string();
+  }
+  // A keyword request is taken back with the keyword.
+  const bool from_keyword = ps.request_key.find("/" + std::string(kCheckinNeededKeyword) + "@") != std::string::npos;
+  const std::string before = " before anything was pushed";
+  if (from_keyword) {
+    bool kept = std::find(bug.keywords.begin(), bug.keywords.end(), kCheckinNeededKeyword) != bug.keywords.end();
+    return kept ? std::string() : "the request was taken back: " + std::string(kCheckinNeededKeyword) + " was removed" + before;
+  }
+  // A tag request with the marker gone. A request tag still there counts as
+  // asking: the trigger may not have swapped it for the marker yet.
+  if (!scan_whiteboard(bug.whiteboard).tags.empty()) return std::string();
+  return "the request was taken back: " + std::string(kInQueueTag) + " was removed from the whiteboard" + before;
+}
+
 Status Queue::validate(const PatchSet& ps, QueuePassStats& stats) {
   auto final_branch = store_.get_branch(ps.branch);
   if (!final_branch) {
@@ -213,6 +241,12 @@ Status Queue::validate(const PatchSet& ps, QueuePassStats& stats) {
     if (bug.error().kind == ErrorKind::transient) return defer(ps, Event::deferred, Event::rule_broken, bug.error(), stats);
     ++stats.rejected;
     return step(ps, Event::rule_broken, "bug " + std::to_string(ps.bug_id) + " cannot be seen: " + bug.error().message);
+  }
+  auto taken_back = withdrawn(ps, *bug);
+  if (!taken_back) return taken_back.error();
+  if (!taken_back->empty()) {
+    ++stats.withdrawn;
+    return step(ps, Event::cancel, *taken_back, {}, {}, "", "the requester");
   }
   auto patches = fetch_patches(ps);
   if (!patches) {
@@ -311,12 +345,21 @@ Status Queue::push(const PatchSet& ps, QueuePassStats& stats) {
   if (!attachments) {
     if (!is_permanent(attachments.error())) return defer(ps, Event::push_deferred, Event::push_failed, attachments.error(), stats);
     ++stats.failed;
+    if (attachments.error().code == bugzilla_code::bug_access_denied) {
+      // Made private (a security bug, say) since it was queued: nothing more
+      // is pushed for a bug autoland can no longer read.
+      return step(ps, Event::push_failed,
+                  "bug " + std::to_string(ps.bug_id) + " cannot be read by autoland any more (it may have become " +
+                      "private), so nothing is pushed for it",
+                  {}, {}, "patches");
+    }
     return step(ps, Event::push_failed, attachments.error().message, {}, {}, "patches");
   }
+  std::map<AttachmentId, std::vector<std::string>> add_reviewers;
   if (ps.stage == Stage::landing) {
     // Reviews are checked again just before a trunk push: a review+ taken
     // back after the try run stops the landing.
-    auto found = problems(ps, *final_branch, *attachments);
+    auto found = problems(ps, *final_branch, *attachments, &add_reviewers);
     if (!found) {
       if (!is_permanent(found.error())) return defer(ps, Event::push_deferred, Event::push_failed, found.error(), stats);
       return found.error();
@@ -339,6 +382,23 @@ Status Queue::push(const PatchSet& ps, QueuePassStats& stats) {
   spec.push_url = target->repo_url;
   spec.max_race_retries = options_.vcs_max_race_retries;
   spec.patches = patches_from_attachments(ps.bug_id, *attachments, real_names);
+  for (PatchToApply& p : spec.patches) {
+    // The landed message names the reviewers the author left out: their
+    // Bugzilla nicks ([:rita]), else their email's name part.
+    auto emails = add_reviewers.find(p.attachment_id);
+    if (emails == add_reviewers.end()) continue;
+    std::vector<std::string> nicks;
+    for (const std::string& email : emails->second) {
+      auto user = bugs_.user(email);
+      if (!user && user.error().kind == ErrorKind::transient) {
+        return defer(ps, Event::push_deferred, Event::push_failed, user.error(), stats);
+      }
+      std::string nick = user ? nick_of(user->real_name) : "";
+      nicks.push_back(nick.empty() ? email.substr(0, email.find('@')) : nick);
+    }
+    auto parsed = parse_patch(p.text, {static_cast<size_t>(options_.patch_max_bytes)});
+    if (parsed) p.landing_message = add_reviewers_to_message(parsed->message, nicks);
+  }
   spec.allow_new_head = target->is_try();
   spec.placement = target->try_syntax_in_tip ? TrySyntaxPlacement::tip_message : TrySyntaxPlacement::empty_commit;
   if (ps.stage == Stage::try_run) {

@@ -53,6 +53,7 @@ struct QueuePassStats {
   int validating = 0;   // started validation
   int validated = 0;
   int rejected = 0;
+  int withdrawn = 0;    // taken back by the requester during the grace period
   int deferred = 0;     // temporary failures (tried again later)
   int started = 0;      // given a push slot
   int pushed = 0;
@@ -85,13 +86,19 @@ class Queue {
   Status push(const PatchSet& ps, QueuePassStats& stats);
   Status back_out(const PatchSet& ps, QueuePassStats& stats);
 
-  // Every rule the patchset breaks (empty: fine); a temporary failure as an error.
+  // Every rule the patchset breaks (empty: fine); a temporary failure as an
+  // error. `add_reviewers` gets, for each patch whose summary names no
+  // reviewer, the emails of the level-3 reviewers whose review+ lets it land.
   Result<std::vector<std::string>> problems(const PatchSet& ps, const Branch& final_branch,
-                                            const std::vector<Attachment>& patches);
+                                            const std::vector<Attachment>& patches,
+                                            std::map<AttachmentId, std::vector<std::string>>* add_reviewers = nullptr);
+  // Why the requester took the request back ("" = they did not): the marker
+  // gone from the whiteboard, or the checkin-needed keyword for a keyword request.
+  Result<std::string> withdrawn(const PatchSet& ps, const Bug& bug);
   Result<std::vector<Attachment>> fetch_patches(const PatchSet& ps);
   // Steps `ps` with `event`; a conflict (another process moved it) is not an error.
   Status step(const PatchSet& ps, Event event, std::string reason, PatchSetChanges changes = {},
-              std::vector<std::string> problems = {}, std::string failed_step = "");
+              std::vector<std::string> problems = {}, std::string failed_step = "", std::string actor = "");
   // A temporary failure: back a step (or give up after max_deferrals).
   Status defer(const PatchSet& ps, Event back, Event give_up, const Error& why, QueuePassStats& stats);
   bool backing_off(const PatchSet& ps) const;

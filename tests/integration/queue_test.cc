@@ -63,7 +63,7 @@ class QueueCycle : public ::testing::Test {
     json seed = {{"users",
                   {{{"email", "bot@example.org"}, {"api_key", "k"}, {"groups", {"editbugs"}}},
                    {{"email", "dev@example.org"}, {"real_name", "Dana Dev [:dana]"}, {"api_key", "d"}},
-                   {{"email", "rita@example.org"}, {"real_name", "Rita Reviewer"}, {"api_key", "r"}},
+                   {{"email", "rita@example.org"}, {"real_name", "Rita Reviewer [:rita]"}, {"api_key", "r"}},
                    {{"email", "junior@example.org"}, {"api_key", "j"}}}}};
     auto server = sandbox::BugzillaServer::start(seed.dump(), {});
     ASSERT_TRUE(server.ok());
@@ -142,7 +142,8 @@ class QueueCycle : public ::testing::Test {
     return hg({"export", "-R", wc.string(), "-r", "tip"});
   }
 
-  // Bug `id` with one attachment (`attachment`), reviewed by `reviewer` ("" none).
+  // Bug `id` with one attachment (`attachment`), reviewed by `reviewer` ("" none),
+  // and the marker the trigger leaves on a bug it queued.
   void add_bug(BugId id, AttachmentId attachment, const std::string& patch, const std::string& reviewer) {
     json flags = json::array();
     if (!reviewer.empty()) flags.push_back({{"name", "review"}, {"status", "+"}, {"setter", reviewer}});
@@ -150,6 +151,7 @@ class QueueCycle : public ::testing::Test {
                   {{{"id", id},
                     {"summary", "bug " + std::to_string(id)},
                     {"creator", "dev@example.org"},
+                    {"whiteboard", "[autoland-in-queue]"},
                     {"attachments",
                      {{{"id", attachment},
                        {"summary", "the fix"},
@@ -243,6 +245,69 @@ TEST_F(QueueCycle, ATrunkRequestGoesToTryFirstThenLandsOnTheCurrentTip) {
   // The try syntax commit never reaches trunk.
   EXPECT_EQ(hg({"log", "-R", central_, "-r", "desc('try:')", "-T", "{node}"}), "");
   EXPECT_EQ(comment_kinds(ps), (std::vector<std::string>{"try_results", "landed", "release_marker"}));
+}
+
+TEST_F(QueueCycle, ALandingWhoseMessageNamesNoReviewerGetsTheReviewersFromTheFlags) {
+  add_bug(12, 121, make_patch("r.txt", "r\n", "Bug 12 - add r\n\nThe long story."), "rita@example.org");
+  PatchSet ps = run_until_done(request(12, 121, "central"));
+  EXPECT_EQ(ps.state, State::landed) << ps.state_reason;
+  // The nick from Rita's Bugzilla name; the body stays as it was.
+  EXPECT_EQ(hg({"log", "-R", central_, "-r", "tip", "-T", "{desc}"}), "Bug 12 - add r r=rita\n\nThe long story.");
+  EXPECT_EQ(hg({"log", "-R", central_, "-r", "tip", "-T", "{author}"}), "Dana Dev <dev@example.org>");
+  // The try run keeps the author's own message.
+  EXPECT_EQ(hg({"log", "-R", try_, "-r", "desc('Bug 12 -')", "-T", "{desc|firstline}"}), "Bug 12 - add r");
+  // A reviewer without a nick is named by their email's name part.
+  add_bug(13, 131, make_patch("s.txt", "s\n", "Bug 13 - add s"), "dev@example.org");
+  ASSERT_TRUE(server_->set_whiteboard(13, "[autoland-in-queue]", "dev@example.org").ok());
+  PatchSet other = run_until_done(request(13, 131, "central"));
+  EXPECT_EQ(other.state, State::landed) << other.state_reason;
+  EXPECT_EQ(hg({"log", "-R", central_, "-r", "tip", "-T", "{desc}"}), "Bug 13 - add s r=dana");
+}
+
+TEST_F(QueueCycle, RemovingTheMarkerDuringTheGracePeriodCancelsTheRequest) {
+  QueueOptions o;
+  o.grace_period_seconds = 1;
+  queue_ = std::make_unique<Queue>(*store_, *bugs_, *directory_, clock_, [this](const Branch&) { return vcs_.get(); },
+                                   o);
+  add_bug(14, 141, make_patch("t.txt", "t\n", "Bug 14 - add t r=rita"), "rita@example.org");
+  add_bug(15, 151, make_patch("u.txt", "u\n", "Bug 15 - add u"), "");
+  PatchSet taken_back = request(14, 141, "central");
+  PatchSet kept = request(15, 151, "try");
+  // Still in the grace period: nothing happens to either.
+  ASSERT_TRUE(queue_->pass().ok());
+  EXPECT_EQ(store_->get_patchset(taken_back.id)->state, State::queued);
+  ASSERT_TRUE(server_->set_whiteboard(14, "", "dev@example.org").ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  auto stats = queue_->pass();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->withdrawn, 1);
+  PatchSet now = *store_->get_patchset(taken_back.id);
+  EXPECT_EQ(now.state, State::cancelled);
+  EXPECT_NE(now.state_reason.find("[autoland-in-queue] was removed"), std::string::npos) << now.state_reason;
+  auto comments = *store_->comments_for(taken_back.id);
+  ASSERT_FALSE(comments.empty());
+  // The comment names where the request was going, not its try run.
+  EXPECT_NE(comments[0].body.find("to central was cancelled by the requester"), std::string::npos) << comments[0].body;
+  EXPECT_EQ(hg({"log", "-R", try_, "-r", "desc('Bug 14 -')", "-T", "{node}"}), "");  // nothing pushed
+  // The other bug kept its marker and goes on.
+  State other = store_->get_patchset(kept.id)->state;
+  EXPECT_TRUE(other == State::pushing || other == State::testing) << to_string(other);
+}
+
+TEST_F(QueueCycle, ABugThatBecomesPrivateBeforeItsLandingGetsNothingPushed) {
+  add_bug(16, 161, make_patch("v.txt", "v\n", "Bug 16 - add v r=rita"), "rita@example.org");
+  PatchSet ps = request(16, 161, "central");
+  // Through the try run, then the bug is made private to a group the bot is not in.
+  for (int i = 0; i < 600 && store_->get_patchset(ps.id)->stage != Stage::landing; ++i) {
+    ASSERT_TRUE(queue_->pass().ok());
+    ASSERT_TRUE(poller_->pass().ok());
+    ci_->wait_idle(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(server_->set_groups(16, {"security"}, "rita@example.org").ok());
+  PatchSet now = run_until_done(ps);
+  EXPECT_EQ(now.state, State::failed);
+  EXPECT_NE(now.state_reason.find("bug 16 cannot be read by autoland any more"), std::string::npos) << now.state_reason;
+  EXPECT_EQ(changesets(central_), 1);  // nothing landed
 }
 
 TEST_F(QueueCycle, TrunkRedAfterLandingIsBackedOut) {

@@ -41,6 +41,14 @@ TEST(CommitMessage, ReviewRequestedOnly) {
   EXPECT_EQ(landing_message_problems(i, 9), Names{"review was only requested (r?), not given (r=)"});
 }
 
+TEST(CommitMessage, ReviewersFromTheFlagsStandInForAMissingRequals) {
+  CommitMessageInfo i = parse_commit_message("Bug 9 - x");
+  EXPECT_TRUE(landing_message_problems(i, 9, /*reviewers_from_flags=*/true).empty());
+  EXPECT_EQ(landing_message_problems(i, 9), Names{"the summary names no reviewer (r=NAME)"});
+  // The other rules still hold.
+  EXPECT_EQ(landing_message_problems(parse_commit_message("Bug 8 - x"), 9, true), Names{"the summary names bug 8, not bug 9"});
+}
+
 TEST(CommitMessage, BugForms) {
   EXPECT_EQ(parse_commit_message("bug 5: x").bugs, std::vector<BugId>{5});
   EXPECT_EQ(parse_commit_message("Bug #6 - x").bugs, std::vector<BugId>{6});

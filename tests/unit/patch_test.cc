@@ -268,6 +268,11 @@ TEST(Patch, StripNick) {
   EXPECT_EQ(strip_nick("Jane Doe (:jdoe) (PTO)"), "Jane Doe");
   EXPECT_EQ(strip_nick("  Jane Doe  "), "Jane Doe");
   EXPECT_EQ(strip_nick("Jörg [:jm] [needinfo me]"), "Jörg");
+  EXPECT_EQ(nick_of("Jane Doe [:jdoe]"), "jdoe");
+  EXPECT_EQ(nick_of("Jane Doe (:jdoe) (PTO)"), "jdoe");
+  EXPECT_EQ(nick_of("Jörg [:jm, :joerg]"), "jm");
+  EXPECT_EQ(nick_of("Jane Doe"), "");
+  EXPECT_EQ(nick_of("Jane [:]"), "");
 }
 
 TEST(Patch, SynthesizedHeaderParsesBack) {

@@ -300,7 +300,7 @@ Result<std::vector<std::string>> GitVcs::build_patches(Clone& clone, const PushS
       if (tree.error().kind != ErrorKind::conflict) return tree.error();
       return conflict(name_of(p) + " does not apply: " + tree.error().message);
     }
-    std::string message = parsed->has_header() ? parsed->message : p.message;
+    std::string message = commit_message_of(p, *parsed);
     std::string author = parsed->has_header() && !parsed->author.empty() ? parsed->author : p.user;
     std::string date = parsed->has_header() ? parsed->date : std::to_string(p.date) + " 0";
     if (syntax_in_tip && i + 1 == spec.patches.size()) message += "\n\n" + spec.try_syntax;
@@ -486,7 +486,7 @@ Status GitVcs::check_not_landed(Clone& clone, const PushSpec& spec, const std::v
   auto listed = recent(clone);
   if (!listed) return listed.error();
   for (size_t i = 0; i < spec.patches.size(); ++i) {
-    std::string message = parsed[i].has_header() ? parsed[i].message : spec.patches[i].message;
+    std::string message = commit_message_of(spec.patches[i], parsed[i]);
     auto same = find_same_change(clone, *listed, message.substr(0, message.find('\n')),
                                  normalized_diff(spec.patches[i].text));
     if (!same) return same.error();
@@ -528,7 +528,7 @@ Result<std::optional<PushOutcome>> GitVcs::find_pushed(const PushSpec& spec, con
   for (const PatchToApply& p : spec.patches) {
     auto parsed = parse_patch(p.text);
     if (!parsed) return std::optional<PushOutcome>();
-    std::string message = parsed->has_header() ? parsed->message : p.message;
+    std::string message = commit_message_of(p, *parsed);
     auto same = find_same_change(**clone, *listed, message.substr(0, message.find('\n')), normalized_diff(p.text));
     if (!same) return same.error();
     if (!*same) return std::optional<PushOutcome>();

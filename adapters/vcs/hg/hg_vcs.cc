@@ -119,16 +119,6 @@ Result<std::string> HgVcs::import_bypass(HgWorkingClone& clone, std::vector<std:
   return tip->out;
 }
 
-namespace {
-
-// The patch's text for a patch that needs a changed message: `hg import -m`
-// replaces the header's message, so the try syntax can ride on the tip.
-std::string message_of(const Patch& parsed, const PatchToApply& p) {
-  return parsed.has_header() ? parsed.message : p.message;
-}
-
-}  // namespace
-
 Status HgVcs::check_not_landed(HgCommandServer& hg, const PushSpec& spec, const std::vector<Patch>& parsed_patches) {
   // `hg import` happily applies a change that already landed when its context
   // still matches: refuse a patch whose node is on the branch, or whose
@@ -147,7 +137,7 @@ Status HgVcs::check_not_landed(HgCommandServer& hg, const PushSpec& spec, const 
       if (!listed) return listed.error();
       recent = *listed;
     }
-    std::string message = message_of(parsed, p);
+    std::string message = commit_message_of(p, parsed);
     auto same = find_same_change(hg, recent, message.substr(0, message.find('\n')), normalized_diff(p.text));
     if (!same) return same.error();
     if (*same) return conflict(where + **same);
@@ -162,12 +152,13 @@ Status HgVcs::apply_patches(HgWorkingClone& clone, const PushSpec& spec, const s
   for (size_t i = 0; i < spec.patches.size(); ++i) {
     const PatchToApply& p = spec.patches[i];
     const Patch& parsed = parsed_patches[i];
+    // `hg import --message` replaces the header's message: the try syntax
+    // rides on the tip, and a landing gets its r=.
     std::vector<std::string> args;
-    if (!parsed.has_header()) {
-      args = {"--user", p.user, "--message", p.message, "--date", std::to_string(p.date) + " 0"};
-    }
-    if (syntax_in_tip && i + 1 == spec.patches.size()) {
-      args.insert(args.end(), {"--message", message_of(parsed, p) + "\n\n" + spec.try_syntax});
+    if (!parsed.has_header()) args = {"--user", p.user, "--date", std::to_string(p.date) + " 0"};
+    bool tip_syntax = syntax_in_tip && i + 1 == spec.patches.size();
+    if (!parsed.has_header() || !p.landing_message.empty() || tip_syntax) {
+      args.insert(args.end(), {"--message", commit_message_of(p, parsed) + (tip_syntax ? "\n\n" + spec.try_syntax : "")});
     }
     auto node = import_bypass(clone, args, p.text);
     if (!node) {
@@ -362,7 +353,7 @@ Result<std::optional<PushOutcome>> HgVcs::find_pushed(const PushSpec& spec, cons
   for (const PatchToApply& p : spec.patches) {
     auto parsed = parse_patch(p.text);
     if (!parsed) return std::optional<PushOutcome>();
-    std::string message = message_of(*parsed, p);
+    std::string message = commit_message_of(p, *parsed);
     auto same = find_same_change(hg, *recent, message.substr(0, message.find('\n')), normalized_diff(p.text));
     if (!same) return same.error();
     if (!*same) return std::optional<PushOutcome>();
