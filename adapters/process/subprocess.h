@@ -26,6 +26,9 @@ struct SpawnOptions {
   // run_program calls it with the child's pid (with own_process_group, also
   // its group's id) once the child runs, e.g. to record it for a restart.
   std::function<void(pid_t)> on_started;
+  // Set: stdin is /dev/null and stdout and stderr are appended to this file,
+  // with no pipes (for a daemon, or a child whose output nobody reads live).
+  std::string output_file;
 };
 
 class Subprocess {

@@ -1,6 +1,6 @@
-// The LDAP directory against a real slapd (scripts/start-slapd.sh: an mdb
-// database, a schema with bugzillaEmail, groups scm_level_1..3 with
-// memberUid, people at levels 0 to 3). If slapd cannot start the tests fail.
+// The LDAP directory against a real slapd (sandbox/ldap: an mdb database, a
+// schema with bugzillaEmail, groups scm_level_1..3 with memberUid, people at
+// levels 0 to 3). If slapd cannot start the tests fail.
 #include "adapters/directory/ldap/ldap_directory.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "adapters/process/subprocess.h"
+#include "sandbox/ldap/throwaway_slapd.h"
 #include "tests/support/test_support.h"
 
 namespace autoland {
@@ -22,18 +23,18 @@ class RealSlapd : public ::testing::Test {
     dir_ = fs::path(::testing::TempDir()) / ("slapd-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     port_ = testing::free_port();
-    SpawnOptions o;
-    o.argv = {"bash", std::string(AUTOLAND_SOURCE_DIR) + "/scripts/start-slapd.sh", dir_.string(), std::to_string(port_)};
-    auto started = run_program(o);
-    started_ = started.ok() && started->exit_code == 0;
-    output_ = started.ok() ? started->out + started->err : started.error().message;
+    auto started = sandbox::ThrowawaySlapd::start(dir_.string(), port_,
+                                                  {{"nobody@example.org", "nobody@example.org", 0},
+                                                   {"l1@example.org", "try-user@example.org", 1},
+                                                   {"l2@example.org", "l2@example.org", 2},
+                                                   {"dev@example.org", "dev@example.org", 3},
+                                                   {"rita@example.org", "", 3}});
+    started_ = started.ok();
+    output_ = started.ok() ? "" : started.error().message;
+    if (started.ok()) slapd_ = std::move(*started);
   }
   static void TearDownTestSuite() { stop(); fs::remove_all(dir_); }
-  static void stop() {
-    SpawnOptions o;
-    o.argv = {"bash", std::string(AUTOLAND_SOURCE_DIR) + "/scripts/stop-slapd.sh", dir_.string()};
-    (void)run_program(o);
-  }
+  static void stop() { slapd_.reset(); }
   void SetUp() override { ASSERT_TRUE(started_) << "slapd did not start:\n" << output_; }
 
   static LdapOptions options() {
@@ -55,6 +56,7 @@ class RealSlapd : public ::testing::Test {
 
   static inline fs::path dir_;
   static inline int port_ = 0;
+  static inline std::unique_ptr<sandbox::ThrowawaySlapd> slapd_;
   static inline bool started_ = false;
   static inline std::string output_;
 };
