@@ -122,17 +122,21 @@ Result<Commenter::Outcome> Commenter::edit_marker(const OutboxComment& c) {
     return outcome;
   }
   bug = std::move(*fetched);
+  // After a mismatch the server holds our write, not their edit: the next
+  // round writes our change applied to theirs, even when that change is none.
   std::string base = bug->whiteboard;
+  std::string on_server = base;
   for (int round = 0; round < 3; ++round) {
     BugUpdate update;
-    std::string wb = base;
-    size_t at = wb.find(kInQueueTag);
+    std::string wanted = base;
+    size_t at = wanted.find(kInQueueTag);
     if (release && !others_live && at != std::string::npos) {
-      wb.erase(at, kInQueueTag.size());
-      update.whiteboard = util::trim(wb).empty() ? "" : wb;
+      wanted.erase(at, kInQueueTag.size());
+      if (util::trim(wanted).empty()) wanted.clear();
     } else if (!release && at == std::string::npos) {
-      update.whiteboard = util::trim(wb).empty() ? std::string(kInQueueTag) : wb + " " + std::string(kInQueueTag);
+      wanted = util::trim(wanted).empty() ? std::string(kInQueueTag) : wanted + " " + std::string(kInQueueTag);
     }
+    if (wanted != on_server) update.whiteboard = wanted;
     bool has_keyword =
         std::find(bug->keywords.begin(), bug->keywords.end(), options_.checkin_needed_keyword) != bug->keywords.end();
     if (release && from_keyword && !others_live && options_.clear_checkin_needed && has_keyword && round == 0) {
@@ -144,9 +148,10 @@ Result<Commenter::Outcome> Commenter::edit_marker(const OutboxComment& c) {
       AUTOLAND_TRY(fail(attempted, r.error(), &outcome));
       return outcome;
     }
-    if (!update.whiteboard || !r->whiteboard || r->whiteboard->removed == base) break;
+    if (!update.whiteboard || !r->whiteboard || r->whiteboard->removed == on_server) break;
     LOG_WARN("commenter", "bug " + std::to_string(c.bug_id) + ": the whiteboard changed meanwhile; re-applying");
     base = r->whiteboard->removed;
+    on_server = wanted;
   }
   AUTOLAND_TRY(store_.mark_comment_posted(c.id, std::nullopt));
   return outcome;

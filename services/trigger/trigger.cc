@@ -375,18 +375,22 @@ Status Trigger::process_bug(const BugSummary& bug, TriggerStats& stats) {
   // Bugzilla 5.2 has no conditional write over REST: write, then compare
   // what the write replaced with what it was based on. On a mismatch a human
   // edited in between: apply our change to their version and write again.
+  // After a mismatch the server holds our write, not their edit: the next
+  // round writes our change applied to theirs even when that change is none.
   std::string base = bug.whiteboard;
+  std::string on_server = base;
   for (int round = 0; round < 3; ++round) {
     std::string wanted = rewrite(base);
-    if (wanted == base) return {};
+    if (wanted == on_server) return {};
     BugUpdate update;
     update.whiteboard = wanted;
     auto result = bugs_.update_bug(bug.id, update);
     if (!result) return result.error();
     ++stats.whiteboard_updates;
-    if (!result->whiteboard || result->whiteboard->removed == base) return {};
+    if (!result->whiteboard || result->whiteboard->removed == on_server) return {};
     LOG_WARN("trigger", "bug " + std::to_string(bug.id) + ": the whiteboard changed meanwhile; keeping that edit");
     base = result->whiteboard->removed;
+    on_server = wanted;
   }
   return transient("bug " + std::to_string(bug.id) + ": the whiteboard keeps changing; will try again");
 }

@@ -31,10 +31,41 @@ json att(int id, const std::string& summary, bool obsolete = false, bool is_patc
           {"creator", "dev@example.org"}};
 }
 
+// The real client, with a person editing the whiteboard just before autoland's
+// first write to it (the race a conditional write would settle).
+class EditsFirst final : public BugTracker {
+ public:
+  EditsFirst(BugTracker& real, sandbox::BugzillaServer& server, std::string their_whiteboard)
+      : real_(real), server_(server), theirs_(std::move(their_whiteboard)) {}
+  Result<std::vector<BugSummary>> search(const SearchQuery& q) override { return real_.search(q); }
+  Result<Bug> get_bug(BugId id) override { return real_.get_bug(id); }
+  Result<std::vector<Attachment>> attachments(BugId bug, bool d) override { return real_.attachments(bug, d); }
+  Result<Attachment> attachment(BugId bug, AttachmentId id, bool d) override { return real_.attachment(bug, id, d); }
+  Result<std::vector<HistoryEntry>> history(BugId bug) override { return real_.history(bug); }
+  Result<int64_t> post_comment(BugId bug, const std::string& text) override { return real_.post_comment(bug, text); }
+  Result<std::vector<BugComment>> comments(BugId bug, const std::string& since) override {
+    return real_.comments(bug, since);
+  }
+  Result<BugUpdateResult> update_bug(BugId bug, const BugUpdate& update) override {
+    if (update.whiteboard && !edited_) {
+      edited_ = true;
+      EXPECT_TRUE(server_.set_whiteboard(bug, theirs_, "dev@example.org").ok());
+    }
+    return real_.update_bug(bug, update);
+  }
+  Result<User> user(const std::string& email) override { return real_.user(email); }
+
+ private:
+  BugTracker& real_;
+  sandbox::BugzillaServer& server_;
+  std::string theirs_;
+  bool edited_ = false;
+};
+
 class TriggerRules : public ::testing::Test {
  protected:
   void SetUp() override {
-    util::set_log_level(util::LogLevel::off);
+    util::set_log_level(getenv("TEST_LOG") ? util::LogLevel::debug : util::LogLevel::off);
     json seed = {{"keywords", {"checkin-needed"}},
                  {"users",
                   {{{"email", "bot@example.org"}, {"api_key", "k"}, {"groups", {"editbugs"}}},
@@ -241,6 +272,24 @@ TEST_F(TriggerRules, ABrokenTagNextToAGoodOneIsCutAtItsOwnPlace) {
   EXPECT_EQ(server_->whiteboard(16), "[autoland-in-queue] ");
 }
 
+TEST_F(TriggerRules, AnEditMadeWhileTheMarkerIsWrittenIsKept) {
+  // The developer takes the tag off just as autoland swaps it for the marker:
+  // their empty whiteboard wins (and the request is then withdrawn), where the
+  // marker used to stay, overwriting their edit.
+  add_bug(70, "[autoland-try]", {att(701, "p")});
+  EditsFirst racing(*client_, *server_, "");
+  Trigger t(*store_, racing, clock_, {});
+  ASSERT_TRUE(t.poll_once().ok());
+  EXPECT_EQ(patchsets(70).size(), 1u);
+  EXPECT_EQ(server_->whiteboard(70), "");
+  // An edit elsewhere on the whiteboard keeps the marker and their text.
+  add_bug(71, "[autoland-try] notes", {att(711, "p")});
+  EditsFirst elsewhere(*client_, *server_, "[autoland-try] more notes");
+  Trigger t2(*store_, elsewhere, clock_, {});
+  ASSERT_TRUE(t2.poll_once().ok());
+  EXPECT_EQ(server_->whiteboard(71), "[autoland-in-queue] more notes");
+}
+
 TEST_F(TriggerRules, AutolandsOwnHistoryNeverMakesARequest) {
   add_bug(17, "", {att(171, "fix")});
   // The bot itself wrote the tag (e.g. re-applying an edit): no requester.
@@ -270,6 +319,23 @@ TEST_F(CommenterRules, ReleasingATryRunKeepsAnUnrelatedCheckinNeeded) {
   ASSERT_TRUE(c.drain_once().ok());
   EXPECT_EQ(server_->whiteboard(24), "");
   EXPECT_EQ(server_->keywords(24), std::vector<std::string>{"checkin-needed"});
+}
+
+TEST_F(CommenterRules, AnEditMadeWhileTheMarkerIsReleasedIsKept) {
+  add_bug(72, "[autoland-try] notes", {att(721, "fix")});
+  poll();
+  EXPECT_EQ(server_->whiteboard(72), "[autoland-in-queue] notes");
+  auto ps = patchsets(72);
+  ASSERT_EQ(ps.size(), 1u);
+  TransitionWrite w{ps[0].id, State::queued, ps[0].version, State::cancelled};
+  w.actor = "t";
+  w.comments = {{72, std::string(kReleaseMarkerAction), "", "release-72"}};
+  ASSERT_TRUE(store_->apply_transition(w).ok());
+  // The developer takes the marker off and rewrites the notes at that moment.
+  EditsFirst racing(*client_, *server_, "other notes");
+  Commenter c(*store_, racing, clock_, {});
+  ASSERT_TRUE(c.drain_once().ok());
+  EXPECT_EQ(server_->whiteboard(72), "other notes");
 }
 
 TEST_F(CommenterRules, RateLimitPerBug) {
