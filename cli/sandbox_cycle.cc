@@ -2,9 +2,12 @@
 // terminal. Under a temp dir (or --dir) it makes local hg remotes (try,
 // mozilla-central, mozilla-inbound) holding a tiny project, starts the
 // sandbox Bugzilla with a bug tagged for each scenario, a local CI runner and
-// a file directory of people (sandbox only), and runs autoland's components
-// in this process. It prints each bug's progress as it happens, then a
-// summary table, and exits 0 only if every bug reached its expected end.
+// a directory of people (a throwaway slapd when installed, else a file), and
+// runs autoland's components in this process, or with --crash-rounds N as
+// `autoland run` child processes killed N times at random moments. It prints
+// each bug's progress as it happens, then a summary table, checks that every
+// comment, push and landing happened exactly once, and exits 0 only if every
+// bug reached its expected end.
 #include <unistd.h>
 
 #include <atomic>
@@ -14,14 +17,20 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <random>
+#include <set>
 #include <thread>
 
 #include "adapters/process/subprocess.h"
 #include "cli/command.h"
 #include "cli/wiring.h"
+#include "core/comments.h"
 #include "sandbox/bugzilla/bugzilla_server.h"
+#include "sandbox/ldap/throwaway_slapd.h"
 #include "util/log.h"
 #include "util/strings.h"
 
@@ -43,25 +52,41 @@ struct Scenario {
   bool reviewed;
   std::string requester;
   std::string expected;  // the patchset's end, or "refused" (the request never became one)
+  int comments;          // what the bug must have heard, once each
+  bool try_push;         // pushed to try once
+  bool lands;            // lands on mozilla-inbound once
+  enum class Act { none, make_private, take_back } act = Act::none;
 };
 
 std::vector<Scenario> scenarios() {
   const std::string dana = "dana@example.org";
+  using A = Scenario::Act;
   return {
-      {1, "try only, green", "[autoland-try]", "b.txt", "b\n", "Bug 1 - Add b", false, dana, "reported"},
-      {2, "try, then inbound: green", "[autoland-mozilla-inbound]", "c.txt", "c\n", "Bug 2 - Add c r=rita", true,
-       dana, "landed"},
-      {3, "try, red", "[autoland-try]", "FAIL", "x\n", "Bug 3 - Break the tests", false, dana, "failed"},
+      {1, "try only, green", "[autoland-try]", "b.txt", "b\n", "Bug 1 - Add b", false, dana, "reported", 1, true, false},
+      // No r= in the message: the landing gets r=rita from the flag.
+      {2, "try, then inbound: green", "[autoland-mozilla-inbound]", "c.txt", "c\n", "Bug 2 - Add c", true, dana,
+       "landed", 2, true, true},
+      {3, "try, red", "[autoland-try]", "FAIL", "x\n", "Bug 3 - Break the tests", false, dana, "failed", 1, true,
+       false},
       {4, "inbound red after landing", "[autoland-mozilla-inbound]", "FAIL_ON_TRUNK", "x\n",
-       "Bug 4 - Break trunk only r=rita", true, dana, "backed_out"},
+       "Bug 4 - Break trunk only r=rita", true, dana, "backed_out", 2, true, true},
       {5, "intermittent, passes on rerun", "[autoland-try]", "FLAKY", "5\n", "Bug 5 - Be flaky", false, dana,
-       "reported"},
+       "reported", 1, true, false},
       {6, "no review for inbound", "[autoland-mozilla-inbound]", "d.txt", "d\n", "Bug 6 - Add d", false, dana,
-       "rejected"},
-      {7, "unknown branch", "[autoland-nosuch]", "e.txt", "e\n", "Bug 7 - Add e", false, dana, "refused"},
-      {8, "malformed tag", "[autoland-try:abc]", "f.txt", "f\n", "Bug 8 - Add f", false, dana, "refused"},
+       "rejected", 1, false, false},
+      {7, "unknown branch", "[autoland-nosuch]", "e.txt", "e\n", "Bug 7 - Add e", false, dana, "refused", 1, false,
+       false},
+      {8, "malformed tag", "[autoland-try:abc]", "f.txt", "f\n", "Bug 8 - Add f", false, dana, "refused", 1, false,
+       false},
       {9, "requester below level 3", "[autoland-mozilla-inbound]", "g.txt", "g\n", "Bug 9 - Add g r=rita", true,
-       "junior@example.org", "rejected"},
+       "junior@example.org", "rejected", 1, false, false},
+      // Made private (to "security", which the bot is not in) once on try:
+      // its results cannot be posted and nothing lands.
+      {10, "bug made private mid-run", "[autoland-mozilla-inbound]", "h.txt", "h\n", "Bug 10 - Add h r=rita", true,
+       dana, "failed", 0, true, false, A::make_private},
+      // Dana takes the marker off during the grace period.
+      {11, "taken back in the grace period", "[autoland-try]", "i.txt", "i\n", "Bug 11 - Add i", false, dana,
+       "cancelled", 1, false, false, A::take_back},
   };
 }
 
@@ -141,18 +166,54 @@ std::string seed(const std::map<BugId, std::string>& patches) {
   return json{{"keywords", {"checkin-needed"}}, {"users", users}, {"bugs", bugs}}.dump();
 }
 
-std::string config_toml(const fs::path& dir, const std::string& bugzilla_url) {
+// Who may land where: a throwaway slapd when Debian's is installed, else a
+// file (sandbox only).
+struct People {
+  std::unique_ptr<sandbox::ThrowawaySlapd> slapd;
+  std::string toml;         // the config's [ldap] or [directory] part
+  std::string description;  // for the banner
+};
+
+Result<People> start_directory(const fs::path& dir) {
+  People out;
+  if (sandbox::ThrowawaySlapd::installed()) {
+    auto slapd = sandbox::ThrowawaySlapd::start((dir / "ldap").string(), 0,
+                                                {{"dana@example.org", "dana@example.org", 3},
+                                                 {"rita@example.org", "rita@example.org", 3},
+                                                 {"junior@example.org", "junior@example.org", 1}});
+    if (!slapd) return Error{slapd.error().kind, "the sandbox's slapd: " + slapd.error().message};
+    out.toml = "[ldap]\nurl = \"" + (*slapd)->url() + "\"\nbind_dn = \"" + sandbox::ThrowawaySlapd::kBindDn +
+               "\"\nbind_password = \"" + (*slapd)->bind_password() + "\"\npeople_base = \"" +
+               sandbox::ThrowawaySlapd::kPeopleBase + "\"\n";
+    for (int level = 1; level <= 3; ++level) {
+      out.toml += "level_" + std::to_string(level) + "_group = \"" + sandbox::ThrowawaySlapd::level_group(level) + "\"\n";
+    }
+    out.toml += "cache_seconds = 5\n";
+    out.description = "slapd (LDAP) at " + (*slapd)->url();
+    out.slapd = std::move(*slapd);
+    return out;
+  }
+  AUTOLAND_TRY(write(dir / "people.json", R"({"people": [
+    {"bugzilla_email": "dana@example.org", "level": 3},
+    {"bugzilla_email": "rita@example.org", "level": 3},
+    {"bugzilla_email": "junior@example.org", "level": 1}]})"));
+  out.toml = "[directory]\nfile = \"" + (dir / "people.json").string() + "\"\n";
+  out.description = "a file directory (sandbox only: slapd is not installed)";
+  return out;
+}
+
+std::string config_toml(const fs::path& dir, const std::string& bugzilla_url, const std::string& directory_toml) {
   const std::string d = dir.string();
   const std::string flaky = "if [ -f FLAKY ]; then m=" + d + "/marks/flaky-$(cat FLAKY); [ -f $m ] || { touch $m; "
                             "echo 'TEST-UNEXPECTED-FAIL (intermittent)'; exit 1; }; fi";
   return "[store]\nurl = \"sqlite://" + d + "/autoland.db\"\n"
          "[log]\nlevel = \"warn\"\n"
          "[bugzilla]\nurl = \"" + bugzilla_url + "\"\napi_key = \"sandbox-bot-key\"\nbot_login = \"autoland-bot@example.org\"\n"
-         "[queue]\ngrace_period_seconds = 1\n"
+         "[queue]\ngrace_period_seconds = 2\n"
          "[vcs]\ncache_dir = \"" + d + "/cache\"\n"
          "[results]\ninterval_seconds = 1\n"
-         "[run]\ntrigger_interval_seconds = 1\nqueue_interval_seconds = 1\ncommenter_interval_seconds = 1\n"
-         "[directory]\nfile = \"" + d + "/people.json\"\n"
+         "[run]\ntrigger_interval_seconds = 1\nqueue_interval_seconds = 1\ncommenter_interval_seconds = 1\n" +
+         directory_toml +
          "[ci.local]\nstate_dir = \"" + d + "/ci\"\nworkers = 2\n"
          "[[ci.local.jobs]]\nbranch = \"try\"\nname = \"build\"\ncommand = [\"sh\", \"-c\", \"test -f README\"]\nbuild = true\n"
          "[[ci.local.jobs]]\nbranch = \"try\"\nname = \"tests\"\ncommand = [\"sh\", \"-c\", \"test ! -f FAIL\"]\n"
@@ -171,12 +232,171 @@ struct Args {
   std::string dir;
   bool keep_running = false;
   int timeout_seconds = 300;
+  int crash_rounds = 0;
 };
 
 std::string short_rev(const std::string& r) { return r.empty() ? "-" : r.substr(0, 12); }
 
+std::mutex g_print;
+SteadyClock::time_point g_start;
+
+void say(const std::string& line) {
+  std::lock_guard lock(g_print);
+  char stamp[16];
+  std::snprintf(stamp, sizeof stamp, "%5.1fs  ", std::chrono::duration<double>(SteadyClock::now() - g_start).count());
+  std::cout << stamp << line << std::endl;
+}
+
+// Watches the store and the sandbox Bugzilla: a line whenever a bug's request
+// moves, and the scenarios' own moves (taking a request back, making a bug
+// private) at their moment.
+class Monitor {
+ public:
+  Monitor(Store& store, sandbox::BugzillaServer& server) : store_(store), server_(server) {}
+
+  // True once every bug has reached its end and no comment waits.
+  bool tick() {
+    auto all = store_.find_patchsets({});
+    if (!all) return false;
+    for (const PatchSet& ps : *all) last_[ps.bug_id] = ps;
+    bool done = true;
+    for (const Scenario& s : scenarios()) {
+      act(s);
+      std::string now;
+      auto it = last_.find(s.bug);
+      if (it != last_.end()) {
+        const PatchSet& ps = it->second;
+        now = std::string(to_string(ps.state)) + (ps.stage == Stage::landing && !is_terminal(ps.state) ? " (landing)" : "");
+        if (is_terminal(ps.state)) outcome_[s.bug] = std::string(to_string(ps.state));
+      } else {
+        // A refused request leaves no patchset, only its comment.
+        for (const sandbox::PostedComment& c : server_.comments(s.bug)) {
+          if (c.text.find("Autoland: Step") != std::string::npos) now = outcome_[s.bug] = "refused";
+        }
+      }
+      if (!now.empty() && seen_[s.bug] != now) {
+        seen_[s.bug] = now;
+        char line[160];
+        std::snprintf(line, sizeof line, "bug %-2llu %-34s %s", static_cast<unsigned long long>(s.bug), s.title.c_str(),
+                      now.c_str());
+        say(line);
+      }
+      if (!outcome_.count(s.bug)) done = false;
+    }
+    auto pending = store_.due_comments(std::numeric_limits<UnixTime>::max() / 2, 1);
+    return done && pending && pending->empty();
+  }
+
+  std::string outcome(BugId bug) const {
+    auto it = outcome_.find(bug);
+    return it == outcome_.end() ? "(unfinished)" : it->second;
+  }
+  const PatchSet* patchset(BugId bug) const {
+    auto it = last_.find(bug);
+    return it == last_.end() ? nullptr : &it->second;
+  }
+
+ private:
+  void act(const Scenario& s) {
+    if (s.act == Scenario::Act::none || acted_.count(s.bug)) return;
+    auto it = last_.find(s.bug);
+    if (it == last_.end()) return;
+    if (s.act == Scenario::Act::take_back) {
+      // As soon as it is queued, well inside the grace period.
+      if (server_.set_whiteboard(s.bug, "", s.requester).ok()) {
+        acted_.insert(s.bug);
+        say("bug " + std::to_string(s.bug) + "  " + s.requester + " takes the request back (clears the whiteboard)");
+      }
+    } else if (s.act == Scenario::Act::make_private && !it->second.try_revision.empty()) {
+      if (server_.set_groups(s.bug, {"security"}, "rita@example.org").ok()) {
+        acted_.insert(s.bug);
+        say("bug " + std::to_string(s.bug) + "  made private (security group) while its try run goes on");
+      }
+    }
+  }
+
+  Store& store_;
+  sandbox::BugzillaServer& server_;
+  std::map<BugId, PatchSet> last_;
+  std::map<BugId, std::string> seen_, outcome_;
+  std::set<BugId> acted_;
+};
+
+// `hg log` first lines of a remote.
+std::vector<std::string> summaries(const fs::path& repo) {
+  std::vector<std::string> out;
+  auto log = hg({"log", "-R", repo.string(), "-T", "{desc|firstline}\n"});
+  if (!log) return out;
+  for (std::string_view line : util::split(*log, '\n')) {
+    if (!line.empty()) out.emplace_back(line);
+  }
+  return out;
+}
+
+int count_prefix(const std::vector<std::string>& lines, const std::string& prefix) {
+  return static_cast<int>(std::count_if(lines.begin(), lines.end(), [&](const std::string& l) { return l.rfind(prefix, 0) == 0; }));
+}
+
+// Exactly once, counted where it happened: comments on the sandbox Bugzilla
+// (each event once, as many as the scenario makes), pushes and landings
+// with `hg log` on the remotes. Returns the problems found.
+std::vector<std::string> check_exactly_once(const fs::path& dir, sandbox::BugzillaServer& server, int* comments_total) {
+  std::vector<std::string> problems;
+  const auto tried = summaries(dir / "try");
+  const auto inbound = summaries(dir / "mozilla-inbound");
+  const auto central = summaries(dir / "mozilla-central");
+  *comments_total = 0;
+  for (const Scenario& s : scenarios()) {
+    const std::string bug = "bug " + std::to_string(s.bug);
+    std::map<std::string, int> keys;
+    int posted = 0;
+    for (const sandbox::PostedComment& c : server.comments(s.bug)) {
+      auto marker = find_dedup_marker(c.text);
+      if (!marker) continue;
+      const std::string& key = *marker;
+      ++posted;
+      if (++keys[key] == 2) problems.push_back(bug + ": the comment " + key + " was posted more than once");
+    }
+    *comments_total += posted;
+    if (posted != s.comments) {
+      problems.push_back(bug + ": " + std::to_string(posted) + " comments, expected " + std::to_string(s.comments));
+    }
+    const std::string prefix = "Bug " + std::to_string(s.bug) + " - ";
+    int on_try = count_prefix(tried, prefix), landed = count_prefix(inbound, prefix);
+    if (on_try != (s.try_push ? 1 : 0)) {
+      problems.push_back(bug + ": " + std::to_string(on_try) + " copies on try, expected " + (s.try_push ? "1" : "0"));
+    }
+    if (landed != (s.lands ? 1 : 0)) {
+      problems.push_back(bug + ": " + std::to_string(landed) + " copies on mozilla-inbound, expected " +
+                         (s.lands ? "1" : "0"));
+    }
+    int backouts = 0;
+    for (const std::string& l : inbound) {
+      backouts += l.rfind("Backed out", 0) == 0 && l.find("(" + bug + ")") != std::string::npos;
+    }
+    int wanted_backouts = s.expected == "backed_out" ? 1 : 0;
+    if (backouts != wanted_backouts) {
+      problems.push_back(bug + ": " + std::to_string(backouts) + " backouts, expected " + std::to_string(wanted_backouts));
+    }
+  }
+  if (count_prefix(inbound, "Bug 2 - Add c r=rita") != 1) {
+    problems.push_back("bug 2: the landed message did not get r=rita from the review flag");
+  }
+  if (central.size() != 1) problems.push_back("mozilla-central changed: nothing lands there in the sandbox");
+  return problems;
+}
+
+// `autoland run` as a child process, its output appended to run.log.
+Result<Subprocess> spawn_run(const fs::path& dir) {
+  SpawnOptions o;
+  o.argv = {"/proc/self/exe", "--config", (dir / "autoland.toml").string(), "run"};
+  o.output_file = (dir / "run.log").string();
+  return Subprocess::spawn(o);
+}
+
 int run_sandbox(const Args& args) {
   util::set_log_level(util::LogLevel::warn);
+  g_start = SteadyClock::now();
   fs::path dir = args.dir;
   if (dir.empty()) {
     char tmpl[] = "/tmp/autoland-sandbox-XXXXXX";
@@ -189,16 +409,13 @@ int run_sandbox(const Args& args) {
   if (!patches) return fail(patches.error());
   auto server = sandbox::BugzillaServer::start(seed(*patches), {});
   if (!server) return fail(server.error());
-  if (Status s = write(dir / "people.json", R"({"people": [
-    {"bugzilla_email": "dana@example.org", "level": 3},
-    {"bugzilla_email": "rita@example.org", "level": 3},
-    {"bugzilla_email": "junior@example.org", "level": 1}]})");
-      !s.ok()) {
+  auto people = start_directory(dir);
+  if (!people) return fail(people.error());
+  if (Status s = write(dir / "autoland.toml", config_toml(dir, (*server)->url(), people->toml)); !s.ok()) {
     return fail(s.error());
   }
-  if (Status s = write(dir / "autoland.toml", config_toml(dir, (*server)->url())); !s.ok()) return fail(s.error());
   std::cout << "Bugzilla (sandbox) at " << (*server)->url() << "; hg remotes try, mozilla-inbound, mozilla-central; "
-            << "local CI; " << scenarios().size() << " bugs tagged" << std::endl;
+            << "local CI; " << people->description << "; " << scenarios().size() << " bugs tagged" << std::endl;
 
   Invocation inv;
   inv.options.config_path = (dir / "autoland.toml").string();
@@ -207,70 +424,99 @@ int run_sandbox(const Args& args) {
   Wiring& wiring = **w;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  std::thread components([&wiring] { run_components(wiring, g_stop); });
+  std::atomic<bool> finished{false};      // the summary is out: stop the last child
+  std::atomic<bool> all_ended{false};     // every bug has reached its end
+  std::atomic<bool> last_child_up{false};
+  std::atomic<int> kills_mid_run{0};      // kills while some bug was still on its way
+  int final_exit = 0;
+  std::printf("set up in %.1fs; from here on, times count from autoland's start\n",
+              std::chrono::duration<double>(SteadyClock::now() - g_start).count());
+  g_start = SteadyClock::now();
+  std::thread components;
+  if (args.crash_rounds <= 0) {
+    components = std::thread([&wiring] { run_components(wiring, g_stop); });
+  } else {
+    // `autoland run` in a child process, killed with SIGKILL at random
+    // moments and started again each time; then one that runs to the end
+    // and is stopped with SIGTERM (it must drain and exit 0).
+    std::cout << "autoland run as a child process, killed with SIGKILL " << args.crash_rounds
+              << " times at random moments (log: " << (dir / "run.log").string() << ")" << std::endl;
+    components = std::thread([&, rounds = args.crash_rounds] {
+      std::mt19937 random(std::random_device{}());
+      std::uniform_int_distribution<int> pause_ms(150, 1000);
+      for (int k = 1; k <= rounds && !g_stop; ++k) {
+        auto child = spawn_run(dir);
+        if (!child) {
+          say("cannot start autoland run: " + child.error().message);
+          g_stop = true;
+          return;
+        }
+        int ms = pause_ms(random);
+        std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+        child->kill_now();
+        child->wait();
+        if (!all_ended) ++kills_mid_run;
+        say("kill -9 " + std::to_string(k) + "/" + std::to_string(rounds) + " after " + std::to_string(ms) + " ms");
+      }
+      if (g_stop) return;
+      auto child = spawn_run(dir);
+      if (!child) {
+        say("cannot start autoland run: " + child.error().message);
+        g_stop = true;
+        return;
+      }
+      last_child_up = true;
+      // At least a second up, so that SIGTERM finds its handler in place.
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      while (!finished && !g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      ::kill(child->pid(), SIGTERM);
+      final_exit = child->wait();
+    });
+  }
 
-  // Progress: a line whenever a bug's request moves.
-  const auto start = SteadyClock::now();
-  std::map<BugId, std::string> seen, outcome;
-  std::map<BugId, PatchSet> last;
-  auto elapsed = [&] {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%5.1fs",
-                  std::chrono::duration<double>(SteadyClock::now() - start).count());
-    return std::string(buf);
-  };
+  Monitor monitor(*wiring.store, **server);
   bool done = false;
   while (!g_stop && !done) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    auto all = wiring.store->find_patchsets({});
-    if (!all) continue;
-    for (const PatchSet& ps : *all) last[ps.bug_id] = ps;
-    done = true;
-    for (const Scenario& s : scenarios()) {
-      std::string now;
-      auto it = last.find(s.bug);
-      if (it != last.end()) {
-        const PatchSet& ps = it->second;
-        now = std::string(to_string(ps.state)) + (ps.stage == Stage::landing && !is_terminal(ps.state) ? " (landing)" : "");
-        if (is_terminal(ps.state)) outcome[s.bug] = std::string(to_string(ps.state));
-      } else {
-        // A refused request leaves no patchset, only its comment.
-        for (const sandbox::PostedComment& c : (*server)->comments(s.bug)) {
-          if (c.text.find("Autoland: Step") != std::string::npos) now = outcome[s.bug] = "refused";
-        }
-      }
-      if (!now.empty() && seen[s.bug] != now) {
-        seen[s.bug] = now;
-        std::printf("%s  bug %-2llu %-34s %s\n", elapsed().c_str(), static_cast<unsigned long long>(s.bug),
-                    s.title.c_str(), now.c_str());
-        std::fflush(stdout);
-      }
-      if (!outcome.count(s.bug)) done = false;
-    }
-    auto pending = wiring.store->due_comments(wiring.clock.now() + 100000, 1);
-    if (done && pending && !pending->empty()) done = false;  // comments still to post
-    if (SteadyClock::now() - start > std::chrono::seconds(args.timeout_seconds)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    done = monitor.tick();
+    if (done) all_ended = true;
+    // With kills, it ends only when the last child runs (and is found idle).
+    if (args.crash_rounds > 0) done = done && last_child_up;
+    if (SteadyClock::now() - g_start > std::chrono::seconds(args.timeout_seconds)) break;
   }
+  const double took = std::chrono::duration<double>(SteadyClock::now() - g_start).count();
 
   // The summary.
   bool all_ok = true;
   std::printf("\n%-4s %-34s %-11s %-11s %-14s %-14s %s\n", "bug", "scenario", "expected", "outcome", "try",
               "landed", "comments");
   for (const Scenario& s : scenarios()) {
-    std::string got = outcome.count(s.bug) ? outcome[s.bug] : "(unfinished)";
+    std::string got = monitor.outcome(s.bug);
     bool ok = got == s.expected;
     all_ok = all_ok && ok;
     int comments = 0;
-    for (const sandbox::PostedComment& c : (*server)->comments(s.bug)) {
-      comments += c.text.find("autoland-dedup:") != std::string::npos;
-    }
-    const PatchSet* ps = last.count(s.bug) ? &last[s.bug] : nullptr;
+    for (const sandbox::PostedComment& c : (*server)->comments(s.bug)) comments += find_dedup_marker(c.text).has_value();
+    const PatchSet* ps = monitor.patchset(s.bug);
     std::printf("%-4llu %-34s %-11s %-11s %-14s %-14s %d%s\n", static_cast<unsigned long long>(s.bug), s.title.c_str(),
                 s.expected.c_str(), got.c_str(), ps ? short_rev(ps->try_revision).c_str() : "-",
                 ps ? short_rev(ps->landing_revision).c_str() : "-", comments, ok ? "" : "   <-- not as expected");
   }
-  std::printf("\n%s in %s\n", all_ok ? "every bug reached its expected end" : "SOME BUGS DID NOT END AS EXPECTED",
-              elapsed().c_str());
+  int comments_total = 0;
+  std::vector<std::string> problems = check_exactly_once(dir, **server, &comments_total);
+  for (const std::string& p : problems) std::printf("exactly once: %s\n", p.c_str());
+  if (problems.empty()) {
+    std::printf("\nexactly once: %d comments on %zu bugs, no event twice; one try push per try run; "
+                "each landing and backout once on mozilla-inbound\n",
+                comments_total, scenarios().size());
+  }
+  all_ok = all_ok && problems.empty();
+  std::string kills;
+  if (args.crash_rounds > 0) {
+    kills = " with " + std::to_string(args.crash_rounds) + " kills (" + std::to_string(kills_mid_run.load()) +
+            " of them before every bug had ended)";
+  }
+  std::printf("%s in %.1fs%s\n", all_ok ? "every bug reached its expected end" : "SOME BUGS DID NOT END AS EXPECTED", took,
+              kills.c_str());
   std::fflush(stdout);
 
   if (args.keep_running && !g_stop) {
@@ -279,8 +525,13 @@ int run_sandbox(const Args& args) {
               << (dir / "autoland.toml").string() << std::endl;
     while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
+  finished = true;
   g_stop = true;
   components.join();
+  if (args.crash_rounds > 0 && final_exit != 0) {
+    std::printf("autoland run did not stop cleanly on SIGTERM (exit %d)\n", final_exit);
+    all_ok = false;
+  }
   if (args.dir.empty() && all_ok) fs::remove_all(dir);
   return all_ok ? kExitOk : kExitFailed;
 }
@@ -293,6 +544,10 @@ void register_sandbox_cycle(CLI::App* sandbox, Invocation& inv) {
   sandbox->add_flag("--keep-running", args->keep_running, "Stay up after the scenarios, to play with");
   sandbox->add_option("--timeout", args->timeout_seconds, "Give up on the scenarios after this many seconds")
       ->capture_default_str();
+  sandbox
+      ->add_option("--crash-rounds", args->crash_rounds,
+                   "Run autoland as a child process and kill it with SIGKILL this many times at random moments")
+      ->check(CLI::Range(0, 1000));
   sandbox->callback([&inv, args, sandbox] {
     if (!sandbox->get_subcommands().empty()) return;  // `sandbox bugzilla` and the like
     inv.action = [args] { return run_sandbox(*args); };

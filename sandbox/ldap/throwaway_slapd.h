@@ -28,8 +28,9 @@ class ThrowawaySlapd {
 
   // True when Debian's slapd and slapadd are installed here.
   static bool installed();
-  // Writes the config and data under `dir` (emptied first) and starts slapd
-  // on `port`; returns once it answers a bind. The error carries slapd's own words.
+  // Writes the config and data under `dir` (its db emptied first) and starts
+  // slapd on `port` (0: a free one); returns once it accepts connections.
+  // The error carries slapd's own words.
   static Result<std::unique_ptr<ThrowawaySlapd>> start(const std::string& dir, int port,
                                                        const std::vector<LdapPerson>& people);
   ~ThrowawaySlapd();
@@ -37,6 +38,7 @@ class ThrowawaySlapd {
   ThrowawaySlapd& operator=(const ThrowawaySlapd&) = delete;
 
   std::string url() const;
+  int port() const { return port_; }
   const std::string& bind_password() const { return bind_password_; }
   // DN of the group for `level` (1..3).
   static std::string level_group(int level);
