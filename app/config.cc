@@ -32,7 +32,7 @@ std::string type_name(ConfigType t) {
 }
 
 // Keys written as [[NAME]]: one table per element.
-constexpr std::string_view kArrayTables[] = {"branches", "ci.local.jobs"};
+constexpr std::string_view kArrayTables[] = {"branches", "ci.local.jobs", "api.tokens"};
 
 bool is_array_table(std::string_view path) {
   return std::find(std::begin(kArrayTables), std::end(kArrayTables), path) != std::end(kArrayTables);
@@ -257,6 +257,9 @@ Result<Config> build(const Collected& c, std::string_view src) {
   cfg.directory_file = v.at("directory.file");
   cfg.tree_status_url = v.at("tree_status.url");
   cfg.tree_status_cache_seconds = to_int(v.at("tree_status.cache_seconds"));
+  cfg.api.listen = v.at("api.listen");
+  cfg.api.open_reads = v.at("api.open_reads") == "true";
+  cfg.api.max_body_bytes = to_int(v.at("api.max_body_bytes"));
   if (!cfg.ldap.url.empty() && cfg.ldap.people_base.empty()) {
     return invalid_input(std::string(src) + ": ldap.people_base must be set with ldap.url");
   }
@@ -364,6 +367,22 @@ Result<Config> build(const Collected& c, std::string_view src) {
     }
     cfg.local_ci.jobs.push_back(std::move(job));
   }
+  const std::vector<Values>& tokens = c.arrays.count("api.tokens") ? c.arrays.at("api.tokens") : kNone;
+  for (const Values& t : tokens) {
+    ApiTokenConfig token{t.at("api.tokens[].name"), t.at("api.tokens[].role"), util::to_lower(t.at("api.tokens[].sha256"))};
+    if (token.name.empty()) return fail("every [[api.tokens]] needs a name (it goes in the audit log)");
+    if (token.role != "reader" && token.role != "sheriff" && token.role != "admin") {
+      return fail("api token '" + token.name + "': role must be reader, sheriff or admin, not '" + token.role + "'");
+    }
+    if (token.sha256.size() != 64 || token.sha256.find_first_not_of("0123456789abcdef") != std::string::npos) {
+      return fail("api token '" + token.name + "': sha256 must be the token's SHA-256 in hex (64 digits; " +
+                  "`autoland api token` makes one)");
+    }
+    for (const ApiTokenConfig& other : cfg.api.tokens) {
+      if (other.name == token.name) return fail("api token '" + token.name + "' is configured twice");
+    }
+    cfg.api.tokens.push_back(std::move(token));
+  }
   if (!cfg.checkin_needed_branch.empty() &&
       std::none_of(cfg.branches.begin(), cfg.branches.end(),
                    [&](const Branch& o) { return o.name == cfg.checkin_needed_branch; })) {
@@ -456,6 +475,18 @@ const std::vector<ConfigKey>& config_keys() {
        "A Treestatus-compatible service (`GET URL/trees/BRANCH`); the stricter of it and the sheriffs' setting "
        "holds landings, and a status that cannot be read holds them too. Empty: the sheriffs' setting alone."},
       {"tree_status.cache_seconds", T::integer, "30", "How long a tree's status is reused.", false, 0, 3600},
+      {"api.listen", T::string, "",
+       "Where the REST API listens, `HOST:PORT` (e.g. `127.0.0.1:8080`). `autoland run` serves it when set; "
+       "`autoland serve` needs it (or `--listen`)."},
+      {"api.open_reads", T::boolean, "false", "true: GET routes answer without a token. Writes always need one."},
+      {"api.max_body_bytes", T::integer, "65536", "Largest request body; larger ones get 413.", false, 1024,
+       16777216},
+      {"api.tokens[].name", T::string, "", "Who holds the token; writes are recorded in the audit log as user:NAME."},
+      {"api.tokens[].role", T::string, "reader",
+       "`reader` (GET routes), `sheriff` (every write) or `admin` (the same, for now)."},
+      {"api.tokens[].sha256", T::string, "",
+       "The token's SHA-256 in hex, never the token itself: `autoland api token NAME` prints a new token and this "
+       "line."},
       {"patches.max_size_bytes", T::integer, "20971520", "Largest patch accepted (default 20 MiB).", false, 1,
        1073741824},
       {"queue.grace_period_seconds", T::integer, "60",
@@ -570,6 +601,9 @@ std::string describe(const Config& c) {
   for (int i = 0; i < 3; ++i) line("ldap.level_" + std::to_string(i + 1) + "_group", c.ldap.level_groups[i]);
   line("directory.file", c.directory_file);
   line("tree_status.url", util::redact_url(c.tree_status_url));
+  line("api.listen", c.api.listen);
+  line("api.open_reads", c.api.open_reads ? "true" : "false");
+  for (const ApiTokenConfig& t : c.api.tokens) out += "api token " + t.name + ": " + t.role + " (hash set)\n";
   line("ci.buildbot.url", util::redact_url(c.buildbot.url));
   line("ci.buildbot.timeout_seconds", std::to_string(c.buildbot.timeout_seconds));
   line("ci.treeherder.url", util::redact_url(c.treeherder.url));

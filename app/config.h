@@ -65,6 +65,19 @@ struct LdapConfig {
   int cache_seconds = 60;
 };
 
+struct ApiTokenConfig {
+  std::string name;
+  std::string role;    // reader | sheriff | admin
+  std::string sha256;  // lowercase hex of the token
+};
+
+struct ApiConfig {
+  std::string listen;  // "127.0.0.1:8080"; "" = `autoland run` serves no API
+  bool open_reads = false;
+  int max_body_bytes = 64 * 1024;
+  std::vector<ApiTokenConfig> tokens;
+};
+
 struct Config {
   std::string source;  // the file it came from ("" for defaults)
   std::string store_url = "sqlite://autoland.db";
@@ -86,6 +99,7 @@ struct Config {
   std::string directory_file;  // sandbox only: people and levels from a JSON file
   std::string tree_status_url;  // "" = the store's tree status alone
   int tree_status_cache_seconds = 30;
+  ApiConfig api;
   std::vector<Branch> branches;
 };
 

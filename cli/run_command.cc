@@ -18,6 +18,7 @@
 #include "app/directory_factory.h"
 #include "adapters/treestatus/treestatus_client.h"
 #include "app/vcs_factory.h"
+#include "cli/api_wiring.h"
 #include "cli/command.h"
 #include "cli/wiring.h"
 #include "services/commenter/commenter.h"
@@ -148,6 +149,14 @@ int run_components(Wiring& wiring, const std::atomic<bool>& stop) {
   InProcessBus bus;
   for (const Component& c : components) bus.subscribe(c.name, {"patchset"});
 
+  // The API serves on its own threads beside the components.
+  std::unique_ptr<api::ApiServer> api_server;
+  if (!config.api.listen.empty()) {
+    auto started = start_api(wiring, {directory->get(), trees.get(), &*sources, &bus}, config.api.listen);
+    if (!started) return fail(started.error());
+    api_server = std::move(*started);
+  }
+
   LOG_INFO("run", "autoland is running: trigger, queue, results, commenter (SIGTERM stops it)");
   std::vector<std::thread> threads;
   for (Component& c : components) {
@@ -157,6 +166,7 @@ int run_components(Wiring& wiring, const std::atomic<bool>& stop) {
   LOG_INFO("run", "stopping: each component finishes its pass");
   bus.close();
   for (std::thread& t : threads) t.join();
+  if (api_server) api_server->stop();
   LOG_INFO("run", "stopped");
   return kExitOk;
 }

@@ -108,7 +108,13 @@ bool is_terminal(State s) {
   }
 }
 
-bool is_processing(State s) { return s == State::pushing || s == State::backing_out; }
+// Someone is working on it: validating (reading Bugzilla), pushing, its CI
+// run watched (deleting it then would lose a landing's watch on trunk, and
+// with it the backout), or backing out. Cancel first, then delete.
+bool is_processing(State s) {
+  return s == State::validating || s == State::pushing || s == State::testing || s == State::retrying ||
+         s == State::backing_out;
+}
 
 std::vector<State> all_states() {
   std::vector<State> out;

@@ -56,8 +56,8 @@ Result<TreeStatus> parse_tree_status(std::string_view text);
 Result<Vcs> parse_vcs(std::string_view text);
 
 bool is_terminal(State s);
-// States in which something is being done to the outside world right now
-// (a push or a backout); sheriffs cannot delete or cancel a patchset then.
+// States in which autoland is working on a patchset (validating, pushing,
+// watching its CI, backing out): it cannot be deleted then (cancel first).
 bool is_processing(State s);
 std::vector<State> all_states();
 

@@ -31,6 +31,8 @@ class Bus {
   virtual std::optional<BusMessage> wait(const std::string& subscriber, std::chrono::milliseconds timeout) = 0;
   // Wakes every waiter; later waits return at once.
   virtual void close() = 0;
+  // False once closed (or, for a networked bus, while its broker is away).
+  virtual bool is_open() = 0;
 };
 
 }  // namespace autoland

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <memory>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -146,10 +147,16 @@ class Store {
   virtual Result<PatchSet> set_priority(PatchSetId id, int priority, const std::string& actor) = 0;
   // Deletes a patchset that is not being processed; conflict otherwise.
   virtual Status delete_patchset(PatchSetId id, const std::string& actor) = 0;
+  // Adds an attachment to a patchset still queued (nothing read or pushed
+  // yet); conflict in any other state. Adding one it has changes nothing.
+  virtual Result<PatchSet> add_patch(PatchSetId id, AttachmentId patch, const std::string& actor) = 0;
 
   // Outbox. due_comments: pending comments whose next attempt is at or before
   // `now`, oldest first.
   virtual Result<std::vector<OutboxComment>> due_comments(UnixTime now, size_t limit) = 0;
+  // How many outbox entries there are of each kind in each state ("posted",
+  // "pending", "dropped"): {kind: {state: count}}.
+  virtual Result<std::map<std::string, std::map<std::string, int64_t>>> count_comments() = 0;
   virtual Result<std::vector<OutboxComment>> comments_for(PatchSetId id) = 0;
   virtual Result<OutboxComment> get_comment(int64_t id) = 0;
   // Queues a comment (or marker action) outside a lifecycle step, e.g. a

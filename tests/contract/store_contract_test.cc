@@ -2,6 +2,8 @@
 // file and in memory; PostgreSQL joins the parameter list when it exists.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <filesystem>
 
 #include "app/store_factory.h"
@@ -307,6 +309,40 @@ TEST_P(StoreContract, DeletePatchsetRefusedWhileProcessing) {
   EXPECT_TRUE(store_->delete_patchset(q.id, "sheriff:x").ok());
   EXPECT_TRUE(store_->comments_for(q.id)->empty());  // ended already: nothing to release
   EXPECT_EQ(store_->get_patchset(q.id).error().kind, ErrorKind::not_found);
+}
+
+TEST_P(StoreContract, PatchesAreAddedOnlyWhileQueued) {
+  PatchSet p = new_patchset();
+  auto added = store_->add_patch(p.id, 12, "sheriff:x");
+  ASSERT_TRUE(added.ok()) << added.error().message;
+  EXPECT_EQ(added->patches, (std::vector<AttachmentId>{10, 11, 12}));
+  EXPECT_EQ(added->version, p.version + 1);
+  auto again = store_->add_patch(p.id, 12, "sheriff:x");  // already there: nothing changes
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->version, added->version);
+  auto v = store_->apply_transition(step(*added, State::validating));
+  ASSERT_TRUE(v.ok());
+  auto late = store_->add_patch(p.id, 13, "sheriff:x");
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.error().kind, ErrorKind::conflict);
+  EXPECT_EQ(store_->get_patchset(p.id)->patches, (std::vector<AttachmentId>{10, 11, 12}));
+  EXPECT_EQ(store_->add_patch(999, 1, "x").error().kind, ErrorKind::not_found);
+  auto events = store_->list_events({.patchset_id = p.id});
+  EXPECT_EQ(std::count_if(events->begin(), events->end(), [](const AuditEvent& e) { return e.what == "patchset.add_patch"; }),
+            1);
+}
+
+TEST_P(StoreContract, CommentsAreCountedByKindAndState) {
+  ASSERT_TRUE(store_->enqueue_comment({1, "landed", "a", "k1"}, std::nullopt).ok());
+  ASSERT_TRUE(store_->enqueue_comment({2, "landed", "b", "k2"}, std::nullopt).ok());
+  auto third = store_->enqueue_comment({3, "rejected", "c", "k3"}, std::nullopt);
+  ASSERT_TRUE(third.ok() && third->has_value());
+  ASSERT_TRUE(store_->mark_comment_posted(**third, 99).ok());
+  auto counts = store_->count_comments();
+  ASSERT_TRUE(counts.ok()) << counts.error().message;
+  EXPECT_EQ((*counts)["landed"]["pending"], 2);
+  EXPECT_EQ((*counts)["rejected"]["posted"], 1);
+  EXPECT_EQ((*counts)["rejected"].count("pending"), 0u);
 }
 
 TEST_P(StoreContract, PriorityAndSettings) {

@@ -46,4 +46,9 @@ void InProcessBus::close() {
   changed_.notify_all();
 }
 
+bool InProcessBus::is_open() {
+  std::lock_guard lock(mu_);
+  return !closed_;
+}
+
 }  // namespace autoland

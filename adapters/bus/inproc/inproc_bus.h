@@ -20,6 +20,7 @@ class InProcessBus final : public Bus {
   Status publish(const BusMessage& message) override;
   std::optional<BusMessage> wait(const std::string& subscriber, std::chrono::milliseconds timeout) override;
   void close() override;
+  bool is_open() override;
 
  private:
   struct Queue {

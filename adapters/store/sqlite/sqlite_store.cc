@@ -1,5 +1,7 @@
 #include "adapters/store/sqlite/sqlite_store.h"
 
+#include <algorithm>
+
 #include <mutex>
 
 #include "adapters/store/sqlite/migrations.h"
@@ -419,7 +421,7 @@ class SqliteStore final : public Store {
     if (!current) return current.error();
     if (is_processing(current->state)) {
       return conflict("patchset " + std::to_string(id) + " is " + std::string(to_string(current->state)) +
-                      " right now; it can be deleted once that is done");
+                      " right now; cancel it first (or wait until it has ended), then delete it");
     }
     auto del = db_.prepare("DELETE FROM patchsets WHERE id = ?");
     if (!del) return del.error();
@@ -435,6 +437,45 @@ class SqliteStore final : public Store {
     AUTOLAND_TRY(
         insert_event({0, clock_.now(), id, actor, "patchset.delete", "was " + std::string(to_string(current->state))}));
     return tx->commit();
+  }
+
+  Result<PatchSet> add_patch(PatchSetId id, AttachmentId patch, const std::string& actor) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(db_);
+    if (!tx) return tx.error();
+    auto current = load_patchset(id);
+    if (!current) return current.error();
+    if (std::find(current->patches.begin(), current->patches.end(), patch) != current->patches.end()) return *current;
+    if (current->state != State::queued) {
+      return conflict("patchset " + std::to_string(id) + " is " + std::string(to_string(current->state)) +
+                      ": patches can only be added while it is queued");
+    }
+    std::vector<AttachmentId> patches = current->patches;
+    patches.push_back(patch);
+    auto s = db_.prepare("UPDATE patchsets SET patches=?, updated_time=?, version=version+1 WHERE id=? AND version=?");
+    if (!s) return s.error();
+    s->bind(1, join_ids(patches)).bind(2, clock_.now()).bind(3, id).bind(4, current->version);
+    AUTOLAND_TRY(s->run());
+    if (db_.changes() == 0) return conflict("patchset " + std::to_string(id) + " changed meanwhile");
+    AUTOLAND_TRY(insert_event({0, clock_.now(), id, actor, "patchset.add_patch", "attachment " + std::to_string(patch)}));
+    auto updated = load_patchset(id);
+    if (!updated) return updated.error();
+    AUTOLAND_TRY(tx->commit());
+    return *updated;
+  }
+
+  Result<std::map<std::string, std::map<std::string, int64_t>>> count_comments() override {
+    std::lock_guard lock(mu_);
+    auto s = db_.prepare("SELECT kind, state, COUNT(*) FROM comments GROUP BY kind, state");
+    if (!s) return s.error();
+    std::map<std::string, std::map<std::string, int64_t>> out;
+    while (true) {
+      auto row = s->step();
+      if (!row) return row.error();
+      if (!*row) break;
+      out[s->column_text(0)][s->column_text(1)] = s->column_int(2);
+    }
+    return out;
   }
 
   Result<std::vector<OutboxComment>> due_comments(UnixTime now, size_t limit) override {

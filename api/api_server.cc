@@ -1,0 +1,680 @@
+#include "api/api_server.h"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "api/metrics.h"
+#include "app/json_views.h"
+#include "core/lifecycle.h"
+#include "core/patch.h"
+#include "core/try_syntax.h"
+#include "ports/vcs.h"
+#include "services/queue/sheriff.h"
+#include "util/log.h"
+#include "util/strings.h"
+
+namespace autoland::api {
+
+using nlohmann::json;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+// Thrown inside a handler; the wrapper turns it into the JSON error.
+struct HttpError {
+  int status;
+  std::string error;
+  std::string detail;
+};
+
+[[noreturn]] void refuse(int status, std::string error, std::string detail = "") {
+  throw HttpError{status, std::move(error), std::move(detail)};
+}
+
+int status_for(const Error& e) {
+  switch (e.kind) {
+    case ErrorKind::invalid_input: return 400;
+    case ErrorKind::not_found: return 404;
+    case ErrorKind::conflict: return 409;
+    case ErrorKind::denied: return 403;
+    case ErrorKind::transient: return 503;
+    default: return 500;
+  }
+}
+
+std::string_view error_word(int status) {
+  switch (status) {
+    case 400: return "bad request";
+    case 401: return "unauthorized";
+    case 403: return "forbidden";
+    case 404: return "not found";
+    case 405: return "method not allowed";
+    case 409: return "conflict";
+    case 413: return "payload too large";
+    case 503: return "unavailable";
+    default: return "internal error";
+  }
+}
+
+[[noreturn]] void refuse(const Error& e) {
+  int status = status_for(e);
+  refuse(status, std::string(error_word(status)), e.message);
+}
+
+template <typename T>
+T take(Result<T> r) {
+  if (!r) refuse(r.error());
+  return std::move(*r);
+}
+void take(Status s) {
+  if (!s.ok()) refuse(s.error());
+}
+
+// The body as a JSON object holding only `allowed` keys.
+json body_object(const httplib::Request& req, const std::vector<std::string_view>& allowed, bool may_be_empty) {
+  if (req.body.empty()) {
+    if (may_be_empty) return json::object();
+    refuse(400, "bad request", "a JSON object is expected in the body");
+  }
+  json j = json::parse(req.body, nullptr, false);
+  if (j.is_discarded()) refuse(400, "bad request", "the body is not valid JSON");
+  if (!j.is_object()) refuse(400, "bad request", "the body must be a JSON object");
+  for (const auto& [key, value] : j.items()) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      std::vector<std::string> names(allowed.begin(), allowed.end());
+      refuse(400, "bad request",
+             "unknown field '" + key + "'" + (names.empty() ? "" : " (known: " + util::join(names, ", ") + ")"));
+    }
+  }
+  return j;
+}
+
+std::string string_field(const json& j, const std::string& key, bool required, const std::string& fallback = "") {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) {
+    if (required) refuse(400, "bad request", "'" + key + "' is required");
+    return fallback;
+  }
+  if (!it->is_string()) refuse(400, "bad request", "'" + key + "' must be a string");
+  return it->get<std::string>();
+}
+
+std::optional<int64_t> int_field(const json& j, const std::string& key, int64_t lo, int64_t hi) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return std::nullopt;
+  if (!it->is_number_integer()) refuse(400, "bad request", "'" + key + "' must be an integer");
+  int64_t v = it->get<int64_t>();
+  if (v < lo || v > hi) {
+    refuse(400, "bad request", "'" + key + "' must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+  }
+  return v;
+}
+
+int64_t id_in_path(const std::string& text, const char* what) {
+  auto v = util::parse_uint(text);
+  if (!v || *v == 0 || *v > static_cast<uint64_t>(INT64_MAX)) {
+    refuse(400, "bad request", std::string(what) + " '" + text + "' is not a positive number");
+  }
+  return static_cast<int64_t>(*v);
+}
+
+// "on"/"off" or true/false under `key`.
+bool switch_field(const json& j, const std::string& key) {
+  auto it = j.find(key);
+  if (it == j.end()) refuse(400, "bad request", "'" + key + "' is required (true or false)");
+  if (it->is_boolean()) return it->get<bool>();
+  if (it->is_string() && (*it == "on" || *it == "off")) return *it == "on";
+  refuse(400, "bad request", "'" + key + "' must be true, false, \"on\" or \"off\"");
+}
+
+const std::vector<std::string_view> kBranchFields = {
+    "repo_url", "pull_url", "vcs", "threshold", "status", "required_level", "pretest_branch", "default_try_syntax",
+    "try_syntax_in", "max_retriggers", "results_timeout_minutes", "ci"};
+
+// `b` with the fields `j` sets, each checked.
+void apply_branch_fields(Store& store, Branch& b, const json& j) {
+  if (j.contains("repo_url")) b.repo_url = string_field(j, "repo_url", true);
+  if (j.contains("pull_url")) b.pull_url = string_field(j, "pull_url", false);
+  if (j.contains("vcs")) b.vcs = take(parse_vcs(string_field(j, "vcs", true)));
+  if (auto v = int_field(j, "threshold", 0, 1000)) b.threshold = static_cast<int>(*v);
+  if (j.contains("status")) b.status = take(parse_branch_status(string_field(j, "status", true)));
+  if (auto v = int_field(j, "required_level", 1, 3)) b.required_level = static_cast<int>(*v);
+  if (j.contains("pretest_branch")) b.pretest_branch = string_field(j, "pretest_branch", false);
+  if (j.contains("default_try_syntax")) b.default_try_syntax = string_field(j, "default_try_syntax", false);
+  if (j.contains("try_syntax_in")) {
+    std::string where = string_field(j, "try_syntax_in", true);
+    if (where != "tip_message" && where != "empty_commit") {
+      refuse(400, "bad request", "'try_syntax_in' must be \"tip_message\" or \"empty_commit\"");
+    }
+    b.try_syntax_in_tip = where == "tip_message";
+  }
+  if (auto v = int_field(j, "max_retriggers", 0, 20)) b.max_retriggers = static_cast<int>(*v);
+  if (auto v = int_field(j, "results_timeout_minutes", 1, 7 * 24 * 60)) b.results_timeout_minutes = static_cast<int>(*v);
+  if (j.contains("ci")) b.ci_source = string_field(j, "ci", false);
+  if (b.repo_url.empty()) refuse(400, "bad request", "'repo_url' is required: where pushes to " + b.name + " go");
+  if (!b.default_try_syntax.empty()) {
+    auto syntax = parse_try_syntax(b.default_try_syntax);
+    if (!syntax) refuse(400, "bad request", "'default_try_syntax': " + syntax.error().message);
+  }
+  if (!b.pretest_branch.empty()) {
+    if (b.pretest_branch == b.name) refuse(400, "bad request", "a branch cannot be its own pretest branch");
+    auto pretest = store.get_branch(b.pretest_branch);
+    if (!pretest) {
+      if (pretest.error().kind == ErrorKind::not_found) {
+        refuse(400, "bad request", "pretest branch '" + b.pretest_branch + "' does not exist");
+      }
+      refuse(pretest.error());
+    }
+  }
+}
+
+// The order the landing policy takes them in: in flight first, then waiting
+// by priority and age, then those not yet checked.
+int queue_rank(State s) {
+  switch (s) {
+    case State::pushing:
+    case State::testing:
+    case State::retrying:
+    case State::backing_out: return 0;
+    case State::waiting: return 1;
+    default: return 2;
+  }
+}
+
+}  // namespace
+
+struct ApiServer::Impl {
+  Impl(Store& s, const Clock& c, ApiOptions o)
+      : store(s), clock(c), options(std::move(o)), auth(options.tokens), metrics(store) {}
+
+  Store& store;
+  const Clock& clock;
+  ApiOptions options;
+  TokenAuth auth;
+  Metrics metrics;
+  httplib::Server http;
+  std::thread thread;
+  int port = 0;
+  std::mutex health_mu;
+  SteadyClock::time_point health_at;
+  json health_cached;
+  int health_status = 0;
+
+  enum class Need { read, write };
+  using Handler = std::function<void(const httplib::Request&, httplib::Response&, const Caller&)>;
+
+  static void send(httplib::Response& res, int status, const json& body) {
+    res.status = status;
+    res.set_content(body.dump(), "application/json");
+  }
+
+  Caller authorize(const httplib::Request& req, Need need) {
+    std::string header = req.get_header_value("Authorization");
+    std::optional<Caller> caller = header.empty() ? std::nullopt : auth.identify(header);
+    if (!header.empty() && !caller) refuse(401, "unauthorized", "the bearer token is not known");
+    if (need == Need::read) {
+      if (caller) return *caller;
+      if (options.open_reads) return Caller{};
+      refuse(401, "unauthorized", "a bearer token is needed (Authorization: Bearer TOKEN)");
+    }
+    if (!caller) refuse(401, "unauthorized", "a bearer token with the sheriff role is needed");
+    if (caller->role < Role::sheriff) {
+      refuse(403, "forbidden", "token '" + caller->name + "' has the " + std::string(to_string(caller->role)) +
+                                   " role; this needs sheriff or admin");
+    }
+    return *caller;
+  }
+
+  void route(const char* method, const std::string& pattern, const std::string& label, Need need, Handler h) {
+    auto wrapped = [this, label, need, h](const httplib::Request& req, httplib::Response& res) {
+      auto started = SteadyClock::now();
+      try {
+        Caller caller = authorize(req, need);
+        h(req, res, caller);
+      } catch (const HttpError& e) {
+        send(res, e.status, {{"error", e.error}, {"detail", e.detail}});
+      } catch (const std::exception& e) {
+        LOG_ERROR("api", label + ": " + e.what());
+        send(res, 500, {{"error", "internal error"}, {"detail", e.what()}});
+      }
+      metrics.observe_request(label, res.status, std::chrono::duration<double>(SteadyClock::now() - started).count());
+    };
+    std::string m = method;
+    if (m == "GET") http.Get(pattern, wrapped);
+    else if (m == "POST") http.Post(pattern, wrapped);
+    else if (m == "PUT") http.Put(pattern, wrapped);
+    else if (m == "DELETE") http.Delete(pattern, wrapped);
+  }
+
+  std::string who(const Caller& c) const { return "user:" + c.name; }
+
+  json patchset_json(const PatchSet& ps) {
+    json j = to_json(ps);
+    j["age_seconds"] = clock.now() - ps.creation_time;
+    return j;
+  }
+
+  void add_routes();
+  void add_seed_routes();
+  void add_sheriff_routes();
+  json queue_view();
+  std::pair<int, json> health();
+};
+
+void ApiServer::Impl::add_seed_routes() {
+  route("GET", R"(/bugs/([^/]+))", "GET /bugs/{bug}", Need::read,
+        [this](const httplib::Request& req, httplib::Response& res, const Caller&) {
+          BugId bug = static_cast<BugId>(id_in_path(req.matches[1], "bug id"));
+          json list = json::array();
+          for (const PatchSet& ps : take(store.find_patchsets({.bug_id = bug}))) list.push_back(patchset_json(ps));
+          send(res, 200, {{"bug_id", bug}, {"patchSets", list}});
+        });
+  route("GET", R"(/patchSets/([^/]+))", "GET /patchSets/{id}", Need::read,
+        [this](const httplib::Request& req, httplib::Response& res, const Caller&) {
+          PatchSetId id = id_in_path(req.matches[1], "patchset id");
+          json j = patchset_json(take(store.get_patchset(id)));
+          json comments = json::array();
+          for (const OutboxComment& c : take(store.comments_for(id))) comments.push_back(to_json(c));
+          j["comments"] = comments;
+          send(res, 200, j);
+        });
+  route("GET", "/branches", "GET /branches", Need::read,
+        [this](const httplib::Request&, httplib::Response& res, const Caller&) {
+          json list = json::array();
+          for (const Branch& b : take(store.list_branches())) list.push_back(to_json(b));
+          send(res, 200, {{"branches", list}});
+        });
+  route("GET", R"(/branches/([^/]+))", "GET /branches/{name}", Need::read,
+        [this](const httplib::Request& req, httplib::Response& res, const Caller&) {
+          send(res, 200, to_json(take(store.get_branch(req.matches[1]))));
+        });
+
+  // A new request, checked as the trigger checks a tag's: the branch known
+  // and enabled, every attachment on the bug, current, and a patch autoland
+  // can apply. `request_id` makes a retried POST find the first one.
+  route("POST", R"(/bugs/([^/]+))", "POST /bugs/{bug}", Need::write,
+        [this](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+          BugId bug = static_cast<BugId>(id_in_path(req.matches[1], "bug id"));
+          json j = body_object(req, {"branch", "patches", "try_syntax", "requester", "priority", "request_id"}, false);
+          std::string branch_name = string_field(j, "branch", true);
+          auto patches_it = j.find("patches");
+          if (patches_it == j.end() || !patches_it->is_array() || patches_it->empty()) {
+            refuse(400, "bad request",
+                   "'patches' must list the attachment ids to land (an empty patchset could be taken before "
+                   "its patches arrive)");
+          }
+          std::vector<AttachmentId> ids;
+          for (const json& p : *patches_it) {
+            if (!p.is_number_unsigned() || p.get<uint64_t>() == 0) {
+              refuse(400, "bad request", "'patches' must hold positive attachment ids");
+            }
+            AttachmentId id = p.get<AttachmentId>();
+            if (std::find(ids.begin(), ids.end(), id) != ids.end()) {
+              refuse(400, "bad request", "attachment " + std::to_string(id) + " is listed twice");
+            }
+            ids.push_back(id);
+          }
+          std::string try_syntax = string_field(j, "try_syntax", false);
+          if (!try_syntax.empty()) {
+            auto parsed = parse_try_syntax(try_syntax);
+            if (!parsed) refuse(400, "bad request", "'try_syntax': " + parsed.error().message);
+          }
+          std::string requester = string_field(j, "requester", true);
+          if (requester.find('@') == std::string::npos) {
+            refuse(400, "bad request", "'requester' must be the Bugzilla email of who asks for this landing");
+          }
+          int priority = static_cast<int>(int_field(j, "priority", -1000, 1000).value_or(0));
+          std::string request_id = string_field(j, "request_id", false);
+          if (request_id.size() > 200) refuse(400, "bad request", "'request_id' is longer than 200 characters");
+
+          auto branch = store.get_branch(branch_name);
+          if (!branch) {
+            if (branch.error().kind == ErrorKind::not_found) {
+              refuse(400, "bad request", "branch '" + branch_name + "' is not configured");
+            }
+            refuse(branch.error());
+          }
+          if (branch->status != BranchStatus::enabled) {
+            refuse(409, "conflict", "branch '" + branch_name + "' is disabled");
+          }
+          if (!request_id.empty()) {
+            auto existing = take(store.find_by_request_key("api/" + std::to_string(bug) + "/" + request_id));
+            if (existing) return send(res, 200, patchset_json(*existing));
+          }
+          if (!options.bugs) refuse(503, "unavailable", "no Bugzilla is configured to check the attachments");
+          auto attachments = options.bugs->attachments(bug, true);
+          if (!attachments) {
+            if (attachments.error().kind == ErrorKind::transient) refuse(attachments.error());
+            refuse(404, "not found", "bug " + std::to_string(bug) + ": " + attachments.error().message);
+          }
+          std::string author;
+          for (AttachmentId id : ids) {
+            auto a = std::find_if(attachments->begin(), attachments->end(), [&](const Attachment& x) { return x.id == id; });
+            std::string name = "attachment " + std::to_string(id);
+            if (a == attachments->end()) refuse(400, "bad request", name + " is not on bug " + std::to_string(bug));
+            if (a->is_obsolete) refuse(400, "bad request", name + " is obsolete");
+            auto parsed = parse_patch(a->data.value_or(""));
+            if (!parsed) refuse(400, "bad request", name + " is not a patch autoland can apply: " + parsed.error().message);
+            if (author.empty()) author = a->creator;
+          }
+          NewPatchSet ps;
+          ps.bug_id = bug;
+          ps.patches = ids;
+          ps.branch = branch_name;
+          ps.stage = branch->initial_stage();
+          ps.try_syntax = try_syntax;
+          ps.author = author;
+          ps.requester = requester;
+          ps.priority = priority;
+          ps.request_key = "api/" + std::to_string(bug) + "/" +
+                           (request_id.empty() ? caller.name + "@" + std::to_string(clock.now()) + "#" +
+                                                     random_token().substr(0, 12)
+                                               : request_id);
+          PatchSet created = take(store.create_patchset(ps, who(caller)));
+          send(res, 201, patchset_json(created));
+        });
+
+  route("POST", R"(/branches/([^/]+))", "POST /branches/{name}", Need::write,
+        [this](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+          json j = body_object(req, kBranchFields, false);
+          Branch b;
+          b.name = req.matches[1];
+          if (!check_clone_name(b.name).ok() || b.name.find_first_of(" :[]") != std::string::npos) {
+            refuse(400, "bad request", "'" + b.name + "' cannot name a branch");
+          }
+          if (store.get_branch(b.name)) refuse(409, "conflict", "branch '" + b.name + "' exists already");
+          apply_branch_fields(store, b, j);
+          send(res, 201, to_json(take(store.create_branch(b, who(caller)))));
+        });
+  route("PUT", R"(/branches/([^/]+))", "PUT /branches/{name}", Need::write,
+        [this](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+          json j = body_object(req, kBranchFields, false);
+          Branch b = take(store.get_branch(req.matches[1]));
+          apply_branch_fields(store, b, j);
+          send(res, 200, to_json(take(store.update_branch(b, who(caller)))));
+        });
+  route("PUT", R"(/branches/([^/]+)/threshold)", "PUT /branches/{name}/threshold", Need::write,
+        [this](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+          json j = body_object(req, {"threshold"}, false);
+          auto t = int_field(j, "threshold", 0, 1000);
+          if (!t) refuse(400, "bad request", "'threshold' is required");
+          send(res, 200, to_json(take(set_branch_threshold(store, req.matches[1], static_cast<int>(*t), who(caller)))));
+        });
+  route("PUT", R"(/branches/([^/]+)/status)", "PUT /branches/{name}/status", Need::write,
+        [this](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+          json j = body_object(req, {"status"}, false);
+          BranchStatus s = take(parse_branch_status(string_field(j, "status", true)));
+          send(res, 200,
+               to_json(take(set_branch_enabled(store, req.matches[1], s == BranchStatus::enabled, who(caller)))));
+        });
+  route("DELETE", R"(/branches/([^/]+))", "DELETE /branches/{name}", Need::write,
+        [this](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+          take(store.delete_branch(req.matches[1], who(caller)));
+          send(res, 200, {{"deleted", std::string(req.matches[1])}});
+        });
+  route("PUT", R"(/patchSets/([^/]+)/([^/]+))", "PUT /patchSets/{id}/{patch}", Need::write,
+        [this](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+          PatchSetId id = id_in_path(req.matches[1], "patchset id");
+          std::string second = req.matches[2];
+          if (second == "priority") {  // PUT /patchSets/{id}/priority
+            json j = body_object(req, {"priority"}, false);
+            auto p = int_field(j, "priority", -1000, 1000);
+            if (!p) refuse(400, "bad request", "'priority' is required");
+            return send(res, 200, patchset_json(take(set_patchset_priority(store, id, static_cast<int>(*p), who(caller)))));
+          }
+          AttachmentId patch = static_cast<AttachmentId>(id_in_path(second, "attachment id"));
+          body_object(req, {}, true);
+          PatchSet ps = take(store.get_patchset(id));
+          if (options.bugs) {
+            auto a = options.bugs->attachment(ps.bug_id, patch, true);
+            if (!a) {
+              if (a.error().kind == ErrorKind::transient) refuse(a.error());
+              refuse(400, "bad request", "attachment " + std::to_string(patch) + " is not on bug " +
+                                             std::to_string(ps.bug_id) + ": " + a.error().message);
+            }
+            if (a->bug_id != 0 && a->bug_id != ps.bug_id) {
+              refuse(400, "bad request", "attachment " + std::to_string(patch) + " is not on bug " + std::to_string(ps.bug_id));
+            }
+            auto parsed = parse_patch(a->data.value_or(""));
+            if (!parsed) {
+              refuse(400, "bad request", "attachment " + std::to_string(patch) + " is not a patch autoland can apply: " +
+                                             parsed.error().message);
+            }
+          }
+          send(res, 200, patchset_json(take(store.add_patch(id, patch, who(caller)))));
+        });
+  route("DELETE", R"(/patchSets/([^/]+))", "DELETE /patchSets/{id}", Need::write,
+        [this](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+          PatchSetId id = id_in_path(req.matches[1], "patchset id");
+          take(store.delete_patchset(id, who(caller)));
+          send(res, 200, {{"deleted", id}});
+        });
+}
+
+json ApiServer::Impl::queue_view() {
+  std::vector<Branch> branches = take(store.list_branches());
+  std::map<std::string, std::vector<PatchSet>> by_target;
+  std::map<std::string, const Branch*> named;
+  for (const Branch& b : branches) named[b.name] = &b;
+  std::vector<State> live;
+  for (State s : {State::queued, State::validating, State::waiting, State::pushing, State::testing, State::retrying,
+                  State::backing_out}) {
+    live.push_back(s);
+  }
+  PatchSetQuery q{.states = live, .after_id = 0, .limit = 1000};
+  while (true) {
+    auto page = take(store.find_patchsets(q));
+    for (const PatchSet& ps : page) {
+      auto b = named.find(ps.branch);
+      by_target[b == named.end() ? ps.branch : b->second->branch_for(ps.stage)].push_back(ps);
+    }
+    if (page.size() < q.limit) break;
+    q.after_id = page.back().id;
+  }
+  json out = json::array();
+  for (const Branch& b : branches) {
+    auto& list = by_target[b.name];
+    std::stable_sort(list.begin(), list.end(), [](const PatchSet& x, const PatchSet& y) {
+      if (queue_rank(x.state) != queue_rank(y.state)) return queue_rank(x.state) < queue_rank(y.state);
+      if (x.priority != y.priority) return x.priority > y.priority;
+      return x.creation_time != y.creation_time ? x.creation_time < y.creation_time : x.id < y.id;
+    });
+    json entries = json::array();
+    int in_flight = 0;
+    for (const PatchSet& ps : list) {
+      in_flight += queue_rank(ps.state) == 0;
+      entries.push_back({{"id", ps.id},
+                         {"bug_id", ps.bug_id},
+                         {"state", to_string(ps.state)},
+                         {"stage", to_string(ps.stage)},
+                         {"destination", ps.branch},
+                         {"priority", ps.priority},
+                         {"requester", ps.requester},
+                         {"age_seconds", clock.now() - ps.creation_time}});
+    }
+    out.push_back({{"branch", b.name},
+                   {"status", to_string(b.status)},
+                   {"tree", to_string(b.tree)},
+                   {"threshold", b.threshold},
+                   {"in_flight", in_flight},
+                   {"patchSets", entries}});
+  }
+  return out;
+}
+
+void ApiServer::Impl::add_sheriff_routes() {
+  route("GET", "/queue", "GET /queue", Need::read, [this](const httplib::Request&, httplib::Response& res, const Caller&) {
+    bool kill = take(kill_switch_on(store));
+    send(res, 200, {{"killswitch", kill ? "on" : "off"}, {"branches", queue_view()}});
+  });
+  route("GET", "/killswitch", "GET /killswitch", Need::read,
+        [this](const httplib::Request&, httplib::Response& res, const Caller&) {
+          send(res, 200, {{"on", take(kill_switch_on(store))}});
+        });
+  route("PUT", "/killswitch", "PUT /killswitch", Need::write,
+        [this](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+          json j = body_object(req, {"on", "reason"}, false);
+          bool on = switch_field(j, "on");
+          std::string reason = string_field(j, "reason", false);
+          take(set_kill_switch(store, on, who(caller) + (reason.empty() ? "" : " (" + reason + ")")));
+          send(res, 200, {{"on", on}});
+        });
+  route("GET", "/components", "GET /components", Need::read,
+        [this](const httplib::Request&, httplib::Response& res, const Caller&) {
+          json out = json::object();
+          for (std::string_view c : kComponents) out[std::string(c)] = take(component_on(store, std::string(c)));
+          send(res, 200, out);
+        });
+  route("PUT", R"(/components/([^/]+))", "PUT /components/{name}", Need::write,
+        [this](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+          json j = body_object(req, {"on"}, false);
+          bool on = switch_field(j, "on");
+          take(set_component(store, req.matches[1], on, who(caller)));
+          send(res, 200, {{"component", std::string(req.matches[1])}, {"on", on}});
+        });
+  route("PUT", R"(/branches/([^/]+)/tree)", "PUT /branches/{name}/tree", Need::write,
+        [this](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+          json j = body_object(req, {"status", "reason"}, false);
+          TreeStatus t = take(parse_tree_status(string_field(j, "status", true)));
+          send(res, 200,
+               to_json(take(set_tree_status(store, req.matches[1], t, string_field(j, "reason", false), who(caller)))));
+        });
+  auto action = [this](const char* name, auto op) {
+    route("POST", std::string(R"(/patchSets/([^/]+)/)") + name, std::string("POST /patchSets/{id}/") + name, Need::write,
+          [this, op](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+            PatchSetId id = id_in_path(req.matches[1], "patchset id");
+            json j = body_object(req, {"reason"}, true);
+            std::string reason = string_field(j, "reason", false);
+            send(res, 200, patchset_json(take(op(id, who(caller), reason))));
+          });
+  };
+  action("force", [this](PatchSetId id, const std::string& w, const std::string& r) {
+    return force_patchset(store, clock, id, w, r);
+  });
+  action("cancel", [this](PatchSetId id, const std::string& w, const std::string& r) {
+    return cancel_patchset(store, clock, id, w, r);
+  });
+  action("retry", [this](PatchSetId id, const std::string& w, const std::string&) {
+    return retry_patchset(store, clock, id, w);
+  });
+  action("backout", [this](PatchSetId id, const std::string& w, const std::string& r) {
+    return back_out_patchset(store, clock, id, w, r);
+  });
+  route("GET", "/events", "GET /events", Need::read,
+        [this](const httplib::Request& req, httplib::Response& res, const Caller&) {
+          EventQuery q;
+          if (req.has_param("since")) {
+            auto v = util::parse_uint(req.get_param_value("since"));
+            if (!v) refuse(400, "bad request", "'since' must be a Unix time in seconds");
+            q.since = static_cast<UnixTime>(*v);
+          }
+          if (req.has_param("after")) {
+            auto v = util::parse_uint(req.get_param_value("after"));
+            if (!v) refuse(400, "bad request", "'after' must be an event id");
+            q.after_id = static_cast<int64_t>(*v);
+          }
+          if (req.has_param("patchset")) q.patchset_id = id_in_path(req.get_param_value("patchset"), "patchset id");
+          if (req.has_param("limit")) {
+            auto v = util::parse_uint(req.get_param_value("limit"));
+            if (!v || *v == 0 || *v > 1000) refuse(400, "bad request", "'limit' must be between 1 and 1000");
+            q.limit = static_cast<size_t>(*v);
+          }
+          json list = json::array();
+          for (const AuditEvent& e : take(store.list_events(q))) list.push_back(to_json(e));
+          send(res, 200, {{"events", list}});
+        });
+  route("GET", "/health", "GET /health", Need::read,
+        [this](const httplib::Request&, httplib::Response& res, const Caller&) {
+          auto [status, body] = health();
+          send(res, status, body);
+        });
+  route("GET", "/metrics", "GET /metrics", Need::read,
+        [this](const httplib::Request&, httplib::Response& res, const Caller&) {
+          res.status = 200;
+          res.set_content(take(metrics.render(clock.now())), "text/plain; version=0.0.4");
+        });
+}
+
+std::pair<int, json> ApiServer::Impl::health() {
+  std::lock_guard lock(health_mu);
+  auto now = SteadyClock::now();
+  if (health_status != 0 && now - health_at < std::chrono::seconds(options.health_cache_seconds)) {
+    return {health_status, health_cached};
+  }
+  json checks = json::object();
+  bool ok = true;
+  for (const HealthCheck& c : options.health) {
+    auto started = SteadyClock::now();
+    Status s = c.probe();
+    double ms = std::chrono::duration<double, std::milli>(SteadyClock::now() - started).count();
+    checks[c.name] = {{"ok", s.ok()}, {"detail", s.ok() ? "" : s.error().message}, {"ms", std::round(ms * 10) / 10}};
+    ok = ok && s.ok();
+  }
+  health_cached = {{"status", ok ? "ok" : "degraded"}, {"checks", checks}};
+  health_status = ok ? 200 : 503;
+  health_at = now;
+  return {health_status, health_cached};
+}
+
+void ApiServer::Impl::add_routes() {
+  add_sheriff_routes();  // before the seed's: /branches/x/tree and /patchSets/x/force are more specific
+  add_seed_routes();
+  http.set_payload_max_length(options.max_body_bytes);
+  http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    std::string detail = res.status == 413 ? "the body is larger than the limit"
+                         : res.status == 404 ? "no route " + req.method + " " + req.path
+                                             : "";
+    send(res, res.status, {{"error", std::string(error_word(res.status))}, {"detail", detail}});
+  });
+  http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    send(res, 500, {{"error", "internal error"}, {"detail", "the request could not be handled"}});
+  });
+  int threads = std::max(2, options.threads);
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+}
+
+ApiServer::ApiServer(Store& store, const Clock& clock, ApiOptions options)
+    : impl_(std::make_unique<Impl>(store, clock, std::move(options))) {
+  impl_->add_routes();
+}
+
+ApiServer::~ApiServer() { stop(); }
+
+Status ApiServer::start(const std::string& host, int port) {
+  int bound = port == 0 ? impl_->http.bind_to_any_port(host) : (impl_->http.bind_to_port(host, port) ? port : -1);
+  if (bound <= 0) {
+    return transient("the API cannot listen on " + host + ":" + std::to_string(port) + " (in use, or not an address here)");
+  }
+  impl_->port = bound;
+  impl_->thread = std::thread([this] { impl_->http.listen_after_bind(); });
+  for (int i = 0; i < 200 && !impl_->http.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  return {};
+}
+
+void ApiServer::stop() {
+  if (!impl_ || !impl_->thread.joinable()) return;
+  impl_->http.stop();
+  impl_->thread.join();
+}
+
+int ApiServer::port() const { return impl_->port; }
+std::string ApiServer::url() const { return "http://127.0.0.1:" + std::to_string(impl_->port); }
+
+Result<std::pair<std::string, int>> parse_listen_address(const std::string& text) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return invalid_input("'" + text + "' is not HOST:PORT");
+  auto port = util::parse_uint(text.substr(colon + 1));
+  if (!port || *port > 65535) return invalid_input("'" + text + "': the port must be 0 to 65535");
+  return std::make_pair(text.substr(0, colon), static_cast<int>(*port));
+}
+
+}  // namespace autoland::api

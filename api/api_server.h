@@ -1,0 +1,66 @@
+// The REST API (DESIGN §7): the seed's routes, the sheriffs' routes, health
+// and Prometheus metrics, over cpp-httplib with nlohmann-json. It serves on
+// its own threads and only touches the store (thread-safe) and, to check a
+// new request's patches, Bugzilla; the components go on meanwhile.
+//
+// Every write needs a bearer token with the sheriff role (or admin) and is
+// recorded in the audit log as "user:<token name>"; reads need a reader token
+// unless `open_reads`. Errors are JSON {"error": ..., "detail": ...}: 400 bad
+// input, 401 no or unknown token, 403 role too low, 404 unknown id, 409 not
+// now (a patchset being processed, a branch in use), 413 body too large, 503
+// a dependency down. A refused request changes nothing in the store.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/api_auth.h"
+#include "ports/bug_tracker.h"
+#include "ports/clock.h"
+#include "ports/store.h"
+#include "util/result.h"
+
+namespace autoland::api {
+
+// One line of GET /health: `probe` answers whether the dependency works.
+struct HealthCheck {
+  std::string name;  // "store", "bugzilla", "directory", "tree_status", ...
+  std::function<Status()> probe;
+};
+
+struct ApiOptions {
+  std::vector<ApiToken> tokens;
+  bool open_reads = false;            // GETs without a token (never /metrics' and /health's secrets: they have none)
+  size_t max_body_bytes = 64 * 1024;  // larger: 413
+  std::vector<HealthCheck> health;
+  int health_cache_seconds = 5;       // probes are not run more often than this
+  BugTracker* bugs = nullptr;         // checks a new request's attachments; null: POST /bugs answers 503
+  int threads = 32;                   // requests served at once (keep-alive connections each hold one)
+};
+
+class ApiServer {
+ public:
+  ApiServer(Store& store, const Clock& clock, ApiOptions options);
+  ~ApiServer();
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  // Listens on host:port (0: a free port) and serves on background threads;
+  // returns once it accepts connections.
+  Status start(const std::string& host, int port);
+  void stop();
+  int port() const;
+  std::string url() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// "127.0.0.1:8080" -> host and port; invalid_input when it is not that.
+Result<std::pair<std::string, int>> parse_listen_address(const std::string& text);
+
+}  // namespace autoland::api
