@@ -346,7 +346,7 @@ void ApiServer::Impl::add_seed_routes() {
             refuse(409, "conflict", "branch '" + branch_name + "' is disabled");
           }
           if (!request_id.empty()) {
-            auto existing = take(store.find_by_request_key("api/" + std::to_string(bug) + "/" + request_id));
+            auto existing = take(store.find_by_request_key(std::string(kApiRequestKeyPrefix) + std::to_string(bug) + "/" + request_id));
             if (existing) return send(res, 200, patchset_json(*existing));
           }
           if (!options.bugs) refuse(503, "unavailable", "no Bugzilla is configured to check the attachments");
@@ -374,7 +374,7 @@ void ApiServer::Impl::add_seed_routes() {
           ps.author = author;
           ps.requester = requester;
           ps.priority = priority;
-          ps.request_key = "api/" + std::to_string(bug) + "/" +
+          ps.request_key = std::string(kApiRequestKeyPrefix) + std::to_string(bug) + "/" +
                            (request_id.empty() ? caller.name + "@" + std::to_string(clock.now()) + "#" +
                                                      random_token().substr(0, 12)
                                                : request_id);
@@ -582,6 +582,11 @@ void ApiServer::Impl::add_sheriff_routes() {
             q.after_id = static_cast<int64_t>(*v);
           }
           if (req.has_param("patchset")) q.patchset_id = id_in_path(req.get_param_value("patchset"), "patchset id");
+          if (req.has_param("newest")) {
+            std::string v = req.get_param_value("newest");
+            if (v != "true" && v != "false") refuse(400, "bad request", "'newest' must be true or false");
+            q.newest = v == "true";
+          }
           if (req.has_param("limit")) {
             auto v = util::parse_uint(req.get_param_value("limit"));
             if (!v || *v == 0 || *v > 1000) refuse(400, "bad request", "'limit' must be between 1 and 1000");

@@ -28,7 +28,7 @@ namespace {
 constexpr Registrar kCommands[] = {
     register_parse_commands, register_db_commands,       register_config_commands,
     register_demo_command,   register_bugzilla_commands, register_sandbox_commands,
-    register_push_command,   register_results_command,   register_ldap_command,   register_run_command, register_serve_command,
+    register_push_command,   register_results_command,   register_ldap_command,   register_run_command, register_serve_command, register_ctl_command,
 };
 
 int run(int argc, char** argv) {

@@ -26,12 +26,14 @@
 #include <thread>
 
 #include "adapters/process/subprocess.h"
+#include "api/api_auth.h"
 #include "cli/command.h"
 #include "cli/wiring.h"
 #include "core/comments.h"
 #include "sandbox/bugzilla/bugzilla_server.h"
 #include "sandbox/ldap/throwaway_slapd.h"
 #include "util/log.h"
+#include "util/ports.h"
 #include "util/strings.h"
 
 namespace autoland::cli {
@@ -57,6 +59,13 @@ struct Scenario {
   bool lands;            // lands on mozilla-inbound once
   enum class Act { none, make_private, take_back } act = Act::none;
 };
+
+// Not a scenario: a reviewed patch on an untagged bug, for a newcomer to
+// land with `autoland ctl bug request` (or a tag) under --keep-running.
+Scenario spare() {
+  return {12, "spare: yours to land", "", "j.txt", "j\n", "Bug 12 - Add j r=rita", true, "dana@example.org", "", 0,
+          false, false};
+}
 
 std::vector<Scenario> scenarios() {
   const std::string dana = "dana@example.org";
@@ -124,7 +133,9 @@ Result<std::map<BugId, std::string>> make_repositories(const fs::path& dir) {
   // try keeps every push as a draft head on top of trunk's public changesets.
   AUTOLAND_TRY(write(dir / "try" / ".hg" / "hgrc", "[phases]\npublish = False\n"));
   std::map<BugId, std::string> patches;
-  for (const Scenario& s : scenarios()) {
+  std::vector<Scenario> all = scenarios();
+  all.push_back(spare());
+  for (const Scenario& s : all) {
     fs::path wc = dir / "work" / ("bug-" + std::to_string(s.bug));
     SANDBOX_TRY_HG({"clone", "-q", central.string(), wc.string()});
     AUTOLAND_TRY(write(wc / s.file, s.content));
@@ -138,7 +149,9 @@ Result<std::map<BugId, std::string>> make_repositories(const fs::path& dir) {
 
 std::string seed(const std::map<BugId, std::string>& patches) {
   json bugs = json::array();
-  for (const Scenario& s : scenarios()) {
+  std::vector<Scenario> all = scenarios();
+  all.push_back(spare());
+  for (const Scenario& s : all) {
     json flags = json::array();
     if (s.reviewed) flags.push_back({{"name", "review"}, {"status", "+"}, {"setter", "rita@example.org"}});
     bugs.push_back({{"id", s.bug},
@@ -202,7 +215,8 @@ Result<People> start_directory(const fs::path& dir) {
   return out;
 }
 
-std::string config_toml(const fs::path& dir, const std::string& bugzilla_url, const std::string& directory_toml) {
+std::string config_toml(const fs::path& dir, const std::string& bugzilla_url, const std::string& directory_toml,
+                        int api_port, const std::string& token_hash) {
   const std::string d = dir.string();
   const std::string flaky = "if [ -f FLAKY ]; then m=" + d + "/marks/flaky-$(cat FLAKY); [ -f $m ] || { touch $m; "
                             "echo 'TEST-UNEXPECTED-FAIL (intermittent)'; exit 1; }; fi";
@@ -212,7 +226,9 @@ std::string config_toml(const fs::path& dir, const std::string& bugzilla_url, co
          "[queue]\ngrace_period_seconds = 2\n"
          "[vcs]\ncache_dir = \"" + d + "/cache\"\n"
          "[results]\ninterval_seconds = 1\n"
-         "[run]\ntrigger_interval_seconds = 1\nqueue_interval_seconds = 1\ncommenter_interval_seconds = 1\n" +
+         "[run]\ntrigger_interval_seconds = 1\nqueue_interval_seconds = 1\ncommenter_interval_seconds = 1\n"
+         "[api]\nlisten = \"127.0.0.1:" + std::to_string(api_port) + "\"\n"
+         "[[api.tokens]]\nname = \"sandbox-sheriff\"\nrole = \"sheriff\"\nsha256 = \"" + token_hash + "\"\n" +
          directory_toml +
          "[ci.local]\nstate_dir = \"" + d + "/ci\"\nworkers = 2\n"
          "[[ci.local.jobs]]\nbranch = \"try\"\nname = \"build\"\ncommand = [\"sh\", \"-c\", \"test -f README\"]\nbuild = true\n"
@@ -411,11 +427,19 @@ int run_sandbox(const Args& args) {
   if (!server) return fail(server.error());
   auto people = start_directory(dir);
   if (!people) return fail(people.error());
-  if (Status s = write(dir / "autoland.toml", config_toml(dir, (*server)->url(), people->toml)); !s.ok()) {
+  // The API, with a sheriff token made for this run (only its hash is in the config).
+  const int api_port = util::unused_local_port();
+  const std::string token = api::random_token();
+  if (Status s = write(dir / "autoland.toml",
+                       config_toml(dir, (*server)->url(), people->toml, api_port, api::sha256_hex(token)));
+      !s.ok()) {
     return fail(s.error());
   }
+  if (Status s = write(dir / "api-token", token + "\n"); !s.ok()) return fail(s.error());
+  const std::string api_url = "http://127.0.0.1:" + std::to_string(api_port);
   std::cout << "Bugzilla (sandbox) at " << (*server)->url() << "; hg remotes try, mozilla-inbound, mozilla-central; "
-            << "local CI; " << people->description << "; " << scenarios().size() << " bugs tagged" << std::endl;
+            << "local CI; " << people->description << "; autoland API at " << api_url << "; " << scenarios().size()
+            << " bugs tagged" << std::endl;
 
   Invocation inv;
   inv.options.config_path = (dir / "autoland.toml").string();
@@ -520,9 +544,22 @@ int run_sandbox(const Args& args) {
   std::fflush(stdout);
 
   if (args.keep_running && !g_stop) {
-    std::cout << "\nStill running (Ctrl-C stops it): Bugzilla at " << (*server)->url()
-              << " (API key sandbox-dana-key for dana@example.org); tag a bug and watch it go; config "
-              << (dir / "autoland.toml").string() << std::endl;
+    std::error_code ec;
+    std::string self = fs::read_symlink("/proc/self/exe", ec).string();
+    if (ec) self = "autoland";
+    std::cout << "\nStill running (Ctrl-C stops it).\n"
+              << "  Bugzilla      " << (*server)->url() << "  (API key sandbox-dana-key acts as dana@example.org)\n"
+              << "  autoland API  " << api_url << "  token " << token << "  (sheriff; also in "
+              << (dir / "api-token").string() << ")\n"
+              << "  config        " << (dir / "autoland.toml").string() << "\n\n"
+              << "Try the kill switch on bug 12 (reviewed, not yet asked for):\n"
+              << "  export AUTOLAND_URL=" << api_url << " AUTOLAND_TOKEN=" << token << "\n"
+              << "  " << self << " ctl killswitch on\n"
+              << "  " << self << " ctl bug request 12 --branch mozilla-inbound --patch 120 --requester dana@example.org\n"
+              << "  " << self << " ctl queue                # it waits: nothing is pushed\n"
+              << "  " << self << " ctl killswitch off       # it goes: try, then mozilla-inbound\n"
+              << "  " << self << " ctl bug show 12\n"
+              << std::endl;
     while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   finished = true;

@@ -119,6 +119,10 @@ struct PatchSet {
   const std::string& revision() const { return stage == Stage::try_run ? try_revision : landing_revision; }
 };
 
+// Request keys of patchsets asked for through the API ("api/BUG/ID"); the
+// trigger's come from the bug ("bugN/...").
+inline constexpr std::string_view kApiRequestKeyPrefix = "api/";
+
 struct AuditEvent {
   int64_t id = 0;
   UnixTime time = 0;

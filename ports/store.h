@@ -88,6 +88,7 @@ struct EventQuery {
   std::optional<UnixTime> since;
   std::optional<PatchSetId> patchset_id;
   size_t limit = 1000;
+  bool newest = false;  // the `limit` newest that match, still oldest first
 };
 
 // What a push is about to send, written before it leaves (DESIGN §5): after a

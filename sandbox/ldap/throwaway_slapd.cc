@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "adapters/process/subprocess.h"
+#include "util/ports.h"
 
 namespace autoland::sandbox {
 namespace {
@@ -104,22 +105,6 @@ bool answers(int port) {
   return ok;
 }
 
-int unused_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return 0;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
 }  // namespace
 
 bool ThrowawaySlapd::installed() { return ::access(kSlapd, X_OK) == 0 && ::access(kSlapadd, X_OK) == 0; }
@@ -133,7 +118,7 @@ std::string ThrowawaySlapd::url() const { return "ldap://127.0.0.1:" + std::to_s
 Result<std::unique_ptr<ThrowawaySlapd>> ThrowawaySlapd::start(const std::string& dir_name, int port,
                                                               const std::vector<LdapPerson>& people) {
   if (!installed()) return invalid_input("slapd is not installed (apt-get install slapd)");
-  if (port == 0) port = unused_port();
+  if (port == 0) port = util::unused_local_port();
   if (port == 0) return internal_error("no free port for slapd");
   std::error_code ec;
   fs::path dir = fs::absolute(dir_name, ec);

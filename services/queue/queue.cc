@@ -209,6 +209,8 @@ Result<std::vector<std::string>> Queue::problems(const PatchSet& ps, const Branc
 }
 
 Result<std::string> Queue::withdrawn(const PatchSet& ps, const Bug& bug) {
+  // Asked through the API: no tag, no marker; a sheriff cancels it there.
+  if (ps.request_key.rfind(kApiRequestKeyPrefix, 0) == 0) return std::string();
   // A sheriff's retry puts the marker back through the outbox, maybe not yet:
   // then the whiteboard says nothing about what the requester wants.
   auto outbox = store_.comments_for(ps.id);

@@ -332,6 +332,17 @@ TEST_P(StoreContract, PatchesAreAddedOnlyWhileQueued) {
             1);
 }
 
+TEST_P(StoreContract, TheNewestEventsComeOldestFirst) {
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(store_->append_event({0, clock_.now(), std::nullopt, "t", "e" + std::to_string(i), ""}).ok());
+  auto newest = store_->list_events({.limit = 2, .newest = true});
+  ASSERT_TRUE(newest.ok());
+  ASSERT_EQ(newest->size(), 2u);
+  EXPECT_EQ((*newest)[0].what, "e3");
+  EXPECT_EQ((*newest)[1].what, "e4");
+  auto oldest = store_->list_events({.limit = 2});
+  EXPECT_NE((*oldest)[0].what, "e3");
+}
+
 TEST_P(StoreContract, CommentsAreCountedByKindAndState) {
   ASSERT_TRUE(store_->enqueue_comment({1, "landed", "a", "k1"}, std::nullopt).ok());
   ASSERT_TRUE(store_->enqueue_comment({2, "landed", "b", "k2"}, std::nullopt).ok());

@@ -289,6 +289,21 @@ TEST_F(QueueCycle, RemovingTheMarkerDuringTheGracePeriodCancelsTheRequest) {
   // The comment names where the request was going, not its try run.
   EXPECT_NE(comments[0].body.find("to central was cancelled by the requester"), std::string::npos) << comments[0].body;
   EXPECT_EQ(hg({"log", "-R", try_, "-r", "desc('Bug 14 -')", "-T", "{node}"}), "");  // nothing pushed
+  // A request made through the API has no marker to take off: it goes on.
+  add_bug(17, 171, make_patch("w.txt", "w\n", "Bug 17 - add w"), "");
+  ASSERT_TRUE(server_->set_whiteboard(17, "", "dev@example.org").ok());
+  auto api_request = store_->create_patchset({.bug_id = 17,
+                                              .patches = {171},
+                                              .branch = "try",
+                                              .stage = Stage::try_run,
+                                              .requester = "dev@example.org",
+                                              .request_key = std::string(kApiRequestKeyPrefix) + "17/r1"},
+                                             "user:alice");
+  ASSERT_TRUE(api_request.ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  ASSERT_TRUE(queue_->pass().ok());
+  State api_state = store_->get_patchset(api_request->id)->state;
+  EXPECT_TRUE(api_state == State::pushing || api_state == State::testing) << to_string(api_state);
   // The other bug kept its marker and goes on.
   State other = store_->get_patchset(kept.id)->state;
   EXPECT_TRUE(other == State::pushing || other == State::testing) << to_string(other);

@@ -2,31 +2,17 @@
 // they start, and a patchset walked to `testing` the way the queue does it.
 #pragma once
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <string>
 
 #include "ports/clock.h"
 #include "ports/store.h"
 #include "services/transitions.h"
+#include "util/ports.h"
 
 namespace autoland::testing {
 
 // A port nothing listens on right now (the kernel's pick, then released).
-inline int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  int port = ntohs(addr.sin_port);
-  ::close(fd);
-  return port;
-}
+inline int free_port() { return util::unused_local_port(); }
 
 // Creates `request` and steps it through validation and its push: it ends
 // `testing` with `revision` as the revision of its stage. `changes` go with

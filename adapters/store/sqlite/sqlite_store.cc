@@ -580,7 +580,8 @@ class SqliteStore final : public Store {
     std::string sql = "SELECT id, time, patchset_id, actor, what, detail FROM events WHERE id > ?";
     if (q.since) sql += " AND time >= ?";
     if (q.patchset_id) sql += " AND patchset_id = ?";
-    sql += " ORDER BY id LIMIT ?";
+    sql += q.newest ? " ORDER BY id DESC LIMIT ?" : " ORDER BY id LIMIT ?";
+    if (q.newest) sql = "SELECT * FROM (" + sql + ") ORDER BY id";
     auto s = db_.prepare(sql);
     if (!s) return s.error();
     int index = 1;
