@@ -37,7 +37,7 @@ struct ApiOptions {
   std::vector<HealthCheck> health;
   int health_cache_seconds = 5;       // probes are not run more often than this
   BugTracker* bugs = nullptr;         // checks a new request's attachments; null: POST /bugs answers 503
-  int threads = 32;                   // requests served at once (keep-alive connections each hold one)
+  int threads = 64;                   // connections served at once (a keep-alive connection holds one)
 };
 
 class ApiServer {

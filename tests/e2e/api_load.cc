@@ -26,6 +26,8 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+const std::string kBaseline = "GET (unknown route: baseline)";
+
 struct Shared {
   std::mutex mu;
   std::map<std::string, std::vector<double>> ms;  // by route
@@ -77,13 +79,17 @@ int main(int argc, char** argv) {
     threads.emplace_back([&, c] {
       httplib::Client http(url);
       http.set_keep_alive(true);
+      http.set_tcp_nodelay(true);  // as curl does
       http.set_read_timeout(30, 0);
       std::mt19937 random(static_cast<unsigned>(c) * 7919u + 1);
       int priority = 0;
       while (Clock::now() < end) {
-        int pick = static_cast<int>(random() % 10);
+        int pick = static_cast<int>(random() % 20);
         std::string route, path, body, method = "GET";
-        if (pick < 5) {
+        if (pick == 19) {
+          // The baseline: an HTTP round trip that touches nothing (404).
+          route = kBaseline, path = "/no-such-route";
+        } else if ((pick /= 2) < 5) {
           route = "GET /queue", path = "/queue";
         } else if (pick == 5) {
           // Flips are rare: the last one is put right afterwards.
@@ -108,9 +114,11 @@ int main(int argc, char** argv) {
         std::string problem;
         if (!r) {
           problem = route + ": no answer (" + httplib::to_string(r.error()) + ")";
+        } else if (route == kBaseline) {
+          if (r->status != 404) problem = route + ": " + std::to_string(r->status) + ", expected 404";
         } else if (r->status != 200) {
           problem = route + ": " + std::to_string(r->status) + " " + r->body.substr(0, 200);
-        } else if (route != "GET /metrics" && json::parse(r->body, nullptr, false).is_discarded()) {
+        } else if (route != "GET /metrics" && route != kBaseline && json::parse(r->body, nullptr, false).is_discarded()) {
           problem = route + ": an answer that is not whole JSON";
         } else if (route == "GET /queue" && !json::parse(r->body)["branches"].is_array()) {
           problem = route + ": no branches in the queue";
@@ -149,6 +157,14 @@ int main(int argc, char** argv) {
   for (const auto& [route, v] : shared.ms) {
     std::printf("%-30s %8zu %9.2f %9.2f %9.2f\n", route.c_str(), v.size(), percentile(v, 0.5), percentile(v, 0.99),
                 *std::max_element(v.begin(), v.end()));
+  }
+  if (shared.ms.count(kBaseline)) {
+    double base = percentile(shared.ms[kBaseline], 0.5);
+    for (const char* route : {"GET /queue", "PUT /killswitch"}) {
+      if (!shared.ms.count(route) || base <= 0) continue;
+      std::printf("%s p50 is %.2fx the bare HTTP round trip (p50 %.2f ms) under the same load\n", route,
+                  percentile(shared.ms[route], 0.5) / base, base);
+    }
   }
   std::printf("%d requests in %d s (%.0f/s), %zu errors, %d torn\n", shared.requests.load(), seconds,
               shared.requests.load() / static_cast<double>(seconds), shared.errors.size(), torn);

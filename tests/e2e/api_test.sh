@@ -52,6 +52,25 @@ for _ in $(seq 900); do [[ "$(state "$id")" == "landed" ]] && break; sleep 0.1; 
 ctl events --patchset "$id" | grep -q "user:sandbox-sheriff" || fail "the sheriff's request is not in the audit log"
 echo "kill switch: held patchset $id while on, landed it after off"
 
+# Branches, trees and patchsets from the command line.
+ctl branch add beta --repo-url "$work/beta" --pretest-branch try --threshold 2 >/dev/null || fail "branch add"
+ctl branch add beta --repo-url "$work/beta" 2>/dev/null; [[ $? -eq 1 ]] || fail "adding a branch twice must exit 1"
+ctl branch threshold beta 5 >/dev/null || fail "branch threshold"
+ctl branch disable beta >/dev/null || fail "branch disable"
+ctl --json branch show beta | python3 -c '
+import json, sys
+b = json.load(sys.stdin)
+assert b["threshold"] == 5 and b["status"] == "disabled" and b["pretest_branch"] == "try", b' || fail "branch show"
+ctl branch delete beta >/dev/null || fail "branch delete"
+ctl branch show beta 2>/dev/null; [[ $? -eq 1 ]] || fail "a deleted branch must be gone"
+ctl tree mozilla-central closed --reason "api_test" >/dev/null || fail "tree closed"
+ctl branch show mozilla-central | grep -q "tree_reason *api_test" || fail "the tree's reason is not shown"
+ctl tree mozilla-central open >/dev/null || fail "tree open"
+ctl patchset priority "$id" 7 >/dev/null || fail "patchset priority"
+ctl patchset cancel "$id" 2>/dev/null; [[ $? -eq 1 ]] || fail "cancelling a landed patchset must be refused"
+ctl bug show 12 | grep -q "landed" || fail "ctl bug show"
+echo "ctl: branches, trees and patchsets as expected"
+
 # 50 clients at once against the running API.
 "$load" "$AUTOLAND_URL" "$AUTOLAND_TOKEN" "$clients" "$seconds" || fail "the load test found errors or torn state"
 
@@ -60,4 +79,49 @@ wait "$pid"
 rc=$?
 pid=
 [[ $rc -eq 0 ]] || fail "the sandbox exited $rc on SIGTERM"
+
+# autoland serve with a tree-status service that does not answer: /health
+# names it (the landings it holds), and ctl health exits 1.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+token=serve-token-$RANDOM
+printf '{"people": []}' >"$work/people.json"
+cat >"$work/serve.toml" <<TOML
+[store]
+url = "sqlite://$work/serve.db"
+[bugzilla]
+url = "http://127.0.0.1:1"
+api_key = "unused"
+[tree_status]
+url = "http://127.0.0.1:1"
+cache_seconds = 0
+[directory]
+file = "$work/people.json"
+[api]
+listen = "127.0.0.1:$port"
+[[api.tokens]]
+name = "ops"
+role = "reader"
+sha256 = "$(printf %s "$token" | sha256sum | cut -d' ' -f1)"
+[[branches]]
+name = "try"
+repo_url = "$work/try"
+required_level = 1
+[[branches]]
+name = "central"
+repo_url = "$work/central"
+pretest_branch = "try"
+TOML
+"$bin" --config "$work/serve.toml" serve >"$work/serve.out" 2>&1 &
+pid=$!
+for _ in $(seq 100); do grep -q "autoland API on" "$work/serve.out" && break; sleep 0.1; done
+health=$("$bin" ctl --url "http://127.0.0.1:$port" --token "$token" health)
+rc=$?
+echo "$health"
+[[ $rc -eq 1 ]] || fail "ctl health must exit 1 when something is down (got $rc)"
+echo "$health" | grep -q "tree_status .*DOWN.*central tree cannot be read.*held" || fail "/health does not name the tree status"
+"$bin" ctl --url "http://127.0.0.1:$port" --token "$token" killswitch on 2>/dev/null
+[[ $? -eq 1 ]] || fail "a reader token must not flip the kill switch"
+kill -TERM "$pid"
+wait "$pid" || fail "autoland serve did not stop cleanly"
+pid=
 echo "PASS"

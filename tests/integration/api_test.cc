@@ -167,6 +167,53 @@ TEST_F(Api, TokensDecideWhoMayReadAndWrite) {
   EXPECT_EQ(call_raw("PUT", "/killswitch", json{{"on", false}}.dump(), "").status, 401);
 }
 
+TEST_F(Api, EveryRouteRefusesAMissingTokenAndEveryWriteAReader) {
+  PatchSet ps = queued(5, {51});
+  const std::string id = std::to_string(ps.id);
+  struct Route {
+    std::string method, path;
+    json body;
+  };
+  const std::vector<Route> reads = {{"GET", "/bugs/5", nullptr},        {"GET", "/patchSets/" + id, nullptr},
+                                    {"GET", "/branches", nullptr},      {"GET", "/branches/try", nullptr},
+                                    {"GET", "/queue", nullptr},         {"GET", "/killswitch", nullptr},
+                                    {"GET", "/components", nullptr},    {"GET", "/events", nullptr},
+                                    {"GET", "/health", nullptr},        {"GET", "/metrics", nullptr}};
+  const std::vector<Route> writes = {
+      {"POST", "/bugs/5", json{{"branch", "try"}, {"patches", {51}}, {"requester", "dev@example.org"}}},
+      {"POST", "/branches/beta", json{{"repo_url", "/r/beta"}}},
+      {"PUT", "/patchSets/" + id + "/52", nullptr},
+      {"PUT", "/branches/try", json{{"threshold", 3}}},
+      {"PUT", "/branches/try/threshold", json{{"threshold", 3}}},
+      {"PUT", "/branches/try/status", json{{"status", "disabled"}}},
+      {"PUT", "/branches/try/tree", json{{"status", "closed"}}},
+      {"DELETE", "/patchSets/" + id, nullptr},
+      {"DELETE", "/branches/central", nullptr},
+      {"PUT", "/killswitch", json{{"on", true}}},
+      {"PUT", "/components/queue", json{{"on", false}}},
+      {"PUT", "/patchSets/" + id + "/priority", json{{"priority", 3}}},
+      {"POST", "/patchSets/" + id + "/force", nullptr},
+      {"POST", "/patchSets/" + id + "/cancel", nullptr},
+      {"POST", "/patchSets/" + id + "/retry", nullptr},
+      {"POST", "/patchSets/" + id + "/backout", nullptr}};
+  const std::string before = snapshot();
+  for (const Route& r : reads) {
+    EXPECT_EQ(call_raw(r.method, r.path, "", "").status, 401) << r.method << " " << r.path;
+    EXPECT_EQ(call_raw(r.method, r.path, "", "wrong").status, 401) << r.method << " " << r.path;
+    EXPECT_EQ(call_raw(r.method, r.path, "", kReader).status, 200) << r.method << " " << r.path;
+  }
+  for (const Route& r : writes) {
+    std::string body = r.body.is_null() ? "" : r.body.dump();
+    Reply anonymous = call_raw(r.method, r.path, body, "");
+    EXPECT_EQ(anonymous.status, 401) << r.method << " " << r.path;
+    EXPECT_EQ(anonymous.body["error"], "unauthorized");
+    Reply reader = call_raw(r.method, r.path, body, kReader);
+    EXPECT_EQ(reader.status, 403) << r.method << " " << r.path;
+    EXPECT_EQ(reader.body["error"], "forbidden");
+  }
+  EXPECT_EQ(snapshot(), before);
+}
+
 TEST_F(Api, KillSwitchAndComponents) {
   EXPECT_EQ(call("GET", "/killswitch").body["on"], false);
   EXPECT_EQ(call("PUT", "/killswitch", json{{"on", "on"}}).status, 200);
