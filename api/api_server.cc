@@ -1,10 +1,14 @@
 #include "api/api_server.h"
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -110,7 +114,10 @@ std::string string_field(const json& j, const std::string& key, bool required, c
 std::optional<int64_t> int_field(const json& j, const std::string& key, int64_t lo, int64_t hi) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return std::nullopt;
-  if (!it->is_number_integer()) refuse(400, "bad request", "'" + key + "' must be an integer");
+  if (!it->is_number_integer() || (it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))) {
+    refuse(400, "bad request", "'" + key + "' must be an integer between " + std::to_string(lo) + " and " +
+                                   std::to_string(hi));
+  }
   int64_t v = it->get<int64_t>();
   if (v < lo || v > hi) {
     refuse(400, "bad request", "'" + key + "' must be between " + std::to_string(lo) + " and " + std::to_string(hi));
@@ -139,8 +146,9 @@ const std::vector<std::string_view> kBranchFields = {
     "repo_url", "pull_url", "vcs", "threshold", "status", "required_level", "pretest_branch", "default_try_syntax",
     "try_syntax_in", "max_retriggers", "results_timeout_minutes", "ci"};
 
-// `b` with the fields `j` sets, each checked.
-void apply_branch_fields(Store& store, Branch& b, const json& j) {
+// `b` with the fields `j` sets, each checked; throws HttpError on bad input.
+// Touches no store (it also runs inside the store's branch transaction).
+void apply_branch_fields(Branch& b, const json& j) {
   if (j.contains("repo_url")) b.repo_url = string_field(j, "repo_url", true);
   if (j.contains("pull_url")) b.pull_url = string_field(j, "pull_url", false);
   if (j.contains("vcs")) b.vcs = take(parse_vcs(string_field(j, "vcs", true)));
@@ -164,16 +172,34 @@ void apply_branch_fields(Store& store, Branch& b, const json& j) {
     auto syntax = parse_try_syntax(b.default_try_syntax);
     if (!syntax) refuse(400, "bad request", "'default_try_syntax': " + syntax.error().message);
   }
-  if (!b.pretest_branch.empty()) {
-    if (b.pretest_branch == b.name) refuse(400, "bad request", "a branch cannot be its own pretest branch");
-    auto pretest = store.get_branch(b.pretest_branch);
-    if (!pretest) {
-      if (pretest.error().kind == ErrorKind::not_found) {
-        refuse(400, "bad request", "pretest branch '" + b.pretest_branch + "' does not exist");
-      }
-      refuse(pretest.error());
+  if (b.pretest_branch == b.name) refuse(400, "bad request", "a branch cannot be its own pretest branch");
+}
+
+// A pretest branch must exist and be a try branch: its pushes carry try syntax.
+void check_pretest(Store& store, const Branch& b) {
+  if (b.pretest_branch.empty()) return;
+  auto pretest = store.get_branch(b.pretest_branch);
+  if (!pretest) {
+    if (pretest.error().kind == ErrorKind::not_found) {
+      refuse(400, "bad request", "pretest branch '" + b.pretest_branch + "' does not exist");
     }
+    refuse(pretest.error());
   }
+  if (!pretest->is_try()) {
+    refuse(400, "bad request", "pretest branch '" + b.pretest_branch +
+                                   "' is not a try branch (it has a pretest branch of its own, or needs level 2 or more)");
+  }
+}
+
+// Patchsets not yet ended that push to `name` (for it, or on it as their pretest branch).
+size_t live_on(Store& store, const std::string& name) {
+  size_t n = 0;
+  for (const PatchSet& ps : take(store.find_patchsets({}))) {
+    if (is_terminal(ps.state)) continue;
+    auto b = store.get_branch(ps.branch);
+    if (ps.branch == name || (b && b->branch_for(ps.stage) == name)) ++n;
+  }
+  return n;
 }
 
 // The order the landing policy takes them in: in flight first, then waiting
@@ -186,6 +212,29 @@ int queue_rank(State s) {
     case State::backing_out: return 0;
     case State::waiting: return 1;
     default: return 2;
+  }
+}
+
+// cpp-httplib (Debian's is a compiled library) listens with a backlog of 5:
+// clients reconnecting together would see dropped SYNs and wait a 1 s
+// retransmit. Linux lets a listening socket be listened on again with a
+// larger backlog; ours is the one bound to `port`.
+void widen_backlog(int port) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    auto fd = util::parse_uint(entry.path().filename().string());
+    if (!fd) continue;
+    sockaddr_in addr{};
+    socklen_t len = sizeof addr;
+    int listening = 0;
+    socklen_t optlen = sizeof listening;
+    if (::getsockname(static_cast<int>(*fd), reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
+        addr.sin_family != AF_INET || ntohs(addr.sin_port) != port) {
+      continue;
+    }
+    if (::getsockopt(static_cast<int>(*fd), SOL_SOCKET, SO_ACCEPTCONN, &listening, &optlen) == 0 && listening) {
+      ::listen(static_cast<int>(*fd), 256);
+    }
   }
 }
 
@@ -202,6 +251,7 @@ struct ApiServer::Impl {
   Metrics metrics;
   httplib::Server http;
   std::thread thread;
+  std::atomic<bool> ended{false};
   int port = 0;
   std::mutex health_mu;
   SteadyClock::time_point health_at;
@@ -213,7 +263,8 @@ struct ApiServer::Impl {
 
   static void send(httplib::Response& res, int status, const json& body) {
     res.status = status;
-    res.set_content(body.dump(), "application/json");
+    // A reason may quote hg's or a patch's bytes: invalid UTF-8 is replaced, not fatal.
+    res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
   }
 
   Caller authorize(const httplib::Request& req, Need need) {
@@ -243,7 +294,7 @@ struct ApiServer::Impl {
         send(res, e.status, {{"error", e.error}, {"detail", e.detail}});
       } catch (const std::exception& e) {
         LOG_ERROR("api", label + ": " + e.what());
-        send(res, 500, {{"error", "internal error"}, {"detail", e.what()}});
+        send(res, 500, {{"error", "internal error"}, {"detail", "the request could not be handled (see the log)"}});
       }
       metrics.observe_request(label, res.status, std::chrono::duration<double>(SteadyClock::now() - started).count());
     };
@@ -335,6 +386,11 @@ void ApiServer::Impl::add_seed_routes() {
           std::string request_id = string_field(j, "request_id", false);
           if (request_id.size() > 200) refuse(400, "bad request", "'request_id' is longer than 200 characters");
 
+          // A retried POST (same request_id) finds the first one, whatever happened since.
+          const std::string key = std::string(kApiRequestKeyPrefix) + std::to_string(bug) + "/" + request_id;
+          if (!request_id.empty()) {
+            if (auto existing = take(store.find_by_request_key(key))) return send(res, 200, patchset_json(*existing));
+          }
           auto branch = store.get_branch(branch_name);
           if (!branch) {
             if (branch.error().kind == ErrorKind::not_found) {
@@ -344,10 +400,6 @@ void ApiServer::Impl::add_seed_routes() {
           }
           if (branch->status != BranchStatus::enabled) {
             refuse(409, "conflict", "branch '" + branch_name + "' is disabled");
-          }
-          if (!request_id.empty()) {
-            auto existing = take(store.find_by_request_key(std::string(kApiRequestKeyPrefix) + std::to_string(bug) + "/" + request_id));
-            if (existing) return send(res, 200, patchset_json(*existing));
           }
           if (!options.bugs) refuse(503, "unavailable", "no Bugzilla is configured to check the attachments");
           auto attachments = options.bugs->attachments(bug, true);
@@ -374,12 +426,16 @@ void ApiServer::Impl::add_seed_routes() {
           ps.author = author;
           ps.requester = requester;
           ps.priority = priority;
-          ps.request_key = std::string(kApiRequestKeyPrefix) + std::to_string(bug) + "/" +
-                           (request_id.empty() ? caller.name + "@" + std::to_string(clock.now()) + "#" +
-                                                     random_token().substr(0, 12)
-                                               : request_id);
-          PatchSet created = take(store.create_patchset(ps, who(caller)));
-          send(res, 201, patchset_json(created));
+          ps.request_key = request_id.empty() ? std::string(kApiRequestKeyPrefix) + std::to_string(bug) + "/" +
+                                                    caller.name + "@" + std::to_string(clock.now()) + "#" +
+                                                    random_token().substr(0, 12)
+                                              : key;
+          auto created = store.create_patchset(ps, who(caller));
+          if (!created && created.error().kind == ErrorKind::conflict && !request_id.empty()) {
+            // The same request_id raced in from another connection: answer with that one.
+            if (auto existing = take(store.find_by_request_key(key))) return send(res, 200, patchset_json(*existing));
+          }
+          send(res, 201, patchset_json(take(std::move(created))));
         });
 
   route("POST", R"(/branches/([^/]+))", "POST /branches/{name}", Need::write,
@@ -391,15 +447,42 @@ void ApiServer::Impl::add_seed_routes() {
             refuse(400, "bad request", "'" + b.name + "' cannot name a branch");
           }
           if (store.get_branch(b.name)) refuse(409, "conflict", "branch '" + b.name + "' exists already");
-          apply_branch_fields(store, b, j);
+          apply_branch_fields(b, j);
+          check_pretest(store, b);
           send(res, 201, to_json(take(store.create_branch(b, who(caller)))));
         });
   route("PUT", R"(/branches/([^/]+))", "PUT /branches/{name}", Need::write,
         [this](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
           json j = body_object(req, kBranchFields, false);
-          Branch b = take(store.get_branch(req.matches[1]));
-          apply_branch_fields(store, b, j);
-          send(res, 200, to_json(take(store.update_branch(b, who(caller)))));
+          const std::string name = req.matches[1];
+          Branch current = take(store.get_branch(name));
+          Branch wanted = current;
+          apply_branch_fields(wanted, j);  // refuses bad input before anything is written
+          check_pretest(store, wanted);
+          // Where pushes go may not move under a patchset in flight: a
+          // restart would look for its push on the new remote and push again.
+          bool moves = wanted.repo_url != current.repo_url || wanted.pull_url != current.pull_url ||
+                       wanted.vcs != current.vcs || wanted.pretest_branch != current.pretest_branch;
+          if (moves) {
+            if (size_t n = live_on(store, name); n > 0) {
+              refuse(409, "conflict", "branch '" + name + "' has " + std::to_string(n) +
+                                          " patchset(s) in flight; its remote, vcs and pretest branch can change "
+                                          "once they have ended");
+            }
+          }
+          // Only the fields asked for change: one transaction, so a sheriff's
+          // concurrent tree or threshold change is kept.
+          send(res, 200, to_json(take(store.change_branch(
+                             name,
+                             [&j](Branch& b) -> Status {
+                               try {
+                                 apply_branch_fields(b, j);
+                               } catch (const HttpError& e) {
+                                 return invalid_input(e.detail);
+                               }
+                               return {};
+                             },
+                             who(caller)))));
         });
   route("PUT", R"(/branches/([^/]+)/threshold)", "PUT /branches/{name}/threshold", Need::write,
         [this](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
@@ -433,7 +516,8 @@ void ApiServer::Impl::add_seed_routes() {
           AttachmentId patch = static_cast<AttachmentId>(id_in_path(second, "attachment id"));
           body_object(req, {}, true);
           PatchSet ps = take(store.get_patchset(id));
-          if (options.bugs) {
+          if (!options.bugs) refuse(503, "unavailable", "no Bugzilla is configured to check the attachment");
+          {
             auto a = options.bugs->attachment(ps.bug_id, patch, true);
             if (!a) {
               if (a.error().kind == ErrorKind::transient) refuse(a.error());
@@ -443,6 +527,7 @@ void ApiServer::Impl::add_seed_routes() {
             if (a->bug_id != 0 && a->bug_id != ps.bug_id) {
               refuse(400, "bad request", "attachment " + std::to_string(patch) + " is not on bug " + std::to_string(ps.bug_id));
             }
+            if (a->is_obsolete) refuse(400, "bad request", "attachment " + std::to_string(patch) + " is obsolete");
             auto parsed = parse_patch(a->data.value_or(""));
             if (!parsed) {
               refuse(400, "bad request", "attachment " + std::to_string(patch) + " is not a patch autoland can apply: " +
@@ -609,11 +694,13 @@ void ApiServer::Impl::add_sheriff_routes() {
 }
 
 std::pair<int, json> ApiServer::Impl::health() {
-  std::lock_guard lock(health_mu);
-  auto now = SteadyClock::now();
-  if (health_status != 0 && now - health_at < std::chrono::seconds(options.health_cache_seconds)) {
-    return {health_status, health_cached};
+  {
+    std::lock_guard lock(health_mu);
+    if (health_status != 0 && SteadyClock::now() - health_at < std::chrono::seconds(options.health_cache_seconds)) {
+      return {health_status, health_cached};
+    }
   }
+  // Probes run outside the lock: a slow Bugzilla holds this request only.
   json checks = json::object();
   bool ok = true;
   for (const HealthCheck& c : options.health) {
@@ -623,10 +710,12 @@ std::pair<int, json> ApiServer::Impl::health() {
     checks[c.name] = {{"ok", s.ok()}, {"detail", s.ok() ? "" : s.error().message}, {"ms", std::round(ms * 10) / 10}};
     ok = ok && s.ok();
   }
-  health_cached = {{"status", ok ? "ok" : "degraded"}, {"checks", checks}};
+  json body = {{"status", ok ? "ok" : "degraded"}, {"checks", checks}};
+  std::lock_guard lock(health_mu);
+  health_cached = body;
   health_status = ok ? 200 : 503;
-  health_at = now;
-  return {health_status, health_cached};
+  health_at = SteadyClock::now();
+  return {ok ? 200 : 503, body};
 }
 
 void ApiServer::Impl::add_routes() {
@@ -636,7 +725,7 @@ void ApiServer::Impl::add_routes() {
   // Without it a small answer waits for the client's delayed ACK (40 ms).
   http.set_tcp_nodelay(true);
   // A sheriff's script or a dashboard keeps its connection: fewer reconnects.
-  http.set_keep_alive_max_count(1000);
+  http.set_keep_alive_max_count(100);
   http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
     std::string detail = res.status == 413 ? "the body is larger than the limit"
@@ -664,8 +753,18 @@ Status ApiServer::start(const std::string& host, int port) {
     return transient("the API cannot listen on " + host + ":" + std::to_string(port) + " (in use, or not an address here)");
   }
   impl_->port = bound;
-  impl_->thread = std::thread([this] { impl_->http.listen_after_bind(); });
-  for (int i = 0; i < 200 && !impl_->http.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  widen_backlog(bound);
+  impl_->ended = false;
+  impl_->thread = std::thread([this] {
+    impl_->http.listen_after_bind();
+    impl_->ended = true;
+  });
+  // stop() does nothing before the server runs: wait for it (or its end).
+  while (!impl_->http.is_running() && !impl_->ended) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  if (impl_->ended) {
+    impl_->thread.join();
+    return transient("the API stopped as it started, on port " + std::to_string(bound));
+  }
   return {};
 }
 

@@ -37,6 +37,9 @@ struct Answer {
   std::string text;
 };
 
+// A name as one path segment: "x/../y" must not walk to another route.
+std::string seg(const std::string& name) { return url_encode(name); }
+
 std::string env(const char* name) {
   const char* v = std::getenv(name);
   return v ? v : "";
@@ -261,7 +264,7 @@ void register_ctl_command(CLI::App& app, Invocation& inv) {
   leaf(comp, [comp_name, comp_word](Ctl& c) {
     auto on = on_off(*comp_word);
     if (!on) return kExitUsage;
-    return c.run("PUT", "/components/" + *comp_name, json{{"on", *on}}, [comp_name, on](const json&) {
+    return c.run("PUT", "/components/" + seg(*comp_name), json{{"on", *on}}, [comp_name, on](const json&) {
       std::printf("%s %s\n", comp_name->c_str(), *on ? "on" : "off");
     });
   });
@@ -274,7 +277,7 @@ void register_ctl_command(CLI::App& app, Invocation& inv) {
   tree->add_option("status", *tree_state)->required();
   tree->add_option("--reason", *tree_reason);
   leaf(tree, [tree_branch, tree_state, tree_reason](Ctl& c) {
-    return c.run("PUT", "/branches/" + *tree_branch + "/tree", json{{"status", *tree_state}, {"reason", *tree_reason}},
+    return c.run("PUT", "/branches/" + seg(*tree_branch) + "/tree", json{{"status", *tree_state}, {"reason", *tree_reason}},
                  [](const json& b) { std::printf("%s: tree %s\n", text(b, "name").c_str(), text(b, "tree").c_str()); });
   });
 
@@ -285,7 +288,7 @@ void register_ctl_command(CLI::App& app, Invocation& inv) {
   auto bname = std::make_shared<std::string>();
   auto* bshow = branch->add_subcommand("show", "One branch");
   bshow->add_option("name", *bname)->required();
-  leaf(bshow, [bname](Ctl& c) { return c.run("GET", "/branches/" + *bname, nullptr, show_branch); });
+  leaf(bshow, [bname](Ctl& c) { return c.run("GET", "/branches/" + seg(*bname), nullptr, show_branch); });
   auto fields = std::make_shared<std::map<std::string, std::string>>();
   auto ints = std::make_shared<std::map<std::string, int>>();
   auto add_fields = [fields, ints](CLI::App* cmd) {
@@ -310,17 +313,17 @@ void register_ctl_command(CLI::App& app, Invocation& inv) {
   auto* badd = branch->add_subcommand("add", "Create a branch (--repo-url is required)");
   badd->add_option("name", *bname)->required();
   add_fields(badd);
-  leaf(badd, [bname, body_of](Ctl& c) { return c.run("POST", "/branches/" + *bname, body_of(), show_branch); });
+  leaf(badd, [bname, body_of](Ctl& c) { return c.run("POST", "/branches/" + seg(*bname), body_of(), show_branch); });
   auto* bset = branch->add_subcommand("set", "Change a branch's fields");
   bset->add_option("name", *bname)->required();
   add_fields(bset);
-  leaf(bset, [bname, body_of](Ctl& c) { return c.run("PUT", "/branches/" + *bname, body_of(), show_branch); });
+  leaf(bset, [bname, body_of](Ctl& c) { return c.run("PUT", "/branches/" + seg(*bname), body_of(), show_branch); });
   for (const char* word : {"enable", "disable"}) {
     auto* cmd = branch->add_subcommand(word, std::string(word) + " a branch (a disabled one takes no new requests)");
     cmd->add_option("name", *bname)->required();
     bool enable = std::string(word) == "enable";
     leaf(cmd, [bname, enable](Ctl& c) {
-      return c.run("PUT", "/branches/" + *bname + "/status", json{{"status", enable ? "enabled" : "disabled"}},
+      return c.run("PUT", "/branches/" + seg(*bname) + "/status", json{{"status", enable ? "enabled" : "disabled"}},
                    [](const json& b) { std::printf("%s: %s\n", text(b, "name").c_str(), text(b, "status").c_str()); });
     });
   }
@@ -329,13 +332,13 @@ void register_ctl_command(CLI::App& app, Invocation& inv) {
   bthr->add_option("name", *bname)->required();
   bthr->add_option("n", *threshold)->required();
   leaf(bthr, [bname, threshold](Ctl& c) {
-    return c.run("PUT", "/branches/" + *bname + "/threshold", json{{"threshold", *threshold}}, [](const json& b) {
+    return c.run("PUT", "/branches/" + seg(*bname) + "/threshold", json{{"threshold", *threshold}}, [](const json& b) {
       std::printf("%s: threshold %s\n", text(b, "name").c_str(), text(b, "threshold").c_str());
     });
   });
   auto* bdel = branch->add_subcommand("delete", "Delete a branch (refused while patchsets are in flight on it)");
   bdel->add_option("name", *bname)->required();
-  leaf(bdel, [bname](Ctl& c) { return c.run("DELETE", "/branches/" + *bname, nullptr, [bname](const json&) {
+  leaf(bdel, [bname](Ctl& c) { return c.run("DELETE", "/branches/" + seg(*bname), nullptr, [bname](const json&) {
     std::printf("deleted branch %s\n", bname->c_str());
   }); });
 

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <memory>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -133,6 +134,11 @@ class Store {
   virtual Result<Branch> get_branch(const std::string& name) = 0;
   virtual Result<std::vector<Branch>> list_branches() = 0;
   virtual Result<Branch> update_branch(const Branch& branch, const std::string& actor) = 0;
+  // Reads the branch, lets `change` edit it and writes it back, in one
+  // transaction: two sheriffs changing different fields never undo each
+  // other. `change` must not call the store; its error aborts the write.
+  virtual Result<Branch> change_branch(const std::string& name, const std::function<Status(Branch&)>& change,
+                                       const std::string& actor) = 0;
   virtual Status delete_branch(const std::string& name, const std::string& actor) = 0;
 
   // Patchsets. create: the patchset starts queued, with an audit event.

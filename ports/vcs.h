@@ -37,6 +37,18 @@ inline std::string commit_message_of(const PatchToApply& p, const Patch& parsed)
   return p.landing_message.empty() ? parsed.message : p.landing_message;
 }
 
+// The summaries a change of this patch may be on a branch under: what it is
+// committed with, and the author's own when a landing message replaces it
+// (a hand landing, or an earlier push of it, kept the author's).
+inline std::vector<std::string> summaries_of(const PatchToApply& p, const Patch& parsed) {
+  auto first_line = [](const std::string& m) { return m.substr(0, m.find('\n')); };
+  std::vector<std::string> out = {first_line(commit_message_of(p, parsed))};
+  if (parsed.has_header() && !p.landing_message.empty() && first_line(parsed.message) != out[0]) {
+    out.push_back(first_line(parsed.message));
+  }
+  return out;
+}
+
 // "attachment 12", or the patch's label.
 inline std::string name_of(const PatchToApply& p) {
   return p.label.empty() ? "attachment " + std::to_string(p.attachment_id) : p.label;

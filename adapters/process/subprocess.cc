@@ -180,6 +180,7 @@ void Subprocess::kill_group() {
 
 Result<ProgramResult> run_program(const SpawnOptions& options, std::string_view input,
                                   std::chrono::milliseconds timeout) {
+  if (!options.output_file.empty()) return invalid_input("run_program collects output: leave output_file empty");
   auto p = Subprocess::spawn(options);
   if (!p) return p.error();
   if (options.on_started) options.on_started(p->pid());

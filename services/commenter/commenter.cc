@@ -148,7 +148,8 @@ Result<Commenter::Outcome> Commenter::edit_marker(const OutboxComment& c) {
       AUTOLAND_TRY(fail(attempted, r.error(), &outcome));
       return outcome;
     }
-    if (!update.whiteboard || !r->whiteboard || r->whiteboard->removed == on_server) break;
+    // The third write applies our change to their second edit and stands.
+    if (round == 2 || !update.whiteboard || !r->whiteboard || r->whiteboard->removed == on_server) break;
     LOG_WARN("commenter", "bug " + std::to_string(c.bug_id) + ": the whiteboard changed meanwhile; re-applying");
     base = r->whiteboard->removed;
     on_server = wanted;

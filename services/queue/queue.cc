@@ -216,7 +216,7 @@ Result<std::string> Queue::withdrawn(const PatchSet& ps, const Bug& bug) {
   auto outbox = store_.comments_for(ps.id);
   if (!outbox) return outbox.error();
   for (const OutboxComment& c : *outbox) {
-    if (c.kind == kRestoreMarkerAction) return std::string();
+    if (c.kind == kRestoreMarkerAction && c.state == CommentState::pending) return std::string();
   }
   // A keyword request is taken back with the keyword.
   const bool from_keyword = ps.request_key.find("/" + std::string(kCheckinNeededKeyword) + "@") != std::string::npos;
@@ -346,15 +346,36 @@ Status Queue::push(const PatchSet& ps, QueuePassStats& stats) {
   auto attachments = fetch_patches(ps);
   if (!attachments) {
     if (!is_permanent(attachments.error())) return defer(ps, Event::push_deferred, Event::push_failed, attachments.error(), stats);
-    ++stats.failed;
     if (attachments.error().code == bugzilla_code::bug_access_denied) {
       // Made private (a security bug, say) since it was queued: nothing more
-      // is pushed for a bug autoland can no longer read.
+      // is pushed for a bug autoland can no longer read. But a push that went
+      // out before a restart must be followed (a landing watched, and backed
+      // out when red): its recorded changesets tell.
+      auto intent = store_.get_push_intent(push_intent_key(ps.id, ps.stage));
+      if (!intent) return intent.error();
+      if (*intent && !(*intent)->nodes.empty()) {
+        PushSpec where;
+        where.branch = target->name;
+        where.pull_url = target->pull_url.empty() ? target->repo_url : target->pull_url;
+        where.push_url = target->repo_url;
+        auto found = vcs->find_pushed(where, (*intent)->nodes);
+        if (!found) return defer(ps, Event::push_deferred, Event::push_failed, found.error(), stats);
+        if (*found) {
+          ++stats.pushed;
+          PatchSetChanges c;
+          c.retries = 0;
+          if (ps.stage == Stage::try_run) c.try_revision = (*found)->tip;
+          else c.landing_revision = (*found)->tip;
+          return step(ps, Event::pushed, "found on the remote after a restart (the bug can no longer be read)", c);
+        }
+      }
+      ++stats.failed;
       return step(ps, Event::push_failed,
                   "bug " + std::to_string(ps.bug_id) + " cannot be read by autoland any more (it may have become " +
                       "private), so nothing is pushed for it",
                   {}, {}, "patches");
     }
+    ++stats.failed;
     return step(ps, Event::push_failed, attachments.error().message, {}, {}, "patches");
   }
   std::map<AttachmentId, std::vector<std::string>> add_reviewers;

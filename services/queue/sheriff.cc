@@ -33,10 +33,13 @@ Result<PatchSet> act(Store& store, const Clock& clock, PatchSetId id, Event even
 Result<Branch> change_branch(Store& store, const std::string& name, const std::string& who,
                              const std::function<void(Branch&)>& change) {
   AUTOLAND_TRY(check_who(who));
-  auto b = store.get_branch(name);
-  if (!b) return b.error();
-  change(*b);
-  return store.update_branch(*b, who);
+  return store.change_branch(
+      name,
+      [&](Branch& b) -> Status {
+        change(b);
+        return {};
+      },
+      who);
 }
 
 }  // namespace

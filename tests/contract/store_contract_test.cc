@@ -332,6 +332,26 @@ TEST_P(StoreContract, PatchesAreAddedOnlyWhileQueued) {
             1);
 }
 
+TEST_P(StoreContract, ABranchChangeIsAllOrNothing) {
+  Branch b;
+  b.name = "gamma";
+  b.repo_url = "/r/g";
+  ASSERT_TRUE(store_->create_branch(b, "t").ok());
+  auto changed = store_->change_branch("gamma", [](Branch& x) -> Status {
+    x.threshold = 7;
+    return {};
+  }, "sheriff:x");
+  ASSERT_TRUE(changed.ok());
+  EXPECT_EQ(changed->threshold, 7);
+  auto refused = store_->change_branch("gamma", [](Branch& x) -> Status {
+    x.threshold = 9;
+    return invalid_input("no");
+  }, "sheriff:x");
+  EXPECT_FALSE(refused.ok());
+  EXPECT_EQ(store_->get_branch("gamma")->threshold, 7);
+  EXPECT_EQ(store_->change_branch("nosuch", [](Branch&) { return Status{}; }, "x").error().kind, ErrorKind::not_found);
+}
+
 TEST_P(StoreContract, TheNewestEventsComeOldestFirst) {
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(store_->append_event({0, clock_.now(), std::nullopt, "t", "e" + std::to_string(i), ""}).ok());
   auto newest = store_->list_events({.limit = 2, .newest = true});

@@ -12,6 +12,7 @@
 #include "adapters/bugzilla/bugzilla_client.h"
 #include "sandbox/bugzilla/bugzilla_server.h"
 #include "services/queue/sheriff.h"
+#include "services/transitions.h"
 #include "tests/support/test_support.h"
 #include "util/log.h"
 
@@ -269,6 +270,38 @@ TEST_F(Api, BranchesAreCreatedChangedAndDeleted) {
   (void)ps;
 }
 
+TEST_F(Api, ABranchInUseKeepsItsRemoteAndAPretestBranchMustBeTry) {
+  PatchSet live = queued(5, {51}, "central");
+  std::string before = snapshot();
+  Reply moved = call("PUT", "/branches/central", json{{"repo_url", "/r/elsewhere"}});
+  EXPECT_EQ(moved.status, 409) << moved.text;
+  EXPECT_EQ(call("PUT", "/branches/try", json{{"repo_url", "/r/try2"}}).status, 409);  // central's try run is on it
+  EXPECT_EQ(call("POST", "/branches/beta", json{{"repo_url", "/r/b"}, {"pretest_branch", "central"}}).status, 400);
+  EXPECT_EQ(call("PUT", "/branches/central", json{{"threshold", 18446744073709551611ull}}).status, 400);
+  EXPECT_EQ(snapshot(), before);
+  // Other fields change, and only those: the tree a sheriff closed stays closed.
+  ASSERT_EQ(call("PUT", "/branches/central/tree", json{{"status", "closed"}, {"reason", "bustage"}}).status, 200);
+  Reply changed = call("PUT", "/branches/central", json{{"threshold", 3}});
+  EXPECT_EQ(changed.status, 200) << changed.text;
+  EXPECT_EQ(changed.body["tree"], "closed");
+  EXPECT_EQ(changed.body["threshold"], 3);
+  // Once nothing is in flight the remote may move.
+  ASSERT_TRUE(cancel_patchset(*store_, clock_, live.id, "user:t", "").ok());
+  EXPECT_EQ(call("PUT", "/branches/central", json{{"repo_url", "/r/elsewhere"}}).body["repo_url"], "/r/elsewhere");
+}
+
+TEST_F(Api, ReasonsThatAreNotUtf8AreReadable) {
+  PatchSet ps = queued(5, {51});
+  StepRequest r;
+  r.event = Event::cancel;
+  r.actor = "t";
+  r.reason = std::string("hg said \xff\xfe");
+  ASSERT_TRUE(advance(*store_, clock_, ps, r).ok());
+  Reply got = call("GET", "/patchSets/" + std::to_string(ps.id), json(kReader));
+  EXPECT_EQ(got.status, 200);
+  EXPECT_EQ(call("GET", "/events", json(kReader)).status, 200);
+}
+
 TEST_F(Api, ARequestIsCheckedLikeATagBeforeItIsQueued) {
   Reply made = call("POST", "/bugs/5", json{{"branch", "central"}, {"patches", {51, 52}}, {"requester", "dev@example.org"}});
   ASSERT_EQ(made.status, 201) << made.text;
@@ -309,6 +342,10 @@ TEST_F(Api, ARequestIsCheckedLikeATagBeforeItIsQueued) {
   EXPECT_EQ(first.status, 201);
   EXPECT_EQ(second.status, 200);
   EXPECT_EQ(first.body["id"], second.body["id"]);
+  // ... even once the branch is disabled.
+  ASSERT_TRUE(set_branch_enabled(*store_, "try", false, "user:t").ok());
+  EXPECT_EQ(call("POST", "/bugs/5", with_id).status, 200);
+  ASSERT_TRUE(set_branch_enabled(*store_, "try", true, "user:t").ok());
 
   Reply listed = call("GET", "/bugs/5", json(kReader));
   EXPECT_EQ(listed.body["patchSets"].size(), 2u);
@@ -325,6 +362,7 @@ TEST_F(Api, PatchesAreAddedWhileQueuedAndPatchsetsDeletedWhenIdle) {
   ASSERT_EQ(added.status, 200) << added.text;
   EXPECT_EQ(added.body["patches"], json({51, 52}));
   EXPECT_EQ(call("PUT", path + "/54").status, 400);  // not a patch
+  EXPECT_EQ(call("PUT", path + "/53").status, 400);  // obsolete
   EXPECT_EQ(call("PUT", path + "/99").status, 400);  // not on the bug
   EXPECT_EQ(call("PUT", "/patchSets/999/51").status, 404);
   // Being processed: no more patches, no delete.

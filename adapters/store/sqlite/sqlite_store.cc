@@ -221,6 +221,33 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mu_);
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
+    AUTOLAND_TRY(write_branch(b, actor));
+    auto updated = find_branch(b.name);
+    if (!updated) return updated.error();
+    AUTOLAND_TRY(tx->commit());
+    return **updated;
+  }
+
+  Result<Branch> change_branch(const std::string& name, const std::function<Status(Branch&)>& change,
+                               const std::string& actor) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(db_);
+    if (!tx) return tx.error();
+    auto current = find_branch(name);
+    if (!current) return current.error();
+    if (!*current) return not_found("no branch named '" + name + "'");
+    Branch b = **current;
+    AUTOLAND_TRY(change(b));
+    b.name = name;
+    AUTOLAND_TRY(write_branch(b, actor));
+    auto updated = find_branch(name);
+    if (!updated) return updated.error();
+    AUTOLAND_TRY(tx->commit());
+    return **updated;
+  }
+
+  // REQUIRES: mu_ held, in a transaction.
+  Status write_branch(const Branch& b, const std::string& actor) {
     auto s = db_.prepare(
         "UPDATE branches SET name=?, repo_url=?, pull_url=?, vcs=?, threshold=?, status=?, required_level=?, "
         "pretest_branch=?, default_try_syntax=?, ci_source=?, tree_status=?, tree_reason=?, try_syntax_in_tip=?, "
@@ -230,11 +257,7 @@ class SqliteStore final : public Store {
     s->bind(16, b.name);
     AUTOLAND_TRY(s->run());
     if (db_.changes() == 0) return not_found("no branch named '" + b.name + "'");
-    AUTOLAND_TRY(insert_event({0, clock_.now(), std::nullopt, actor, "branch.update", describe_branch(b)}));
-    auto updated = find_branch(b.name);
-    if (!updated) return updated.error();
-    AUTOLAND_TRY(tx->commit());
-    return **updated;
+    return insert_event({0, clock_.now(), std::nullopt, actor, "branch.update", describe_branch(b)});
   }
 
   Status delete_branch(const std::string& name, const std::string& actor) override {

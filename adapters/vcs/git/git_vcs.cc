@@ -486,11 +486,11 @@ Status GitVcs::check_not_landed(Clone& clone, const PushSpec& spec, const std::v
   auto listed = recent(clone);
   if (!listed) return listed.error();
   for (size_t i = 0; i < spec.patches.size(); ++i) {
-    std::string message = commit_message_of(spec.patches[i], parsed[i]);
-    auto same = find_same_change(clone, *listed, message.substr(0, message.find('\n')),
-                                 normalized_diff(spec.patches[i].text));
-    if (!same) return same.error();
-    if (*same) return conflict(name_of(spec.patches[i]) + " is already on " + spec.branch + " as " + **same);
+    for (const std::string& summary : summaries_of(spec.patches[i], parsed[i])) {
+      auto same = find_same_change(clone, *listed, summary, normalized_diff(spec.patches[i].text));
+      if (!same) return same.error();
+      if (*same) return conflict(name_of(spec.patches[i]) + " is already on " + spec.branch + " as " + **same);
+    }
   }
   return {};
 }
@@ -522,6 +522,8 @@ Result<std::optional<PushOutcome>> GitVcs::find_pushed(const PushSpec& spec, con
     if (!there) return there.error();
     if (*there) return std::optional<PushOutcome>(PushOutcome{recorded.back(), recorded, 0});
   }
+  // Without the patches only the recorded nodes can tell.
+  if (spec.patches.empty()) return std::optional<PushOutcome>();
   auto listed = recent(**clone);
   if (!listed) return listed.error();
   PushOutcome found;

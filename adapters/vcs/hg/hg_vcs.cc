@@ -137,10 +137,11 @@ Status HgVcs::check_not_landed(HgCommandServer& hg, const PushSpec& spec, const 
       if (!listed) return listed.error();
       recent = *listed;
     }
-    std::string message = commit_message_of(p, parsed);
-    auto same = find_same_change(hg, recent, message.substr(0, message.find('\n')), normalized_diff(p.text));
-    if (!same) return same.error();
-    if (*same) return conflict(where + **same);
+    for (const std::string& summary : summaries_of(p, parsed)) {
+      auto same = find_same_change(hg, recent, summary, normalized_diff(p.text));
+      if (!same) return same.error();
+      if (*same) return conflict(where + **same);
+    }
   }
   return {};
 }
@@ -343,6 +344,8 @@ Result<std::optional<PushOutcome>> HgVcs::find_pushed(const PushSpec& spec, cons
   auto there = remote_has(hg, spec, recorded);
   if (!there) return there.error();
   if (*there) return std::optional<PushOutcome>(PushOutcome{recorded.back(), recorded, 0});
+  // Without the patches only the recorded nodes can tell.
+  if (spec.patches.empty()) return std::optional<PushOutcome>();
   // Not by node (rewritten on the way, or recorded before a rebase we never
   // saw finish): the same changes under the same messages, in order.
   auto head = (*clone)->refresh();
