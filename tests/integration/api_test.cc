@@ -403,6 +403,30 @@ TEST_F(Api, SheriffActionsGoThroughTheLifecycle) {
   EXPECT_EQ(call("GET", "/events?since=abc").status, 400);
 }
 
+TEST_F(Api, ForceAndBackoutWhereTheLifecycleAllowsThem) {
+  // A try run under test, forced green despite its jobs.
+  PatchSet tried = testing::testing_patchset(*store_, clock_,
+                                             {.bug_id = 5, .patches = {51}, .branch = "try", .stage = Stage::try_run,
+                                              .requester = "dev@example.org", .request_key = "forced"},
+                                             std::string(40, 'c'));
+  Reply forced = call("POST", "/patchSets/" + std::to_string(tried.id) + "/force", json{{"reason", "known intermittent"}});
+  ASSERT_EQ(forced.status, 200) << forced.text;
+  EXPECT_EQ(forced.body["state"], "reported");
+  auto comments = *store_->comments_for(tried.id);
+  ASSERT_FALSE(comments.empty());
+  EXPECT_EQ(comments[0].kind, "forced");
+  EXPECT_NE(comments[0].body.find("user:alice"), std::string::npos) << comments[0].body;
+  // A landing under test on trunk, backed out by a sheriff.
+  PatchSet landing = testing::testing_patchset(*store_, clock_,
+                                               {.bug_id = 5, .patches = {52}, .branch = "central",
+                                                .stage = Stage::landing, .requester = "dev@example.org",
+                                                .request_key = "landing"},
+                                               std::string(40, 'd'));
+  Reply backout = call("POST", "/patchSets/" + std::to_string(landing.id) + "/backout", json{{"reason", "perf"}});
+  ASSERT_EQ(backout.status, 200) << backout.text;
+  EXPECT_EQ(backout.body["state"], "backing_out");
+}
+
 TEST_F(Api, TheQueueShowsEachBranchInTheOrderItIsTaken) {
   PatchSet old_low = queued(5, {51}, "try", 0);
   clock_.advance(10);
