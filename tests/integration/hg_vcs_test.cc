@@ -69,6 +69,39 @@ TEST_F(HgVcsTest, AppliesInOrderAndPushes) {
   ASSERT_TRUE(next.ok()) << next.error().message;
 }
 
+TEST_F(HgVcsTest, AKillMidImportLeavesNothingThatLooksLikeALanding) {
+  // The cache clone exists (an earlier landing).
+  ASSERT_TRUE(vcs_->apply_and_push(spec({{30, header("Bug 5 - first r=rita") + new_file("f.txt")}})).ok());
+  // A patch exported on the remote's tip: imported there again it makes the
+  // very same node.
+  fs::path wc = dir_ / "wc";
+  hg({"clone", "-q", remote_, wc.string()});
+  std::ofstream(wc / "g.txt") << "g\n";
+  hg({"commit", "-A", "-m", "Bug 6 - g r=rita", "-u", "Dana <d@example.org>"}, wc.string());
+  std::string exported = hg({"export", "-r", "tip"}, wc.string());
+  // What a pusher killed mid-import leaves in its clone: the mark it writes
+  // first, and the import, with no note of the node it made.
+  std::string clone;
+  for (const auto& e : fs::recursive_directory_iterator(dir_ / "cache")) {
+    if (e.path().filename() == ".hg") clone = e.path().parent_path().string();
+  }
+  ASSERT_FALSE(clone.empty());
+  std::string tip_rev = hg({"log", "-r", "tip", "-T", "{rev}"}, clone);
+  std::ofstream(fs::path(clone) / ".hg" / "autoland-unpushed", std::ios::app)
+      << "from-rev:" << std::stoi(tip_rev) + 1 << "\n";
+  SpawnOptions import;
+  import.argv = {"hg", "import", "--bypass", "-"};
+  import.cwd = clone;
+  import.env_set = {{"HGPLAIN", "1"}};
+  auto imported = run_program(import, exported);
+  ASSERT_TRUE(imported.ok() && imported->exit_code == 0) << (imported.ok() ? imported->err : imported.error().message);
+  // The restarted pusher (a new process) lands it, once.
+  vcs_ = std::make_unique<HgVcs>((dir_ / "cache").string());
+  auto out = vcs_->apply_and_push(spec({{31, exported}}));
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_EQ(hg({"log", "-R", remote_, "-r", "desc('Bug 6 - g')", "-T", "x"}), "x");
+}
+
 TEST_F(HgVcsTest, HeaderlessTryPushWithTrySyntaxMakesANewHead) {
   // Another try push is already on the remote, on its own head.
   auto first = vcs_->apply_and_push(spec({{20, header("Bug 3 - x") + new_file("x.txt")}}));

@@ -106,6 +106,7 @@ Result<std::optional<std::string>> HgVcs::find_same_change(HgCommandServer& hg, 
 
 Result<std::string> HgVcs::import_bypass(HgWorkingClone& clone, std::vector<std::string> args, const std::string& text) {
   HgCommandServer& hg = clone.hg();
+  AUTOLAND_TRY(clone.note_changes_from_here());
   std::vector<std::string> full = {"import", "--bypass", "-"};
   full.insert(full.end(), args.begin(), args.end());
   auto r = hg.run(full, text);
@@ -170,6 +171,7 @@ Status HgVcs::apply_patches(HgWorkingClone& clone, const PushSpec& spec, const s
   }
   if (!spec.try_syntax.empty() && !syntax_in_tip) {
     // The dirstate is empty, so this commits nothing but the message, on the last patch.
+    AUTOLAND_TRY(clone.note_changes_from_here());
     auto r = hg.run({"commit", "--config", "ui.allowemptycommit=true", "-u", "autoland", "-m", spec.try_syntax});
     if (!r) return r.error();
     auto tip = hg.run({"log", "-r", ".", "-T", "{node}"});
@@ -288,6 +290,7 @@ Result<PushOutcome> HgVcs::push_drafts(HgWorkingClone& clone, const RemoteSpec& 
     auto before = hg.run({"log", "-r", "draft()", "-T", "{node}\\n"});
     if (!before) return before.error();
     AUTOLAND_TRY(clone.set_parent("null"));
+    AUTOLAND_TRY(clone.note_changes_from_here());
     auto rebase = hg.run({"rebase", "--config", "extensions.rebase=", "--config", "rebase.experimental.inmemory=yes",
                           "-s", ours.front(), "-d", head->out});
     if (!rebase) return rebase.error();

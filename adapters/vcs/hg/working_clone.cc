@@ -94,18 +94,24 @@ Result<std::string> HgWorkingClone::refresh_once(const std::string& head_revset,
     if (!empty) return empty.error();
     if (empty->exit_code != 0) return internal_error("cannot empty the working copy of " + spec_.name + ": " + empty->err);
   }
-  if (pull_first) {
-    auto pull = server_->run({"pull", "--", spec_.pull_url});
-    if (!pull) return pull.error();
-    if (pull->exit_code != 0) {
-      return transient("pull of " + spec_.name + " failed: " + std::string(util::trim(pull->err)));
-    }
-  }
   AUTOLAND_TRY(set_parent("null"));
   // Our own changesets that never reached the remote (a failed apply or
-  // push) must not linger under the next patchset. Only ours: on a try
-  // remote that does not publish, other people's pushes are drafts too.
+  // push, or a kill mid-import) must not linger under the next patchset.
+  // Only ours: on a try remote that does not publish, other people's pushes
+  // are drafts too. Stripped before the pull, so that "made here from
+  // revision N on" cannot take in anything pulled.
   std::vector<std::string> unpushed = read_unpushed();
+  if (std::optional<int64_t> first = read_first_rev()) {
+    auto drafts = server_->run({"log", "-r", "draft()", "-T", "{rev} {node}\n"});
+    if (!drafts) return drafts.error();
+    for (std::string_view line : util::split_lines(drafts->out)) {
+      size_t space = line.find(' ');
+      auto rev = util::parse_uint(line.substr(0, space));
+      if (rev && static_cast<int64_t>(*rev) >= *first && space != std::string_view::npos) {
+        unpushed.emplace_back(line.substr(space + 1));
+      }
+    }
+  }
   if (!unpushed.empty()) {
     std::string ids;
     for (const std::string& n : unpushed) ids += (ids.empty() ? "id(" : " or id(") + n + ")";
@@ -119,7 +125,14 @@ Result<std::string> HgWorkingClone::refresh_once(const std::string& head_revset,
         return internal_error("cannot strip stale drafts in " + spec_.name + ": " + strip->err);
       }
     }
-    forget_unpushed();
+  }
+  forget_unpushed();
+  if (pull_first) {
+    auto pull = server_->run({"pull", "--", spec_.pull_url});
+    if (!pull) return pull.error();
+    if (pull->exit_code != 0) {
+      return transient("pull of " + spec_.name + " failed: " + std::string(util::trim(pull->err)));
+    }
   }
   auto head = server_->run({"log", "-r", head_revset, "-T", "{node}"});
   if (!head) return head.error();
@@ -140,6 +153,32 @@ void HgWorkingClone::note_unpushed(const std::string& node) {
 void HgWorkingClone::forget_unpushed() {
   std::error_code ec;
   fs::remove(fs::path(path_) / ".hg" / "autoland-unpushed", ec);
+}
+
+Status HgWorkingClone::note_changes_from_here() {
+  auto tip = server_->run({"log", "-r", "tip", "-T", "{rev}"});
+  if (!tip) return tip.error();
+  std::string_view text = util::trim(tip->out);
+  auto rev = util::parse_uint(text);
+  if (tip->exit_code != 0 || (!rev && text != "-1")) {
+    return internal_error("cannot read the tip of " + spec_.name + ": " + tip->err);
+  }
+  std::ofstream out(fs::path(path_) / ".hg" / "autoland-unpushed", std::ios::app);
+  out << "from-rev:" << (rev ? *rev + 1 : 0) << "\n";
+  out.flush();
+  return out ? Status{} : internal_error("cannot write the unpushed list of " + spec_.name);
+}
+
+std::optional<int64_t> HgWorkingClone::read_first_rev() const {
+  std::ifstream in(fs::path(path_) / ".hg" / "autoland-unpushed");
+  std::optional<int64_t> first;
+  std::string line;
+  while (in >> line) {
+    if (line.rfind("from-rev:", 0) != 0) continue;
+    auto rev = util::parse_uint(line.substr(9));
+    if (rev && (!first || static_cast<int64_t>(*rev) < *first)) first = static_cast<int64_t>(*rev);
+  }
+  return first;
 }
 
 std::vector<std::string> HgWorkingClone::read_unpushed() const {

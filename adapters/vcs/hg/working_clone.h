@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,12 @@ class HgWorkingClone {
   // the next refresh() or tidy() strips them (and only them), even after a crash.
   void note_unpushed(const std::string& node);
   void forget_unpushed();
+  // Before a command that makes changesets here (import, commit, rebase):
+  // a kill before note_unpushed() would leave a draft nobody knows of, and
+  // an exported patch re-imported on the same parent would find "itself"
+  // already there. The next refresh() or tidy() strips every draft made
+  // from this point on, before it pulls anything.
+  Status note_changes_from_here();
 
   HgCommandServer& hg() { return *server_; }
   const std::string& path() const { return path_; }
@@ -61,6 +68,7 @@ class HgWorkingClone {
   explicit HgWorkingClone(CloneSpec spec, std::string path) : spec_(std::move(spec)), path_(std::move(path)) {}
   Status clone_fresh();
   std::vector<std::string> read_unpushed() const;
+  std::optional<int64_t> read_first_rev() const;
   Status start_server();
   Result<std::string> refresh_once(const std::string& head_revset, bool pull_first);
 
