@@ -235,6 +235,7 @@ Result<Config> build(const Collected& c, std::string_view src) {
   cfg.run_trigger_interval_seconds = to_int(v.at("run.trigger_interval_seconds"));
   cfg.run_queue_interval_seconds = to_int(v.at("run.queue_interval_seconds"));
   cfg.run_commenter_interval_seconds = to_int(v.at("run.commenter_interval_seconds"));
+  cfg.commenter_lease_seconds = to_int(v.at("commenter.lease_seconds"));
   cfg.local_ci.state_dir = v.at("ci.local.state_dir");
   cfg.local_ci.workers = to_int(v.at("ci.local.workers"));
   cfg.buildbot.url = v.at("ci.buildbot.url");
@@ -427,6 +428,10 @@ const std::vector<ConfigKey>& config_keys() {
        false, 1, 86400},
       {"run.queue_interval_seconds", T::integer, "5",
        "`autoland run`: the queue's pass when nothing wakes it sooner.", false, 1, 86400},
+      {"commenter.lease_seconds", T::integer, "300",
+       "How long a comment being posted is hidden from other posters. After a crash mid-post it waits this long, "
+       "then is checked on the bug (never posted twice) and posted if missing. Keep it above the slowest post.",
+       false, 5, 86400},
       {"run.commenter_interval_seconds", T::integer, "10",
        "`autoland run`: the commenter's pass when nothing wakes it sooner.", false, 1, 86400},
       {"ci.local.state_dir", T::string, "autoland-ci",
@@ -592,6 +597,7 @@ std::string describe(const Config& c) {
   line("run.trigger_interval_seconds", std::to_string(c.run_trigger_interval_seconds));
   line("run.queue_interval_seconds", std::to_string(c.run_queue_interval_seconds));
   line("run.commenter_interval_seconds", std::to_string(c.run_commenter_interval_seconds));
+  line("commenter.lease_seconds", std::to_string(c.commenter_lease_seconds));
   line("ci.local.state_dir", c.local_ci.state_dir);
   line("ci.local.workers", std::to_string(c.local_ci.workers));
   line("ldap.url", util::redact_url(c.ldap.url));

@@ -92,6 +92,7 @@ struct Config {
   int run_trigger_interval_seconds = 60;
   int run_queue_interval_seconds = 5;
   int run_commenter_interval_seconds = 10;
+  int commenter_lease_seconds = 300;  // a comment being posted is hidden from other posters this long
   LocalCiConfig local_ci;
   BuildbotConfig buildbot;
   TreeherderConfig treeherder;

@@ -17,6 +17,7 @@ CommenterOptions commenter_options(const Config& c) {
   CommenterOptions o;
   o.bot_login = c.bugzilla.bot_login;
   o.clear_checkin_needed = !c.checkin_needed_branch.empty();
+  o.lease_seconds = c.commenter_lease_seconds;
   return o;
 }
 

@@ -116,6 +116,7 @@ int run_components(Wiring& wiring, const std::atomic<bool>& stop) {
   CommenterOptions commenter_options;
   commenter_options.bot_login = config.bugzilla.bot_login;
   commenter_options.clear_checkin_needed = !config.checkin_needed_branch.empty();
+  commenter_options.lease_seconds = config.commenter_lease_seconds;
   Commenter commenter(*wiring.store, *wiring.bugs, wiring.clock, commenter_options);
 
   std::vector<Component> components = {

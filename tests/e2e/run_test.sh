@@ -89,6 +89,8 @@ interval_seconds = 1
 trigger_interval_seconds = 1
 queue_interval_seconds = 1
 commenter_interval_seconds = 1
+[commenter]
+lease_seconds = 10
 [directory]
 file = "$work/people.json"
 [ci.local]
