@@ -526,6 +526,7 @@ int run_sandbox(const Args& args) {
     std::printf("%-4llu %-34s %-11s %-11s %-14s %-14s %d%s\n", static_cast<unsigned long long>(s.bug), s.title.c_str(),
                 s.expected.c_str(), got.c_str(), ps ? short_rev(ps->try_revision).c_str() : "-",
                 ps ? short_rev(ps->landing_revision).c_str() : "-", comments, ok ? "" : "   <-- not as expected");
+    if (!ok && ps) std::printf("     why: %s\n", ps->state_reason.c_str());
   }
   int comments_total = 0;
   std::vector<std::string> problems = check_exactly_once(dir, **server, &comments_total);

@@ -129,9 +129,22 @@ Status HgVcs::check_not_landed(HgCommandServer& hg, const PushSpec& spec, const 
     const PatchToApply& p = spec.patches[i];
     const Patch& parsed = parsed_patches[i];
     std::string where = name_of(p) + " is already on " + spec.branch + " as ";
+    // Found here is not yet found there: a changeset a killed run made in
+    // this clone is no landing. The remote has the last word.
+    auto on_remote = [&](const std::string& node) -> Result<bool> { return remote_has(hg, spec, {node}); };
     if (!parsed.node.empty()) {
       auto known = hg.run({"log", "-r", "id(" + parsed.node + ")", "-T", "{node}"});
-      if (known && known->exit_code == 0 && known->out == parsed.node) return conflict(where + parsed.node);
+      if (known && known->exit_code == 0 && known->out == parsed.node) {
+        auto there = on_remote(parsed.node);
+        if (!there) return there.error();
+        if (*there) return conflict(where + parsed.node);
+        LOG_WARN("hg", spec.branch + ": " + parsed.node.substr(0, 12) + " is in the working clone only (left by an "
+                                                                         "interrupted run); dropping it");
+        // Imported again it must be made again, not found.
+        auto strip = hg.run({"strip", "--config", "extensions.strip=", "--no-backup", "-r",
+                             "draft() and id(" + parsed.node + ")"});
+        if (!strip) return strip.error();
+      }
     }
     if (recent.empty()) {
       auto listed = recent_public(hg);
@@ -141,7 +154,10 @@ Status HgVcs::check_not_landed(HgCommandServer& hg, const PushSpec& spec, const 
     for (const std::string& summary : summaries_of(p, parsed)) {
       auto same = find_same_change(hg, recent, summary, normalized_diff(p.text));
       if (!same) return same.error();
-      if (*same) return conflict(where + **same);
+      if (!*same) continue;
+      auto there = on_remote(**same);
+      if (!there) return there.error();
+      if (*there) return conflict(where + **same);
     }
   }
   return {};

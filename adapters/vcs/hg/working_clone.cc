@@ -1,7 +1,12 @@
 #include "adapters/vcs/hg/working_clone.h"
 
 #include <filesystem>
+#include <chrono>
 #include <fstream>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+#include <signal.h>
 
 #include "ports/vcs.h"
 #include "util/log.h"
@@ -71,10 +76,56 @@ Status HgWorkingClone::clone_fresh() {
   return server_ ? Status{} : start_server();
 }
 
+namespace {
+
+// An `hg serve --cmdserver` that a dead autoland left behind on this clone:
+// killed with its parent, it still finishes the command it was given (it
+// only notices the closed pipe afterwards), moving the dirstate under the
+// next user of the clone. Its pid is kept in the clone.
+bool is_orphan_server(pid_t pid, const std::string& clone) {
+  if (pid <= 1 || pid == ::getpid() || ::kill(pid, 0) != 0) return false;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+  std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (cmdline.find("cmdserver") == std::string::npos || cmdline.find(clone) == std::string::npos) return false;
+  // One of this process's own servers (another object on the same clone) is no orphan.
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  size_t close = text.rfind(')');
+  if (close == std::string::npos) return false;
+  std::istringstream rest(text.substr(close + 2));
+  char state = 0;
+  pid_t parent = 0;
+  rest >> state >> parent;
+  return parent != ::getpid();
+}
+
+}  // namespace
+
 Status HgWorkingClone::start_server() {
+  const fs::path pid_file = fs::path(path_) / ".hg" / "autoland-server.pid";
+  {
+    pid_t old = 0;
+    std::ifstream in(pid_file);
+    if (in >> old && is_orphan_server(old, path_)) {
+      // Let it finish its command (it exits at the closed pipe), then make sure.
+      for (int i = 0; i < 100 && ::kill(old, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (is_orphan_server(old, path_)) {
+        LOG_WARN("hg", spec_.name + ": killing the command server " + std::to_string(old) + " a dead run left behind");
+        ::kill(old, SIGKILL);
+        for (int i = 0; i < 100 && ::kill(old, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+  }
   auto s = HgCommandServer::start(path_);
   if (!s) return s.error();
   server_ = std::move(*s);
+  std::ofstream(pid_file, std::ios::trunc) << server_->pid() << "\n";
+  // A transaction a killed hg left open: roll it back before anything else.
+  if (fs::exists(fs::path(path_) / ".hg" / "store" / "journal")) {
+    auto recovered = server_->run({"recover"});
+    if (!recovered) return recovered.error();
+    LOG_WARN("hg", spec_.name + ": rolled back a transaction an interrupted hg left open");
+  }
   return {};
 }
 
