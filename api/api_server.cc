@@ -191,13 +191,23 @@ void check_pretest(Store& store, const Branch& b) {
   }
 }
 
+// Every state a patchset is in before it ends.
+std::vector<State> live_states() {
+  std::vector<State> out;
+  for (State st : all_states()) {
+    if (!is_terminal(st)) out.push_back(st);
+  }
+  return out;
+}
+
 // Patchsets not yet ended that push to `name` (for it, or on it as their pretest branch).
 size_t live_on(Store& store, const std::string& name) {
+  std::map<std::string, Branch> branches;
+  for (Branch& b : take(store.list_branches())) branches[b.name] = b;
   size_t n = 0;
-  for (const PatchSet& ps : take(store.find_patchsets({}))) {
-    if (is_terminal(ps.state)) continue;
-    auto b = store.get_branch(ps.branch);
-    if (ps.branch == name || (b && b->branch_for(ps.stage) == name)) ++n;
+  for (const PatchSet& ps : take(store.find_patchsets({.states = live_states(), .limit = 100000}))) {
+    auto b = branches.find(ps.branch);
+    if (ps.branch == name || (b != branches.end() && b->second.branch_for(ps.stage) == name)) ++n;
   }
   return n;
 }
@@ -549,12 +559,7 @@ json ApiServer::Impl::queue_view() {
   std::map<std::string, std::vector<PatchSet>> by_target;
   std::map<std::string, const Branch*> named;
   for (const Branch& b : branches) named[b.name] = &b;
-  std::vector<State> live;
-  for (State s : {State::queued, State::validating, State::waiting, State::pushing, State::testing, State::retrying,
-                  State::backing_out}) {
-    live.push_back(s);
-  }
-  PatchSetQuery q{.states = live, .after_id = 0, .limit = 1000};
+  PatchSetQuery q{.states = live_states(), .after_id = 0, .limit = 1000};
   while (true) {
     auto page = take(store.find_patchsets(q));
     for (const PatchSet& ps : page) {
@@ -689,7 +694,7 @@ void ApiServer::Impl::add_sheriff_routes() {
   route("GET", "/metrics", "GET /metrics", Need::read,
         [this](const httplib::Request&, httplib::Response& res, const Caller&) {
           res.status = 200;
-          res.set_content(take(metrics.render(clock.now())), "text/plain; version=0.0.4");
+          res.set_content(take(metrics.render()), "text/plain; version=0.0.4");
         });
 }
 

@@ -62,8 +62,7 @@ void Metrics::observe_request(const std::string& route, int status, double secon
   ++requests_[{route, status}];
 }
 
-Result<std::string> Metrics::render(UnixTime now) {
-  (void)now;
+Result<std::string> Metrics::render() {
   // Every patchset, paged.
   std::vector<PatchSet> all;
   PatchSetQuery q{.after_id = 0, .limit = 1000};

@@ -33,7 +33,7 @@ class Metrics {
  public:
   explicit Metrics(Store& store) : store_(store) {}
   void observe_request(const std::string& route, int status, double seconds);
-  Result<std::string> render(UnixTime now);
+  Result<std::string> render();
 
  private:
   Store& store_;

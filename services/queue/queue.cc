@@ -23,6 +23,15 @@ constexpr std::string_view kCheckinNeededKeyword = "checkin-needed";
 
 bool is_permanent(const Error& e) { return e.kind != ErrorKind::transient; }
 
+// Where a push to `b` goes and comes from; the rest of the spec is the caller's.
+PushSpec remote_spec(const Branch& b) {
+  PushSpec spec;
+  spec.branch = b.name;
+  spec.pull_url = b.pull_url.empty() ? b.repo_url : b.pull_url;
+  spec.push_url = b.repo_url;
+  return spec;
+}
+
 }  // namespace
 
 std::string component_setting(std::string_view component) { return "component/" + std::string(component); }
@@ -354,11 +363,7 @@ Status Queue::push(const PatchSet& ps, QueuePassStats& stats) {
       auto intent = store_.get_push_intent(push_intent_key(ps.id, ps.stage));
       if (!intent) return intent.error();
       if (*intent && !(*intent)->nodes.empty()) {
-        PushSpec where;
-        where.branch = target->name;
-        where.pull_url = target->pull_url.empty() ? target->repo_url : target->pull_url;
-        where.push_url = target->repo_url;
-        auto found = vcs->find_pushed(where, (*intent)->nodes);
+        auto found = vcs->find_pushed(remote_spec(*target), (*intent)->nodes);
         if (!found) return defer(ps, Event::push_deferred, Event::push_failed, found.error(), stats);
         if (*found) {
           ++stats.pushed;
@@ -399,10 +404,7 @@ Status Queue::push(const PatchSet& ps, QueuePassStats& stats) {
     real_names[a.creator] = user ? user->real_name : "";
   }
 
-  PushSpec spec;
-  spec.branch = target->name;
-  spec.pull_url = target->pull_url.empty() ? target->repo_url : target->pull_url;
-  spec.push_url = target->repo_url;
+  PushSpec spec = remote_spec(*target);
   spec.max_race_retries = options_.vcs_max_race_retries;
   spec.patches = patches_from_attachments(ps.bug_id, *attachments, real_names);
   for (PatchToApply& p : spec.patches) {
