@@ -209,8 +209,8 @@ std::string join_message(const std::vector<std::string_view>& lines) {
   return out;
 }
 
-// Where Mercurial's `hg import` takes the diff to start (its `diffre`); text
-// before it is the commit message, whatever it looks like.
+// Lines that start a file's diff in every form (Mercurial's `diffre` without
+// its "---"/"***" pairs, which is_file_pair and the hidden-diff check cover).
 bool is_hg_diff_start(std::string_view t) {
   return starts_with(t, "diff -") || starts_with(t, "diff\t-") || starts_with(t, "Index: ") ||
          starts_with(t, "Index:\t") || starts_with(t, "RCS file: ") || starts_with(t, "retrieving revision ");
@@ -225,12 +225,49 @@ bool is_file_pair(const std::vector<Line>& lines, size_t i) {
 }
 
 // The first line that starts a file's diff, from `from`.
-size_t first_diff_line(const std::vector<Line>& lines, size_t from, bool hg_rule_only) {
+size_t first_diff_line(const std::vector<Line>& lines, size_t from) {
   for (size_t i = from; i < lines.size(); ++i) {
-    if (is_hg_diff_start(lines[i].text) || starts_with(lines[i].text, "diff --git ")) return i;
-    if (!hg_rule_only && is_file_pair(lines, i)) return i;
+    if (is_hg_diff_start(lines[i].text) || starts_with(lines[i].text, "diff --git ") || is_file_pair(lines, i)) {
+      return i;
+    }
   }
   return lines.size();
+}
+
+// `hg import` and `git apply` apply every diff they find in what they are
+// given, including one inside a commit message. autoland gives them only the
+// diff part, and refuses a patch whose other part holds what either would
+// read as a file's diff: hg takes any line starting "---" followed by one
+// starting "+++" (no space needed), and a context diff's "***", "---",
+// "***************"; git needs "--- ", "+++ ", "@@ -", which hg's rule covers.
+// A message line "---" alone, or "--- text" without a "+++" line after it, is
+// no diff to either and lands as written.
+Status check_no_diff_before(const std::vector<Line>& lines, size_t from, size_t to) {
+  auto text = [&](size_t k) { return k < lines.size() ? lines[k].text : std::string_view(); };
+  for (size_t k = from; k < to; ++k) {
+    std::string_view t = lines[k].text;
+    bool unified = starts_with(t, "---") && starts_with(text(k + 1), "+++");
+    bool context = starts_with(t, "***") && starts_with(text(k + 1), "---") &&
+                   starts_with(text(k + 2), "***************");
+    if (unified || context || starts_with(t, "diff --git ")) {
+      return invalid_input("'" + util::printable(t, 40) + "'" + at_line(lines[k].number) +
+                           " in the commit message reads as the start of a diff: hg and git would apply it, but it is "
+                           "not part of the change autoland checks; move it into the diff or indent it");
+    }
+  }
+  return {};
+}
+
+// Words that hg or git act on at the start of a line in a git diff (a file's
+// extended header, a binary hunk). Outside the place they belong they are
+// refused rather than skipped, so that no tool reads more than autoland did.
+bool is_git_keyword_line(std::string_view t) {
+  for (std::string_view k : {"GIT binary patch", "literal ", "delta ", "rename from ", "rename to ", "copy from ",
+                             "copy to ", "deleted file", "new file mode ", "new mode ", "old mode ",
+                             "similarity index ", "dissimilarity index ", "rename old ", "rename new "}) {
+    if (starts_with(t, k)) return true;
+  }
+  return false;
 }
 
 // "diff -r 1a2b -r 3c4d dir/file.c" -> "dir/file.c" (hg's non-git diff line).
@@ -251,6 +288,8 @@ std::string name_after_diff_options(std::string_view t) {
   }
   return std::string(t);
 }
+
+constexpr std::string_view kSymlinkMode = "120000";
 
 struct FileEntry {
   FileChange change;
@@ -311,6 +350,9 @@ class DiffParser {
       } else if (t[0] == '+' || t[0] == '-' || t[0] == ' ' || t[0] == '@' || t[0] == '\\') {
         return invalid_input("stray diff line '" + util::printable(t, 40) + "' outside any hunk" + where() +
                              at_line(line.number));
+      } else if (is_git_keyword_line(t)) {
+        return invalid_input("'" + util::printable(t, 40) + "' stands outside the header of a 'diff --git' file" +
+                             where() + " (hg and git read it differently)" + at_line(line.number));
       } else {
         ++i_;  // noise between files: "Index:", "=====", a signature's version line, ...
       }
@@ -356,6 +398,7 @@ class DiffParser {
     if (starts_with(t, "new file mode ")) {
       c.kind = FileChangeKind::add;
       c.new_mode = value("new file mode ");
+      c.symlink = c.new_mode == kSymlinkMode;
     } else if (starts_with(t, "deleted file mode ")) {
       c.kind = FileChangeKind::remove;
       c.old_mode = value("deleted file mode ");
@@ -363,6 +406,11 @@ class DiffParser {
       c.old_mode = value("old mode ");
     } else if (starts_with(t, "new mode ")) {
       c.new_mode = value("new mode ");
+      c.symlink = c.new_mode == kSymlinkMode;
+    } else if (starts_with(t, "index ")) {
+      // "index 1a2b..3c4d 120000": a link whose target changes, mode kept.
+      std::string_view rest = util::trim(t);
+      c.symlink |= rest.size() > 7 && rest.substr(rest.size() - 7) == " 120000";
     } else if (starts_with(t, "rename from ") || starts_with(t, "copy from ")) {
       c.kind = starts_with(t, "rename") ? FileChangeKind::rename : FileChangeKind::copy;
       current_->copy_from = name(starts_with(t, "rename") ? "rename from " : "copy from ");
@@ -374,8 +422,7 @@ class DiffParser {
       ++i_;
       skip_binary_blocks();
       return true;
-    } else if (starts_with(t, "similarity index ") || starts_with(t, "dissimilarity index ") ||
-               starts_with(t, "index ")) {
+    } else if (starts_with(t, "similarity index ") || starts_with(t, "dissimilarity index ")) {
       // Informational.
     } else {
       return false;
@@ -485,6 +532,13 @@ class DiffParser {
         if (new_count == 0) return hunk_overrun(hunk_number, line);
         --new_count;
         ++c.lines_added;
+        if (c.symlink) {
+          if (c.lines_added > 1) {
+            return invalid_input("the symbolic link" + where() + " gets more than one line as its target" +
+                                 at_line(line.number));
+          }
+          c.link_target = std::string(line.text.substr(1));
+        }
       } else if (ch == '\\') {
         // "\ No newline at end of file"
       } else {
@@ -559,6 +613,12 @@ class DiffParser {
       } else if (e.plus_null) {
         c.kind = FileChangeKind::remove;
         c.path = e.minus;
+      } else if (e.minus != e.plus) {
+        // hg picks whichever of the two exists, git guesses from their
+        // shapes: the file written would not be the one reported.
+        return invalid_input("'---' names '" + util::printable(e.minus) + "' and '+++' names '" +
+                             util::printable(e.plus) +
+                             "': a plain diff must name the same file on both (as a/PATH and b/PATH)" + at);
       } else {
         c.path = e.plus;
       }
@@ -595,8 +655,9 @@ Status parse_hg_header(const std::vector<Line>& lines, size_t* pos, Patch* patch
       patch->branch = std::string(util::trim(t.substr(9)));
     }
   }
-  // Like `hg import`: the message runs to the first line of its diff rule.
-  size_t diff = first_diff_line(lines, i, /*hg_rule_only=*/true);
+  // The message runs to the first line of a file's diff (hg export writes it
+  // verbatim; nothing in it can start a diff, see check_no_diff_before).
+  size_t diff = first_diff_line(lines, i);
   std::vector<std::string_view> message;
   for (size_t k = i; k < diff; ++k) message.push_back(lines[k].text);
   patch->message = join_message(message);
@@ -604,10 +665,48 @@ Status parse_hg_header(const std::vector<Line>& lines, size_t* pos, Patch* patch
   return {};
 }
 
-void parse_mail_header(const std::vector<Line>& lines, size_t* pos, Patch* patch) {
+// `"Name S. Surname" <a@b>` -> `Name S. Surname <a@b>`: the display name as
+// git wrote it (RFC 5322 quoting and RFC 2047 encoded words undone, one
+// space before the address), which is what `git am` commits.
+std::string mail_author(std::string_view raw) {
+  std::string decoded = decode_mime_words(raw);
+  std::string_view s = util::trim(decoded);
+  size_t lt = s.rfind('<');
+  if (lt == std::string_view::npos || s.back() != '>') return std::string(s);
+  std::string_view name = util::trim(s.substr(0, lt));
+  std::string_view address = s.substr(lt);
+  std::string plain;
+  if (name.size() >= 2 && name.front() == '"' && name.back() == '"') {
+    for (size_t k = 1; k + 1 < name.size(); ++k) {
+      if (name[k] == '\\' && k + 2 < name.size()) ++k;
+      plain += name[k];
+    }
+  } else {
+    plain = std::string(name);
+  }
+  return plain.empty() ? std::string(address) : plain + " " + std::string(address);
+}
+
+// A mail body `git am` and `hg import` would decode (quoted-printable, base64)
+// or split (multipart) is not what autoland reads: refuse it.
+Status check_mail_encoding(const std::string& transfer_encoding, const std::string& content_type) {
+  std::string cte = util::to_lower(util::trim(transfer_encoding));
+  if (!cte.empty() && cte != "7bit" && cte != "8bit" && cte != "binary") {
+    return invalid_input("the mail's body is " + util::printable(cte, 40) +
+                         " encoded; attach the output of git format-patch as it is");
+  }
+  std::string type = util::to_lower(util::trim(content_type));
+  if (!type.empty() && type.rfind("text/plain", 0) != 0) {
+    return invalid_input("the mail is " + util::printable(type, 40) +
+                         "; attach the output of git format-patch (text/plain) as it is");
+  }
+  return {};
+}
+
+Status parse_mail_header(const std::vector<Line>& lines, size_t* pos, Patch* patch) {
   size_t i = *pos;
   if (starts_with(lines[i].text, "From ")) ++i;  // mbox separator
-  std::string subject;
+  std::string subject, transfer_encoding, content_type;
   std::string* last = nullptr;
   for (; i < lines.size() && !lines[i].text.empty(); ++i) {
     std::string_view t = lines[i].text;
@@ -617,30 +716,31 @@ void parse_mail_header(const std::vector<Line>& lines, size_t* pos, Patch* patch
       continue;
     }
     last = nullptr;
-    if (util::istarts_with(t, "From:")) {
-      patch->author = std::string(util::trim(t.substr(5)));
-      last = &patch->author;
-    } else if (util::istarts_with(t, "Date:")) {
-      patch->date = std::string(util::trim(t.substr(5)));
-      last = &patch->date;
-    } else if (util::istarts_with(t, "Subject:")) {
-      subject = std::string(util::trim(t.substr(8)));
-      last = &subject;
-    }
+    auto take = [&](std::string_view name, std::string* into) {
+      if (!util::istarts_with(t, name)) return false;
+      *into = std::string(util::trim(t.substr(name.size())));
+      last = into;
+      return true;
+    };
+    (void)(take("From:", &patch->author) || take("Date:", &patch->date) || take("Subject:", &subject) ||
+           take("Content-Transfer-Encoding:", &transfer_encoding) || take("Content-Type:", &content_type));
   }
-  patch->author = decode_mime_words(patch->author);
+  AUTOLAND_TRY(check_mail_encoding(transfer_encoding, content_type));
+  patch->author = mail_author(patch->author);
   std::string summary(strip_patch_prefix(decode_mime_words(subject)));
-  // The body runs to the "---" before the diffstat, or to the diff itself.
-  std::vector<std::string_view> body;
-  size_t k = i;
-  for (; k < lines.size(); ++k) {
-    std::string_view t = lines[k].text;
-    if (t == "---" || is_hg_diff_start(t) || starts_with(t, "diff --git ")) break;
-    body.push_back(t);
+  // The body runs to the "---" that git writes before the diffstat: the last
+  // such line before the diff, so that a "---" line of the message stays in it.
+  size_t diff = first_diff_line(lines, i);
+  size_t body_end = diff;
+  for (size_t k = i; k < diff; ++k) {
+    if (util::trim(lines[k].text) == "---" && starts_with(lines[k].text, "---")) body_end = k;
   }
+  std::vector<std::string_view> body;
+  for (size_t k = i; k < body_end; ++k) body.push_back(lines[k].text);
   std::string rest = join_message(body);
   patch->message = rest.empty() ? summary : summary + "\n\n" + rest;
-  *pos = first_diff_line(lines, k, /*hg_rule_only=*/false);
+  *pos = diff;
+  return {};
 }
 
 }  // namespace
@@ -750,6 +850,159 @@ Status check_patch_path(std::string_view path) {
   return {};
 }
 
+namespace {
+
+// Days from 1970-01-01 to the given civil date (proleptic Gregorian).
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+std::optional<int64_t> parse_int(std::string_view s) {
+  bool negative = !s.empty() && s[0] == '-';
+  if (negative || (!s.empty() && s[0] == '+')) s.remove_prefix(1);
+  auto v = util::parse_uint(s);
+  if (!v || *v > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
+  return negative ? -static_cast<int64_t>(*v) : static_cast<int64_t>(*v);
+}
+
+// "Tue, 14 Nov 2023 22:13:20 +0100" (the weekday and the seconds optional).
+std::optional<PatchDate> parse_rfc2822_date(std::string_view text) {
+  std::vector<std::string_view> f;
+  for (std::string_view part : util::split(text, ' ')) {
+    if (!part.empty()) f.push_back(part);
+  }
+  if (!f.empty() && f[0].size() >= 3 && f[0].back() == ',') f.erase(f.begin());
+  if (f.size() != 5) return std::nullopt;
+  static constexpr std::string_view kMonths[] = {"jan", "feb", "mar", "apr", "may", "jun",
+                                                 "jul", "aug", "sep", "oct", "nov", "dec"};
+  unsigned month = 0;
+  for (unsigned m = 0; m < 12; ++m) {
+    if (util::iequals(f[1], kMonths[m])) month = m + 1;
+  }
+  auto day = util::parse_uint(f[0]);
+  auto year = util::parse_uint(f[2]);
+  auto clock = util::split(f[3], ':');
+  if (!month || !day || *day < 1 || *day > 31 || !year || *year < 1970 || *year > 9999 || clock.size() < 2 ||
+      clock.size() > 3) {
+    return std::nullopt;
+  }
+  auto hour = util::parse_uint(clock[0]);
+  auto minute = util::parse_uint(clock[1]);
+  auto second = clock.size() == 3 ? util::parse_uint(clock[2]) : std::optional<uint64_t>(0);
+  if (!hour || *hour > 23 || !minute || *minute > 59 || !second || *second > 60) return std::nullopt;
+  int32_t offset = 0;
+  std::string_view zone = f[4];
+  if (zone.size() == 5 && (zone[0] == '+' || zone[0] == '-')) {
+    auto hhmm = util::parse_uint(zone.substr(1));
+    if (!hhmm || *hhmm % 100 > 59) return std::nullopt;
+    offset = static_cast<int32_t>(*hhmm / 100 * 3600 + *hhmm % 100 * 60) * (zone[0] == '-' ? -1 : 1);
+  } else if (!util::iequals(zone, "GMT") && !util::iequals(zone, "UT") && !util::iequals(zone, "UTC")) {
+    return std::nullopt;
+  }
+  int64_t local = days_from_civil(static_cast<int64_t>(*year), month, static_cast<unsigned>(*day)) * 86400 +
+                  static_cast<int64_t>(*hour * 3600 + *minute * 60 + *second);
+  return PatchDate{local - offset, offset};
+}
+
+// Every link the patch makes must point somewhere safe, and no file of the
+// patch may be written through one of them.
+Status check_links_in(const std::vector<FileChange>& files) {
+  std::vector<std::string> links;
+  for (const FileChange& f : files) {
+    if (!f.symlink || f.kind == FileChangeKind::remove) continue;
+    if (f.lines_added > 0) {
+      AUTOLAND_TRY(check_symlink_target(f.path, f.link_target));
+    } else if (f.new_mode == kSymlinkMode) {
+      return invalid_input("the symbolic link '" + util::printable(f.path) +
+                           "' gets its target from the tree, not from the patch; put the target in the patch");
+    }
+    links.push_back(f.path);
+  }
+  for (const FileChange& f : files) {
+    for (const std::string* path : {&f.path, &f.old_path}) {
+      for (const std::string& link : links) {
+        if (path->size() > link.size() && path->compare(0, link.size(), link) == 0 && (*path)[link.size()] == '/') {
+          return invalid_input("'" + util::printable(*path) + "' is written through the symbolic link '" +
+                               util::printable(link) + "' the patch makes");
+        }
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+std::optional<PatchDate> parse_patch_date(std::string_view text) {
+  text = util::trim(text);
+  auto fields = util::split(text, ' ');
+  if (fields.size() == 2) {
+    auto seconds = parse_int(fields[0]);
+    auto west = parse_int(fields[1]);
+    // hg keeps offsets within a day and a half; anything else is not a date.
+    if (seconds && west && *west >= -50400 && *west <= 43200) {
+      return PatchDate{*seconds, static_cast<int32_t>(-*west)};
+    }
+    return std::nullopt;
+  }
+  return parse_rfc2822_date(text);
+}
+
+std::string hg_date(const PatchDate& d) { return std::to_string(d.seconds) + " " + std::to_string(-d.offset_east); }
+
+std::string git_date(const PatchDate& d) {
+  int64_t off = d.offset_east < 0 ? -static_cast<int64_t>(d.offset_east) : d.offset_east;
+  auto two = [](int64_t v) { return std::string(v < 10 ? "0" : "") + std::to_string(v); };
+  return "@" + std::to_string(d.seconds) + " " + (d.offset_east < 0 ? "-" : "+") + two(off / 3600 % 100) +
+         two(off % 3600 / 60);
+}
+
+Status check_symlink_target(std::string_view link_path, std::string_view target) {
+  std::string shown = "the symbolic link '" + util::printable(link_path) + "' -> '" + util::printable(target) + "'";
+  if (target.empty()) return invalid_input(shown + " has no target");
+  for (unsigned char c : target) {
+    if (c < 0x20 || c == 0x7f) return invalid_input(shown + ": its target contains a control character");
+  }
+  if (target[0] == '/' || target[0] == '\\' || target[0] == '~' || (target.size() > 1 && target[1] == ':')) {
+    return invalid_input(shown + " points to an absolute path, outside the repository");
+  }
+  std::string normalized(target);
+  for (char& c : normalized) {
+    if (c == '\\') c = '/';
+  }
+  // Where the link stands: its folder's depth is how far up it may climb.
+  std::vector<std::string_view> where = util::split(link_path, '/');
+  where.pop_back();
+  size_t depth = where.size();
+  std::vector<std::string> resolved(where.begin(), where.end());
+  bool going_down = false;
+  for (std::string_view part : util::split(normalized, '/')) {
+    if (part.empty()) return invalid_input(shown + " has an empty component ('//' or a trailing '/')");
+    if (part == ".") continue;
+    if (part == "..") {
+      if (going_down) {
+        return invalid_input(shown + " climbs with '..' after going down; write the target without the detour");
+      }
+      if (depth == 0) return invalid_input(shown + " points outside the repository");
+      --depth;
+      resolved.pop_back();
+      continue;
+    }
+    going_down = true;
+    resolved.emplace_back(part);
+  }
+  if (resolved.empty()) return {};  // the repository's root; nothing can be written through it (see check_committed)
+  std::string inside = util::join(resolved, "/");
+  Status safe = check_patch_path(inside);
+  if (!safe.ok()) return invalid_input(shown + " points at '" + util::printable(inside) + "': " + safe.error().message);
+  return {};
+}
+
 Result<Patch> parse_patch(std::string_view text, const PatchLimits& limits) {
   if (text.size() > limits.max_bytes) {
     return invalid_input("the patch is " + std::to_string(text.size()) + " bytes, over the limit of " +
@@ -784,10 +1037,10 @@ Result<Patch> parse_patch(std::string_view text, const PatchLimits& limits) {
   } else if ((starts_with(first, "From ") && first.find("Mon Sep 17 00:00:00 2001") != std::string_view::npos) ||
              util::istarts_with(first, "From:")) {
     patch.format = PatchFormat::git_format_patch;
-    parse_mail_header(lines, &pos, &patch);
+    AUTOLAND_TRY(parse_mail_header(lines, &pos, &patch));
   } else {
     patch.format = PatchFormat::plain_diff;
-    size_t diff = first_diff_line(lines, pos, /*hg_rule_only=*/false);
+    size_t diff = first_diff_line(lines, pos);
     std::vector<std::string_view> preamble;
     for (size_t k = pos; k < diff; ++k) preamble.push_back(lines[k].text);
     patch.message = join_message(preamble);
@@ -798,6 +1051,15 @@ Result<Patch> parse_patch(std::string_view text, const PatchLimits& limits) {
       return invalid_input("NUL byte in the patch header" + at_line(lines[k].number));
     }
   }
+  AUTOLAND_TRY(check_no_diff_before(lines, 0, pos));
+  if (!patch.date.empty()) {
+    patch.timestamp = parse_patch_date(patch.date);
+    if (!patch.timestamp) {
+      return invalid_input("cannot read the patch's date '" + util::printable(patch.date, 60) +
+                           "' (expected '1700000000 0' or an RFC 2822 date)");
+    }
+  }
+  if (pos < lines.size()) patch.diff = std::string(text.substr(lines[pos].text.data() - text.data()));
 
   DiffParser diff(lines, pos);
   auto files = diff.parse();
@@ -809,6 +1071,7 @@ Result<Patch> parse_patch(std::string_view text, const PatchLimits& limits) {
                              : "the patch changes no file");
   }
   for (const std::string& path : diff.mentioned()) AUTOLAND_TRY(check_patch_path(path));
+  AUTOLAND_TRY(check_links_in(patch.files));
   return patch;
 }
 

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,17 +33,45 @@ struct FileChange {
   int hunks = 0;
   uint64_t lines_added = 0;
   uint64_t lines_removed = 0;
+  // A symbolic link after the change (git mode 120000, also read from a
+  // mode-keeping "index a..b 120000" line), and where it points: the one
+  // line its hunk adds. A link the patch only keeps or removes has no target.
+  bool symlink = false;
+  std::string link_target;
 };
 
+// When a change was made: seconds since the epoch and the author's offset
+// east of UTC, in seconds (+3600 for CET).
+struct PatchDate {
+  int64_t seconds = 0;
+  int32_t offset_east = 0;
+  bool operator==(const PatchDate&) const = default;
+};
+
+// "1700000000 -3600" (hg export: the offset counts seconds west of UTC) or an
+// RFC 2822 date ("Tue, 14 Nov 2023 22:13:20 +0100"); nullopt when neither.
+std::optional<PatchDate> parse_patch_date(std::string_view text);
+// As `hg import --date` takes it: "1700000000 -3600".
+std::string hg_date(const PatchDate& d);
+// As git takes it in GIT_AUTHOR_DATE: "@1700000000 +0100".
+std::string git_date(const PatchDate& d);
+
+// A parsed patch. What it reports is exactly what lands: the author, date and
+// message are committed as they are here (the VCS never reads the header
+// itself), and `diff` holds the only bytes the VCS is given to apply, so the
+// files listed are the files the VCS writes.
 struct Patch {
   PatchFormat format = PatchFormat::plain_diff;
-  std::string author;   // "Real Name <email>", "" when absent
+  std::string author;   // "Real Name <email>", "" when absent; mail quoting and encoded words undone
   std::string date;     // as written ("1700000000 0" for hg, RFC 2822 for git)
+  std::optional<PatchDate> timestamp;  // `date` read; nullopt when absent
   std::string message;  // the whole commit message, trailing blank lines dropped
   std::string node;     // hg export only
   std::string parent;
   std::string branch;
   std::vector<FileChange> files;
+  // From the first line of the first file's diff to the end, as attached.
+  std::string diff;
 
   bool has_header() const { return format != PatchFormat::plain_diff; }
   std::string summary() const;  // first line of message
@@ -59,6 +88,13 @@ Result<Patch> parse_patch(std::string_view text, const PatchLimits& limits = {})
 // Checks one path from a patch: relative, no "..", nothing under .hg/ or .git/,
 // no .hgrc. Returns the reason when unsafe.
 Status check_patch_path(std::string_view path);
+
+// Checks where a symbolic link at `link_path` may point: relative, one line,
+// some "../" first and then only names going down ("../lib/x.h", "sub/y"),
+// staying inside the repository and out of .hg/ and .git/. With every link
+// of a tree so, no chain of links leads out of it either. Returns the reason
+// when unsafe.
+Status check_symlink_target(std::string_view link_path, std::string_view target);
 
 // The diff part of a patch, an `hg export` or a `git show`, for telling
 // whether two changes are the same: from the first file header on, without

@@ -31,10 +31,37 @@ struct PatchToApply {
   std::string label;  // how errors name it; "" = "attachment <id>" (a local file gives its path)
 };
 
+// "attachment 12", or the patch's label.
+inline std::string name_of(const PatchToApply& p) {
+  return p.label.empty() ? "attachment " + std::to_string(p.attachment_id) : p.label;
+}
+
 // What the patch is committed with: the landing message, the header's, or the made-up one.
 inline std::string commit_message_of(const PatchToApply& p, const Patch& parsed) {
   if (!parsed.has_header()) return p.message;
   return p.landing_message.empty() ? parsed.message : p.landing_message;
+}
+
+// Who the patch is committed as: its header's author, else the made-up user.
+inline std::string author_of(const PatchToApply& p, const Patch& parsed) {
+  return parsed.has_header() && !parsed.author.empty() ? parsed.author : p.user;
+}
+
+// When: the header's date, else the made-up one (the attachment's time).
+inline PatchDate date_of(const PatchToApply& p, const Patch& parsed) {
+  if (parsed.has_header() && parsed.timestamp) return *parsed.timestamp;
+  return PatchDate{p.date, 0};
+}
+
+// invalid_input naming the patch when it cannot be committed as it is:
+// nobody to commit it as, or no message.
+inline Status check_committable(const PatchToApply& p, const Patch& parsed) {
+  if (!parsed.has_header() && (p.user.empty() || p.message.empty())) {
+    return invalid_input(name_of(p) + " has no changeset header, and none was made for it");
+  }
+  if (author_of(p, parsed).empty()) return invalid_input(name_of(p) + " names no author ('# User' or 'From:')");
+  if (commit_message_of(p, parsed).empty()) return invalid_input(name_of(p) + " has no commit message");
+  return {};
 }
 
 // The summaries a change of this patch may be on a branch under: what it is
@@ -47,11 +74,6 @@ inline std::vector<std::string> summaries_of(const PatchToApply& p, const Patch&
     out.push_back(first_line(parsed.message));
   }
   return out;
-}
-
-// "attachment 12", or the patch's label.
-inline std::string name_of(const PatchToApply& p) {
-  return p.label.empty() ? "attachment " + std::to_string(p.attachment_id) : p.label;
 }
 
 // A branch name usable as a cache folder name; invalid_input otherwise.

@@ -367,12 +367,6 @@ TEST(GitApplyFailure, DescribedFromGitOutput) {
   EXPECT_EQ(describe_git_apply_failure("error: patch failed: src/a.c:12\n", patch), "hunk 2 of src/a.c failed at line 12");
 }
 
-TEST(GitDate, FromHgAndPassedThrough) {
-  EXPECT_EQ(git_date("1700000000 0"), "@1700000000 +0000");
-  EXPECT_EQ(git_date("1700000000 -3600"), "@1700000000 +0100");
-  EXPECT_EQ(git_date("1700000000 18000"), "@1700000000 -0500");
-  EXPECT_EQ(git_date("Tue, 14 Nov 2023 22:13:20 +0100"), "Tue, 14 Nov 2023 22:13:20 +0100");
-}
 
 }  // namespace
 }  // namespace autoland

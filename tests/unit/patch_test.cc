@@ -175,8 +175,12 @@ TEST(Patch, NamesThatHgWouldReadDifferentlyAreRefused) {
       parse_error("diff --git a/x b/y\nrename from x\nrename to y\n--- a/x\n+++ b/.hg/hgrc\n@@ -1 +1 @@\n-a\n+b\n"),
       "'+++' names '.hg/hgrc' but the diff header names 'y' (line 1)");
   // The old side of a modify is checked too.
-  EXPECT_EQ(parse_error("--- a/../../etc/passwd\n+++ b/foo\n@@ -1 +1 @@\n-a\n+b\n"),
+  EXPECT_EQ(parse_error("--- a/../../etc/passwd\n+++ b/../../etc/passwd\n@@ -1 +1 @@\n-a\n+b\n"),
             "path '../../etc/passwd' climbs out of the repository with '..'");
+  // hg writes whichever of two different names exists; git guesses: refused.
+  EXPECT_EQ(parse_error("--- a/../../etc/passwd\n+++ b/foo\n@@ -1 +1 @@\n-a\n+b\n"),
+            "'---' names '../../etc/passwd' and '+++' names 'foo': a plain diff must name the same file on both (as "
+            "a/PATH and b/PATH) (line 1)");
   EXPECT_EQ(parse_error("diff --git a/.hg/hgrc b/foo\nold mode 100644\nnew mode 100755\n"),
             "the 'diff --git' line names two files ('.hg/hgrc', 'foo') without a rename or copy (line 1)");
   // hg splits "diff --git" at the last " b/".
@@ -187,6 +191,153 @@ TEST(Patch, NamesThatHgWouldReadDifferentlyAreRefused) {
             "context diffs are not supported; attach a unified diff (diff -u, hg diff, git diff) (line 6)");
   EXPECT_EQ(parse_error("--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n+extra\n"),
             "stray diff line '+extra' outside any hunk in f (line 6)");
+}
+
+// hg import and git apply apply every hunk they find in their input, also one
+// inside the message. Each form, each place, each shape hg or git accepts.
+TEST(Patch, DiffsHiddenOutsideTheDiffPartAreRefused) {
+  const std::string hidden = "--- a/.hgsub\n+++ b/.hgsub\n@@ -0,0 +1,1 @@\n+sub = ../x\n";
+  const std::string real = "diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n";
+  const std::string why =
+      "in the commit message reads as the start of a diff: hg and git would apply it, but it is not part of the "
+      "change autoland checks; move it into the diff or indent it";
+  // A "--- "/"+++ " pair starts the diff part wherever it stands, so its file
+  // is among those checked: in an hg export's message, a mail's body, the
+  // diffstat's place.
+  EXPECT_EQ(parse_error("# HG changeset patch\n# User A <a@b>\nBug 1 - x\n\n" + hidden + "\n" + real),
+            "path '.hgsub' edits subrepository configuration, which autoland does not land");
+  const std::string mail = "From: A <a@b>\nSubject: [PATCH] Bug 1 - x\n\n";
+  EXPECT_EQ(parse_error(mail + "body\n---\n f | 2 +-\n" + hidden + "\n" + real),
+            "path '.hgsub' edits subrepository configuration, which autoland does not land");
+  EXPECT_EQ(parse_error(mail + "body\n" + hidden + "---\n f | 2 +-\n\n" + real),
+            "stray diff line '---' outside any hunk in .hgsub (line 9)");
+  Patch seen = parse_ok("# HG changeset patch\nBug 1 - x\n--- a/g\n+++ b/g\n@@ -1 +1 @@\n-a\n+b\n\n" + real);
+  ASSERT_EQ(seen.files.size(), 2u);
+  EXPECT_EQ(seen.files[0].path, "g");
+  EXPECT_EQ(seen.message, "Bug 1 - x");
+  // A plain diff: in the text before it.
+  EXPECT_EQ(parse_error("notes\n---a/.hg/hgrc\n+++b/.hg/hgrc\n@@ -0,0 +1 @@\n+x\n\n" + real),
+            "'---a/.hg/hgrc' (line 2) " + why);
+  // hg needs no space after ---/+++, nor a hunk right after them.
+  EXPECT_EQ(parse_error("# HG changeset patch\nmsg\n---x\n+++y\ntext\n" + real), "'---x' (line 3) " + why);
+  // A context diff's header, which hg reads too.
+  EXPECT_EQ(parse_error("# HG changeset patch\nmsg\n*** a/.hgrc\n--- b/.hgrc\n***************\n" + real),
+            "'*** a/.hgrc' (line 3) " + why);
+}
+
+TEST(Patch, MessagesWithDashLinesStillLand) {
+  const std::string real = "diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n";
+  Patch hg = parse_ok("# HG changeset patch\n# User A <a@b>\nBug 1 - x\n\nbefore\n---\n--- not a file\nafter\n" + real);
+  EXPECT_EQ(hg.message, "Bug 1 - x\n\nbefore\n---\n--- not a file\nafter");
+  // format-patch: the last '---' before the diff is git's separator; one of the message stays.
+  Patch mail = parse_ok("From: A <a@b>\nSubject: [PATCH] Bug 1 - x\n\nbefore\n---\nafter\n---\n f | 2 +-\n\n" +
+                        real + "-- \n2.39.5\n\n");
+  EXPECT_EQ(mail.message, "Bug 1 - x\n\nbefore\n---\nafter");
+  EXPECT_EQ(mail.diff, real + "-- \n2.39.5\n\n");
+}
+
+TEST(Patch, GitHeaderWordsOutsideAHeaderAreRefused) {
+  const std::string entry = "diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n";
+  for (std::string line : {"rename to .hg/hgrc", "copy from x", "new file mode 100644", "deleted file mode 100644",
+                           "GIT binary patch", "literal 5", "new mode 100755", "old mode 100644"}) {
+    std::string why = parse_error(entry + "note\n" + line + "\n");
+    EXPECT_NE(why.find("stands outside the header of a 'diff --git' file"), std::string::npos) << line << ": " << why;
+  }
+}
+
+TEST(Patch, MailBodiesThatToolsWouldDecodeAreRefused) {
+  const std::string rest = "Subject: [PATCH] x\n\n---\ndiff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n";
+  EXPECT_EQ(parse_error("From: A <a@b>\nContent-Transfer-Encoding: quoted-printable\n" + rest),
+            "the mail's body is quoted-printable encoded; attach the output of git format-patch as it is");
+  EXPECT_EQ(parse_error("From: A <a@b>\nContent-Transfer-Encoding: BASE64\n" + rest),
+            "the mail's body is base64 encoded; attach the output of git format-patch as it is");
+  EXPECT_EQ(parse_error("From: A <a@b>\nContent-Type: multipart/mixed; boundary=x\n" + rest),
+            "the mail is multipart/mixed; boundary=x; attach the output of git format-patch (text/plain) as it is");
+  parse_ok("From: A <a@b>\nContent-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\n" + rest);
+}
+
+// What `git format-patch` writes for names with specials and non-ASCII.
+TEST(Patch, MailAuthorsAreUnquotedAndDecoded) {
+  const std::string rest = "Subject: x\n\n---\ndiff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n";
+  EXPECT_EQ(parse_ok("From: \"Name S. Surname\" <a@b.org>\n" + rest).author, "Name S. Surname <a@b.org>");
+  EXPECT_EQ(parse_ok("From: \"A \\\"Q\\\" B\" <a@b.org>\n" + rest).author, "A \"Q\" B <a@b.org>");
+  EXPECT_EQ(parse_ok("From: =?UTF-8?q?J=C3=B6rg=20M=C3=BCller?= <j@b.org>\n" + rest).author, "Jörg Müller <j@b.org>");
+  EXPECT_EQ(parse_ok("From: =?UTF-8?q?J=C3=B6rg?=   <j@b.org>\n" + rest).author, "Jörg <j@b.org>");
+  EXPECT_EQ(parse_ok("From: <j@b.org>\n" + rest).author, "<j@b.org>");
+}
+
+TEST(Patch, DatesAreReadInBothForms) {
+  EXPECT_EQ(parse_patch_date("1700000000 -3600"), (PatchDate{1700000000, 3600}));
+  EXPECT_EQ(parse_patch_date("1700000000 0"), (PatchDate{1700000000, 0}));
+  EXPECT_EQ(parse_patch_date("Tue, 14 Nov 2023 22:13:20 +0000"), (PatchDate{1700000000, 0}));
+  EXPECT_EQ(parse_patch_date("Tue, 14 Nov 2023 23:13:20 +0100"), (PatchDate{1700000000, 3600}));
+  EXPECT_EQ(parse_patch_date("14 Nov 2023 17:13:20 -0500"), (PatchDate{1700000000, -18000}));
+  EXPECT_EQ(parse_patch_date("Thu, 1 Jan 1970 00:00:00 +0000"), (PatchDate{0, 0}));
+  EXPECT_FALSE(parse_patch_date("yesterday"));
+  EXPECT_FALSE(parse_patch_date("1700000000 99999999"));
+  EXPECT_FALSE(parse_patch_date("Tue, 14 Nov 2023 25:13:20 +0000"));
+  EXPECT_EQ(hg_date({1700000000, 3600}), "1700000000 -3600");
+  EXPECT_EQ(git_date({1700000000, 3600}), "@1700000000 +0100");
+  EXPECT_EQ(git_date({1700000000, -18000}), "@1700000000 -0500");
+  EXPECT_EQ(git_date({1700000000, 19800}), "@1700000000 +0530");
+  Patch p = parse_ok(read_data("patches/git-format-patch.patch"));
+  EXPECT_EQ(p.timestamp, (PatchDate{1700000000, 0}));
+  EXPECT_EQ(parse_error("# HG changeset patch\n# Date soon\nm\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n"),
+            "cannot read the patch's date 'soon' (expected '1700000000 0' or an RFC 2822 date)");
+}
+
+TEST(Patch, SymlinkTargetsStayInsideTheRepository) {
+  EXPECT_TRUE(check_symlink_target("lib/x.h", "../include/x.h").ok());
+  EXPECT_TRUE(check_symlink_target("a/b/c", "../../d/e").ok());
+  EXPECT_TRUE(check_symlink_target("link", "./dir/file").ok());
+  EXPECT_TRUE(check_symlink_target("link", "dir").ok());
+  EXPECT_EQ(check_symlink_target("link", "/etc/passwd").error().message,
+            "the symbolic link 'link' -> '/etc/passwd' points to an absolute path, outside the repository");
+  EXPECT_EQ(check_symlink_target("link", "..").error().message,
+            "the symbolic link 'link' -> '..' points outside the repository");
+  EXPECT_EQ(check_symlink_target("a/link", "../../x").error().message,
+            "the symbolic link 'a/link' -> '../../x' points outside the repository");
+  EXPECT_EQ(check_symlink_target("link", ".hg").error().message,
+            "the symbolic link 'link' -> '.hg' points at '.hg': path '.hg' touches version-control metadata (.hg/ or "
+            ".git/)");
+  EXPECT_FALSE(check_symlink_target("a/link", "../.git/config").ok());
+  EXPECT_FALSE(check_symlink_target("a/link", "../.HG").ok());
+  EXPECT_FALSE(check_symlink_target("link", "x/../..").ok());
+  EXPECT_FALSE(check_symlink_target("link", "x/../y").ok());  // no detours: chains of links stay checkable
+  EXPECT_FALSE(check_symlink_target("link", "~/x").ok());
+  EXPECT_FALSE(check_symlink_target("link", "C:/x").ok());
+  EXPECT_FALSE(check_symlink_target("link", "..\\..\\x").ok());
+  EXPECT_FALSE(check_symlink_target("link", "").ok());
+  EXPECT_FALSE(check_symlink_target("link", "a\tb").ok());
+}
+
+TEST(Patch, SymlinksInAPatch) {
+  auto link = [](const std::string& path, const std::string& target) {
+    return "diff --git a/" + path + " b/" + path + "\nnew file mode 120000\n--- /dev/null\n+++ b/" + path +
+           "\n@@ -0,0 +1 @@\n+" + target + "\n\\ No newline at end of file\n";
+  };
+  Patch ok = parse_ok(link("docs/latest", "v2"));
+  ASSERT_EQ(ok.files.size(), 1u);
+  EXPECT_TRUE(ok.files[0].symlink);
+  EXPECT_EQ(ok.files[0].link_target, "v2");
+  EXPECT_EQ(parse_error(link("x", "/etc")), "the symbolic link 'x' -> '/etc' points to an absolute path, outside the "
+                                            "repository");
+  EXPECT_EQ(parse_error(link("x", "..")), "the symbolic link 'x' -> '..' points outside the repository");
+  EXPECT_FALSE(parse_patch(link("x", ".hg")).ok());
+  // Written through in the same patch, whatever the target.
+  EXPECT_EQ(parse_error(link("out", "build") + "diff --git a/out/f b/out/f\nnew file mode 100644\n--- /dev/null\n+++ "
+                                                "b/out/f\n@@ -0,0 +1 @@\n+x\n"),
+            "'out/f' is written through the symbolic link 'out' the patch makes");
+  // A changed target ("index a..b 120000", mode kept) and a file turned into a link.
+  EXPECT_EQ(parse_error("diff --git a/l b/l\nindex 1111111..2222222 120000\n--- a/l\n+++ b/l\n@@ -1 +1 @@\n-v1\n\\ No "
+                        "newline at end of file\n+/etc\n\\ No newline at end of file\n"),
+            "the symbolic link 'l' -> '/etc' points to an absolute path, outside the repository");
+  EXPECT_EQ(parse_error("diff --git a/l b/l\nold mode 100644\nnew mode 120000\n--- a/l\n+++ b/l\n@@ -1 +1 @@\n-text\n+..\n"),
+            "the symbolic link 'l' -> '..' points outside the repository");
+  EXPECT_EQ(parse_error("diff --git a/l b/l\nold mode 100644\nnew mode 120000\n"),
+            "the symbolic link 'l' gets its target from the tree, not from the patch; put the target in the patch");
+  EXPECT_EQ(parse_error("diff --git a/l b/l\nnew file mode 120000\n--- /dev/null\n+++ b/l\n@@ -0,0 +1,2 @@\n+a\n+b\n"),
+            "the symbolic link in l gets more than one line as its target (line 7)");
 }
 
 TEST(Patch, HgMessageRuleDecidesWhereTheDiffStarts) {

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/commit_message.h"
+#include "core/committed_change.h"
 #include "core/patch.h"
 #include "util/log.h"
 #include "util/strings.h"
@@ -103,25 +104,6 @@ std::string describe_git_apply_failure(const std::string& err, std::string_view 
   parts.erase(std::unique(parts.begin(), parts.end()), parts.end());
   if (!parts.empty()) return util::join(parts, "; ");
   return last_line(err);
-}
-
-std::string git_date(const std::string& date) {
-  auto fields = util::split(date, ' ');
-  if (fields.size() == 2) {
-    auto seconds = util::parse_uint(fields[0]);
-    std::string_view off = fields[1];
-    bool west = !off.empty() && off[0] != '-';
-    if (!off.empty() && (off[0] == '-' || off[0] == '+')) off.remove_prefix(1);
-    auto offset = util::parse_uint(off);
-    if (seconds && offset) {
-      // hg counts seconds west of UTC; git writes +HHMM east of it.
-      char tz[8];
-      std::snprintf(tz, sizeof tz, "%c%02d%02d", west && *offset ? '-' : '+', static_cast<int>(*offset / 3600),
-                    static_cast<int>(*offset % 3600 / 60));
-      return "@" + std::to_string(*seconds) + " " + tz;
-    }
-  }
-  return date;
 }
 
 Result<ProgramResult> GitVcs::git(const Clone& clone, std::vector<std::string> args, std::string_view input,
@@ -275,10 +257,11 @@ Result<std::string> GitVcs::apply_to_tree(Clone& clone, const std::string& paren
 }
 
 Result<std::string> GitVcs::commit(Clone& clone, const std::string& tree, const std::string& parent,
-                                   const std::string& message, const std::string& author, const std::string& date) {
+                                   const std::string& message, const std::string& author,
+                                   const std::optional<PatchDate>& date) {
   auto [name, email] = split_author(author);
   std::map<std::string, std::string> env = {{"GIT_AUTHOR_NAME", name}, {"GIT_AUTHOR_EMAIL", email}};
-  if (!date.empty()) env["GIT_AUTHOR_DATE"] = git_date(date);
+  if (date) env["GIT_AUTHOR_DATE"] = git_date(*date);
   // Unsigned whatever the bot account's global config says: nobody is there to unlock a key.
   auto r = git(clone, {"commit-tree", "--no-gpg-sign", tree, "-p", parent, "-F", "-"}, message + "\n", env);
   if (!r) return r.error();
@@ -287,26 +270,77 @@ Result<std::string> GitVcs::commit(Clone& clone, const std::string& tree, const 
   return sha;
 }
 
-Result<std::vector<std::string>> GitVcs::build_patches(Clone& clone, const PushSpec& spec, const std::string& base) {
+Result<CommittedChange> GitVcs::committed_change(Clone& clone, const std::string& parent, const std::string& sha) {
+  CommittedChange change;
+  auto diff = git(clone, {"diff-tree", "-r", "-z", "--no-commit-id", "--no-renames", "--raw", parent, sha});
+  if (!diff) return diff.error();
+  if (diff->exit_code != 0) return internal_error("cannot list the files of " + sha + ": " + last_line(diff->err));
+  // ":100644 120000 <old blob> <new blob> M" NUL path NUL, per file.
+  std::vector<std::string_view> fields = util::split(diff->out, '\0');
+  std::vector<std::string> link_blobs;
+  for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+    std::vector<std::string_view> meta = util::split(fields[i], ' ');
+    if (meta.size() < 5) return internal_error("git diff-tree: cannot read '" + util::printable(fields[i]) + "'");
+    CommittedFile f{std::string(fields[i + 1])};
+    f.removed = meta[4] == "D";
+    f.symlink = !f.removed && meta[1] == "120000";
+    link_blobs.push_back(f.symlink ? std::string(meta[3]) : "");
+    change.files.push_back(std::move(f));
+  }
+  std::set<std::string> folders;
+  for (const CommittedFile& f : change.files) {
+    for (std::string& folder : folders_above(f.path)) folders.insert(std::move(folder));
+  }
+  auto links = [&](const std::string& rev, std::set<std::string>* into) -> Status {
+    if (folders.empty()) return {};
+    std::vector<std::string> args = {"--literal-pathspecs", "ls-tree", "-z", rev, "--"};
+    args.insert(args.end(), folders.begin(), folders.end());
+    auto r = git(clone, args);
+    if (!r) return r.error();
+    if (r->exit_code != 0) return internal_error("cannot list the links of " + rev + ": " + last_line(r->err));
+    // "120000 blob <sha>" TAB path, NUL-terminated.
+    for (std::string_view entry : util::split(r->out, '\0')) {
+      size_t tab = entry.find('\t');
+      if (tab == std::string_view::npos || entry.substr(0, 7) != "120000 ") continue;
+      std::string path(entry.substr(tab + 1));
+      if (folders.count(path)) into->insert(path);
+    }
+    return {};
+  };
+  AUTOLAND_TRY(links(parent, &change.links_before));
+  AUTOLAND_TRY(links(sha, &change.links_after));
+  for (size_t i = 0; i < change.files.size(); ++i) {
+    if (!change.files[i].symlink) continue;
+    auto target = git(clone, {"cat-file", "blob", link_blobs[i]});
+    if (!target) return target.error();
+    if (target->exit_code != 0) return internal_error("cannot read the link " + change.files[i].path);
+    change.files[i].link_target = target->out;
+  }
+  return change;
+}
+
+Result<std::vector<std::string>> GitVcs::build_patches(Clone& clone, const PushSpec& spec,
+                                                       const std::vector<Patch>& parsed, const std::string& base) {
   std::vector<std::string> made;
   std::string parent = base;
   bool syntax_in_tip = !spec.try_syntax.empty() && spec.placement == TrySyntaxPlacement::tip_message;
   for (size_t i = 0; i < spec.patches.size(); ++i) {
     const PatchToApply& p = spec.patches[i];
-    auto parsed = parse_patch(p.text);
-    if (!parsed) return invalid_input(name_of(p) + ": " + parsed.error().message);
-    auto tree = apply_to_tree(clone, parent, p.text);
+    // Only the diff part: git apply would apply a diff wherever it found one.
+    auto tree = apply_to_tree(clone, parent, parsed[i].diff);
     if (!tree) {
       if (tree.error().kind != ErrorKind::conflict) return tree.error();
       return conflict(name_of(p) + " does not apply: " + tree.error().message);
     }
-    std::string message = commit_message_of(p, *parsed);
-    std::string author = parsed->has_header() && !parsed->author.empty() ? parsed->author : p.user;
-    std::string date = parsed->has_header() ? parsed->date : std::to_string(p.date) + " 0";
+    std::string message = commit_message_of(p, parsed[i]);
     if (syntax_in_tip && i + 1 == spec.patches.size()) message += "\n\n" + spec.try_syntax;
-    auto sha = commit(clone, *tree, parent, message, author, date);
+    auto sha = commit(clone, *tree, parent, message, author_of(p, parsed[i]), date_of(p, parsed[i]));
     if (!sha) return sha.error();
     set_index_commit(clone, *sha);  // the index holds exactly this commit's tree
+    auto change = committed_change(clone, parent, *sha);
+    if (!change) return change.error();
+    Status checked = check_committed_change(parsed[i], *change);
+    if (!checked.ok()) return invalid_input(name_of(p) + ": " + checked.error().message);
     made.push_back(*sha);
     parent = *sha;
   }
@@ -314,7 +348,7 @@ Result<std::vector<std::string>> GitVcs::build_patches(Clone& clone, const PushS
     auto tree = git(clone, {"rev-parse", parent + "^{tree}"});
     if (!tree) return tree.error();
     auto sha = commit(clone, std::string(util::trim(tree->out)), parent, spec.try_syntax,
-                      std::string(kCommitter) + " <" + std::string(kCommitterEmail) + ">", "");
+                      std::string(kCommitter) + " <" + std::string(kCommitterEmail) + ">", std::nullopt);
     if (!sha) return sha.error();
     if (index_commit(clone) == parent) set_index_commit(clone, *sha);  // same tree
     made.push_back(*sha);
@@ -465,9 +499,7 @@ Result<PushOutcome> GitVcs::apply_and_push_once(const PushSpec& spec) {
   for (const PatchToApply& p : spec.patches) {
     auto one = parse_patch(p.text);
     if (!one) return invalid_input(name_of(p) + ": " + one.error().message);
-    if (!one->has_header() && (p.user.empty() || p.message.empty())) {
-      return invalid_input(name_of(p) + " has no changeset header, and none was made for it");
-    }
+    AUTOLAND_TRY(check_committable(p, *one));
     parsed.push_back(std::move(*one));
   }
   auto clone = open(spec);
@@ -476,10 +508,13 @@ Result<PushOutcome> GitVcs::apply_and_push_once(const PushSpec& spec) {
   // the push is refused because the remote moved; a try push fetches first.
   auto head = spec.allow_new_head ? refresh(**clone, spec) : known_head(**clone, spec);
   if (!head) return head.error();
-  AUTOLAND_TRY(check_not_landed(**clone, spec, parsed));
+  // A try push is never a duplicate landing: a change already on try goes there again.
+  auto check = [&]() -> Status { return spec.allow_new_head ? Status{} : check_not_landed(**clone, spec, parsed); };
+  AUTOLAND_TRY(check());
   return push_loop(
-      **clone, spec, spec.allow_new_head, *head, [&](const std::string& base) { return build_patches(**clone, spec, base); },
-      [&] { return check_not_landed(**clone, spec, parsed); }, spec.allow_new_head);
+      **clone, spec, spec.allow_new_head, *head,
+      [&](const std::string& base) { return build_patches(**clone, spec, parsed, base); }, check,
+      spec.allow_new_head);
 }
 
 Status GitVcs::check_not_landed(Clone& clone, const PushSpec& spec, const std::vector<Patch>& parsed) {
@@ -610,12 +645,12 @@ Result<PushOutcome> GitVcs::back_out(const BackoutSpec& spec) {
         return conflict("changeset " + short_sha((*nodes)[i]) + " cannot be backed out cleanly: " +
                         next.error().message);
       }
-      auto scratch = commit(**clone, *next, parent, "scratch", user, "");
+      auto scratch = commit(**clone, *next, parent, "scratch", user, std::nullopt);
       if (!scratch) return scratch.error();
       parent = *scratch;
       tree = *next;
     }
-    auto sha = commit(**clone, tree, base, message, user, "");
+    auto sha = commit(**clone, tree, base, message, user, std::nullopt);
     if (!sha) return sha.error();
     return std::vector<std::string>{*sha};
   }, already, true);

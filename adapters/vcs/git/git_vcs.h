@@ -17,6 +17,7 @@
 
 #include "adapters/process/subprocess.h"
 #include "util/file_lock.h"
+#include "core/committed_change.h"
 #include "core/patch.h"
 #include "ports/vcs.h"
 
@@ -64,9 +65,16 @@ class GitVcs final : public VersionControl {
                             const std::map<std::string, std::string>& env = {});
   // Applies `text` on top of `parent` in the scratch index; conflict naming the file when it does not apply.
   Result<std::string> apply_to_tree(Clone& clone, const std::string& parent, const std::string& text);
+  // `date` nullopt: now.
   Result<std::string> commit(Clone& clone, const std::string& tree, const std::string& parent,
-                             const std::string& message, const std::string& author, const std::string& date);
-  Result<std::vector<std::string>> build_patches(Clone& clone, const PushSpec& spec, const std::string& base);
+                             const std::string& message, const std::string& author,
+                             const std::optional<PatchDate>& date);
+  // Makes the patchset's commits on `base`, each checked against its patch
+  // (check_committed_change) before the next.
+  Result<std::vector<std::string>> build_patches(Clone& clone, const PushSpec& spec, const std::vector<Patch>& parsed,
+                                                 const std::string& base);
+  // What commit `sha` really changed against `parent`, as git reports it.
+  Result<CommittedChange> committed_change(Clone& clone, const std::string& parent, const std::string& sha);
   // `recheck` runs after each fetch (is the change there already?).
   // `fetched`: `head` is fresh; otherwise a build that does not apply
   // fetches and tries once more before it is a conflict.
@@ -92,9 +100,5 @@ class GitVcs final : public VersionControl {
 // sentence naming the files, and the hunks found in `patch` (pure; tested
 // on canned output).
 std::string describe_git_apply_failure(const std::string& git_stderr, std::string_view patch = {});
-
-// "1700000000 -3600" (hg export: seconds, offset west of UTC) -> "@1700000000 +0100";
-// anything else (git's RFC 2822 dates) is passed through for git to read.
-std::string git_date(const std::string& patch_date);
 
 }  // namespace autoland

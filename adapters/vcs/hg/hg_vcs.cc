@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include "core/commit_message.h"
+#include "core/committed_change.h"
 #include "core/patch.h"
 #include "util/log.h"
 #include "util/strings.h"
@@ -163,6 +165,50 @@ Status HgVcs::check_not_landed(HgCommandServer& hg, const PushSpec& spec, const 
   return {};
 }
 
+namespace {
+
+// The only bytes `hg import` is given: the patch's diff part behind a blank
+// line. hg reads its input as a mail first; the blank line ends an empty mail
+// header, so no line of the diff is taken for a header (a
+// "Content-Transfer-Encoding:" there would make hg decode what follows).
+// Author, date and message go on the command line, so hg never reads a
+// header of its own either: what lands is what parse_patch reported.
+std::string import_input(const Patch& parsed) { return "\n" + parsed.diff; }
+
+}  // namespace
+
+Result<CommittedChange> HgVcs::committed_change(HgCommandServer& hg, const std::string& node) {
+  CommittedChange change;
+  auto listed = hg.run({"log", "-r", node, "-T", "{files % '{file}\\n'}\\n{file_dels % '{file}\\n'}"});
+  if (!listed) return listed.error();
+  if (listed->exit_code != 0) return internal_error("cannot list the files of " + node + ": " + first_abort(listed->err));
+  // hg names cannot hold a newline: an empty line ends the first list.
+  std::vector<std::string_view> lines = util::split_lines(listed->out);
+  size_t k = 0;
+  for (; k < lines.size() && !lines[k].empty(); ++k) change.files.push_back({std::string(lines[k])});
+  std::set<std::string> removed;
+  for (++k; k < lines.size(); ++k) removed.insert(std::string(lines[k]));
+  auto links = [&](const std::string& rev, std::set<std::string>* into) -> Status {
+    auto r = hg.run({"files", "-r", rev, "set:symlink()"});
+    if (!r) return r.error();
+    if (r->exit_code > 1) return internal_error("cannot list the links of " + rev + ": " + first_abort(r->err));
+    for (std::string_view line : util::split_lines(r->out)) into->insert(std::string(line));
+    return {};
+  };
+  AUTOLAND_TRY(links("p1(" + node + ")", &change.links_before));
+  AUTOLAND_TRY(links(node, &change.links_after));
+  for (CommittedFile& f : change.files) {
+    f.removed = removed.count(f.path) > 0;
+    f.symlink = !f.removed && change.links_after.count(f.path) > 0;
+    if (!f.symlink) continue;
+    auto target = hg.run({"cat", "-r", node, "--", "path:" + f.path});
+    if (!target) return target.error();
+    if (target->exit_code != 0) return internal_error("cannot read the link " + f.path + ": " + first_abort(target->err));
+    f.link_target = target->out;
+  }
+  return change;
+}
+
 Status HgVcs::apply_patches(HgWorkingClone& clone, const PushSpec& spec, const std::vector<Patch>& parsed_patches,
                             std::vector<std::string>* made) {
   HgCommandServer& hg = clone.hg();
@@ -170,20 +216,20 @@ Status HgVcs::apply_patches(HgWorkingClone& clone, const PushSpec& spec, const s
   for (size_t i = 0; i < spec.patches.size(); ++i) {
     const PatchToApply& p = spec.patches[i];
     const Patch& parsed = parsed_patches[i];
-    // `hg import --message` replaces the header's message: the try syntax
-    // rides on the tip, and a landing gets its r=.
-    std::vector<std::string> args;
-    if (!parsed.has_header()) args = {"--user", p.user, "--date", std::to_string(p.date) + " 0"};
     bool tip_syntax = syntax_in_tip && i + 1 == spec.patches.size();
-    if (!parsed.has_header() || !p.landing_message.empty() || tip_syntax) {
-      args.insert(args.end(), {"--message", commit_message_of(p, parsed) + (tip_syntax ? "\n\n" + spec.try_syntax : "")});
-    }
-    auto node = import_bypass(clone, args, p.text);
+    std::string message = commit_message_of(p, parsed) + (tip_syntax ? "\n\n" + spec.try_syntax : "");
+    auto node = import_bypass(
+        clone, {"--user", author_of(p, parsed), "--date", hg_date(date_of(p, parsed)), "--message", message},
+        import_input(parsed));
     if (!node) {
       if (node.error().kind != ErrorKind::conflict) return node.error();
       return conflict(name_of(p) + " does not apply: " + node.error().message);
     }
     made->push_back(*node);
+    auto change = committed_change(hg, *node);
+    if (!change) return change.error();
+    Status checked = check_committed_change(parsed, *change);
+    if (!checked.ok()) return invalid_input(name_of(p) + ": " + checked.error().message);
   }
   if (!spec.try_syntax.empty() && !syntax_in_tip) {
     // The dirstate is empty, so this commits nothing but the message, on the last patch.
@@ -207,9 +253,7 @@ Result<PushOutcome> HgVcs::apply_and_push(const PushSpec& spec) {
   for (const PatchToApply& p : spec.patches) {
     auto parsed = parse_patch(p.text);
     if (!parsed) return invalid_input(name_of(p) + ": " + parsed.error().message);
-    if (!parsed->has_header() && (p.user.empty() || p.message.empty())) {
-      return invalid_input(name_of(p) + " has no changeset header, and none was made for it");
-    }
+    AUTOLAND_TRY(check_committable(p, *parsed));
     parsed_patches.push_back(std::move(*parsed));
   }
   auto held = lock(spec);
@@ -217,33 +261,55 @@ Result<PushOutcome> HgVcs::apply_and_push(const PushSpec& spec) {
   auto clone = clone_for(spec);
   if (!clone) return clone.error();
   HgCommandServer& hg = (*clone)->hg();
+  // A try push is never a duplicate landing: a change already on try goes there again.
+  auto check = [&]() -> Status {
+    return spec.allow_new_head ? Status{} : check_not_landed(hg, spec, parsed_patches);
+  };
+  // Makes the patchset's changesets on the clone's parent.
+  auto apply = [&]() -> Result<std::vector<std::string>> {
+    std::vector<std::string> made;
+    Status applied = apply_patches(**clone, spec, parsed_patches, &made);
+    if (!applied.ok()) {
+      (void)(*clone)->tidy();  // leave the clone clean for the next patchset
+      return applied.error();
+    }
+    return made;
+  };
   // A landing builds on the newest head known here and pulls only when that
-  // is not enough: the push says the remote moved (then the checks run
-  // again), or a patch does not apply (it may need what landed since). One
-  // round trip less per patchset. A try push makes a new head whatever
-  // happened meanwhile, so it pulls first to build on the current tip.
+  // is not enough: the push says the remote moved, or a patch does not
+  // apply (it may need what landed since). One round trip less per
+  // patchset. A try push makes a new head whatever happened meanwhile, so
+  // it pulls first to build on the current tip.
   bool pulled = spec.allow_new_head;
   auto base = pulled ? (*clone)->refresh() : (*clone)->tidy();
   if (!base) return base.error();
-  std::vector<std::string> made;
-  while (true) {
-    AUTOLAND_TRY(check_not_landed(hg, spec, parsed_patches));
-    made.clear();
-    Status applied = apply_patches(**clone, spec, parsed_patches, &made);
-    if (applied.ok()) break;
-    (void)(*clone)->tidy();  // leave the clone clean for the next patchset
-    if (pulled || applied.error().kind != ErrorKind::conflict) return applied.error();
-    pulled = true;
+  AUTOLAND_TRY(check());
+  auto made = apply();
+  if (!made && !pulled && made.error().kind == ErrorKind::conflict) {
     base = (*clone)->refresh();
     if (!base) return base.error();
+    AUTOLAND_TRY(check());
+    made = apply();
   }
-  return push_drafts(**clone, spec, spec.allow_new_head, *base, made,
-                     [&] { return check_not_landed(hg, spec, parsed_patches); });
+  if (!made) return made.error();
+  // After a race the patches are applied again on the new head, not rebased:
+  // a patch that applies to the head lands, and the changesets are checked
+  // again on the tree they will join.
+  return push_built(**clone, spec, spec.allow_new_head, *made, [&]() -> Result<std::vector<std::string>> {
+    auto moved = (*clone)->tidy();
+    if (!moved) return moved.error();
+    AUTOLAND_TRY(check());  // what landed meanwhile may be this very change
+    auto again = apply();
+    if (!again && again.error().kind == ErrorKind::conflict) {
+      return conflict("the changes conflict with what landed on " + spec.branch + " meanwhile: " +
+                      again.error().message);
+    }
+    return again;
+  });
 }
 
-Result<PushOutcome> HgVcs::push_drafts(HgWorkingClone& clone, const RemoteSpec& spec, bool allow_new_head,
-                                       std::string from, std::vector<std::string> ours,
-                                       const std::function<Status()>& recheck) {
+Result<PushOutcome> HgVcs::push_built(HgWorkingClone& clone, const RemoteSpec& spec, bool allow_new_head,
+                                      std::vector<std::string> ours, const Rebuild& rebuild) {
   HgCommandServer& hg = clone.hg();
   PushOutcome outcome;
   for (int attempt = 0;; ++attempt) {
@@ -267,14 +333,25 @@ Result<PushOutcome> HgVcs::push_drafts(HgWorkingClone& clone, const RemoteSpec& 
       return outcome;
     }
     std::string text = r->out + "\n" + r->err;
-    // "no changes found": the very same changesets are there already: someone
-    // imported the same patches onto the same parent by hand. The pull and
-    // the recheck below report it as the duplicate landing it is.
+    // "no changes found": the very same changesets are there already. On try
+    // that is an earlier run of the same change (an exported patch imported
+    // again on the same parent makes the same node): it stands for this push.
+    // On a trunk branch someone imported the same patches onto the same
+    // parent by hand: the pull and the check below report the duplicate.
+    bool already_there = text.find("no changes found") != std::string::npos;
+    if (already_there && allow_new_head) {
+      auto there = remote_has(hg, spec, outcome.nodes);
+      if (!there) return there.error();
+      if (*there) {
+        LOG_INFO("hg", spec.branch + ": " + outcome.tip.substr(0, 12) + " is there from an earlier push; reusing it");
+        clone.forget_unpushed();
+        return outcome;
+      }
+    }
     // "repository changed while pushing": another push got in between our
     // discovery and our bundle (the server checks the heads it was told).
-    bool raced = text.find("push creates new remote head") != std::string::npos ||
+    bool raced = already_there || text.find("push creates new remote head") != std::string::npos ||
                  text.find("not known locally") != std::string::npos ||
-                 text.find("no changes found") != std::string::npos ||
                  text.find("repository changed while pushing") != std::string::npos;
     if (!raced) {
       std::string remote = hook_output(text);
@@ -287,59 +364,20 @@ Result<PushOutcome> HgVcs::push_drafts(HgWorkingClone& clone, const RemoteSpec& 
       return transient("the " + spec.branch + " remote kept moving; gave up after " + std::to_string(attempt + 1) +
                        " tries");
     }
-    // Someone landed meanwhile: move our changesets onto the new head, in
-    // memory (the working copy stays empty unless the rebase conflicts).
     ++outcome.races;
     auto pull = hg.run({"pull", "--", spec.pull_url});
     if (!pull) return pull.error();
-    auto head = hg.run({"log", "-r", HgWorkingClone::kPublicHead, "-T", "{node}"});
-    if (!head) return head.error();
-    if (pull->exit_code != 0 || head->out.size() != 40) {
+    if (pull->exit_code != 0) {
       (void)clone.tidy();
-      return transient("cannot catch up with the moving " + spec.branch + " remote");
+      return transient("cannot catch up with the moving " + spec.branch + " remote: " + first_abort(pull->err));
     }
-    // What landed meanwhile may be this very change.
-    if (Status again = recheck(); !again.ok()) {
+    auto again = rebuild();
+    if (!again) {
       (void)clone.tidy();
       return again.error();
     }
-    auto before = hg.run({"log", "-r", "draft()", "-T", "{node}\\n"});
-    if (!before) return before.error();
-    AUTOLAND_TRY(clone.set_parent("null"));
-    AUTOLAND_TRY(clone.note_changes_from_here());
-    auto rebase = hg.run({"rebase", "--config", "extensions.rebase=", "--config", "rebase.experimental.inmemory=yes",
-                          "-s", ours.front(), "-d", head->out});
-    if (!rebase) return rebase.error();
-    if (rebase->exit_code != 0) {
-      std::vector<std::string> files;
-      auto unresolved = hg.run({"resolve", "--list", "--config", "extensions.rebase="});
-      if (unresolved && unresolved->exit_code == 0) {
-        for (std::string_view line : util::split_lines(unresolved->out)) {
-          if (line.rfind("U ", 0) == 0) files.emplace_back(line.substr(2));
-        }
-      }
-      (void)hg.run({"rebase", "--config", "extensions.rebase=", "--abort"});
-      (void)clone.tidy();
-      return conflict("the changes conflict with what landed on " + spec.branch + " meanwhile" +
-                      (files.empty() ? std::string() : " in " + util::join(files, ", ")));
-    }
-    // Ours are the drafts the rebase made: everything draft now that was not
-    // draft before, or was ours (other people's drafts, on a try remote, stay out).
-    auto after = hg.run({"log", "-r", "draft()", "-T", "{node}\\n"});
-    if (!after) return after.error();
-    std::vector<std::string> others;
-    for (std::string_view n : util::split_lines(before->out)) {
-      if (std::find(ours.begin(), ours.end(), n) == ours.end()) others.emplace_back(n);
-    }
-    ours.clear();
-    for (std::string_view n : util::split_lines(after->out)) {
-      if (std::find(others.begin(), others.end(), n) != others.end()) continue;
-      ours.emplace_back(n);
-      clone.note_unpushed(ours.back());
-    }
-    if (ours.empty()) return internal_error("the rebase onto " + head->out + " left nothing to push");
-    from = head->out;
-    LOG_INFO("hg", spec.branch + " moved during the push; rebased onto " + from.substr(0, 12) + " and pushing again");
+    ours = *again;
+    LOG_INFO("hg", spec.branch + " moved during the push; made the changesets again on its new head, pushing again");
   }
 }
 
@@ -452,46 +490,62 @@ Result<PushOutcome> HgVcs::back_out(const BackoutSpec& spec) {
     if (*found) return conflict("already backed out on " + spec.branch + " as " + **found);
     return {};
   };
-  AUTOLAND_TRY(already());
   // Undo each changeset on top of the previous undo, newest first, as
-  // scratch commits; then one commit with their sum goes on the head.
-  std::string last = *head;
-  std::vector<std::string> scratch;
-  for (const std::string& node : *nodes) {
-    auto reverse = hg.run({"diff", "--git", "--reverse", "-c", node});
-    if (!reverse) return reverse.error();
-    if (reverse->exit_code != 0) return internal_error("cannot diff " + node + ": " + first_abort(reverse->err));
-    if (reverse->out.empty()) continue;  // an empty commit (try syntax) undoes nothing
-    auto undone = import_bypass(**clone, {"--user", spec.user, "--message", "scratch", "--date", "0 0"}, reverse->out);
-    if (!undone) {
-      (void)(*clone)->tidy();
-      if (undone.error().kind != ErrorKind::conflict) return undone.error();
-      return conflict("changeset " + node.substr(0, 12) + " cannot be backed out cleanly: " + undone.error().message);
+  // scratch commits; then one commit with their sum goes on `head`.
+  auto build = [&](const std::string& head) -> Result<std::vector<std::string>> {
+    std::string last = head;
+    std::vector<std::string> scratch;
+    for (const std::string& node : *nodes) {
+      auto reverse = hg.run({"diff", "--git", "--reverse", "-c", node});
+      if (!reverse) return reverse.error();
+      if (reverse->exit_code != 0) return internal_error("cannot diff " + node + ": " + first_abort(reverse->err));
+      if (reverse->out.empty()) continue;  // an empty commit (try syntax) undoes nothing
+      auto undone =
+          import_bypass(**clone, {"--user", spec.user, "--message", "scratch", "--date", "0 0"}, "\n" + reverse->out);
+      if (!undone) {
+        (void)(*clone)->tidy();
+        if (undone.error().kind != ErrorKind::conflict) return undone.error();
+        return conflict("changeset " + node.substr(0, 12) + " cannot be backed out cleanly: " + undone.error().message);
+      }
+      scratch.push_back(*undone);
+      last = *undone;
     }
-    scratch.push_back(*undone);
-    last = *undone;
-  }
-  if (scratch.empty()) {
-    (void)(*clone)->tidy();
-    return invalid_input("nothing to back out: the changesets change no files");
-  }
-  auto sum = hg.run({"diff", "--git", "-r", *head, "-r", last});
-  if (!sum) return sum.error();
-  AUTOLAND_TRY((*clone)->set_parent(*head));
-  auto backout = import_bypass(**clone, {"--user", spec.user, "--message", message}, sum->out);
-  if (!backout) {
-    (void)(*clone)->tidy();
-    return internal_error("cannot commit the backout of " + util::join(*nodes, ", ") + ": " + backout.error().message);
-  }
-  std::string revs;
-  for (const std::string& n : scratch) revs += (revs.empty() ? "" : "+") + n;
-  auto strip = hg.run({"strip", "--config", "extensions.strip=", "--no-backup", "-r", revs});
-  if (!strip) return strip.error();
-  if (strip->exit_code != 0) {
-    (void)(*clone)->tidy();
-    return internal_error("cannot drop the scratch commits of a backout: " + first_abort(strip->err));
-  }
-  return push_drafts(**clone, spec, false, *head, {*backout}, already);
+    if (scratch.empty()) {
+      (void)(*clone)->tidy();
+      return invalid_input("nothing to back out: the changesets change no files");
+    }
+    auto sum = hg.run({"diff", "--git", "-r", head, "-r", last});
+    if (!sum) return sum.error();
+    AUTOLAND_TRY((*clone)->set_parent(head));
+    auto backout = import_bypass(**clone, {"--user", spec.user, "--message", message}, "\n" + sum->out);
+    if (!backout) {
+      (void)(*clone)->tidy();
+      return internal_error("cannot commit the backout of " + util::join(*nodes, ", ") + ": " + backout.error().message);
+    }
+    std::string revs;
+    for (const std::string& n : scratch) revs += (revs.empty() ? "" : "+") + n;
+    auto strip = hg.run({"strip", "--config", "extensions.strip=", "--no-backup", "-r", revs});
+    if (!strip) return strip.error();
+    if (strip->exit_code != 0) {
+      (void)(*clone)->tidy();
+      return internal_error("cannot drop the scratch commits of a backout: " + first_abort(strip->err));
+    }
+    return std::vector<std::string>{*backout};
+  };
+  AUTOLAND_TRY(already());
+  auto made = build(*head);
+  if (!made) return made.error();
+  return push_built(**clone, spec, false, *made, [&]() -> Result<std::vector<std::string>> {
+    auto moved = (*clone)->tidy();
+    if (!moved) return moved.error();
+    AUTOLAND_TRY(already());
+    auto again = build(*moved);
+    if (!again && again.error().kind == ErrorKind::conflict) {
+      return conflict("the changes conflict with what landed on " + spec.branch + " meanwhile: " +
+                      again.error().message);
+    }
+    return again;
+  });
 }
 
 Result<std::optional<PushOutcome>> HgVcs::find_backed_out(const BackoutSpec& spec,

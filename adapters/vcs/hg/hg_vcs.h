@@ -1,8 +1,9 @@
 // The VersionControl port over Mercurial: persistent working clones per branch in a cache
 // folder whose working copies are never checked out; patches applied with
 // `hg import --bypass` through the command server, pushed without force
-// unless the branch takes new heads (try), with pull + in-memory rebase when
-// the remote moved meanwhile.
+// unless the branch takes new heads (try); when the remote moved meanwhile,
+// pulled and applied again on the new head. Every changeset made is checked
+// against the patch (check_committed_change) before anything is pushed.
 #pragma once
 
 #include <functional>
@@ -11,6 +12,7 @@
 #include <string>
 
 #include "adapters/vcs/hg/working_clone.h"
+#include "core/committed_change.h"
 #include "core/patch.h"
 #include "ports/vcs.h"
 #include "util/file_lock.h"
@@ -36,11 +38,15 @@ class HgVcs final : public VersionControl {
   // Applies a patch on the working copy's parent and moves the parent to
   // the new changeset; conflict with the file and hunk when it does not apply.
   Result<std::string> import_bypass(HgWorkingClone& clone, std::vector<std::string> args, const std::string& text);
-  // Pushes `ours` (oldest first), pulling and rebasing when the remote
-  // moved; `recheck` runs after each pull (is the change there already?).
-  Result<PushOutcome> push_drafts(HgWorkingClone& clone, const RemoteSpec& spec, bool allow_new_head,
-                                  std::string from, std::vector<std::string> ours,
-                                  const std::function<Status()>& recheck);
+  // After a pull: makes the changesets again on the new head (and checks
+  // first whether what landed meanwhile is this very change).
+  using Rebuild = std::function<Result<std::vector<std::string>>()>;
+  // Pushes `ours` (oldest first); when the remote moved meanwhile, pulls and
+  // pushes what `rebuild` makes instead.
+  Result<PushOutcome> push_built(HgWorkingClone& clone, const RemoteSpec& spec, bool allow_new_head,
+                                 std::vector<std::string> ours, const Rebuild& rebuild);
+  // What the changeset `node` really wrote, as hg reports it.
+  Result<CommittedChange> committed_change(HgCommandServer& hg, const std::string& node);
   Status apply_patches(HgWorkingClone& clone, const PushSpec& spec, const std::vector<Patch>& parsed,
                        std::vector<std::string>* made);
   Result<std::optional<std::string>> find_backout(HgCommandServer& hg, const std::string& message);
