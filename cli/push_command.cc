@@ -159,7 +159,7 @@ int run_push(const Invocation& inv, const PushArgs& a) {
   std::cout << "pushed " << result->outcome.tip;
   if (result->resumed) std::cout << " (by an earlier run that was interrupted; not pushed again)";
   if (result->outcome.races > 0) {
-    std::cout << " (the branch moved " << result->outcome.races << " time(s) meanwhile; rebased)";
+    std::cout << " (the branch moved " << result->outcome.races << " time(s) meanwhile; applied again on its new head)";
   }
   std::cout << "\n";
   // Done and reported: the next run with the same arguments starts afresh

@@ -156,7 +156,7 @@ for n in 1 2 3 4 5; do
   expect_eq "race $n landed once" "$(remote_log "desc('Bug 6$n - racing')" 'x')" "x"
 done
 expect_eq "one head after the race" "$(remote_log 'heads(all())' 'x')" "x"
-echo "push_test: the branch moved under $(grep -c 'rebased' "$work/race.out") of 5 pushes"
+echo "push_test: the branch moved under $(grep -c 'applied again' "$work/race.out") of 5 pushes"
 
 # The same with a conflict: the other pusher keeps changing hot.txt, and so
 # does our patch, made against a hot.txt that has changed since.

@@ -133,7 +133,7 @@ TEST_F(HgVcsTest, APatchThatDoesNotApplyNamesAttachmentFileAndHunk) {
   ASSERT_TRUE(next.ok()) << next.error().message;
 }
 
-TEST_F(HgVcsTest, RemoteMovedMeanwhileIsRebasedAndPushedAgain) {
+TEST_F(HgVcsTest, RemoteMovedMeanwhileIsAppliedAgainAndPushed) {
   bool moved = false;
   vcs_->set_before_push([&] {
     if (moved) return;
@@ -264,7 +264,7 @@ TEST_F(HgVcsTest, TheIntentIsRecordedBeforeEveryPushAttempt) {
   auto out = vcs_->apply_and_push(s);
   ASSERT_TRUE(out.ok()) << out.error().message;
   ASSERT_EQ(recorded.size(), 2u);             // once before each attempt
-  EXPECT_NE(recorded[0], recorded[1]);        // the rebase made new nodes
+  EXPECT_NE(recorded[0], recorded[1]);        // made again on the new head
   EXPECT_EQ(recorded[1], out->nodes);         // what was pushed is what was recorded last
   // A failing record stops the push before anything leaves.
   vcs_->set_before_push(nullptr);
@@ -457,6 +457,147 @@ TEST(HgImportFailure, DescribedFromHgOutput) {
   EXPECT_EQ(describe_import_failure("applying patch from stdin\nfile f1 already exists\nabort: patch failed to apply\n", ""),
             "file 'f1' exists already");
 }
+
+// The attack of the hardening issue: a hunk inside the message. hg import
+// applied it whatever autoland listed. Now such a pair starts the diff part,
+// its file is checked, and a refused patch leaves the remote as it was.
+TEST_F(HgVcsTest, AHunkInsideTheMessageIsCheckedLikeAnyOther) {
+  std::string before = hg({"log", "-R", remote_, "-r", "tip", "-T", "{node}"});
+  for (std::string hidden : {".hgsub", "sub/.hgrc", ".gitmodules", ".hg/hgrc", "../outside"}) {
+    std::string patch = header("Bug 1 - innocent r=rita") + "--- a/" + hidden + "\n+++ b/" + hidden +
+                        "\n@@ -0,0 +1,1 @@\n+x = y\n\n" + change_line2("two");
+    auto out = vcs_->apply_and_push(spec({{11, patch}}));
+    ASSERT_FALSE(out.ok()) << hidden;
+    EXPECT_EQ(out.error().kind, ErrorKind::invalid_input);
+    EXPECT_NE(out.error().message.find(hidden.substr(hidden.rfind('/') + 1)), std::string::npos) << out.error().message;
+  }
+  // Without a space hg still reads "---"/"+++" as a file's diff: refused as such.
+  auto spaceless = vcs_->apply_and_push(spec({{12, header("Bug 1 - x r=rita") +
+                                                       "---a/.hg/hgrc\n+++b/.hg/hgrc\n@@ -0,0 +1,1 @@\n+[hooks]\n\n" +
+                                                       change_line2("two")}}));
+  ASSERT_FALSE(spaceless.ok());
+  EXPECT_NE(spaceless.error().message.find("reads as the start of a diff"), std::string::npos);
+  EXPECT_EQ(hg({"log", "-R", remote_, "-r", "tip", "-T", "{node}"}), before);
+  // An innocent file there is simply part of the change, listed and landed.
+  std::string two_files = header("Bug 2 - two files r=rita") + new_file("early.txt") + "\n" + change_line2("two");
+  auto parsed = parse_patch(two_files);
+  ASSERT_TRUE(parsed.ok());
+  ASSERT_EQ(parsed->files.size(), 2u);
+  auto out = vcs_->apply_and_push(spec({{13, two_files}}));
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_EQ(hg({"log", "-R", remote_, "-r", "tip", "-T", "{join(files, ' ')}|{desc}"}), "a.txt early.txt|Bug 2 - two files r=rita");
+}
+
+// The second line of defence: what only the tree shows. A link made by one
+// patch and written through by the next; a link already in the tree; a link
+// retargeted by a plain-looking hunk (hg writes no mode line for it).
+TEST_F(HgVcsTest, LinksAreCheckedOnTheTreeTheChangesetJoins) {
+  fs::path wc = dir_ / "wc";
+  hg({"clone", "-q", remote_, wc.string()});
+  fs::create_directories(wc / "real");
+  std::ofstream(wc / "real" / "f.txt") << "f\n";
+  fs::create_symlink("real", wc / "docs");
+  hg({"commit", "-A", "-m", "links", "-u", "t"}, wc.string());
+  hg({"push", "-q"}, wc.string());
+  std::string before = hg({"log", "-R", remote_, "-r", "tip", "-T", "{node}"});
+
+  auto link = [](const std::string& path, const std::string& target) {
+    return "diff --git a/" + path + " b/" + path + "\nnew file mode 120000\n--- /dev/null\n+++ b/" + path +
+           "\n@@ -0,0 +1,1 @@\n+" + target + "\n\\ No newline at end of file\n";
+  };
+  auto through = vcs_->apply_and_push(spec({{21, header("Bug 3 - link r=r") + link("out", "real")},
+                                            {22, header("Bug 3 - through r=r") + new_file("out/evil.txt")}}));
+  ASSERT_FALSE(through.ok());
+  EXPECT_EQ(through.error().message,
+            "attachment 22: 'out/evil.txt' is written through the symbolic link 'out'");
+  auto existing = vcs_->apply_and_push(spec({{23, header("Bug 4 - x r=r") + new_file("docs/new.txt")}}));
+  ASSERT_FALSE(existing.ok());
+  EXPECT_EQ(existing.error().message, "attachment 23: 'docs/new.txt' is written through the symbolic link 'docs'");
+  std::string retarget = header("Bug 5 - retarget r=r") +
+                         "diff --git a/docs b/docs\n--- a/docs\n+++ b/docs\n@@ -1,1 +1,1 @@\n-real\n\\ No newline at end "
+                         "of file\n+../..\n\\ No newline at end of file\n";
+  ASSERT_TRUE(parse_patch(retarget).ok());  // nothing in the patch says it is a link
+  auto out = vcs_->apply_and_push(spec({{24, retarget}}));
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().message, "attachment 24: the symbolic link 'docs' -> '../..' points outside the repository");
+  EXPECT_EQ(hg({"log", "-R", remote_, "-r", "tip", "-T", "{node}"}), before);
+  // A link inside the repository lands.
+  auto fine = vcs_->apply_and_push(spec({{25, header("Bug 6 - link r=r") + link("latest", "real/f.txt")}}));
+  ASSERT_TRUE(fine.ok()) << fine.error().message;
+}
+
+// Try first, then land: an exported patch imported again on the same parent
+// makes the same node. A second try run and the landing must both work.
+TEST_F(HgVcsTest, AnExportedPatchGoesToTryAgainAndThenLands) {
+  std::string try_remote = (dir_ / "try").string();
+  hg({"clone", "-q", remote_, try_remote});
+  std::ofstream(fs::path(try_remote) / ".hg" / "hgrc", std::ios::app) << "[phases]\npublish = False\n";
+  fs::path wc = dir_ / "wc";
+  hg({"clone", "-q", remote_, wc.string()});
+  std::ofstream(wc / "g.txt") << "g\n";
+  hg({"commit", "-A", "-m", "Bug 7 - g r=rita", "-u", "Dana <d@example.org>", "-d", "1700000000 0"}, wc.string());
+  std::string exported = hg({"export", "--git", "-r", "tip"}, wc.string());
+  std::string node = hg({"log", "-r", "tip", "-T", "{node}"}, wc.string());
+
+  auto to_try = [&](const std::string& syntax) {
+    PushSpec s = spec({{40, exported}});
+    s.branch = "try";
+    s.pull_url = s.push_url = try_remote;
+    s.allow_new_head = true;
+    s.try_syntax = syntax;
+    return vcs_->apply_and_push(s);
+  };
+  auto first = to_try("try: -b o -p all");
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(first->nodes[0], node);  // what the author exported, exactly
+  auto second = to_try("try: -b o -p all");
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_NE(second->tip, first->tip);  // a new push, so try runs it again
+  auto bare = to_try("");
+  ASSERT_TRUE(bare.ok()) << bare.error().message;
+  EXPECT_EQ(bare->tip, node) << hg({"log", "-R", try_remote, "-G", "-T", "{node|short} {phase} {desc|firstline} {date|hgdate} {author}\n"}) << bare->nodes.size();  // the very changeset: its earlier runs stand
+  auto landed = vcs_->apply_and_push(spec({{40, exported}}));
+  ASSERT_TRUE(landed.ok()) << landed.error().message;
+  EXPECT_EQ(landed->tip, node);
+  // Only on a trunk branch is the same change a duplicate.
+  auto again = vcs_->apply_and_push(spec({{40, exported}}));
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().message, "attachment 40 is already on central as " + node);
+}
+
+// What lands is what the author wrote: author, date and message as the parser
+// reports them, in every patch form, however hg's own header parser reads them.
+TEST_F(HgVcsTest, AuthorDateAndMessageLandAsWritten) {
+  const std::string diff = "diff --git a/a.txt b/a.txt\n--- a/a.txt\n+++ b/a.txt\n@@ -1,3 +1,3 @@\n l1\n-l2\n+x\n l3\n";
+  struct Case {
+    std::string patch, author, date, message;
+  };
+  std::vector<Case> cases = {
+      {"From: \"Name S. Surname\" <n@example.org>\nDate: Tue, 14 Nov 2023 23:13:20 +0100\nSubject: [PATCH] Bug 1 - "
+       "title r=a\n\nbody line\n---\nafter a dash line\n---\n a.txt | 2 +-\n\n" + diff + "-- \n2.39.5\n",
+       "Name S. Surname <n@example.org>", "1700000000 -3600", "Bug 1 - title r=a\n\nbody line\n---\nafter a dash line"},
+      {"From: =?UTF-8?q?J=C3=B6rg=20M=C3=BCller?= <j@example.org>\nDate: Tue, 14 Nov 2023 17:13:20 -0500\nSubject: "
+       "[PATCH] Bug 2 - x\n\n---\n" + diff,
+       "Jörg Müller <j@example.org>", "1700000000 18000", "Bug 2 - x"},
+      {"# HG changeset patch\n# User Ann <a@example.org>\n# Date 1600000000 -7200\n# Branch evil\nBug 3 - y\n\n"
+       "--- not a file\nmore\n" + diff,
+       "Ann <a@example.org>", "1600000000 -7200", "Bug 3 - y\n\n--- not a file\nmore"},
+  };
+  for (const Case& c : cases) {
+    auto parsed = parse_patch(c.patch);
+    ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+    EXPECT_EQ(parsed->author, c.author);
+    EXPECT_EQ(parsed->message, c.message);
+    auto out = vcs_->apply_and_push(spec({{50, c.patch}}));
+    ASSERT_TRUE(out.ok()) << out.error().message;
+    EXPECT_EQ(hg({"log", "-R", remote_, "-r", out->tip, "-T", "{author}|{date|hgdate}|{branch}"}),
+              c.author + "|" + c.date + "|default");
+    EXPECT_EQ(hg({"log", "-R", remote_, "-r", out->tip, "-T", "{desc}"}), c.message);
+    hg({"strip", "--config", "extensions.strip=", "-R", remote_, "-r", out->tip, "-q"});
+    vcs_ = std::make_unique<HgVcs>((dir_ / ("cache-" + std::to_string(&c - cases.data()))).string());
+  }
+}
+
 
 }  // namespace
 }  // namespace autoland

@@ -108,18 +108,31 @@ Result<std::optional<std::string>> HgVcs::find_same_change(HgCommandServer& hg, 
 
 Result<std::string> HgVcs::import_bypass(HgWorkingClone& clone, std::vector<std::string> args, const std::string& text) {
   HgCommandServer& hg = clone.hg();
+  auto parent = hg.run({"log", "-r", ".", "-T", "{node}"});
+  if (!parent) return parent.error();
+  if (parent->exit_code != 0 || parent->out.size() != 40) return internal_error("no parent to import on: " + parent->err);
   AUTOLAND_TRY(clone.note_changes_from_here());
-  std::vector<std::string> full = {"import", "--bypass", "-"};
+  std::vector<std::string> full = {"import", "--bypass", "--verbose", "-"};
   full.insert(full.end(), args.begin(), args.end());
   auto r = hg.run(full, text);
   if (!r) return r.error();
   if (r->exit_code != 0) return conflict(describe_import_failure(r->err, r->out));
-  auto tip = hg.run({"log", "-r", "tip", "-T", "{node}"});
-  if (!tip) return tip.error();
-  if (tip->exit_code != 0 || tip->out.size() != 40) return internal_error("no tip after an import: " + tip->err);
-  clone.note_unpushed(tip->out);
-  AUTOLAND_TRY(clone.set_parent(tip->out));
-  return tip->out;
+  // "created 1a2b3c4d5e6f". Not the tip: the same patch imported again on
+  // the same parent makes the same node, which may be older than the tip.
+  std::string created;
+  for (std::string_view line : util::split_lines(r->out)) {
+    if (line.rfind("created ", 0) == 0) created = std::string(util::trim(line.substr(8)));
+  }
+  auto children = hg.run({"log", "-r", "children(" + parent->out + ")", "-T", "{node}\\n"});
+  if (!children) return children.error();
+  std::string node;
+  for (std::string_view child : util::split_lines(children->out)) {
+    if (!created.empty() && child.rfind(created, 0) == 0) node = std::string(child);
+  }
+  if (node.size() != 40) return internal_error("cannot find the changeset the import made ('" + created + "')");
+  clone.note_unpushed(node);
+  AUTOLAND_TRY(clone.set_parent(node));
+  return node;
 }
 
 Status HgVcs::check_not_landed(HgCommandServer& hg, const PushSpec& spec, const std::vector<Patch>& parsed_patches) {
@@ -296,7 +309,7 @@ Result<PushOutcome> HgVcs::apply_and_push(const PushSpec& spec) {
   // a patch that applies to the head lands, and the changesets are checked
   // again on the tree they will join.
   return push_built(**clone, spec, spec.allow_new_head, *made, [&]() -> Result<std::vector<std::string>> {
-    auto moved = (*clone)->tidy();
+    auto moved = (*clone)->refresh();
     if (!moved) return moved.error();
     AUTOLAND_TRY(check());  // what landed meanwhile may be this very change
     auto again = apply();
@@ -365,12 +378,6 @@ Result<PushOutcome> HgVcs::push_built(HgWorkingClone& clone, const RemoteSpec& s
                        " tries");
     }
     ++outcome.races;
-    auto pull = hg.run({"pull", "--", spec.pull_url});
-    if (!pull) return pull.error();
-    if (pull->exit_code != 0) {
-      (void)clone.tidy();
-      return transient("cannot catch up with the moving " + spec.branch + " remote: " + first_abort(pull->err));
-    }
     auto again = rebuild();
     if (!again) {
       (void)clone.tidy();
@@ -536,7 +543,7 @@ Result<PushOutcome> HgVcs::back_out(const BackoutSpec& spec) {
   auto made = build(*head);
   if (!made) return made.error();
   return push_built(**clone, spec, false, *made, [&]() -> Result<std::vector<std::string>> {
-    auto moved = (*clone)->tidy();
+    auto moved = (*clone)->refresh();
     if (!moved) return moved.error();
     AUTOLAND_TRY(already());
     auto again = build(*moved);

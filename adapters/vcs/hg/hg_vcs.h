@@ -38,11 +38,11 @@ class HgVcs final : public VersionControl {
   // Applies a patch on the working copy's parent and moves the parent to
   // the new changeset; conflict with the file and hunk when it does not apply.
   Result<std::string> import_bypass(HgWorkingClone& clone, std::vector<std::string> args, const std::string& text);
-  // After a pull: makes the changesets again on the new head (and checks
-  // first whether what landed meanwhile is this very change).
+  // After a lost race: drops our changesets, pulls, and makes them again on
+  // the new head (checking first whether what landed meanwhile is this very change).
   using Rebuild = std::function<Result<std::vector<std::string>>()>;
-  // Pushes `ours` (oldest first); when the remote moved meanwhile, pulls and
-  // pushes what `rebuild` makes instead.
+  // Pushes `ours` (oldest first); when the remote moved meanwhile, pushes
+  // what `rebuild` makes instead.
   Result<PushOutcome> push_built(HgWorkingClone& clone, const RemoteSpec& spec, bool allow_new_head,
                                  std::vector<std::string> ours, const Rebuild& rebuild);
   // What the changeset `node` really wrote, as hg reports it.
