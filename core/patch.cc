@@ -305,7 +305,8 @@ struct FileEntry {
 
 class DiffParser {
  public:
-  DiffParser(const std::vector<Line>& lines, size_t start) : lines_(lines), i_(start) {}
+  DiffParser(const std::vector<Line>& lines, size_t start, bool for_hg)
+      : lines_(lines), i_(start), for_hg_(for_hg) {}
 
   Result<std::vector<FileChange>> parse() {
     while (i_ < lines_.size()) {
@@ -314,6 +315,7 @@ class DiffParser {
       AUTOLAND_TRY(check_nul(line));
       if (starts_with(t, "diff --git ")) {
         AUTOLAND_TRY(start_entry(line, true));
+        AUTOLAND_TRY(check_quoting(line));
         std::string old_path, new_path;
         if (!split_git_paths(t.substr(11), &old_path, &new_path)) {
           return invalid_input("cannot read the file names in this 'diff --git' line" + at_line(line.number));
@@ -340,8 +342,10 @@ class DiffParser {
                  git_extended_header(line)) {
         // consumed
       } else if (current_ && (starts_with(t, "Binary files ") || starts_with(t, "Binary file "))) {
-        current_->change.binary = true;  // git's "... differ", hg's "... has changed"
-        ++i_;
+        // git's "... differ", hg's "... has changed": the new content is not
+        // in the patch. hg import drops such a change, git apply refuses it.
+        return invalid_input("the patch does not carry the new content of the binary file" + where() +
+                             "; make it with `hg export --git` or `git format-patch --binary`" + at_line(line.number));
       } else if (starts_with(t, "*** ") || t == "***************") {
         return invalid_input("context diffs are not supported; attach a unified diff (diff -u, hg diff, git diff)" +
                              at_line(line.number));
@@ -358,6 +362,7 @@ class DiffParser {
       }
     }
     AUTOLAND_TRY(finish_entry());
+    AUTOLAND_TRY(header_error_);
     return std::move(files_);
   }
 
@@ -366,6 +371,14 @@ class DiffParser {
   const std::vector<std::string>& mentioned() const { return mentioned_; }
 
  private:
+  Status check_quoting(const Line& line) {
+    if (!for_hg_ || line.text.find('"') == std::string_view::npos) return {};
+    return invalid_input("git quoted a file name here (it does so for non-ASCII and special characters), and "
+                         "Mercurial would read the quotes and escapes as part of the name; make the patch with `git -c "
+                         "core.quotepath=false format-patch`, or with hg export" +
+                         at_line(line.number));
+  }
+
   Status check_nul(const Line& line) {
     if (line.text.find('\0') != std::string_view::npos) {
       return invalid_input("NUL byte outside a binary section" + at_line(line.number));
@@ -411,12 +424,24 @@ class DiffParser {
       // "index 1a2b..3c4d 120000": a link whose target changes, mode kept.
       std::string_view rest = util::trim(t);
       c.symlink |= rest.size() > 7 && rest.substr(rest.size() - 7) == " 120000";
-    } else if (starts_with(t, "rename from ") || starts_with(t, "copy from ")) {
-      c.kind = starts_with(t, "rename") ? FileChangeKind::rename : FileChangeKind::copy;
-      current_->copy_from = name(starts_with(t, "rename") ? "rename from " : "copy from ");
-    } else if (starts_with(t, "rename to ") || starts_with(t, "copy to ")) {
-      c.kind = starts_with(t, "rename") ? FileChangeKind::rename : FileChangeKind::copy;
-      current_->copy_to = name(starts_with(t, "rename") ? "rename to " : "copy to ");
+    } else if ((starts_with(t, "rename ") || starts_with(t, "copy ")) && for_hg_ && t.find('"') != std::string_view::npos) {
+      header_error_ = check_quoting(line);
+    } else if (starts_with(t, "rename from ") || starts_with(t, "copy from ") || starts_with(t, "rename to ") ||
+               starts_with(t, "copy to ")) {
+      // hg keeps the first of "copy" and "rename" and the last name; git
+      // the last of each: one of each line, of one kind, or refused.
+      bool rename = starts_with(t, "rename");
+      bool from = starts_with(t, "rename from ") || starts_with(t, "copy from ");
+      FileChangeKind kind = rename ? FileChangeKind::rename : FileChangeKind::copy;
+      std::optional<std::string>& slot = from ? current_->copy_from : current_->copy_to;
+      bool mixed = (current_->copy_from || current_->copy_to) && c.kind != kind;
+      if (mixed || slot) {
+        header_error_ = invalid_input("'" + util::printable(t, 40) + "' " +
+                                      (mixed ? "mixes a copy and a rename" : "repeats a line") +
+                                      " in one file's header" + at_line(line.number));
+      }
+      c.kind = kind;
+      slot = name(rename ? (from ? "rename from " : "rename to ") : (from ? "copy from " : "copy to "));
     } else if (starts_with(t, "GIT binary patch")) {
       c.binary = true;
       ++i_;
@@ -448,10 +473,27 @@ class DiffParser {
 
   Status take_names(const Line& minus, const Line& plus) {
     FileEntry& e = *current_;
+    AUTOLAND_TRY(check_quoting(minus));
+    AUTOLAND_TRY(check_quoting(plus));
     std::string_view m = minus.text.substr(4);
     std::string_view p = plus.text.substr(4);
-    std::optional<std::string> old_raw = e.git ? read_git_name(m) : std::optional(read_plain_diff_name(m));
-    std::optional<std::string> new_raw = e.git ? read_git_name(p) : std::optional(read_plain_diff_name(p));
+    if (!e.git) {
+      // Without a tab after it, hg ends a name at its first space and git
+      // at the end of the line (diff, hg and git all write the tab).
+      for (const Line* line : {&minus, &plus}) {
+        std::string_view rest = line->text.substr(4);
+        if (rest.find('\t') == std::string_view::npos && rest.find(' ') != std::string_view::npos) {
+          return invalid_input("the file name in '" + util::printable(line->text, 60) +
+                               "' holds a space but no tab follows it, so hg and git would read different names" +
+                               at_line(line->number));
+        }
+      }
+    }
+    // git reads a git diff's names up to a tab; Mercurial, here as anywhere,
+    // up to a tab or else the first space.
+    bool git_rule = e.git && !for_hg_;
+    std::optional<std::string> old_raw = git_rule ? read_git_name(m) : std::optional(read_plain_diff_name(m));
+    std::optional<std::string> new_raw = git_rule ? read_git_name(p) : std::optional(read_plain_diff_name(p));
     if (!old_raw || !new_raw) return invalid_input("cannot read the file names" + at_line(minus.number));
     e.have_names = true;
     e.minus_null = *old_raw == "/dev/null";
@@ -563,6 +605,12 @@ class DiffParser {
     current_.reset();
     FileChange& c = e.change;
     std::string at = at_line(e.line);
+    // Names with nothing after them: hg and git write nothing, so autoland
+    // must not list (and check, and report) a file for them either.
+    if (e.have_names && c.hunks == 0 && !c.binary) {
+      return invalid_input("'---' and '+++' name " + util::printable(!e.plus.empty() ? e.plus : e.minus) +
+                           " but no hunk follows" + at);
+    }
     if (e.git) {
       std::string old_name = e.copy_from.value_or(e.header_old);
       std::string new_name = e.copy_to.value_or(e.header_new);
@@ -630,6 +678,8 @@ class DiffParser {
 
   const std::vector<Line>& lines_;
   size_t i_;
+  bool for_hg_;
+  Status header_error_;  // a header line read differently by hg and git
   std::optional<FileEntry> current_;
   std::vector<FileChange> files_;
   std::vector<std::string> mentioned_;
@@ -1061,7 +1111,7 @@ Result<Patch> parse_patch(std::string_view text, const PatchLimits& limits) {
   }
   if (pos < lines.size()) patch.diff = std::string(text.substr(lines[pos].text.data() - text.data()));
 
-  DiffParser diff(lines, pos);
+  DiffParser diff(lines, pos, limits.for_hg);
   auto files = diff.parse();
   if (!files) return files.error();
   patch.files = std::move(*files);

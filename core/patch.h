@@ -79,6 +79,11 @@ struct Patch {
 
 struct PatchLimits {
   size_t max_bytes = 20 * 1024 * 1024;
+  // The patch goes to Mercurial, which reads git's C-quoted file names
+  // ("a/caf\303\251.txt", written for non-ASCII and special characters)
+  // as they stand, quotes and escapes included, where git unquotes them:
+  // such names are refused rather than read one way and written another.
+  bool for_hg = false;
 };
 
 // REQUIRES: nothing. Returns invalid_input with a reason naming the line (and

@@ -264,7 +264,7 @@ Result<PushOutcome> HgVcs::apply_and_push(const PushSpec& spec) {
   if (spec.patches.empty()) return invalid_input("nothing to push: the patchset has no patches");
   std::vector<Patch> parsed_patches;
   for (const PatchToApply& p : spec.patches) {
-    auto parsed = parse_patch(p.text);
+    auto parsed = parse_patch(p.text, PatchLimits{.for_hg = true});
     if (!parsed) return invalid_input(name_of(p) + ": " + parsed.error().message);
     AUTOLAND_TRY(check_committable(p, *parsed));
     parsed_patches.push_back(std::move(*parsed));
@@ -418,7 +418,7 @@ Result<std::optional<PushOutcome>> HgVcs::find_pushed(const PushSpec& spec, cons
   if (!recent) return recent.error();
   PushOutcome found;
   for (const PatchToApply& p : spec.patches) {
-    auto parsed = parse_patch(p.text);
+    auto parsed = parse_patch(p.text, PatchLimits{.for_hg = true});
     if (!parsed) return std::optional<PushOutcome>();
     std::string message = commit_message_of(p, *parsed);
     auto same = find_same_change(hg, *recent, message.substr(0, message.find('\n')), normalized_diff(p.text));
