@@ -174,6 +174,9 @@ TEST(Patch, NamesThatHgWouldReadDifferentlyAreRefused) {
             "path '.hgrc' edits an .hgrc (repository configuration is off limits)");
   // hg cuts an unquoted name at the first space when there is no tab.
   EXPECT_EQ(parse_error("--- /dev/null\n+++ b/.hgrc x\n@@ -0,0 +1 @@\n+x\n"),
+            "the file name in '+++ b/.hgrc x' holds a space but no tab follows it, so hg and git would read different "
+            "names (line 2)");
+  EXPECT_EQ(parse_error("--- /dev/null\n+++ b/.hgrc\tx\n@@ -0,0 +1 @@\n+x\n"),
             "path '.hgrc' edits an .hgrc (repository configuration is off limits)");
   // A rename whose +++ line names another file.
   EXPECT_EQ(
