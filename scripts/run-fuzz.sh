@@ -12,12 +12,13 @@ cmake -S "$root" -B "$build" -G Ninja -DAUTOLAND_FUZZ=ON -DCMAKE_BUILD_TYPE=RelW
   -DCMAKE_CXX_COMPILER=clang++ >/dev/null
 ninja -C "$build" >/dev/null
 
-targets=(whiteboard try_syntax patch commit_message)
+targets=(whiteboard try_syntax patch commit_message patch_differential)
 mkdir -p "$build/artifacts"
 run_one() {
-  local t=$1 work="$build/corpus-work/$1"
+  local t=$1 work="$build/corpus-work/$1" seeds="$root/tests/fuzz/corpus/$1"
+  [[ $t == patch_differential ]] && seeds="$root/tests/fuzz/corpus/patch"
   mkdir -p "$work"
-  if "$build/tests/fuzz/fuzz_$t" "$work" "$root/tests/fuzz/corpus/$t" -max_total_time="$seconds" \
+  if "$build/tests/fuzz/fuzz_$t" "$work" "$seeds" -max_total_time="$seconds" \
       -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$build/artifacts/$t-" \
       >"$build/fuzz_$t.log" 2>&1; then
     echo "fuzz $t: ok, $(grep -E '^stat::number_of_executed_units' "$build/fuzz_$t.log" | awk '{print $2}') runs in ${seconds}s"

@@ -368,5 +368,44 @@ TEST(GitApplyFailure, DescribedFromGitOutput) {
 }
 
 
+// The hardening issue's attack on git: git apply took a hunk in the message.
+TEST_F(GitVcsTest, AHunkInsideTheMessageNeverReachesTheRemote) {
+  std::string before = remote_log("%H");
+  for (std::string hidden : {".gitmodules", ".git/config", "../outside"}) {
+    std::string body = "Bug 1 - innocent\n\n--- a/" + hidden + "\n+++ b/" + hidden + "\n@@ -0,0 +1,1 @@\n+[x]\n";
+    std::string patch = "From: Gil Git <gil@example.org>\nSubject: [PATCH] Bug 1 - innocent\n\n" + body + "\n---\n\n" +
+                        change_line2("two");
+    auto refused = vcs_->apply_and_push(spec({{12, patch}}));
+    ASSERT_FALSE(refused.ok()) << hidden;
+    EXPECT_EQ(refused.error().kind, ErrorKind::invalid_input) << refused.error().message;
+  }
+  EXPECT_EQ(remote_log("%H"), before);
+}
+
+// A link made by one patch and written through by the next, and a link the
+// tree has retargeted outside by a hunk that says nothing of links.
+TEST_F(GitVcsTest, LinksAreCheckedOnTheTreeTheCommitJoins) {
+  fs::create_directories(fs::path(work_) / "real");
+  write(work_, "real/f.txt", "f\n");
+  fs::create_symlink("real", fs::path(work_) / "docs");
+  land_elsewhere("real/g.txt", "g\n", "links");
+  std::string before = remote_log("%H");
+  std::string link = "diff --git a/out b/out\nnew file mode 120000\n--- /dev/null\n+++ b/out\n@@ -0,0 +1 @@\n+real\n\\ "
+                     "No newline at end of file\n";
+  auto through = vcs_->apply_and_push(
+      spec({{21, hg_header("Bug 3 - link r=r") + link}, {22, hg_header("Bug 3 - through r=r") + new_file("out/x.txt")}}));
+  ASSERT_FALSE(through.ok());
+  EXPECT_NE(through.error().message.find("out/x.txt"), std::string::npos) << through.error().message;
+  auto existing = vcs_->apply_and_push(spec({{23, hg_header("Bug 4 - x r=r") + new_file("docs/new.txt")}}));
+  ASSERT_FALSE(existing.ok());
+  EXPECT_NE(existing.error().message.find("docs/new.txt"), std::string::npos) << existing.error().message;
+  auto retarget = vcs_->apply_and_push(spec({{24, hg_header("Bug 5 - r r=r") +
+                                                      "diff --git a/docs b/docs\n--- a/docs\n+++ b/docs\n@@ -1 +1 @@\n-real\n"
+                                                      "\\ No newline at end of file\n+../..\n\\ No newline at end of file\n"}}));
+  ASSERT_FALSE(retarget.ok());
+  EXPECT_EQ(retarget.error().message, "attachment 24: the symbolic link 'docs' -> '../..' points outside the repository");
+  EXPECT_EQ(remote_log("%H"), before);
+}
+
 }  // namespace
 }  // namespace autoland
