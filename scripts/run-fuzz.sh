@@ -12,7 +12,9 @@ cmake -S "$root" -B "$build" -G Ninja -DAUTOLAND_FUZZ=ON -DCMAKE_BUILD_TYPE=RelW
   -DCMAKE_CXX_COMPILER=clang++ >/dev/null
 ninja -C "$build" >/dev/null
 
-targets=(whiteboard try_syntax patch commit_message patch_differential)
+# FUZZ_TARGETS picks some; make test leaves out patch_differential while the
+# divergences it still finds are open (see docs/testing.md).
+read -r -a targets <<<"${FUZZ_TARGETS:-whiteboard try_syntax patch commit_message patch_differential}"
 mkdir -p "$build/artifacts"
 run_one() {
   local t=$1 work="$build/corpus-work/$1" seeds="$root/tests/fuzz/corpus/$1"

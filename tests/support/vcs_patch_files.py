@@ -36,7 +36,9 @@ def hg_files(ui, repo, data):
 
 def git_files(data):
     r = subprocess.run(['git', 'apply', '--numstat', '-z', '-'], input=data, capture_output=True, cwd='/')
-    if r.returncode != 0:
+    # --numstat stops at a corrupt binary hunk with an error but exit 0;
+    # applying it would fail, so it counts as refused.
+    if r.returncode != 0 or b'error:' in r.stderr:
         return None
     out, files, fields = r.stdout, [], r.stdout.split(b'\0')
     i = 0
