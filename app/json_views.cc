@@ -63,6 +63,8 @@ json to_json(const Patch& p) {
       {"message", p.message},
       {"files", files},
   };
+  // What lands: the date as seconds since the epoch and the offset east of UTC.
+  if (p.timestamp) out["timestamp"] = {{"seconds", p.timestamp->seconds}, {"offset_east", p.timestamp->offset_east}};
   if (!p.node.empty()) out["node"] = p.node;
   if (!p.parent.empty()) out["parent"] = p.parent;
   if (!p.branch.empty()) out["branch"] = p.branch;

@@ -3,6 +3,7 @@
 // changesets out; prints "pushed <revision>" or "FAIL: <reason>" (exit 1).
 // A run killed midway and started again with the same arguments does not
 // push twice: it finds its earlier push on the remote (services/pusher).
+#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -85,6 +86,8 @@ Result<std::vector<PatchToApply>> patches_from_files(const PushArgs& a) {
     p.text = text.str();
     p.user = a.user;
     p.message = a.message.empty() && a.bug ? "Bug " + std::to_string(a.bug) + " - " + path : a.message;
+    // A header-less file is committed as made now (it used to be 1970).
+    p.date = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     out.push_back(std::move(p));
   }
   return out;

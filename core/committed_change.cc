@@ -26,9 +26,12 @@ Status check_committed_change(const Patch& parsed, const CommittedChange& actual
       return invalid_input("the changeset made from the patch writes " + shown +
                            ", which is not among the patch's files as autoland read them; nothing was pushed");
     }
-    for (const std::string& folder : folders_above(f.path)) {
-      if (actual.links_before.count(folder) || actual.links_after.count(folder)) {
-        return invalid_input(shown + " is written through the symbolic link '" + util::printable(folder) + "'");
+    // Folded: on a case-insensitive checkout "Docs/x" goes through a link "docs".
+    for (const std::set<std::string>* links : {&actual.links_before, &actual.links_after}) {
+      for (const std::string& link : *links) {
+        if (is_inside(f.path, link)) {
+          return invalid_input(shown + " is written through the symbolic link '" + util::printable(link) + "'");
+        }
       }
     }
     if (f.symlink && !f.removed) AUTOLAND_TRY(check_symlink_target(f.path, f.link_target));

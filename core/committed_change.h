@@ -25,8 +25,8 @@ struct CommittedFile {
 // What the VCS says about one changeset.
 struct CommittedChange {
   std::vector<CommittedFile> files;  // every file it adds, changes or removes
-  // The symbolic links of the parent's tree and of the changeset's, among the
-  // folders above `files` at least (an adapter may list them all).
+  // The symbolic links of the parent's tree and of the changeset's: all of
+  // them, or at least those that fold alike with a folder above `files`.
   std::set<std::string> links_before;
   std::set<std::string> links_after;
 };
@@ -37,7 +37,8 @@ std::vector<std::string> folders_above(const std::string& path);
 // REQUIRES: `parsed` is the patch the changeset was made from.
 // Returns invalid_input when the changeset writes a file the patch does not
 // list, a path check_patch_path refuses, a link check_symlink_target
-// refuses, or a file inside a folder that is a link before or after it.
+// refuses, or a file inside a folder that is a link before or after it
+// (compared folded, see is_inside).
 Status check_committed_change(const Patch& parsed, const CommittedChange& actual);
 
 }  // namespace autoland

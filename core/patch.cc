@@ -424,10 +424,9 @@ class DiffParser {
       // "index 1a2b..3c4d 120000": a link whose target changes, mode kept.
       std::string_view rest = util::trim(t);
       c.symlink |= rest.size() > 7 && rest.substr(rest.size() - 7) == " 120000";
-    } else if ((starts_with(t, "rename ") || starts_with(t, "copy ")) && for_hg_ && t.find('"') != std::string_view::npos) {
-      header_error_ = check_quoting(line);
     } else if (starts_with(t, "rename from ") || starts_with(t, "copy from ") || starts_with(t, "rename to ") ||
                starts_with(t, "copy to ")) {
+      if (Status quoted = check_quoting(line); !quoted.ok()) header_error_ = quoted;
       // hg keeps the first of "copy" and "rename" and the last name; git
       // the last of each: one of each line, of one kind, or refused.
       bool rename = starts_with(t, "rename");
@@ -868,6 +867,22 @@ bool is_short_name_alias(std::string_view folded) {
 
 }  // namespace
 
+std::string fold_path(std::string_view path) {
+  std::string out;
+  bool first = true;
+  for (std::string_view part : util::split(path, '/')) {
+    if (!first) out += '/';
+    first = false;
+    out += fold_component(part);
+  }
+  return out;
+}
+
+bool is_inside(std::string_view path, std::string_view folder) {
+  std::string p = fold_path(path), f = fold_path(folder);
+  return p.size() > f.size() && p.compare(0, f.size(), f) == 0 && p[f.size()] == '/';
+}
+
 Status check_patch_path(std::string_view path) {
   std::string shown = "'" + util::printable(path) + "'";
   if (path.empty()) return invalid_input("a file name is empty");
@@ -976,7 +991,7 @@ Status check_links_in(const std::vector<FileChange>& files) {
   for (const FileChange& f : files) {
     for (const std::string* path : {&f.path, &f.old_path}) {
       for (const std::string& link : links) {
-        if (path->size() > link.size() && path->compare(0, link.size(), link) == 0 && (*path)[link.size()] == '/') {
+        if (is_inside(*path, link)) {
           return invalid_input("'" + util::printable(*path) + "' is written through the symbolic link '" +
                                util::printable(link) + "' the patch makes");
         }

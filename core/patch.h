@@ -94,6 +94,15 @@ Result<Patch> parse_patch(std::string_view text, const PatchLimits& limits = {})
 // no .hgrc. Returns the reason when unsafe.
 Status check_patch_path(std::string_view path);
 
+// `path` as case-insensitive, HFS+ and Windows filesystems see it: each
+// component lower-cased, with ignorable code points and trailing dots and
+// spaces dropped. Two paths that fold alike are one file on a checkout there.
+std::string fold_path(std::string_view path);
+
+// Whether `path` lies inside the folder `folder` once both are folded:
+// "Out/x" is written through a link "out" on a case-insensitive checkout.
+bool is_inside(std::string_view path, std::string_view folder);
+
 // Checks where a symbolic link at `link_path` may point: relative, one line,
 // some "../" first and then only names going down ("../lib/x.h", "sub/y"),
 // staying inside the repository and out of .hg/ and .git/. With every link

@@ -101,6 +101,9 @@ check "try push" 0 push --branch try --patch-file "$work/plain.patch" --user "Da
   --message "Bug 4 - try it"
 expect_eq "try syntax commit on top" "$(hg -R "$work/try" log -r tip -T '{desc}|{author}')" "try: -b do -p all|autoland"
 expect_eq "the patch under it" "$(hg -R "$work/try" log -r tip^ -T '{desc}|{author}')" "Bug 4 - try it|Dana Dev <dana@example.org>"
+# Committed as made now, not in 1970 (the date used to be 0).
+pushed_at=$(hg -R "$work/try" log -r tip^ -T '{date|hgdate}' | cut -d' ' -f1)
+expect_eq "a header-less file gets today's date" "$(( pushed_at > $(date +%s) - 600 ))" "1"
 check "bad try syntax" 1 push --branch try --patch-file "$work/plain.patch" --user "D <d@e>" --message "Bug 4 - x" \
   --try-syntax "try: -b xyz"
 expect_in "bad try syntax reason" "$work/out" "FAIL: try syntax: "

@@ -49,6 +49,21 @@ TEST(CommittedChange, PathsThroughLinksBeforeOrAfter) {
             "the symbolic link 'src/a.c' -> '../../etc/passwd' points outside the repository");
 }
 
+// On a case-insensitive checkout (macOS, Windows) "Src" and "src." are "src".
+TEST(CommittedChange, LinksAreComparedAsCaseInsensitiveCheckoutsSeeThem) {
+  CommittedChange c;
+  c.files = {{"src/a.c"}};
+  for (std::string link : {"SRC", "Src.", "s\u200Crc"}) {
+    c.links_after = {link};
+    EXPECT_FALSE(check_committed_change(two_files(), c).ok()) << link;
+  }
+  c.links_after = {"srcx", "sr"};
+  EXPECT_TRUE(check_committed_change(two_files(), c).ok());
+  EXPECT_TRUE(is_inside("Out/x", "out"));
+  EXPECT_FALSE(is_inside("out", "out"));
+  EXPECT_FALSE(is_inside("outer/x", "out"));
+}
+
 TEST(CommittedChange, FoldersAbove) {
   EXPECT_EQ(folders_above("a/b/c"), (std::vector<std::string>{"a", "a/b"}));
   EXPECT_TRUE(folders_above("top").empty());

@@ -336,6 +336,10 @@ TEST(Patch, SymlinksInAPatch) {
   EXPECT_EQ(parse_error(link("out", "build") + "diff --git a/out/f b/out/f\nnew file mode 100644\n--- /dev/null\n+++ "
                                                 "b/out/f\n@@ -0,0 +1 @@\n+x\n"),
             "'out/f' is written through the symbolic link 'out' the patch makes");
+  // ... also where only a case-insensitive checkout makes them one folder.
+  EXPECT_EQ(parse_error(link("OUT", "build") + "diff --git a/out/f b/out/f\nnew file mode 100644\n--- /dev/null\n+++ "
+                                                "b/out/f\n@@ -0,0 +1 @@\n+x\n"),
+            "'out/f' is written through the symbolic link 'OUT' the patch makes");
   // A changed target ("index a..b 120000", mode kept) and a file turned into a link.
   EXPECT_EQ(parse_error("diff --git a/l b/l\nindex 1111111..2222222 120000\n--- a/l\n+++ b/l\n@@ -1 +1 @@\n-v1\n\\ No "
                         "newline at end of file\n+/etc\n\\ No newline at end of file\n"),

@@ -270,7 +270,23 @@ Result<std::string> GitVcs::commit(Clone& clone, const std::string& tree, const 
   return sha;
 }
 
-Result<CommittedChange> GitVcs::committed_change(Clone& clone, const std::string& parent, const std::string& sha) {
+Result<std::set<std::string>> GitVcs::links_in(Clone& clone, const std::string& rev) {
+  // The whole tree: only a full listing finds "Docs" for a folder "docs"
+  // (ls-tree has no case-insensitive pathspecs).
+  auto r = git(clone, {"ls-tree", "-r", "-z", "--full-tree", rev});
+  if (!r) return r.error();
+  if (r->exit_code != 0) return internal_error("cannot list the links of " + rev + ": " + last_line(r->err));
+  std::set<std::string> links;
+  // "120000 blob <sha>" TAB path, NUL-terminated.
+  for (std::string_view entry : util::split(r->out, '\0')) {
+    size_t tab = entry.find('\t');
+    if (tab != std::string_view::npos && entry.substr(0, 7) == "120000 ") links.emplace(entry.substr(tab + 1));
+  }
+  return links;
+}
+
+Result<CommittedChange> GitVcs::committed_change(Clone& clone, const std::string& parent, const std::string& sha,
+                                                 const std::set<std::string>* parent_links) {
   CommittedChange change;
   auto diff = git(clone, {"diff-tree", "-r", "-z", "--no-commit-id", "--no-renames", "--raw", parent, sha});
   if (!diff) return diff.error();
@@ -287,28 +303,16 @@ Result<CommittedChange> GitVcs::committed_change(Clone& clone, const std::string
     link_blobs.push_back(f.symlink ? std::string(meta[3]) : "");
     change.files.push_back(std::move(f));
   }
-  std::set<std::string> folders;
-  for (const CommittedFile& f : change.files) {
-    for (std::string& folder : folders_above(f.path)) folders.insert(std::move(folder));
+  if (parent_links) {
+    change.links_before = *parent_links;
+  } else {
+    auto before = links_in(clone, parent);
+    if (!before) return before.error();
+    change.links_before = std::move(*before);
   }
-  auto links = [&](const std::string& rev, std::set<std::string>* into) -> Status {
-    if (folders.empty()) return {};
-    std::vector<std::string> args = {"--literal-pathspecs", "ls-tree", "-z", rev, "--"};
-    args.insert(args.end(), folders.begin(), folders.end());
-    auto r = git(clone, args);
-    if (!r) return r.error();
-    if (r->exit_code != 0) return internal_error("cannot list the links of " + rev + ": " + last_line(r->err));
-    // "120000 blob <sha>" TAB path, NUL-terminated.
-    for (std::string_view entry : util::split(r->out, '\0')) {
-      size_t tab = entry.find('\t');
-      if (tab == std::string_view::npos || entry.substr(0, 7) != "120000 ") continue;
-      std::string path(entry.substr(tab + 1));
-      if (folders.count(path)) into->insert(path);
-    }
-    return {};
-  };
-  AUTOLAND_TRY(links(parent, &change.links_before));
-  AUTOLAND_TRY(links(sha, &change.links_after));
+  auto after = links_in(clone, sha);
+  if (!after) return after.error();
+  change.links_after = std::move(*after);
   for (size_t i = 0; i < change.files.size(); ++i) {
     if (!change.files[i].symlink) continue;
     auto target = git(clone, {"cat-file", "blob", link_blobs[i]});
@@ -323,6 +327,7 @@ Result<std::vector<std::string>> GitVcs::build_patches(Clone& clone, const PushS
                                                        const std::vector<Patch>& parsed, const std::string& base) {
   std::vector<std::string> made;
   std::string parent = base;
+  std::set<std::string> links_after;
   bool syntax_in_tip = !spec.try_syntax.empty() && spec.placement == TrySyntaxPlacement::tip_message;
   for (size_t i = 0; i < spec.patches.size(); ++i) {
     const PatchToApply& p = spec.patches[i];
@@ -337,10 +342,12 @@ Result<std::vector<std::string>> GitVcs::build_patches(Clone& clone, const PushS
     auto sha = commit(clone, *tree, parent, message, author_of(p, parsed[i]), date_of(p, parsed[i]));
     if (!sha) return sha.error();
     set_index_commit(clone, *sha);  // the index holds exactly this commit's tree
-    auto change = committed_change(clone, parent, *sha);
+    // The links of one commit's tree are the next one's parent's.
+    auto change = committed_change(clone, parent, *sha, i > 0 ? &links_after : nullptr);
     if (!change) return change.error();
     Status checked = check_committed_change(parsed[i], *change);
     if (!checked.ok()) return invalid_input(name_of(p) + ": " + checked.error().message);
+    links_after = std::move(change->links_after);
     made.push_back(*sha);
     parent = *sha;
   }

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -73,8 +74,12 @@ class GitVcs final : public VersionControl {
   // (check_committed_change) before the next.
   Result<std::vector<std::string>> build_patches(Clone& clone, const PushSpec& spec, const std::vector<Patch>& parsed,
                                                  const std::string& base);
-  // What commit `sha` really changed against `parent`, as git reports it.
-  Result<CommittedChange> committed_change(Clone& clone, const std::string& parent, const std::string& sha);
+  // What commit `sha` really changed against `parent`, as git reports it;
+  // `parent_links`, when known, are the parent's links (not listed again).
+  Result<CommittedChange> committed_change(Clone& clone, const std::string& parent, const std::string& sha,
+                                           const std::set<std::string>* parent_links);
+  // Every symbolic link in `rev`'s tree.
+  Result<std::set<std::string>> links_in(Clone& clone, const std::string& rev);
   // `recheck` runs after each fetch (is the change there already?).
   // `fetched`: `head` is fresh; otherwise a build that does not apply
   // fetches and tries once more before it is a conflict.

@@ -190,7 +190,8 @@ std::string import_input(const Patch& parsed) { return "\n" + parsed.diff; }
 
 }  // namespace
 
-Result<CommittedChange> HgVcs::committed_change(HgCommandServer& hg, const std::string& node) {
+Result<CommittedChange> HgVcs::committed_change(HgCommandServer& hg, const std::string& node,
+                                                const std::set<std::string>* parent_links) {
   CommittedChange change;
   auto listed = hg.run({"log", "-r", node, "-T", "{files % '{file}\\n'}\\n{file_dels % '{file}\\n'}"});
   if (!listed) return listed.error();
@@ -208,7 +209,11 @@ Result<CommittedChange> HgVcs::committed_change(HgCommandServer& hg, const std::
     for (std::string_view line : util::split_lines(r->out)) into->insert(std::string(line));
     return {};
   };
-  AUTOLAND_TRY(links("p1(" + node + ")", &change.links_before));
+  if (parent_links) {
+    change.links_before = *parent_links;
+  } else {
+    AUTOLAND_TRY(links("p1(" + node + ")", &change.links_before));
+  }
   AUTOLAND_TRY(links(node, &change.links_after));
   for (CommittedFile& f : change.files) {
     f.removed = removed.count(f.path) > 0;
@@ -226,6 +231,7 @@ Status HgVcs::apply_patches(HgWorkingClone& clone, const PushSpec& spec, const s
                             std::vector<std::string>* made) {
   HgCommandServer& hg = clone.hg();
   bool syntax_in_tip = !spec.try_syntax.empty() && spec.placement == TrySyntaxPlacement::tip_message;
+  std::set<std::string> links_after;
   for (size_t i = 0; i < spec.patches.size(); ++i) {
     const PatchToApply& p = spec.patches[i];
     const Patch& parsed = parsed_patches[i];
@@ -239,10 +245,12 @@ Status HgVcs::apply_patches(HgWorkingClone& clone, const PushSpec& spec, const s
       return conflict(name_of(p) + " does not apply: " + node.error().message);
     }
     made->push_back(*node);
-    auto change = committed_change(hg, *node);
+    // The links of one changeset's tree are the next one's parent's.
+    auto change = committed_change(hg, *node, i > 0 ? &links_after : nullptr);
     if (!change) return change.error();
     Status checked = check_committed_change(parsed, *change);
     if (!checked.ok()) return invalid_input(name_of(p) + ": " + checked.error().message);
+    links_after = std::move(change->links_after);
   }
   if (!spec.try_syntax.empty() && !syntax_in_tip) {
     // The dirstate is empty, so this commits nothing but the message, on the last patch.

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "adapters/vcs/hg/working_clone.h"
@@ -45,8 +46,10 @@ class HgVcs final : public VersionControl {
   // what `rebuild` makes instead.
   Result<PushOutcome> push_built(HgWorkingClone& clone, const RemoteSpec& spec, bool allow_new_head,
                                  std::vector<std::string> ours, const Rebuild& rebuild);
-  // What the changeset `node` really wrote, as hg reports it.
-  Result<CommittedChange> committed_change(HgCommandServer& hg, const std::string& node);
+  // What the changeset `node` really wrote, as hg reports it; `parent_links`,
+  // when known, are its parent's links (not listed again).
+  Result<CommittedChange> committed_change(HgCommandServer& hg, const std::string& node,
+                                           const std::set<std::string>* parent_links);
   Status apply_patches(HgWorkingClone& clone, const PushSpec& spec, const std::vector<Patch>& parsed,
                        std::vector<std::string>* made);
   Result<std::optional<std::string>> find_backout(HgCommandServer& hg, const std::string& message);
