@@ -301,6 +301,9 @@ struct FileEntry {
   bool have_names = false;                        // saw ---/+++
   std::string minus, plus;                        // their names, "" for /dev/null
   bool minus_null = false, plus_null = false;
+  // A git header's extended lines follow its "diff --git" line without a
+  // break: git stops reading them at the first other line (hg reads on).
+  bool header_open = false;
 };
 
 class DiffParser {
@@ -315,6 +318,7 @@ class DiffParser {
       AUTOLAND_TRY(check_nul(line));
       if (starts_with(t, "diff --git ")) {
         AUTOLAND_TRY(start_entry(line, true));
+        current_->header_open = true;
         AUTOLAND_TRY(check_quoting(line));
         std::string old_path, new_path;
         if (!split_git_paths(t.substr(11), &old_path, &new_path)) {
@@ -338,7 +342,7 @@ class DiffParser {
           return invalid_input("hunk without '---' and '+++' lines naming its file" + at_line(line.number));
         }
         AUTOLAND_TRY(parse_hunk());
-      } else if (current_ && current_->git && current_->change.hunks == 0 && !current_->have_names &&
+      } else if (current_ && current_->git && current_->header_open && current_->change.hunks == 0 && !current_->have_names &&
                  git_extended_header(line)) {
         // consumed
       } else if (current_ && (starts_with(t, "Binary files ") || starts_with(t, "Binary file "))) {
@@ -350,6 +354,7 @@ class DiffParser {
         return invalid_input("context diffs are not supported; attach a unified diff (diff -u, hg diff, git diff)" +
                              at_line(line.number));
       } else if (t == "-- " || t.empty()) {
+        if (current_) current_->header_open = false;
         ++i_;  // a mail signature's separator, or a blank line between files
       } else if (t[0] == '+' || t[0] == '-' || t[0] == ' ' || t[0] == '@' || t[0] == '\\') {
         return invalid_input("stray diff line '" + util::printable(t, 40) + "' outside any hunk" + where() +
@@ -358,6 +363,7 @@ class DiffParser {
         return invalid_input("'" + util::printable(t, 40) + "' stands outside the header of a 'diff --git' file" +
                              where() + " (hg and git read it differently)" + at_line(line.number));
       } else {
+        if (current_) current_->header_open = false;
         ++i_;  // noise between files: "Index:", "=====", a signature's version line, ...
       }
     }
@@ -640,6 +646,10 @@ class DiffParser {
       }
       c.path = c.kind == FileChangeKind::remove ? old_name : new_name;
       if (renamed) c.old_path = old_name;
+      // hg lists such an entry as changed, git skips it.
+      if (c.kind == FileChangeKind::modify && c.hunks == 0 && !c.binary && c.new_mode.empty()) {
+        return invalid_input("the 'diff --git' entry for '" + util::printable(c.path) + "' changes nothing" + at);
+      }
     } else {
       if (!e.have_names) {
         // hg's "Binary file x has changed": no content, named on the diff line.

@@ -253,6 +253,21 @@ TEST(Patch, GitHeaderWordsOutsideAHeaderAreRefused) {
   }
 }
 
+// git stops reading a header at the first line it does not know; hg reads
+// on to the "---". Found by fuzz_patch_differential.
+TEST(Patch, AGitHeaderEndsAtItsFirstOtherLine) {
+  EXPECT_EQ(parse_error("diff --git a/run.sh b/run.sh\nold mod\x07e 146040\nnew mode 100755\n"),
+            "'new mode 100755' stands outside the header of a 'diff --git' file in run.sh (hg and git read it "
+            "differently) (line 3)");
+  EXPECT_EQ(parse_error("diff --git a/run.sh b/run.sh\n\nnew mode 100755\n"),
+            "'new mode 100755' stands outside the header of a 'diff --git' file in run.sh (hg and git read it "
+            "differently) (line 3)");
+  EXPECT_EQ(parse_error("diff --git a/f b/f\nindex 1111111..2222222 100644\n"),
+            "the 'diff --git' entry for 'f' changes nothing (line 1)");
+  Patch empty = parse_ok("diff --git a/empty b/empty\nnew file mode 100644\nindex 0000000..e69de29\n");
+  EXPECT_EQ(empty.files[0].kind, FileChangeKind::add);
+}
+
 TEST(Patch, MailBodiesThatToolsWouldDecodeAreRefused) {
   const std::string rest = "Subject: [PATCH] x\n\n---\ndiff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n";
   EXPECT_EQ(parse_error("From: A <a@b>\nContent-Transfer-Encoding: quoted-printable\n" + rest),
