@@ -1,7 +1,6 @@
 #include "api/api_server.h"
 
 #include <arpa/inet.h>
-#include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -15,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "api/http_server.h"
 #include "api/metrics.h"
 #include "app/json_views.h"
 #include "core/lifecycle.h"
@@ -61,7 +61,9 @@ std::string_view error_word(int status) {
     case 403: return "forbidden";
     case 404: return "not found";
     case 405: return "method not allowed";
+    case 408: return "request timeout";
     case 409: return "conflict";
+    case 411: return "length required";
     case 413: return "payload too large";
     case 503: return "unavailable";
     default: return "internal error";
@@ -83,7 +85,7 @@ void take(Status s) {
 }
 
 // The body as a JSON object holding only `allowed` keys.
-json body_object(const httplib::Request& req, const std::vector<std::string_view>& allowed, bool may_be_empty) {
+json body_object(const HttpRequest& req, const std::vector<std::string_view>& allowed, bool may_be_empty) {
   if (req.body.empty()) {
     if (may_be_empty) return json::object();
     refuse(400, "bad request", "a JSON object is expected in the body");
@@ -225,59 +227,36 @@ int queue_rank(State s) {
   }
 }
 
-// cpp-httplib (Debian's is a compiled library) listens with a backlog of 5:
-// clients reconnecting together would see dropped SYNs and wait a 1 s
-// retransmit. Linux lets a listening socket be listened on again with a
-// larger backlog; ours is the one bound to `port`.
-void widen_backlog(int port) {
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
-    auto fd = util::parse_uint(entry.path().filename().string());
-    if (!fd) continue;
-    sockaddr_in addr{};
-    socklen_t len = sizeof addr;
-    int listening = 0;
-    socklen_t optlen = sizeof listening;
-    if (::getsockname(static_cast<int>(*fd), reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
-        addr.sin_family != AF_INET || ntohs(addr.sin_port) != port) {
-      continue;
-    }
-    if (::getsockopt(static_cast<int>(*fd), SOL_SOCKET, SO_ACCEPTCONN, &listening, &optlen) == 0 && listening) {
-      ::listen(static_cast<int>(*fd), 256);
-    }
-  }
-}
-
 }  // namespace
 
 struct ApiServer::Impl {
   Impl(Store& s, const Clock& c, ApiOptions o)
-      : store(s), clock(c), options(std::move(o)), auth(options.tokens), metrics(store) {}
+      : store(s), clock(c), options(std::move(o)), auth(options.tokens), metrics(store),
+        http(options.http, [](HttpResponse& res, const std::string& detail) {
+          send(res, res.status, {{"error", std::string(error_word(res.status))}, {"detail", detail}});
+        }) {}
 
   Store& store;
   const Clock& clock;
   ApiOptions options;
   TokenAuth auth;
   Metrics metrics;
-  httplib::Server http;
-  std::thread thread;
-  std::atomic<bool> ended{false};
-  int port = 0;
+  HttpServer http;
   std::mutex health_mu;
   SteadyClock::time_point health_at;
   json health_cached;
   int health_status = 0;
 
   enum class Need { read, write };
-  using Handler = std::function<void(const httplib::Request&, httplib::Response&, const Caller&)>;
+  using Handler = std::function<void(const HttpRequest&, HttpResponse&, const Caller&)>;
 
-  static void send(httplib::Response& res, int status, const json& body) {
+  static void send(HttpResponse& res, int status, const json& body) {
     res.status = status;
     // A reason may quote hg's or a patch's bytes: invalid UTF-8 is replaced, not fatal.
     res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
   }
 
-  Caller authorize(const httplib::Request& req, Need need) {
+  Caller authorize(const HttpRequest& req, Need need) {
     std::string header = req.get_header_value("Authorization");
     std::optional<Caller> caller = header.empty() ? std::nullopt : auth.identify(header);
     if (!header.empty() && !caller) refuse(401, "unauthorized", "the bearer token is not known");
@@ -294,8 +273,21 @@ struct ApiServer::Impl {
     return *caller;
   }
 
+  // The caller is identified from the headers, before the body is read; a
+  // sheriff's request is urgent (the kill switch stays reachable under load).
   void route(const char* method, const std::string& pattern, const std::string& label, Need need, Handler h) {
-    auto wrapped = [this, label, need, h](const httplib::Request& req, httplib::Response& res) {
+    auto gate = [this, need](const HttpRequest& head) {
+      GateDecision d;
+      try {
+        d.urgent = authorize(head, need).role >= Role::sheriff;
+      } catch (const HttpError& e) {
+        HttpResponse res;
+        send(res, e.status, {{"error", e.error}, {"detail", e.detail}});
+        d.refusal = std::move(res);
+      }
+      return d;
+    };
+    auto handler = [this, label, need, h](const HttpRequest& req, HttpResponse& res) {
       auto started = SteadyClock::now();
       try {
         Caller caller = authorize(req, need);
@@ -308,11 +300,7 @@ struct ApiServer::Impl {
       }
       metrics.observe_request(label, res.status, std::chrono::duration<double>(SteadyClock::now() - started).count());
     };
-    std::string m = method;
-    if (m == "GET") http.Get(pattern, wrapped);
-    else if (m == "POST") http.Post(pattern, wrapped);
-    else if (m == "PUT") http.Put(pattern, wrapped);
-    else if (m == "DELETE") http.Delete(pattern, wrapped);
+    http.route(method, pattern, gate, handler);
   }
 
   std::string who(const Caller& c) const { return "user:" + c.name; }
@@ -332,14 +320,14 @@ struct ApiServer::Impl {
 
 void ApiServer::Impl::add_seed_routes() {
   route("GET", R"(/bugs/([^/]+))", "GET /bugs/{bug}", Need::read,
-        [this](const httplib::Request& req, httplib::Response& res, const Caller&) {
+        [this](const HttpRequest& req, HttpResponse& res, const Caller&) {
           BugId bug = static_cast<BugId>(id_in_path(req.matches[1], "bug id"));
           json list = json::array();
           for (const PatchSet& ps : take(store.find_patchsets({.bug_id = bug}))) list.push_back(patchset_json(ps));
           send(res, 200, {{"bug_id", bug}, {"patchSets", list}});
         });
   route("GET", R"(/patchSets/([^/]+))", "GET /patchSets/{id}", Need::read,
-        [this](const httplib::Request& req, httplib::Response& res, const Caller&) {
+        [this](const HttpRequest& req, HttpResponse& res, const Caller&) {
           PatchSetId id = id_in_path(req.matches[1], "patchset id");
           json j = patchset_json(take(store.get_patchset(id)));
           json comments = json::array();
@@ -348,13 +336,13 @@ void ApiServer::Impl::add_seed_routes() {
           send(res, 200, j);
         });
   route("GET", "/branches", "GET /branches", Need::read,
-        [this](const httplib::Request&, httplib::Response& res, const Caller&) {
+        [this](const HttpRequest&, HttpResponse& res, const Caller&) {
           json list = json::array();
           for (const Branch& b : take(store.list_branches())) list.push_back(to_json(b));
           send(res, 200, {{"branches", list}});
         });
   route("GET", R"(/branches/([^/]+))", "GET /branches/{name}", Need::read,
-        [this](const httplib::Request& req, httplib::Response& res, const Caller&) {
+        [this](const HttpRequest& req, HttpResponse& res, const Caller&) {
           send(res, 200, to_json(take(store.get_branch(req.matches[1]))));
         });
 
@@ -362,7 +350,7 @@ void ApiServer::Impl::add_seed_routes() {
   // and enabled, every attachment on the bug, current, and a patch autoland
   // can apply. `request_id` makes a retried POST find the first one.
   route("POST", R"(/bugs/([^/]+))", "POST /bugs/{bug}", Need::write,
-        [this](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+        [this](const HttpRequest& req, HttpResponse& res, const Caller& caller) {
           BugId bug = static_cast<BugId>(id_in_path(req.matches[1], "bug id"));
           json j = body_object(req, {"branch", "patches", "try_syntax", "requester", "priority", "request_id"}, false);
           std::string branch_name = string_field(j, "branch", true);
@@ -449,7 +437,7 @@ void ApiServer::Impl::add_seed_routes() {
         });
 
   route("POST", R"(/branches/([^/]+))", "POST /branches/{name}", Need::write,
-        [this](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+        [this](const HttpRequest& req, HttpResponse& res, const Caller& caller) {
           json j = body_object(req, kBranchFields, false);
           Branch b;
           b.name = req.matches[1];
@@ -462,7 +450,7 @@ void ApiServer::Impl::add_seed_routes() {
           send(res, 201, to_json(take(store.create_branch(b, who(caller)))));
         });
   route("PUT", R"(/branches/([^/]+))", "PUT /branches/{name}", Need::write,
-        [this](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+        [this](const HttpRequest& req, HttpResponse& res, const Caller& caller) {
           json j = body_object(req, kBranchFields, false);
           const std::string name = req.matches[1];
           Branch current = take(store.get_branch(name));
@@ -495,26 +483,26 @@ void ApiServer::Impl::add_seed_routes() {
                              who(caller)))));
         });
   route("PUT", R"(/branches/([^/]+)/threshold)", "PUT /branches/{name}/threshold", Need::write,
-        [this](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+        [this](const HttpRequest& req, HttpResponse& res, const Caller& caller) {
           json j = body_object(req, {"threshold"}, false);
           auto t = int_field(j, "threshold", 0, 1000);
           if (!t) refuse(400, "bad request", "'threshold' is required");
           send(res, 200, to_json(take(set_branch_threshold(store, req.matches[1], static_cast<int>(*t), who(caller)))));
         });
   route("PUT", R"(/branches/([^/]+)/status)", "PUT /branches/{name}/status", Need::write,
-        [this](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+        [this](const HttpRequest& req, HttpResponse& res, const Caller& caller) {
           json j = body_object(req, {"status"}, false);
           BranchStatus s = take(parse_branch_status(string_field(j, "status", true)));
           send(res, 200,
                to_json(take(set_branch_enabled(store, req.matches[1], s == BranchStatus::enabled, who(caller)))));
         });
   route("DELETE", R"(/branches/([^/]+))", "DELETE /branches/{name}", Need::write,
-        [this](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+        [this](const HttpRequest& req, HttpResponse& res, const Caller& caller) {
           take(store.delete_branch(req.matches[1], who(caller)));
           send(res, 200, {{"deleted", std::string(req.matches[1])}});
         });
   route("PUT", R"(/patchSets/([^/]+)/([^/]+))", "PUT /patchSets/{id}/{patch}", Need::write,
-        [this](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+        [this](const HttpRequest& req, HttpResponse& res, const Caller& caller) {
           PatchSetId id = id_in_path(req.matches[1], "patchset id");
           std::string second = req.matches[2];
           if (second == "priority") {  // PUT /patchSets/{id}/priority
@@ -547,7 +535,7 @@ void ApiServer::Impl::add_seed_routes() {
           send(res, 200, patchset_json(take(store.add_patch(id, patch, who(caller)))));
         });
   route("DELETE", R"(/patchSets/([^/]+))", "DELETE /patchSets/{id}", Need::write,
-        [this](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+        [this](const HttpRequest& req, HttpResponse& res, const Caller& caller) {
           PatchSetId id = id_in_path(req.matches[1], "patchset id");
           take(store.delete_patchset(id, who(caller)));
           send(res, 200, {{"deleted", id}});
@@ -601,16 +589,16 @@ json ApiServer::Impl::queue_view() {
 }
 
 void ApiServer::Impl::add_sheriff_routes() {
-  route("GET", "/queue", "GET /queue", Need::read, [this](const httplib::Request&, httplib::Response& res, const Caller&) {
+  route("GET", "/queue", "GET /queue", Need::read, [this](const HttpRequest&, HttpResponse& res, const Caller&) {
     bool kill = take(kill_switch_on(store));
     send(res, 200, {{"killswitch", kill ? "on" : "off"}, {"branches", queue_view()}});
   });
   route("GET", "/killswitch", "GET /killswitch", Need::read,
-        [this](const httplib::Request&, httplib::Response& res, const Caller&) {
+        [this](const HttpRequest&, HttpResponse& res, const Caller&) {
           send(res, 200, {{"on", take(kill_switch_on(store))}});
         });
   route("PUT", "/killswitch", "PUT /killswitch", Need::write,
-        [this](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+        [this](const HttpRequest& req, HttpResponse& res, const Caller& caller) {
           json j = body_object(req, {"on", "reason"}, false);
           bool on = switch_field(j, "on");
           std::string reason = string_field(j, "reason", false);
@@ -618,20 +606,20 @@ void ApiServer::Impl::add_sheriff_routes() {
           send(res, 200, {{"on", on}});
         });
   route("GET", "/components", "GET /components", Need::read,
-        [this](const httplib::Request&, httplib::Response& res, const Caller&) {
+        [this](const HttpRequest&, HttpResponse& res, const Caller&) {
           json out = json::object();
           for (std::string_view c : kComponents) out[std::string(c)] = take(component_on(store, std::string(c)));
           send(res, 200, out);
         });
   route("PUT", R"(/components/([^/]+))", "PUT /components/{name}", Need::write,
-        [this](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+        [this](const HttpRequest& req, HttpResponse& res, const Caller& caller) {
           json j = body_object(req, {"on"}, false);
           bool on = switch_field(j, "on");
           take(set_component(store, req.matches[1], on, who(caller)));
           send(res, 200, {{"component", std::string(req.matches[1])}, {"on", on}});
         });
   route("PUT", R"(/branches/([^/]+)/tree)", "PUT /branches/{name}/tree", Need::write,
-        [this](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+        [this](const HttpRequest& req, HttpResponse& res, const Caller& caller) {
           json j = body_object(req, {"status", "reason"}, false);
           TreeStatus t = take(parse_tree_status(string_field(j, "status", true)));
           send(res, 200,
@@ -639,7 +627,7 @@ void ApiServer::Impl::add_sheriff_routes() {
         });
   auto action = [this](const char* name, auto op) {
     route("POST", std::string(R"(/patchSets/([^/]+)/)") + name, std::string("POST /patchSets/{id}/") + name, Need::write,
-          [this, op](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+          [this, op](const HttpRequest& req, HttpResponse& res, const Caller& caller) {
             PatchSetId id = id_in_path(req.matches[1], "patchset id");
             json j = body_object(req, {"reason"}, true);
             std::string reason = string_field(j, "reason", false);
@@ -659,7 +647,7 @@ void ApiServer::Impl::add_sheriff_routes() {
     return back_out_patchset(store, clock, id, w, r);
   });
   route("GET", "/events", "GET /events", Need::read,
-        [this](const httplib::Request& req, httplib::Response& res, const Caller&) {
+        [this](const HttpRequest& req, HttpResponse& res, const Caller&) {
           EventQuery q;
           if (req.has_param("since")) {
             auto v = util::parse_uint(req.get_param_value("since"));
@@ -687,12 +675,12 @@ void ApiServer::Impl::add_sheriff_routes() {
           send(res, 200, {{"events", list}});
         });
   route("GET", "/health", "GET /health", Need::read,
-        [this](const httplib::Request&, httplib::Response& res, const Caller&) {
+        [this](const HttpRequest&, HttpResponse& res, const Caller&) {
           auto [status, body] = health();
           send(res, status, body);
         });
   route("GET", "/metrics", "GET /metrics", Need::read,
-        [this](const httplib::Request&, httplib::Response& res, const Caller&) {
+        [this](const HttpRequest&, HttpResponse& res, const Caller&) {
           res.status = 200;
           res.set_content(take(metrics.render()), "text/plain; version=0.0.4");
         });
@@ -726,23 +714,6 @@ std::pair<int, json> ApiServer::Impl::health() {
 void ApiServer::Impl::add_routes() {
   add_sheriff_routes();  // before the seed's: /branches/x/tree and /patchSets/x/force are more specific
   add_seed_routes();
-  http.set_payload_max_length(options.max_body_bytes);
-  // Without it a small answer waits for the client's delayed ACK (40 ms).
-  http.set_tcp_nodelay(true);
-  // A sheriff's script or a dashboard keeps its connection: fewer reconnects.
-  http.set_keep_alive_max_count(100);
-  http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return;
-    std::string detail = res.status == 413 ? "the body is larger than the limit"
-                         : res.status == 404 ? "no route " + req.method + " " + req.path
-                                             : "";
-    send(res, res.status, {{"error", std::string(error_word(res.status))}, {"detail", detail}});
-  });
-  http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-    send(res, 500, {{"error", "internal error"}, {"detail", "the request could not be handled"}});
-  });
-  int threads = std::max(2, options.threads);
-  http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
 }
 
 ApiServer::ApiServer(Store& store, const Clock& clock, ApiOptions options)
@@ -752,35 +723,14 @@ ApiServer::ApiServer(Store& store, const Clock& clock, ApiOptions options)
 
 ApiServer::~ApiServer() { stop(); }
 
-Status ApiServer::start(const std::string& host, int port) {
-  int bound = port == 0 ? impl_->http.bind_to_any_port(host) : (impl_->http.bind_to_port(host, port) ? port : -1);
-  if (bound <= 0) {
-    return transient("the API cannot listen on " + host + ":" + std::to_string(port) + " (in use, or not an address here)");
-  }
-  impl_->port = bound;
-  widen_backlog(bound);
-  impl_->ended = false;
-  impl_->thread = std::thread([this] {
-    impl_->http.listen_after_bind();
-    impl_->ended = true;
-  });
-  // stop() does nothing before the server runs: wait for it (or its end).
-  while (!impl_->http.is_running() && !impl_->ended) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  if (impl_->ended) {
-    impl_->thread.join();
-    return transient("the API stopped as it started, on port " + std::to_string(bound));
-  }
-  return {};
-}
+Status ApiServer::start(const std::string& host, int port) { return impl_->http.start(host, port); }
 
 void ApiServer::stop() {
-  if (!impl_ || !impl_->thread.joinable()) return;
-  impl_->http.stop();
-  impl_->thread.join();
+  if (impl_) impl_->http.stop();
 }
 
-int ApiServer::port() const { return impl_->port; }
-std::string ApiServer::url() const { return "http://127.0.0.1:" + std::to_string(impl_->port); }
+int ApiServer::port() const { return impl_->http.port(); }
+std::string ApiServer::url() const { return "http://127.0.0.1:" + std::to_string(impl_->http.port()); }
 
 Result<std::pair<std::string, int>> parse_listen_address(const std::string& text) {
   size_t colon = text.rfind(':');

@@ -1,5 +1,5 @@
 // The REST API (DESIGN §7): the seed's routes, the sheriffs' routes, health
-// and Prometheus metrics, over cpp-httplib with nlohmann-json. It serves on
+// and Prometheus metrics, over libmicrohttpd (api/http_server) with nlohmann-json. It serves on
 // its own threads and only touches the store (thread-safe) and, to check a
 // new request's patches, Bugzilla; the components go on meanwhile.
 //
@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "api/api_auth.h"
+#include "api/http_server.h"
 #include "ports/bug_tracker.h"
 #include "ports/clock.h"
 #include "ports/store.h"
@@ -33,11 +34,11 @@ struct HealthCheck {
 struct ApiOptions {
   std::vector<ApiToken> tokens;
   bool open_reads = false;            // GETs without a token (never /metrics' and /health's secrets: they have none)
-  size_t max_body_bytes = 64 * 1024;  // larger: 413
+
   std::vector<HealthCheck> health;
   int health_cache_seconds = 5;       // probes are not run more often than this
   BugTracker* bugs = nullptr;         // checks a new request's attachments; null: POST /bugs answers 503
-  int threads = 64;                   // connections served at once (a keep-alive connection holds one)
+  HttpLimits http;                    // body limit (413), deadlines, connections, workers
 };
 
 class ApiServer {

@@ -261,6 +261,10 @@ Result<Config> build(const Collected& c, std::string_view src) {
   cfg.api.listen = v.at("api.listen");
   cfg.api.open_reads = v.at("api.open_reads") == "true";
   cfg.api.max_body_bytes = to_int(v.at("api.max_body_bytes"));
+  cfg.api.header_timeout_seconds = to_int(v.at("api.header_timeout_seconds"));
+  cfg.api.body_timeout_seconds = to_int(v.at("api.body_timeout_seconds"));
+  cfg.api.max_connections = to_int(v.at("api.max_connections"));
+  cfg.api.max_connections_per_client = to_int(v.at("api.max_connections_per_client"));
   if (!cfg.ldap.url.empty() && cfg.ldap.people_base.empty()) {
     return invalid_input(std::string(src) + ": ldap.people_base must be set with ldap.url");
   }
@@ -484,8 +488,19 @@ const std::vector<ConfigKey>& config_keys() {
        "Where the REST API listens, `HOST:PORT` (e.g. `127.0.0.1:8080`). `autoland run` serves it when set; "
        "`autoland serve` needs it (or `--listen`)."},
       {"api.open_reads", T::boolean, "false", "true: GET routes answer without a token. Writes always need one."},
-      {"api.max_body_bytes", T::integer, "65536", "Largest request body; larger ones get 413.", false, 1024,
-       16777216},
+      {"api.max_body_bytes", T::integer, "65536",
+       "Largest request body; a larger one gets 413 before it is read (a chunked one is cut off at the limit).",
+       false, 1024, 16777216},
+      {"api.header_timeout_seconds", T::integer, "10",
+       "How long a client has to send a request's headers (from connecting, or from the end of its previous "
+       "request); past it the connection is closed.", false, 1, 3600},
+      {"api.body_timeout_seconds", T::integer, "30",
+       "How long a client has to send a request's body once its headers are in; past it the connection is closed.",
+       false, 1, 3600},
+      {"api.max_connections", T::integer, "1000", "Connections the API keeps open at once; more are refused.", false,
+       16, 100000},
+      {"api.max_connections_per_client", T::integer, "64",
+       "Connections one client address may hold at once; more are refused.", false, 1, 100000},
       {"api.tokens[].name", T::string, "", "Who holds the token; writes are recorded in the audit log as user:NAME."},
       {"api.tokens[].role", T::string, "reader",
        "`reader` (GET routes), `sheriff` (every write) or `admin` (the same, for now)."},
@@ -609,6 +624,11 @@ std::string describe(const Config& c) {
   line("tree_status.url", util::redact_url(c.tree_status_url));
   line("api.listen", c.api.listen);
   line("api.open_reads", c.api.open_reads ? "true" : "false");
+  line("api.max_body_bytes", std::to_string(c.api.max_body_bytes));
+  line("api.header_timeout_seconds", std::to_string(c.api.header_timeout_seconds));
+  line("api.body_timeout_seconds", std::to_string(c.api.body_timeout_seconds));
+  line("api.max_connections", std::to_string(c.api.max_connections));
+  line("api.max_connections_per_client", std::to_string(c.api.max_connections_per_client));
   for (const ApiTokenConfig& t : c.api.tokens) out += "api token " + t.name + ": " + t.role + " (hash set)\n";
   line("ci.buildbot.url", util::redact_url(c.buildbot.url));
   line("ci.buildbot.timeout_seconds", std::to_string(c.buildbot.timeout_seconds));

@@ -75,6 +75,10 @@ struct ApiConfig {
   std::string listen;  // "127.0.0.1:8080"; "" = `autoland run` serves no API
   bool open_reads = false;
   int max_body_bytes = 64 * 1024;
+  int header_timeout_seconds = 10;
+  int body_timeout_seconds = 30;
+  int max_connections = 1000;
+  int max_connections_per_client = 64;
   std::vector<ApiTokenConfig> tokens;
 };
 

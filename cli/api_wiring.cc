@@ -23,7 +23,11 @@ Result<std::unique_ptr<api::ApiServer>> start_api(Wiring& wiring, const ApiParts
   if (!address) return Error{address.error().kind, "api.listen: " + address.error().message};
   api::ApiOptions o;
   o.open_reads = config.api.open_reads;
-  o.max_body_bytes = static_cast<size_t>(config.api.max_body_bytes);
+  o.http.max_body_bytes = static_cast<size_t>(config.api.max_body_bytes);
+  o.http.header_deadline = std::chrono::seconds(config.api.header_timeout_seconds);
+  o.http.body_deadline = std::chrono::seconds(config.api.body_timeout_seconds);
+  o.http.max_connections = static_cast<unsigned>(config.api.max_connections);
+  o.http.max_connections_per_client = static_cast<unsigned>(config.api.max_connections_per_client);
   for (const ApiTokenConfig& t : config.api.tokens) {
     auto role = api::parse_role(t.role);
     if (!role) return role.error();

@@ -13,6 +13,7 @@ packages=(
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
   libfmt-dev libspdlog-dev
   libcurl4-openssl-dev libcpp-httplib-dev libssl-dev
+  libmicrohttpd-dev               # the REST API's server (event loop, deadlines, per-client limits)
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   openssl curl python3     # certificates for the TLS test; the e2e scripts

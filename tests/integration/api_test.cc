@@ -69,7 +69,7 @@ class Api : public ::testing::Test {
     o.tokens = {{"alice", api::Role::sheriff, api::sha256_hex(kSheriff)},
                 {"rob", api::Role::reader, api::sha256_hex(kReader)}};
     o.bugs = bugs_.get();
-    o.max_body_bytes = 4096;
+    o.http.max_body_bytes = 4096;
     server_ = std::make_unique<api::ApiServer>(*store_, clock_, o);
     ASSERT_TRUE(server_->start("127.0.0.1", 0).ok());
     http_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
