@@ -71,13 +71,13 @@ std::string read_plain_diff_name(std::string_view s) {
 }
 
 // A name in a git diff ("---", "+++", "rename from", ...): C-quoted, or the
-// rest of the line up to a tab (git adds one after names holding spaces).
+// rest of the line up to a tab (git adds one after names holding spaces);
+// trailing spaces are part of the name, as git and hg read it.
 // nullopt for a quoted name that does not parse.
 std::optional<std::string> read_git_name(std::string_view s) {
   if (!s.empty() && s[0] == '"') return unquote_c(s, nullptr);
   size_t tab = s.find('\t');
   if (tab != std::string_view::npos) s = s.substr(0, tab);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\r')) s.remove_suffix(1);
   return std::string(s);
 }
 
@@ -413,18 +413,33 @@ class DiffParser {
     std::string_view t = line.text;
     FileChange& c = current_->change;
     auto value = [&](std::string_view key) { return std::string(util::trim(t.substr(key.size()))); };
-    auto name = [&](std::string_view key) { return read_git_name(t.substr(key.size())).value_or(""); };
+    // "rename from NAME" and the like: the whole rest of the line, tabs
+    // included, as git and hg read it (only "---"/"+++" end a name at a tab).
+    auto name = [&](std::string_view key) {
+      std::string_view rest = t.substr(key.size());
+      return rest.empty() || rest[0] != '"' ? std::string(rest) : unquote_c(rest, nullptr).value_or("");
+    };
+    // Only modes both tools read alike: a file, an executable, a link (a
+    // gitlink, 160000, would be a submodule).
+    auto mode = [&](std::string_view key) {
+      std::string m = value(key);
+      if (m != "100644" && m != "100755" && m != kSymlinkMode && header_error_.ok()) {
+        header_error_ = invalid_input("'" + util::printable(t, 40) + "' gives a mode autoland does not land (a file "
+                                      "is 100644 or 100755, a link 120000)" + at_line(line.number));
+      }
+      return m;
+    };
     if (starts_with(t, "new file mode ")) {
       c.kind = FileChangeKind::add;
-      c.new_mode = value("new file mode ");
+      c.new_mode = mode("new file mode ");
       c.symlink = c.new_mode == kSymlinkMode;
     } else if (starts_with(t, "deleted file mode ")) {
       c.kind = FileChangeKind::remove;
-      c.old_mode = value("deleted file mode ");
+      c.old_mode = mode("deleted file mode ");
     } else if (starts_with(t, "old mode ")) {
-      c.old_mode = value("old mode ");
+      c.old_mode = mode("old mode ");
     } else if (starts_with(t, "new mode ")) {
-      c.new_mode = value("new mode ");
+      c.new_mode = mode("new mode ");
       c.symlink = c.new_mode == kSymlinkMode;
     } else if (starts_with(t, "index ")) {
       // "index 1a2b..3c4d 120000": a link whose target changes, mode kept.
@@ -450,7 +465,7 @@ class DiffParser {
     } else if (starts_with(t, "GIT binary patch")) {
       c.binary = true;
       ++i_;
-      skip_binary_blocks();
+      if (Status read = skip_binary_blocks(); !read.ok() && header_error_.ok()) header_error_ = read;
       return true;
     } else if (starts_with(t, "similarity index ") || starts_with(t, "dissimilarity index ")) {
       // Informational.
@@ -463,21 +478,31 @@ class DiffParser {
 
   // "literal N" / "delta N" followed by base85 lines up to a blank line; git
   // writes a forward and a reverse block. NUL bytes are tolerated here only.
-  void skip_binary_blocks() {
+  // Each data line is a length character (A-Z: 1-26 bytes, a-z: 27-52)
+  // and five base85 characters per four bytes; hg reads by those lengths,
+  // so a line of another shape is refused rather than read past.
+  Status skip_binary_blocks() {
     while (i_ < lines_.size()) {
       std::string_view t = lines_[i_].text;
-      if (starts_with(t, "literal ") || starts_with(t, "delta ")) {
-        ++i_;
-        while (i_ < lines_.size() && !lines_[i_].text.empty()) ++i_;
-        if (i_ < lines_.size()) ++i_;  // the blank line
-      } else {
-        return;
+      if (!starts_with(t, "literal ") && !starts_with(t, "delta ")) return {};
+      ++i_;
+      for (; i_ < lines_.size() && !lines_[i_].text.empty(); ++i_) {
+        std::string_view data = lines_[i_].text;
+        char c = data[0];
+        size_t bytes = c >= 'A' && c <= 'Z' ? c - 'A' + 1 : c >= 'a' && c <= 'z' ? c - 'a' + 27 : 0;
+        if (bytes == 0 || data.size() != 1 + (bytes + 3) / 4 * 5) {
+          return invalid_input("malformed binary data" + where() + at_line(lines_[i_].number));
+        }
       }
+      if (i_ >= lines_.size()) return invalid_input("binary data" + where() + " does not end with a blank line");
+      ++i_;  // the blank line
     }
+    return {};
   }
 
   Status take_names(const Line& minus, const Line& plus) {
     FileEntry& e = *current_;
+    AUTOLAND_TRY(check_nul(plus));  // the loop checked `minus`; `plus` is read ahead
     AUTOLAND_TRY(check_quoting(minus));
     AUTOLAND_TRY(check_quoting(plus));
     std::string_view m = minus.text.substr(4);
@@ -487,6 +512,11 @@ class DiffParser {
       // at the end of the line (diff, hg and git all write the tab).
       for (const Line* line : {&minus, &plus}) {
         std::string_view rest = line->text.substr(4);
+        if (!rest.empty() && rest[0] == '"') {
+          return invalid_input("the file name in '" + util::printable(line->text, 60) +
+                               "' is quoted: git unquotes it and hg does not; name it without quotes" +
+                               at_line(line->number));
+        }
         if (rest.find('\t') == std::string_view::npos && rest.find(' ') != std::string_view::npos) {
           return invalid_input("the file name in '" + util::printable(line->text, 60) +
                                "' holds a space but no tab follows it, so hg and git would read different names" +

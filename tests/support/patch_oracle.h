@@ -7,6 +7,7 @@
 #pragma once
 
 #include <signal.h>
+#include <csignal>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,7 +26,28 @@ namespace autoland::testing {
 class PatchOracle {
  public:
   // Starts /usr/bin/python3 `script`; throws when it cannot.
-  explicit PatchOracle(const std::string& script) {
+  explicit PatchOracle(const std::string& script) : script_(script) { launch(); }
+  ~PatchOracle() { end(); }
+  PatchOracle(const PatchOracle&) = delete;
+  PatchOracle& operator=(const PatchOracle&) = delete;
+
+  // {"hg_whole": [...] | null, "hg_diff": ..., "git_whole": ..., "git_diff": ...}
+  // An oracle that died (Python killed by a huge binary hunk, say) is
+  // started again and asked once more: its death is no finding.
+  nlohmann::json ask(const std::string& whole, const std::string& diff) {
+    for (int attempt = 0;; ++attempt) {
+      std::string line = exchange(whole, diff);
+      if (!line.empty()) return nlohmann::json::parse(line);
+      if (attempt > 0) throw std::runtime_error("the patch oracle stopped answering");
+      end();
+      launch();
+    }
+  }
+
+ private:
+  void launch() {
+    std::signal(SIGPIPE, SIG_IGN);  // a dead oracle makes a write fail, not this process end
+    const std::string& script = script_;
     int to_child[2], from_child[2];
     if (::pipe(to_child) != 0 || ::pipe(from_child) != 0) throw std::runtime_error("pipe");
     pid_ = ::fork();
@@ -44,19 +66,20 @@ class PatchOracle {
     in_ = ::fdopen(to_child[1], "w");
     out_ = ::fdopen(from_child[0], "r");
   }
-  ~PatchOracle() {
+
+  void end() {
     if (in_) std::fclose(in_);
     if (out_) std::fclose(out_);
+    in_ = out_ = nullptr;
     if (pid_ > 0) {
       ::kill(pid_, SIGTERM);
       ::waitpid(pid_, nullptr, 0);
     }
+    pid_ = -1;
   }
-  PatchOracle(const PatchOracle&) = delete;
-  PatchOracle& operator=(const PatchOracle&) = delete;
 
-  // {"hg_whole": [...] | null, "hg_diff": ..., "git_whole": ..., "git_diff": ...}
-  nlohmann::json ask(const std::string& whole, const std::string& diff) {
+  // One answer line; "" when the oracle is gone.
+  std::string exchange(const std::string& whole, const std::string& diff) {
     for (const std::string* part : {&whole, &diff}) {
       std::fprintf(in_, "%zu\n", part->size());
       std::fwrite(part->data(), 1, part->size(), in_);
@@ -64,15 +87,21 @@ class PatchOracle {
     std::fflush(in_);
     std::string line;
     for (int c; (c = std::fgetc(out_)) != EOF && c != '\n';) line += static_cast<char>(c);
-    if (line.empty()) throw std::runtime_error("the patch oracle stopped answering");
-    return nlohmann::json::parse(line);
+    return line;
   }
 
- private:
+  std::string script_;
   pid_t pid_ = -1;
   FILE* in_ = nullptr;
   FILE* out_ = nullptr;
 };
+
+// The oracle sends names as hex: they need not be UTF-8.
+inline std::string unhex(const std::string& hex) {
+  std::string out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) out += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+  return out;
+}
 
 // What each tool lists for a patch the parser accepted: hg names a rename's
 // source too; `git apply --numstat` names only the file each entry writes.
@@ -93,7 +122,7 @@ inline std::string differences(const Patch& parsed, const nlohmann::json& answer
     const nlohmann::json& files = answer.at(key);
     if (files.is_null()) continue;  // the tool refuses it: nothing is written
     std::set<std::string> theirs;
-    for (const auto& f : files) theirs.insert(f.get<std::string>());
+    for (const auto& f : files) theirs.insert(unhex(f.get<std::string>()));
     std::set<std::string> ours = listed_for(parsed, tool == "git");
     // What autoland runs (the diff part) must write exactly the files
     // listed. Given the whole attachment, a tool must not write more; it may

@@ -10,7 +10,8 @@ autoland hands over. Nothing is applied.
 Protocol on stdin/stdout, one patch at a time: "<n>\\n" then n bytes of the
 whole attachment, "<m>\\n" then m bytes of its diff part; answers one JSON
 line {"hg_whole": [...], "hg_diff": [...], "git_whole": [...], "git_diff":
-[...]}, where a list is null when that tool refuses the patch.
+[...]}, where a list holds each file name's bytes in hex (names need not be
+UTF-8) and is null when that tool refuses the patch.
 Needs /usr/bin/python3 (Debian's hg lives in its dist-packages) and git.
 """
 import io
@@ -19,6 +20,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import traceback
 
 from mercurial import hg, patch, ui as uimod
 
@@ -29,7 +31,7 @@ def hg_files(ui, repo, data):
             name = extracted.get(b'filename')
             if not name:
                 return []
-            return sorted(f.decode('utf-8', 'surrogateescape') for f in patch.changedfiles(ui, repo, name))
+            return sorted(f.hex() for f in patch.changedfiles(ui, repo, name))
     except Exception:  # noqa: BLE001 - whatever stops hg's parser stops its import too
         return None
 
@@ -54,7 +56,7 @@ def git_files(data):
         else:  # a rename or copy: "added\tdeleted\t" NUL old NUL new NUL
             files.extend(fields[i + 1:i + 3])
             i += 3
-    return sorted(set(f.decode('utf-8', 'surrogateescape') for f in files))
+    return sorted(set(f.hex() for f in files))
 
 
 def read_frame(stream):
@@ -77,8 +79,12 @@ def main():
         if whole is None:
             break
         diff = read_frame(stdin)
-        answer = {'hg_whole': hg_files(ui, repo, whole), 'hg_diff': hg_files(ui, repo, b'\n' + diff),
-                  'git_whole': git_files(whole), 'git_diff': git_files(diff)}
+        try:
+            answer = {'hg_whole': hg_files(ui, repo, whole), 'hg_diff': hg_files(ui, repo, b'\n' + diff),
+                      'git_whole': git_files(whole), 'git_diff': git_files(diff)}
+        except BaseException:  # noqa: BLE001 - one odd patch must not end the oracle
+            traceback.print_exc()
+            answer = {'hg_whole': None, 'hg_diff': None, 'git_whole': None, 'git_diff': None}
         stdout.write(json.dumps(answer) + '\n')
         stdout.flush()
 

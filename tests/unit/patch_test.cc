@@ -268,6 +268,32 @@ TEST(Patch, AGitHeaderEndsAtItsFirstOtherLine) {
   EXPECT_EQ(empty.files[0].kind, FileChangeKind::add);
 }
 
+// Each found by fuzz_patch_differential: a place where hg or git read a
+// name, a mode or binary data otherwise than the parser did.
+TEST(Patch, NamesModesAndBinaryDataAsHgAndGitReadThem) {
+  // A rename's names run to the end of the line, trailing spaces and tabs included.
+  Patch spaced = parse_ok("diff --git a/x b/y \nrename from x\nrename to y \n");
+  EXPECT_EQ(spaced.files[0].path, "y ");
+  EXPECT_EQ(parse_error("diff --git a/x b/y\tz\nrename from x\nrename to y\tz\n"),
+            "path 'y\\x09z' contains a control character");
+  // Gitlinks (submodules) and modes neither tool writes.
+  EXPECT_EQ(parse_error("diff --git a/sub b/sub\nnew file mode 160000\nindex 0000000..1234567\n"),
+            "'new file mode 160000' gives a mode autoland does not land (a file is 100644 or 100755, a link 120000) "
+            "(line 2)");
+  EXPECT_FALSE(parse_patch("diff --git a/f b/f\nnew file mode 10064 x\n--- /dev/null\n+++ b/f\n@@ -0,0 +1 @@\n+x\n").ok());
+  // A NUL in the "+++" line, which is read ahead of the loop's check.
+  EXPECT_EQ(parse_error(std::string("--- a/f\n+++ \x01\0b/f\n@@ -1 +1 @@\n-a\n+b\n", 35)),
+            "NUL byte outside a binary section (line 2)");
+  // Binary data of a shape hg does not read by.
+  EXPECT_EQ(parse_error("diff --git a/l b/l\nnew file mode 100644\nGIT binary patch\nliteral 7\nOc%17D@N;KiWC8#POaXEL\nZzz\n"
+                        "diff --git a/m b/m\n--- a/m\n+++ b/m\n@@ -1 +1 @@\n-a\n+b\n"),
+            "malformed binary data in l (line 6)");
+  // A quoted name in a plain diff: git unquotes it, hg does not.
+  EXPECT_EQ(parse_error("--- \"/old.txt\n+++ /dev/null\n@@ -1 +0,0 @@\n-gone\n"),
+            "the file name in '--- \"/old.txt' is quoted: git unquotes it and hg does not; name it without quotes "
+            "(line 1)");
+}
+
 TEST(Patch, MailBodiesThatToolsWouldDecodeAreRefused) {
   const std::string rest = "Subject: [PATCH] x\n\n---\ndiff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n";
   EXPECT_EQ(parse_error("From: A <a@b>\nContent-Transfer-Encoding: quoted-printable\n" + rest),
