@@ -49,6 +49,7 @@ bench: build
 	@$(BUILD_DIR)/bench/autoland_trigger_bench
 	@$(BUILD_DIR)/bench/autoland_landing_bench
 	@$(BUILD_DIR)/bench/autoland_results_bench
+	@$(BUILD_DIR)/bench/autoland_api_flood_bench
 	@bash tests/e2e/api_test.sh $(BUILD_DIR)/autoland $(BUILD_DIR)/tests/autoland_api_load 50 10
 
 fuzz: deps
