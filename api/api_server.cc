@@ -127,12 +127,32 @@ std::optional<int64_t> int_field(const json& j, const std::string& key, int64_t 
   return v;
 }
 
-int64_t id_in_path(const std::string& text, const char* what) {
+// A number in a path or a query as written once, canonically: digits only,
+// no leading zero ("01" is not 1), within lo..hi. nullopt otherwise.
+std::optional<int64_t> canonical_number(const std::string& text, int64_t lo, int64_t hi) {
+  if (text.empty() || text.size() > 19 || (text.size() > 1 && text[0] == '0')) return std::nullopt;
   auto v = util::parse_uint(text);
-  if (!v || *v == 0 || *v > static_cast<uint64_t>(INT64_MAX)) {
-    refuse(400, "bad request", std::string(what) + " '" + text + "' is not a positive number");
-  }
+  if (!v || *v > static_cast<uint64_t>(hi) || static_cast<int64_t>(*v) < lo) return std::nullopt;
   return static_cast<int64_t>(*v);
+}
+
+int64_t id_in_path(const std::string& text, const char* what) {
+  auto v = canonical_number(text, 1, INT64_MAX);
+  if (!v) refuse(400, "bad request", std::string(what) + " '" + util::printable(text, 40) + "' is not a positive number");
+  return *v;
+}
+
+// ?key=N, once, within lo..hi (out-of-range numbers are refused, never
+// wrapped into a value that matches everything). nullopt when absent.
+std::optional<int64_t> number_param(const HttpRequest& req, const std::string& key, int64_t lo, int64_t hi) {
+  size_t given = req.param_count(key);
+  if (given == 0) return std::nullopt;
+  auto v = given == 1 ? canonical_number(req.get_param_value(key), lo, hi) : std::nullopt;
+  if (!v) {
+    refuse(400, "bad request", "'" + key + "' must be given once, as a whole number from " + std::to_string(lo) +
+                                   " to " + std::to_string(hi));
+  }
+  return v;
 }
 
 // "on"/"off" or true/false under `key`.
@@ -151,8 +171,13 @@ const std::vector<std::string_view> kBranchFields = {
 // `b` with the fields `j` sets, each checked; throws HttpError on bad input.
 // Touches no store (it also runs inside the store's branch transaction).
 void apply_branch_fields(Branch& b, const json& j) {
-  if (j.contains("repo_url")) b.repo_url = string_field(j, "repo_url", true);
-  if (j.contains("pull_url")) b.pull_url = string_field(j, "pull_url", false);
+  // A URL sent back as GET showed it (credentials redacted) keeps the stored one.
+  auto url = [&j](const std::string& key, std::string& stored, bool required) {
+    std::string given = string_field(j, key, required);
+    if (given != util::redact_url(stored)) stored = given;
+  };
+  if (j.contains("repo_url")) url("repo_url", b.repo_url, true);
+  if (j.contains("pull_url")) url("pull_url", b.pull_url, false);
   if (j.contains("vcs")) b.vcs = take(parse_vcs(string_field(j, "vcs", true)));
   if (auto v = int_field(j, "threshold", 0, 1000)) b.threshold = static_cast<int>(*v);
   if (j.contains("status")) b.status = take(parse_branch_status(string_field(j, "status", true)));
@@ -649,27 +674,15 @@ void ApiServer::Impl::add_sheriff_routes() {
   route("GET", "/events", "GET /events", Need::read,
         [this](const HttpRequest& req, HttpResponse& res, const Caller&) {
           EventQuery q;
-          if (req.has_param("since")) {
-            auto v = util::parse_uint(req.get_param_value("since"));
-            if (!v) refuse(400, "bad request", "'since' must be a Unix time in seconds");
-            q.since = static_cast<UnixTime>(*v);
-          }
-          if (req.has_param("after")) {
-            auto v = util::parse_uint(req.get_param_value("after"));
-            if (!v) refuse(400, "bad request", "'after' must be an event id");
-            q.after_id = static_cast<int64_t>(*v);
-          }
-          if (req.has_param("patchset")) q.patchset_id = id_in_path(req.get_param_value("patchset"), "patchset id");
+          if (auto since = number_param(req, "since", 0, INT64_MAX)) q.since = static_cast<UnixTime>(*since);
+          if (auto after = number_param(req, "after", 0, INT64_MAX)) q.after_id = *after;
+          if (auto patchset = number_param(req, "patchset", 1, INT64_MAX)) q.patchset_id = *patchset;
           if (req.has_param("newest")) {
             std::string v = req.get_param_value("newest");
             if (v != "true" && v != "false") refuse(400, "bad request", "'newest' must be true or false");
             q.newest = v == "true";
           }
-          if (req.has_param("limit")) {
-            auto v = util::parse_uint(req.get_param_value("limit"));
-            if (!v || *v == 0 || *v > 1000) refuse(400, "bad request", "'limit' must be between 1 and 1000");
-            q.limit = static_cast<size_t>(*v);
-          }
+          if (auto limit = number_param(req, "limit", 1, 1000)) q.limit = static_cast<size_t>(*limit);
           json list = json::array();
           for (const AuditEvent& e : take(store.list_events(q))) list.push_back(to_json(e));
           send(res, 200, {{"events", list}});

@@ -1,5 +1,7 @@
 #include "app/ci_factory.h"
 
+#include "util/strings.h"
+
 #include "adapters/ci/buildbot/buildbot_ci.h"
 #include "adapters/ci/local/local_ci.h"
 #include "adapters/ci/treeherder/treeherder_ci.h"
@@ -17,6 +19,14 @@ CiResults* CiSources::find(const std::string& name) const {
   return nullptr;
 }
 
+Result<std::string> local_ci_repository(const Branch& branch) {
+  auto local = [](const std::string& url) { return !url.empty() && url.find("://") == std::string::npos; };
+  if (local(branch.repo_url)) return branch.repo_url;
+  if (local(branch.pull_url)) return branch.pull_url;
+  return invalid_input("the local CI runs jobs for branch " + branch.name +
+                       " only from a repository on this machine; its URL is " + util::redact_url(branch.repo_url));
+}
+
 Result<CiSources> open_ci_sources(const Config& config, Store& store, const Clock& clock) {
   CiSources sources;
   if (!config.buildbot.url.empty()) sources.buildbot = make_buildbot_ci(config.buildbot.url, config.buildbot.timeout_seconds);
@@ -29,11 +39,9 @@ Result<CiSources> open_ci_sources(const Config& config, Store& store, const Cloc
   for (const LocalCiJobConfig& job : config.local_ci.jobs) {
     auto branch = store.get_branch(job.branch);
     if (!branch) return branch.error();
-    std::string repo = branch->pull_url.empty() ? branch->repo_url : branch->pull_url;
-    if (repo.find("://") != std::string::npos) {
-      return invalid_input("the local CI runs jobs for branch " + job.branch + " only from a repository on this " +
-                           "machine; its URL is " + repo);
-    }
+    auto found = local_ci_repository(*branch);
+    if (!found) return found.error();
+    std::string repo = *found;
     LocalBranchCi* target = nullptr;
     for (LocalBranchCi& b : options.branches) {
       if (b.branch == job.branch) target = &b;

@@ -29,6 +29,12 @@ struct CiSources {
 
 // Branches come from the store (which owns them after the first start); a
 // branch with local jobs must have a local repository path.
+// Where the local CI finds a branch's pushes: where they go (`repo_url`),
+// when that is on this machine; else its `pull_url`, when that is (a mirror
+// of a remote). A try branch's `pull_url` is usually the trunk, which never
+// has the try pushes. invalid_input (the URL redacted) when neither is local.
+Result<std::string> local_ci_repository(const Branch& branch);
+
 Result<CiSources> open_ci_sources(const Config& config, Store& store, const Clock& clock);
 
 }  // namespace autoland

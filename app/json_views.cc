@@ -1,5 +1,7 @@
 #include "app/json_views.h"
 
+#include "util/strings.h"
+
 namespace autoland {
 
 using nlohmann::json;
@@ -90,8 +92,9 @@ json to_json(const Branch& b) {
   return {
       {"id", b.id},
       {"name", b.name},
-      {"repo_url", b.repo_url},
-      {"pull_url", b.pull_url},
+      // Credentials in a URL are the operator's secret, never a reader's.
+      {"repo_url", util::redact_url(b.repo_url)},
+      {"pull_url", util::redact_url(b.pull_url)},
       {"vcs", to_string(b.vcs)},
       {"threshold", b.threshold},
       {"status", to_string(b.status)},

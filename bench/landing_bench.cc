@@ -49,6 +49,19 @@ double ms_since(Steady::time_point start) {
   return std::chrono::duration<double, std::milli>(Steady::now() - start).count();
 }
 
+// Servers this bench started (git daemon's process group, hg serve's pid
+// file): stopped at exit, also when must() gives up midway.
+std::vector<pid_t> g_server_groups;
+std::vector<std::string> g_server_pid_files;
+void stop_servers() {
+  for (pid_t group : g_server_groups) ::kill(-group, SIGKILL);
+  for (const std::string& file : g_server_pid_files) {
+    std::ifstream in(file);
+    pid_t pid = 0;
+    if (in >> pid && pid > 1) ::kill(pid, SIGTERM);
+  }
+}
+
 ProgramResult must(std::vector<std::string> argv, const std::string& cwd = "", std::string_view input = {},
                    std::map<std::string, std::string> env = {}) {
   SpawnOptions o;
@@ -181,6 +194,7 @@ void bench_hg(const fs::path& dir, const Sizes& s) {
   }
   must(import, repo.string());
   must({"hg", "phase", "--public", "-r", "all()"}, repo.string());
+  g_server_pid_files.push_back((dir / "hg-serve.pid").string());
   std::string out = must({"hg", "serve", "-R", repo.string(), "-a", "127.0.0.1", "-p", "0", "-d", "--pid-file",
                           (dir / "hg-serve.pid").string(), "--config", "web.push_ssl=false", "--config",
                           "web.allow-push=*"})
@@ -256,8 +270,10 @@ void bench_git(const fs::path& dir, const Sizes& s) {
             "--reuseaddr",  "--export-all",
             "--enable=receive-pack", "--base-path=" + (dir / "git").string(),
             (dir / "git").string()};
+  d.own_process_group = true;  // its children serving connections go with it
   auto daemon = Subprocess::spawn(d);
   if (!daemon) std::exit(1);
+  g_server_groups.push_back(daemon->pid());
   std::string url = "git://127.0.0.1:" + std::to_string(port) + "/remote.git";
   for (int i = 0; i < 50; ++i) {
     SpawnOptions probe;
@@ -306,6 +322,7 @@ void bench_git(const fs::path& dir, const Sizes& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::atexit(stop_servers);
   util::set_log_level(std::getenv("AUTOLAND_BENCH_DEBUG") ? util::LogLevel::debug : util::LogLevel::error);
   Sizes s;
   int* fields[] = {&s.files, &s.changesets, &s.patchsets, &s.fresh_clone_patchsets};

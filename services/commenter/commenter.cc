@@ -213,6 +213,13 @@ Result<CommenterStats> Commenter::drain_once() {
     int64_t id = 0;
     auto outcome = handle(c, &id);
     if (!outcome) {
+      // Another poster (a second process) settled it meanwhile: normal.
+      auto now = store_.get_comment(c.id);
+      if (outcome.error().kind == ErrorKind::conflict && now && now->state != CommentState::pending) {
+        LOG_INFO("commenter", "bug " + std::to_string(c.bug_id) + ": comment " + std::to_string(c.id) +
+                                  " was settled by another poster meanwhile");
+        continue;
+      }
       LOG_ERROR("commenter", "bug " + std::to_string(c.bug_id) + ": " + outcome.error().message);
       return outcome.error();
     }

@@ -503,6 +503,36 @@ TEST_F(Api, MetricsAreInPrometheusTextFormat) {
   EXPECT_EQ(call("GET", "/metrics", json("")).status, 401);
 }
 
+// Numbers past int64 used to wrap into values that matched every event.
+// Credentials in a repository URL are the operator's: readers see them
+// redacted, and a branch sent back as shown keeps the real URL.
+TEST_F(Api, SecretsInRepositoryUrlsAreNeverShown) {
+  const std::string secret = "https://bot:hunter2@hg.example.org/beta";
+  ASSERT_EQ(call("POST", "/branches/beta", json{{"repo_url", secret}, {"pull_url", secret + "?token=abc"}}).status, 201);
+  for (const std::string& path : {std::string("/branches"), std::string("/branches/beta")}) {
+    Reply r = call("GET", path, kReader);
+    EXPECT_EQ(r.text.find("hunter2"), std::string::npos) << r.text;
+    EXPECT_EQ(r.text.find("abc"), std::string::npos) << r.text;
+  }
+  json shown = call("GET", "/branches/beta", kReader).body;
+  EXPECT_EQ(shown["repo_url"], "https://REDACTED@hg.example.org/beta");
+  Reply back = call("PUT", "/branches/beta", json{{"repo_url", shown["repo_url"]}, {"pull_url", shown["pull_url"]}});
+  ASSERT_EQ(back.status, 200) << back.text;
+  EXPECT_EQ(store_->get_branch("beta")->repo_url, secret);
+  EXPECT_EQ(store_->get_branch("beta")->pull_url, secret + "?token=abc");
+}
+
+TEST_F(Api, OutOfRangeAndNonCanonicalNumbersAre400) {
+  for (std::string query : {"after=9223372036854775808", "since=18446744073709551615", "after=1&after=2",
+                            "limit=0", "limit=1001", "after=-1", "after=01", "patchset=0", "after="}) {
+    auto r = call("GET", "/events?" + query, kReader);
+    EXPECT_EQ(r.status, 400) << query << ": " << r.text;
+  }
+  EXPECT_EQ(call("GET", "/events?after=9223372036854775807", kReader).status, 200);
+  EXPECT_EQ(call("GET", "/patchSets/01", kReader).status, 400);
+  EXPECT_EQ(call("GET", "/patchSets/99999999999999999999", kReader).status, 400);
+}
+
 TEST_F(Api, UnknownRoutesAnswerJson) {
   Reply r = call("GET", "/nosuch", json(kReader));
   EXPECT_EQ(r.status, 404);

@@ -1,6 +1,8 @@
 // The trigger's and the commenter's rules, one by one, against the sandbox.
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include <nlohmann/json.hpp>
 
 #include "adapters/bugzilla/bugzilla_client.h"
@@ -336,6 +338,55 @@ TEST_F(CommenterRules, AnEditMadeWhileTheMarkerIsReleasedIsKept) {
   Commenter c(*store_, racing, clock_, {});
   ASSERT_TRUE(c.drain_once().ok());
   EXPECT_EQ(server_->whiteboard(72), "other notes");
+}
+
+// The real client; after each post another poster (a second process)
+// records the same comment as posted first, as two commenters racing do.
+class SettledElsewhere final : public BugTracker {
+ public:
+  SettledElsewhere(BugTracker& real, std::function<void()> other) : real_(real), other_(std::move(other)) {}
+  Result<std::vector<BugSummary>> search(const SearchQuery& q) override { return real_.search(q); }
+  Result<Bug> get_bug(BugId id) override { return real_.get_bug(id); }
+  Result<std::vector<Attachment>> attachments(BugId bug, bool d) override { return real_.attachments(bug, d); }
+  Result<Attachment> attachment(BugId bug, AttachmentId id, bool d) override { return real_.attachment(bug, id, d); }
+  Result<std::vector<HistoryEntry>> history(BugId bug) override { return real_.history(bug); }
+  Result<int64_t> post_comment(BugId bug, const std::string& text) override {
+    auto posted = real_.post_comment(bug, text);
+    other_();
+    return posted;
+  }
+  Result<std::vector<BugComment>> comments(BugId bug, const std::string& since) override {
+    return real_.comments(bug, since);
+  }
+  Result<BugUpdateResult> update_bug(BugId bug, const BugUpdate& update) override {
+    return real_.update_bug(bug, update);
+  }
+  Result<User> user(const std::string& email) override { return real_.user(email); }
+
+ private:
+  BugTracker& real_;
+  std::function<void()> other_;
+};
+
+// Hardening issue, item 19: the loser of that race logged an ERROR and ended
+// its pass; it is normal, and the pass goes on to the next comment.
+TEST_F(CommenterRules, ACommentSettledByAnotherPosterIsNoError) {
+  add_bug(24, "", json::array());
+  auto queued = store_->enqueue_comment({24, "manual", "one", "k1"}, std::nullopt);
+  ASSERT_TRUE(queued.ok() && queued->has_value());
+  int64_t first = **queued;
+  ASSERT_TRUE(store_->enqueue_comment({24, "manual", "two", "k2"}, std::nullopt).ok());
+  bool raced = false;
+  SettledElsewhere racing(*client_, [&] {
+    if (raced) return;
+    raced = true;
+    EXPECT_TRUE(store_->mark_comment_posted(first, std::nullopt).ok());
+  });
+  Commenter c(*store_, racing, clock_, {});
+  auto s = c.drain_once();
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->posted, 1u);  // the second; the first is the other poster's
+  EXPECT_EQ(store_->get_comment(first)->state, CommentState::posted);
 }
 
 TEST_F(CommenterRules, RateLimitPerBug) {

@@ -1,4 +1,5 @@
 #include "app/config.h"
+#include "app/ci_factory.h"
 
 #include <gtest/gtest.h>
 
@@ -218,6 +219,26 @@ TEST(Config, EveryKeyIsDocumented) {
   for (const ConfigKey& k : config_keys()) {
     EXPECT_NE(doc.find("`" + std::string(k.path) + "`"), std::string::npos) << k.path << " missing in docs/config.md";
   }
+}
+
+}  // namespace
+}  // namespace autoland
+
+namespace autoland {
+namespace {
+
+// The local CI watches where a branch's pushes go: a try branch's pull_url
+// is the trunk, which never has them (it waited out the results timeout).
+TEST(LocalCiRepository, WherePushesGoWhenThatIsHere) {
+  Branch try_branch{.name = "try", .repo_url = "/srv/try", .pull_url = "/srv/central"};
+  EXPECT_EQ(*local_ci_repository(try_branch), "/srv/try");
+  Branch mirrored{.name = "central", .repo_url = "ssh://hg.example.org/central", .pull_url = "/srv/central-mirror"};
+  EXPECT_EQ(*local_ci_repository(mirrored), "/srv/central-mirror");
+  Branch remote{.name = "x", .repo_url = "https://bot:hunter2@hg.example.org/x"};
+  auto refused = local_ci_repository(remote);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().message, "the local CI runs jobs for branch x only from a repository on this machine; "
+                                     "its URL is https://REDACTED@hg.example.org/x");
 }
 
 }  // namespace
