@@ -17,6 +17,7 @@
 #include "api/http_server.h"
 #include "api/metrics.h"
 #include "app/json_views.h"
+#include "core/branch_rules.h"
 #include "core/lifecycle.h"
 #include "core/patch.h"
 #include "core/try_syntax.h"
@@ -193,30 +194,9 @@ void apply_branch_fields(Branch& b, const json& j) {
   }
   if (auto v = int_field(j, "max_retriggers", 0, 20)) b.max_retriggers = static_cast<int>(*v);
   if (auto v = int_field(j, "results_timeout_minutes", 1, 7 * 24 * 60)) b.results_timeout_minutes = static_cast<int>(*v);
-  if (j.contains("ci")) b.ci_source = string_field(j, "ci", false);
-  if (b.repo_url.empty()) refuse(400, "bad request", "'repo_url' is required: where pushes to " + b.name + " go");
-  if (!b.default_try_syntax.empty()) {
-    auto syntax = parse_try_syntax(b.default_try_syntax);
-    if (!syntax) refuse(400, "bad request", "'default_try_syntax': " + syntax.error().message);
-  }
-  if (b.pretest_branch == b.name) refuse(400, "bad request", "a branch cannot be its own pretest branch");
+  if (j.contains("ci")) b.ci_source = string_field(j, "ci", true);
 }
 
-// A pretest branch must exist and be a try branch: its pushes carry try syntax.
-void check_pretest(Store& store, const Branch& b) {
-  if (b.pretest_branch.empty()) return;
-  auto pretest = store.get_branch(b.pretest_branch);
-  if (!pretest) {
-    if (pretest.error().kind == ErrorKind::not_found) {
-      refuse(400, "bad request", "pretest branch '" + b.pretest_branch + "' does not exist");
-    }
-    refuse(pretest.error());
-  }
-  if (!pretest->is_try()) {
-    refuse(400, "bad request", "pretest branch '" + b.pretest_branch +
-                                   "' is not a try branch (it has a pretest branch of its own, or needs level 2 or more)");
-  }
-}
 
 // Every state a patchset is in before it ends.
 std::vector<State> live_states() {
@@ -329,6 +309,20 @@ struct ApiServer::Impl {
   }
 
   std::string who(const Caller& c) const { return "user:" + c.name; }
+
+  // The branch rules of core/branch_rules, with this store's branches and
+  // the CI sources configured: 400 naming the rule.
+  void validate(const Branch& b) {
+    BranchRuleContext rules;
+    rules.ci_sources = options.ci_sources;
+    rules.find = [this](const std::string& name) -> std::optional<Branch> {
+      auto found = store.get_branch(name);
+      if (found) return *found;
+      if (found.error().kind != ErrorKind::not_found) refuse(found.error());
+      return std::nullopt;
+    };
+    take(validate_branch(b, rules));
+  }
 
   json patchset_json(const PatchSet& ps) {
     json j = to_json(ps);
@@ -466,12 +460,10 @@ void ApiServer::Impl::add_seed_routes() {
           json j = body_object(req, kBranchFields, false);
           Branch b;
           b.name = req.matches[1];
-          if (!check_clone_name(b.name).ok() || b.name.find_first_of(" :[]") != std::string::npos) {
-            refuse(400, "bad request", "'" + b.name + "' cannot name a branch");
-          }
+          take(check_branch_name(b.name));
           if (store.get_branch(b.name)) refuse(409, "conflict", "branch '" + b.name + "' exists already");
           apply_branch_fields(b, j);
-          check_pretest(store, b);
+          validate(b);
           send(res, 201, to_json(take(store.create_branch(b, who(caller)))));
         });
   route("PUT", R"(/branches/([^/]+))", "PUT /branches/{name}", Need::write,
@@ -481,7 +473,7 @@ void ApiServer::Impl::add_seed_routes() {
           Branch current = take(store.get_branch(name));
           Branch wanted = current;
           apply_branch_fields(wanted, j);  // refuses bad input before anything is written
-          check_pretest(store, wanted);
+          validate(wanted);
           // Where pushes go may not move under a patchset in flight: a
           // restart would look for its push on the new remote and push again.
           bool moves = wanted.repo_url != current.repo_url || wanted.pull_url != current.pull_url ||

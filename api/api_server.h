@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,7 @@ struct ApiOptions {
   std::vector<HealthCheck> health;
   int health_cache_seconds = 5;       // probes are not run more often than this
   BugTracker* bugs = nullptr;         // checks a new request's attachments; null: POST /bugs answers 503
+  std::set<std::string> ci_sources = {"local"};  // what a branch's `ci` may name (core/branch_rules)
   HttpLimits http;                    // body limit (413), deadlines, connections, workers
 };
 

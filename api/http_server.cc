@@ -135,6 +135,30 @@ std::string client_address(MHD_Connection* c) {
   return text;
 }
 
+// Decodes %XX in a path or a query in place, as libmicrohttpd's own does,
+// except %00: libmicrohttpd hands the result on as a C string, so a NUL
+// would cut it short ("/branches/a%00b" would name branch "a"). It stays
+// "%00", which no name or number accepts.
+size_t unescape_keeping_nul(void*, MHD_Connection*, char* s) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  char* out = s;
+  for (const char* in = s; *in;) {
+    if (in[0] == '%' && in[1] && in[2] && hex(in[1]) >= 0 && hex(in[2]) >= 0 && (in[1] != '0' || in[2] != '0')) {
+      *out++ = static_cast<char>(hex(in[1]) * 16 + hex(in[2]));
+      in += 3;
+    } else {
+      *out++ = *in++;
+    }
+  }
+  *out = '\0';
+  return static_cast<size_t>(out - s);
+}
+
 MHD_Result collect(void* cls, MHD_ValueKind, const char* key, const char* value) {
   static_cast<std::vector<std::pair<std::string, std::string>>*>(cls)->emplace_back(key ? key : "", value ? value : "");
   return MHD_YES;
@@ -347,6 +371,7 @@ Status HttpServer::start(const std::string& host, int port) {
                                                      impl_->limits.header_deadline).count())),
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<size_t>(32 * 1024),
       MHD_OPTION_LISTEN_BACKLOG_SIZE, 256u,
+      MHD_OPTION_UNESCAPE_CALLBACK, &unescape_keeping_nul, nullptr,
       MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed, impl_.get(),
       MHD_OPTION_NOTIFY_CONNECTION, &Impl::on_connection, impl_.get(),
       MHD_OPTION_END);

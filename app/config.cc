@@ -1,5 +1,7 @@
 #include "app/config.h"
 
+#include "core/branch_rules.h"
+
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -304,11 +306,7 @@ Result<Config> build(const Collected& c, std::string_view src) {
     if (!vcs) return fail("branch '" + branch.name + "': " + vcs.error().message);
     branch.vcs = *vcs;
     branch.threshold = to_int(b.at("branches[].threshold"));
-    if (branch.threshold < 0) return fail("branch '" + branch.name + "': threshold must be 0 or more");
     branch.required_level = to_int(b.at("branches[].required_level"));
-    if (branch.required_level < 0 || branch.required_level > 3) {
-      return fail("branch '" + branch.name + "': required_level must be 0 to 3");
-    }
     branch.pretest_branch = b.at("branches[].pretest_branch");
     branch.default_try_syntax = b.at("branches[].default_try_syntax");
     const std::string& placement = b.at("branches[].try_syntax_in");
@@ -318,10 +316,6 @@ Result<Config> build(const Collected& c, std::string_view src) {
     }
     branch.try_syntax_in_tip = placement == "tip_message";
     branch.ci_source = b.at("branches[].ci");
-    if (branch.ci_source != "local" && branch.ci_source != "buildbot" && branch.ci_source != "treeherder") {
-      return fail("branch '" + branch.name + "': ci must be `local`, `buildbot` or `treeherder`, not '" +
-                  branch.ci_source + "'");
-    }
     branch.max_retriggers = to_int(b.at("branches[].max_retriggers"));
     branch.results_timeout_minutes = to_int(b.at("branches[].results_timeout_minutes"));
     branch.status = b.at("branches[].enabled") == "true" ? BranchStatus::enabled : BranchStatus::disabled;
@@ -330,27 +324,18 @@ Result<Config> build(const Collected& c, std::string_view src) {
     branch.tree = *tree;
     cfg.branches.push_back(std::move(branch));
   }
+  // The same rules as a branch made through the API (core/branch_rules).
+  BranchRuleContext rules;
+  rules.ci_sources = configured_ci_sources(cfg);
+  rules.find = [&cfg](const std::string& name) -> std::optional<Branch> {
+    for (const Branch& o : cfg.branches) {
+      if (o.name == name) return o;
+    }
+    return std::nullopt;
+  };
   for (const Branch& b : cfg.branches) {
-    if (b.ci_source == "buildbot" && cfg.buildbot.url.empty()) {
-      return fail("branch '" + b.name + "' takes its results from buildbot, but ci.buildbot.url is not set");
-    }
-    if (b.ci_source == "treeherder" && cfg.treeherder.url.empty()) {
-      return fail("branch '" + b.name + "' takes its results from Treeherder, but ci.treeherder.url is not set");
-    }
-    if (b.ci_source == "treeherder" && b.max_retriggers != 0) {
-      // Treeherder has no retrigger call (Taskcluster actions do it, with a
-      // person's credentials): autoland cannot rerun an orange job there.
-      return fail("branch '" + b.name + "' takes its results from Treeherder, which autoland cannot ask to rerun " +
-                  "jobs: set max_retriggers = 0 (an orange job then fails the run; a rerun a sheriff starts counts)");
-    }
-  }
-  for (const Branch& b : cfg.branches) {
-    if (b.pretest_branch.empty()) continue;
-    bool known = std::any_of(cfg.branches.begin(), cfg.branches.end(),
-                             [&](const Branch& o) { return o.name == b.pretest_branch; });
-    if (!known)
-      return fail("branch '" + b.name + "' names pretest_branch '" + b.pretest_branch + "', which is not configured");
-    if (b.pretest_branch == b.name) return fail("branch '" + b.name + "' cannot be its own pretest_branch");
+    Status valid = validate_branch(b, rules);
+    if (!valid.ok()) return fail(valid.error().message);
   }
   const std::vector<Values>& jobs = c.arrays.count("ci.local.jobs") ? c.arrays.at("ci.local.jobs") : kNone;
   for (const Values& j : jobs) {
@@ -519,7 +504,7 @@ const std::vector<ConfigKey>& config_keys() {
       {"branches[].vcs", T::string, "hg", "`hg` or `git`."},
       {"branches[].threshold", T::integer, "1", "Most patchsets in flight on this branch at once; 0 holds all.", false,
        0, 1000},
-      {"branches[].required_level", T::integer, "3", "Commit level the requester needs (try: 1, trunk: 3).", false, 0,
+      {"branches[].required_level", T::integer, "3", "Commit level the requester needs (try: 1, trunk: 3).", false, 1,
        3},
       {"branches[].pretest_branch", T::string, "",
        "A branch to test on first (e.g. `try`); a landing goes there first and only lands on green."},
@@ -539,6 +524,13 @@ const std::vector<ConfigKey>& config_keys() {
       {"branches[].tree", T::string, "open", "Initial tree status: `open`, `closed` or `approval_required`."},
   };
   return keys;
+}
+
+std::set<std::string> configured_ci_sources(const Config& config) {
+  std::set<std::string> sources = {"local"};
+  if (!config.buildbot.url.empty()) sources.insert("buildbot");
+  if (!config.treeherder.url.empty()) sources.insert("treeherder");
+  return sources;
 }
 
 std::string join_list(const std::vector<std::string>& items) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -111,6 +112,10 @@ struct Config {
 enum class ConfigType { string, integer, boolean, string_list };
 
 // A string_list value as text (items joined by '\x1f'), and back.
+// The CI sources this configuration sets up: "local" always, "buildbot" and
+// "treeherder" when their URL is set (what a branch's `ci` may name).
+std::set<std::string> configured_ci_sources(const Config& config);
+
 std::string join_list(const std::vector<std::string>& items);
 std::vector<std::string> split_list(const std::string& text);
 

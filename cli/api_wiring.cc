@@ -37,6 +37,7 @@ Result<std::unique_ptr<api::ApiServer>> start_api(Wiring& wiring, const ApiParts
     LOG_WARN("api", "no [[api.tokens]] configured and api.open_reads is false: every request will get 401");
   }
   o.bugs = wiring.bugs.get();
+  o.ci_sources = configured_ci_sources(config);
 
   Store& store = *wiring.store;
   o.health.push_back({"store", [&store]() -> Status {
@@ -74,12 +75,12 @@ Result<std::unique_ptr<api::ApiServer>> start_api(Wiring& wiring, const ApiParts
                           if (!branches) return branches.error();
                           std::set<std::string> asked;
                           for (const Branch& b : *branches) {
-                            if (b.ci_source.empty() && b.status != BranchStatus::enabled) continue;
-                            std::string name = b.ci_source.empty() ? "local" : b.ci_source;
-                            CiResults* source = ci->find(b.ci_source);
+                            if (b.status != BranchStatus::enabled) continue;
+                            const std::string& name = b.ci_source;
+                            CiResults* source = ci->find(name);
                             if (!source) {
                               return invalid_input("branch " + b.name + " names CI source '" + name +
-                                                   "', which is not configured");
+                                                   "', which is not configured here");
                             }
                             if (!asked.insert(name).second) continue;
                             Status s = ci_answers(*source, b.name);

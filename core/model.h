@@ -73,7 +73,7 @@ struct Branch {
   std::string pretest_branch;  // e.g. "try" for a trunk; empty for try itself
   std::string default_try_syntax;
   bool try_syntax_in_tip = false;  // true: appended to the last patch's message; false: an empty commit on top
-  std::string ci_source;
+  std::string ci_source = "local";  // which CI source reports its results (core/branch_rules)
   int max_retriggers = 2;                // reruns of each orange job before it counts as red
   int results_timeout_minutes = 360;     // push to complete results; later: timed out
   TreeStatus tree = TreeStatus::open;

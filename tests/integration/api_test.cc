@@ -504,6 +504,26 @@ TEST_F(Api, MetricsAreInPrometheusTextFormat) {
 }
 
 // Numbers past int64 used to wrap into values that matched every event.
+// Items 7 and 11 of the hardening issue: a branch made through the API keeps
+// the same rules as one from the config (core/branch_rules).
+TEST_F(Api, BranchesKeepTheConfigsRules) {
+  Reply made = call("POST", "/branches/beta", json{{"repo_url", "/r/beta"}});
+  ASSERT_EQ(made.status, 201) << made.text;
+  EXPECT_EQ(made.body["ci"], "local");  // the config's default, never ""
+  std::string before = snapshot();
+  for (const json& bad : {json{{"ci", "jenkins"}}, json{{"ci", ""}}, json{{"ci", "buildbot"}},
+                          json{{"required_level", 0}}, json{{"pretest_branch", "beta"}}}) {
+    Reply r = call("PUT", "/branches/beta", bad);
+    EXPECT_EQ(r.status, 400) << bad.dump() << ": " << r.text;
+  }
+  for (std::string name : {std::string("-rf"), std::string("try.lock"), std::string(".hg"), std::string("a%0Ab"),
+                           std::string("a%00b"), std::string(100, 'x')}) {
+    Reply r = call("POST", "/branches/" + name, json{{"repo_url", "/r/x"}});
+    EXPECT_EQ(r.status, 400) << name << ": " << r.text;
+  }
+  EXPECT_EQ(snapshot(), before);
+}
+
 // Credentials in a repository URL are the operator's: readers see them
 // redacted, and a branch sent back as shown keeps the real URL.
 TEST_F(Api, SecretsInRepositoryUrlsAreNeverShown) {

@@ -121,6 +121,24 @@ TEST_F(LocalCiTest, GreenRedIntermittentAndHangingJobs) {
   EXPECT_EQ((*ci)->retrigger("try", node_, "999").error().kind, ErrorKind::not_found);
 }
 
+// GET /health asks about 0000...: hg reads it as its null revision, and the
+// probe used to schedule a run for it that ended as an exception.
+TEST_F(LocalCiTest, TheNullRevisionIsNoPushAndSchedulesNothing) {
+  auto ci = LocalCi::open(options({{"test-ok", {"true"}, 10}}), clock_);
+  ASSERT_TRUE(ci.ok()) << ci.error().message;
+  for (std::string null : {std::string(40, '0'), std::string("000000000000"), std::string("0")}) {
+    auto asked = (*ci)->jobs("try", null);
+    ASSERT_FALSE(asked.ok()) << null;
+    EXPECT_EQ(asked.error().kind, ErrorKind::not_found);
+  }
+  auto pushes = (*ci)->pushes_since("try", "");
+  ASSERT_TRUE(pushes.ok()) << pushes.error().message;
+  // The real revision still schedules its job.
+  auto real = (*ci)->jobs("try", node_);
+  ASSERT_TRUE(real.ok()) << real.error().message;
+  EXPECT_EQ(real->size(), 1u);
+}
+
 TEST_F(LocalCiTest, ARestartRerunsCutShortRunsAndNeverFinishedOnes) {
   std::string count = (dir_ / "quick-runs").string();
   std::vector<LocalJobSpec> jobs = {{"quick", {"sh", "-c", "echo x >> " + count}, 10}, {"slow", {"true"}, 10}};

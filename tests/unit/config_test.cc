@@ -94,7 +94,7 @@ TEST(Config, SemanticChecks) {
   EXPECT_EQ(parse_error("[bugzilla]\nauth = \"cookie\"\n"),
             "test.toml: bugzilla.auth must be \"header\" or \"query\", not \"cookie\"");
   EXPECT_EQ(parse_error("[[branches]]\nname = \"a\"\nrepo_url = \"r\"\npretest_branch = \"nope\"\n"),
-            "test.toml: branch 'a' names pretest_branch 'nope', which is not configured");
+            "test.toml: branch 'a': pretest branch 'nope' does not exist");
   EXPECT_EQ(parse_error("[[branches]]\nname = \"a\"\n"), "test.toml: branch 'a' needs a repo_url");
   EXPECT_EQ(parse_error("[[branches]]\nname = \"a\"\nrepo_url = \"r\"\n[[branches]]\nname = \"a\"\nrepo_url = \"r\"\n"),
             "test.toml: branch 'a' is configured twice");
@@ -143,11 +143,13 @@ TEST(Config, BuildbotAndTreeherderSources) {
   EXPECT_EQ(c.branches[1].ci_source, "treeherder");
   std::string branch = "[[branches]]\nname = \"try\"\nrepo_url = \"r\"\n";
   EXPECT_EQ(parse_error(branch + "ci = \"jenkins\"\n"),
-            "test.toml: branch 'try': ci must be `local`, `buildbot` or `treeherder`, not 'jenkins'");
+            "test.toml: branch 'try': ci 'jenkins' is not a CI source configured here (local): its pushes would never be "
+            "tested");
   EXPECT_EQ(parse_error(branch + "ci = \"buildbot\"\n"),
-            "test.toml: branch 'try' takes its results from buildbot, but ci.buildbot.url is not set");
+            "test.toml: branch 'try': ci 'buildbot' is not a CI source configured here (local): its pushes would never be "
+            "tested");
   EXPECT_EQ(parse_error("[ci.treeherder]\nurl = \"https://th\"\n" + branch + "ci = \"treeherder\"\n"),
-            "test.toml: branch 'try' takes its results from Treeherder, which autoland cannot ask to rerun jobs: set "
+            "test.toml: branch 'try': takes its results from Treeherder, which autoland cannot ask to rerun jobs: set "
             "max_retriggers = 0 (an orange job then fails the run; a rerun a sheriff starts counts)");
 }
 
@@ -210,7 +212,7 @@ TEST(Config, IntegerRanges) {
   EXPECT_EQ(parse_error("[queue]\ngrace_period_seconds = -100\n"),
             "test.toml: key 'queue.grace_period_seconds' at line 2 must be between 0 and 86400");
   EXPECT_EQ(parse_error("[[branches]]\nname = \"t\"\nrepo_url = \"r\"\nrequired_level = 4\n"),
-            "test.toml: key 'branches[].required_level' at line 4 must be between 0 and 3");
+            "test.toml: key 'branches[].required_level' at line 4 must be between 1 and 3");
 }
 
 TEST(Config, EveryKeyIsDocumented) {

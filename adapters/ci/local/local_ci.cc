@@ -191,6 +191,11 @@ const LocalBranchCi* LocalCi::branch_config(const std::string& branch) const {
 
 Result<std::string> LocalCi::resolve(const LocalBranchCi& branch, const std::string& revision) {
   if (!is_hex(revision)) return invalid_input("'" + revision + "' is not a revision id");
+  // hg reads 0000... as its null revision, which is no push: a health probe
+  // asking about it must not schedule a run.
+  if (revision.find_first_not_of('0') == std::string::npos) {
+    return not_found("revision " + revision + " is the null revision, not a push");
+  }
   Result<ProgramResult> r =
       branch.vcs == Vcs::hg
           ? run_program(program({"hg", "log", "-R", branch.repo, "-r", "id(" + revision + ")", "-T", "{node}"}))
