@@ -139,6 +139,25 @@ TEST_F(LocalCiTest, TheNullRevisionIsNoPushAndSchedulesNothing) {
   EXPECT_EQ(real->size(), 1u);
 }
 
+// Hardening issue, item 6: a build killed by a signal (exit 137) was
+// "busted" and nothing landed; it is the machine's failure, an exception.
+TEST_F(LocalCiTest, AJobKilledByASignalIsAnInfrastructureException) {
+  auto ci = LocalCi::open(options({{"build", {"sh", "-c", "kill -9 $$"}, 10, true},
+                                   {"test", {"sh", "-c", "kill -TERM $$"}, 10},
+                                   {"red", {"sh", "-c", "exit 3"}, 10, true}}),
+                          clock_);
+  ASSERT_TRUE(ci.ok()) << ci.error().message;
+  ASSERT_TRUE((*ci)->jobs("try", node_).ok());
+  (*ci)->start();
+  ASSERT_TRUE((*ci)->wait_idle(std::chrono::seconds(30)));
+  auto done = (*ci)->jobs("try", node_);
+  ASSERT_TRUE(done.ok());
+  auto results = by_name(*done);
+  EXPECT_EQ(results["build"], JobResult::exception);
+  EXPECT_EQ(results["test"], JobResult::exception);
+  EXPECT_EQ(results["red"], JobResult::busted);  // a build that fails on its own is still the patch's
+}
+
 TEST_F(LocalCiTest, ARestartRerunsCutShortRunsAndNeverFinishedOnes) {
   std::string count = (dir_ / "quick-runs").string();
   std::vector<LocalJobSpec> jobs = {{"quick", {"sh", "-c", "echo x >> " + count}, 10}, {"slow", {"true"}, 10}};

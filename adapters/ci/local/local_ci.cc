@@ -435,6 +435,12 @@ void LocalCi::run_job(const Claimed& job) {
     } else if (r->exit_code == 127) {
       log += "the command could not be started\n";
       result = JobResult::exception;
+    } else if (r->exit_code > 128) {
+      // Killed by a signal (137: SIGKILL, the OOM killer or a person): the
+      // machine's failure, not the patch's. Rerun within the budget like any
+      // other exception, never busted.
+      log += "killed by signal " + std::to_string(r->exit_code - 128) + ": an infrastructure failure\n";
+      result = JobResult::exception;
     } else {
       result = spec->build ? JobResult::busted : JobResult::testfailed;
     }
