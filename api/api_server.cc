@@ -737,12 +737,4 @@ void ApiServer::stop() {
 int ApiServer::port() const { return impl_->http.port(); }
 std::string ApiServer::url() const { return "http://127.0.0.1:" + std::to_string(impl_->http.port()); }
 
-Result<std::pair<std::string, int>> parse_listen_address(const std::string& text) {
-  size_t colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0) return invalid_input("'" + text + "' is not HOST:PORT");
-  auto port = util::parse_uint(text.substr(colon + 1));
-  if (!port || *port > 65535) return invalid_input("'" + text + "': the port must be 0 to 65535");
-  return std::make_pair(text.substr(0, colon), static_cast<int>(*port));
-}
-
 }  // namespace autoland::api

@@ -63,7 +63,5 @@ class ApiServer {
   std::unique_ptr<Impl> impl_;
 };
 
-// "127.0.0.1:8080" -> host and port; invalid_input when it is not that.
-Result<std::pair<std::string, int>> parse_listen_address(const std::string& text);
 
 }  // namespace autoland::api

@@ -2,11 +2,13 @@
 
 #include "core/branch_rules.h"
 
+#include <arpa/inet.h>
 #include <toml++/toml.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -158,7 +160,17 @@ Status collect_table(const toml::table& table, const std::string& prefix, Values
   return {};
 }
 
+// A configuration or a secret: a regular file of at most 1 MiB. A folder
+// read as empty, and /dev/zero never ended.
 Result<std::string> read_file(const std::string& path) {
+  constexpr std::uintmax_t kMaxBytes = 1 << 20;
+  std::error_code ec;
+  auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status)) return not_found("cannot read '" + path + "': it does not exist");
+  if (!std::filesystem::is_regular_file(status)) return invalid_input("'" + path + "' is not a regular file");
+  if (std::filesystem::file_size(path, ec) > kMaxBytes || ec) {
+    return invalid_input("'" + path + "' is larger than 1 MiB");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return not_found("cannot read '" + path + "'");
   std::ostringstream ss;
@@ -261,6 +273,10 @@ Result<Config> build(const Collected& c, std::string_view src) {
   cfg.tree_status_url = v.at("tree_status.url");
   cfg.tree_status_cache_seconds = to_int(v.at("tree_status.cache_seconds"));
   cfg.api.listen = v.at("api.listen");
+  if (!cfg.api.listen.empty()) {
+    auto address = parse_listen_address(cfg.api.listen);
+    if (!address) return invalid_input(std::string(src) + ": api.listen: " + address.error().message);
+  }
   cfg.api.open_reads = v.at("api.open_reads") == "true";
   cfg.api.max_body_bytes = to_int(v.at("api.max_body_bytes"));
   cfg.api.header_timeout_seconds = to_int(v.at("api.header_timeout_seconds"));
@@ -370,6 +386,10 @@ Result<Config> build(const Collected& c, std::string_view src) {
     }
     for (const ApiTokenConfig& other : cfg.api.tokens) {
       if (other.name == token.name) return fail("api token '" + token.name + "' is configured twice");
+      // One token, two names or roles: which one a request gets is not to be guessed.
+      if (other.sha256 == token.sha256) {
+        return fail("api tokens '" + other.name + "' and '" + token.name + "' have the same sha256");
+      }
     }
     cfg.api.tokens.push_back(std::move(token));
   }
@@ -524,6 +544,42 @@ const std::vector<ConfigKey>& config_keys() {
       {"branches[].tree", T::string, "open", "Initial tree status: `open`, `closed` or `approval_required`."},
   };
   return keys;
+}
+
+Result<std::pair<std::string, int>> parse_listen_address(const std::string& text) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return invalid_input("'" + util::printable(text, 80) + "' is not HOST:PORT (e.g. 127.0.0.1:8080)");
+  }
+  std::string host = text.substr(0, colon);
+  std::string digits = text.substr(colon + 1);
+  auto port = digits.size() <= 5 ? util::parse_uint(digits) : std::nullopt;
+  if (!port || *port > 65535) return invalid_input("'" + util::printable(text, 80) + "': the port must be 0 to 65535");
+  in_addr addr{};
+  if (host != "localhost" && ::inet_pton(AF_INET, host.c_str(), &addr) != 1) {
+    return invalid_input("'" + util::printable(text, 80) + "': the host must be an IPv4 address or localhost");
+  }
+  return std::make_pair(host, static_cast<int>(*port));
+}
+
+Status check_autoland_variables(const std::vector<std::string>& names) {
+  static const std::set<std::string> known = [] {
+    std::set<std::string> out = {"AUTOLAND_URL",          "AUTOLAND_TOKEN",         "AUTOLAND_TOKEN_FILE",
+                                 "AUTOLAND_UPDATE_GOLDEN", "AUTOLAND_BENCH_DEBUG",   "AUTOLAND_DIFFERENTIAL_SEED",
+                                 "AUTOLAND_DIFFERENTIAL_COUNT"};
+    for (const ConfigKey& k : config_keys()) {
+      if (std::string_view(k.path).find("[].") == std::string_view::npos) out.insert(env_name_for(k.path));
+    }
+    return out;
+  }();
+  for (const std::string& name : names) {
+    if (name.rfind("AUTOLAND_", 0) == 0 && !known.count(name)) {
+      return invalid_input("environment variable " + util::printable(name, 60) +
+                           " is not one autoland reads (a key's override is AUTOLAND_ and the key in capitals with "
+                           "'_' for '.', e.g. AUTOLAND_BUGZILLA_URL); unset it or correct its name");
+    }
+  }
+  return {};
 }
 
 std::set<std::string> configured_ci_sources(const Config& config) {

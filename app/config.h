@@ -112,6 +112,18 @@ struct Config {
 enum class ConfigType { string, integer, boolean, string_list };
 
 // A string_list value as text (items joined by '\x1f'), and back.
+// `api.listen`: "127.0.0.1:8080" -> host and port. The host is an IPv4
+// address or "localhost" (what the API can bind), the port 0-65535 (0: any
+// free one); invalid_input naming what is wrong otherwise.
+Result<std::pair<std::string, int>> parse_listen_address(const std::string& text);
+
+// The AUTOLAND_* names among `names` (the process's environment variables)
+// that nothing reads: a mistyped override would otherwise be ignored without
+// a word. Known: each key's override (env_name_for), `autoland ctl`'s
+// AUTOLAND_URL, AUTOLAND_TOKEN and AUTOLAND_TOKEN_FILE, and the test and
+// bench switches. invalid_input naming the first unknown one.
+Status check_autoland_variables(const std::vector<std::string>& names);
+
 // The CI sources this configuration sets up: "local" always, "buildbot" and
 // "treeherder" when their URL is set (what a branch's `ci` may name).
 std::set<std::string> configured_ci_sources(const Config& config);

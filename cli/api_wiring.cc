@@ -19,7 +19,7 @@ Status ci_answers(CiResults& ci, const std::string& branch) {
 
 Result<std::unique_ptr<api::ApiServer>> start_api(Wiring& wiring, const ApiParts& parts, const std::string& listen) {
   const Config& config = wiring.config;
-  auto address = api::parse_listen_address(listen);
+  auto address = parse_listen_address(listen);
   if (!address) return Error{address.error().kind, "api.listen: " + address.error().message};
   api::ApiOptions o;
   o.open_reads = config.api.open_reads;

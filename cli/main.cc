@@ -1,5 +1,7 @@
 // autoland: a thin main. Parse flags, run the chosen subcommand, map the
 // outcome to an exit code. Exceptions stop here.
+#include <unistd.h>
+
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -10,6 +12,12 @@
 namespace autoland::cli {
 
 Result<Config> Invocation::load_config() const {
+  std::vector<std::string> names;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view entry(*e);
+    names.emplace_back(entry.substr(0, entry.find('=')));
+  }
+  AUTOLAND_TRY(check_autoland_variables(names));
   if (options.config_path.empty()) return default_config(process_env());
   return ::autoland::load_config(options.config_path, process_env());
 }

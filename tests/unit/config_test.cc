@@ -245,3 +245,49 @@ TEST(LocalCiRepository, WherePushesGoWhenThatIsHere) {
 
 }  // namespace
 }  // namespace autoland
+
+namespace autoland {
+namespace {
+
+// Hardening issue, item 16: what `config check` used to accept.
+TEST(ConfigChecks, WhatConfigCheckUsedToAccept) {
+  auto error = [](const std::string& toml) {
+    auto c = parse_config(toml, "t.toml", [](const std::string&) { return std::optional<std::string>(); });
+    return c.ok() ? std::string() : c.error().message;
+  };
+  const std::string hash(64, 'a');
+  EXPECT_EQ(error("[[api.tokens]]\nname = \"a\"\nrole = \"reader\"\nsha256 = \"" + hash +
+                  "\"\n[[api.tokens]]\nname = \"b\"\nrole = \"admin\"\nsha256 = \"" + hash + "\"\n"),
+            "t.toml: api tokens 'a' and 'b' have the same sha256");
+  EXPECT_EQ(error("[api]\nlisten = \"nonsense\"\n"),
+            "t.toml: api.listen: 'nonsense' is not HOST:PORT (e.g. 127.0.0.1:8080)");
+  EXPECT_EQ(error("[api]\nlisten = \"127.0.0.1:99999\"\n"),
+            "t.toml: api.listen: '127.0.0.1:99999': the port must be 0 to 65535");
+  EXPECT_EQ(error("[api]\nlisten = \"example.org:80\"\n"),
+            "t.toml: api.listen: 'example.org:80': the host must be an IPv4 address or localhost");
+  EXPECT_EQ(error("[api]\nlisten = \"localhost:0\"\n"), "");
+  // A pretest cycle: neither is a try branch.
+  EXPECT_NE(error("[[branches]]\nname = \"a\"\nrepo_url = \"/a\"\npretest_branch = \"b\"\n[[branches]]\nname = "
+                  "\"b\"\nrepo_url = \"/b\"\npretest_branch = \"a\"\n")
+                .find("is not a try branch"),
+            std::string::npos);
+  // An api_key_file that is a folder, or a device that never ends.
+  std::string dir = ::testing::TempDir();
+  EXPECT_NE(error("[bugzilla]\nurl = \"http://b\"\napi_key_file = \"" + dir + "\"\n").find("is not a regular file"),
+            std::string::npos);
+  EXPECT_NE(error("[bugzilla]\nurl = \"http://b\"\napi_key_file = \"/dev/zero\"\n").find("is not a regular file"),
+            std::string::npos);
+  auto zero = load_config("/dev/zero", [](const std::string&) { return std::optional<std::string>(); });
+  ASSERT_FALSE(zero.ok());
+  EXPECT_EQ(zero.error().message, "config: '/dev/zero' is not a regular file");
+}
+
+TEST(ConfigChecks, UnknownAutolandVariablesAreNamed) {
+  EXPECT_TRUE(check_autoland_variables({"PATH", "AUTOLAND_BUGZILLA_URL", "AUTOLAND_TOKEN", "AUTOLAND_URL"}).ok());
+  auto typo = check_autoland_variables({"HOME", "AUTOLAND_BUGZILLA_APIKEY"});
+  ASSERT_FALSE(typo.ok());
+  EXPECT_EQ(typo.error().message.rfind("environment variable AUTOLAND_BUGZILLA_APIKEY is not one autoland reads", 0), 0u);
+}
+
+}  // namespace
+}  // namespace autoland
