@@ -1,5 +1,7 @@
 #include "core/try_syntax.h"
 
+#include <cctype>
+
 #include <algorithm>
 
 #include "util/strings.h"
@@ -64,18 +66,62 @@ const OptionName* find_option(std::string_view flag) {
 
 // A list value: "linux,win64", possibly continued over words by a trailing
 // comma ("linux, win64"), which is how people type it.
+// A platform, test or suite name as real ones are written ("linux64-asan",
+// "web-platform-tests-e10s", "mochitest-1[x64,Windows 10]"). Anything else,
+// a colon above all, is almost always an attachment id typed after the try
+// syntax instead of in the tag.
+Status check_name(std::string_view item, std::string_view flag) {
+  size_t open = item.find('[');
+  std::string_view name = item.substr(0, open);
+  std::string_view restriction = open == std::string_view::npos ? "" : item.substr(open + 1, item.size() - open - 2);
+  auto ok = [](std::string_view s, bool spaces) {
+    for (char c : s) {
+      bool good = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+                  c == '_' || c == '-' || c == '+' || (spaces && (c == ' ' || c == ','));
+      if (!good) return false;
+    }
+    return true;
+  };
+  bool well_formed = !name.empty() && std::isalnum(static_cast<unsigned char>(name[0])) && ok(name, false) &&
+                     (open == std::string_view::npos || (item.back() == ']' && ok(restriction, true)));
+  if (!well_formed) {
+    return invalid_input("'" + util::printable(item, 60) + "' after " + std::string(flag) +
+                         " is not a platform, test or suite name (they start with a letter or digit and hold "
+                         "letters, digits, '.', '_', '-' and '+'); an attachment id goes in the tag, before the try "
+                         "syntax: [autoland-try:ID]");
+  }
+  return {};
+}
+
 Result<std::vector<std::string>> take_list(const std::vector<std::string>& words, size_t& i, std::string first,
                                            std::string_view flag) {
   std::string value = std::move(first);
   while (!value.empty() && value.back() == ',' && i + 1 < words.size() && words[i + 1].rfind('-', 0) != 0) {
     value += words[++i];
   }
+  // Split at commas outside a "[...]" restriction: "mochitest-1[x64,Windows 10]".
+  std::vector<std::string> parts(1);
+  int depth = 0;
+  for (char c : value) {
+    if (c == '[') ++depth;
+    if (c == ']') --depth;
+    if (depth < 0 || depth > 1) {
+      return invalid_input("unbalanced '[' or ']' in '" + util::printable(value) + "' after " + std::string(flag));
+    }
+    if (c == ',' && depth == 0) {
+      parts.emplace_back();
+    } else {
+      parts.back() += c;
+    }
+  }
+  if (depth != 0) return invalid_input("'[' without its ']' in '" + util::printable(value) + "' after " + std::string(flag));
   std::vector<std::string> items;
-  for (std::string_view part : util::split(value, ',')) {
+  for (const std::string& part : parts) {
     std::string_view item = util::trim(part);
     if (item.empty()) {
       return invalid_input("empty name in the list '" + util::printable(value) + "' after " + std::string(flag));
     }
+    AUTOLAND_TRY(check_name(item, flag));
     items.emplace_back(item);
   }
   return items;
@@ -103,6 +149,11 @@ bool TrySyntax::operator==(const TrySyntax& o) const {
 
 Result<TrySyntax> parse_try_syntax(std::string_view text) {
   text = util::trim(text);
+  for (unsigned char c : text) {
+    if ((c < 0x20 && c != '\t') || c == 0x7f) {
+      return invalid_input("try syntax holds a control character (a line break?); write it on one line");
+    }
+  }
   if (util::istarts_with(text, "try:")) text = util::trim(text.substr(4));
   auto split = split_words(text);
   if (!split) return split.error();

@@ -80,11 +80,27 @@ TEST(TrySyntax, ErrorsNameTheWord) {
   EXPECT_EQ(parse_error("-n=yes"), "try option -n takes no value (got '=yes')");
 }
 
+// Hardening issue, item 17 and a sibling of 15: names no platform, test or
+// suite has, and a line break.
+TEST(TrySyntax, NamesLikeNoRealOneAreRefused) {
+  EXPECT_EQ(parse_error("try: -b do -p all -u all:123"),
+            "'all:123' after -u is not a platform, test or suite name (they start with a letter or digit and hold "
+            "letters, digits, '.', '_', '-' and '+'); an attachment id goes in the tag, before the try syntax: "
+            "[autoland-try:ID]");
+  for (std::string bad : {"-p linux:5", "-u 'a b'", "--platform=-weird", "-u x'\"'y", "-p linux[x64",
+                          "-p linux]x[", "-u mochitest[a:b]", "-p lin/ux", "-b do\n-p all", "-p all\x01"}) {
+    auto r = parse_try_syntax(bad);
+    EXPECT_FALSE(r.ok()) << bad << " -> " << (r.ok() ? format_try_syntax(*r) : "");
+  }
+  TrySyntax s = parse_ok("-u 'mochitest-1[x64,Windows 10],xpcshell'");
+  EXPECT_EQ(s.unittests, (std::vector<std::string>{"mochitest-1[x64,Windows 10]", "xpcshell"}));
+}
+
 TEST(TrySyntax, FormatRoundTrips) {
   for (std::string_view text : {
            "try: -b do -p all -u all -t none",
-           "try: -b o -p linux64,win32 -u 'a b' -n --no-retry --rebuild 2 --post-to-bug 1,2",
-           "try: --platform=-weird -u x'\"'y",
+           "try: -b o -p linux64,win32 -u 'mochitest-1[x64,Windows 10]' -n --no-retry --rebuild 2 --post-to-bug 1,2",
+           "try: -b do -p linux64-asan,android-api-16 -u web-platform-tests-e10s,reftest-2 -t g2+",
            "",
        }) {
     TrySyntax first = parse_ok(text);
