@@ -244,6 +244,7 @@ Result<Config> build(const Collected& c, std::string_view src) {
   cfg.bugzilla.timeout_seconds = to_int(v.at("bugzilla.timeout_seconds"));
   cfg.patch_max_bytes = static_cast<uint64_t>(std::strtoull(v.at("patches.max_size_bytes").c_str(), nullptr, 10));
   cfg.grace_period_seconds = to_int(v.at("queue.grace_period_seconds"));
+  cfg.allow_self_review = v.at("queue.allow_self_review") == "true";
   cfg.checkin_needed_branch = v.at("queue.checkin_needed_branch");
   cfg.results_interval_seconds = to_int(v.at("results.interval_seconds"));
   cfg.run_trigger_interval_seconds = to_int(v.at("run.trigger_interval_seconds"));
@@ -516,6 +517,8 @@ const std::vector<ConfigKey>& config_keys() {
        1073741824},
       {"queue.grace_period_seconds", T::integer, "60",
        "How long a new request waits before anything is pushed, so it can still be cancelled.", false, 0, 86400},
+      {"queue.allow_self_review", T::boolean, "false",
+       "true: a review+ the patch's own author gave counts for a trunk landing. false: it does not."},
       {"queue.checkin_needed_branch", T::string, "",
        "When set, the `checkin-needed` keyword acts like `[autoland-BRANCH]` for this branch; empty: ignored."},
       {"branches[].name", T::string, "", "Branch name as written in tags: `try`, `mozilla-inbound`."},
@@ -653,6 +656,7 @@ std::string describe(const Config& c) {
   line("bugzilla.timeout_seconds", std::to_string(c.bugzilla.timeout_seconds));
   line("patches.max_size_bytes", std::to_string(c.patch_max_bytes));
   line("queue.grace_period_seconds", std::to_string(c.grace_period_seconds));
+  line("queue.allow_self_review", c.allow_self_review ? "true" : "false");
   line("queue.checkin_needed_branch", c.checkin_needed_branch);
   line("vcs.cache_dir", c.vcs_cache_dir);
   line("vcs.max_race_retries", std::to_string(c.vcs_max_race_retries));

@@ -90,6 +90,7 @@ struct Config {
   BugzillaConfig bugzilla;
   uint64_t patch_max_bytes = 20 * 1024 * 1024;
   int grace_period_seconds = 60;
+  bool allow_self_review = false;  // queue.allow_self_review
   std::string checkin_needed_branch;
   std::string vcs_cache_dir = "autoland-cache";
   int vcs_max_race_retries = 3;

@@ -104,6 +104,7 @@ int run_components(Wiring& wiring, const std::atomic<bool>& stop) {
   queue_options.grace_period_seconds = config.grace_period_seconds;
   queue_options.patch_max_bytes = config.patch_max_bytes;
   queue_options.vcs_max_race_retries = config.vcs_max_race_retries;
+  queue_options.allow_self_review = config.allow_self_review;
   std::unique_ptr<TreeStatusClient> trees;
   if (!config.tree_status_url.empty()) {
     trees = make_tree_status_client(config.tree_status_url, 10, config.tree_status_cache_seconds);

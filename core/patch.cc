@@ -539,6 +539,15 @@ class DiffParser {
       e.plus = e.plus_null ? "" : strip_prefix(*new_raw, 'b');
       return {};
     }
+    // hg strips exactly one leading folder (-p1) and refuses a name without
+    // one; git guesses its strip level once, from the first file, and keeps
+    // it for all: names without a folder would be read differently.
+    for (const std::string* raw : {&*old_raw, &*new_raw}) {
+      if (*raw != "/dev/null" && raw->find('/') == std::string::npos) {
+        return invalid_input("'" + util::printable(*raw) + "' has no leading folder: name the files a/PATH and b/PATH" +
+                             at_line(minus.number));
+      }
+    }
     // hg and git write a/ and b/; otherwise strip one leading component the
     // way `hg import` (-p1) does when both names have one.
     bool both_nested = (e.minus_null || old_raw->find('/') != std::string::npos) &&

@@ -173,10 +173,20 @@ Result<std::vector<std::string>> Queue::problems(const PatchSet& ps, const Branc
                       "(attach hg export or git format-patch output)");
       continue;
     }
-    // review+ (or sr+, ui-r+) from someone with level 3.
+    // review+ (or sr+, ui-r+) from someone with level 3 who is not the
+    // patch's author (the attachment's creator, or the header's email).
+    std::string header_email;
+    if (size_t lt = parsed->author.rfind('<'); lt != std::string::npos) {
+      header_email = util::to_lower(parsed->author.substr(lt + 1, parsed->author.find('>', lt) - lt - 1));
+    }
     std::vector<std::string> level3, low;
     for (const Flag& f : a.flags) {
       if (!kReviewFlags.count(f.name) || f.status != "+") continue;
+      std::string setter = util::to_lower(f.setter);
+      if (!options_.allow_self_review && (setter == util::to_lower(a.creator) || setter == header_email)) {
+        low.push_back(f.setter + " is the patch's author (self-review does not count on " + final_branch.name + ")");
+        continue;
+      }
       auto reviewer = person(f.setter);
       if (!reviewer) return reviewer.error();
       if (*reviewer && (*reviewer)->level >= 3) {

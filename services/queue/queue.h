@@ -47,6 +47,7 @@ struct QueueOptions {
   int max_deferrals = 8;        // temporary failures in a row before the patchset ends
   int backoff_seconds = 30;     // after the first; doubles each time, at most 30 minutes
   int vcs_max_race_retries = 3;
+  bool allow_self_review = false;  // a review+ by the patch's own author counts on a trunk
 };
 
 struct QueuePassStats {

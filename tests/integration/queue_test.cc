@@ -256,7 +256,14 @@ TEST_F(QueueCycle, ALandingWhoseMessageNamesNoReviewerGetsTheReviewersFromTheFla
   EXPECT_EQ(hg({"log", "-R", central_, "-r", "tip", "-T", "{author}"}), "Dana Dev <dev@example.org>");
   // The try run keeps the author's own message.
   EXPECT_EQ(hg({"log", "-R", try_, "-r", "desc('Bug 12 -')", "-T", "{desc|firstline}"}), "Bug 12 - add r");
-  // A reviewer without a nick is named by their email's name part.
+  // A reviewer without a nick is named by their email's name part. (Dana
+  // reviews her own patch here: allowed only with queue.allow_self_review.)
+  QueueOptions o;
+  o.grace_period_seconds = 0;
+  o.backoff_seconds = 0;
+  o.allow_self_review = true;
+  queue_ = std::make_unique<Queue>(*store_, *bugs_, *directory_, clock_, [this](const Branch&) { return vcs_.get(); },
+                                   o);
   add_bug(13, 131, make_patch("s.txt", "s\n", "Bug 13 - add s"), "dev@example.org");
   ASSERT_TRUE(server_->set_whiteboard(13, "[autoland-in-queue]", "dev@example.org").ok());
   PatchSet other = run_until_done(request(13, 131, "central"));
@@ -358,6 +365,20 @@ TEST_F(QueueCycle, RuleViolationsAreAllListedAndNothingIsPushed) {
       << body;
   EXPECT_NE(body.find("Bug 5"), std::string::npos) << body;  // the message must name the bug
   EXPECT_EQ(changesets(try_), 1);
+}
+
+// Hardening issue, item 13: a patch reviewed by its own author landed on a
+// trunk. The author's review+ does not count there (queue.allow_self_review).
+TEST_F(QueueCycle, ASelfReviewDoesNotCountOnATrunk) {
+  add_bug(15, 151, make_patch("s.txt", "s\n", "Bug 15 - add s r=dev"), "dev@example.org");
+  PatchSet ps = run_until_done(request(15, 151, "central"));
+  EXPECT_EQ(ps.state, State::rejected);
+  auto comments = *store_->comments_for(ps.id);
+  ASSERT_FALSE(comments.empty());
+  EXPECT_NE(comments[0].body.find("dev@example.org is the patch's author (self-review does not count on central)"),
+            std::string::npos)
+      << comments[0].body;
+  EXPECT_EQ(changesets(central_), 1);
 }
 
 TEST_F(QueueCycle, APatchThatDoesNotApplyFailsNamingTheFileAndHunk) {

@@ -268,6 +268,14 @@ TEST(Patch, AGitHeaderEndsAtItsFirstOtherLine) {
   EXPECT_EQ(empty.files[0].kind, FileChangeKind::add);
 }
 
+// git guesses one strip level for the whole patch from its first file; hg
+// strips one folder from each. Found by fuzz_patch_differential.
+TEST(Patch, PlainDiffNamesNeedALeadingFolder) {
+  EXPECT_EQ(parse_error("--- /dev/null\n+++ bd.txt\n@@ -0,0 +1 @@\n+x\n--- /dev/null\n+++ b/c.txt\n@@ -0,0 +1 @@\n+y\n"),
+            "'bd.txt' has no leading folder: name the files a/PATH and b/PATH (line 1)");
+  EXPECT_EQ(parse_ok("--- /dev/null\n+++ b/c.txt\n@@ -0,0 +1 @@\n+y\n").files[0].path, "c.txt");
+}
+
 // Each found by fuzz_patch_differential: a place where hg or git read a
 // name, a mode or binary data otherwise than the parser did.
 TEST(Patch, NamesModesAndBinaryDataAsHgAndGitReadThem) {
