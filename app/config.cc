@@ -1,5 +1,6 @@
 #include "app/config.h"
 
+#include "adapters/bugzilla/bugzilla_client.h"
 #include "core/branch_rules.h"
 
 #include <arpa/inet.h>
@@ -305,6 +306,13 @@ Result<Config> build(const Collected& c, std::string_view src) {
     return fail("log.level must be one of trace, debug, info, warn, error, off");
   }
   if (cfg.bugzilla.timeout_seconds <= 0) return fail("bugzilla.timeout_seconds must be positive");
+  if (int longest = longest_comment_post_seconds(cfg.bugzilla.timeout_seconds);
+      cfg.commenter_lease_seconds <= longest) {
+    return fail("commenter.lease_seconds (" + std::to_string(cfg.commenter_lease_seconds) +
+                ") must be longer than the slowest comment post (bugzilla.timeout_seconds = " +
+                std::to_string(longest) +
+                "): a second poster would take over a post still in flight and the comment would go out twice");
+  }
   if (cfg.patch_max_bytes == 0) return fail("patches.max_size_bytes must be positive");
 
   static const std::vector<Values> kNone;
@@ -439,8 +447,11 @@ const std::vector<ConfigKey>& config_keys() {
       {"run.queue_interval_seconds", T::integer, "5",
        "`autoland run`: the queue's pass when nothing wakes it sooner.", false, 1, 86400},
       {"commenter.lease_seconds", T::integer, "300",
-       "How long a comment being posted is hidden from other posters. After a crash mid-post it waits this long, "
-       "then is checked on the bug (never posted twice) and posted if missing. Keep it above the slowest post.",
+       "How long a post whose outcome is unknown is left alone before it is looked for on the bug and, only if "
+       "missing, posted again: a post in flight (hidden from other posters meanwhile), one cut off by a crash, one "
+       "whose answer was lost (a timeout, a 5xx from a proxy that may still deliver it). Must be longer than "
+       "`bugzilla.timeout_seconds`; a post Bugzilla stores later than this after it was sent goes out twice, so "
+       "keep it above the longest time your proxies can hold a request.",
        false, 5, 86400},
       {"run.commenter_interval_seconds", T::integer, "10",
        "`autoland run`: the commenter's pass when nothing wakes it sooner.", false, 1, 86400},

@@ -101,9 +101,9 @@ void register_bugzilla_commands(CLI::App& app, Invocation& inv) {
       std::optional<PatchSetId> patchset;
       if (!a.text.empty()) {
         if (a.bug == 0) return fail("--text needs --bug");
-        nc = {a.bug, "manual", a.text,
-              "manual/" + std::to_string(a.bug) + "/" + std::to_string((*w)->clock.now()) + "/" +
-                  std::to_string(std::hash<std::string>{}(a.text))};
+        std::string key = "manual/" + std::to_string(a.bug) + "/" + std::to_string((*w)->clock.now()) + "/" +
+                          std::to_string(std::hash<std::string>{}(a.text));
+        nc = {a.bug, "manual", a.text, key};  // the commenter adds the marker line
       } else {
         auto ps = store.get_patchset(a.patchset);
         if (!ps) return fail(ps.error());

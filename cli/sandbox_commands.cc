@@ -24,8 +24,8 @@ void register_sandbox_commands(CLI::App& app, Invocation& inv) {
   struct Args {
     int port = 8081;
     std::string seed;
-    double error_rate = 0, stall_rate = 0, reset_rate = 0;
-    int stall_ms = 2000, latency_ms = 0;
+    double error_rate = 0, stall_rate = 0, reset_rate = 0, late_rate = 0;
+    int stall_ms = 2000, latency_ms = 0, late_ms = 1000;
     bool ignore_header_key = false;
     std::string tls_cert, tls_key;
   };
@@ -39,6 +39,11 @@ void register_sandbox_commands(CLI::App& app, Invocation& inv) {
   bz->add_option("--stall-rate", args->stall_rate, "Share of requests that stall for --stall-ms")
       ->check(CLI::Range(0.0, 1.0));
   bz->add_option("--reset-rate", args->reset_rate, "Share of answers cut off mid-way")->check(CLI::Range(0.0, 1.0));
+  bz->add_option("--late-rate", args->late_rate,
+                 "Share of requests answered 504 at once and carried out --late-ms later (a proxy giving up)")
+      ->check(CLI::Range(0.0, 1.0));
+  bz->add_option("--late-ms", args->late_ms, "How much later a --late-rate request is carried out")
+      ->capture_default_str();
   bz->add_option("--stall-ms", args->stall_ms, "How long a stall lasts")->capture_default_str();
   bz->add_option("--latency-ms", args->latency_ms, "Latency added to every request")->capture_default_str();
   bz->add_option("--tls-cert", args->tls_cert, "Serve HTTPS with this PEM certificate")->check(CLI::ExistingFile);
@@ -62,6 +67,8 @@ void register_sandbox_commands(CLI::App& app, Invocation& inv) {
       options.faults.error_rate = args->error_rate;
       options.faults.stall_rate = args->stall_rate;
       options.faults.reset_rate = args->reset_rate;
+      options.faults.late_rate = args->late_rate;
+      options.faults.late_ms = args->late_ms;
       options.faults.stall_ms = args->stall_ms;
       options.faults.latency_ms = args->latency_ms;
       options.faults.seed = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());

@@ -223,11 +223,13 @@ std::string config_toml(const fs::path& dir, const std::string& bugzilla_url, co
   return "[store]\nurl = \"sqlite://" + d + "/autoland.db\"\n"
          "[log]\nlevel = \"warn\"\n"
          "[bugzilla]\nurl = \"" + bugzilla_url + "\"\napi_key = \"sandbox-bot-key\"\nbot_login = \"autoland-bot@example.org\"\n"
+         "timeout_seconds = 5\n"
          "[queue]\ngrace_period_seconds = 2\n"
          "[vcs]\ncache_dir = \"" + d + "/cache\"\n"
          "[results]\ninterval_seconds = 1\n"
          "[run]\ntrigger_interval_seconds = 1\nqueue_interval_seconds = 1\ncommenter_interval_seconds = 1\n"
-         // A post here takes milliseconds: a comment claimed by a killed run waits 10 s, not 5 minutes.
+         // A post here takes milliseconds: a comment claimed by a killed run waits 10 s, not 5 minutes
+         // (the lease must outlast bugzilla.timeout_seconds).
          "[commenter]\nlease_seconds = 10\n"
          "[api]\nlisten = \"127.0.0.1:" + std::to_string(api_port) + "\"\n"
          "[[api.tokens]]\nname = \"sandbox-sheriff\"\nrole = \"sheriff\"\nsha256 = \"" + token_hash + "\"\n" +

@@ -165,6 +165,11 @@ std::string make_push_dedup_key(std::string_view branch, std::string_view revisi
 
 std::string dedup_marker_line(std::string_view key) { return std::string(kMarkerPrefix) + std::string(key); }
 
+std::string with_dedup_marker(std::string_view text, std::string_view key) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+  return std::string(text) + "\n\n" + dedup_marker_line(key);
+}
+
 std::optional<std::string> find_dedup_marker(std::string_view text) {
   auto lines = util::split_lines(text);
   for (auto it = lines.rbegin(); it != lines.rend(); ++it) {

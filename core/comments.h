@@ -50,6 +50,9 @@ std::string make_push_dedup_key(std::string_view branch, std::string_view revisi
 
 // The marker line written at the end of every comment.
 std::string dedup_marker_line(std::string_view key);
+// A comment queued without its marker (`autoland comment --text`, written by
+// a person), with the marker line after it, as the commenter posts it.
+std::string with_dedup_marker(std::string_view text, std::string_view key);
 // The key in a comment's marker line, or nullopt when it carries none.
 std::optional<std::string> find_dedup_marker(std::string_view comment_text);
 

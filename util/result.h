@@ -32,6 +32,10 @@ struct Error {
   // The remote system's own error code when there is one (Bugzilla's 101,
   // an HTTP status, ...); 0 otherwise.
   int code = 0;
+  // A request that changes something failed after it may have reached the
+  // other side (a timeout, a 5xx from a proxy): it may still take effect, even
+  // later. Never repeat it blindly; look for its effect first.
+  bool outcome_unknown = false;
 
   bool retryable() const { return kind == ErrorKind::transient; }
   // "invalid input: <message>"

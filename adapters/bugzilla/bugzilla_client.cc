@@ -1,6 +1,8 @@
 #include "adapters/bugzilla/bugzilla_client.h"
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -75,7 +77,15 @@ Result<HttpResponse> BugzillaClient::call(const std::string& method, const std::
   request.url = url;
   const std::string shown = method + " " + redact(url);
 
+  // A call that changes something takes timeout_ms at most, resends of
+  // requests that never arrived included, so that whoever holds a lease on
+  // it (the commenter) can bound how long it may still take effect.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.timeout_ms);
   for (int attempt = 1;; ++attempt) {
+    if (!idempotent) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      request.timeout_ms = std::max<long>(1, static_cast<long>(left.count()));
+    }
     ++state_->requests;
     HttpFailure failure;
     auto response = transport_->send(request, &failure);
@@ -97,6 +107,7 @@ Result<HttpResponse> BugzillaClient::call(const std::string& method, const std::
     bool may_resend = idempotent || never_arrived;
     if (!idempotent && !never_arrived && error.kind == ErrorKind::transient) {
       error.message += " (the request may have been processed)";
+      error.outcome_unknown = true;
     }
     if (error.kind != ErrorKind::transient || attempt >= options_.max_attempts || !may_resend) {
       LOG_WARN("bugzilla", error.message);
@@ -109,6 +120,10 @@ Result<HttpResponse> BugzillaClient::call(const std::string& method, const std::
       std::lock_guard lock(state_->rng_mu);
       std::uniform_int_distribution<long long> dist(delay.count() / 2, delay.count());
       jittered = std::chrono::milliseconds(dist(state_->rng));
+    }
+    if (!idempotent && std::chrono::steady_clock::now() + jittered + std::chrono::milliseconds(100) >= deadline) {
+      LOG_WARN("bugzilla", error.message + "; no time left to resend it");
+      return error;
     }
     LOG_INFO("bugzilla",
              error.message + "; retry " + std::to_string(attempt) + " in " + std::to_string(jittered.count()) + " ms");
@@ -230,5 +245,7 @@ std::unique_ptr<BugzillaClient> make_bugzilla_client(const std::string& base_url
   curl.ca_file = ca_file;
   return std::make_unique<BugzillaClient>(std::move(options), make_curl_transport(curl));
 }
+
+int longest_comment_post_seconds(int timeout_seconds) { return timeout_seconds; }
 
 }  // namespace autoland

@@ -5,8 +5,9 @@
 // is redacted from every URL that is logged or put in an error. Idempotent
 // calls are retried on transient failures (5xx, timeouts, connection errors)
 // with exponential backoff and jitter; 4xx never is. A comment POST is resent
-// only when the request certainly never reached the server: otherwise the
-// caller (the commenter) must look for the comment on the bug first.
+// only when the request certainly never reached the server, and only within
+// one deadline (timeout_ms in all): otherwise the caller (the commenter) must
+// look for the comment on the bug first.
 #pragma once
 
 #include <chrono>
@@ -71,5 +72,11 @@ class BugzillaClient final : public BugTracker {
 std::unique_ptr<BugzillaClient> make_bugzilla_client(const std::string& base_url, const std::string& api_key,
                                                      const std::string& auth, const std::string& ca_file,
                                                      int timeout_seconds);
+
+// The longest one comment POST of make_bugzilla_client's client can take,
+// resends of requests that never arrived included (they share one deadline). A poster's lease on a
+// comment must outlast it, or a second poster takes over a post still in
+// flight and the comment goes out twice.
+int longest_comment_post_seconds(int timeout_seconds);
 
 }  // namespace autoland

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -122,6 +123,10 @@ struct BugzillaServer::Impl {
   ServerStats stats;
   std::mt19937_64 rng{1};
   FaultPlan faults;
+  // Requests answered 504 and carried out later; stopped and joined on exit.
+  std::vector<std::thread> late_work;
+  std::condition_variable stopping_cv;
+  bool stopping = false;
 
   // ---- seed data ----
   Status add_seed(const std::string& text) {
@@ -460,7 +465,7 @@ struct BugzillaServer::Impl {
   }
 
   // ---- faults ----
-  enum class Fault { none, error, stall, reset };
+  enum class Fault { none, error, stall, reset, late };
   struct Draw {
     Fault fault = Fault::none;
     bool after = false;
@@ -475,6 +480,8 @@ struct BugzillaServer::Impl {
       d.fault = Fault::stall;
     } else if (x < faults.error_rate + faults.stall_rate + faults.reset_rate) {
       d.fault = Fault::reset;
+    } else if (x < faults.error_rate + faults.stall_rate + faults.reset_rate + faults.late_rate) {
+      d.fault = Fault::late;
     }
     d.after = u(rng) < faults.after_share;
     return d;
@@ -486,6 +493,33 @@ struct BugzillaServer::Impl {
         "<h1>Software error:</h1>\n<pre>Sandbox injected fault.\n</pre>\n<p>\nFor help, please send mail to the "
         "webmaster.\n</p>\n",
         "text/html; charset=UTF-8");
+  }
+
+  static constexpr const char* kLateDelivery = "X-Sandbox-Late-Delivery";
+
+  void deliver_late(const httplib::Request& req) {
+    httplib::Client client("127.0.0.1", port);
+    if (!options.tls_cert.empty()) return;  // the sandbox's late faults are for plain HTTP
+    httplib::Headers headers;
+    for (const auto& [name, value] : req.headers) {
+      if (name != "Host" && name != "Content-Length" && name != "Content-Type") headers.emplace(name, value);
+    }
+    headers.emplace(kLateDelivery, "1");
+    std::string target = httplib::append_query_params(req.path, req.params);
+    std::string type = req.get_header_value("Content-Type");
+    if (req.method == "POST") {
+      client.Post(target, headers, req.body, type);
+    } else if (req.method == "PUT") {
+      client.Put(target, headers, req.body, type);
+    } else if (req.method == "GET") {
+      client.Get(target, headers);
+    }
+  }
+
+  static void gateway_timeout(httplib::Response& res) {
+    res.status = 504;
+    res.set_content("<html><body><h1>504 Gateway Time-out</h1>\nThe server didn't respond in time.\n</body></html>\n",
+                    "text/html");
   }
 
   static void cut_off(httplib::Response& res) {
@@ -506,18 +540,36 @@ struct BugzillaServer::Impl {
     return [this, handler, needs_auth](const httplib::Request& req, httplib::Response& res) {
       Draw d;
       int stall_ms = 0;
+      int late_ms = 0;
+      const bool replayed = req.has_header(kLateDelivery);
       {
         std::lock_guard lock(mu);
         ++stats.requests;
-        d = draw();
+        if (!replayed) d = draw();
         if (d.fault != Fault::none) ++stats.faults;
         stall_ms = faults.stall_ms;
+        late_ms = faults.late_ms;
         if (faults.latency_ms > 0) {
           int latency = faults.latency_ms;
           mu.unlock();
           std::this_thread::sleep_for(std::chrono::milliseconds(latency));
           mu.lock();
         }
+      }
+      if (d.fault == Fault::late) {
+        // The proxy delivers the request itself later: sent again to this
+        // server, marked so that it draws no fault of its own.
+        auto later = std::make_shared<httplib::Request>(req);
+        std::lock_guard lock(mu);
+        late_work.emplace_back([this, later, late_ms] {
+          {
+            std::unique_lock lock(mu);
+            if (stopping_cv.wait_for(lock, std::chrono::milliseconds(late_ms), [this] { return stopping; })) return;
+          }
+          deliver_late(*later);
+        });
+        gateway_timeout(res);
+        return;
       }
       if (d.fault != Fault::none && !d.after) {
         if (d.fault == Fault::stall) std::this_thread::sleep_for(std::chrono::milliseconds(stall_ms));
@@ -665,6 +717,8 @@ struct BugzillaServer::Impl {
       faults.error_rate = j.value("error_rate", 0.0);
       faults.stall_rate = j.value("stall_rate", 0.0);
       faults.reset_rate = j.value("reset_rate", 0.0);
+      faults.late_rate = j.value("late_rate", 0.0);
+      faults.late_ms = j.value("late_ms", faults.late_ms);
       faults.stall_ms = j.value("stall_ms", faults.stall_ms);
       faults.latency_ms = j.value("latency_ms", 0);
       reply(res, {{"ok", true}});
@@ -696,6 +750,12 @@ BugzillaServer::BugzillaServer(std::unique_ptr<Impl> impl) : impl_(std::move(imp
 BugzillaServer::~BugzillaServer() {
   impl_->http->stop();
   if (impl_->thread.joinable()) impl_->thread.join();
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->stopping = true;
+  }
+  impl_->stopping_cv.notify_all();
+  for (std::thread& t : impl_->late_work) t.join();
 }
 
 Result<std::unique_ptr<BugzillaServer>> BugzillaServer::start(const std::string& seed_json,

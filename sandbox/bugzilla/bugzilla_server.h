@@ -7,7 +7,8 @@
 // Fault injection: a share of requests answers an HTML 500, stalls past the
 // client's timeout, or has its connection cut mid-answer; each fault happens
 // either before the request takes effect or after it (the nasty case for
-// exactly-once: the comment is stored but the client never hears so).
+// exactly-once: the comment is stored but the client never hears so), or
+// is answered 504 and carried out later still.
 // Never linked into production paths. Thread-safe.
 #pragma once
 
@@ -25,6 +26,10 @@ struct FaultPlan {
   double error_rate = 0;     // share of requests answered with an HTML 500
   double stall_rate = 0;     // share that wait stall_ms before answering
   double reset_rate = 0;     // share whose answer is cut off mid-way
+  // Share answered 504 at once and carried out late_ms later, like a proxy
+  // that gives up on a slow Bugzilla which still stores the write.
+  double late_rate = 0;
+  int late_ms = 1000;
   double after_share = 0.5;  // of faulty requests, the share that took effect first
   int stall_ms = 2000;
   int latency_ms = 0;  // added to every request

@@ -54,6 +54,10 @@ Status Commenter::fail(const OutboxComment& c, const Error& error, Outcome* outc
   if (error.kind == ErrorKind::transient || account_problem(error)) {
     UnixTime delay = options_.backoff_base_seconds << std::min(std::max(c.attempts - 1, 0), 12);
     delay = std::min(delay, options_.backoff_max_seconds);
+    // Bugzilla may still store a post whose answer was lost (a proxy that
+    // answered 504 can deliver it later): it is looked for, and posted again
+    // only if missing, after as long as a crash mid-post is given.
+    if (error.outcome_unknown) delay = std::max(delay, options_.lease_seconds);
     AUTOLAND_TRY(store_.mark_comment_failed(c.id, error.message, clock_.now() + delay));
     *outcome = Outcome::deferred;
     if (account_problem(error)) return error;  // stop the pass: every other post would fail too
@@ -187,7 +191,10 @@ Result<Commenter::Outcome> Commenter::handle(const OutboxComment& c, int64_t* co
   bool claimed = false;
   AUTOLAND_TRY(claim(c, &outcome, &claimed));
   if (!claimed) return outcome;
-  auto posted = bugs_.post_comment(c.bug_id, c.body);
+  // Whoever queued it, the comment carries its marker: without it the look
+  // above could never find it, and a retry would post it twice.
+  std::string text = find_dedup_marker(c.body) == c.dedup_key ? c.body : with_dedup_marker(c.body, c.dedup_key);
+  auto posted = bugs_.post_comment(c.bug_id, text);
   if (!posted) {
     OutboxComment attempted = c;
     ++attempted.attempts;

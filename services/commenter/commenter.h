@@ -31,7 +31,10 @@ struct CommenterOptions {
   int max_per_minute = 120;
   UnixTime backoff_base_seconds = 30;
   UnixTime backoff_max_seconds = 3600;
-  UnixTime lease_seconds = 300;  // a claimed entry is hidden from other drains this long
+  // A claimed entry is hidden from other drains this long, and a post whose
+  // answer was lost waits this long before it is looked for. REQUIRES: longer
+  // than the slowest post (config checks it against bugzilla.timeout_seconds).
+  UnixTime lease_seconds = 300;
   int max_attempts = 50;         // then it is dropped with its last error (DESIGN §4: bounded)
   std::string actor = "commenter";
 };

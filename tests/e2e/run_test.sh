@@ -79,6 +79,7 @@ level = "info"
 url = "$url"
 api_key = "bot-key"
 bot_login = "bot@example.org"
+timeout_seconds = 5
 [queue]
 grace_period_seconds = 0
 [vcs]

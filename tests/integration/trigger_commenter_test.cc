@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -460,6 +461,106 @@ TEST_F(CommenterRules, BadKeyStopsThePassAndLosesNothing) {
   EXPECT_EQ(s.error().code, 306);
   clock_.advance(100000);
   EXPECT_EQ(store_->due_comments(clock_.now(), 10)->size(), 2u);  // both still pending
+}
+
+// A proxy answers 504 and Bugzilla stores the post later (here 400 ms; in the
+// field, 40 s): the commenter leaves the post alone for its lease, then finds
+// it on the bug instead of posting it again.
+TEST_F(CommenterRules, APostStoredAfterItsAnswerWasLostIsFoundNotPostedAgain) {
+  std::vector<int64_t> ids;
+  for (BugId b = 30; b < 42; ++b) {
+    add_bug(static_cast<int>(b), "", json::array());
+    std::string key = "late/" + std::to_string(b);
+    auto q = store_->enqueue_comment({b, "manual", with_dedup_marker("note", key), key}, std::nullopt);
+    ASSERT_TRUE(q.ok() && q->has_value());
+    ids.push_back(**q);
+  }
+  sandbox::FaultPlan late;
+  late.late_rate = 1;
+  late.late_ms = 400;
+  server_->set_faults(late);
+  CommenterOptions co;
+  co.bot_login = "bot@example.org";
+  co.lease_seconds = 120;
+  Commenter c(*store_, *client_, clock_, co);
+  auto first = c.drain_once();
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(first->deferred, 12u);
+  EXPECT_EQ(server_->stats().requests, 12u);  // one POST each: none resent blindly
+
+  // The backoff alone (30 s) would have posted them again here, before the
+  // late stores arrived.
+  clock_.advance(60);
+  auto early = c.drain_once();
+  ASSERT_TRUE(early.ok());
+  EXPECT_EQ(early->posted + early->found_already_posted, 0u);
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(900));  // the late stores land
+  server_->set_faults({});
+  clock_.advance(61);
+  auto after = c.drain_once();
+  ASSERT_TRUE(after.ok()) << after.error().message;
+  EXPECT_EQ(after->found_already_posted, 12u);
+  EXPECT_EQ(after->posted, 0u);
+  for (BugId b = 30; b < 42; ++b) EXPECT_EQ(server_->comments(b).size(), 1u) << "bug " << b;
+  for (int64_t id : ids) EXPECT_EQ(store_->get_comment(id)->state, CommentState::posted);
+}
+
+// The sibling: a post refused before it took effect (an HTML 500) after the
+// same wait is looked for, missing, and posted once.
+TEST_F(CommenterRules, APostLostBeforeItWasStoredIsPostedOnceAfterTheWait) {
+  add_bug(43, "", json::array());
+  auto q = store_->enqueue_comment({43, "manual", with_dedup_marker("note", "lost/43"), "lost/43"}, std::nullopt);
+  ASSERT_TRUE(q.ok() && q->has_value());
+  sandbox::FaultPlan lost;
+  lost.error_rate = 1;
+  lost.after_share = 0;
+  server_->set_faults(lost);
+  CommenterOptions co;
+  co.bot_login = "bot@example.org";
+  co.lease_seconds = 120;
+  Commenter c(*store_, *client_, clock_, co);
+  ASSERT_EQ(c.drain_once()->deferred, 1u);
+  server_->set_faults({});
+  clock_.advance(60);
+  EXPECT_EQ(c.drain_once()->posted, 0u);
+  clock_.advance(61);
+  EXPECT_EQ(c.drain_once()->posted, 1u);
+  ASSERT_EQ(server_->comments(43).size(), 1u);
+  EXPECT_EQ(find_dedup_marker(server_->comments(43)[0].text), "lost/43");
+}
+
+// `autoland comment --text` writes a person's text: it carries the marker too,
+// so a post cut off by a crash is found on the bug, not posted again.
+TEST_F(CommenterRules, AManualCommentCutOffByACrashIsFoundNotPostedAgain) {
+  add_bug(44, "", json::array());
+  std::string body = with_dedup_marker("Please back this out.\n", "manual/44/1/2");
+  EXPECT_EQ(body, "Please back this out.\n\nautoland-dedup: manual/44/1/2");
+  auto q = store_->enqueue_comment({44, "manual", body, "manual/44/1/2"}, std::nullopt);
+  ASSERT_TRUE(q.ok() && q->has_value());
+  // The crash: the attempt was recorded and the post went out, nothing after.
+  ASSERT_TRUE(store_->record_comment_attempt(**q, 0, clock_.now() + 300).ok());
+  ASSERT_TRUE(client_->post_comment(44, body).ok());
+  CommenterOptions co;
+  co.bot_login = "bot@example.org";
+  Commenter c(*store_, *client_, clock_, co);
+  EXPECT_EQ(c.drain_once()->posted, 0u);  // still leased
+  clock_.advance(301);
+  auto s = c.drain_once();
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->found_already_posted, 1u);
+  EXPECT_EQ(server_->comments(44).size(), 1u);
+}
+
+// Any entry queued without its marker gets it when posted, so that a retry
+// can find it (the manual comment had none and went out twice).
+TEST_F(CommenterRules, EveryPostCarriesItsMarker) {
+  add_bug(45, "", json::array());
+  ASSERT_TRUE(store_->enqueue_comment({45, "manual", "Landing after the freeze.", "manual/45/1/3"}, std::nullopt).ok());
+  Commenter c(*store_, *client_, clock_, {});
+  EXPECT_EQ(c.drain_once()->posted, 1u);
+  ASSERT_EQ(server_->comments(45).size(), 1u);
+  EXPECT_EQ(server_->comments(45)[0].text, "Landing after the freeze.\n\nautoland-dedup: manual/45/1/3");
 }
 
 }  // namespace

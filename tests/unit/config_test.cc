@@ -282,6 +282,22 @@ TEST(ConfigChecks, WhatConfigCheckUsedToAccept) {
   EXPECT_EQ(zero.error().message, "config: '/dev/zero' is not a regular file");
 }
 
+// A lease shorter than a post lets a second poster take over a post still in
+// flight: the comment goes out twice (issue 14, item 5c).
+TEST(ConfigChecks, ACommentLeaseMustOutlastThePost) {
+  auto error = [](const std::string& toml) {
+    auto c = parse_config(toml, "t.toml", [](const std::string&) { return std::optional<std::string>(); });
+    return c.ok() ? std::string() : c.error().message;
+  };
+  EXPECT_EQ(error("[bugzilla]\ntimeout_seconds = 60\n[commenter]\nlease_seconds = 30\n"),
+            "t.toml: commenter.lease_seconds (30) must be longer than the slowest comment post "
+            "(bugzilla.timeout_seconds = 60): a second poster would take over a post still in flight and the "
+            "comment would go out twice");
+  EXPECT_NE(error("[bugzilla]\ntimeout_seconds = 30\n[commenter]\nlease_seconds = 30\n"), "");
+  EXPECT_EQ(error("[bugzilla]\ntimeout_seconds = 29\n[commenter]\nlease_seconds = 30\n"), "");
+  EXPECT_EQ(error(""), "");  // the defaults: 300 s against 30 s
+}
+
 TEST(ConfigChecks, UnknownAutolandVariablesAreNamed) {
   EXPECT_TRUE(check_autoland_variables({"PATH", "AUTOLAND_BUGZILLA_URL", "AUTOLAND_TOKEN", "AUTOLAND_URL"}).ok());
   auto typo = check_autoland_variables({"HOME", "AUTOLAND_BUGZILLA_APIKEY"});
