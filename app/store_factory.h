@@ -12,6 +12,10 @@
 
 namespace autoland {
 
-Result<std::unique_ptr<Store>> open_store(const std::string& url, const Clock& clock, bool migrate = true);
+// `create`: make the store when there is none (only `autoland db init`); a
+// missing or empty store is otherwise an error, so that one deleted by
+// mistake is noticed instead of silently replaced by an empty one.
+Result<std::unique_ptr<Store>> open_store(const std::string& url, const Clock& clock, bool migrate = true,
+                                          bool create = false);
 
 }  // namespace autoland

@@ -121,7 +121,7 @@ long rss_kib(pid_t pid, const char* field) {
   util::set_log_level(util::LogLevel::off);
   SystemClock clock;
   std::string db = "/tmp/autoland-flood-" + std::to_string(::getpid()) + ".db";
-  auto store = open_store("sqlite://" + db, clock);
+  auto store = open_store("sqlite://" + db, clock, /*migrate=*/true, /*create=*/true);
   if (!store || !(*store)->migrate().ok()) _exit(2);
   api::ApiOptions o;
   o.tokens = {{"flood", api::Role::sheriff, api::sha256_hex(kSheriff)}};

@@ -37,7 +37,7 @@ void register_bugzilla_commands(CLI::App& app, Invocation& inv) {
       options.bot_login = (*w)->config.bugzilla.bot_login;
       options.patch_limits.max_bytes = (*w)->config.patch_max_bytes;
       Trigger t(*(*w)->store, *(*w)->bugs, (*w)->clock, options);
-      return run_passes(trigger_args->once, trigger_args->interval, [&] {
+      return run_passes(trigger_args->once, trigger_args->interval, *(*w)->store, [&] {
         auto stats = t.poll_once();
         if (!stats) {
           LOG_ERROR("trigger", stats.error().message);
@@ -60,7 +60,7 @@ void register_bugzilla_commands(CLI::App& app, Invocation& inv) {
       auto w = wire(inv);
       if (!w) return fail(w.error());
       Commenter c(*(*w)->store, *(*w)->bugs, (*w)->clock, commenter_options((*w)->config));
-      return run_passes(commenter_args->once, commenter_args->interval, [&] {
+      return run_passes(commenter_args->once, commenter_args->interval, *(*w)->store, [&] {
         auto stats = c.drain_once();
         if (!stats) {
           LOG_ERROR("commenter", stats.error().message);

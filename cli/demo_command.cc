@@ -119,7 +119,7 @@ int run_demo(const Invocation& inv, const std::string& db_path) {
 
   heading("store");
   ManualClock clock(1'700'000'000);
-  auto store = open_store("sqlite://" + db_path, clock);
+  auto store = open_store("sqlite://" + db_path, clock, /*migrate=*/true, /*create=*/true);
   if (!store) return fail(store.error());
   auto config = inv.load_config();
   if (!config) return fail(config.error());

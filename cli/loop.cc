@@ -1,8 +1,11 @@
 #include "cli/loop.h"
 
+#include "util/log.h"
+
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <iostream>
 #include <thread>
 
 namespace autoland::cli {
@@ -11,13 +14,18 @@ std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop = true; }
 }  // namespace
 
-int run_passes(bool once, int interval_seconds, const std::function<bool()>& pass) {
+int run_passes(bool once, int interval_seconds, Store& store, const std::function<bool()>& pass) {
   if (once) return pass() ? 0 : 1;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   while (!g_stop) {
     pass();
     for (int waited = 0; waited < interval_seconds * 10 && !g_stop; ++waited) {
+      if (auto lost = store.unusable()) {
+        LOG_ERROR("run", lost->message);
+        std::cerr << "error: " << lost->message << "\n";
+        return 1;
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   }

@@ -1,9 +1,12 @@
 // Runs a pass now and then every `interval` until SIGINT/SIGTERM; a pass that
-// fails is logged and the loop goes on (the next pass retries).
+// fails is logged and the loop goes on (the next pass retries), unless the
+// store became unusable (deleted, replaced, corrupt): then it stops, exit 1.
 #pragma once
 
 #include <CLI/CLI.hpp>
 #include <functional>
+
+#include "ports/store.h"
 
 namespace autoland::cli {
 
@@ -16,6 +19,6 @@ struct LoopArgs {
 void add_loop_options(CLI::App* cmd, LoopArgs& args, int default_interval);
 
 // Returns the exit code: 0 after a signal, or `once`'s result when once.
-int run_passes(bool once, int interval_seconds, const std::function<bool()>& pass);
+int run_passes(bool once, int interval_seconds, Store& store, const std::function<bool()>& pass);
 
 }  // namespace autoland::cli

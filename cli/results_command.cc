@@ -30,7 +30,7 @@ void register_results_command(CLI::App& app, Invocation& inv) {
                            [&](const std::string& name) { return sources->find(name); });
       PushWatcher watcher(*(*w)->store, (*w)->clock, [&](const std::string& name) { return sources->find(name); });
       int interval = results->count("--interval") ? args->interval : (*w)->config.results_interval_seconds;
-      int code = run_passes(args->once, interval, [&] {
+      int code = run_passes(args->once, interval, *(*w)->store, [&] {
         auto stats = poller.pass();
         if (!stats) {
           LOG_ERROR("results", stats.error().message);

@@ -160,16 +160,26 @@ int run_components(Wiring& wiring, const std::atomic<bool>& stop) {
   }
 
   LOG_INFO("run", "autoland is running: trigger, queue, results, commenter (SIGTERM stops it)");
+  std::atomic<bool> quit{false};
   std::vector<std::thread> threads;
   for (Component& c : components) {
-    threads.emplace_back([&c, &wiring, &bus, &stop] { loop(c, *wiring.store, bus, stop); });
+    threads.emplace_back([&c, &wiring, &bus, &quit] { loop(c, *wiring.store, bus, quit); });
   }
-  while (!stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // A store that was deleted, replaced or found corrupt stops everything:
+  // going on would act on state that is no longer kept anywhere.
+  std::optional<Error> store_lost;
+  while (!stop && !store_lost) {
+    store_lost = wiring.store->unusable();
+    if (!store_lost) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (store_lost) LOG_ERROR("run", store_lost->message);
   LOG_INFO("run", "stopping: each component finishes its pass");
+  quit = true;
   bus.close();
   for (std::thread& t : threads) t.join();
   if (api_server) api_server->stop();
   LOG_INFO("run", "stopped");
+  if (store_lost) return fail(*store_lost);
   return kExitOk;
 }
 

@@ -27,6 +27,7 @@
 
 #include "adapters/process/subprocess.h"
 #include "api/api_auth.h"
+#include "app/store_factory.h"
 #include "cli/command.h"
 #include "cli/wiring.h"
 #include "core/comments.h"
@@ -447,6 +448,11 @@ int run_sandbox(const Args& args) {
 
   Invocation inv;
   inv.options.config_path = (dir / "autoland.toml").string();
+  {
+    SystemClock clock;
+    auto created = open_store("sqlite://" + (dir / "autoland.db").string(), clock, true, /*create=*/true);
+    if (!created) return fail(created.error());  // as `autoland db init`
+  }
   auto w = wire(inv);
   if (!w) return fail(w.error());
   Wiring& wiring = **w;

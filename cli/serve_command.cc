@@ -39,8 +39,13 @@ int serve(const Invocation& inv, const std::string& listen_option) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   std::cout << "autoland API on " << (*server)->url() << " (SIGTERM stops it)" << std::endl;
-  while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::optional<Error> store_lost;
+  while (!g_stop && !store_lost) {
+    store_lost = wiring.store->unusable();
+    if (!store_lost) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   (*server)->stop();
+  if (store_lost) return fail(*store_lost);
   return kExitOk;
 }
 

@@ -128,6 +128,11 @@ class Store {
   virtual Result<int> migrate() = 0;
   virtual Result<SchemaStatus> schema_status() = 0;
 
+  // Set once the store can no longer be trusted: its data is corrupt, or it
+  // was deleted or replaced while in use. Every call fails from then on, and
+  // a process that runs for long must stop with this error rather than go on.
+  virtual std::optional<Error> unusable() { return std::nullopt; }
+
   // Branches. create: conflict when the name exists. get: not_found when absent.
   // delete: conflict while the branch has patchsets that have not ended.
   virtual Result<Branch> create_branch(const Branch& branch, const std::string& actor) = 0;

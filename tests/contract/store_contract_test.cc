@@ -25,7 +25,7 @@ class StoreContract : public ::testing::TestWithParam<std::string> {
       std::filesystem::create_directories(dir_);
       url = "sqlite://" + (dir_ / "autoland.db").string();
     }
-    auto s = open_store(url, clock_);
+    auto s = open_store(url, clock_, /*migrate=*/true, /*create=*/true);
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(*s);
   }

@@ -111,6 +111,7 @@ name = "central"
 repo_url = "$work/central"
 pretest_branch = "try"
 TOML
+"$bin" --config "$work/serve.toml" db init >/dev/null || { echo "FAIL db init"; exit 1; }
 "$bin" --config "$work/serve.toml" serve >"$work/serve.out" 2>&1 &
 pid=$!
 for _ in $(seq 100); do grep -q "autoland API on" "$work/serve.out" && break; sleep 0.1; done

@@ -58,7 +58,7 @@ repo_url = "$work/try"
 required_level = 1
 TOML
 printf 'bot-key\n' >"$work/key"
-"$bin" --config "$work/autoland.toml" db migrate >/dev/null || exit 1
+"$bin" --config "$work/autoland.toml" db init >/dev/null || exit 1
 
 # Comments already queued when the crashes begin: 5 per valid bug, 3 for a
 # missing bug, 2 for a private one.

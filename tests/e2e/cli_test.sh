@@ -71,8 +71,24 @@ name = "try"
 repo_url = "$work/try"
 required_level = 1
 TOML
-check "db status before" 0 "$bin" --config "$work/autoland.toml" db status
-expect_json "db pending" "$work/out" 'len(d["pending"]) > 0' 'true'
+# No store is ever made by itself: only `db init` creates one.
+check "db status before init" 1 "$bin" --config "$work/autoland.toml" db status
+expect_in "db status names the missing store" "$work/err" "the store '$work/state.db' does not exist"
+expect_in "db status says how to create it" "$work/err" "autoland db init"
+check "db migrate before init" 1 "$bin" --config "$work/autoland.toml" db migrate
+if [[ -e "$work/state.db" ]]; then echo "FAIL a store was created"; failed=$((failed + 1)); else passed=$((passed + 1)); fi
+check "db init" 0 "$bin" --config "$work/autoland.toml" db init
+expect_in "db init says" "$work/out" "created the store"
+check "db init again" 1 "$bin" --config "$work/autoland.toml" db init
+expect_in "db init refuses a second time" "$work/err" "holds an autoland store already"
+: >"$work/empty.db"
+printf '[store]\nurl = "sqlite://%s/empty.db"\n' "$work" >"$work/empty.toml"
+check "empty file refused" 1 "$bin" --config "$work/empty.toml" db status
+expect_in "empty file reason" "$work/err" "is empty"
+head -c 8192 /dev/urandom >"$work/junk.db"
+printf '[store]\nurl = "sqlite://%s/junk.db"\n' "$work" >"$work/junk.toml"
+check "junk file refused" 1 "$bin" --config "$work/junk.toml" db status
+expect_in "junk file named" "$work/err" "the store '$work/junk.db' is not an SQLite database"
 check "db migrate" 0 "$bin" --config "$work/autoland.toml" db migrate
 expect_in "db migrate says" "$work/out" "schema at version"
 check "db status after" 0 "$bin" --config "$work/autoland.toml" db status
@@ -125,6 +141,7 @@ repo_url = "$work/central"
 pretest_branch = "try"
 TOML
 export TEST_BZ_KEY=bot-key-0123456789
+check "bz db init" 0 "$bin" --config "$work/bz.toml" db init
 check "trigger once" 0 "$bin" --config "$work/bz.toml" trigger --once
 expect_in "trigger counts" "$work/out" "2 patchsets queued, 1 refused"
 if grep -q "bot-key-0123456789" "$work/out" "$work/err"; then echo "FAIL key logged"; failed=$((failed + 1)); else passed=$((passed + 1)); fi
@@ -138,6 +155,40 @@ curl -s "$url/sandbox/bugs" >"$work/bugs.json"
 expect_in "template on the bug" "$work/bugs.json" "was cancelled"
 check "comment missing bug" 1 "$bin" --config "$work/bz.toml" comment --bug 999 --text "x"
 expect_in "comment missing bug reason" "$work/err" "does not exist or cannot be seen"
+
+# A store deleted, or replaced, under a running component stops it with the
+# reason; nothing makes an empty store in its place.
+store_stops() {  # name, what to do to the store, expected words
+  "$bin" --config "$work/bz.toml" commenter --interval 1 >"$work/loop.out" 2>"$work/loop.err" &
+  local pid=$! code=
+  sleep 1.5
+  eval "$2"
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -9 "$pid"
+    echo "FAIL $1: still running 5 s later"
+    failed=$((failed + 1))
+    return
+  fi
+  wait "$pid"
+  code=$?
+  if [[ $code -eq 1 ]] && grep -q "$3" "$work/loop.err"; then
+    passed=$((passed + 1))
+  else
+    echo "FAIL $1: exit $code, stderr:"
+    cat "$work/loop.err"
+    failed=$((failed + 1))
+  fi
+}
+store_stops "store deleted" 'rm -f "$work/bz.db" "$work/bz.db-wal" "$work/bz.db-shm"' "the store '$work/bz.db' was deleted while autoland was using it"
+if [[ -e "$work/bz.db" ]]; then echo "FAIL store recreated"; failed=$((failed + 1)); else passed=$((passed + 1)); fi
+check "restart after deletion" 1 "$bin" --config "$work/bz.toml" commenter --once
+expect_in "restart names the missing store" "$work/err" "does not exist"
+if [[ -e "$work/bz.db" ]]; then echo "FAIL store recreated on restart"; failed=$((failed + 1)); else passed=$((passed + 1)); fi
+check "bz db init again" 0 "$bin" --config "$work/bz.toml" db init
+sed "s|$work/bz.db|$work/other.db|" "$work/bz.toml" >"$work/other.toml"
+check "other db init" 0 "$bin" --config "$work/other.toml" db init
+store_stops "store replaced" 'mv "$work/other.db" "$work/bz.db"' "the store '$work/bz.db' was replaced by another file"
 check "comment needs text or template" 1 "$bin" --config "$work/bz.toml" comment --bug 1
 TEST_BZ_KEY=wrong-key-xyz check "comment bad key" 1 "$bin" --config "$work/bz.toml" comment --bug 1 --text "y"
 expect_in "comment bad key reason" "$work/err" "Bugzilla error 306"

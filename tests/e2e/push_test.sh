@@ -70,6 +70,7 @@ repo_url = "$work/try"
 required_level = 1
 default_try_syntax = "try: -b do -p all"
 TOML
+"$bin" --config "$work/autoland.toml" db init >/dev/null || { echo "FAIL db init"; exit 1; }
 push() { "$bin" --config "$work/autoland.toml" push "$@"; }
 remote_log() { hg -R "$work/central" log -r "$1" -T "$2"; }
 

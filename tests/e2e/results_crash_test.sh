@@ -59,6 +59,7 @@ branch = "try"
 name = "flaky"
 command = ["sh", "-c", "m=$work/marks/\$(cat id.txt); test -f \$m || { touch \$m; exit 1; }"]
 TOML
+"$bin" --config "$work/autoland.toml" db init >/dev/null || { echo "FAIL db init"; exit 1; }
 "$bin" --config "$work/autoland.toml" results --once >/dev/null || fail "first pass"
 for p in p1 p2; do
   hg -R "$work/try" update -q -r 0

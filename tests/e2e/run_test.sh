@@ -118,6 +118,7 @@ repo_url = "$work/central"
 pretest_branch = "try"
 required_level = 3
 TOML
+"$bin" --config "$work/autoland.toml" db init >/dev/null || { echo "FAIL db init"; exit 1; }
 
 start=$(date +%s.%N)
 state() { sqlite3 "$work/autoland.db" "SELECT bug_id || '=' || state FROM patchsets ORDER BY bug_id" 2>/dev/null | tr '\n' ' '; }

@@ -168,7 +168,7 @@ TEST_F(LocalCiTest, ARestartRerunsCutShortRunsAndNeverFinishedOnes) {
   }
   {
     // As a crash leaves it: quick finished, slow was in progress.
-    auto db = sqlite::Database::open((dir_ / "ci" / "ci.db").string(), 1000);
+    auto db = sqlite::Database::open((dir_ / "ci" / "ci.db").string(), 1000, false);
     ASSERT_TRUE(db.ok());
     ASSERT_TRUE(db->exec("UPDATE runs SET state='completed', result='success', finished=7 WHERE name='quick'").ok());
     ASSERT_TRUE(db->exec("UPDATE runs SET state='running', started=5 WHERE name='slow'").ok());
@@ -364,7 +364,7 @@ TEST_F(LocalCiTest, AnEndThatCannotBeWrittenIsWrittenLater) {
   ASSERT_TRUE(fs::exists(started));
   {
     // Another connection holds the database while the job ends.
-    auto db = sqlite::Database::open((dir_ / "ci" / "ci.db").string(), 1000);
+    auto db = sqlite::Database::open((dir_ / "ci" / "ci.db").string(), 1000, false);
     ASSERT_TRUE(db.ok());
     ASSERT_TRUE(db->exec("BEGIN EXCLUSIVE").ok());
     std::this_thread::sleep_for(std::chrono::milliseconds(1200));

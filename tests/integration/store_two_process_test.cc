@@ -27,6 +27,8 @@ class TwoProcessStore : public ::testing::Test {
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     url_ = "sqlite://" + (dir_ / "autoland.db").string();
+    auto created = open_store(url_, clock_, /*migrate=*/true, /*create=*/true);  // as `autoland db init`
+    ASSERT_TRUE(created.ok()) << created.error().message;
   }
   void TearDown() override {
     if (!HasFailure()) fs::remove_all(dir_);  // kept on failure for a post-mortem

@@ -133,7 +133,8 @@ Result<std::unique_ptr<LocalCi>> LocalCi::open(LocalCiOptions options, const Clo
     return Error{owner.error().kind, "another process runs the local CI in " + options.state_dir +
                                          " (only one may; stop it, or give this one its own ci.local.state_dir)"};
   }
-  auto db = sqlite::Database::open((fs::path(options.state_dir) / "ci.db").string(), options.busy_timeout_ms);
+  auto db = sqlite::Database::open((fs::path(options.state_dir) / "ci.db").string(), options.busy_timeout_ms,
+                                   /*create=*/true);
   if (!db) return db.error();
   AUTOLAND_TRY(db->exec("PRAGMA journal_mode=WAL"));
   AUTOLAND_TRY(db->exec("PRAGMA synchronous=FULL"));

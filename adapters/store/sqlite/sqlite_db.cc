@@ -1,37 +1,57 @@
 #include "adapters/store/sqlite/sqlite_db.h"
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 namespace autoland::sqlite {
 namespace {
 
-Error error_from(sqlite3* db, int code, std::string_view what) {
+Error error_from(sqlite3* db, int code, std::string_view what, FileHealth* health = nullptr) {
   std::string message = std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(code));
   int primary = code & 0xff;
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) return transient("database is busy: " + message);
   if (primary == SQLITE_CONSTRAINT) return conflict(message);
+  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
+    const char* file = db ? sqlite3_db_filename(db, "main") : nullptr;
+    Error e = internal_error("the store '" + std::string(file && *file ? file : "?") + "' is " +
+                             (primary == SQLITE_CORRUPT ? "corrupt" : "not an SQLite database") + " (" +
+                             (db ? sqlite3_errmsg(db) : sqlite3_errstr(code)) +
+                             "): stopping; restore it from a backup");
+    e.code = primary;
+    if (health) {
+      std::lock_guard lock(health->mu);
+      if (!health->unusable) health->unusable = e;
+    }
+    return e;
+  }
   return internal_error("sqlite: " + message);
 }
 
 }  // namespace
 
-Result<Database> Database::open(const std::string& path, int busy_timeout_ms) {
+Result<Database> Database::open(const std::string& path, int busy_timeout_ms, bool create) {
   sqlite3* raw = nullptr;
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   Database db(raw);
+  if (rc == SQLITE_CANTOPEN && !create && path != ":memory:" && access(path.c_str(), F_OK) != 0) {
+    return not_found("the store '" + path + "' does not exist");
+  }
   if (rc != SQLITE_OK) return error_from(raw, rc, "cannot open database '" + path + "'");
   sqlite3_busy_timeout(raw, busy_timeout_ms);
   sqlite3_extended_result_codes(raw, 1);
   return db;
 }
 
-Database::Database(Database&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
+Database::Database(Database&& other) noexcept : db_(other.db_), health_(std::move(other.health_)) {
+  other.db_ = nullptr;
+}
 
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
     if (db_) sqlite3_close_v2(db_);
     db_ = other.db_;
+    health_ = std::move(other.health_);
     other.db_ = nullptr;
   }
   return *this;
@@ -48,6 +68,8 @@ Status Database::exec(std::string_view sql) {
   if (rc != SQLITE_OK) {
     std::string detail = message ? message : sqlite3_errstr(rc);
     sqlite3_free(message);
+    int primary = rc & 0xff;
+    if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) return error_from(db_, rc, "exec", health_.get());
     Error e = error_from(nullptr, rc, "exec");
     e.message += " (" + detail + ")";
     return e;
@@ -58,16 +80,24 @@ Status Database::exec(std::string_view sql) {
 Result<Statement> Database::prepare(std::string_view sql) {
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
-  if (rc != SQLITE_OK) return error_from(db_, rc, "prepare");
-  return Statement(db_, stmt);
+  if (rc != SQLITE_OK) return error_from(db_, rc, "prepare", health_.get());
+  return Statement(db_, stmt, health_.get());
 }
 
 int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 int Database::changes() const { return sqlite3_changes(db_); }
-Error Database::error(std::string_view what) const { return error_from(db_, sqlite3_errcode(db_), what); }
+Error Database::error(std::string_view what) const {
+  return error_from(db_, sqlite3_errcode(db_), what, health_.get());
+}
+
+std::optional<Error> Database::unusable() const {
+  if (!health_) return std::nullopt;
+  std::lock_guard lock(health_->mu);
+  return health_->unusable;
+}
 
 Statement::Statement(Statement&& other) noexcept
-    : db_(other.db_), stmt_(other.stmt_), bind_error_(std::move(other.bind_error_)) {
+    : db_(other.db_), stmt_(other.stmt_), health_(other.health_), bind_error_(std::move(other.bind_error_)) {
   other.stmt_ = nullptr;
 }
 
@@ -100,7 +130,7 @@ Result<bool> Statement::step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  return error_from(db_, rc, "step");
+  return error_from(db_, rc, "step", health_);
 }
 
 Status Statement::run() {

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,10 +19,18 @@ namespace autoland::sqlite {
 
 class Statement;
 
+// What a connection learnt about its file that makes it unusable for good: the
+// file is corrupt or not a database. Set by any statement that meets it.
+struct FileHealth {
+  std::mutex mu;
+  std::optional<Error> unusable;
+};
+
 class Database {
  public:
-  // Opens (creating if needed) `path`; ":memory:" for a private in-memory db.
-  static Result<Database> open(const std::string& path, int busy_timeout_ms);
+  // Opens `path` (":memory:" for a private in-memory db). A missing file is
+  // created only when `create`; otherwise it is a not_found error.
+  static Result<Database> open(const std::string& path, int busy_timeout_ms, bool create);
   Database(Database&& other) noexcept;
   Database& operator=(Database&& other) noexcept;
   Database(const Database&) = delete;
@@ -32,10 +42,13 @@ class Database {
   int64_t last_insert_rowid() const;
   int changes() const;
   Error error(std::string_view what) const;  // from the connection's last error
+  // Set once a statement found the file corrupt or not a database.
+  std::optional<Error> unusable() const;
 
  private:
-  explicit Database(sqlite3* db) : db_(db) {}
+  explicit Database(sqlite3* db) : db_(db), health_(std::make_shared<FileHealth>()) {}
   sqlite3* db_ = nullptr;
+  std::shared_ptr<FileHealth> health_;
 };
 
 // REQUIRES: used by one thread at a time, and the Database outlives it.
@@ -69,9 +82,10 @@ class Statement {
 
  private:
   friend class Database;
-  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(sqlite3* db, sqlite3_stmt* stmt, FileHealth* health) : db_(db), stmt_(stmt), health_(health) {}
   sqlite3* db_;
   sqlite3_stmt* stmt_;
+  FileHealth* health_;
   Status bind_error_;
 };
 

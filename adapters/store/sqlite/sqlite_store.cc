@@ -1,6 +1,11 @@
 #include "adapters/store/sqlite/sqlite_store.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <optional>
 
 #include <mutex>
 
@@ -139,10 +144,51 @@ Result<std::vector<T>> read_all(Statement& s, Reader reader) {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(Database db, const Clock& clock) : db_(std::move(db)), clock_(clock) {}
+  // `path`: the file the store lives in, whose identity is watched; "" for
+  // an in-memory store.
+  SqliteStore(Database db, const Clock& clock, std::string path)
+      : db_(std::move(db)), clock_(clock), path_(std::move(path)) {
+    struct stat st {};
+    if (!path_.empty() && ::stat(path_.c_str(), &st) == 0) {
+      device_ = st.st_dev;
+      inode_ = st.st_ino;
+    }
+  }
+
+  std::optional<Error> unusable() override {
+    Status s = still_usable();
+    if (s.ok() || s.error().kind == ErrorKind::transient) return std::nullopt;
+    return s.error();
+  }
+
+  // The store can no longer be trusted once its file is corrupt, or was
+  // deleted or replaced under it: SQLite would go on writing to the old,
+  // unlinked file, and everything written would be lost at the next start.
+  // Every call fails from then on, naming the file; a daemon stops.
+  Status still_usable() {
+    if (auto bad = db_.unusable()) return *bad;
+    if (path_.empty()) return {};
+    std::lock_guard lock(file_mu_);
+    if (lost_) return *lost_;
+    struct stat st {};
+    if (::stat(path_.c_str(), &st) != 0) {
+      if (errno != ENOENT) return transient("cannot check the store '" + path_ + "': " + std::strerror(errno));
+      lost_ = internal_error("the store '" + path_ +
+                             "' was deleted while autoland was using it: stopping, so that nothing more is written "
+                             "to the deleted file. Restore it from a backup (or make an empty one with `autoland db "
+                             "init`, forgetting every request in flight) and start again");
+    } else if (st.st_dev != device_ || st.st_ino != inode_) {
+      lost_ = internal_error("the store '" + path_ +
+                             "' was replaced by another file while autoland was using it: stopping; start again "
+                             "to use the file that is there now");
+    }
+    if (lost_) return *lost_;
+    return {};
+  }
 
   Result<int> migrate() override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     AUTOLAND_TRY(ensure_migrations_table());
     int applied = 0;
     for (const auto& m : sqlite::migrations()) {
@@ -169,6 +215,7 @@ class SqliteStore final : public Store {
 
   Result<SchemaStatus> schema_status() override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     AUTOLAND_TRY(ensure_migrations_table());
     auto current = current_version();
     if (!current) return current.error();
@@ -183,6 +230,7 @@ class SqliteStore final : public Store {
 
   Result<Branch> create_branch(const Branch& b, const std::string& actor) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
     auto existing = find_branch(b.name);
@@ -204,6 +252,7 @@ class SqliteStore final : public Store {
 
   Result<Branch> get_branch(const std::string& name) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     auto b = find_branch(name);
     if (!b) return b.error();
     if (!*b) return not_found("no branch named '" + name + "'");
@@ -212,6 +261,7 @@ class SqliteStore final : public Store {
 
   Result<std::vector<Branch>> list_branches() override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     auto s = db_.prepare("SELECT " + std::string(kBranchColumns) + " FROM branches ORDER BY name");
     if (!s) return s.error();
     return read_all<Branch>(*s, read_branch);
@@ -219,6 +269,7 @@ class SqliteStore final : public Store {
 
   Result<Branch> update_branch(const Branch& b, const std::string& actor) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
     AUTOLAND_TRY(write_branch(b, actor));
@@ -231,6 +282,7 @@ class SqliteStore final : public Store {
   Result<Branch> change_branch(const std::string& name, const std::function<Status(Branch&)>& change,
                                const std::string& actor) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
     auto current = find_branch(name);
@@ -262,6 +314,7 @@ class SqliteStore final : public Store {
 
   Status delete_branch(const std::string& name, const std::string& actor) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
     // In flight here: patchsets landing on this branch, and those of other
@@ -290,6 +343,7 @@ class SqliteStore final : public Store {
     if (r.branch.empty()) return invalid_input("a patchset needs a branch");
     if (r.bug_id == 0) return invalid_input("a patchset needs a bug");
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
     if (!r.request_key.empty()) {
@@ -334,11 +388,13 @@ class SqliteStore final : public Store {
 
   Result<PatchSet> get_patchset(PatchSetId id) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     return load_patchset(id);
   }
 
   Result<std::vector<PatchSet>> find_patchsets(const PatchSetQuery& q) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     std::string sql = "SELECT " + std::string(kPatchSetColumns) + " FROM patchsets WHERE 1=1";
     if (q.bug_id) sql += " AND bug_id = ?";
     if (q.branch) sql += " AND branch = ?";
@@ -367,6 +423,7 @@ class SqliteStore final : public Store {
 
   Result<std::optional<PatchSet>> find_by_request_key(const std::string& key) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     auto found = select_patchset_where("request_key = ?", key);
     if (!found) return found.error();
     if (found->empty()) return std::optional<PatchSet>();
@@ -375,6 +432,7 @@ class SqliteStore final : public Store {
 
   Result<PatchSet> apply_transition(const TransitionWrite& w) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
     auto current = load_patchset(w.patchset_id);
@@ -422,6 +480,7 @@ class SqliteStore final : public Store {
 
   Result<PatchSet> set_priority(PatchSetId id, int priority, const std::string& actor) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
     auto s = db_.prepare("UPDATE patchsets SET priority=?, updated_time=?, version=version+1 WHERE id=?");
@@ -438,6 +497,7 @@ class SqliteStore final : public Store {
 
   Status delete_patchset(PatchSetId id, const std::string& actor) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
     auto current = load_patchset(id);
@@ -464,6 +524,7 @@ class SqliteStore final : public Store {
 
   Result<PatchSet> add_patch(PatchSetId id, AttachmentId patch, const std::string& actor) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
     auto current = load_patchset(id);
@@ -489,6 +550,7 @@ class SqliteStore final : public Store {
 
   Result<std::map<std::string, std::map<std::string, int64_t>>> count_comments() override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     auto s = db_.prepare("SELECT kind, state, COUNT(*) FROM comments GROUP BY kind, state");
     if (!s) return s.error();
     std::map<std::string, std::map<std::string, int64_t>> out;
@@ -503,6 +565,7 @@ class SqliteStore final : public Store {
 
   Result<std::vector<OutboxComment>> due_comments(UnixTime now, size_t limit) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     auto s = db_.prepare("SELECT " + std::string(kCommentColumns) +
                          " FROM comments WHERE state = 'pending' AND next_attempt_time <= ? ORDER BY id LIMIT ?");
     if (!s) return s.error();
@@ -512,6 +575,7 @@ class SqliteStore final : public Store {
 
   Result<std::vector<OutboxComment>> comments_for(PatchSetId id) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     auto s = db_.prepare("SELECT " + std::string(kCommentColumns) + " FROM comments WHERE patchset_id = ? ORDER BY id");
     if (!s) return s.error();
     s->bind(1, id);
@@ -520,6 +584,7 @@ class SqliteStore final : public Store {
 
   Result<OutboxComment> get_comment(int64_t id) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     auto s = db_.prepare("SELECT " + std::string(kCommentColumns) + " FROM comments WHERE id = ?");
     if (!s) return s.error();
     s->bind(1, id);
@@ -531,6 +596,7 @@ class SqliteStore final : public Store {
 
   Result<std::optional<int64_t>> enqueue_comment(const NewComment& c, std::optional<PatchSetId> patchset) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
     auto added = insert_comment(c, patchset, clock_.now());
@@ -543,6 +609,7 @@ class SqliteStore final : public Store {
 
   Result<int> drop_pending_comments(BugId bug, const std::string& reason) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     auto s = db_.prepare("UPDATE comments SET state='dropped', last_error=? WHERE bug_id=? AND state='pending'");
     if (!s) return s.error();
     s->bind(1, reason).bind(2, static_cast<int64_t>(bug));
@@ -552,6 +619,7 @@ class SqliteStore final : public Store {
 
   Status record_comment_attempt(int64_t id, int seen_attempts, UnixTime lease_until) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     auto s = db_.prepare(
         "UPDATE comments SET attempts=attempts+1, next_attempt_time=? WHERE id=? AND state='pending' AND attempts=?");
     if (!s) return s.error();
@@ -565,6 +633,7 @@ class SqliteStore final : public Store {
 
   Status mark_comment_posted(int64_t id, std::optional<int64_t> bugzilla_comment_id) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
     auto s = db_.prepare(
@@ -579,6 +648,7 @@ class SqliteStore final : public Store {
 
   Status mark_comment_failed(int64_t id, const std::string& error, std::optional<UnixTime> retry_at) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
     auto s = db_.prepare(
@@ -593,6 +663,7 @@ class SqliteStore final : public Store {
 
   Status append_event(const AuditEvent& e) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     AuditEvent stamped = e;
     if (stamped.time == 0) stamped.time = clock_.now();
     return insert_event(stamped);
@@ -600,6 +671,7 @@ class SqliteStore final : public Store {
 
   Result<std::vector<AuditEvent>> list_events(const EventQuery& q) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     std::string sql = "SELECT id, time, patchset_id, actor, what, detail FROM events WHERE id > ?";
     if (q.since) sql += " AND time >= ?";
     if (q.patchset_id) sql += " AND patchset_id = ?";
@@ -626,6 +698,7 @@ class SqliteStore final : public Store {
 
   Result<std::optional<std::string>> get_setting(const std::string& key) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     auto s = db_.prepare("SELECT value FROM settings WHERE key = ?");
     if (!s) return s.error();
     s->bind(1, key);
@@ -637,6 +710,7 @@ class SqliteStore final : public Store {
 
   Status set_setting(const std::string& key, const std::string& value, const std::string& actor) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
     AUTOLAND_TRY(upsert_setting(key, value));
@@ -646,11 +720,13 @@ class SqliteStore final : public Store {
 
   Status set_cursor(const std::string& key, const std::string& value) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     return upsert_setting(key, value);
   }
 
   Result<bool> watch_push(const WatchedPush& push) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     std::vector<std::string> bugs;
     for (BugId b : push.bugs) bugs.push_back(std::to_string(b));
     auto s = db_.prepare(
@@ -665,6 +741,7 @@ class SqliteStore final : public Store {
 
   Result<std::vector<WatchedPush>> unreported_pushes(size_t limit) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     auto s = db_.prepare(
         "SELECT branch, revision, bugs, pusher, push_time, seen_time FROM watched_pushes WHERE reported = 0 "
         "ORDER BY seen_time, rowid LIMIT ?");
@@ -693,6 +770,7 @@ class SqliteStore final : public Store {
   Status report_watched_push(const std::string& branch, const std::string& revision,
                              const std::vector<NewComment>& comments, const std::string& actor) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
     auto s = db_.prepare("UPDATE watched_pushes SET reported = 1 WHERE branch = ? AND revision = ? AND reported = 0");
@@ -713,6 +791,7 @@ class SqliteStore final : public Store {
 
   Status record_push_intent(const PushIntent& intent) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     auto s = db_.prepare(
         "INSERT INTO push_intents (key, branch, nodes, recorded_time) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO "
         "UPDATE SET branch=excluded.branch, nodes=excluded.nodes, recorded_time=excluded.recorded_time");
@@ -723,6 +802,7 @@ class SqliteStore final : public Store {
 
   Result<std::optional<PushIntent>> get_push_intent(const std::string& key) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     auto s = db_.prepare("SELECT branch, nodes, recorded_time FROM push_intents WHERE key = ?");
     if (!s) return s.error();
     s->bind(1, key);
@@ -742,6 +822,7 @@ class SqliteStore final : public Store {
 
   Status clear_push_intent(const std::string& key) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     auto s = db_.prepare("DELETE FROM push_intents WHERE key = ?");
     if (!s) return s.error();
     s->bind(1, key);
@@ -750,6 +831,7 @@ class SqliteStore final : public Store {
 
   Result<std::optional<std::string>> find_push_intent_with_node(const std::string& node) override {
     std::lock_guard lock(mu_);
+    AUTOLAND_TRY(still_usable());
     if (node.empty() || node.find_first_not_of("0123456789abcdef") != std::string::npos) {
       return std::optional<std::string>();
     }
@@ -874,14 +956,53 @@ class SqliteStore final : public Store {
   std::mutex mu_;
   Database db_ GUARDED_BY(mu_);
   const Clock& clock_;
+  const std::string path_;
+  dev_t device_ = 0;
+  ino_t inode_ = 0;
+  std::mutex file_mu_;
+  std::optional<Error> lost_ GUARDED_BY(file_mu_);
 };
 
 }  // namespace
 
 Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options, const Clock& clock) {
-  auto db = Database::open(options.path, options.busy_timeout_ms);
-  if (!db) return db.error();
-  if (options.path != ":memory:") {
+  const bool in_memory = options.path == ":memory:";
+  auto db = Database::open(options.path, options.busy_timeout_ms, options.create || in_memory);
+  if (!db) {
+    if (db.error().kind == ErrorKind::not_found) {
+      return not_found("the store '" + options.path +
+                       "' does not exist. autoland never makes an empty store by itself (a store deleted by "
+                       "mistake would silently forget every request in flight): create it with `autoland db "
+                       "init`, or restore it from a backup");
+    }
+    return db.error();
+  }
+  // Reads the schema before anything is written: a file that is not a
+  // database, or a corrupt one, fails here, naming the file.
+  bool empty = false;
+  bool has_store = false;
+  {
+    auto tables = db->prepare("SELECT count(*), count(CASE WHEN name = 'schema_migrations' THEN 1 END) "
+                              "FROM sqlite_master WHERE type = 'table'");
+    if (!tables) return tables.error();
+    auto row = tables->step();
+    if (!row) return row.error();
+    empty = tables->column_int(0) == 0;
+    has_store = tables->column_int(1) > 0;
+  }
+  if (!has_store && !in_memory) {
+    if (!empty) {
+      return invalid_input("the file '" + options.path +
+                           "' is an SQLite database but not an autoland store (it has no schema_migrations table)");
+    }
+    if (!options.create) {
+      return not_found("the store '" + options.path +
+                       "' is empty: autoland never fills an empty store by itself (it may stand where a store was "
+                       "lost); create it with `autoland db init`, or restore it from a backup");
+    }
+  }
+  // After the checks above: these write to the file.
+  if (!in_memory) {
     // WAL lets readers run beside a writer (the API reads while services write).
     AUTOLAND_TRY(db->exec("PRAGMA journal_mode=WAL"));
     // FULL: a committed write (a push intent above all) is on disk before
@@ -889,8 +1010,8 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options, c
     AUTOLAND_TRY(db->exec("PRAGMA synchronous=FULL"));
   }
   AUTOLAND_TRY(db->exec("PRAGMA foreign_keys=ON"));
-  auto store = std::make_unique<SqliteStore>(std::move(*db), clock);
-  if (options.migrate) {
+  auto store = std::make_unique<SqliteStore>(std::move(*db), clock, in_memory ? std::string() : options.path);
+  if (options.migrate || (options.create && !has_store)) {
     auto applied = store->migrate();
     if (!applied) return applied.error();
   }

@@ -16,6 +16,9 @@ struct SqliteOptions {
   std::string path;              // a file, or ":memory:"
   int busy_timeout_ms = 10'000;  // how long a writer waits for another one
   bool migrate = true;           // apply pending migrations on open
+  // Make the file and its schema when there is none. Only `autoland db init`
+  // asks: a store that vanished must be noticed, never replaced by an empty one.
+  bool create = false;
 };
 
 // REQUIRES: `clock` outlives the store.
