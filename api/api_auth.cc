@@ -66,7 +66,15 @@ std::string random_token() {
 std::optional<Caller> TokenAuth::identify(std::string_view authorization) const {
   constexpr std::string_view kBearer = "Bearer ";
   if (authorization.size() <= kBearer.size() || authorization.substr(0, kBearer.size()) != kBearer) return std::nullopt;
-  std::string digest = sha256_hex(authorization.substr(kBearer.size()));
+  std::string_view token = authorization.substr(kBearer.size());
+  // RFC 6750's b64token, whole: anything after it (a NUL, a space, junk)
+  // makes a different token, never the one before it.
+  for (char c : token) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+              c == '_' || c == '~' || c == '+' || c == '/' || c == '=';
+    if (!ok) return std::nullopt;
+  }
+  std::string digest = sha256_hex(token);
   for (const ApiToken& t : tokens_) {
     if (same(digest, t.sha256)) return Caller{t.name, t.role, true};
   }

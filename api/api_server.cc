@@ -23,6 +23,7 @@
 #include "core/try_syntax.h"
 #include "ports/vcs.h"
 #include "services/queue/sheriff.h"
+#include "services/request_limits.h"
 #include "util/log.h"
 #include "util/strings.h"
 
@@ -91,8 +92,23 @@ json body_object(const HttpRequest& req, const std::vector<std::string_view>& al
     if (may_be_empty) return json::object();
     refuse(400, "bad request", "a JSON object is expected in the body");
   }
-  json j = json::parse(req.body, nullptr, false);
+  // nlohmann keeps the last of two equal keys, other readers the first: an
+  // object that names a key twice means two things, and is refused.
+  std::vector<std::set<std::string>> open_objects;
+  std::string twice;
+  json::parser_callback_t note_keys = [&](int, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) {
+      open_objects.emplace_back();
+    } else if (event == json::parse_event_t::object_end) {
+      if (!open_objects.empty()) open_objects.pop_back();
+    } else if (event == json::parse_event_t::key && !open_objects.empty() && parsed.is_string()) {
+      if (!open_objects.back().insert(parsed.get<std::string>()).second && twice.empty()) twice = parsed;
+    }
+    return true;
+  };
+  json j = json::parse(req.body, note_keys, false);
   if (j.is_discarded()) refuse(400, "bad request", "the body is not valid JSON");
+  if (!twice.empty()) refuse(400, "bad request", "the body names '" + util::printable(twice, 100) + "' twice");
   if (!j.is_object()) refuse(400, "bad request", "the body must be a JSON object");
   for (const auto& [key, value] : j.items()) {
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
@@ -104,6 +120,9 @@ json body_object(const HttpRequest& req, const std::vector<std::string_view>& al
   return j;
 }
 
+// No text field of the API needs more (a close reason, a try syntax, a URL).
+constexpr size_t kMaxStringField = 2000;
+
 std::string string_field(const json& j, const std::string& key, bool required, const std::string& fallback = "") {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) {
@@ -111,7 +130,25 @@ std::string string_field(const json& j, const std::string& key, bool required, c
     return fallback;
   }
   if (!it->is_string()) refuse(400, "bad request", "'" + key + "' must be a string");
-  return it->get<std::string>();
+  const std::string& text = it->get_ref<const std::string&>();
+  if (text.size() > kMaxStringField) {
+    refuse(400, "bad request",
+           "'" + key + "' is " + std::to_string(text.size()) + " bytes, over the limit of " +
+               std::to_string(kMaxStringField));
+  }
+  if (text.find('\0') != std::string::npos) refuse(400, "bad request", "'" + key + "' holds a NUL character");
+  return text;
+}
+
+// A Bugzilla login as Bugzilla accepts one: user@host, at most 254 bytes
+// (RFC 5321), no spaces or control characters.
+bool is_bugzilla_login(std::string_view s) {
+  size_t at = s.find('@');
+  if (s.size() > 254 || at == 0 || at == std::string_view::npos || at + 1 >= s.size() ||
+      s.find('@', at + 1) != std::string_view::npos) {
+    return false;
+  }
+  return std::none_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == 0x7f; });
 }
 
 std::optional<int64_t> int_field(const json& j, const std::string& key, int64_t lo, int64_t hi) {
@@ -346,11 +383,17 @@ void ApiServer::Impl::add_seed_routes() {
           send(res, 200, {{"bug_id", bug}, {"patchSets", list}});
         });
   route("GET", R"(/patchSets/([^/]+))", "GET /patchSets/{id}", Need::read,
-        [this](const HttpRequest& req, HttpResponse& res, const Caller&) {
+        [this](const HttpRequest& req, HttpResponse& res, const Caller& caller) {
           PatchSetId id = id_in_path(req.matches[1], "patchset id");
           json j = patchset_json(take(store.get_patchset(id)));
           json comments = json::array();
-          for (const OutboxComment& c : take(store.comments_for(id))) comments.push_back(to_json(c));
+          for (const OutboxComment& c : take(store.comments_for(id))) {
+            json shown = to_json(c);
+            // A bug can turn private at any time, unseen by autoland: what the
+            // comments say is for sheriffs; readers see what was posted when.
+            if (caller.role < Role::sheriff) shown.erase("body");
+            comments.push_back(std::move(shown));
+          }
           j["comments"] = comments;
           send(res, 200, j);
         });
@@ -396,8 +439,10 @@ void ApiServer::Impl::add_seed_routes() {
             if (!parsed) refuse(400, "bad request", "'try_syntax': " + parsed.error().message);
           }
           std::string requester = string_field(j, "requester", true);
-          if (requester.find('@') == std::string::npos) {
-            refuse(400, "bad request", "'requester' must be the Bugzilla email of who asks for this landing");
+          if (!is_bugzilla_login(requester)) {
+            refuse(400, "bad request",
+                   "'requester' must be the Bugzilla email of who asks for this landing (user@host, at most 254 "
+                   "bytes, no spaces)");
           }
           int priority = static_cast<int>(int_field(j, "priority", -1000, 1000).value_or(0));
           std::string request_id = string_field(j, "request_id", false);
@@ -418,6 +463,8 @@ void ApiServer::Impl::add_seed_routes() {
           if (branch->status != BranchStatus::enabled) {
             refuse(409, "conflict", "branch '" + branch_name + "' is disabled");
           }
+          std::string over = take(over_request_limit(store, bug, requester, 1, options.request_limits));
+          if (!over.empty()) refuse(429, "too many requests", over);
           if (!options.bugs) refuse(503, "unavailable", "no Bugzilla is configured to check the attachments");
           auto attachments = options.bugs->attachments(bug, true);
           if (!attachments) {

@@ -22,6 +22,7 @@
 #include "ports/bug_tracker.h"
 #include "ports/clock.h"
 #include "ports/store.h"
+#include "services/request_limits.h"
 #include "util/result.h"
 
 namespace autoland::api {
@@ -39,6 +40,7 @@ struct ApiOptions {
   std::vector<HealthCheck> health;
   int health_cache_seconds = 5;       // probes are not run more often than this
   BugTracker* bugs = nullptr;         // checks a new request's attachments; null: POST /bugs answers 503
+  RequestLimits request_limits;      // how many requests a bug or a requester may have in flight
   std::set<std::string> ci_sources = {"local"};  // what a branch's `ci` may name (core/branch_rules)
   HttpLimits http;                    // body limit (413), deadlines, connections, workers
 };

@@ -159,9 +159,57 @@ size_t unescape_keeping_nul(void*, MHD_Connection*, char* s) {
   return static_cast<size_t>(out - s);
 }
 
-MHD_Result collect(void* cls, MHD_ValueKind, const char* key, const char* value) {
-  static_cast<std::vector<std::pair<std::string, std::string>>*>(cls)->emplace_back(key ? key : "", value ? value : "");
+// With their lengths: a NUL inside a header value must not cut it short
+// ("Bearer TOKEN\0junk" is not the token).
+MHD_Result collect(void* cls, MHD_ValueKind, const char* key, size_t key_size, const char* value,
+                   size_t value_size) {
+  static_cast<std::vector<std::pair<std::string, std::string>>*>(cls)->emplace_back(
+      key ? std::string(key, key_size) : std::string(), value ? std::string(value, value_size) : std::string());
   return MHD_YES;
+}
+
+// libmicrohttpd (0.9.75) parses header lines in place, NUL-terminating each
+// value, and hands a value on only up to its first NUL: "Bearer T\0junk"
+// arrives as "Bearer T". What follows a value in that buffer shows whether
+// its line went on: only the line's end (CR, LF, now NULs) may come before
+// the next header's name, or, after the last header, the blank line's.
+struct RawHeader {
+  const char* key = nullptr;
+  const char* value = nullptr;
+  size_t value_size = 0;
+};
+
+MHD_Result collect_raw(void* cls, MHD_ValueKind, const char* key, size_t, const char* value, size_t value_size) {
+  static_cast<std::vector<RawHeader>*>(cls)->push_back({key, value, value_size});
+  return MHD_YES;
+}
+
+// The name of the first header whose line held a NUL, or "".
+std::string header_cut_at_a_nul(const std::vector<RawHeader>& raw) {
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (!raw[i].value || !raw[i].key) continue;
+    const char* end = raw[i].value + raw[i].value_size;  // the NUL libmicrohttpd wrote
+    const char* next = i + 1 < raw.size() ? raw[i + 1].key : nullptr;
+    if (next && next > end && next - end <= 8) {
+      for (const char* p = end; p < next; ++p) {
+        if (*p != '\0') return raw[i].key;
+      }
+    } else if (end[1] != '\0' && end[1] != '\n') {
+      return raw[i].key;
+    }
+  }
+  return "";
+}
+
+// The name of the first header holding a control character (a tab aside), or "".
+std::string header_with_control_character(const std::vector<std::pair<std::string, std::string>>& headers) {
+  for (const auto& [name, value] : headers) {
+    for (char ch : name + value) {
+      auto u = static_cast<unsigned char>(ch);
+      if ((u < 0x20 && u != '\t') || u == 0x7f) return name;
+    }
+  }
+  return "";
 }
 
 }  // namespace
@@ -230,9 +278,16 @@ struct HttpServer::Impl {
     req.method = method ? method : "";
     req.path = url ? url : "";
     req.client = client_address(c);
-    MHD_get_connection_values(c, MHD_HEADER_KIND, collect, &req.headers);
-    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect, &req.query);
+    MHD_get_connection_values_n(c, MHD_HEADER_KIND, collect, &req.headers);
+    MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, collect, &req.query);
     set_phase(c, Phase::body);
+    std::vector<RawHeader> raw;
+    MHD_get_connection_values_n(c, MHD_HEADER_KIND, collect_raw, &raw);
+    std::string bad = header_cut_at_a_nul(raw);
+    if (bad.empty()) bad = header_with_control_character(req.headers);
+    if (!bad.empty()) {
+      return send(c, error(400, "header " + util::printable(bad, 100) + " holds a control character"));
+    }
     auto found = find_route(req);
     if (auto* refused = std::get_if<HttpResponse>(&found)) return send(c, *refused);
     st->route = std::get<const Route*>(found);

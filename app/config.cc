@@ -246,6 +246,8 @@ Result<Config> build(const Collected& c, std::string_view src) {
   cfg.patch_max_bytes = static_cast<uint64_t>(std::strtoull(v.at("patches.max_size_bytes").c_str(), nullptr, 10));
   cfg.grace_period_seconds = to_int(v.at("queue.grace_period_seconds"));
   cfg.allow_self_review = v.at("queue.allow_self_review") == "true";
+  cfg.max_requests_per_bug = to_int(v.at("queue.max_requests_per_bug"));
+  cfg.max_requests_per_requester = to_int(v.at("queue.max_requests_per_requester"));
   cfg.checkin_needed_branch = v.at("queue.checkin_needed_branch");
   cfg.results_interval_seconds = to_int(v.at("results.interval_seconds"));
   cfg.run_trigger_interval_seconds = to_int(v.at("run.trigger_interval_seconds"));
@@ -530,6 +532,12 @@ const std::vector<ConfigKey>& config_keys() {
        "How long a new request waits before anything is pushed, so it can still be cancelled.", false, 0, 86400},
       {"queue.allow_self_review", T::boolean, "false",
        "true: a review+ the patch's own author gave counts for a trunk landing. false: it does not."},
+      {"queue.max_requests_per_bug", T::integer, "5",
+       "Requests (patchsets not ended) one bug may have in flight. More tags are refused, in one comment that "
+       "says so, and their tags are taken off.", false, 1, 1000},
+      {"queue.max_requests_per_requester", T::integer, "50",
+       "Requests (patchsets not ended) one person may have in flight over all bugs; more are refused the same way.",
+       false, 1, 10000},
       {"queue.checkin_needed_branch", T::string, "",
        "When set, the `checkin-needed` keyword acts like `[autoland-BRANCH]` for this branch; empty: ignored."},
       {"branches[].name", T::string, "", "Branch name as written in tags: `try`, `mozilla-inbound`."},
@@ -668,6 +676,8 @@ std::string describe(const Config& c) {
   line("patches.max_size_bytes", std::to_string(c.patch_max_bytes));
   line("queue.grace_period_seconds", std::to_string(c.grace_period_seconds));
   line("queue.allow_self_review", c.allow_self_review ? "true" : "false");
+  line("queue.max_requests_per_bug", std::to_string(c.max_requests_per_bug));
+  line("queue.max_requests_per_requester", std::to_string(c.max_requests_per_requester));
   line("queue.checkin_needed_branch", c.checkin_needed_branch);
   line("vcs.cache_dir", c.vcs_cache_dir);
   line("vcs.max_race_retries", std::to_string(c.vcs_max_race_retries));

@@ -91,6 +91,8 @@ struct Config {
   uint64_t patch_max_bytes = 20 * 1024 * 1024;
   int grace_period_seconds = 60;
   bool allow_self_review = false;  // queue.allow_self_review
+  int max_requests_per_bug = 5;         // queue.max_requests_per_bug
+  int max_requests_per_requester = 50;  // queue.max_requests_per_requester
   std::string checkin_needed_branch;
   std::string vcs_cache_dir = "autoland-cache";
   int vcs_max_race_retries = 3;

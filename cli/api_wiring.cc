@@ -37,6 +37,7 @@ Result<std::unique_ptr<api::ApiServer>> start_api(Wiring& wiring, const ApiParts
     LOG_WARN("api", "no [[api.tokens]] configured and api.open_reads is false: every request will get 401");
   }
   o.bugs = wiring.bugs.get();
+  o.request_limits = request_limits(config);
   o.ci_sources = configured_ci_sources(config);
 
   Store& store = *wiring.store;

@@ -13,15 +13,6 @@
 namespace autoland::cli {
 namespace {
 
-CommenterOptions commenter_options(const Config& c) {
-  CommenterOptions o;
-  o.bot_login = c.bugzilla.bot_login;
-  o.clear_checkin_needed = !c.checkin_needed_branch.empty();
-  o.lease_seconds = c.commenter_lease_seconds;
-  return o;
-}
-
-
 }  // namespace
 
 void register_bugzilla_commands(CLI::App& app, Invocation& inv) {
@@ -32,11 +23,7 @@ void register_bugzilla_commands(CLI::App& app, Invocation& inv) {
     inv.action = [&inv, trigger_args] {
       auto w = wire(inv);
       if (!w) return fail(w.error());
-      TriggerOptions options;
-      options.checkin_needed_branch = (*w)->config.checkin_needed_branch;
-      options.bot_login = (*w)->config.bugzilla.bot_login;
-      options.patch_limits.max_bytes = (*w)->config.patch_max_bytes;
-      Trigger t(*(*w)->store, *(*w)->bugs, (*w)->clock, options);
+      Trigger t(*(*w)->store, *(*w)->bugs, (*w)->clock, trigger_options((*w)->config));
       return run_passes(trigger_args->once, trigger_args->interval, *(*w)->store, [&] {
         auto stats = t.poll_once();
         if (!stats) {

@@ -94,11 +94,7 @@ int run_components(Wiring& wiring, const std::atomic<bool>& stop) {
     return it->second.get();
   };
 
-  TriggerOptions trigger_options;
-  trigger_options.checkin_needed_branch = config.checkin_needed_branch;
-  trigger_options.bot_login = config.bugzilla.bot_login;
-  trigger_options.patch_limits.max_bytes = config.patch_max_bytes;
-  Trigger trigger(*wiring.store, *wiring.bugs, wiring.clock, trigger_options);
+  Trigger trigger(*wiring.store, *wiring.bugs, wiring.clock, trigger_options(config));
 
   QueueOptions queue_options;
   queue_options.grace_period_seconds = config.grace_period_seconds;
@@ -114,11 +110,7 @@ int run_components(Wiring& wiring, const std::atomic<bool>& stop) {
   ResultsPoller poller(*wiring.store, wiring.clock, ci_for);
   PushWatcher watcher(*wiring.store, wiring.clock, ci_for);
 
-  CommenterOptions commenter_options;
-  commenter_options.bot_login = config.bugzilla.bot_login;
-  commenter_options.clear_checkin_needed = !config.checkin_needed_branch.empty();
-  commenter_options.lease_seconds = config.commenter_lease_seconds;
-  Commenter commenter(*wiring.store, *wiring.bugs, wiring.clock, commenter_options);
+  Commenter commenter(*wiring.store, *wiring.bugs, wiring.clock, commenter_options(config));
 
   std::vector<Component> components = {
       {"trigger", config.run_trigger_interval_seconds,

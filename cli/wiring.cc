@@ -32,4 +32,28 @@ Result<std::unique_ptr<Wiring>> wire(const Invocation& inv, bool with_bugzilla) 
   return w;
 }
 
+RequestLimits request_limits(const Config& c) {
+  RequestLimits limits;
+  limits.per_bug = c.max_requests_per_bug;
+  limits.per_requester = c.max_requests_per_requester;
+  return limits;
+}
+
+TriggerOptions trigger_options(const Config& c) {
+  TriggerOptions o;
+  o.checkin_needed_branch = c.checkin_needed_branch;
+  o.bot_login = c.bugzilla.bot_login;
+  o.patch_limits.max_bytes = c.patch_max_bytes;
+  o.limits = request_limits(c);
+  return o;
+}
+
+CommenterOptions commenter_options(const Config& c) {
+  CommenterOptions o;
+  o.bot_login = c.bugzilla.bot_login;
+  o.clear_checkin_needed = !c.checkin_needed_branch.empty();
+  o.lease_seconds = c.commenter_lease_seconds;
+  return o;
+}
+
 }  // namespace autoland::cli

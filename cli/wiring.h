@@ -11,6 +11,9 @@
 #include "ports/bug_tracker.h"
 #include "ports/clock.h"
 #include "ports/store.h"
+#include "services/commenter/commenter.h"
+#include "services/request_limits.h"
+#include "services/trigger/trigger.h"
 
 namespace autoland::cli {
 
@@ -22,6 +25,11 @@ struct Wiring {
 };
 
 Result<std::unique_ptr<Wiring>> wire(const Invocation& inv, bool with_bugzilla = true);
+
+// The components' options from the config: one place, whichever command runs them.
+TriggerOptions trigger_options(const Config& config);
+CommenterOptions commenter_options(const Config& config);
+RequestLimits request_limits(const Config& config);
 
 // Every component (trigger, queue, results, commenter) on its own thread
 // until `stop` turns true; then each finishes its pass (cli/run_command.cc).

@@ -28,8 +28,16 @@ constexpr std::array<std::pair<State, std::string_view>, 14> kStateNames = {{
 template <typename Enum, size_t N>
 Result<Enum> parse_from(const std::array<std::pair<Enum, std::string_view>, N>& table, std::string_view text,
                         std::string_view what) {
+  // Exactly as written: "ENABLED" is not a name, and a reader that folded
+  // case would disagree with one that does not.
   for (const auto& [value, name] : table) {
-    if (util::iequals(name, text)) return value;
+    if (name == text) return value;
+  }
+  for (const auto& [value, name] : table) {
+    if (util::iequals(name, text)) {
+      return invalid_input(std::string(what) + " '" + util::printable(text) + "' is written '" + std::string(name) +
+                           "' (names are lower case)");
+    }
   }
   std::string choices;
   for (const auto& [value, name] : table) {
@@ -87,7 +95,7 @@ Result<BranchStatus> parse_branch_status(std::string_view text) {
 }
 Result<TreeStatus> parse_tree_status(std::string_view text) {
   // Treestatus writes "approval required"; config files tend to use "approval_required".
-  if (util::iequals(text, "approval_required")) return TreeStatus::approval_required;
+  if (text == "approval_required") return TreeStatus::approval_required;
   return parse_from(kTreeStatusNames, text, "tree status");
 }
 Result<Vcs> parse_vcs(std::string_view text) { return parse_from(kVcsNames, text, "vcs"); }

@@ -187,4 +187,27 @@ Result<std::string> replace_tag(std::string_view wb, const WhiteboardTag& tag, s
 
 Result<std::string> remove_tag(std::string_view wb, const WhiteboardTag& tag) { return replace_tag(wb, tag, ""); }
 
+std::string with_in_queue_marker(std::string_view wb) {
+  if (wb.find(kInQueueTag) != std::string_view::npos) return std::string(wb);
+  if (util::trim(wb).empty()) return std::string(kInQueueTag);
+  std::string out(wb);
+  if (out.back() != ' ') out += ' ';
+  return out + std::string(kInQueueTag);
+}
+
+std::string without_in_queue_marker(std::string_view wb) {
+  std::string out(wb);
+  size_t at = out.find(kInQueueTag);
+  if (at == std::string::npos) return out;
+  size_t end = at + kInQueueTag.size();
+  if (end < out.size() && out[end] == ' ') {
+    ++end;  // the space after it, when the marker starts the text
+  } else if (at > 0 && out[at - 1] == ' ') {
+    --at;  // else the one before it
+  }
+  out.erase(at, end - at);
+  if (util::trim(out).empty()) out.clear();
+  return out;
+}
+
 }  // namespace autoland

@@ -59,4 +59,13 @@ Result<std::string> remove_tag(std::string_view whiteboard, const WhiteboardTag&
 
 inline constexpr std::string_view kInQueueTag = "[autoland-in-queue]";
 
+// `whiteboard` with the marker added at the end (after one space), or as it
+// is when the marker is there already.
+std::string with_in_queue_marker(std::string_view whiteboard);
+// `whiteboard` without the marker and the one space that joined it to the
+// text around it, so that releasing undoes adding: "[autoland-in-queue]
+// [perf]" becomes "[perf]", not " [perf]". Every other byte is kept; a
+// whiteboard left with spaces only becomes empty.
+std::string without_in_queue_marker(std::string_view whiteboard);
+
 }  // namespace autoland

@@ -79,6 +79,7 @@ struct PatchSetQuery {
   std::optional<std::string> branch;
   std::vector<State> states;  // empty: any
   std::optional<std::string> revision;  // its try or landing revision (a full node)
+  std::optional<std::string> requester;  // who asked for it, compared as Bugzilla does (case-insensitive)
   // Set: only ids above it, in id order (paging through a long list).
   std::optional<PatchSetId> after_id;
   size_t limit = 1000;

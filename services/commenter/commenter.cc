@@ -133,12 +133,10 @@ Result<Commenter::Outcome> Commenter::edit_marker(const OutboxComment& c) {
   for (int round = 0; round < 3; ++round) {
     BugUpdate update;
     std::string wanted = base;
-    size_t at = wanted.find(kInQueueTag);
-    if (release && !others_live && at != std::string::npos) {
-      wanted.erase(at, kInQueueTag.size());
-      if (util::trim(wanted).empty()) wanted.clear();
-    } else if (!release && at == std::string::npos) {
-      wanted = util::trim(wanted).empty() ? std::string(kInQueueTag) : wanted + " " + std::string(kInQueueTag);
+    if (release && !others_live) {
+      wanted = without_in_queue_marker(base);
+    } else if (!release) {
+      wanted = with_in_queue_marker(base);
     }
     if (wanted != on_server) update.whiteboard = wanted;
     bool has_keyword =

@@ -1,6 +1,9 @@
 #include "services/queue/queue.h"
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
 #include <set>
 
 #include "core/commit_message.h"
@@ -50,8 +53,57 @@ std::string Queue::who(const PatchSet& ps) const {
   return "patchset " + std::to_string(ps.id) + " (bug " + std::to_string(ps.bug_id) + ")";
 }
 
+QueuePassStats& QueuePassStats::operator+=(const QueuePassStats& o) {
+  validating += o.validating;
+  validated += o.validated;
+  rejected += o.rejected;
+  withdrawn += o.withdrawn;
+  deferred += o.deferred;
+  started += o.started;
+  pushed += o.pushed;
+  failed += o.failed;
+  backed_out += o.backed_out;
+  tree_status_unknown += o.tree_status_unknown;
+  errors += o.errors;
+  user_lookups += o.user_lookups;
+  return *this;
+}
+
+void Queue::validate_all(const std::vector<PatchSet>& validating, QueuePassStats& stats,
+                         const std::function<void(Status)>& report) {
+  std::mutex mu;
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < validating.size(); i = next++) {
+      QueuePassStats mine;
+      Status s = validate(validating[i], mine);
+      std::lock_guard lock(mu);
+      stats += mine;
+      report(s);
+    }
+  };
+  size_t helpers = std::min(validating.size(), static_cast<size_t>(std::max(options_.validation_concurrency, 1)));
+  std::vector<std::thread> threads;
+  for (size_t t = 1; t < helpers; ++t) threads.emplace_back(work);
+  work();
+  for (std::thread& t : threads) t.join();
+}
+
+Result<std::optional<User>> Queue::user(const std::string& email, QueuePassStats& stats) {
+  std::string key = util::to_lower(email);
+  auto known = users_.find(key);
+  if (known != users_.end()) return known->second;
+  ++stats.user_lookups;
+  auto found = bugs_.user(email);
+  if (!found && found.error().kind == ErrorKind::transient) return found.error();
+  std::optional<User> value = found ? std::optional<User>(*found) : std::nullopt;
+  users_[key] = value;
+  return value;
+}
+
 Result<QueuePassStats> Queue::pass() {
   QueuePassStats stats;
+  users_.clear();
   auto off = store_.get_setting(component_setting("queue"));
   if (!off) return off.error();
   if (off->value_or("on") == "off") return stats;  // a sheriff switched the queue off
@@ -64,7 +116,7 @@ Result<QueuePassStats> Queue::pass() {
   report(start_validations(stats));
   auto validating = store_.find_patchsets({.states = {State::validating}});
   if (!validating) return validating.error();
-  for (const PatchSet& ps : *validating) report(validate(ps, stats));
+  validate_all(*validating, stats, report);
   report(schedule(stats));
   auto pushing = store_.find_patchsets({.states = {State::pushing}});
   if (!pushing) return pushing.error();
@@ -410,8 +462,8 @@ Status Queue::push(const PatchSet& ps, QueuePassStats& stats) {
   std::map<std::string, std::string> real_names;
   for (const Attachment& a : *attachments) {
     if (real_names.count(a.creator)) continue;
-    auto user = bugs_.user(a.creator);
-    real_names[a.creator] = user ? user->real_name : "";
+    auto creator = user(a.creator, stats);
+    real_names[a.creator] = creator && *creator ? (*creator)->real_name : "";
   }
 
   PushSpec spec = remote_spec(*target);
@@ -424,11 +476,9 @@ Status Queue::push(const PatchSet& ps, QueuePassStats& stats) {
     if (emails == add_reviewers.end()) continue;
     std::vector<std::string> nicks;
     for (const std::string& email : emails->second) {
-      auto user = bugs_.user(email);
-      if (!user && user.error().kind == ErrorKind::transient) {
-        return defer(ps, Event::push_deferred, Event::push_failed, user.error(), stats);
-      }
-      std::string nick = user ? nick_of(user->real_name) : "";
+      auto reviewer = user(email, stats);
+      if (!reviewer) return defer(ps, Event::push_deferred, Event::push_failed, reviewer.error(), stats);
+      std::string nick = *reviewer ? nick_of((*reviewer)->real_name) : "";
       nicks.push_back(nick.empty() ? email.substr(0, email.find('@')) : nick);
     }
     auto parsed = parse_patch(p.text, {static_cast<size_t>(options_.patch_max_bytes)});

@@ -48,6 +48,10 @@ struct QueueOptions {
   int backoff_seconds = 30;     // after the first; doubles each time, at most 30 minutes
   int vcs_max_race_retries = 3;
   bool allow_self_review = false;  // a review+ by the patch's own author counts on a trunk
+  // Requests validated at once: each waits on Bugzilla and the directory,
+  // and one slow bug must not hold the others (27 s behind others at 1-2 s
+  // per Bugzilla request). REQUIRES: the BugTracker and Directory are thread-safe.
+  int validation_concurrency = 4;
 };
 
 struct QueuePassStats {
@@ -62,6 +66,9 @@ struct QueuePassStats {
   int backed_out = 0;
   int tree_status_unknown = 0;  // trees held because their status could not be read
   int errors = 0;       // store or wiring trouble (logged)
+  int user_lookups = 0;  // Bugzilla user lookups (cached for the pass)
+
+  QueuePassStats& operator+=(const QueuePassStats& o);
 };
 
 // Settings the queue reads (sheriffs write them through services/queue/sheriff.h).
@@ -83,6 +90,9 @@ class Queue {
  private:
   Status start_validations(QueuePassStats& stats);
   Status validate(const PatchSet& ps, QueuePassStats& stats);
+  // validate() on each, options_.validation_concurrency at a time.
+  void validate_all(const std::vector<PatchSet>& validating, QueuePassStats& stats,
+                    const std::function<void(Status)>& report);
   Status schedule(QueuePassStats& stats);
   Status push(const PatchSet& ps, QueuePassStats& stats);
   Status back_out(const PatchSet& ps, QueuePassStats& stats);
@@ -105,6 +115,9 @@ class Queue {
   bool backing_off(const PatchSet& ps) const;
   std::string who(const PatchSet& ps) const;
 
+  // A Bugzilla user, looked up once per pass (nullopt: no such user).
+  Result<std::optional<User>> user(const std::string& email, QueuePassStats& stats);
+
   Store& store_;
   BugTracker& bugs_;
   Directory& directory_;
@@ -112,6 +125,7 @@ class Queue {
   VcsLookup vcs_for_;
   QueueOptions options_;
   TreeStatusSource* trees_;
+  std::map<std::string, std::optional<User>> users_;  // this pass's lookups, by lower-case email
 };
 
 }  // namespace autoland

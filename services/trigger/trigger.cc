@@ -196,6 +196,9 @@ Status Trigger::process_bug(const BugSummary& bug, TriggerStats& stats) {
     handled_texts.push_back(e.text);
   }
 
+  std::vector<std::pair<std::string, std::string>> over_limit;  // (request, when), refused together
+  std::string over_limit_reason;
+
   // One request: a tag (or the keyword) asking for some branches.
   auto take = [&](const std::string& text, const std::vector<std::string>& branch_names,
                   const std::vector<AttachmentId>& ids, const std::string& try_syntax, bool keyword) -> Status {
@@ -244,6 +247,15 @@ Status Trigger::process_bug(const BugSummary& bug, TriggerStats& stats) {
     if (all_taken) {
       ++stats.requests_already_taken;
       queued_any |= any_live;
+      return {};
+    }
+
+    // Over a limit: refused, all such requests of this pass in one comment.
+    auto over = over_request_limit(store_, bug.id, who, static_cast<int>(finals.size()), options_.limits);
+    if (!over) return over.error();
+    if (!over->empty()) {
+      over_limit.push_back({text, when});
+      over_limit_reason = *over;
       return {};
     }
 
@@ -324,6 +336,15 @@ Status Trigger::process_bug(const BugSummary& bug, TriggerStats& stats) {
   if (keyword_request) {
     AUTOLAND_TRY(take(std::string(kCheckinNeeded), {options_.checkin_needed_branch}, {}, "", true));
   }
+  if (!over_limit.empty()) {
+    std::string listed = over_limit.front().first;
+    for (size_t i = 1; i < over_limit.size() && i < 5; ++i) listed += ", " + over_limit[i].first;
+    if (over_limit.size() > 5) listed += " and " + std::to_string(over_limit.size() - 5) + " more requests";
+    AUTOLAND_TRY(refuse(listed, over_limit.front().second + "/" + std::to_string(over_limit.size()),
+                        {"limit", over_limit_reason}));
+    LOG_WARN("trigger", "bug " + std::to_string(bug.id) + ": " + std::to_string(over_limit.size()) +
+                            " requests refused: " + over_limit_reason);
+  }
 
   // The whiteboard: handled tags off, the marker on (once). Tags are found
   // by scanning `from` and cut at their own offsets, right to left, so a
@@ -369,7 +390,7 @@ Status Trigger::process_bug(const BugSummary& bug, TriggerStats& stats) {
       wb.replace(cuts[i].offset, cuts[i].size, i == marker_at ? std::string(kInQueueTag) : std::string());
     }
     bool keyword_only = queued_any && !marker && marker_at == cuts.size() && keyword_request;
-    if (keyword_only) wb = util::trim(wb).empty() ? std::string(kInQueueTag) : wb + " " + std::string(kInQueueTag);
+    if (keyword_only) wb = with_in_queue_marker(wb);
     return wb;
   };
   // Bugzilla 5.2 has no conditional write over REST: write, then compare

@@ -19,6 +19,7 @@
 #include "ports/bug_tracker.h"
 #include "ports/clock.h"
 #include "ports/store.h"
+#include "services/request_limits.h"
 #include "util/result.h"
 
 namespace autoland {
@@ -29,6 +30,7 @@ struct TriggerOptions {
   size_t batch_size = 50;            // bugs per progress line
   std::string bot_login;             // autoland's own history entries never count as a request
   int cursor_overlap_seconds = 120;  // re-read this much before the cursor (changes commit late)
+  RequestLimits limits;
   std::string actor = "trigger";
 };
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
@@ -222,6 +223,61 @@ TEST_F(ApiHardening, UnknownMethodsAnswer405AndUnknownPaths404) {
   Conn nowhere(port_);
   ASSERT_TRUE(nowhere.send("GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
   EXPECT_EQ(status_of(nowhere.read(std::chrono::milliseconds(2000))), 404);
+}
+
+// One exchange on a fresh connection.
+std::string one_exchange(int port, const std::string& request) {
+  Conn c(port);
+  if (!c.send(request)) return "";
+  return c.read(std::chrono::milliseconds(3000));
+}
+
+std::string detail_of(const std::string& response) {
+  size_t body = response.find("\r\n\r\n");
+  if (body == std::string::npos) return "";
+  auto j = nlohmann::json::parse(response.substr(body + 4), nullptr, false);
+  return j.is_object() ? j.value("detail", "") : "";
+}
+
+std::string put(const std::string& path, const std::string& body, const std::string& token = kSheriff) {
+  return "PUT " + path + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token +
+         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\nConnection: close\r\n\r\n" + body;
+}
+
+// Issue 14, item 15: what strict input means, one case each.
+TEST_F(ApiHardening, InputIsTakenExactlyAsWrittenOrRefused) {
+  // A token followed by a NUL and junk is another token, not the first one.
+  std::string nul_token = "GET /killswitch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kSheriff +
+                          std::string(1, '\0') + "junk\r\nConnection: close\r\n\r\n";
+  std::string answer = one_exchange(port_, nul_token);
+  EXPECT_EQ(status_of(answer), 400) << answer;
+  EXPECT_EQ(detail_of(answer), "header Authorization holds a control character");
+  EXPECT_EQ(status_of(one_exchange(port_, kill_switch_request(kSheriff + " junk"))), 401);
+  EXPECT_EQ(status_of(one_exchange(port_, kill_switch_request(kSheriff))), 200);
+
+  // Two equal keys mean two things.
+  answer = one_exchange(port_, put("/killswitch", R"({"on": false, "reason": "x", "on": true})"));
+  EXPECT_EQ(status_of(answer), 400) << answer;
+  EXPECT_EQ(detail_of(answer), "the body names 'on' twice");
+  EXPECT_FALSE(*kill_switch_on(*store_));
+  answer = one_exchange(port_, put("/killswitch", R"({"on": false, "reason": {"a": 1, "a": 2}})"));
+  EXPECT_EQ(detail_of(answer), "the body names 'a' twice");
+
+  // Names are written in lower case, exactly.
+  Branch b;
+  b.name = "try";
+  b.repo_url = "/r/try";
+  ASSERT_TRUE(store_->create_branch(b, "t").ok());
+  answer = one_exchange(port_, put("/branches/try", R"({"status": "DISABLED"})"));
+  EXPECT_EQ(status_of(answer), 400) << answer;
+  EXPECT_EQ(detail_of(answer), "branch status 'DISABLED' is written 'disabled' (names are lower case)");
+  EXPECT_EQ(store_->get_branch("try")->status, BranchStatus::enabled);
+
+  // No text field takes 15,000 characters.
+  answer = one_exchange(port_, put("/branches/try", R"({"default_try_syntax": ")" + std::string(15000, 'a') + "\"}"));
+  EXPECT_EQ(status_of(answer), 400) << answer;
+  EXPECT_EQ(detail_of(answer), "'default_try_syntax' is 15000 bytes, over the limit of 2000");
 }
 
 }  // namespace

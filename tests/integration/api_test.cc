@@ -559,5 +559,22 @@ TEST_F(Api, UnknownRoutesAnswerJson) {
   EXPECT_EQ(r.body["error"], "not found");
 }
 
+// A bug can turn private at any time, unseen by autoland: what its comments
+// say is shown to sheriffs, never to readers (issue 14, item 15).
+TEST_F(Api, ReadersSeeNoCommentText) {
+  PatchSet ps = queued(77, {771});
+  ASSERT_TRUE(store_->enqueue_comment({77, "manual", "the fix for the exploit is ...", "k77"}, ps.id).ok());
+  Reply sheriff = call("GET", "/patchSets/" + std::to_string(ps.id), json(kSheriff));
+  ASSERT_EQ(sheriff.status, 200);
+  ASSERT_EQ(sheriff.body["comments"].size(), 1u);
+  EXPECT_EQ(sheriff.body["comments"][0]["body"], "the fix for the exploit is ...");
+  Reply reader = call("GET", "/patchSets/" + std::to_string(ps.id), json(kReader));
+  ASSERT_EQ(reader.status, 200);
+  ASSERT_EQ(reader.body["comments"].size(), 1u);
+  EXPECT_FALSE(reader.body["comments"][0].contains("body")) << reader.text;
+  EXPECT_EQ(reader.text.find("exploit"), std::string::npos);
+  EXPECT_EQ(reader.body["comments"][0]["kind"], "manual");
+}
+
 }  // namespace
 }  // namespace autoland

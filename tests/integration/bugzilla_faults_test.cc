@@ -19,6 +19,7 @@
 #include "services/transitions.h"
 #include "services/trigger/trigger.h"
 #include "util/log.h"
+#include "util/strings.h"
 
 namespace autoland {
 namespace {
@@ -93,7 +94,9 @@ TEST(BugzillaUnderFaults, ExactlyOncePatchsetsAndComments) {
   client_options.backoff_base = std::chrono::milliseconds(1);
   client_options.backoff_max = std::chrono::milliseconds(2);
   BugzillaClient client(client_options, make_curl_transport({}));
-  Trigger trigger(**store, client, clock, {});
+  TriggerOptions trigger_options;
+  trigger_options.limits.per_requester = kValid;  // one developer asks for every landing here
+  Trigger trigger(**store, client, clock, trigger_options);
   CommenterOptions commenter_options;
   commenter_options.bot_login = kBot;
   commenter_options.max_per_bug_per_hour = 1000;
@@ -184,7 +187,10 @@ TEST(BugzillaUnderFaults, ExactlyOncePatchsetsAndComments) {
     for (const auto& [key, count] : markers) EXPECT_EQ(count, 1) << "bug " << b << " got " << key << " twice";
     if (b <= static_cast<BugId>(kValid)) {
       EXPECT_EQ(markers.size(), 1u) << "bug " << b;
-      EXPECT_EQ(bz.whiteboard(b), " note") << "bug " << b;  // tag replaced, then the marker released
+      // Tag replaced, then the marker and its space released ("note"); or,
+      // when the patchset had ended before the trigger's write was heard,
+      // the tag cut out with every other byte kept (" note").
+      EXPECT_EQ(util::trim(bz.whiteboard(b)), "note") << "bug " << b;
     } else if (b <= static_cast<BugId>(kValid + kMalformed + kNoPatch)) {
       EXPECT_EQ(markers.size(), 1u) << "bug " << b;  // one refusal
       EXPECT_EQ(bz.whiteboard(b), "");

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -41,6 +42,44 @@ class FlakyDirectory final : public Directory {
 
  private:
   std::unique_ptr<FileDirectory> inner_;
+};
+
+// The real client, counting user lookups and how many bugs are read at once.
+class Watching final : public BugTracker {
+ public:
+  explicit Watching(BugTracker& real) : real_(real) {}
+  Result<std::vector<BugSummary>> search(const SearchQuery& q) override { return real_.search(q); }
+  Result<Bug> get_bug(BugId id) override {
+    int now = ++reading_;
+    int seen = most_at_once.load();
+    while (now > seen && !most_at_once.compare_exchange_weak(seen, now)) {
+    }
+    // Long enough for the other validations of the pass to start meanwhile.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto r = real_.get_bug(id);
+    --reading_;
+    return r;
+  }
+  Result<std::vector<Attachment>> attachments(BugId bug, bool d) override { return real_.attachments(bug, d); }
+  Result<Attachment> attachment(BugId bug, AttachmentId id, bool d) override { return real_.attachment(bug, id, d); }
+  Result<std::vector<HistoryEntry>> history(BugId bug) override { return real_.history(bug); }
+  Result<int64_t> post_comment(BugId bug, const std::string& text) override { return real_.post_comment(bug, text); }
+  Result<std::vector<BugComment>> comments(BugId bug, const std::string& since) override {
+    return real_.comments(bug, since);
+  }
+  Result<BugUpdateResult> update_bug(BugId bug, const BugUpdate& update) override {
+    return real_.update_bug(bug, update);
+  }
+  Result<User> user(const std::string& email) override {
+    ++user_lookups;
+    return real_.user(email);
+  }
+  std::atomic<int> most_at_once{0};
+  std::atomic<int> user_lookups{0};
+
+ private:
+  BugTracker& real_;
+  std::atomic<int> reading_{0};
 };
 
 class QueueCycle : public ::testing::Test {
@@ -225,6 +264,33 @@ TEST_F(QueueCycle, ATryRequestIsPushedTestedAndReported) {
   EXPECT_EQ(tip_message, "try: -b o -p linux -n --post-to-bug 1");
   EXPECT_EQ(comment_kinds(ps), (std::vector<std::string>{"try_results", "release_marker"}));
   EXPECT_EQ(changesets(central_), 1);  // nothing landed
+}
+
+// Issue 14, item 18: one slow bug does not hold the others' validation (they
+// run side by side, at most validation_concurrency at once), and a pass asks
+// Bugzilla about each person once.
+TEST_F(QueueCycle, APassValidatesSideBySideAndLooksEachPersonUpOnce) {
+  Watching watching(*bugs_);
+  QueueOptions o;
+  o.grace_period_seconds = 0;
+  o.backoff_seconds = 0;
+  o.validation_concurrency = 3;
+  Queue queue(*store_, watching, *directory_, clock_, [this](const Branch&) { return vcs_.get(); }, o);
+  std::vector<PatchSet> requests;
+  for (BugId b = 601; b <= 604; ++b) {
+    add_bug(b, b * 10, make_patch("f" + std::to_string(b), "x\n", "Bug " + std::to_string(b) + " - Fix r=rita"), "");
+    requests.push_back(request(b, b * 10, "try"));
+  }
+  auto pass = queue.pass();
+  ASSERT_TRUE(pass.ok()) << pass.error().message;
+  EXPECT_EQ(pass->validated, 4);
+  EXPECT_EQ(pass->pushed, 4);
+  EXPECT_GE(watching.most_at_once.load(), 2);
+  EXPECT_LE(watching.most_at_once.load(), 3);
+  // Four pushes by the same author: one lookup of dev@example.org.
+  EXPECT_EQ(pass->user_lookups, 1);
+  EXPECT_EQ(watching.user_lookups.load(), 1);
+  for (const PatchSet& ps : requests) EXPECT_EQ(store_->get_patchset(ps.id)->state, State::testing);
 }
 
 TEST_F(QueueCycle, ATrunkRequestGoesToTryFirstThenLandsOnTheCurrentTip) {

@@ -14,6 +14,7 @@
 #include "services/commenter/commenter.h"
 #include "services/trigger/trigger.h"
 #include "util/log.h"
+#include "util/strings.h"
 
 namespace autoland {
 namespace {
@@ -207,6 +208,55 @@ TEST_F(TriggerRules, RefusalsSayWhyAndRemoveTheTag) {
   // The next pass finds nothing to do and refuses nothing again.
   EXPECT_EQ(poll().refusals, 0u);
   EXPECT_EQ(store_->due_comments(INT64_MAX, 100)->size(), 7u);
+}
+
+// One whiteboard edit with 40 tags made 40 patchsets and 40 try pushes: a bug
+// has at most queue.max_requests_per_bug in flight, the rest are refused in
+// one comment that says so, and their tags come off.
+TEST_F(TriggerRules, RequestsInFlightAreBoundedPerBugAndSaySo) {
+  json atts = json::array();
+  std::string whiteboard;
+  for (int i = 0; i < 40; ++i) {
+    atts.push_back(att(1000 + i, "part " + std::to_string(i)));
+    whiteboard += "[autoland-try:" + std::to_string(1000 + i) + "] ";
+  }
+  add_bug(40, whiteboard, atts);
+  TriggerStats s = poll();
+  EXPECT_EQ(s.patchsets_created, 5u);
+  EXPECT_EQ(s.refusals, 1u);
+  EXPECT_EQ(patchsets(40).size(), 5u);
+  std::string said = refusal(40);
+  EXPECT_NE(said.find("Step limit failed (bug 40 has 5 requests in flight, and one bug may have 5 "
+                      "(queue.max_requests_per_bug); tag it again once one has ended) for [autoland-try:1005], "
+                      "[autoland-try:1006], [autoland-try:1007], [autoland-try:1008], [autoland-try:1009] and 30 "
+                      "more requests on bug 40."),
+            std::string::npos)
+      << said;
+  EXPECT_EQ(util::trim(server_->whiteboard(40)), "[autoland-in-queue]");
+  // Nothing more on the next pass: the refused tags are off the whiteboard.
+  TriggerStats again = poll();
+  EXPECT_EQ(again.patchsets_created + again.refusals, 0u);
+  EXPECT_EQ(store_->due_comments(INT64_MAX, 100)->size(), 1u);
+}
+
+TEST_F(TriggerRules, RequestsInFlightAreBoundedPerRequester) {
+  for (int b = 41; b < 45; ++b) add_bug(b, "[autoland-try]", {att(b * 10, "fix")});
+  TriggerOptions o;
+  o.limits.per_requester = 3;
+  TriggerStats s = poll(o);
+  EXPECT_EQ(s.patchsets_created, 3u);
+  EXPECT_EQ(s.refusals, 1u);
+  EXPECT_NE(refusal(44).find("dev@example.org has 3 requests in flight, and one person may have 3 "
+                             "(queue.max_requests_per_requester)"),
+            std::string::npos)
+      << refusal(44);
+  // One ends: the same person may ask again.
+  PatchSet first = patchsets(41)[0];
+  TransitionWrite w{first.id, first.state, first.version, State::cancelled};
+  w.actor = "t";
+  ASSERT_TRUE(store_->apply_transition(w).ok());
+  ASSERT_TRUE(server_->set_whiteboard(44, "[autoland-try]", "dev@example.org").ok());
+  EXPECT_EQ(poll(o).patchsets_created, 1u);
 }
 
 TEST_F(TriggerRules, CheckinNeededActsLikeATag) {
@@ -495,7 +545,11 @@ TEST_F(CommenterRules, APostStoredAfterItsAnswerWasLostIsFoundNotPostedAgain) {
   ASSERT_TRUE(early.ok());
   EXPECT_EQ(early->posted + early->found_already_posted, 0u);
 
-  std::this_thread::sleep_for(std::chrono::milliseconds(900));  // the late stores land
+  // The late stores land (within the lease, which is the promise).
+  for (int i = 0; i < 500 && server_->stats().comments_posted < 12; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(server_->stats().comments_posted, 12u);
   server_->set_faults({});
   clock_.advance(61);
   auto after = c.drain_once();

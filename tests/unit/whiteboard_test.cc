@@ -173,3 +173,28 @@ TEST(Whiteboard, FormatIsCanonicalAndRescans) {
 
 }  // namespace
 }  // namespace autoland
+
+namespace autoland {
+namespace {
+
+// Releasing the marker undoes adding it: no space is left where it was
+// ("[autoland-in-queue] [perf]" left " [perf]").
+TEST(Whiteboard, TheMarkerGoesWithTheSpaceThatJoinedIt) {
+  EXPECT_EQ(without_in_queue_marker("[autoland-in-queue] [perf]"), "[perf]");
+  EXPECT_EQ(without_in_queue_marker("[perf] [autoland-in-queue]"), "[perf]");
+  EXPECT_EQ(without_in_queue_marker("[a] [autoland-in-queue] [b]"), "[a] [b]");
+  EXPECT_EQ(without_in_queue_marker("[a]  [autoland-in-queue]"), "[a] ");
+  EXPECT_EQ(without_in_queue_marker("[autoland-in-queue]"), "");
+  EXPECT_EQ(without_in_queue_marker("  [autoland-in-queue] "), "");
+  EXPECT_EQ(without_in_queue_marker("[perf]"), "[perf]");
+  EXPECT_EQ(with_in_queue_marker(""), "[autoland-in-queue]");
+  EXPECT_EQ(with_in_queue_marker("[perf]"), "[perf] [autoland-in-queue]");
+  EXPECT_EQ(with_in_queue_marker("[perf] "), "[perf] [autoland-in-queue]");
+  EXPECT_EQ(with_in_queue_marker("[autoland-in-queue] x"), "[autoland-in-queue] x");
+  for (std::string wb : {"", "[perf]", "[a] [b]", "x y"}) {
+    EXPECT_EQ(without_in_queue_marker(with_in_queue_marker(wb)), wb) << wb;
+  }
+}
+
+}  // namespace
+}  // namespace autoland

@@ -399,6 +399,7 @@ class SqliteStore final : public Store {
     if (q.bug_id) sql += " AND bug_id = ?";
     if (q.branch) sql += " AND branch = ?";
     if (q.revision) sql += " AND (try_revision = ? OR landing_revision = ?)";
+    if (q.requester) sql += " AND requester = ? COLLATE NOCASE";
     if (q.after_id) sql += " AND id > ?";
     if (!q.states.empty()) {
       sql += " AND state IN (";
@@ -415,6 +416,7 @@ class SqliteStore final : public Store {
       s->bind(index++, *q.revision);
       s->bind(index++, *q.revision);
     }
+    if (q.requester) s->bind(index++, *q.requester);
     if (q.after_id) s->bind(index++, static_cast<int64_t>(*q.after_id));
     for (State st : q.states) s->bind(index++, to_string(st));
     s->bind(index, static_cast<int64_t>(q.limit));
