@@ -295,6 +295,16 @@ struct HttpServer::Impl {
     if (decision.refusal) return send(c, *decision.refusal);
     st->urgent = decision.urgent;
     std::string length = req.get_header_value("Content-Length");
+    // A body is framed one way: chunked, or by its length (RFC 9112 §6.1).
+    // libmicrohttpd reads an unknown transfer coding as no body at all, and
+    // the bytes that follow as the next request.
+    std::string coding = req.get_header_value("Transfer-Encoding");
+    if (!coding.empty() && !util::iequals(coding, "chunked")) {
+      return send(c, error(400, "Transfer-Encoding " + util::printable(coding, 50) + " is not supported (only chunked)"));
+    }
+    if (!coding.empty() && !length.empty()) {
+      return send(c, error(400, "a request has Content-Length or Transfer-Encoding: chunked, not both"));
+    }
     if (!length.empty()) {
       auto declared = util::parse_uint(length);
       if (!declared) return send(c, error(400, "Content-Length is not a number"));

@@ -274,6 +274,24 @@ TEST_F(ApiHardening, InputIsTakenExactlyAsWrittenOrRefused) {
   EXPECT_EQ(detail_of(answer), "branch status 'DISABLED' is written 'disabled' (names are lower case)");
   EXPECT_EQ(store_->get_branch("try")->status, BranchStatus::enabled);
 
+  // A body with no length: the token first, then a reason.
+  answer = one_exchange(port_, "PUT /killswitch HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(status_of(answer), 401) << answer;
+  answer = one_exchange(port_, "PUT /killswitch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kSheriff +
+                                   "\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(status_of(answer), 400) << answer;
+  EXPECT_EQ(detail_of(answer), "a JSON object is expected in the body") << answer;
+  answer = one_exchange(port_, "POST /bugs/5 HTTP/1.0\r\nAuthorization: Bearer " + kSheriff + "\r\n\r\n{}");
+  EXPECT_NE(detail_of(answer), "") << answer;
+
+  // A body framed some other way, or two ways at once.
+  answer = one_exchange(port_, "PUT /killswitch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kSheriff +
+                                   "\r\nTransfer-Encoding: gzip\r\nConnection: close\r\n\r\n{}");
+  EXPECT_EQ(detail_of(answer), "Transfer-Encoding gzip is not supported (only chunked)") << answer;
+  answer = one_exchange(port_, "PUT /killswitch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kSheriff +
+                                   "\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(status_of(answer), 400) << answer;
+
   // No text field takes 15,000 characters.
   answer = one_exchange(port_, put("/branches/try", R"({"default_try_syntax": ")" + std::string(15000, 'a') + "\"}"));
   EXPECT_EQ(status_of(answer), 400) << answer;
