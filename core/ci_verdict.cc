@@ -55,6 +55,7 @@ std::string_view to_string(Verdict v) {
     case Verdict::orange: return "orange";
     case Verdict::red: return "red";
     case Verdict::cancelled: return "cancelled";
+    case Verdict::infrastructure: return "infrastructure";
   }
   return "?";
 }
@@ -71,7 +72,7 @@ VerdictReport judge(const std::vector<JobRun>& runs, int max_retriggers) {
 
   VerdictReport report;
   report.total_jobs = static_cast<int>(order.size());
-  bool any_unfinished = false, any_red = false, any_orange = false, any_cancel = false;
+  bool any_unfinished = false, any_red = false, any_orange = false, any_cancel = false, any_infrastructure = false;
   for (const std::string& name : order) {
     const JobHistory& h = jobs[name];
     if (h.runs.empty()) {  // only superseded runs so far: the CI's rerun is coming
@@ -96,6 +97,9 @@ VerdictReport judge(const std::vector<JobRun>& runs, int max_retriggers) {
       if (reruns < max_retriggers) {
         any_orange = true;
         report.retrigger.push_back(name);
+      } else if (latest.result == JobResult::exception) {
+        any_infrastructure = true;  // the CI's failure, not the patch's
+        report.infrastructure.push_back(name);
       } else {
         any_red = true;
       }
@@ -112,6 +116,8 @@ VerdictReport judge(const std::vector<JobRun>& runs, int max_retriggers) {
     report.retrigger.clear();  // no point rerunning when something is broken for good
   } else if (any_orange) {
     report.verdict = Verdict::orange;
+  } else if (any_infrastructure) {
+    report.verdict = Verdict::infrastructure;
   } else if (any_cancel) {
     report.verdict = Verdict::cancelled;
   } else {

@@ -29,7 +29,10 @@ enum class JobResult {
 std::string_view to_string(JobResult r);
 Result<JobResult> parse_job_result(std::string_view text);
 
-enum class Verdict { pending, green, orange, red, cancelled };
+// infrastructure: some job ended in an infrastructure exception (killed,
+// interrupted) on every run its reruns allowed, and nothing failed for a
+// reason of the patch's own: no verdict on the patch is possible.
+enum class Verdict { pending, green, orange, red, cancelled, infrastructure };
 std::string_view to_string(Verdict v);
 
 struct JobRun {
@@ -50,12 +53,15 @@ struct VerdictReport {
   std::vector<std::string> intermittent;
   // Latest runs that failed for good (red) or are still orange.
   std::vector<JobRun> failures;
+  // Jobs whose every allowed run ended in an infrastructure exception.
+  std::vector<std::string> infrastructure;
   int total_jobs = 0;
 };
 
 // `runs` in the order CI started them (reruns after the runs they repeat).
 // A job may be rerun up to `max_retriggers` times; once its reruns are used
-// up and it still fails, it counts as red.
+// up and it still fails, it counts as red, unless its failure is the CI's
+// own (an exception): then the verdict is infrastructure, never red.
 VerdictReport judge(const std::vector<JobRun>& runs, int max_retriggers);
 
 }  // namespace autoland

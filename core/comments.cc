@@ -55,6 +55,7 @@ std::string verdict_word(const std::optional<VerdictReport>& r) {
     case Verdict::orange: return "orange";
     case Verdict::red: return "red";
     case Verdict::cancelled: return "cancelled";
+    case Verdict::infrastructure: return "without a verdict";
     case Verdict::pending: return "incomplete";
   }
   return "complete";
@@ -104,6 +105,15 @@ std::string render_comment(const CommentInput& in) {
       out += "Autoland: the builds for " + what(in) + " on " + in.branch +
              " were cancelled, so there are no results to report.\n";
       append_revision(out, in);
+      break;
+    case CommentKind::ci_trouble:
+      out += "Autoland: the " + in.branch + " run of " + what(in) + " could not be judged: the CI could not run " +
+             (in.report && !in.report->infrastructure.empty() ? util::join(in.report->infrastructure, ", ")
+                                                               : std::string("some jobs")) +
+             " (killed or interrupted on every rerun). This says nothing about the patch; nothing was landed. Ask "
+             "a sheriff to retry it once the CI is healthy.\n";
+      append_revision(out, in);
+      if (in.report) append_breakdown(out, *in.report);
       break;
     case CommentKind::timed_out:
       out += "Autoland: the " + in.branch + " results for " + what(in) + " were not complete after " +

@@ -69,6 +69,10 @@ const std::vector<Row>& table() {
       {S::testing, E::results_timed_out, G::try_stage, S::timed_out, {comment(CommentKind::timed_out), release}},
       // Unverified code must not stay on trunk: a timed-out landing is backed out.
       {S::testing, E::results_timed_out, G::landing_stage, S::backing_out, {effect(EffectKind::push_backout)}},
+      // The CI failed, not the patch: a try run ends without a verdict; a
+      // landing is unverified, so it is backed out, saying why.
+      {S::testing, E::results_infrastructure, G::try_stage, S::failed, {comment(CommentKind::ci_trouble), release}},
+      {S::testing, E::results_infrastructure, G::landing_stage, S::backing_out, {effect(EffectKind::push_backout)}},
       {S::testing, E::cancel, G::try_stage, S::cancelled, {comment(CommentKind::cancelled), release}},
       {S::testing, E::force, G::try_final, S::reported, {comment(CommentKind::forced), release}},
       {S::testing,
@@ -97,6 +101,8 @@ const std::vector<Row>& table() {
       {S::retrying, E::results_cancelled, G::landing_stage, S::backing_out, {effect(EffectKind::push_backout)}},
       {S::retrying, E::results_timed_out, G::try_stage, S::timed_out, {comment(CommentKind::timed_out), release}},
       {S::retrying, E::results_timed_out, G::landing_stage, S::backing_out, {effect(EffectKind::push_backout)}},
+      {S::retrying, E::results_infrastructure, G::try_stage, S::failed, {comment(CommentKind::ci_trouble), release}},
+      {S::retrying, E::results_infrastructure, G::landing_stage, S::backing_out, {effect(EffectKind::push_backout)}},
       {S::retrying, E::cancel, G::try_stage, S::cancelled, {comment(CommentKind::cancelled), release}},
       {S::retrying, E::force, G::try_final, S::reported, {comment(CommentKind::forced), release}},
       {S::retrying,
@@ -133,7 +139,7 @@ bool guard_holds(Guard guard, const TransitionContext& c) {
   return false;
 }
 
-constexpr std::array<std::pair<Event, std::string_view>, 19> kEventNames = {{
+constexpr std::array<std::pair<Event, std::string_view>, 20> kEventNames = {{
     {Event::start_validation, "start_validation"},
     {Event::validated, "validated"},
     {Event::rule_broken, "rule_broken"},
@@ -147,6 +153,7 @@ constexpr std::array<std::pair<Event, std::string_view>, 19> kEventNames = {{
     {Event::results_red, "results_red"},
     {Event::results_cancelled, "results_cancelled"},
     {Event::results_timed_out, "results_timed_out"},
+    {Event::results_infrastructure, "results_infrastructure"},
     {Event::backed_out, "backed_out"},
     {Event::backout_failed, "backout_failed"},
     {Event::cancel, "cancel"},
@@ -198,6 +205,7 @@ std::string_view to_string(CommentKind k) {
     case CommentKind::backed_out: return "backed_out";
     case CommentKind::backout_failed: return "backout_failed";
     case CommentKind::forced: return "forced";
+    case CommentKind::ci_trouble: return "ci_trouble";
     case CommentKind::refused: return "refused";
     case CommentKind::push_results: return "push_results";
   }

@@ -32,6 +32,7 @@ enum class Event {
   results_red,
   results_cancelled,  // the builds were cancelled in CI
   results_timed_out,  // no complete results within the branch's limit
+  results_infrastructure,  // CI could not run some jobs, reruns used up: no verdict on the patch
   backed_out,         // backout pushed
   backout_failed,     // backout could not be pushed: a sheriff must act
   cancel,             // sheriff or requester
@@ -69,6 +70,7 @@ enum class CommentKind {
   forced,
   refused,  // a request refused before any patchset existed (bad tag, no patches, ...)
   push_results,  // a try push autoland did not make asked for its results on a bug (--post-to-bug)
+  ci_trouble,    // the CI could not judge a try run (infrastructure exceptions): not the patch's fault
 };
 
 std::string_view to_string(EffectKind k);

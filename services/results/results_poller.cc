@@ -2,6 +2,7 @@
 
 #include "services/transitions.h"
 #include "util/log.h"
+#include "util/strings.h"
 
 namespace autoland {
 
@@ -107,6 +108,13 @@ Status ResultsPoller::watch(const PatchSet& ps, ResultsPassStats& stats) {
     }
     case Verdict::cancelled: {
       auto out = step(Event::results_cancelled, "the builds were cancelled", report);
+      return out ? Status{} : Status(out.error());
+    }
+    case Verdict::infrastructure: {
+      auto out = step(Event::results_infrastructure,
+                      "CI infrastructure trouble, not the patch: " + util::join(report.infrastructure, ", ") +
+                          " killed or interrupted on every rerun",
+                      report);
       return out ? Status{} : Status(out.error());
     }
     case Verdict::orange: {

@@ -46,6 +46,23 @@ TEST(CiVerdict, RetriggersUsedUpIsRed) {
   EXPECT_EQ(judge({run("m1", JobResult::testfailed)}, 0).verdict, Verdict::red);  // --no-retry
 }
 
+// Issue 14, item 6: a job the CI killed (an exception) on every run its
+// reruns allowed is the CI's failure: no verdict, never red. A real failure
+// elsewhere still makes it red.
+TEST(CiVerdict, ExceptionsPastTheRerunsAreNoVerdictOnThePatch) {
+  std::vector<JobRun> killed = {run("build", JobResult::success), run("m1", JobResult::exception),
+                                run("m1", JobResult::exception), run("m1", JobResult::exception)};
+  VerdictReport r = judge(killed, 2);
+  EXPECT_EQ(r.verdict, Verdict::infrastructure);
+  EXPECT_EQ(r.infrastructure, std::vector<std::string>{"m1"});
+  EXPECT_EQ(judge(killed, 3).verdict, Verdict::orange);  // a rerun is left
+  EXPECT_EQ(judge({run("m1", JobResult::exception)}, 0).verdict, Verdict::infrastructure);
+  killed.push_back(run("build2", JobResult::busted));
+  EXPECT_EQ(judge(killed, 2).verdict, Verdict::red);
+  // An exception that passes on a rerun is an intermittent, green.
+  EXPECT_EQ(judge({run("m1", JobResult::exception), run("m1", JobResult::success)}, 2).verdict, Verdict::green);
+}
+
 TEST(CiVerdict, BustedIsRedWithoutRetriggers) {
   VerdictReport r = judge({run("build", JobResult::busted, "7"), run("m1", JobResult::testfailed)}, 2);
   EXPECT_EQ(r.verdict, Verdict::red);

@@ -62,6 +62,20 @@ TEST(Comments, TryResultsRed) {
   expect_golden("try_results_red", render_comment(in));
 }
 
+// Issue 14, item 6: jobs the CI killed on every rerun are no verdict on the
+// patch, and the comment says so instead of "Nothing will land; fix ...".
+TEST(Comments, CiTroubleIsNotBlamedOnThePatch) {
+  CommentInput in = base(CommentKind::ci_trouble);
+  in.report = judge({{"1", "build", JobResult::success, "", ""},
+                     {"2", "mochitest", JobResult::exception, "", ""},
+                     {"3", "mochitest", JobResult::exception, "", ""}},
+                    1);
+  ASSERT_EQ(in.report->verdict, Verdict::infrastructure);
+  std::string text = render_comment(in);
+  EXPECT_EQ(text.find("fix the failures"), std::string::npos);
+  expect_golden("ci_trouble", text);
+}
+
 TEST(Comments, Landed) {
   CommentInput in = base(CommentKind::landed);
   in.branch = "mozilla-central";

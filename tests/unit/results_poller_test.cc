@@ -155,6 +155,28 @@ TEST_F(ResultsPollerTest, RerunsAreBoundedThenRed) {
   EXPECT_EQ(ci_.retriggered.size(), 2u);
 }
 
+// Issue 14, item 6: jobs killed on every rerun end a try run without a
+// verdict (failed, with a comment that does not blame the patch), and back
+// out a landing that could not be verified.
+TEST_F(ResultsPollerTest, JobsKilledOnEveryRerunAreNoVerdictOnThePatch) {
+  PatchSet tried = pushed("try", Stage::try_run, "kkk");
+  ci_.set("try@kkk", {{"build", JobResult::success}, {"test", JobResult::exception}});
+  PatchSet landing = pushed("central", Stage::landing, "lll");
+  ci_.set("central@lll", {{"build", JobResult::exception}});
+  for (int round = 0; round < 3; ++round) {
+    ASSERT_TRUE(poller_->pass().ok());
+    ci_.finish_reruns(JobResult::exception);
+  }
+  EXPECT_EQ(reread(tried).state, State::failed);
+  auto comments = store_->comments_for(tried.id);
+  ASSERT_FALSE(comments->empty());
+  EXPECT_EQ((*comments)[0].kind, "ci_trouble");
+  EXPECT_NE((*comments)[0].body.find("This says nothing about the patch"), std::string::npos) << (*comments)[0].body;
+  EXPECT_NE(reread(tried).state_reason.find("CI infrastructure trouble, not the patch: test"), std::string::npos);
+  EXPECT_EQ(reread(landing).state, State::backing_out);
+  EXPECT_NE(reread(landing).state_reason.find("CI infrastructure trouble"), std::string::npos);
+}
+
 TEST_F(ResultsPollerTest, RedOnTrunkBacksOutAndCancelledTryIsCancelled) {
   PatchSet landing = pushed("central", Stage::landing, "ddd");
   ci_.set("central@ddd", {{"build", JobResult::busted}});
