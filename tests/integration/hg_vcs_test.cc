@@ -1,5 +1,6 @@
 // Applying and pushing patchsets with real hg against remotes on disk.
 #include "adapters/vcs/hg/hg_vcs.h"
+#include "adapters/vcs/hg/type_change.h"
 
 #include <gtest/gtest.h>
 
@@ -524,6 +525,64 @@ TEST_F(HgVcsTest, LinksAreCheckedOnTheTreeTheChangesetJoins) {
   // A link inside the repository lands.
   auto fine = vcs_->apply_and_push(spec({{25, header("Bug 6 - link r=r") + link("latest", "real/f.txt")}}));
   ASSERT_TRUE(fine.ok()) << fine.error().message;
+}
+
+// git writes a file that becomes a symbolic link (and back) as a delete and
+// a create of one path; hg import stopped at "file a.txt already exists".
+// Given to hg as its own mode-change diff, it lands, with the same end.
+TEST_F(HgVcsTest, AGitPatchThatTurnsAFileIntoALinkAndBackLands) {
+  std::string to_link = header("Bug 7 - a.txt becomes a link r=r") +
+                        "diff --git a/a.txt b/a.txt\ndeleted file mode 100644\nindex 1111111..0000000\n--- a/a.txt\n"
+                        "+++ /dev/null\n@@ -1,3 +0,0 @@\n-l1\n-l2\n-l3\n"
+                        "diff --git a/a.txt b/a.txt\nnew file mode 120000\nindex 0000000..2222222\n--- /dev/null\n"
+                        "+++ b/a.txt\n@@ -0,0 +1 @@\n+b.txt\n\\ No newline at end of file\n" +
+                        new_file("b.txt");
+  auto parsed = parse_patch(to_link, {.for_hg = true});
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  auto out = vcs_->apply_and_push(spec({{31, to_link}}));
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_EQ(hg({"manifest", "-v", "-r", "tip"}, remote_), "644 @ a.txt\n644   b.txt\n");
+  EXPECT_EQ(hg({"cat", "-r", "tip", "a.txt"}, remote_), "b.txt");
+
+  std::string back = header("Bug 8 - a.txt is a file again r=r") +
+                     "diff --git a/a.txt b/a.txt\ndeleted file mode 120000\n--- a/a.txt\n+++ /dev/null\n"
+                     "@@ -1 +0,0 @@\n-b.txt\n\\ No newline at end of file\n"
+                     "diff --git a/a.txt b/a.txt\nnew file mode 100755\n--- /dev/null\n+++ b/a.txt\n"
+                     "@@ -0,0 +1,2 @@\n+#!/bin/sh\n+true\n";
+  auto again = vcs_->apply_and_push(spec({{32, back}}));
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(hg({"manifest", "-v", "-r", "tip"}, remote_), "755 * a.txt\n644   b.txt\n");
+  EXPECT_EQ(hg({"cat", "-r", "tip", "a.txt"}, remote_), "#!/bin/sh\ntrue\n");
+
+  // The link must still be one the checks allow: pointing out is refused.
+  std::string evil = header("Bug 9 - out r=r") +
+                     "diff --git a/b.txt b/b.txt\ndeleted file mode 100644\n--- a/b.txt\n+++ /dev/null\n"
+                     "@@ -1 +0,0 @@\n-hello\n"
+                     "diff --git a/b.txt b/b.txt\nnew file mode 120000\n--- /dev/null\n+++ b/b.txt\n"
+                     "@@ -0,0 +1 @@\n+../../etc\n\\ No newline at end of file\n";
+  auto refused = vcs_->apply_and_push(spec({{33, evil}}));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("points outside the repository"), std::string::npos)
+      << refused.error().message;
+}
+
+TEST(JoinTypeChanges, OnlyADeleteAndCreateOfOnePathIsJoined) {
+  std::string plain = "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n";
+  EXPECT_EQ(*join_type_changes(plain), plain);
+  std::string two_paths = "diff --git a/x b/x\ndeleted file mode 100644\n--- a/x\n+++ /dev/null\n@@ -1 +0,0 @@\n-a\n"
+                          "diff --git a/y b/y\nnew file mode 100644\n--- /dev/null\n+++ b/y\n@@ -0,0 +1 @@\n+a\n";
+  EXPECT_EQ(*join_type_changes(two_paths), two_paths);
+  EXPECT_EQ(*join_type_changes("diff --git a/x b/x\ndeleted file mode 100644\n--- a/x\n+++ /dev/null\n"
+                                "@@ -1,2 +0,0 @@\n-a\n-b\ndiff --git a/x b/x\nnew file mode 120000\n--- /dev/null\n"
+                                "+++ b/x\n@@ -0,0 +1 @@\n+t\n\\ No newline at end of file\n"),
+            "diff --git a/x b/x\nold mode 100644\nnew mode 120000\n--- a/x\n+++ b/x\n@@ -1,2 +1 @@\n-a\n-b\n+t\n"
+            "\\ No newline at end of file\n");
+  auto binary = join_type_changes("diff --git a/x b/x\ndeleted file mode 100644\nGIT binary patch\nliteral 0\n\n"
+                                  "diff --git a/x b/x\nnew file mode 120000\n--- /dev/null\n+++ b/x\n@@ -0,0 +1 @@\n+t\n");
+  ASSERT_FALSE(binary.ok());
+  EXPECT_EQ(binary.error().message,
+            "'x' changes type (a file becomes a symbolic link, or back) with binary content, which Mercurial cannot "
+            "apply as git writes it: attach an hg export of the change instead");
 }
 
 // Try first, then land: an exported patch imported again on the same parent

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <set>
 
+#include "adapters/vcs/hg/type_change.h"
 #include "core/commit_message.h"
 #include "core/committed_change.h"
 #include "core/patch.h"
@@ -186,7 +187,13 @@ namespace {
 // "Content-Transfer-Encoding:" there would make hg decode what follows).
 // Author, date and message go on the command line, so hg never reads a
 // header of its own either: what lands is what parse_patch reported.
-std::string import_input(const Patch& parsed) { return "\n" + parsed.diff; }
+// A path git writes as deleted and created again (a file turned into a
+// symbolic link) is given to hg as the one diff hg itself would write.
+Result<std::string> import_input(const Patch& parsed) {
+  auto diff = join_type_changes(parsed.diff);
+  if (!diff) return diff.error();
+  return "\n" + *diff;
+}
 
 }  // namespace
 
@@ -237,9 +244,10 @@ Status HgVcs::apply_patches(HgWorkingClone& clone, const PushSpec& spec, const s
     const Patch& parsed = parsed_patches[i];
     bool tip_syntax = syntax_in_tip && i + 1 == spec.patches.size();
     std::string message = commit_message_of(p, parsed) + (tip_syntax ? "\n\n" + spec.try_syntax : "");
+    auto input = import_input(parsed);
+    if (!input) return invalid_input(name_of(p) + ": " + input.error().message);
     auto node = import_bypass(
-        clone, {"--user", author_of(p, parsed), "--date", hg_date(date_of(p, parsed)), "--message", message},
-        import_input(parsed));
+        clone, {"--user", author_of(p, parsed), "--date", hg_date(date_of(p, parsed)), "--message", message}, *input);
     if (!node) {
       if (node.error().kind != ErrorKind::conflict) return node.error();
       return conflict(name_of(p) + " does not apply: " + node.error().message);
