@@ -52,6 +52,9 @@ api_key_file = "$work/key"
 auth = "query"
 bot_login = "bot@example.org"
 timeout_seconds = 1
+[queue]
+# One developer asks for all 200 here.
+max_requests_per_requester = 1000
 [[branches]]
 name = "try"
 repo_url = "$work/try"
