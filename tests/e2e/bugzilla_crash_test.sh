@@ -96,14 +96,19 @@ for round in $(seq "$kills"); do
 done
 
 # Manual comments (`autoland comment --text`), half of them answered 504 and
-# stored 1.5 s later by Bugzilla, half stalled 3 s, each command killed while
-# it waits. Once the late stores have landed and the leases are over, the
+# stored 1.5 s later by Bugzilla, half stalled 3 s, each command killed once
+# its comment is queued, while it waits. Once the late stores have landed and the leases are over, the
 # commenter must find every one that went out, and post only the others.
 curl -s -X PUT -d '{"late_rate": 0.5, "late_ms": 1500, "stall_rate": 0.5, "stall_ms": 3000}' "$url/sandbox/faults" >/dev/null
 for b in $(seq 1 10); do
   "$bin" --config "$work/autoland.toml" comment --bug "$b" --text "manual note for bug $b" >>"$work/manual.log" 2>&1 &
   mp=$!
-  sleep 0.3
+  # Killed once its comment is queued (and being posted), not before.
+  for _ in $(seq 100); do
+    [[ $(sqlite3 "$work/autoland.db" "select count(*) from comments where dedup_key like 'manual/$b/%'") -eq 1 ]] && break
+    sleep 0.05
+  done
+  sleep 0.2
   kill -9 "$mp" 2>/dev/null
   wait "$mp" 2>/dev/null
 done
