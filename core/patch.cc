@@ -938,6 +938,11 @@ Status check_patch_path(std::string_view path) {
   for (unsigned char c : path) {
     if (c < 0x20 || c == 0x7f) return invalid_input("path " + shown + " contains a control character");
   }
+  // hg drops a name's trailing spaces where git keeps them: the two would
+  // write different files.
+  if (path.back() == ' ') {
+    return invalid_input("path " + shown + " ends in a space, which Mercurial and git read differently");
+  }
   if (path[0] == '/' || path[0] == '\\' || (path.size() > 1 && path[1] == ':')) {
     return invalid_input("absolute path " + shown + " (paths must be relative to the repository root)");
   }

@@ -279,9 +279,13 @@ TEST(Patch, PlainDiffNamesNeedALeadingFolder) {
 // Each found by fuzz_patch_differential: a place where hg or git read a
 // name, a mode or binary data otherwise than the parser did.
 TEST(Patch, NamesModesAndBinaryDataAsHgAndGitReadThem) {
-  // A rename's names run to the end of the line, trailing spaces and tabs included.
-  Patch spaced = parse_ok("diff --git a/x b/y \nrename from x\nrename to y \n");
-  EXPECT_EQ(spaced.files[0].path, "y ");
+  // A rename's names run to the end of the line, trailing spaces and tabs
+  // included; a name ending in a space is refused, as hg drops the space
+  // where git keeps it (found by fuzz_patch_differential).
+  EXPECT_EQ(parse_error("diff --git a/x b/y \nrename from x\nrename to y \n"),
+            "path 'y ' ends in a space, which Mercurial and git read differently");
+  EXPECT_EQ(parse_error("--- /dev/null\n+++ b/x \t\n@@ -0,0 +1 @@\n+a\n"),
+            "path 'x ' ends in a space, which Mercurial and git read differently");
   EXPECT_EQ(parse_error("diff --git a/x b/y\tz\nrename from x\nrename to y\tz\n"),
             "path 'y\\x09z' contains a control character");
   // Gitlinks (submodules) and modes neither tool writes.
