@@ -434,7 +434,10 @@ const std::vector<ConfigKey>& config_keys() {
        "them; empty trusts any author."},
       {"bugzilla.ca_file", T::string, "",
        "A CA bundle to verify Bugzilla's TLS certificate with; empty: the system's."},
-      {"bugzilla.timeout_seconds", T::integer, "30", "Per-request timeout.", false, 1, 3600},
+      {"bugzilla.timeout_seconds", T::integer, "30",
+       "Per-request timeout. A write (a comment, a whiteboard edit) takes at most this long in all, resends of "
+       "requests that never arrived included.",
+       false, 1, 3600},
       {"vcs.cache_dir", T::string, "autoland-cache",
        "Where the persistent working clones live, one per branch (relative to the working directory unless "
        "absolute). Reused across runs; a broken one is cloned again."},
