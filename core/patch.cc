@@ -238,8 +238,8 @@ size_t first_diff_line(const std::vector<Line>& lines, size_t from) {
 // given, including one inside a commit message. autoland gives them only the
 // diff part, and refuses a patch whose other part holds what either would
 // read as a file's diff: hg takes any line starting "---" followed by one
-// starting "+++" (no space needed), and a context diff's "***", "---",
-// "***************"; git needs "--- ", "+++ ", "@@ -", which hg's rule covers.
+// starting "+++" (no space needed), and a context diff's "***", "---";
+// git needs "--- ", "+++ ", "@@ -", which hg's rule covers.
 // A message line "---" alone, or "--- text" without a "+++" line after it, is
 // no diff to either and lands as written.
 Status check_no_diff_before(const std::vector<Line>& lines, size_t from, size_t to) {
@@ -247,8 +247,9 @@ Status check_no_diff_before(const std::vector<Line>& lines, size_t from, size_t 
   for (size_t k = from; k < to; ++k) {
     std::string_view t = lines[k].text;
     bool unified = starts_with(t, "---") && starts_with(text(k + 1), "+++");
-    bool context = starts_with(t, "***") && starts_with(text(k + 1), "---") &&
-                   starts_with(text(k + 2), "***************");
+    // hg takes "***" then "---" for a context diff's header even when no
+    // "***************" follows (and then skips the unified diff after it).
+    bool context = starts_with(t, "***") && starts_with(text(k + 1), "---");
     if (unified || context || starts_with(t, "diff --git ")) {
       return invalid_input("'" + util::printable(t, 40) + "'" + at_line(lines[k].number) +
                            " in the commit message reads as the start of a diff: hg and git would apply it, but it is "
@@ -350,9 +351,11 @@ class DiffParser {
         // in the patch. hg import drops such a change, git apply refuses it.
         return invalid_input("the patch does not carry the new content of the binary file" + where() +
                              "; make it with `hg export --git` or `git format-patch --binary`" + at_line(line.number));
-      } else if (starts_with(t, "*** ") || t == "***************") {
-        return invalid_input("context diffs are not supported; attach a unified diff (diff -u, hg diff, git diff)" +
-                             at_line(line.number));
+      } else if (starts_with(t, "***")) {
+        // hg takes any "***" line before a "---" line for a context diff's
+        // header, and then skips the unified diff that follows.
+        return invalid_input("'" + util::printable(t, 40) + "' reads as a context diff's header; context diffs are " +
+                             "not supported, attach a unified diff (diff -u, hg diff, git diff)" + at_line(line.number));
       } else if (t == "-- " || t.empty()) {
         if (current_) current_->header_open = false;
         ++i_;  // a mail signature's separator, or a blank line between files

@@ -196,7 +196,8 @@ TEST(Patch, NamesThatHgWouldReadDifferentlyAreRefused) {
             "the 'diff --git' line names two files ('x b/y', '/etc/passwd') without a rename or copy (line 1)");
   // Context diffs and stray hunk lines.
   EXPECT_EQ(parse_error("--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n*** a/g\n--- b/g\n"),
-            "context diffs are not supported; attach a unified diff (diff -u, hg diff, git diff) (line 6)");
+            "'*** a/g' reads as a context diff's header; context diffs are not supported, attach a unified diff "
+            "(diff -u, hg diff, git diff) (line 6)");
   EXPECT_EQ(parse_error("--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n+extra\n"),
             "stray diff line '+extra' outside any hunk in f (line 6)");
 }
@@ -279,6 +280,15 @@ TEST(Patch, PlainDiffNamesNeedALeadingFolder) {
 // Each found by fuzz_patch_differential: a place where hg or git read a
 // name, a mode or binary data otherwise than the parser did.
 TEST(Patch, NamesModesAndBinaryDataAsHgAndGitReadThem) {
+  // Any "***" line outside a hunk: hg reads "***x" before "---" as a
+  // context diff's header and skips the file after it (fuzz_patch_differential).
+  EXPECT_EQ(parse_error("diff -r 1 f\n***% 100643\n--- /dev/null\n+++ b/added.txt\n@@ -0,0 +1 @@\n+a\n"),
+            "'***% 100643' reads as a context diff's header; context diffs are not supported, attach a unified diff "
+            "(diff -u, hg diff, git diff) (line 2)");
+  // Before the diff, in a message, the same pair makes hg skip the file too.
+  EXPECT_NE(parse_error("note\n***% 100643\n--- /dev/null\n+++ b/added.txt\n@@ -0,0 +1 @@\n+a\n")
+                .find("reads as the start of a diff"),
+            std::string::npos);
   // A rename's names run to the end of the line, trailing spaces and tabs
   // included; a name ending in a space is refused, as hg drops the space
   // where git keeps it (found by fuzz_patch_differential).
