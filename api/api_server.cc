@@ -284,6 +284,9 @@ struct ApiServer::Impl {
   TokenAuth auth;
   Metrics metrics;
   HttpServer http;
+  // The request limits are counted and a new patchset made under one lock,
+  // so that requests arriving together cannot all pass the count.
+  std::mutex new_requests;
   std::mutex health_mu;
   SteadyClock::time_point health_at;
   json health_cached;
@@ -463,8 +466,6 @@ void ApiServer::Impl::add_seed_routes() {
           if (branch->status != BranchStatus::enabled) {
             refuse(409, "conflict", "branch '" + branch_name + "' is disabled");
           }
-          std::string over = take(over_request_limit(store, bug, requester, 1, options.request_limits));
-          if (!over.empty()) refuse(429, "too many requests", over);
           if (!options.bugs) refuse(503, "unavailable", "no Bugzilla is configured to check the attachments");
           auto attachments = options.bugs->attachments(bug, true);
           if (!attachments) {
@@ -494,6 +495,9 @@ void ApiServer::Impl::add_seed_routes() {
                                                     caller.name + "@" + std::to_string(clock.now()) + "#" +
                                                     random_token().substr(0, 12)
                                               : key;
+          std::lock_guard counted(new_requests);
+          std::string over = take(over_request_limit(store, bug, requester, 1, options.request_limits));
+          if (!over.empty()) refuse(429, "too many requests", over);
           auto created = store.create_patchset(ps, who(caller));
           if (!created && created.error().kind == ErrorKind::conflict && !request_id.empty()) {
             // The same request_id raced in from another connection: answer with that one.

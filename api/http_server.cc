@@ -184,17 +184,25 @@ MHD_Result collect_raw(void* cls, MHD_ValueKind, const char* key, size_t, const 
   return MHD_YES;
 }
 
-// The name of the first header whose line held a NUL, or "".
+// The name of the first header whose line held a NUL, or "". Between one
+// value's end and the next header's name only the line's end may stand (1
+// NUL for LF, 2 for CRLF). After the last value, the line's end and the
+// blank line: 4 NULs in a CRLF request; in a request of one header, or of
+// bare LF lines, at least the next byte (what follows the blank line is the
+// body, which cannot be told from junk).
+// REQUIRES: `raw` in buffer order, as libmicrohttpd lists its headers.
 std::string header_cut_at_a_nul(const std::vector<RawHeader>& raw) {
+  bool crlf = false;
   for (size_t i = 0; i < raw.size(); ++i) {
     if (!raw[i].value || !raw[i].key) continue;
     const char* end = raw[i].value + raw[i].value_size;  // the NUL libmicrohttpd wrote
     const char* next = i + 1 < raw.size() ? raw[i + 1].key : nullptr;
-    if (next && next > end && next - end <= 8) {
+    if (next && next > end && next - end <= 64 * 1024) {
       for (const char* p = end; p < next; ++p) {
         if (*p != '\0') return raw[i].key;
       }
-    } else if (end[1] != '\0' && end[1] != '\n') {
+      crlf = crlf || next - end == 2;
+    } else if (end[1] != '\0' || (crlf && (end[2] != '\0' || end[3] != '\0'))) {
       return raw[i].key;
     }
   }
@@ -298,11 +306,21 @@ struct HttpServer::Impl {
     // A body is framed one way: chunked, or by its length (RFC 9112 §6.1).
     // libmicrohttpd reads an unknown transfer coding as no body at all, and
     // the bytes that follow as the next request.
-    std::string coding = req.get_header_value("Transfer-Encoding");
-    if (!coding.empty() && !util::iequals(coding, "chunked")) {
-      return send(c, error(400, "Transfer-Encoding " + util::printable(coding, 50) + " is not supported (only chunked)"));
+    // Present, even empty, counts: libmicrohttpd frames by any Transfer-Encoding.
+    size_t codings = 0, lengths = 0;
+    for (const auto& [name, value] : req.headers) {
+      codings += util::iequals(name, "Transfer-Encoding") ? 1 : 0;
+      lengths += util::iequals(name, "Content-Length") ? 1 : 0;
     }
-    if (!coding.empty() && !length.empty()) {
+    std::string coding = req.get_header_value("Transfer-Encoding");
+    if (codings > 1 || lengths > 1) {
+      return send(c, error(400, "Transfer-Encoding or Content-Length is given twice"));
+    }
+    if (codings == 1 && !util::iequals(coding, "chunked")) {
+      return send(c, error(400, "Transfer-Encoding '" + util::printable(coding, 50) +
+                                "' is not supported (only chunked)"));
+    }
+    if (codings == 1 && lengths == 1) {
       return send(c, error(400, "a request has Content-Length or Transfer-Encoding: chunked, not both"));
     }
     if (!length.empty()) {

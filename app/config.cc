@@ -308,10 +308,12 @@ Result<Config> build(const Collected& c, std::string_view src) {
     return fail("log.level must be one of trace, debug, info, warn, error, off");
   }
   if (cfg.bugzilla.timeout_seconds <= 0) return fail("bugzilla.timeout_seconds must be positive");
+  // 5 s more: leases are kept in whole seconds, and a post starts a moment
+  // after its claim.
   if (int longest = longest_comment_post_seconds(cfg.bugzilla.timeout_seconds);
-      cfg.commenter_lease_seconds <= longest) {
+      cfg.commenter_lease_seconds < longest + 5) {
     return fail("commenter.lease_seconds (" + std::to_string(cfg.commenter_lease_seconds) +
-                ") must be longer than the slowest comment post (bugzilla.timeout_seconds = " +
+                ") must be at least 5 s longer than the slowest comment post (bugzilla.timeout_seconds = " +
                 std::to_string(longest) +
                 "): a second poster would take over a post still in flight and the comment would go out twice");
   }

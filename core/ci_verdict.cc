@@ -97,8 +97,9 @@ VerdictReport judge(const std::vector<JobRun>& runs, int max_retriggers) {
       if (reruns < max_retriggers) {
         any_orange = true;
         report.retrigger.push_back(name);
-      } else if (latest.result == JobResult::exception) {
-        any_infrastructure = true;  // the CI's failure, not the patch's
+      } else if (std::all_of(h.runs.begin(), h.runs.end(),
+                             [](const JobRun* r) { return r->result == JobResult::exception; })) {
+        any_infrastructure = true;  // the CI's failure every time, never the patch's
         report.infrastructure.push_back(name);
       } else {
         any_red = true;

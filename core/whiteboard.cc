@@ -187,8 +187,9 @@ Result<std::string> replace_tag(std::string_view wb, const WhiteboardTag& tag, s
 
 Result<std::string> remove_tag(std::string_view wb, const WhiteboardTag& tag) { return replace_tag(wb, tag, ""); }
 
+// Tags are read case-insensitively: "[Autoland-in-queue]" typed by hand is the marker too.
 std::string with_in_queue_marker(std::string_view wb) {
-  if (wb.find(kInQueueTag) != std::string_view::npos) return std::string(wb);
+  if (util::ifind(wb, kInQueueTag) != std::string_view::npos) return std::string(wb);
   if (util::trim(wb).empty()) return std::string(kInQueueTag);
   std::string out(wb);
   if (out.back() != ' ') out += ' ';
@@ -197,7 +198,7 @@ std::string with_in_queue_marker(std::string_view wb) {
 
 std::string without_in_queue_marker(std::string_view wb) {
   std::string out(wb);
-  size_t at = out.find(kInQueueTag);
+  size_t at = util::ifind(out, kInQueueTag);
   if (at == std::string::npos) return out;
   size_t end = at + kInQueueTag.size();
   if (end < out.size() && out[end] == ' ') {

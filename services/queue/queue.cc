@@ -5,6 +5,7 @@
 #include <mutex>
 #include <thread>
 #include <set>
+#include <system_error>
 
 #include "core/commit_message.h"
 #include "core/landing_policy.h"
@@ -76,7 +77,12 @@ void Queue::validate_all(const std::vector<PatchSet>& validating, QueuePassStats
   auto work = [&] {
     for (size_t i = next++; i < validating.size(); i = next++) {
       QueuePassStats mine;
-      Status s = validate(validating[i], mine);
+      Status s;
+      try {
+        s = validate(validating[i], mine);
+      } catch (const std::exception& e) {  // never past a helper thread: that would end the process
+        s = internal_error(who(validating[i]) + ": validation threw: " + e.what());
+      }
       std::lock_guard lock(mu);
       stats += mine;
       report(s);
@@ -84,7 +90,11 @@ void Queue::validate_all(const std::vector<PatchSet>& validating, QueuePassStats
   };
   size_t helpers = std::min(validating.size(), static_cast<size_t>(std::max(options_.validation_concurrency, 1)));
   std::vector<std::thread> threads;
-  for (size_t t = 1; t < helpers; ++t) threads.emplace_back(work);
+  try {
+    for (size_t t = 1; t < helpers; ++t) threads.emplace_back(work);
+  } catch (const std::system_error& e) {
+    LOG_WARN("queue", std::string("validating with fewer threads: ") + e.what());  // the ones started share the work
+  }
   work();
   for (std::thread& t : threads) t.join();
 }

@@ -238,10 +238,12 @@ Status Trigger::process_bug(const BugSummary& bug, TriggerStats& stats) {
     // only while one of its patchsets is still live.
     bool all_taken = true;
     bool any_live = false;
+    int missing = 0;  // patchsets of this request not made yet (a crash may have made some)
     for (const Branch& f : finals) {
       auto existing = store_.find_by_request_key(key + "#" + f.name);
       if (!existing) return existing.error();
       all_taken &= existing->has_value();
+      missing += existing->has_value() ? 0 : 1;
       any_live |= existing->has_value() && !is_terminal((*existing)->state);
     }
     if (all_taken) {
@@ -251,7 +253,7 @@ Status Trigger::process_bug(const BugSummary& bug, TriggerStats& stats) {
     }
 
     // Over a limit: refused, all such requests of this pass in one comment.
-    auto over = over_request_limit(store_, bug.id, who, static_cast<int>(finals.size()), options_.limits);
+    auto over = over_request_limit(store_, bug.id, who, missing, options_.limits);
     if (!over) return over.error();
     if (!over->empty()) {
       over_limit.push_back({text, when});

@@ -254,6 +254,13 @@ TEST_F(ApiHardening, InputIsTakenExactlyAsWrittenOrRefused) {
   EXPECT_EQ(status_of(answer), 400) << answer;
   EXPECT_EQ(detail_of(answer), "header Authorization holds a control character");
   EXPECT_EQ(status_of(one_exchange(port_, kill_switch_request(kSheriff + " junk"))), 401);
+  // Two NULs and longer junk, in the middle and as the last header.
+  const std::string two_nuls(2, '\0');
+  for (std::string rest : {two_nuls + "AAAAAAAAAAAAAAAAAAAA\r\nConnection: close\r\n\r\n",
+                           two_nuls + "AAAAAAAAAAAAAAAAAAAA\r\n\r\n"}) {
+    answer = one_exchange(port_, "GET /killswitch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kSheriff + rest);
+    EXPECT_EQ(status_of(answer), 400) << answer;
+  }
   EXPECT_EQ(status_of(one_exchange(port_, kill_switch_request(kSheriff))), 200);
 
   // Two equal keys mean two things.
@@ -287,7 +294,13 @@ TEST_F(ApiHardening, InputIsTakenExactlyAsWrittenOrRefused) {
   // A body framed some other way, or two ways at once.
   answer = one_exchange(port_, "PUT /killswitch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kSheriff +
                                    "\r\nTransfer-Encoding: gzip\r\nConnection: close\r\n\r\n{}");
-  EXPECT_EQ(detail_of(answer), "Transfer-Encoding gzip is not supported (only chunked)") << answer;
+  EXPECT_EQ(detail_of(answer), "Transfer-Encoding 'gzip' is not supported (only chunked)") << answer;
+  for (std::string framing : {"Transfer-Encoding: \r\nContent-Length: 2", "Content-Length: 2\r\nContent-Length: 3",
+                              "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked"}) {
+    answer = one_exchange(port_, "PUT /killswitch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kSheriff + "\r\n" +
+                                     framing + "\r\nConnection: close\r\n\r\n{}");
+    EXPECT_EQ(status_of(answer), 400) << framing << ": " << answer;
+  }
   answer = one_exchange(port_, "PUT /killswitch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kSheriff +
                                    "\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(status_of(answer), 400) << answer;

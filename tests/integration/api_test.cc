@@ -4,6 +4,10 @@
 #include "api/api_server.h"
 
 #include <gtest/gtest.h>
+
+#include <thread>
+
+#include <atomic>
 #include <httplib.h>
 
 #include <nlohmann/json.hpp>
@@ -574,6 +578,28 @@ TEST_F(Api, ReadersSeeNoCommentText) {
   EXPECT_FALSE(reader.body["comments"][0].contains("body")) << reader.text;
   EXPECT_EQ(reader.text.find("exploit"), std::string::npos);
   EXPECT_EQ(reader.body["comments"][0]["kind"], "manual");
+}
+
+// The request limits hold for the API as for tags, even for requests sent
+// at once (counted and made under one lock): 429 with the reason.
+TEST_F(Api, RequestsThroughTheApiAreBoundedPerBug) {
+  std::vector<std::thread> senders;
+  std::atomic<int> made{0}, limited{0};
+  for (int i = 0; i < 8; ++i) {
+    senders.emplace_back([&, i] {
+      httplib::Client own("127.0.0.1", server_->port());  // one client per thread
+      json body = {{"branch", "try"}, {"patches", {51}}, {"requester", "dev@example.org"},
+                   {"request_id", "burst-" + std::to_string(i)}};
+      auto r = own.Post("/bugs/5", {{"Authorization", "Bearer " + kSheriff}}, body.dump(), "application/json");
+      if (!r) return;
+      if (r->status == 201) ++made;
+      if (r->status == 429 && r->body.find("queue.max_requests_per_bug") != std::string::npos) ++limited;
+    });
+  }
+  for (std::thread& t : senders) t.join();
+  EXPECT_EQ(made.load(), 5);
+  EXPECT_EQ(limited.load(), 3);
+  EXPECT_EQ(store_->find_patchsets({.bug_id = 5})->size(), 5u);
 }
 
 }  // namespace

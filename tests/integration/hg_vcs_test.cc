@@ -531,6 +531,21 @@ TEST_F(HgVcsTest, LinksAreCheckedOnTheTreeTheChangesetJoins) {
 // a create of one path; hg import stopped at "file a.txt already exists".
 // Given to hg as its own mode-change diff, it lands, with the same end.
 TEST_F(HgVcsTest, AGitPatchThatTurnsAFileIntoALinkAndBackLands) {
+  // Made against another a.txt (two of its three lines): git would refuse to
+  // delete it; hg applies the joined hunk and keeps "l3", which is caught.
+  std::string stale = header("Bug 6 - stale r=r") +
+                      "diff --git a/a.txt b/a.txt\ndeleted file mode 100644\n--- a/a.txt\n+++ /dev/null\n"
+                      "@@ -1,2 +0,0 @@\n-l1\n-l2\n"
+                      "diff --git a/a.txt b/a.txt\nnew file mode 120000\n--- /dev/null\n+++ b/a.txt\n"
+                      "@@ -0,0 +1 @@\n+b.txt\n\\ No newline at end of file\n";
+  std::string before = hg({"log", "-R", remote_, "-r", "tip", "-T", "{node}"});
+  auto refused_stale = vcs_->apply_and_push(spec({{30, stale}}));
+  ASSERT_FALSE(refused_stale.ok());
+  EXPECT_NE(refused_stale.error().message.find("'a.txt' on the branch is not the file the patch deletes"),
+            std::string::npos)
+      << refused_stale.error().message;
+  EXPECT_EQ(hg({"log", "-R", remote_, "-r", "tip", "-T", "{node}"}), before);
+
   std::string to_link = header("Bug 7 - a.txt becomes a link r=r") +
                         "diff --git a/a.txt b/a.txt\ndeleted file mode 100644\nindex 1111111..0000000\n--- a/a.txt\n"
                         "+++ /dev/null\n@@ -1,3 +0,0 @@\n-l1\n-l2\n-l3\n"
@@ -568,15 +583,24 @@ TEST_F(HgVcsTest, AGitPatchThatTurnsAFileIntoALinkAndBackLands) {
 
 TEST(JoinTypeChanges, OnlyADeleteAndCreateOfOnePathIsJoined) {
   std::string plain = "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n";
-  EXPECT_EQ(*join_type_changes(plain), plain);
+  EXPECT_EQ(join_type_changes(plain)->diff, plain);
   std::string two_paths = "diff --git a/x b/x\ndeleted file mode 100644\n--- a/x\n+++ /dev/null\n@@ -1 +0,0 @@\n-a\n"
                           "diff --git a/y b/y\nnew file mode 100644\n--- /dev/null\n+++ b/y\n@@ -0,0 +1 @@\n+a\n";
-  EXPECT_EQ(*join_type_changes(two_paths), two_paths);
-  EXPECT_EQ(*join_type_changes("diff --git a/x b/x\ndeleted file mode 100644\n--- a/x\n+++ /dev/null\n"
+  EXPECT_EQ(join_type_changes(two_paths)->diff, two_paths);
+  // The same type on both sides: left to hg as it is.
+  std::string same = "diff --git a/x b/x\ndeleted file mode 100644\n--- a/x\n+++ /dev/null\n@@ -1 +0,0 @@\n-a\n"
+                     "diff --git a/x b/x\nnew file mode 100755\n--- /dev/null\n+++ b/x\n@@ -0,0 +1 @@\n+a\n";
+  EXPECT_EQ(join_type_changes(same)->diff, same);
+  auto link = join_type_changes("diff --git a/x b/x\ndeleted file mode 100644\n--- a/x\n+++ /dev/null\n"
                                 "@@ -1,2 +0,0 @@\n-a\n-b\ndiff --git a/x b/x\nnew file mode 120000\n--- /dev/null\n"
-                                "+++ b/x\n@@ -0,0 +1 @@\n+t\n\\ No newline at end of file\n"),
+                                "+++ b/x\n@@ -0,0 +1 @@\n+t\n\\ No newline at end of file\n");
+  ASSERT_TRUE(link.ok());
+  EXPECT_EQ(link->diff,
             "diff --git a/x b/x\nold mode 100644\nnew mode 120000\n--- a/x\n+++ b/x\n@@ -1,2 +1 @@\n-a\n-b\n+t\n"
             "\\ No newline at end of file\n");
+  ASSERT_EQ(link->changes.size(), 1u);
+  EXPECT_EQ(link->changes[0].path, "x");
+  EXPECT_EQ(link->changes[0].content, "t");
   auto binary = join_type_changes("diff --git a/x b/x\ndeleted file mode 100644\nGIT binary patch\nliteral 0\n\n"
                                   "diff --git a/x b/x\nnew file mode 120000\n--- /dev/null\n+++ b/x\n@@ -0,0 +1 @@\n+t\n");
   ASSERT_FALSE(binary.ok());

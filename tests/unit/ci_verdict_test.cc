@@ -59,6 +59,8 @@ TEST(CiVerdict, ExceptionsPastTheRerunsAreNoVerdictOnThePatch) {
   EXPECT_EQ(judge({run("m1", JobResult::exception)}, 0).verdict, Verdict::infrastructure);
   killed.push_back(run("build2", JobResult::busted));
   EXPECT_EQ(judge(killed, 2).verdict, Verdict::red);
+  // A test failure first, then exceptions: the patch may be at fault, red.
+  EXPECT_EQ(judge({run("m1", JobResult::testfailed), run("m1", JobResult::exception)}, 1).verdict, Verdict::red);
   // An exception that passes on a rerun is an intermittent, green.
   EXPECT_EQ(judge({run("m1", JobResult::exception), run("m1", JobResult::success)}, 2).verdict, Verdict::green);
 }

@@ -290,11 +290,11 @@ TEST(ConfigChecks, ACommentLeaseMustOutlastThePost) {
     return c.ok() ? std::string() : c.error().message;
   };
   EXPECT_EQ(error("[bugzilla]\ntimeout_seconds = 60\n[commenter]\nlease_seconds = 30\n"),
-            "t.toml: commenter.lease_seconds (30) must be longer than the slowest comment post "
+            "t.toml: commenter.lease_seconds (30) must be at least 5 s longer than the slowest comment post "
             "(bugzilla.timeout_seconds = 60): a second poster would take over a post still in flight and the "
             "comment would go out twice");
-  EXPECT_NE(error("[bugzilla]\ntimeout_seconds = 30\n[commenter]\nlease_seconds = 30\n"), "");
-  EXPECT_EQ(error("[bugzilla]\ntimeout_seconds = 29\n[commenter]\nlease_seconds = 30\n"), "");
+  EXPECT_NE(error("[bugzilla]\ntimeout_seconds = 26\n[commenter]\nlease_seconds = 30\n"), "");
+  EXPECT_EQ(error("[bugzilla]\ntimeout_seconds = 25\n[commenter]\nlease_seconds = 30\n"), "");
   EXPECT_EQ(error(""), "");  // the defaults: 300 s against 30 s
 }
 

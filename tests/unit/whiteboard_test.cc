@@ -191,6 +191,9 @@ TEST(Whiteboard, TheMarkerGoesWithTheSpaceThatJoinedIt) {
   EXPECT_EQ(with_in_queue_marker("[perf]"), "[perf] [autoland-in-queue]");
   EXPECT_EQ(with_in_queue_marker("[perf] "), "[perf] [autoland-in-queue]");
   EXPECT_EQ(with_in_queue_marker("[autoland-in-queue] x"), "[autoland-in-queue] x");
+  // Typed by hand in another case, it is still the marker (scan_whiteboard reads tags so).
+  EXPECT_EQ(with_in_queue_marker("[Autoland-In-Queue] x"), "[Autoland-In-Queue] x");
+  EXPECT_EQ(without_in_queue_marker("[Autoland-In-Queue] x"), "x");
   for (std::string wb : {"", "[perf]", "[a] [b]", "x y"}) {
     EXPECT_EQ(without_in_queue_marker(with_in_queue_marker(wb)), wb) << wb;
   }

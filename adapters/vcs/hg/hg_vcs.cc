@@ -189,10 +189,11 @@ namespace {
 // header of its own either: what lands is what parse_patch reported.
 // A path git writes as deleted and created again (a file turned into a
 // symbolic link) is given to hg as the one diff hg itself would write.
-Result<std::string> import_input(const Patch& parsed) {
-  auto diff = join_type_changes(parsed.diff);
-  if (!diff) return diff.error();
-  return "\n" + *diff;
+Result<JoinedDiff> import_input(const Patch& parsed) {
+  auto joined = join_type_changes(parsed.diff);
+  if (!joined) return joined.error();
+  joined->diff = "\n" + joined->diff;
+  return joined;
 }
 
 }  // namespace
@@ -247,12 +248,23 @@ Status HgVcs::apply_patches(HgWorkingClone& clone, const PushSpec& spec, const s
     auto input = import_input(parsed);
     if (!input) return invalid_input(name_of(p) + ": " + input.error().message);
     auto node = import_bypass(
-        clone, {"--user", author_of(p, parsed), "--date", hg_date(date_of(p, parsed)), "--message", message}, *input);
+        clone, {"--user", author_of(p, parsed), "--date", hg_date(date_of(p, parsed)), "--message", message},
+        input->diff);
     if (!node) {
       if (node.error().kind != ErrorKind::conflict) return node.error();
       return conflict(name_of(p) + " does not apply: " + node.error().message);
     }
     made->push_back(*node);
+    // git deletes only the exact file; hg may have applied the joined hunk at
+    // an offset, leaving lines the patch never showed.
+    for (const TypeChange& t : input->changes) {
+      auto now = hg.run({"cat", "-r", *node, "--", "path:" + t.path});
+      if (!now) return now.error();
+      if (now->exit_code != 0 || now->out != t.content) {
+        return conflict(name_of(p) + " does not apply: '" + t.path + "' on the branch is not the file the patch " +
+                        "deletes, so it would not end as the patch says");
+      }
+    }
     // The links of one changeset's tree are the next one's parent's.
     auto change = committed_change(hg, *node, i > 0 ? &links_after : nullptr);
     if (!change) return change.error();

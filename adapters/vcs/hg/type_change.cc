@@ -73,11 +73,12 @@ std::string range(char sign, size_t lines) {
 
 }  // namespace
 
-Result<std::string> join_type_changes(std::string_view diff) {
+Result<JoinedDiff> join_type_changes(std::string_view diff) {
+  JoinedDiff joined;
   std::vector<std::string_view> lines = lines_of(diff);
   // Split at "diff --git" lines; what comes before the first stays as it is.
   std::vector<std::vector<std::string_view>> sections;
-  std::string out;
+  std::string& out = joined.diff;
   for (std::string_view line : lines) {
     if (starts(line, "diff --git ")) {
       sections.emplace_back();
@@ -92,7 +93,7 @@ Result<std::string> join_type_changes(std::string_view diff) {
     if (s + 1 < sections.size() && bare(here[0]) == bare(sections[s + 1][0])) {
       auto gone = read_whole_file(here, true);
       auto made = read_whole_file(sections[s + 1], false);
-      if (gone && made) {
+      if (gone && made && gone->mode != made->mode && (gone->mode == "120000") != (made->mode == "120000")) {
         // "diff --git a/P b/P": the same P twice.
         std::string header(bare(here[0]));
         const size_t name_size = (header.size() - std::string_view("diff --git a/ b/").size()) / 2;
@@ -113,13 +114,23 @@ Result<std::string> join_type_changes(std::string_view diff) {
           for (std::string_view line : gone->body) out += line;
           for (std::string_view line : made->body) out += line;
         }
+        TypeChange change{path, ""};
+        for (size_t k = 0; k < made->body.size(); ++k) {
+          std::string_view line = made->body[k];
+          if (starts(line, "\\ ")) continue;
+          std::string_view content = line.substr(1);
+          bool last_without_newline = k + 1 < made->body.size() && starts(made->body[k + 1], "\\ ");
+          if (last_without_newline && !content.empty() && content.back() == '\n') content.remove_suffix(1);
+          change.content += content;
+        }
+        joined.changes.push_back(std::move(change));
         ++s;
         continue;
       }
     }
     for (std::string_view line : here) out += line;
   }
-  return out;
+  return joined;
 }
 
 }  // namespace autoland

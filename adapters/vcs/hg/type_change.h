@@ -8,14 +8,29 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "util/result.h"
 
 namespace autoland {
 
+// A path whose type changes, and the bytes it must hold afterwards (a link's
+// target, or the file's content). hg applies a hunk at an offset or with
+// fuzz where git deletes only the exact file: the caller checks the result.
+struct TypeChange {
+  std::string path;
+  std::string content;
+};
+
+struct JoinedDiff {
+  std::string diff;
+  std::vector<TypeChange> changes;
+};
+
 // `diff` (the diff part of a patch) with every delete-then-create pair of one
-// path joined into one diff; the rest as it is. Refuses a pair it cannot join
-// (binary content on either side), naming the path.
-Result<std::string> join_type_changes(std::string_view diff);
+// path that changes its type (exactly one side mode 120000) joined into one
+// diff; the rest as it is. Refuses a pair it cannot join (binary content on
+// either side), naming the path.
+Result<JoinedDiff> join_type_changes(std::string_view diff);
 
 }  // namespace autoland
