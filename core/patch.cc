@@ -538,6 +538,15 @@ class DiffParser {
     e.plus_null = *new_raw == "/dev/null";
     if (e.minus_null && e.plus_null) return invalid_input("both sides are /dev/null" + at_line(minus.number));
     if (e.git) {
+      // git takes /dev/null for "no file" only with the header's mode line
+      // ("new file mode", "deleted file mode"); without it, a file of that
+      // name, where hg sees a new or deleted file.
+      if ((e.minus_null && e.change.kind != FileChangeKind::add) ||
+          (e.plus_null && e.change.kind != FileChangeKind::remove)) {
+        return invalid_input("'" + util::printable(e.minus_null ? minus.text : plus.text, 60) + "' in a 'diff --git' file " +
+                             "without its '" + (e.minus_null ? "new file mode" : "deleted file mode") +
+                             "' line: git and hg read it differently" + at_line(minus.number));
+      }
       e.minus = e.minus_null ? "" : strip_prefix(*old_raw, 'a');
       e.plus = e.plus_null ? "" : strip_prefix(*new_raw, 'b');
       return {};

@@ -280,6 +280,14 @@ TEST(Patch, PlainDiffNamesNeedALeadingFolder) {
 // Each found by fuzz_patch_differential: a place where hg or git read a
 // name, a mode or binary data otherwise than the parser did.
 TEST(Patch, NamesModesAndBinaryDataAsHgAndGitReadThem) {
+  // /dev/null in a git diff without its mode line: git reads a file named
+  // "dev/null", hg a deletion (fuzz_patch_differential).
+  EXPECT_EQ(parse_error("diff --git a/old.txt b/old.txt\n--- a/old.txt\n+++ /dev/null\n@@ -1 +0,0 @@\n-gone\n"),
+            "'+++ /dev/null' in a 'diff --git' file without its 'deleted file mode' line: git and hg read it "
+            "differently (line 2)");
+  EXPECT_EQ(parse_error("diff --git a/new.txt b/new.txt\n--- /dev/null\n+++ b/new.txt\n@@ -0,0 +1 @@\n+here\n"),
+            "'--- /dev/null' in a 'diff --git' file without its 'new file mode' line: git and hg read it "
+            "differently (line 2)");
   // Any "***" line outside a hunk: hg reads "***x" before "---" as a
   // context diff's header and skips the file after it (fuzz_patch_differential).
   EXPECT_EQ(parse_error("diff -r 1 f\n***% 100643\n--- /dev/null\n+++ b/added.txt\n@@ -0,0 +1 @@\n+a\n"),
