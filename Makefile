@@ -38,7 +38,7 @@ build: deps
 test: deps
 	@cmake -S . -B $(TEST_BUILD_DIR) -G Ninja $(TEST_CMAKE_FLAGS) >/dev/null
 	@ninja -C $(TEST_BUILD_DIR) -j $(JOBS)
-	@FUZZ_TARGETS="whiteboard try_syntax patch commit_message" bash scripts/run-fuzz.sh $(TEST_FUZZ_SECONDS)
+	@bash scripts/run-fuzz.sh $(TEST_FUZZ_SECONDS)
 	@cd $(TEST_BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
 demo: build

@@ -12,8 +12,7 @@ cmake -S "$root" -B "$build" -G Ninja -DAUTOLAND_FUZZ=ON -DCMAKE_BUILD_TYPE=RelW
   -DCMAKE_CXX_COMPILER=clang++ >/dev/null
 ninja -C "$build" >/dev/null
 
-# FUZZ_TARGETS picks some (default: all; make test leaves out
-# patch_differential, see docs/testing.md).
+# FUZZ_TARGETS picks some (default: all, as make test runs them).
 read -r -a targets <<<"${FUZZ_TARGETS:-whiteboard try_syntax patch commit_message patch_differential}"
 mkdir -p "$build/artifacts"
 run_one() {
