@@ -259,6 +259,9 @@ TEST_F(GitVcsTest, OverTheNetworkThroughGitDaemonAndACorruptCacheIsMadeAgain) {
     SpawnOptions o;
     o.argv = {"git",          "daemon",    "--listen=127.0.0.1", "--port=" + std::to_string(port), "--reuseaddr",
               "--export-all", "--enable=receive-pack", "--base-path=" + dir_.string(), dir_.string()};
+    // `git daemon` runs git-daemon as its child: kill the whole group, or
+    // the daemon outlives the test (issue 14, item 20).
+    o.own_process_group = true;
     auto d = Subprocess::spawn(o);
     ASSERT_TRUE(d.ok());
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -291,6 +294,13 @@ TEST_F(GitVcsTest, OverTheNetworkThroughGitDaemonAndACorruptCacheIsMadeAgain) {
   ASSERT_TRUE(repaired.ok()) << repaired.error().message;
   EXPECT_EQ(remote_log("%s"), "Bug 16 - after repair r=a");
   EXPECT_GE(fresh.reclones(), 1);
+  // Stopped, nothing of the daemon is left (it once outlived every run).
+  daemon_.reset();
+  SpawnOptions left;
+  left.argv = {"pgrep", "-f", "base-path=" + dir_.string()};
+  auto found = run_program(left);
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->exit_code, 1) << "still running: " << found->out;
 }
 
 TEST_F(GitVcsTest, ALandingDoesNotFetchFirstButStillSeesWhatLandedMeanwhile) {
