@@ -40,7 +40,6 @@ void register_db_commands(CLI::App& app, Invocation& invocation);
 void register_config_commands(CLI::App& app, Invocation& invocation);
 void register_serve_command(CLI::App& app, Invocation& invocation);
 void register_ctl_command(CLI::App& app, Invocation& invocation);
-void register_demo_command(CLI::App& app, Invocation& invocation);
 void register_bugzilla_commands(CLI::App& app, Invocation& invocation);
 void register_sandbox_commands(CLI::App& app, Invocation& invocation);
 void register_push_command(CLI::App& app, Invocation& invocation);

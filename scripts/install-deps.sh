@@ -11,7 +11,6 @@ packages=(
   # libraries
   libsqlite3-dev sqlite3
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
-  libfmt-dev libspdlog-dev
   libcurl4-openssl-dev libcpp-httplib-dev libssl-dev
   libmicrohttpd-dev               # the REST API's server (event loop, deadlines, per-client limits)
   # tests and benchmarks

@@ -11,7 +11,7 @@ source "$(dirname "$0")/lib.sh"
 
 check version 0 "$bin" --version && expect_in version "$work/out" "autoland 0.1.0"
 check help 0 "$bin" --help && expect_in help "$work/out" "parse"
-for sub in parse db config demo "parse tag" "parse try" "parse patch" "parse message" "db migrate" "db status"; do
+for sub in parse db config sandbox "parse tag" "parse try" "parse patch" "parse message" "db migrate" "db status"; do
   # shellcheck disable=SC2086
   check "help $sub" 0 "$bin" $sub --help
 done
@@ -106,13 +106,7 @@ printf '[bugzilla]\napi_key = "hunter2-secret"\n' >"$work/secret.toml"
 check "config secret hidden" 0 "$bin" --config "$work/secret.toml" config check
 if grep -q hunter2 "$work/out" "$work/err"; then echo "FAIL secret printed"; failed=$((failed + 1)); else passed=$((passed + 1)); fi
 
-check "demo" 0 "$bin" demo --db "$work/demo.db"
-expect_in "demo ends landed" "$work/out" "demo finished: patchset 1 is landed"
-expect_in "demo comment marker" "$work/out" "autoland-dedup: ps1/"
-sqlite3 "$work/demo.db" "select kind from comments order by id" >"$work/kinds"
-expect_in "demo outbox try" "$work/kinds" "try_results"
-expect_in "demo outbox landed" "$work/kinds" "landed"
-expect_in "demo outbox marker" "$work/kinds" "release_marker"
+check "the old demo command is gone" 2 "$bin" demo
 
 # Against the sandbox Bugzilla: trigger, commenter, comment.
 root=$(cd "$data/../.." && pwd)
