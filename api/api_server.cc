@@ -16,7 +16,7 @@
 
 #include "api/http_server.h"
 #include "api/metrics.h"
-#include "app/json_views.h"
+#include "api/json_views.h"
 #include "core/branch_rules.h"
 #include "core/lifecycle.h"
 #include "core/patch.h"

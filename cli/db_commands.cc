@@ -1,7 +1,7 @@
 // autoland db init|migrate|status: the store and its schema.
 #include <iostream>
 
-#include "app/json_views.h"
+#include "api/json_views.h"
 #include "app/store_factory.h"
 #include "cli/command.h"
 #include "util/strings.h"

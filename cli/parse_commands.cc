@@ -4,7 +4,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "app/json_views.h"
+#include "api/json_views.h"
 #include "cli/command.h"
 #include "core/commit_message.h"
 #include "core/patch.h"

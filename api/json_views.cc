@@ -1,4 +1,4 @@
-#include "app/json_views.h"
+#include "api/json_views.h"
 
 #include "util/strings.h"
 

@@ -1,4 +1,4 @@
-// JSON shapes of the domain records, shared by the CLI (and later the API).
+// JSON shapes of the domain records: what the API answers and the CLI prints.
 #pragma once
 
 #include <nlohmann/json.hpp>
