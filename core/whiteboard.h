@@ -58,6 +58,9 @@ Result<std::string> replace_tag(std::string_view whiteboard, const WhiteboardTag
 Result<std::string> remove_tag(std::string_view whiteboard, const WhiteboardTag& tag);
 
 inline constexpr std::string_view kInQueueTag = "[autoland-in-queue]";
+// The Bugzilla keyword that asks for a landing like a tag does (where the
+// operators map it to a branch: queue.checkin_needed_branch).
+inline constexpr std::string_view kCheckinNeededKeyword = "checkin-needed";
 
 // `whiteboard` with the marker added at the end (after one space), or as it
 // is when the marker is there already.

@@ -15,6 +15,7 @@
 #include <map>
 #include <string>
 
+#include "core/whiteboard.h"
 #include "ports/bug_tracker.h"
 #include "ports/clock.h"
 #include "ports/store.h"
@@ -24,7 +25,7 @@ namespace autoland {
 
 struct CommenterOptions {
   std::string bot_login;  // the bot's Bugzilla login; "" trusts markers from anyone
-  std::string checkin_needed_keyword = "checkin-needed";
+  std::string checkin_needed_keyword = std::string(kCheckinNeededKeyword);
   bool clear_checkin_needed = false;  // on release, when the config maps the keyword
   size_t batch_size = 50;
   int max_per_bug_per_hour = 20;

@@ -23,7 +23,6 @@ namespace {
 
 constexpr int kMaxBackoffSeconds = 30 * 60;
 const std::set<std::string> kReviewFlags = {"review", "superreview", "ui-review"};
-constexpr std::string_view kCheckinNeededKeyword = "checkin-needed";
 
 bool is_permanent(const Error& e) { return e.kind != ErrorKind::transient; }
 

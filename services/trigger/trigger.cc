@@ -13,7 +13,6 @@
 namespace autoland {
 namespace {
 
-constexpr std::string_view kCheckinNeeded = "checkin-needed";
 
 // "Part 2: ..." / "part 10 - ..." -> 2 / 10; patches without one sort last.
 uint64_t part_number(const std::string& description) {
@@ -118,7 +117,7 @@ Result<TriggerStats> Trigger::poll_once() {
   if (!cursor) return cursor.error();
   SearchQuery query;
   query.whiteboard_substring = "[autoland-";
-  if (!options_.checkin_needed_branch.empty()) query.keyword = std::string(kCheckinNeeded);
+  if (!options_.checkin_needed_branch.empty()) query.keyword = std::string(kCheckinNeededKeyword);
   query.changed_since = cursor->value_or("").empty() ? "" : shift_time(**cursor, -options_.cursor_overlap_seconds);
   auto found = bugs_.search(query);
   if (!found) return found.error();
@@ -164,7 +163,7 @@ Status Trigger::process_bug(const BugSummary& bug, TriggerStats& stats) {
     }
   }
   bool keyword_request = !options_.checkin_needed_branch.empty() && !has_marker &&
-                         std::find(bug.keywords.begin(), bug.keywords.end(), kCheckinNeeded) != bug.keywords.end();
+                         std::find(bug.keywords.begin(), bug.keywords.end(), kCheckinNeededKeyword) != bug.keywords.end();
   if (requests.empty() && scan.errors.empty() && !keyword_request) return {};  // nothing new: no requests made
 
   BugWork work{bug, bugs_, std::nullopt, std::nullopt, std::nullopt};
@@ -336,7 +335,7 @@ Status Trigger::process_bug(const BugSummary& bug, TriggerStats& stats) {
     handled_texts.push_back(t->text);
   }
   if (keyword_request) {
-    AUTOLAND_TRY(take(std::string(kCheckinNeeded), {options_.checkin_needed_branch}, {}, "", true));
+    AUTOLAND_TRY(take(std::string(kCheckinNeededKeyword), {options_.checkin_needed_branch}, {}, "", true));
   }
   if (!over_limit.empty()) {
     std::string listed = over_limit.front().first;
