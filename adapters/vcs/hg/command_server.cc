@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "adapters/vcs/hg/hg_environment.h"
 #include "util/log.h"
 #include "util/strings.h"
 
@@ -41,7 +42,7 @@ Status HgCommandServer::launch() {
             "--config",    "ui.interactive=false",
             "--config",    "ui.editor=false",
             "--config",    "ui.merge=internal:fail"};
-  o.env_set = {{"HGPLAIN", "1"}, {"HGENCODING", "UTF-8"}, {"LC_ALL", "C.UTF-8"}, {"HGUSER", "autoland"}};
+  o.env_set = hg_environment();
   o.cwd = repo_;  // relative file names in commands are relative to the clone
   auto p = Subprocess::spawn(o);
   if (!p) return p.error();

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <signal.h>
 
+#include "adapters/vcs/hg/hg_environment.h"
 #include "ports/vcs.h"
 #include "util/log.h"
 #include "util/strings.h"
@@ -21,7 +22,7 @@ SpawnOptions hg_command(std::vector<std::string> args) {
   SpawnOptions o;
   o.argv = {"hg"};
   for (std::string& a : args) o.argv.push_back(std::move(a));
-  o.env_set = {{"HGPLAIN", "1"}, {"HGENCODING", "UTF-8"}, {"LC_ALL", "C.UTF-8"}};
+  o.env_set = hg_environment();
   return o;
 }
 
