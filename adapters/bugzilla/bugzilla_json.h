@@ -1,5 +1,5 @@
 // Bugzilla 5 REST responses, parsed exactly as the real server writes them
-// (see ../shared/fixtures/bugzilla/INDEX.md): attachment booleans as 0/1 and
+// (see tests/data/bugzilla/INDEX.md): attachment booleans as 0/1 and
 // bug booleans as true/false, attachments in maps keyed by id strings, a
 // missing attachment as a 200 with empty maps, `requestee` only on pending
 // flags, error bodies {"error": true, "code": N, "message": ...}, and an HTML

@@ -1,6 +1,6 @@
 // A Bugzilla-compatible REST server for the sandbox, the demo and the tests.
 // It answers every endpoint the client uses in the shapes recorded from a
-// real Bugzilla 5.2 (../shared/fixtures/bugzilla): users with API keys,
+// real Bugzilla 5.2 (tests/data/bugzilla): users with API keys,
 // private bugs (102), missing bugs (101), attachments with review flags,
 // history written on whiteboard and keyword changes, comments.
 //

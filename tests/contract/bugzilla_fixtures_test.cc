@@ -1,6 +1,5 @@
 // The Bugzilla client's parsers held to every response recorded from a real
-// Bugzilla 5.2 (../shared/fixtures/bugzilla, raw bytes). When the folder is
-// missing the suite says so, and fails only under CI=true.
+// Bugzilla 5.2 (tests/data/bugzilla, raw bytes, with INDEX.md).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -17,7 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path fixtures_dir() { return fs::path(AUTOLAND_SHARED_DIR) / "fixtures" / "bugzilla"; }
+fs::path fixtures_dir() { return fs::path(AUTOLAND_FIXTURES_DIR) / "bugzilla"; }
 
 std::string read(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -49,12 +48,7 @@ std::string body(const std::string& name) { return read(fixtures_dir() / "raw" /
 class BugzillaFixtures : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fs::exists(fixtures_dir() / "index.tsv")) {
-      if (std::getenv("CI") && std::string(std::getenv("CI")) == "true") {
-        FAIL() << "Bugzilla fixtures missing at " << fixtures_dir() << " (CI must have ../shared)";
-      }
-      GTEST_SKIP() << "Bugzilla fixtures not found at " << fixtures_dir() << "; contract tests skipped";
-    }
+    ASSERT_TRUE(fs::exists(fixtures_dir() / "index.tsv")) << "Bugzilla fixtures missing at " << fixtures_dir();
   }
 };
 

@@ -1,5 +1,5 @@
 // The buildbot adapter: its parsing against responses recorded from a real
-// buildbot 3.7 (../shared/fixtures/buildbot), then against a real master and
+// buildbot 3.7 (tests/data/buildbot), then against a real master and
 // worker from Debian (scripts/start-buildbot.sh) building real hg pushes fed
 // through an hg changegroup hook to /change_hook/base. If buildbot cannot
 // start, the tests fail: they never skip.
@@ -74,7 +74,7 @@ class FixtureTransport final : public HttpTransport {
 };
 
 BuildbotCi fixture_ci(FixtureTransport*& transport) {
-  auto t = std::make_unique<FixtureTransport>(fs::path(AUTOLAND_SHARED_DIR) / "fixtures" / "buildbot");
+  auto t = std::make_unique<FixtureTransport>(fs::path(AUTOLAND_FIXTURES_DIR) / "buildbot");
   transport = t.get();
   return BuildbotCi({.url = "http://127.0.0.1:8010"}, std::move(t));
 }
