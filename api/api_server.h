@@ -1,4 +1,4 @@
-// The REST API (DESIGN §7): the seed's routes, the sheriffs' routes, health
+// The REST API (docs/design.md §7): the seed's routes, the sheriffs' routes, health
 // and Prometheus metrics, over libmicrohttpd (api/http_server) with nlohmann-json. It serves on
 // its own threads and only touches the store (thread-safe) and, to check a
 // new request's patches, Bugzilla; the components go on meanwhile.

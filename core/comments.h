@@ -1,7 +1,7 @@
 // The comments autoland posts on bugs. Pure functions from facts to text,
 // held to golden files. Every comment ends with a marker line carrying its
 // dedup key, so that after a crash the commenter can see on the bug whether
-// the comment already went out (DESIGN §5) instead of posting it twice.
+// the comment already went out (docs/design.md §5) instead of posting it twice.
 #pragma once
 
 #include <optional>

@@ -36,7 +36,7 @@ std::vector<std::string> landing_message_problems(const CommitMessageInfo& info,
                                                   bool reviewers_from_flags = false);
 
 // `message` with " r=a,b" appended to the summary when it names no reviewer
-// (DESIGN §4: the landed message gets r= from the review flags).
+// (docs/design.md §4: the landed message gets r= from the review flags).
 std::string add_reviewers_to_message(std::string_view message, const std::vector<std::string>& reviewers);
 
 // The message of one commit backing out `newest_first` (full or short

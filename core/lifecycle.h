@@ -1,4 +1,4 @@
-// The patchset lifecycle (DESIGN §3) as an explicit transition table:
+// The patchset lifecycle (docs/design.md §3) as an explicit transition table:
 // (state, event, guard) -> (next state, effects). Services never set a state
 // directly: they feed an event, get back the next state and the effects to
 // carry out (post a comment, push a stage, ...), and store the transition, its

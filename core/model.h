@@ -1,5 +1,5 @@
 // The domain records that every layer shares: branches, patchsets, audit
-// events and outbox comments (DESIGN §2). Plain data; no behaviour beyond
+// events and outbox comments (docs/design.md §2). Plain data; no behaviour beyond
 // naming. Times are Unix seconds (UTC).
 #pragma once
 
@@ -18,7 +18,7 @@ using BugId = uint64_t;
 using AttachmentId = uint64_t;
 using PatchSetId = int64_t;
 
-// Lifecycle states (DESIGN §3). Terminal ones end the patchset.
+// Lifecycle states (docs/design.md §3). Terminal ones end the patchset.
 enum class State {
   queued,       // picked up; inside the cancel grace period, nothing pushed
   validating,   // patches and rules being checked

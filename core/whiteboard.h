@@ -1,4 +1,4 @@
-// Whiteboard tags (DESIGN §4): how developers ask for a landing.
+// Whiteboard tags (docs/design.md §4): how developers ask for a landing.
 //
 //   [autoland-try]                    every non-obsolete patch, to try
 //   [autoland-mozilla-inbound]        to a trunk (via its pretest branch)

@@ -1,4 +1,4 @@
-// Store: the database behind autoland, the source of truth (DESIGN §2, §5).
+// Store: the database behind autoland, the source of truth (docs/design.md §2, §5).
 //
 // Everything that matters is written here before anything is done about it,
 // and every lifecycle step is one transaction: the new state, its audit event
@@ -93,7 +93,7 @@ struct EventQuery {
   bool newest = false;  // the `limit` newest that match, still oldest first
 };
 
-// What a push is about to send, written before it leaves (DESIGN §5): after a
+// What a push is about to send, written before it leaves (docs/design.md §5): after a
 // crash the pusher asks the remote whether these changesets got there.
 struct PushIntent {
   std::string key;                 // one per push: "patchset/42/landing", "patchset/42/backout"

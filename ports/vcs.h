@@ -26,7 +26,7 @@ struct PatchToApply {
   std::string message;
   UnixTime date = 0;
   // For a landing whose message lacks r=: the header's message with the
-  // reviewers from the flags added (DESIGN §4); "" = the header's own.
+  // reviewers from the flags added (docs/design.md §4); "" = the header's own.
   std::string landing_message;
   std::string label;  // how errors name it; "" = "attachment <id>" (a local file gives its path)
 };
@@ -90,7 +90,7 @@ enum class TrySyntaxPlacement { empty_commit, tip_message };
 
 // Called with the changesets about to be pushed (oldest first), before every
 // push attempt, including the one after a rebase. The caller stores them;
-// an error stops the push before anything leaves (DESIGN §5: a push records
+// an error stops the push before anything leaves (docs/design.md §5: a push records
 // what it intends first, so that after a crash find_pushed() can tell
 // whether it got there).
 using RecordIntent = std::function<Status(const std::vector<std::string>& nodes)>;

@@ -36,7 +36,7 @@ struct CommenterOptions {
   // answer was lost waits this long before it is looked for. REQUIRES: longer
   // than the slowest post (config checks it against bugzilla.timeout_seconds).
   UnixTime lease_seconds = 300;
-  int max_attempts = 50;         // then it is dropped with its last error (DESIGN §4: bounded)
+  int max_attempts = 50;         // then it is dropped with its last error (docs/design.md §4: bounded)
   std::string actor = "commenter";
 };
 

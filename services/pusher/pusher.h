@@ -1,7 +1,7 @@
 // The HgPusher: lands a patchset's patches on a branch, or backs a landing
 // out, through the VersionControl port, never twice.
 //
-// Crash-safety (DESIGN §5): before every push attempt the changesets about to
+// Crash-safety (docs/design.md §5): before every push attempt the changesets about to
 // leave are written to the store as a push intent under a key that names the
 // push ("patchset/42/landing"). A later call with the same key first asks the
 // remote whether they got there (by node, or by identical changes and

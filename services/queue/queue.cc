@@ -258,7 +258,7 @@ Result<std::vector<std::string>> Queue::problems(const PatchSet& ps, const Branc
       }
     }
     // A summary without r= is fine when the flags say who reviewed: the
-    // landed message gets their names (DESIGN §4).
+    // landed message gets their names (docs/design.md §4).
     CommitMessageInfo info = parse_commit_message(parsed->message);
     for (const std::string& p : landing_message_problems(info, ps.bug_id, !level3.empty())) {
       found.push_back(name + ": " + p);
@@ -497,7 +497,7 @@ Status Queue::push(const PatchSet& ps, QueuePassStats& stats) {
   spec.placement = target->try_syntax_in_tip ? TrySyntaxPlacement::tip_message : TrySyntaxPlacement::empty_commit;
   if (ps.stage == Stage::try_run) {
     // The try push ends with the syntax, asking for notification and for the
-    // results on the bug (DESIGN §4); never on a landing.
+    // results on the bug (docs/design.md §4); never on a landing.
     std::string text = !ps.try_syntax.empty() ? ps.try_syntax : target->default_try_syntax;
     auto syntax = parse_try_syntax(text);
     if (!syntax) {
