@@ -169,6 +169,10 @@ std::string make_dedup_key(PatchSetId patchset, CommentKind kind, std::string_vi
   return key;
 }
 
+std::string make_marker_action_key(PatchSetId patchset, std::string_view action, std::string_view occasion) {
+  return "ps" + std::to_string(patchset) + "/" + std::string(action) + "/" + std::string(occasion);
+}
+
 std::string make_push_dedup_key(std::string_view branch, std::string_view revision, BugId bug) {
   return "push/" + std::string(branch) + "/" + std::string(revision.substr(0, 12)) + "/bug/" + std::to_string(bug);
 }

@@ -44,6 +44,10 @@ std::string render_comment(const CommentInput& input);
 // transition that asked for it is replayed.
 std::string make_dedup_key(PatchSetId patchset, CommentKind kind, std::string_view discriminator);
 
+// "ps42/release_marker/v3": the key of a whiteboard edit (kReleaseMarkerAction,
+// kRestoreMarkerAction) in the outbox, one per patchset, action and occasion.
+std::string make_marker_action_key(PatchSetId patchset, std::string_view action, std::string_view occasion);
+
 // "push/try/abcdef123456/bug/42": the results of a push nobody queued, on one
 // of the bugs its try syntax names.
 std::string make_push_dedup_key(std::string_view branch, std::string_view revision, BugId bug);

@@ -71,7 +71,7 @@ Result<StepOutcome> advance(Store& store, const Clock& clock, const PatchSet& cu
     std::string_view action = e.kind == EffectKind::release_marker ? kReleaseMarkerAction : kRestoreMarkerAction;
     write.comments.push_back(
         {current.bug_id, std::string(action), "",
-         "ps" + std::to_string(current.id) + "/" + std::string(action) + "/v" + std::to_string(current.version)});
+         make_marker_action_key(current.id, action, "v" + std::to_string(current.version))});
   }
 
   auto stored = store.apply_transition(write);

@@ -76,6 +76,13 @@ TEST(Comments, CiTroubleIsNotBlamedOnThePatch) {
   expect_golden("ci_trouble", text);
 }
 
+// The outbox key of a whiteboard edit: one grammar, for the transition
+// service and the store's delete alike.
+TEST(Comments, MarkerActionKeys) {
+  EXPECT_EQ(make_marker_action_key(42, kReleaseMarkerAction, "v3"), "ps42/release_marker/v3");
+  EXPECT_EQ(make_marker_action_key(7, kReleaseMarkerAction, "deleted"), "ps7/release_marker/deleted");
+}
+
 TEST(Comments, Landed) {
   CommentInput in = base(CommentKind::landed);
   in.branch = "mozilla-central";

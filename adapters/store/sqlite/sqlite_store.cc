@@ -11,6 +11,7 @@
 
 #include "adapters/store/sqlite/migrations.h"
 #include "adapters/store/sqlite/sqlite_db.h"
+#include "core/comments.h"
 #include "core/lifecycle.h"
 #include "util/strings.h"
 #include "util/thread_annotations.h"
@@ -515,7 +516,7 @@ class SqliteStore final : public Store {
     if (!is_terminal(current->state)) {
       // The bug still carries [autoland-in-queue]; the commenter removes it.
       NewComment release{current->bug_id, std::string(kReleaseMarkerAction), "",
-                         "ps" + std::to_string(id) + "/" + std::string(kReleaseMarkerAction) + "/deleted"};
+                         make_marker_action_key(id, kReleaseMarkerAction, "deleted")};
       auto added = insert_comment(release, id, clock_.now());
       if (!added) return added.error();
     }
