@@ -13,30 +13,31 @@ std::vector<State> live_states() {
   return live;
 }
 
+// How many patchsets matching `query` have not ended, counting up to `most` + 1.
+Result<int> live(Store& store, PatchSetQuery query, int most) {
+  query.states = live_states();
+  query.limit = static_cast<size_t>(most) + 1;
+  auto found = store.find_patchsets(query);
+  if (!found) return found.error();
+  return static_cast<int>(found->size());
+}
+
 }  // namespace
 
 Result<std::string> over_request_limit(Store& store, BugId bug, const std::string& requester, int adding,
                                        const RequestLimits& limits) {
-  PatchSetQuery on_bug;
-  on_bug.bug_id = bug;
-  on_bug.states = live_states();
-  on_bug.limit = static_cast<size_t>(limits.per_bug) + 1;
-  auto live = store.find_patchsets(on_bug);
-  if (!live) return live.error();
-  if (static_cast<int>(live->size()) + adding > limits.per_bug) {
-    return "bug " + std::to_string(bug) + " has " + std::to_string(live->size()) +
+  auto on_bug = live(store, {.bug_id = bug}, limits.per_bug);
+  if (!on_bug) return on_bug.error();
+  if (*on_bug + adding > limits.per_bug) {
+    return "bug " + std::to_string(bug) + " has " + std::to_string(*on_bug) +
            " requests in flight, and one bug may have " + std::to_string(limits.per_bug) +
            " (queue.max_requests_per_bug); tag it again once one has ended";
   }
   if (requester.empty()) return std::string();
-  PatchSetQuery by_requester;
-  by_requester.requester = requester;
-  by_requester.states = live_states();
-  by_requester.limit = static_cast<size_t>(limits.per_requester) + 1;
-  auto theirs = store.find_patchsets(by_requester);
+  auto theirs = live(store, {.requester = requester}, limits.per_requester);
   if (!theirs) return theirs.error();
-  if (static_cast<int>(theirs->size()) + adding > limits.per_requester) {
-    return requester + " has " + std::to_string(theirs->size()) + " requests in flight, and one person may have " +
+  if (*theirs + adding > limits.per_requester) {
+    return requester + " has " + std::to_string(*theirs) + " requests in flight, and one person may have " +
            std::to_string(limits.per_requester) +
            " (queue.max_requests_per_requester); ask again once one has ended";
   }
