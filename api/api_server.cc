@@ -244,18 +244,6 @@ std::vector<State> live_states() {
   return out;
 }
 
-// Patchsets not yet ended that push to `name` (for it, or on it as their pretest branch).
-size_t live_on(Store& store, const std::string& name) {
-  std::map<std::string, Branch> branches;
-  for (Branch& b : take(store.list_branches())) branches[b.name] = b;
-  size_t n = 0;
-  for (const PatchSet& ps : take(store.find_patchsets({.states = live_states(), .limit = 100000}))) {
-    auto b = branches.find(ps.branch);
-    if (ps.branch == name || (b != branches.end() && b->second.branch_for(ps.stage) == name)) ++n;
-  }
-  return n;
-}
-
 // The order the landing policy takes them in: in flight first, then waiting
 // by priority and age, then those not yet checked.
 int queue_rank(State s) {
@@ -525,26 +513,22 @@ void ApiServer::Impl::add_seed_routes() {
           Branch wanted = current;
           apply_branch_fields(wanted, j);  // refuses bad input before anything is written
           validate(wanted);
-          // Where pushes go may not move under a patchset in flight: a
-          // restart would look for its push on the new remote and push again.
-          bool moves = wanted.repo_url != current.repo_url || wanted.pull_url != current.pull_url ||
-                       wanted.vcs != current.vcs || wanted.pretest_branch != current.pretest_branch;
-          if (moves) {
-            if (size_t n = live_on(store, name); n > 0) {
-              refuse(409, "conflict", "branch '" + name + "' has " + std::to_string(n) +
-                                          " patchset(s) in flight; its remote, vcs and pretest branch can change "
-                                          "once they have ended");
-            }
-          }
           // Only the fields asked for change: one transaction, so a sheriff's
-          // concurrent tree or threshold change is kept.
+          // concurrent tree or threshold change is kept, and the patchsets in
+          // flight are counted in it.
           send(res, 200, to_json(take(store.change_branch(
                              name,
-                             [&j](Branch& b) -> Status {
+                             [&j, &name](Branch& b, int64_t in_flight) -> Status {
+                               Branch before = b;
                                try {
                                  apply_branch_fields(b, j);
                                } catch (const HttpError& e) {
                                  return invalid_input(e.detail);
+                               }
+                               if (in_flight > 0 && moves_pushes(before, b)) {
+                                 return conflict("branch '" + name + "' has " + std::to_string(in_flight) +
+                                                 " patchset(s) in flight; its remote, vcs and pretest branch can " +
+                                                 "change once they have ended");
                                }
                                return {};
                              },

@@ -109,11 +109,7 @@ int run_push(const Invocation& inv, const PushArgs& a) {
   if (!vcs) return fail(vcs.error());
   Pusher pusher(*(*w)->store, **vcs);
 
-  RemoteSpec remote;
-  remote.branch = branch->name;
-  remote.push_url = branch->repo_url;
-  remote.pull_url = branch->pull_url.empty() ? branch->repo_url : branch->pull_url;
-  remote.max_race_retries = (*w)->config.vcs_max_race_retries;
+  RemoteSpec remote = remote_of(*branch, (*w)->config.vcs_max_race_retries);
 
   Result<PushResult> result = internal_error("nothing ran");
   std::string key;

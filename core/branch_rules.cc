@@ -64,4 +64,9 @@ Status validate_branch(const Branch& b, const BranchRuleContext& context) {
   return {};
 }
 
+bool moves_pushes(const Branch& before, const Branch& after) {
+  return after.repo_url != before.repo_url || after.pull_url != before.pull_url || after.vcs != before.vcs ||
+         after.pretest_branch != before.pretest_branch;
+}
+
 }  // namespace autoland

@@ -34,4 +34,10 @@ struct BranchRuleContext {
 // itself and is a try branch. invalid_input naming the branch and the rule.
 Status validate_branch(const Branch& branch, const BranchRuleContext& context);
 
+// Whether `after` sends pushes somewhere other than `before` does: another
+// remote, VCS or pretest branch. Refused while patchsets are in flight on
+// the branch: after a restart they would look for their push on the new
+// remote, not find it, and push again.
+bool moves_pushes(const Branch& before, const Branch& after);
+
 }  // namespace autoland

@@ -142,9 +142,15 @@ class Store {
   virtual Result<Branch> update_branch(const Branch& branch, const std::string& actor) = 0;
   // Reads the branch, lets `change` edit it and writes it back, in one
   // transaction: two sheriffs changing different fields never undo each
-  // other. `change` must not call the store; its error aborts the write.
-  virtual Result<Branch> change_branch(const std::string& name, const std::function<Status(Branch&)>& change,
+  // other. `change` is told how many patchsets not yet ended push to the
+  // branch (for it, or on it as their pretest branch: Branch::branch_for),
+  // counted in the same transaction, so a rule on them cannot race a new
+  // one. `change` must not call the store; its error aborts the write.
+  using BranchChange = std::function<Status(Branch& branch, int64_t in_flight)>;
+  virtual Result<Branch> change_branch(const std::string& name, const BranchChange& change,
                                        const std::string& actor) = 0;
+  // Refused (conflict) while patchsets not yet ended push to it, counted as
+  // for change_branch.
   virtual Status delete_branch(const std::string& name, const std::string& actor) = 0;
 
   // Patchsets. create: the patchset starts queued, with an audit event.

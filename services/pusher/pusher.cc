@@ -20,6 +20,15 @@ UnixTime parse_bugzilla_time(const std::string& t) {
 
 }  // namespace
 
+RemoteSpec remote_of(const Branch& b, int max_race_retries) {
+  RemoteSpec remote;
+  remote.branch = b.name;
+  remote.pull_url = b.pull_url.empty() ? b.repo_url : b.pull_url;
+  remote.push_url = b.repo_url;
+  remote.max_race_retries = max_race_retries;
+  return remote;
+}
+
 std::string push_intent_key(PatchSetId id, Stage stage) {
   return "patchset/" + std::to_string(id) + "/" + std::string(to_string(stage));
 }

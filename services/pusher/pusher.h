@@ -39,6 +39,11 @@ class Pusher {
   VersionControl& vcs_;
 };
 
+// Where a push to branch `b` goes: pulled from its pull_url (its repo_url
+// when none is set) into the working clone named after it, pushed to its
+// repo_url. Every push and backout takes its remote from here.
+RemoteSpec remote_of(const Branch& b, int max_race_retries);
+
 // The intent key of a patchset's push at a stage, and of its backout.
 std::string push_intent_key(PatchSetId id, Stage stage);
 std::string backout_intent_key(PatchSetId id);

@@ -27,11 +27,11 @@ const std::set<std::string> kReviewFlags = {"review", "superreview", "ui-review"
 bool is_permanent(const Error& e) { return e.kind != ErrorKind::transient; }
 
 // Where a push to `b` goes and comes from; the rest of the spec is the caller's.
-PushSpec remote_spec(const Branch& b) {
-  PushSpec spec;
-  spec.branch = b.name;
-  spec.pull_url = b.pull_url.empty() ? b.repo_url : b.pull_url;
-  spec.push_url = b.repo_url;
+// A push or backout spec whose remote is branch `b`'s.
+template <class Spec>
+Spec spec_for(const Branch& b, int max_race_retries) {
+  Spec spec;
+  static_cast<RemoteSpec&>(spec) = remote_of(b, max_race_retries);
   return spec;
 }
 
@@ -434,7 +434,7 @@ Status Queue::push(const PatchSet& ps, QueuePassStats& stats) {
       auto intent = store_.get_push_intent(push_intent_key(ps.id, ps.stage));
       if (!intent) return intent.error();
       if (*intent && !(*intent)->nodes.empty()) {
-        auto found = vcs->find_pushed(remote_spec(*target), (*intent)->nodes);
+        auto found = vcs->find_pushed(spec_for<PushSpec>(*target, options_.vcs_max_race_retries), (*intent)->nodes);
         if (!found) return defer(ps, Event::push_deferred, Event::push_failed, found.error(), stats);
         if (*found) {
           ++stats.pushed;
@@ -475,8 +475,7 @@ Status Queue::push(const PatchSet& ps, QueuePassStats& stats) {
     real_names[a.creator] = creator && *creator ? (*creator)->real_name : "";
   }
 
-  PushSpec spec = remote_spec(*target);
-  spec.max_race_retries = options_.vcs_max_race_retries;
+  auto spec = spec_for<PushSpec>(*target, options_.vcs_max_race_retries);
   spec.patches = patches_from_attachments(ps.bug_id, *attachments, real_names);
   for (PatchToApply& p : spec.patches) {
     // The landed message names the reviewers the author left out: their
@@ -532,11 +531,7 @@ Status Queue::back_out(const PatchSet& ps, QueuePassStats& stats) {
   if (!final_branch) return final_branch.error();
   VersionControl* vcs = vcs_for_(*final_branch);
   if (!vcs) return internal_error("no version control for branch " + final_branch->name);
-  BackoutSpec spec;
-  spec.branch = final_branch->name;
-  spec.pull_url = final_branch->pull_url.empty() ? final_branch->repo_url : final_branch->pull_url;
-  spec.push_url = final_branch->repo_url;
-  spec.max_race_retries = options_.vcs_max_race_retries;
+  auto spec = spec_for<BackoutSpec>(*final_branch, options_.vcs_max_race_retries);
   spec.bug_id = ps.bug_id;
   spec.reason = ps.state_reason.empty() ? "failing on " + final_branch->name : ps.state_reason;
   // Every changeset the landing pushed (its intent stays after the push).

@@ -35,7 +35,7 @@ Result<Branch> change_branch(Store& store, const std::string& name, const std::s
   AUTOLAND_TRY(check_who(who));
   return store.change_branch(
       name,
-      [&](Branch& b) -> Status {
+      [&](Branch& b, int64_t) -> Status {
         change(b);
         return {};
       },

@@ -5,6 +5,8 @@
 #include <algorithm>
 
 #include <filesystem>
+#include <map>
+#include <tuple>
 
 #include "app/store_factory.h"
 #include "core/lifecycle.h"
@@ -126,6 +128,45 @@ TEST_P(StoreContract, PretestBranchInUseCannotBeDeleted) {
   Status refused = store_->delete_branch("try", "x");
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().kind, ErrorKind::conflict);
+}
+
+// change_branch counts what pushes to a branch exactly as Branch::branch_for
+// places each patchset's push, so the API's "no remote change while in
+// flight" rule sees the same patchsets the pusher will push.
+TEST_P(StoreContract, ABranchChangeIsToldWhatPushesThereAsBranchForSays) {
+  ASSERT_TRUE(store_->create_branch(branch("try"), "x").ok());
+  Branch central = branch("central");
+  central.pretest_branch = "try";
+  ASSERT_TRUE(store_->create_branch(central, "x").ok());
+  ASSERT_TRUE(store_->create_branch(branch("beta"), "x").ok());
+  std::vector<PatchSet> made;
+  for (auto [bug, name, stage] : {std::tuple{BugId{1}, "central", Stage::try_run}, {2, "central", Stage::landing},
+                                  {3, "try", Stage::try_run}, {4, "beta", Stage::landing}, {5, "central", Stage::landing}}) {
+    auto p = store_->create_patchset({.bug_id = bug, .branch = name, .stage = stage}, "x");
+    ASSERT_TRUE(p.ok());
+    made.push_back(*p);
+  }
+  ASSERT_TRUE(store_->apply_transition(step(made.back(), State::cancelled)).ok());
+  std::map<std::string, Branch> branches;
+  auto listed = store_->list_branches();
+  ASSERT_TRUE(listed.ok());
+  for (const Branch& b : *listed) branches[b.name] = b;
+  for (const std::string name : {"try", "central", "beta"}) {
+    int64_t expected = 0;
+    auto all = store_->find_patchsets({.limit = 100});
+    ASSERT_TRUE(all.ok());
+    for (const PatchSet& p : *all) {
+      if (is_terminal(p.state)) continue;
+      if (p.branch == name || branches.at(p.branch).branch_for(p.stage) == name) ++expected;
+    }
+    int64_t told = -1;
+    ASSERT_TRUE(store_->change_branch(name, [&](Branch&, int64_t in_flight) {
+      told = in_flight;
+      return Status{};
+    }, "x").ok());
+    EXPECT_EQ(told, expected) << name;
+    EXPECT_EQ(told, (std::map<std::string, int64_t>{{"try", 2}, {"central", 2}, {"beta", 1}}.at(name))) << name;
+  }
 }
 
 TEST_P(StoreContract, PatchsetNeedsBranchAndBug) {
@@ -337,19 +378,19 @@ TEST_P(StoreContract, ABranchChangeIsAllOrNothing) {
   b.name = "gamma";
   b.repo_url = "/r/g";
   ASSERT_TRUE(store_->create_branch(b, "t").ok());
-  auto changed = store_->change_branch("gamma", [](Branch& x) -> Status {
+  auto changed = store_->change_branch("gamma", [](Branch& x, int64_t) -> Status {
     x.threshold = 7;
     return {};
   }, "sheriff:x");
   ASSERT_TRUE(changed.ok());
   EXPECT_EQ(changed->threshold, 7);
-  auto refused = store_->change_branch("gamma", [](Branch& x) -> Status {
+  auto refused = store_->change_branch("gamma", [](Branch& x, int64_t) -> Status {
     x.threshold = 9;
     return invalid_input("no");
   }, "sheriff:x");
   EXPECT_FALSE(refused.ok());
   EXPECT_EQ(store_->get_branch("gamma")->threshold, 7);
-  EXPECT_EQ(store_->change_branch("nosuch", [](Branch&) { return Status{}; }, "x").error().kind, ErrorKind::not_found);
+  EXPECT_EQ(store_->change_branch("nosuch", [](Branch&, int64_t) { return Status{}; }, "x").error().kind, ErrorKind::not_found);
 }
 
 TEST_P(StoreContract, TheNewestEventsComeOldestFirst) {

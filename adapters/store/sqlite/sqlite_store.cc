@@ -280,7 +280,7 @@ class SqliteStore final : public Store {
     return **updated;
   }
 
-  Result<Branch> change_branch(const std::string& name, const std::function<Status(Branch&)>& change,
+  Result<Branch> change_branch(const std::string& name, const BranchChange& change,
                                const std::string& actor) override {
     std::lock_guard lock(mu_);
     AUTOLAND_TRY(still_usable());
@@ -290,7 +290,9 @@ class SqliteStore final : public Store {
     if (!current) return current.error();
     if (!*current) return not_found("no branch named '" + name + "'");
     Branch b = **current;
-    AUTOLAND_TRY(change(b));
+    auto in_flight = count_in_flight(name);
+    if (!in_flight) return in_flight.error();
+    AUTOLAND_TRY(change(b, *in_flight));
     b.name = name;
     AUTOLAND_TRY(write_branch(b, actor));
     auto updated = find_branch(name);
@@ -318,17 +320,10 @@ class SqliteStore final : public Store {
     AUTOLAND_TRY(still_usable());
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
-    // In flight here: patchsets landing on this branch, and those of other
-    // branches running their try stage on it (it is their pretest branch).
-    auto active = db_.prepare(
-        "SELECT COUNT(*) FROM patchsets WHERE state NOT IN " + terminal_list() +
-        " AND (branch = ?1 OR (stage = 'try' AND branch IN (SELECT name FROM branches WHERE pretest_branch = ?1)))");
-    if (!active) return active.error();
-    active->bind(1, name);
-    auto row = active->step();
-    if (!row) return row.error();
-    if (active->column_int(0) > 0) {
-      return conflict("branch '" + name + "' has " + std::to_string(active->column_int(0)) +
+    auto in_flight = count_in_flight(name);
+    if (!in_flight) return in_flight.error();
+    if (*in_flight > 0) {
+      return conflict("branch '" + name + "' has " + std::to_string(*in_flight) +
                       " patchset(s) in flight; cancel or finish them first");
     }
     auto del = db_.prepare("DELETE FROM branches WHERE name = ?");
@@ -861,6 +856,20 @@ class SqliteStore final : public Store {
     auto row = s->step();
     if (!row) return row.error();
     return static_cast<int>(s->column_int(0));
+  }
+
+  // Patchsets not yet ended that push to `name`: Branch::branch_for in SQL.
+  // Those for the branch itself at any stage, and those of other branches
+  // in their try stage whose pretest branch it is.
+  Result<int64_t> count_in_flight(const std::string& name) {
+    auto count = db_.prepare(
+        "SELECT COUNT(*) FROM patchsets WHERE state NOT IN " + terminal_list() +
+        " AND (branch = ?1 OR (stage = 'try' AND branch IN (SELECT name FROM branches WHERE pretest_branch = ?1)))");
+    if (!count) return count.error();
+    count->bind(1, name);
+    auto row = count->step();
+    if (!row) return row.error();
+    return count->column_int(0);
   }
 
   static std::string terminal_list() {
