@@ -173,42 +173,83 @@ std::string format_tag(const WhiteboardTag& tag) {
   return out;
 }
 
-Result<std::string> replace_tag(std::string_view wb, const WhiteboardTag& tag, std::string_view replacement) {
-  if (tag.offset > wb.size() || wb.substr(tag.offset, tag.text.size()) != tag.text) {
-    return conflict("the whiteboard changed: '" + util::printable(tag.text) + "' is no longer where it was");
+std::string rewrite_whiteboard(std::string_view wb, const WhiteboardEdit& edit) {
+  using Marker = WhiteboardEdit::Marker;
+  struct Cut {
+    size_t offset, size;
+    enum { request, broken, marker } what;
+  };
+  WhiteboardScan scan = scan_whiteboard(wb);
+  std::vector<std::string> pending = edit.remove;
+  auto take = [&](const std::string& text) {
+    auto it = std::find(pending.begin(), pending.end(), text);
+    if (it == pending.end()) return false;
+    pending.erase(it);
+    return true;
+  };
+  std::vector<Cut> cuts;
+  bool had_marker = false;
+  for (const WhiteboardTag& t : scan.tags) {
+    if (t.kind == WhiteboardTag::Kind::in_queue) {
+      had_marker = true;
+      if (edit.marker == Marker::remove) cuts.push_back({t.offset, t.text.size(), Cut::marker});
+    } else if (take(t.text)) {
+      cuts.push_back({t.offset, t.text.size(), Cut::request});
+    }
   }
-  std::string out;
-  out.reserve(wb.size() + replacement.size());
-  out.append(wb.substr(0, tag.offset));
-  out.append(replacement);
-  out.append(wb.substr(tag.offset + tag.text.size()));
+  for (const TagError& e : scan.errors) {
+    if (take(e.text)) cuts.push_back({e.offset, e.text.size(), Cut::broken});
+  }
+  std::sort(cuts.begin(), cuts.end(), [](const Cut& a, const Cut& b) { return a.offset < b.offset; });
+
+  bool add = (edit.marker == Marker::add || edit.marker == Marker::replace_request) && !had_marker;
+  size_t marker_at = cuts.size();
+  if (add) {
+    auto first = std::find_if(cuts.begin(), cuts.end(), [](const Cut& c) { return c.what == Cut::request; });
+    marker_at = static_cast<size_t>(first - cuts.begin());
+  }
+  // Right to left, so every offset still to cut is where the scan found it.
+  std::string out(wb);
+  for (size_t i = cuts.size(); i-- > 0;) {
+    size_t at = cuts[i].offset, end = at + cuts[i].size;
+    if (i == marker_at) {
+      out.replace(at, end - at, kInQueueTag);
+      continue;
+    }
+    if (cuts[i].what == Cut::marker) {
+      if (end < out.size() && out[end] == ' ') {
+        ++end;  // the space after it, when text follows
+      } else if (at > 0 && out[at - 1] == ' ') {
+        --at;  // else the one before it
+      }
+    }
+    out.erase(at, end - at);
+  }
+  if (add && marker_at == cuts.size() && edit.marker == Marker::add) {
+    if (util::trim(out).empty()) return std::string(kInQueueTag);
+    if (out.back() != ' ') out += ' ';
+    out += kInQueueTag;
+  }
+  if (edit.marker == Marker::remove && had_marker) {
+    if (util::trim(out).empty()) return "";
+    // Cutting can join the text around a marker into a new one
+    // ("[autoland-in-[autoland-in-queue]queue]"): removed means none is left.
+    // Each pass is shorter, so this ends.
+    WhiteboardScan left = scan_whiteboard(out);
+    if (std::any_of(left.tags.begin(), left.tags.end(),
+                    [](const WhiteboardTag& t) { return t.kind == WhiteboardTag::Kind::in_queue; })) {
+      return rewrite_whiteboard(out, {.marker = Marker::remove});
+    }
+  }
   return out;
 }
 
-Result<std::string> remove_tag(std::string_view wb, const WhiteboardTag& tag) { return replace_tag(wb, tag, ""); }
-
-// Tags are read case-insensitively: "[Autoland-in-queue]" typed by hand is the marker too.
 std::string with_in_queue_marker(std::string_view wb) {
-  if (util::ifind(wb, kInQueueTag) != std::string_view::npos) return std::string(wb);
-  if (util::trim(wb).empty()) return std::string(kInQueueTag);
-  std::string out(wb);
-  if (out.back() != ' ') out += ' ';
-  return out + std::string(kInQueueTag);
+  return rewrite_whiteboard(wb, {.marker = WhiteboardEdit::Marker::add});
 }
 
 std::string without_in_queue_marker(std::string_view wb) {
-  std::string out(wb);
-  size_t at = util::ifind(out, kInQueueTag);
-  if (at == std::string::npos) return out;
-  size_t end = at + kInQueueTag.size();
-  if (end < out.size() && out[end] == ' ') {
-    ++end;  // the space after it, when the marker starts the text
-  } else if (at > 0 && out[at - 1] == ' ') {
-    --at;  // else the one before it
-  }
-  out.erase(at, end - at);
-  if (util::trim(out).empty()) out.clear();
-  return out;
+  return rewrite_whiteboard(wb, {.marker = WhiteboardEdit::Marker::remove});
 }
 
 }  // namespace autoland

@@ -51,24 +51,42 @@ WhiteboardScan scan_whiteboard(std::string_view whiteboard);
 // The canonical spelling of a tag: "[autoland-try:12:34:-b do]".
 std::string format_tag(const WhiteboardTag& tag);
 
-// `whiteboard` with `tag` replaced by `replacement` (or removed, when empty);
-// every other byte is kept. Conflict when the tag is no longer at its offset
-// (the whiteboard changed since it was scanned).
-Result<std::string> replace_tag(std::string_view whiteboard, const WhiteboardTag& tag, std::string_view replacement);
-Result<std::string> remove_tag(std::string_view whiteboard, const WhiteboardTag& tag);
-
 inline constexpr std::string_view kInQueueTag = "[autoland-in-queue]";
 // The Bugzilla keyword that asks for a landing like a tag does (where the
 // operators map it to a branch: queue.checkin_needed_branch).
 inline constexpr std::string_view kCheckinNeededKeyword = "checkin-needed";
 
-// `whiteboard` with the marker added at the end (after one space), or as it
-// is when the marker is there already.
+// A change autoland makes to a whiteboard. It is applied to the text as it
+// is now, which a human may have edited since autoland read it: what is
+// asked and no longer there is skipped, and their edit is kept.
+struct WhiteboardEdit {
+  // Tags to take off, each once, as scan_whiteboard found them (request
+  // tags and broken ones, by their text).
+  std::vector<std::string> remove;
+  enum class Marker {
+    keep,
+    add,  // in the place of the leftmost request tag removed, else at the end
+    // In the place of the leftmost request tag removed, and not at all when
+    // none is left to remove: the human who took the tags off meanwhile has
+    // withdrawn the request, and a marker would overwrite their edit.
+    replace_request,
+    remove,
+  };
+  Marker marker = Marker::keep;
+};
+
+// The one whiteboard rewrite (the trigger's and the commenter's). Every byte
+// not named by `edit` is kept; tags are cut at the offsets scan_whiteboard
+// gives, so no text can match inside another tag. The marker is the one
+// scan_whiteboard finds, in any case. Added, it takes the place of the
+// leftmost request tag removed, else (Marker::add only) goes at the end
+// after one space; never twice. Removed (every copy), it goes with the one space that joined
+// it to the text around it, so that removing undoes adding; a whiteboard
+// left with spaces only then becomes empty.
+std::string rewrite_whiteboard(std::string_view whiteboard, const WhiteboardEdit& edit);
+
+// rewrite_whiteboard with the marker added or removed and nothing else.
 std::string with_in_queue_marker(std::string_view whiteboard);
-// `whiteboard` without the marker and the one space that joined it to the
-// text around it, so that releasing undoes adding: "[autoland-in-queue]
-// [perf]" becomes "[perf]", not " [perf]". Every other byte is kept; a
-// whiteboard left with spaces only becomes empty.
 std::string without_in_queue_marker(std::string_view whiteboard);
 
 }  // namespace autoland

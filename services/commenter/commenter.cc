@@ -5,6 +5,7 @@
 #include "core/comments.h"
 #include "core/lifecycle.h"
 #include "core/whiteboard.h"
+#include "services/whiteboard_write.h"
 #include "util/log.h"
 #include "util/strings.h"
 
@@ -116,45 +117,23 @@ Result<Commenter::Outcome> Commenter::edit_marker(const OutboxComment& c) {
     }
   }
 
-  // Bugzilla 5.2 has no conditional write: read, write, and compare what the
-  // write replaced with what was read; on a mismatch (a human edited in
-  // between) apply the change again to their version.
-  std::optional<Bug> bug;
-  auto fetched = bugs_.get_bug(c.bug_id);
-  if (!fetched) {
-    AUTOLAND_TRY(fail(attempted, fetched.error(), &outcome));
+  auto bug = bugs_.get_bug(c.bug_id);
+  if (!bug) {
+    AUTOLAND_TRY(fail(attempted, bug.error(), &outcome));
     return outcome;
   }
-  bug = std::move(*fetched);
-  // After a mismatch the server holds our write, not their edit: the next
-  // round writes our change applied to theirs, even when that change is none.
-  std::string base = bug->whiteboard;
-  std::string on_server = base;
-  for (int round = 0; round < 3; ++round) {
-    BugUpdate update;
-    std::string wanted = base;
-    if (release && !others_live) {
-      wanted = without_in_queue_marker(base);
-    } else if (!release) {
-      wanted = with_in_queue_marker(base);
-    }
-    if (wanted != on_server) update.whiteboard = wanted;
-    bool has_keyword =
-        std::find(bug->keywords.begin(), bug->keywords.end(), options_.checkin_needed_keyword) != bug->keywords.end();
-    if (release && from_keyword && !others_live && options_.clear_checkin_needed && has_keyword && round == 0) {
-      update.remove_keywords.push_back(options_.checkin_needed_keyword);
-    }
-    if (!update.whiteboard && update.remove_keywords.empty()) break;
-    auto r = bugs_.update_bug(c.bug_id, update);
-    if (!r) {
-      AUTOLAND_TRY(fail(attempted, r.error(), &outcome));
-      return outcome;
-    }
-    // The third write applies our change to their second edit and stands.
-    if (round == 2 || !update.whiteboard || !r->whiteboard || r->whiteboard->removed == on_server) break;
-    LOG_WARN("commenter", "bug " + std::to_string(c.bug_id) + ": the whiteboard changed meanwhile; re-applying");
-    base = r->whiteboard->removed;
-    on_server = wanted;
+  using Marker = WhiteboardEdit::Marker;
+  WhiteboardEdit edit{.marker = !release ? Marker::add : others_live ? Marker::keep : Marker::remove};
+  BugUpdate keyword;
+  bool has_keyword =
+      std::find(bug->keywords.begin(), bug->keywords.end(), options_.checkin_needed_keyword) != bug->keywords.end();
+  if (release && from_keyword && !others_live && options_.clear_checkin_needed && has_keyword) {
+    keyword.remove_keywords.push_back(options_.checkin_needed_keyword);
+  }
+  auto written = write_whiteboard(bugs_, c.bug_id, bug->whiteboard, edit, keyword, "commenter");
+  if (!written) {
+    AUTOLAND_TRY(fail(attempted, written.error(), &outcome));
+    return outcome;
   }
   AUTOLAND_TRY(store_.mark_comment_posted(c.id, std::nullopt));
   return outcome;

@@ -7,6 +7,7 @@
 
 #include "core/comments.h"
 #include "core/whiteboard.h"
+#include "services/whiteboard_write.h"
 #include "util/log.h"
 #include "util/strings.h"
 
@@ -347,76 +348,15 @@ Status Trigger::process_bug(const BugSummary& bug, TriggerStats& stats) {
                             " requests refused: " + over_limit_reason);
   }
 
-  // The whiteboard: handled tags off, the marker on (once). Tags are found
-  // by scanning `from` and cut at their own offsets, right to left, so a
-  // broken tag's text can never match inside another tag or the marker.
-  auto rewrite = [&](const std::string& from) {
-    WhiteboardScan now = scan_whiteboard(from);
-    struct Cut {
-      size_t offset, size;
-      bool request;
-    };
-    std::vector<Cut> cuts;
-    std::vector<std::string> pending = handled_texts;
-    auto take_text = [&](const std::string& text) {
-      auto it = std::find(pending.begin(), pending.end(), text);
-      if (it == pending.end()) return false;
-      pending.erase(it);
-      return true;
-    };
-    bool marker = false;
-    for (const WhiteboardTag& t : now.tags) {
-      if (t.kind == WhiteboardTag::Kind::in_queue) {
-        marker = true;
-      } else if (take_text(t.text)) {
-        cuts.push_back({t.offset, t.text.size(), true});
-      }
-    }
-    for (const TagError& e : now.errors) {
-      if (take_text(e.text)) cuts.push_back({e.offset, e.text.size(), false});
-    }
-    std::sort(cuts.begin(), cuts.end(), [](const Cut& a, const Cut& b) { return a.offset < b.offset; });
-    // The marker takes the place of the leftmost request tag.
-    size_t marker_at = cuts.size();
-    if (queued_any && !marker) {
-      for (size_t i = 0; i < cuts.size(); ++i) {
-        if (cuts[i].request) {
-          marker_at = i;
-          break;
-        }
-      }
-    }
-    std::string wb = from;
-    for (size_t i = cuts.size(); i-- > 0;) {
-      wb.replace(cuts[i].offset, cuts[i].size, i == marker_at ? std::string(kInQueueTag) : std::string());
-    }
-    bool keyword_only = queued_any && !marker && marker_at == cuts.size() && keyword_request;
-    if (keyword_only) wb = with_in_queue_marker(wb);
-    return wb;
-  };
-  // Bugzilla 5.2 has no conditional write over REST: write, then compare
-  // what the write replaced with what it was based on. On a mismatch a human
-  // edited in between: apply our change to their version and write again.
-  // After a mismatch the server holds our write, not their edit: the next
-  // round writes our change applied to theirs even when that change is none.
-  std::string base = bug.whiteboard;
-  std::string on_server = base;
-  for (int round = 0; round < 3; ++round) {
-    std::string wanted = rewrite(base);
-    if (wanted == on_server) return {};
-    BugUpdate update;
-    update.whiteboard = wanted;
-    auto result = bugs_.update_bug(bug.id, update);
-    if (!result) return result.error();
-    ++stats.whiteboard_updates;
-    // The third write applies our change to their second edit and stands:
-    // comparing again could go on for ever.
-    if (round == 2 || !result->whiteboard || result->whiteboard->removed == on_server) return {};
-    LOG_WARN("trigger", "bug " + std::to_string(bug.id) + ": the whiteboard changed meanwhile; keeping that edit");
-    base = result->whiteboard->removed;
-    on_server = wanted;
-  }
-  return transient("bug " + std::to_string(bug.id) + ": the whiteboard keeps changing; will try again");
+  // The whiteboard: handled tags off, the marker on (once). A request from
+  // the keyword alone has no tag for the marker to replace.
+  using Marker = WhiteboardEdit::Marker;
+  WhiteboardEdit edit{.remove = handled_texts,
+                      .marker = !queued_any ? Marker::keep : keyword_request ? Marker::add : Marker::replace_request};
+  auto writes = write_whiteboard(bugs_, bug.id, bug.whiteboard, edit, {}, "trigger");
+  if (!writes) return writes.error();
+  stats.whiteboard_updates += *writes;
+  return {};
 }
 
 }  // namespace autoland

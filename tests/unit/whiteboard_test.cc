@@ -143,22 +143,30 @@ TEST(Whiteboard, HugeIdIsRefused) {
             "'99999999999999999999999' is not an attachment id (use the number from the attachment's link)");
 }
 
-TEST(Whiteboard, ReplaceAndRemoveKeepEverythingElse) {
-  std::string wb = "  [perf]  [autoland-try:1]\tnote ";
-  WhiteboardTag t = only_tag(wb);
-  auto replaced = replace_tag(wb, t, kInQueueTag);
-  ASSERT_TRUE(replaced.ok());
-  EXPECT_EQ(*replaced, "  [perf]  [autoland-in-queue]\tnote ");
-  auto removed = remove_tag(wb, t);
-  ASSERT_TRUE(removed.ok());
-  EXPECT_EQ(*removed, "  [perf]  \tnote ");
-}
-
-TEST(Whiteboard, ReplaceRefusesAStaleTag) {
-  WhiteboardTag t = only_tag("x [autoland-try] y");
-  auto r = replace_tag("[autoland-try] y", t, "");
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().kind, ErrorKind::conflict);
+TEST(Whiteboard, ARewriteTakesOffWhatItNamesAndKeepsEveryOtherByte) {
+  std::string wb = "  [perf]  [autoland-try:1]\tnote [autoland-try:x] ";
+  using M = WhiteboardEdit::Marker;
+  EXPECT_EQ(rewrite_whiteboard(wb, {.remove = {"[autoland-try:1]"}, .marker = M::add}),
+            "  [perf]  [autoland-in-queue]\tnote [autoland-try:x] ");
+  EXPECT_EQ(rewrite_whiteboard(wb, {.remove = {"[autoland-try:1]", "[autoland-try:x]"}}), "  [perf]  \tnote  ");
+  // A broken tag alone: the marker goes at the end, not in its place.
+  EXPECT_EQ(rewrite_whiteboard(wb, {.remove = {"[autoland-try:x]"}, .marker = M::add}),
+            "  [perf]  [autoland-try:1]\tnote  [autoland-in-queue]");
+  // What a human took off meanwhile is skipped; a text inside another tag is never cut.
+  EXPECT_EQ(rewrite_whiteboard("[perf]", {.remove = {"[autoland-try:1]"}, .marker = M::add}),
+            "[perf] [autoland-in-queue]");
+  EXPECT_EQ(rewrite_whiteboard("[perf]", {.remove = {"[autoland-try:1]"}, .marker = M::replace_request}), "[perf]");
+  EXPECT_EQ(rewrite_whiteboard(wb, {.remove = {"[autoland-try:1]"}, .marker = M::replace_request}),
+            "  [perf]  [autoland-in-queue]\tnote [autoland-try:x] ");
+  EXPECT_EQ(rewrite_whiteboard("[autoland-try:-b do -t [autoland-try]]", {.remove = {"[autoland-try]"}}),
+            "[autoland-try:-b do -t [autoland-try]]");
+  // Two tags with the same text: each named once goes once, leftmost first.
+  EXPECT_EQ(rewrite_whiteboard("[autoland-try] [autoland-try]", {.remove = {"[autoland-try]"}}), " [autoland-try]");
+  // The marker there already is not added again, and removing takes every copy.
+  EXPECT_EQ(rewrite_whiteboard("[autoland-in-queue] [autoland-try]", {.remove = {"[autoland-try]"}, .marker = M::add}),
+            "[autoland-in-queue] ");
+  EXPECT_EQ(without_in_queue_marker("[autoland-in-queue] x [AUTOLAND-IN-QUEUE]"), "x");
+  EXPECT_EQ(without_in_queue_marker("[autoland-in-[autoland-in-queue]queue]"), "");
 }
 
 TEST(Whiteboard, FormatIsCanonicalAndRescans) {
