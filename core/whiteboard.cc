@@ -33,7 +33,9 @@ struct Located {
 
 // Finds the ']' that closes the tag whose body starts at `from`. Brackets may
 // nest inside try syntax (e.g. "-u mochitest[linux]"); anywhere else a '[' or a
-// line break means the tag was never closed.
+// line break means the tag was never closed. "[autoland" always starts a tag of
+// its own, even inside try syntax, so an unclosed tag cannot swallow the ones
+// after it (the marker autoland appends among them).
 Located locate_end(std::string_view wb, size_t from) {
   bool in_try = false;
   int depth = 0;
@@ -46,7 +48,7 @@ Located locate_end(std::string_view wb, size_t from) {
       if (j < wb.size() && wb[j] == '-') in_try = true;
     }
     if (c == '[') {
-      if (!in_try) return {i, false};
+      if (!in_try || util::ifind(wb.substr(i, kPrefix.size()), kPrefix) == 0) return {i, false};
       ++depth;
     } else if (c == ']') {
       if (depth == 0) return {i + 1, true};

@@ -52,6 +52,26 @@ TEST(Whiteboard, TrySyntaxMayHoldBrackets) {
   EXPECT_EQ(t.text, "[autoland-try:5:-b do -u mochitest[linux,win]]");
 }
 
+// Found by the fuzzer: an unclosed tag in try syntax counted brackets to the
+// end of the text, swallowing the marker appended after it, so the marker was
+// "added" and not there. A "[autoland" inside try syntax starts a new tag.
+TEST(Whiteboard, AnUnclosedTagDoesNotSwallowTheTagsAfterIt) {
+  std::string wb = "x [autoland-try:1:-b do -u mochit[";
+  std::string with = with_in_queue_marker(wb);
+  EXPECT_EQ(with, wb + " [autoland-in-queue]");
+  WhiteboardScan scan = scan_whiteboard(with);
+  ASSERT_EQ(scan.tags.size(), 1u);
+  EXPECT_EQ(scan.tags[0].kind, WhiteboardTag::Kind::in_queue);
+  ASSERT_EQ(scan.errors.size(), 1u);
+  EXPECT_EQ(scan.errors[0].text, "[autoland-try:1:-b do -u mochit[ ");
+  EXPECT_EQ(with_in_queue_marker(with), with);
+  WhiteboardScan nested = scan_whiteboard("[autoland-try:-u a[AUTOLAND-beta]");
+  ASSERT_EQ(nested.tags.size(), 1u);
+  EXPECT_EQ(nested.tags[0].branches, std::vector<std::string>{"beta"});
+  ASSERT_EQ(nested.errors.size(), 1u);
+  EXPECT_EQ(nested.errors[0].text, "[autoland-try:-u a");
+}
+
 TEST(Whiteboard, SeveralDestinations) {
   WhiteboardTag t = only_tag("[autoland-try,mozilla-inbound]");
   EXPECT_EQ(t.branches, (std::vector<std::string>{"try", "mozilla-inbound"}));
@@ -152,14 +172,17 @@ TEST(Whiteboard, ARewriteTakesOffWhatItNamesAndKeepsEveryOtherByte) {
   // A broken tag alone: the marker goes at the end, not in its place.
   EXPECT_EQ(rewrite_whiteboard(wb, {.remove = {"[autoland-try:x]"}, .marker = M::add}),
             "  [perf]  [autoland-try:1]\tnote  [autoland-in-queue]");
-  // What a human took off meanwhile is skipped; a text inside another tag is never cut.
+  // What a human took off meanwhile is skipped; only a text the scan found as a tag is cut.
   EXPECT_EQ(rewrite_whiteboard("[perf]", {.remove = {"[autoland-try:1]"}, .marker = M::add}),
             "[perf] [autoland-in-queue]");
   EXPECT_EQ(rewrite_whiteboard("[perf]", {.remove = {"[autoland-try:1]"}, .marker = M::replace_request}), "[perf]");
   EXPECT_EQ(rewrite_whiteboard(wb, {.remove = {"[autoland-try:1]"}, .marker = M::replace_request}),
             "  [perf]  [autoland-in-queue]\tnote [autoland-try:x] ");
+  EXPECT_EQ(rewrite_whiteboard("[perf:autoland-try] [autoland-try]", {.remove = {"autoland-try]"}}),
+            "[perf:autoland-try] [autoland-try]");
+  // "[autoland" inside try syntax starts a tag of its own (the outer one is unclosed).
   EXPECT_EQ(rewrite_whiteboard("[autoland-try:-b do -t [autoland-try]]", {.remove = {"[autoland-try]"}}),
-            "[autoland-try:-b do -t [autoland-try]]");
+            "[autoland-try:-b do -t ]");
   // Two tags with the same text: each named once goes once, leftmost first.
   EXPECT_EQ(rewrite_whiteboard("[autoland-try] [autoland-try]", {.remove = {"[autoland-try]"}}), " [autoland-try]");
   // The marker there already is not added again, and removing takes every copy.
