@@ -483,6 +483,7 @@ void ApiServer::Impl::add_seed_routes() {
                                                     caller.name + "@" + std::to_string(clock.now()) + "#" +
                                                     random_token().substr(0, 12)
                                               : key;
+          ps.origin = RequestOrigin::api;
           std::lock_guard counted(new_requests);
           std::string over = take(over_request_limit(store, bug, requester, 1, options.request_limits));
           if (!over.empty()) refuse(429, "too many requests", over);

@@ -120,6 +120,7 @@ json to_json(const PatchSet& p) {
       {"try_syntax", p.try_syntax},
       {"author", p.author},
       {"requester", p.requester},
+      {"origin", to_string(p.origin)},
       {"retries", p.retries},
       {"priority", p.priority},
       {"state", to_string(p.state)},

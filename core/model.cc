@@ -73,6 +73,11 @@ constexpr std::array<std::pair<Vcs, std::string_view>, 2> kVcsNames = {{
     {Vcs::hg, "hg"},
     {Vcs::git, "git"},
 }};
+constexpr std::array<std::pair<RequestOrigin, std::string_view>, 3> kRequestOriginNames = {{
+    {RequestOrigin::whiteboard, "whiteboard"},
+    {RequestOrigin::keyword, "keyword"},
+    {RequestOrigin::api, "api"},
+}};
 constexpr std::array<std::pair<CommentState, std::string_view>, 3> kCommentStateNames = {{
     {CommentState::pending, "pending"},
     {CommentState::posted, "posted"},
@@ -86,6 +91,7 @@ std::string_view to_string(Stage s) { return name_of(kStageNames, s); }
 std::string_view to_string(BranchStatus s) { return name_of(kBranchStatusNames, s); }
 std::string_view to_string(TreeStatus s) { return name_of(kTreeStatusNames, s); }
 std::string_view to_string(Vcs v) { return name_of(kVcsNames, v); }
+std::string_view to_string(RequestOrigin o) { return name_of(kRequestOriginNames, o); }
 std::string_view to_string(CommentState s) { return name_of(kCommentStateNames, s); }
 
 Result<State> parse_state(std::string_view text) { return parse_from(kStateNames, text, "state"); }
@@ -99,6 +105,9 @@ Result<TreeStatus> parse_tree_status(std::string_view text) {
   return parse_from(kTreeStatusNames, text, "tree status");
 }
 Result<Vcs> parse_vcs(std::string_view text) { return parse_from(kVcsNames, text, "vcs"); }
+Result<RequestOrigin> parse_request_origin(std::string_view text) {
+  return parse_from(kRequestOriginNames, text, "request origin");
+}
 Result<CommentState> parse_comment_state(std::string_view text) {
   return parse_from(kCommentStateNames, text, "comment state");
 }

@@ -43,17 +43,22 @@ enum class Stage { try_run, landing };
 enum class BranchStatus { enabled, disabled };
 enum class TreeStatus { open, closed, approval_required };
 enum class Vcs { hg, git };
+// How a landing was asked for: a whiteboard tag, the checkin-needed keyword,
+// or the REST API. Withdrawing a request and releasing its marker depend on it.
+enum class RequestOrigin { whiteboard, keyword, api };
 
 std::string_view to_string(State s);
 std::string_view to_string(Stage s);
 std::string_view to_string(BranchStatus s);
 std::string_view to_string(TreeStatus s);
 std::string_view to_string(Vcs v);
+std::string_view to_string(RequestOrigin o);
 Result<State> parse_state(std::string_view text);
 Result<Stage> parse_stage(std::string_view text);
 Result<BranchStatus> parse_branch_status(std::string_view text);
 Result<TreeStatus> parse_tree_status(std::string_view text);
 Result<Vcs> parse_vcs(std::string_view text);
+Result<RequestOrigin> parse_request_origin(std::string_view text);
 
 bool is_terminal(State s);
 // States in which autoland is working on a patchset (validating, pushing,
@@ -113,6 +118,7 @@ struct PatchSet {
   std::optional<UnixTime> completion_time;
   UnixTime updated_time = 0;
   std::string request_key;  // unique per request; makes pick-up idempotent
+  RequestOrigin origin = RequestOrigin::whiteboard;
   int64_t version = 0;      // bumped on every write; optimistic concurrency
 
   // The revision of the current stage ("" until pushed).
@@ -120,7 +126,8 @@ struct PatchSet {
 };
 
 // Request keys of patchsets asked for through the API ("api/BUG/ID"); the
-// trigger's come from the bug ("bugN/...").
+// trigger's come from the bug ("bugN/..."). Keys are only compared: what a
+// request came from is its RequestOrigin.
 inline constexpr std::string_view kApiRequestKeyPrefix = "api/";
 
 struct AuditEvent {

@@ -35,6 +35,7 @@ struct NewPatchSet {
   // Unique per request (e.g. "bug 12/whiteboard/[autoland-try]/2026-11-25T10:00:00Z").
   // A second create with the same key is a conflict and creates nothing.
   std::string request_key;
+  RequestOrigin origin = RequestOrigin::whiteboard;
 };
 
 // Fields a transition may change; unset ones stay as they are.

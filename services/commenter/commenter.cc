@@ -112,7 +112,7 @@ Result<Commenter::Outcome> Commenter::edit_marker(const OutboxComment& c) {
     for (const PatchSet& p : *live) {
       if (!is_terminal(p.state) && p.id != c.patchset_id.value_or(0)) others_live = true;
       if (p.id == c.patchset_id.value_or(0)) {
-        from_keyword = p.request_key.find("/" + options_.checkin_needed_keyword + "@") != std::string::npos;
+        from_keyword = p.origin == RequestOrigin::keyword;
       }
     }
   }
@@ -126,9 +126,9 @@ Result<Commenter::Outcome> Commenter::edit_marker(const OutboxComment& c) {
   WhiteboardEdit edit{.marker = !release ? Marker::add : others_live ? Marker::keep : Marker::remove};
   BugUpdate keyword;
   bool has_keyword =
-      std::find(bug->keywords.begin(), bug->keywords.end(), options_.checkin_needed_keyword) != bug->keywords.end();
+      std::find(bug->keywords.begin(), bug->keywords.end(), kCheckinNeededKeyword) != bug->keywords.end();
   if (release && from_keyword && !others_live && options_.clear_checkin_needed && has_keyword) {
-    keyword.remove_keywords.push_back(options_.checkin_needed_keyword);
+    keyword.remove_keywords.emplace_back(kCheckinNeededKeyword);
   }
   auto written = write_whiteboard(bugs_, c.bug_id, bug->whiteboard, edit, keyword, "commenter");
   if (!written) {

@@ -25,7 +25,6 @@ namespace autoland {
 
 struct CommenterOptions {
   std::string bot_login;  // the bot's Bugzilla login; "" trusts markers from anyone
-  std::string checkin_needed_keyword = std::string(kCheckinNeededKeyword);
   bool clear_checkin_needed = false;  // on release, when the config maps the keyword
   size_t batch_size = 50;
   int max_per_bug_per_hour = 20;

@@ -290,7 +290,7 @@ Result<std::vector<std::string>> Queue::problems(const PatchSet& ps, const Branc
 
 Result<std::string> Queue::withdrawn(const PatchSet& ps, const Bug& bug) {
   // Asked through the API: no tag, no marker; a sheriff cancels it there.
-  if (ps.request_key.rfind(kApiRequestKeyPrefix, 0) == 0) return std::string();
+  if (ps.origin == RequestOrigin::api) return std::string();
   // A sheriff's retry puts the marker back through the outbox, maybe not yet:
   // then the whiteboard says nothing about what the requester wants.
   auto outbox = store_.comments_for(ps.id);
@@ -299,7 +299,7 @@ Result<std::string> Queue::withdrawn(const PatchSet& ps, const Bug& bug) {
     if (c.kind == kRestoreMarkerAction && c.state == CommentState::pending) return std::string();
   }
   // A keyword request is taken back with the keyword.
-  const bool from_keyword = ps.request_key.find("/" + std::string(kCheckinNeededKeyword) + "@") != std::string::npos;
+  const bool from_keyword = ps.origin == RequestOrigin::keyword;
   const std::string before = " before anything was pushed";
   if (from_keyword) {
     bool kept = std::find(bug.keywords.begin(), bug.keywords.end(), kCheckinNeededKeyword) != bug.keywords.end();

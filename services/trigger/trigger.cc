@@ -314,6 +314,7 @@ Status Trigger::process_bug(const BugSummary& bug, TriggerStats& stats) {
       ps.author = author.empty() ? chosen.front()->creator : author;
       ps.requester = who;
       ps.request_key = key + "#" + f.name;
+      ps.origin = keyword ? RequestOrigin::keyword : RequestOrigin::whiteboard;
       auto created = store_.create_patchset(ps, options_.actor);
       if (!created) {
         if (created.error().kind == ErrorKind::conflict) {

@@ -197,6 +197,16 @@ TEST_P(StoreContract, PatchsetCreateAndRead) {
   EXPECT_EQ(store_->get_patchset(999).error().kind, ErrorKind::not_found);
 }
 
+TEST_P(StoreContract, ARequestKeepsWhereItCameFrom) {
+  EXPECT_EQ(new_patchset(1).origin, RequestOrigin::whiteboard);  // the default
+  for (RequestOrigin origin : {RequestOrigin::whiteboard, RequestOrigin::keyword, RequestOrigin::api}) {
+    auto p = store_->create_patchset({.bug_id = 7, .branch = "try", .origin = origin}, "x");
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    EXPECT_EQ(p->origin, origin);
+    EXPECT_EQ(store_->get_patchset(p->id)->origin, origin) << to_string(origin);
+  }
+}
+
 TEST_P(StoreContract, RequestKeyMakesCreationIdempotent) {
   PatchSet first = new_patchset(1, "bug1/[autoland-try]/t1");
   auto second = store_->create_patchset({.bug_id = 1, .branch = "try", .request_key = "bug1/[autoland-try]/t1"}, "x");

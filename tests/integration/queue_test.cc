@@ -370,7 +370,8 @@ TEST_F(QueueCycle, RemovingTheMarkerDuringTheGracePeriodCancelsTheRequest) {
                                               .branch = "try",
                                               .stage = Stage::try_run,
                                               .requester = "dev@example.org",
-                                              .request_key = std::string(kApiRequestKeyPrefix) + "17/r1"},
+                                              .request_key = std::string(kApiRequestKeyPrefix) + "17/r1",
+                                              .origin = RequestOrigin::api},
                                              "user:alice");
   ASSERT_TRUE(api_request.ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));

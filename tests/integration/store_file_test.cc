@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "app/store_factory.h"
 #include "ports/clock.h"
@@ -142,6 +143,46 @@ TEST_F(StoreFile, AnInMemoryStoreNeedsNoFile) {
   ASSERT_TRUE(s.ok());
   EXPECT_FALSE((*s)->unusable().has_value());
   EXPECT_TRUE((*s)->create_branch(branch("try"), "t").ok());
+}
+
+// Migration 5 gave requests a typed origin; rows made before it had only
+// their key, whose grammar then said where they came from. The test makes a
+// store, takes the column and its migration record off again (what a store of
+// version 4 looked like), and opens it: each row gets the origin its key said.
+TEST_F(StoreFile, RequestsMadeBeforeTheOriginColumnGetTheOriginTheirKeySaid) {
+  {
+    auto created = open(/*create=*/true);
+    ASSERT_TRUE(created.ok()) << created.error().message;
+    ASSERT_TRUE((*created)->create_branch(branch("try"), "t").ok());
+    for (const char* key : {"api/17/r1", "bug9/checkin-needed@2026-01-02T03:04:05Z#try", "bug9/[autoland-try]@x#try",
+                            "bug10/[autoland-try:-b do -t api/]@x#try"}) {
+      auto p = (*created)->create_patchset({.bug_id = 9, .branch = "try", .request_key = key}, "t");
+      ASSERT_TRUE(p.ok()) << p.error().message;
+    }
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  char* error = nullptr;
+  int rc = sqlite3_exec(db,
+                        "ALTER TABLE patchsets DROP COLUMN origin;"
+                        "DELETE FROM schema_migrations WHERE version = 5;",
+                        nullptr, nullptr, &error);
+  EXPECT_EQ(rc, SQLITE_OK) << (error ? error : "");
+  sqlite3_free(error);
+  sqlite3_close(db);
+  ASSERT_EQ(rc, SQLITE_OK);
+
+  auto store = open();
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  auto all = (*store)->find_patchsets({});
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  std::map<std::string, RequestOrigin> by_key;
+  for (const PatchSet& p : *all) by_key[p.request_key] = p.origin;
+  EXPECT_EQ(by_key.size(), 4u);
+  EXPECT_EQ(by_key["api/17/r1"], RequestOrigin::api);
+  EXPECT_EQ(by_key["bug9/checkin-needed@2026-01-02T03:04:05Z#try"], RequestOrigin::keyword);
+  EXPECT_EQ(by_key["bug9/[autoland-try]@x#try"], RequestOrigin::whiteboard);
+  EXPECT_EQ(by_key["bug10/[autoland-try:-b do -t api/]@x#try"], RequestOrigin::whiteboard);
 }
 
 }  // namespace

@@ -105,6 +105,16 @@ CREATE TABLE watched_pushes (
 );
 CREATE INDEX watched_pushes_unreported ON watched_pushes (reported, seen_time);
 )sql"},
+      // Rows made before the column: their origin is read once, here, from
+      // the request key's grammar of that time ("api/..." from the API,
+      // "bugN/checkin-needed@..." from the keyword); nothing reads keys after.
+      {5, "request origin as a column", R"sql(
+ALTER TABLE patchsets ADD COLUMN origin TEXT NOT NULL DEFAULT 'whiteboard'
+  CHECK (origin IN ('whiteboard', 'keyword', 'api'));
+UPDATE patchsets SET origin = 'api' WHERE substr(request_key, 1, 4) = 'api/';
+UPDATE patchsets SET origin = 'keyword'
+  WHERE origin = 'whiteboard' AND instr(request_key, '/checkin-needed@') > 0;
+)sql"},
   };
   return all;
 }

@@ -48,7 +48,7 @@ constexpr std::string_view kBranchColumns =
 constexpr std::string_view kPatchSetColumns =
     "id, bug_id, patches, branch, stage, try_syntax, author, requester, retries, priority, state, state_reason, "
     "try_revision, landing_revision, backout_revision, creation_time, push_time, completion_time, updated_time, "
-    "request_key, version";
+    "request_key, version, origin";
 
 constexpr std::string_view kCommentColumns =
     "id, bug_id, patchset_id, kind, body, dedup_key, state, attempts, next_attempt_time, bugzilla_comment_id, "
@@ -108,6 +108,9 @@ Result<PatchSet> read_patchset(const Statement& s) {
   p.updated_time = s.column_int(18);
   p.request_key = s.column_text(19);
   p.version = s.column_int(20);
+  auto origin = parse_request_origin(s.column_text(21));
+  if (!origin) return origin.error();
+  p.origin = *origin;
   return p;
 }
 
@@ -353,7 +356,7 @@ class SqliteStore final : public Store {
     UnixTime now = clock_.now();
     auto s = db_.prepare(
         "INSERT INTO patchsets (bug_id, patches, branch, stage, try_syntax, author, requester, priority, state, "
-        "creation_time, updated_time, request_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+        "creation_time, updated_time, request_key, origin) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!s) return s.error();
     s->bind(1, static_cast<int64_t>(r.bug_id))
         .bind(2, join_ids(r.patches))
@@ -371,6 +374,7 @@ class SqliteStore final : public Store {
     } else {
       s->bind(12, r.request_key);
     }
+    s->bind(13, to_string(r.origin));
     AUTOLAND_TRY(s->run());
     PatchSetId id = db_.last_insert_rowid();
     AUTOLAND_TRY(insert_event(
