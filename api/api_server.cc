@@ -23,6 +23,7 @@
 #include "core/try_syntax.h"
 #include "ports/vcs.h"
 #include "services/queue/sheriff.h"
+#include "services/request_check.h"
 #include "services/request_limits.h"
 #include "util/log.h"
 #include "util/strings.h"
@@ -75,6 +76,13 @@ std::string_view error_word(int status) {
 [[noreturn]] void refuse(const Error& e) {
   int status = status_for(e);
   refuse(status, std::string(error_word(status)), e.message);
+}
+
+// A request the shared check refused (services/request_check): 409 when it
+// is well-formed but not possible now, else 400.
+[[noreturn]] void refuse_request(const RequestRefusal& r) {
+  if (r.for_now) refuse(409, "conflict", r.reason);
+  refuse(400, "bad request", r.reason);
 }
 
 template <typename T>
@@ -444,39 +452,24 @@ void ApiServer::Impl::add_seed_routes() {
           if (!request_id.empty()) {
             if (auto existing = take(store.find_by_request_key(key))) return send(res, 200, patchset_json(*existing));
           }
-          auto branch = store.get_branch(branch_name);
-          if (!branch) {
-            if (branch.error().kind == ErrorKind::not_found) {
-              refuse(400, "bad request", "branch '" + branch_name + "' is not configured");
-            }
-            refuse(branch.error());
-          }
-          if (branch->status != BranchStatus::enabled) {
-            refuse(409, "conflict", "branch '" + branch_name + "' is disabled");
-          }
+          auto branches = take(check_branches(store, {branch_name}));
+          if (!branches.accepted) refuse_request(branches.refusal);
+          const Branch& branch = branches.accepted->front();
           if (!options.bugs) refuse(503, "unavailable", "no Bugzilla is configured to check the attachments");
           auto attachments = options.bugs->attachments(bug, true);
           if (!attachments) {
             if (attachments.error().kind == ErrorKind::transient) refuse(attachments.error());
             refuse(404, "not found", "bug " + std::to_string(bug) + ": " + attachments.error().message);
           }
-          std::string author;
-          for (AttachmentId id : ids) {
-            auto a = std::find_if(attachments->begin(), attachments->end(), [&](const Attachment& x) { return x.id == id; });
-            std::string name = "attachment " + std::to_string(id);
-            if (a == attachments->end()) refuse(400, "bad request", name + " is not on bug " + std::to_string(bug));
-            if (a->is_obsolete) refuse(400, "bad request", name + " is obsolete");
-            auto parsed = parse_patch(a->data.value_or(""));
-            if (!parsed) refuse(400, "bad request", name + " is not a patch autoland can apply: " + parsed.error().message);
-            if (author.empty()) author = a->creator;
-          }
+          auto patches = take(choose_patches(bug, *attachments, ids, options.patch_limits));
+          if (!patches.accepted) refuse_request(patches.refusal);
           NewPatchSet ps;
           ps.bug_id = bug;
-          ps.patches = ids;
-          ps.branch = branch_name;
-          ps.stage = branch->initial_stage();
+          ps.patches = patches.accepted->ids;
+          ps.branch = branch.name;
+          ps.stage = branch.initial_stage();
           ps.try_syntax = try_syntax;
-          ps.author = author;
+          ps.author = patches.accepted->author;
           ps.requester = requester;
           ps.priority = priority;
           ps.request_key = request_id.empty() ? std::string(kApiRequestKeyPrefix) + std::to_string(bug) + "/" +
@@ -568,23 +561,14 @@ void ApiServer::Impl::add_seed_routes() {
           body_object(req, {}, true);
           PatchSet ps = take(store.get_patchset(id));
           if (!options.bugs) refuse(503, "unavailable", "no Bugzilla is configured to check the attachment");
-          {
-            auto a = options.bugs->attachment(ps.bug_id, patch, true);
-            if (!a) {
-              if (a.error().kind == ErrorKind::transient) refuse(a.error());
-              refuse(400, "bad request", "attachment " + std::to_string(patch) + " is not on bug " +
-                                             std::to_string(ps.bug_id) + ": " + a.error().message);
-            }
-            if (a->bug_id != 0 && a->bug_id != ps.bug_id) {
-              refuse(400, "bad request", "attachment " + std::to_string(patch) + " is not on bug " + std::to_string(ps.bug_id));
-            }
-            if (a->is_obsolete) refuse(400, "bad request", "attachment " + std::to_string(patch) + " is obsolete");
-            auto parsed = parse_patch(a->data.value_or(""));
-            if (!parsed) {
-              refuse(400, "bad request", "attachment " + std::to_string(patch) + " is not a patch autoland can apply: " +
-                                             parsed.error().message);
-            }
+          auto a = options.bugs->attachment(ps.bug_id, patch, true);
+          if (!a) {
+            if (a.error().kind == ErrorKind::transient) refuse(a.error());
+            refuse(400, "bad request", "attachment " + std::to_string(patch) + " is not on bug " +
+                                           std::to_string(ps.bug_id) + ": " + a.error().message);
           }
+          auto checked = take(choose_patches(ps.bug_id, {*a}, {patch}, options.patch_limits));
+          if (!checked.accepted) refuse_request(checked.refusal);
           send(res, 200, patchset_json(take(store.add_patch(id, patch, who(caller)))));
         });
   route("DELETE", R"(/patchSets/([^/]+))", "DELETE /patchSets/{id}", Need::write,

@@ -19,6 +19,7 @@
 
 #include "api/api_auth.h"
 #include "api/http_server.h"
+#include "core/patch.h"
 #include "ports/bug_tracker.h"
 #include "ports/clock.h"
 #include "ports/store.h"
@@ -40,6 +41,7 @@ struct ApiOptions {
   std::vector<HealthCheck> health;
   int health_cache_seconds = 5;       // probes are not run more often than this
   BugTracker* bugs = nullptr;         // checks a new request's attachments; null: POST /bugs answers 503
+  PatchLimits patch_limits;           // what a request's patches must parse under (services/request_check)
   RequestLimits request_limits;      // how many requests a bug or a requester may have in flight
   std::set<std::string> ci_sources = {"local"};  // what a branch's `ci` may name (core/branch_rules)
   HttpLimits http;                    // body limit (413), deadlines, connections, workers

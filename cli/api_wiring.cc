@@ -38,6 +38,7 @@ Result<std::unique_ptr<api::ApiServer>> start_api(Wiring& wiring, const ApiParts
   }
   o.bugs = wiring.bugs.get();
   o.request_limits = request_limits(config);
+  o.patch_limits = patch_limits(config);
   o.ci_sources = configured_ci_sources(config);
 
   Store& store = *wiring.store;

@@ -39,11 +39,17 @@ RequestLimits request_limits(const Config& c) {
   return limits;
 }
 
+PatchLimits patch_limits(const Config& c) {
+  PatchLimits limits;
+  limits.max_bytes = static_cast<size_t>(c.patch_max_bytes);
+  return limits;
+}
+
 TriggerOptions trigger_options(const Config& c) {
   TriggerOptions o;
   o.checkin_needed_branch = c.checkin_needed_branch;
   o.bot_login = c.bugzilla.bot_login;
-  o.patch_limits.max_bytes = c.patch_max_bytes;
+  o.patch_limits = patch_limits(c);
   o.limits = request_limits(c);
   return o;
 }

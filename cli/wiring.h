@@ -30,6 +30,7 @@ Result<std::unique_ptr<Wiring>> wire(const Invocation& inv, bool with_bugzilla =
 TriggerOptions trigger_options(const Config& config);
 CommenterOptions commenter_options(const Config& config);
 RequestLimits request_limits(const Config& config);
+PatchLimits patch_limits(const Config& config);
 
 // Every component (trigger, queue, results, commenter) on its own thread
 // until `stop` turns true; then each finishes its pass (cli/run_command.cc).

@@ -7,6 +7,7 @@
 
 #include "core/comments.h"
 #include "core/whiteboard.h"
+#include "services/request_check.h"
 #include "services/whiteboard_write.h"
 #include "util/log.h"
 #include "util/strings.h"
@@ -14,20 +15,6 @@
 namespace autoland {
 namespace {
 
-
-// "Part 2: ..." / "part 10 - ..." -> 2 / 10; patches without one sort last.
-uint64_t part_number(const std::string& description) {
-  size_t at = util::ifind(description, "part");
-  while (at != std::string::npos) {
-    size_t i = at + 4;
-    while (i < description.size() && (description[i] == ' ' || description[i] == '#')) ++i;
-    size_t start = i;
-    while (i < description.size() && description[i] >= '0' && description[i] <= '9') ++i;
-    if (i > start && i - start < 9) return std::stoull(description.substr(start, i - start));
-    at = util::ifind(description, "part", at + 4);
-  }
-  return UINT64_MAX;
-}
 
 // "2026-11-25T17:10:45Z" moved by `seconds`; the input back when it does not parse.
 std::string shift_time(const std::string& t, int seconds) {
@@ -207,32 +194,10 @@ Status Trigger::process_bug(const BugSummary& bug, TriggerStats& stats) {
     const auto& [who, when] = *ww;
     std::string key = "bug" + std::to_string(bug.id) + "/" + text + "@" + when;
 
-    // Which branches: a listed branch that is another listed branch's pretest
-    // branch is folded into it ([autoland-try,mozilla-inbound] is one landing
-    // that tests on try first).
-    std::vector<Branch> targets;
-    for (const std::string& name : branch_names) {
-      auto b = store_.get_branch(name);
-      if (!b) {
-        if (b.error().kind != ErrorKind::not_found) return b.error();
-        auto all = store_.list_branches();
-        std::vector<std::string> known;
-        if (all) {
-          for (const Branch& k : *all) known.push_back(k.name);
-        }
-        return refuse(text, when, {"branch", "unknown branch '" + name + "' (known: " + util::join(known, ", ") + ")"});
-      }
-      if (b->status == BranchStatus::disabled) {
-        return refuse(text, when, {"branch", "branch '" + name + "' is disabled"});
-      }
-      targets.push_back(*b);
-    }
-    std::vector<Branch> finals;
-    for (const Branch& t : targets) {
-      bool folded = std::any_of(targets.begin(), targets.end(),
-                                [&](const Branch& o) { return o.name != t.name && o.pretest_branch == t.name; });
-      if (!folded) finals.push_back(t);
-    }
+    auto branches = check_branches(store_, branch_names);
+    if (!branches) return branches.error();
+    if (!branches->accepted) return refuse(text, when, {branches->refusal.part, branches->refusal.reason});
+    const std::vector<Branch>& finals = *branches->accepted;
 
     // Already taken (a crash after creating, or a race)? The marker goes on
     // only while one of its patchsets is still live.
@@ -264,54 +229,19 @@ Status Trigger::process_bug(const BugSummary& bug, TriggerStats& stats) {
     // Which patches.
     auto atts = work.get_attachments();
     if (!atts) return atts.error();
-    std::vector<const Attachment*> chosen;
-    if (!ids.empty()) {
-      for (AttachmentId id : ids) {
-        auto it = std::find_if((*atts)->begin(), (*atts)->end(), [&](const Attachment& a) { return a.id == id; });
-        if (it == (*atts)->end()) {
-          return refuse(text, when,
-                        {"patches", "attachment " + std::to_string(id) + " is not on bug " + std::to_string(bug.id)});
-        }
-        if (it->is_obsolete) {
-          return refuse(text, when, {"patches", "attachment " + std::to_string(id) + " is obsolete"});
-        }
-        if (!it->is_patch) {
-          return refuse(text, when, {"patches", "attachment " + std::to_string(id) + " is not a patch"});
-        }
-        chosen.push_back(&*it);
-      }
-    } else {
-      for (const Attachment& a : **atts) {
-        if (a.is_patch && !a.is_obsolete) chosen.push_back(&a);
-      }
-      std::stable_sort(chosen.begin(), chosen.end(), [](const Attachment* a, const Attachment* b) {
-        uint64_t pa = part_number(a->description), pb = part_number(b->description);
-        return pa != pb ? pa < pb : a->id < b->id;
-      });
-      if (chosen.empty()) {
-        return refuse(text, when, {"patches", "bug " + std::to_string(bug.id) + " has no non-obsolete patch attached"});
-      }
-    }
-    std::string author;
-    for (const Attachment* a : chosen) {
-      if (!a->data) return internal_error("attachment " + std::to_string(a->id) + " came without data");
-      auto parsed = parse_patch(*a->data, options_.patch_limits);
-      if (!parsed) {
-        return refuse(text, when, {"patches", "attachment " + std::to_string(a->id) + ": " + parsed.error().message});
-      }
-      if (author.empty()) author = parsed->author;
-    }
-    std::vector<AttachmentId> patch_ids;
-    for (const Attachment* a : chosen) patch_ids.push_back(a->id);
+    auto patches = choose_patches(bug.id, **atts, ids, options_.patch_limits);
+    if (!patches) return patches.error();
+    if (!patches->accepted) return refuse(text, when, {patches->refusal.part, patches->refusal.reason});
+    const ChosenPatches& chosen = *patches->accepted;
 
     for (const Branch& f : finals) {
       NewPatchSet ps;
       ps.bug_id = bug.id;
-      ps.patches = patch_ids;
+      ps.patches = chosen.ids;
       ps.branch = f.name;
       ps.stage = f.initial_stage();
       ps.try_syntax = try_syntax;
-      ps.author = author.empty() ? chosen.front()->creator : author;
+      ps.author = chosen.author;
       ps.requester = who;
       ps.request_key = key + "#" + f.name;
       ps.origin = keyword ? RequestOrigin::keyword : RequestOrigin::whiteboard;
@@ -325,7 +255,7 @@ Status Trigger::process_bug(const BugSummary& bug, TriggerStats& stats) {
       }
       ++stats.patchsets_created;
       LOG_INFO("trigger", "bug " + std::to_string(bug.id) + ": queued patchset " + std::to_string(created->id) +
-                              " to " + f.name + " (attachments " + std::to_string(patch_ids.size()) +
+                              " to " + f.name + " (attachments " + std::to_string(chosen.ids.size()) +
                               ", requested by " + who + ")");
     }
     queued_any = true;

@@ -46,6 +46,9 @@ class Api : public ::testing::Test {
                       {{"id", 53}, {"summary", "old"}, {"data", patch("c.txt")}, {"is_patch", true},
                        {"is_obsolete", true}, {"creator", "dev@example.org"}},
                       {{"id", 54}, {"summary", "notes"}, {"data", "just words"}, {"is_patch", false},
+                       {"creator", "dev@example.org"}},
+                      // A diff not marked as a patch: the trigger never took one, nor does the API.
+                      {{"id", 55}, {"summary", "d.diff"}, {"data", patch("d.txt")}, {"is_patch", false},
                        {"creator", "dev@example.org"}}}}}}}};
     auto server = sandbox::BugzillaServer::start(seed.dump(), {});
     ASSERT_TRUE(server.ok());
@@ -312,7 +315,7 @@ TEST_F(Api, ARequestIsCheckedLikeATagBeforeItIsQueued) {
   EXPECT_EQ(made.body["state"], "queued");
   EXPECT_EQ(made.body["stage"], "try");
   EXPECT_EQ(made.body["patches"], json({51, 52}));
-  EXPECT_EQ(made.body["author"], "dev@example.org");
+  EXPECT_EQ(made.body["author"], "Dana <dev@example.org>");  // the header's, as for a tag
 
   std::string before = snapshot();
   auto refused = [&](const json& body, int status, const std::string& says) {
@@ -324,9 +327,12 @@ TEST_F(Api, ARequestIsCheckedLikeATagBeforeItIsQueued) {
   refused(json{{"branch", "try"}, {"patches", {99}}, {"requester", "dev@example.org"}}, 400, "not on bug 5");
   refused(json{{"branch", "try"}, {"patches", {53}}, {"requester", "dev@example.org"}}, 400, "obsolete");
   refused(json{{"branch", "try"}, {"patches", {54}}, {"requester", "dev@example.org"}}, 400, "not a patch");
+  refused(json{{"branch", "try"}, {"patches", {55}}, {"requester", "dev@example.org"}}, 400,
+          "attachment 55 is not a patch (mark it as a patch");
   refused(json{{"branch", "try"}, {"patches", json::array()}, {"requester", "dev@example.org"}}, 400, "patches");
   refused(json{{"branch", "try"}, {"patches", {51, 51}}, {"requester", "dev@example.org"}}, 400, "twice");
-  refused(json{{"branch", "nosuch"}, {"patches", {51}}, {"requester", "dev@example.org"}}, 400, "not configured");
+  refused(json{{"branch", "nosuch"}, {"patches", {51}}, {"requester", "dev@example.org"}}, 400,
+          "unknown branch 'nosuch' (known: central, try)");
   refused(json{{"branch", "try"}, {"patches", {51}}, {"requester", "dana"}}, 400, "Bugzilla email");
   refused(json{{"branch", "try"}, {"patches", {51}}, {"requester", "d@x.org"}, {"try_syntax", "try: -q"}}, 400,
           "try_syntax");
@@ -366,6 +372,10 @@ TEST_F(Api, PatchesAreAddedWhileQueuedAndPatchsetsDeletedWhenIdle) {
   ASSERT_EQ(added.status, 200) << added.text;
   EXPECT_EQ(added.body["patches"], json({51, 52}));
   EXPECT_EQ(call("PUT", path + "/54").status, 400);  // not a patch
+  Reply unmarked = call("PUT", path + "/55");
+  EXPECT_EQ(unmarked.status, 400);  // a diff, but not marked as a patch
+  EXPECT_NE(unmarked.body["detail"].get<std::string>().find("attachment 55 is not a patch"), std::string::npos)
+      << unmarked.text;
   EXPECT_EQ(call("PUT", path + "/53").status, 400);  // obsolete
   EXPECT_EQ(call("PUT", path + "/99").status, 400);  // not on the bug
   EXPECT_EQ(call("PUT", "/patchSets/999/51").status, 404);
