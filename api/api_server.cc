@@ -574,7 +574,7 @@ void ApiServer::Impl::add_seed_routes() {
   route("DELETE", R"(/patchSets/([^/]+))", "DELETE /patchSets/{id}", Need::write,
         [this](const HttpRequest& req, HttpResponse& res, const Caller& caller) {
           PatchSetId id = id_in_path(req.matches[1], "patchset id");
-          take(store.delete_patchset(id, who(caller)));
+          take(delete_patchset(store, id, who(caller)));
           send(res, 200, {{"deleted", id}});
         });
 }

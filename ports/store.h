@@ -165,8 +165,12 @@ class Store {
   virtual Result<PatchSet> apply_transition(const TransitionWrite& write) = 0;
   // A field change outside the lifecycle (priority), with its audit event.
   virtual Result<PatchSet> set_priority(PatchSetId id, int priority, const std::string& actor) = 0;
-  // Deletes a patchset that is not being processed; conflict otherwise.
-  virtual Status delete_patchset(PatchSetId id, const std::string& actor) = 0;
+  // Deletes a patchset in one transaction: `decide` sees it as stored and
+  // either refuses (its error aborts; nothing changes) or names the outbox
+  // entries to queue beside the deletion (which rule: services/queue/sheriff).
+  // `decide` must not call the store.
+  using PatchSetDeletion = std::function<Result<std::vector<NewComment>>(const PatchSet& current)>;
+  virtual Status delete_patchset(PatchSetId id, const PatchSetDeletion& decide, const std::string& actor) = 0;
   // Adds an attachment to a patchset still queued (nothing read or pushed
   // yet); conflict in any other state. Adding one it has changes nothing.
   virtual Result<PatchSet> add_patch(PatchSetId id, AttachmentId patch, const std::string& actor) = 0;

@@ -63,9 +63,8 @@ Result<Checked<ChosenPatches>> choose_patches(BugId bug, const std::vector<Attac
   std::vector<const Attachment*> chosen;
   for (AttachmentId id : named) {
     const std::string name = "attachment " + std::to_string(id);
-    auto it = std::find_if(on_bug.begin(), on_bug.end(), [&](const Attachment& a) {
-      return a.id == id && (a.bug_id == 0 || a.bug_id == bug);
-    });
+    auto it = std::find_if(on_bug.begin(), on_bug.end(),
+                           [&](const Attachment& a) { return a.id == id && (a.bug_id == 0 || a.bug_id == bug); });
     if (it == on_bug.end()) return refused<Out>("patches", name + " is not on " + bug_name);
     if (std::find(chosen.begin(), chosen.end(), &*it) != chosen.end()) {
       return refused<Out>("patches", name + " is listed twice");

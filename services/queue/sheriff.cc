@@ -87,6 +87,23 @@ Result<Branch> set_tree_status(Store& store, const std::string& branch, TreeStat
   });
 }
 
+Status delete_patchset(Store& store, PatchSetId id, const std::string& who) {
+  AUTOLAND_TRY(check_who(who));
+  return store.delete_patchset(
+      id,
+      [id](const PatchSet& current) -> Result<std::vector<NewComment>> {
+        if (is_processing(current.state)) {
+          return conflict("patchset " + std::to_string(id) + " is " + std::string(to_string(current.state)) +
+                          " right now; cancel it first (or wait until it has ended), then delete it");
+        }
+        if (is_terminal(current.state)) return std::vector<NewComment>{};
+        // The bug still carries [autoland-in-queue]; the commenter removes it.
+        return std::vector<NewComment>{{current.bug_id, std::string(kReleaseMarkerAction), "",
+                                        make_marker_action_key(id, kReleaseMarkerAction, "deleted")}};
+      },
+      who);
+}
+
 Result<PatchSet> set_patchset_priority(Store& store, PatchSetId id, int priority, const std::string& who) {
   AUTOLAND_TRY(check_who(who));
   return store.set_priority(id, priority, who);

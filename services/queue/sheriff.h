@@ -26,6 +26,10 @@ Result<Branch> set_branch_threshold(Store& store, const std::string& branch, int
 Result<Branch> set_tree_status(Store& store, const std::string& branch, TreeStatus status, const std::string& reason,
                                const std::string& who);
 
+// Deletes a patchset autoland is not working on (conflict while it is);
+// one not yet ended gives its [autoland-in-queue] marker back to the
+// commenter to take off, as a cancel would.
+Status delete_patchset(Store& store, PatchSetId id, const std::string& who);
 Result<PatchSet> set_patchset_priority(Store& store, PatchSetId id, int priority, const std::string& who);
 // force: despite oranges or reds (testing/retrying); cancel; retry (an ended
 // one starts again); backout (a landed one). `reason` goes on the bug.

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <tuple>
 
 #include "app/store_factory.h"
@@ -174,13 +175,45 @@ TEST_P(StoreContract, PatchsetNeedsBranchAndBug) {
   EXPECT_EQ(store_->create_patchset({.bug_id = 0, .branch = "try"}, "x").error().kind, ErrorKind::invalid_input);
 }
 
-TEST_P(StoreContract, DeletingALivePatchsetReleasesItsMarker) {
+TEST_P(StoreContract, ADeletionWritesWhatItsDecisionNamesInTheSameTransaction) {
   PatchSet p = new_patchset(77);
-  ASSERT_TRUE(store_->delete_patchset(p.id, "sheriff:x").ok());
+  std::optional<PatchSet> seen;
+  Status deleted = store_->delete_patchset(
+      p.id,
+      [&](const PatchSet& current) -> Result<std::vector<NewComment>> {
+        seen = current;
+        return std::vector<NewComment>{{77, std::string(kReleaseMarkerAction), "", "ps/release/deleted"}};
+      },
+      "sheriff:x");
+  ASSERT_TRUE(deleted.ok()) << deleted.error().message;
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_EQ(seen->id, p.id);
+  EXPECT_EQ(seen->state, State::queued);
+  EXPECT_EQ(store_->get_patchset(p.id).error().kind, ErrorKind::not_found);
   auto due = store_->due_comments(clock_.now(), 10);
   ASSERT_EQ(due->size(), 1u);
   EXPECT_EQ((*due)[0].kind, kReleaseMarkerAction);
   EXPECT_EQ((*due)[0].bug_id, 77u);
+  auto events = store_->list_events({.patchset_id = p.id});
+  ASSERT_TRUE(events.ok());
+  ASSERT_FALSE(events->empty());
+  EXPECT_EQ(events->back().what, "patchset.delete");
+  EXPECT_EQ(events->back().actor, "sheriff:x");
+}
+
+TEST_P(StoreContract, ARefusedDeletionChangesNothing) {
+  PatchSet p = new_patchset(78);
+  Status refused = store_->delete_patchset(
+      p.id, [](const PatchSet&) -> Result<std::vector<NewComment>> { return conflict("not now"); }, "sheriff:x");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::conflict);
+  EXPECT_EQ(refused.error().message, "not now");
+  EXPECT_EQ(store_->get_patchset(p.id)->version, p.version);
+  EXPECT_TRUE(store_->comments_for(p.id)->empty());
+  EXPECT_EQ(store_->delete_patchset(999, [](const PatchSet&) { return Result<std::vector<NewComment>>(std::vector<NewComment>{}); }, "x")
+                .error()
+                .kind,
+            ErrorKind::not_found);
 }
 
 TEST_P(StoreContract, PatchsetCreateAndRead) {
@@ -343,23 +376,6 @@ TEST_P(StoreContract, DroppingABugsPendingCommentsLeavesOtherBugsAlone) {
   auto due = store_->due_comments(clock_.now(), 10);
   ASSERT_EQ(due->size(), 1u);
   EXPECT_EQ((*due)[0].bug_id, 31u);
-}
-
-TEST_P(StoreContract, DeletePatchsetRefusedWhileProcessing) {
-  PatchSet p = new_patchset();
-  auto v = store_->apply_transition(step(p, State::validating));
-  auto w = store_->apply_transition(step(*v, State::waiting));
-  auto pushing = store_->apply_transition(step(*w, State::pushing));
-  ASSERT_TRUE(pushing.ok());
-  Status refused = store_->delete_patchset(p.id, "sheriff:x");
-  ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.error().kind, ErrorKind::conflict);
-  EXPECT_TRUE(store_->get_patchset(p.id).ok());
-  PatchSet q = new_patchset(2);
-  ASSERT_TRUE(store_->apply_transition(step(q, State::cancelled)).ok());
-  EXPECT_TRUE(store_->delete_patchset(q.id, "sheriff:x").ok());
-  EXPECT_TRUE(store_->comments_for(q.id)->empty());  // ended already: nothing to release
-  EXPECT_EQ(store_->get_patchset(q.id).error().kind, ErrorKind::not_found);
 }
 
 TEST_P(StoreContract, PatchesAreAddedOnlyWhileQueued) {

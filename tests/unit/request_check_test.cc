@@ -36,11 +36,13 @@ std::string refusal_of(const Result<Checked<ChosenPatches>>& r) {
 
 // Every refusal a tag, the keyword or the API can get for its patches.
 TEST(RequestCheck, NamedPatchesAreEachOnTheBugCurrentAPatchAndParsing) {
-  std::vector<Attachment> on_bug = {attachment(51, "a", patch("a.txt")), attachment(52, "b", patch("b.txt", "")),
-                                    attachment(53, "old", patch("c.txt"), true, /*obsolete=*/true),
-                                    attachment(54, "notes", "just words", /*is_patch=*/false),
-                                    attachment(55, "d.diff", patch("d.txt"), /*is_patch=*/false),
-                                    attachment(56, "bad", "diff --git a/../x b/../x\n--- a/../x\n+++ b/../x\n@@ -1 +1 @@\n-a\n+b\n")};
+  std::vector<Attachment> on_bug = {
+      attachment(51, "a", patch("a.txt")),
+      attachment(52, "b", patch("b.txt", "")),
+      attachment(53, "old", patch("c.txt"), true, /*obsolete=*/true),
+      attachment(54, "notes", "just words", /*is_patch=*/false),
+      attachment(55, "d.diff", patch("d.txt"), /*is_patch=*/false),
+      attachment(56, "bad", "diff --git a/../x b/../x\n--- a/../x\n+++ b/../x\n@@ -1 +1 @@\n-a\n+b\n")};
   Attachment elsewhere = attachment(57, "e", patch("e.txt"));
   elsewhere.bug_id = 6;
   on_bug.push_back(elsewhere);
@@ -49,7 +51,7 @@ TEST(RequestCheck, NamedPatchesAreEachOnTheBugCurrentAPatchAndParsing) {
   auto both = choose_patches(5, on_bug, {52, 51}, limits);
   ASSERT_TRUE(both.ok() && both->accepted) << (both.ok() ? both->refusal.reason : both.error().message);
   EXPECT_EQ(both->accepted->ids, (std::vector<AttachmentId>{52, 51}));  // the order asked for
-  EXPECT_EQ(both->accepted->author, "Dana <dana@example.org>");       // the first header that names one
+  EXPECT_EQ(both->accepted->author, "Dana <dana@example.org>");         // the first header that names one
   auto bare = choose_patches(5, on_bug, {52}, limits);
   ASSERT_TRUE(bare.ok() && bare->accepted);
   EXPECT_EQ(bare->accepted->author, "uploader@example.org");  // no header: who uploaded it
@@ -60,8 +62,9 @@ TEST(RequestCheck, NamedPatchesAreEachOnTheBugCurrentAPatchAndParsing) {
   EXPECT_EQ(refusal_of(choose_patches(5, on_bug, {51, 53}, limits)), "attachment 53 is obsolete");
   EXPECT_EQ(refusal_of(choose_patches(5, on_bug, {54}, limits)).rfind("attachment 54 is not a patch (", 0), 0u);
   EXPECT_EQ(refusal_of(choose_patches(5, on_bug, {55}, limits)).rfind("attachment 55 is not a patch (", 0), 0u);
-  EXPECT_EQ(refusal_of(choose_patches(5, on_bug, {56}, limits)).rfind("attachment 56 is not a patch autoland can apply: ", 0),
-            0u);
+  EXPECT_EQ(
+      refusal_of(choose_patches(5, on_bug, {56}, limits)).rfind("attachment 56 is not a patch autoland can apply: ", 0),
+      0u);
   EXPECT_NE(refusal_of(choose_patches(5, on_bug, {51}, PatchLimits{.max_bytes = 10})).find("attachment 51"),
             std::string::npos);
 
@@ -73,12 +76,10 @@ TEST(RequestCheck, NamedPatchesAreEachOnTheBugCurrentAPatchAndParsing) {
 }
 
 TEST(RequestCheck, UnnamedPatchesAreEveryCurrentPatchInPartOrder) {
-  std::vector<Attachment> on_bug = {attachment(61, "Part 2: the rest", patch("b.txt")),
-                                    attachment(62, "notes", "just words", false),
-                                    attachment(63, "part 1 - first", patch("a.txt")),
-                                    attachment(64, "old part 0", patch("o.txt"), true, true),
-                                    attachment(65, "followup", patch("f.txt")),
-                                    attachment(60, "another", patch("g.txt"))};
+  std::vector<Attachment> on_bug = {
+      attachment(61, "Part 2: the rest", patch("b.txt")), attachment(62, "notes", "just words", false),
+      attachment(63, "part 1 - first", patch("a.txt")),   attachment(64, "old part 0", patch("o.txt"), true, true),
+      attachment(65, "followup", patch("f.txt")),         attachment(60, "another", patch("g.txt"))};
   auto chosen = choose_patches(5, on_bug, {}, PatchLimits{});
   ASSERT_TRUE(chosen.ok() && chosen->accepted);
   EXPECT_EQ(chosen->accepted->ids, (std::vector<AttachmentId>{63, 61, 60, 65}));

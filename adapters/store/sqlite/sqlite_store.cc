@@ -497,26 +497,21 @@ class SqliteStore final : public Store {
     return *updated;
   }
 
-  Status delete_patchset(PatchSetId id, const std::string& actor) override {
+  Status delete_patchset(PatchSetId id, const PatchSetDeletion& decide, const std::string& actor) override {
     std::lock_guard lock(mu_);
     AUTOLAND_TRY(still_usable());
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
     auto current = load_patchset(id);
     if (!current) return current.error();
-    if (is_processing(current->state)) {
-      return conflict("patchset " + std::to_string(id) + " is " + std::string(to_string(current->state)) +
-                      " right now; cancel it first (or wait until it has ended), then delete it");
-    }
+    auto entries = decide(*current);
+    if (!entries) return entries.error();
     auto del = db_.prepare("DELETE FROM patchsets WHERE id = ?");
     if (!del) return del.error();
     del->bind(1, id);
     AUTOLAND_TRY(del->run());
-    if (!is_terminal(current->state)) {
-      // The bug still carries [autoland-in-queue]; the commenter removes it.
-      NewComment release{current->bug_id, std::string(kReleaseMarkerAction), "",
-                         make_marker_action_key(id, kReleaseMarkerAction, "deleted")};
-      auto added = insert_comment(release, id, clock_.now());
+    for (const NewComment& entry : *entries) {
+      auto added = insert_comment(entry, id, clock_.now());
       if (!added) return added.error();
     }
     AUTOLAND_TRY(
