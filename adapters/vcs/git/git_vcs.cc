@@ -6,6 +6,7 @@
 #include <fstream>
 #include <set>
 
+#include "core/branch_rules.h"
 #include "core/commit_message.h"
 #include "core/committed_change.h"
 #include "core/patch.h"
@@ -148,7 +149,7 @@ Status GitVcs::init_fresh(Clone& clone) {
 Result<GitVcs::Clone*> GitVcs::open(const RemoteSpec& spec) {
   auto it = clones_.find(spec.branch);
   if (it != clones_.end()) return &it->second;
-  AUTOLAND_TRY(check_clone_name(spec.branch));
+  AUTOLAND_TRY(check_branch_name(spec.branch));
   std::error_code ec;
   fs::create_directories(cache_dir_, ec);
   if (ec) return internal_error("cannot create the cache folder " + cache_dir_ + ": " + ec.message());
@@ -232,7 +233,7 @@ void GitVcs::set_index_commit(const Clone& clone, const std::string& sha) {
 }
 
 Result<util::FileLock> GitVcs::lock(const RemoteSpec& spec) {
-  AUTOLAND_TRY(check_clone_name(spec.branch));
+  AUTOLAND_TRY(check_branch_name(spec.branch));
   std::error_code ec;
   fs::create_directories(cache_dir_, ec);
   if (ec) return internal_error("cannot create the cache folder " + cache_dir_ + ": " + ec.message());

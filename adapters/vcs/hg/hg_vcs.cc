@@ -5,6 +5,7 @@
 #include <set>
 
 #include "adapters/vcs/hg/type_change.h"
+#include "core/branch_rules.h"
 #include "core/commit_message.h"
 #include "core/committed_change.h"
 #include "core/patch.h"
@@ -604,7 +605,7 @@ Result<std::optional<PushOutcome>> HgVcs::find_backed_out(const BackoutSpec& spe
 }
 
 Result<util::FileLock> HgVcs::lock(const RemoteSpec& spec) {
-  AUTOLAND_TRY(check_clone_name(spec.branch));
+  AUTOLAND_TRY(check_branch_name(spec.branch));
   std::error_code ec;
   std::filesystem::create_directories(cache_dir_, ec);
   if (ec) return internal_error("cannot create the cache folder " + cache_dir_ + ": " + ec.message());

@@ -9,6 +9,7 @@
 #include <signal.h>
 
 #include "adapters/vcs/hg/hg_environment.h"
+#include "core/branch_rules.h"
 #include "ports/vcs.h"
 #include "util/log.h"
 #include "util/strings.h"
@@ -29,7 +30,7 @@ SpawnOptions hg_command(std::vector<std::string> args) {
 }  // namespace
 
 Result<std::unique_ptr<HgWorkingClone>> HgWorkingClone::open(const CloneSpec& spec) {
-  AUTOLAND_TRY(check_clone_name(spec.name));
+  AUTOLAND_TRY(check_branch_name(spec.name));
   std::error_code ec;
   fs::create_directories(spec.cache_dir, ec);
   if (ec) return internal_error("cannot create the cache folder " + spec.cache_dir + ": " + ec.message());
