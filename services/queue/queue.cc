@@ -9,6 +9,7 @@
 
 #include "core/commit_message.h"
 #include "core/landing_policy.h"
+#include "core/landing_rules.h"
 #include "core/patch.h"
 #include "core/try_syntax.h"
 #include "core/whiteboard.h"
@@ -22,7 +23,6 @@ namespace autoland {
 namespace {
 
 constexpr int kMaxBackoffSeconds = 30 * 60;
-const std::set<std::string> kReviewFlags = {"review", "superreview", "ui-review"};
 
 bool is_permanent(const Error& e) { return e.kind != ErrorKind::transient; }
 
@@ -207,85 +207,33 @@ Result<std::vector<Attachment>> Queue::fetch_patches(const PatchSet& ps) {
 Result<std::vector<std::string>> Queue::problems(const PatchSet& ps, const Branch& final_branch,
                                                  const std::vector<Attachment>& patches,
                                                  std::map<AttachmentId, std::vector<std::string>>* add_reviewers) {
-  std::vector<std::string> found;
-  const bool trunk = !final_branch.is_try();
-  std::map<std::string, std::optional<Person>> people;  // email -> looked up once
-  auto person = [&](const std::string& email) -> Result<std::optional<Person>> {
-    auto known = people.find(util::to_lower(email));
-    if (known != people.end()) return known->second;
-    auto p = directory_.find_by_bugzilla_email(email);
-    if (!p && p.error().kind != ErrorKind::not_found) return p.error();
-    std::optional<Person> value = p ? std::optional<Person>(*p) : std::nullopt;
-    people[util::to_lower(email)] = value;
-    return value;
-  };
-
+  LandingCheck check;
+  check.bug_id = ps.bug_id;
+  check.requester = ps.requester;
+  check.branch = final_branch.name;
+  check.trunk = !final_branch.is_try();
+  check.required_level = final_branch.required_level;
+  check.allow_self_review = options_.allow_self_review;
+  check.limits.max_bytes = static_cast<size_t>(options_.patch_max_bytes);
   for (const Attachment& a : patches) {
-    const std::string name = "attachment " + std::to_string(a.id);
-    if (a.is_obsolete) found.push_back(name + " is obsolete: attach the current version and tag the bug again");
-    auto parsed = parse_patch(a.data.value_or(""), {static_cast<size_t>(options_.patch_max_bytes)});
-    if (!parsed) {
-      found.push_back(name + " is not a patch autoland can apply: " + parsed.error().message);
-      continue;
-    }
-    if (!trunk) continue;
-    if (!parsed->has_header()) {
-      found.push_back(name + " has no changeset header: a landing keeps the author's name and message " +
-                      "(attach hg export or git format-patch output)");
-      continue;
-    }
-    // review+ (or sr+, ui-r+) from someone with level 3 who is not the
-    // patch's author (the attachment's creator, or the header's email).
-    std::string header_email;
-    if (size_t lt = parsed->author.rfind('<'); lt != std::string::npos) {
-      header_email = util::to_lower(parsed->author.substr(lt + 1, parsed->author.find('>', lt) - lt - 1));
-    }
-    std::vector<std::string> level3, low;
-    for (const Flag& f : a.flags) {
-      if (!kReviewFlags.count(f.name) || f.status != "+") continue;
-      std::string setter = util::to_lower(f.setter);
-      if (!options_.allow_self_review && (setter == util::to_lower(a.creator) || setter == header_email)) {
-        low.push_back(f.setter + " is the patch's author (self-review does not count on " + final_branch.name + ")");
-        continue;
-      }
-      auto reviewer = person(f.setter);
-      if (!reviewer) return reviewer.error();
-      if (*reviewer && (*reviewer)->level >= 3) {
-        if (std::find(level3.begin(), level3.end(), f.setter) == level3.end()) level3.push_back(f.setter);
-      } else {
-        low.push_back(f.setter + (*reviewer ? " has level " + std::to_string((*reviewer)->level)
-                                            : std::string(" is not in the directory")));
-      }
-    }
-    // A summary without r= is fine when the flags say who reviewed: the
-    // landed message gets their names (docs/design.md §4).
-    CommitMessageInfo info = parse_commit_message(parsed->message);
-    for (const std::string& p : landing_message_problems(info, ps.bug_id, !level3.empty())) {
-      found.push_back(name + ": " + p);
-    }
-    if (level3.empty()) {
-      found.push_back(name + " needs review+ from a reviewer with commit level 3" +
-                      (low.empty() ? std::string() : " (" + util::join(low, "; ") + ")"));
-    } else if (add_reviewers && info.reviewers.empty()) {
-      (*add_reviewers)[a.id] = level3;
+    PatchUnderReview p{a.id, a.is_obsolete, a.creator, a.data.value_or(""), {}};
+    for (const Flag& f : a.flags) p.flags.push_back({f.name, f.status, f.setter});
+    check.patches.push_back(std::move(p));
+  }
+  // The directory's answers first (a lookup that fails defers the patchset),
+  // then the rules, which are core's.
+  CommitLevels levels;
+  for (const std::string& email : people_to_look_up(check)) {
+    auto person = directory_.find_by_bugzilla_email(email);
+    if (person) {
+      levels[email] = person->level;
+    } else if (person.error().kind != ErrorKind::not_found) {
+      return person.error();
     }
   }
-
-  // Who asked must hold the branch's level.
-  if (ps.requester.empty()) {
-    found.push_back("nobody is on record as having asked for this landing");
-    return found;
-  }
-  auto requester = person(ps.requester);
-  if (!requester) return requester.error();
-  if (!*requester) {
-    found.push_back(ps.requester + " (who asked) is not in the directory; " + final_branch.name + " needs level " +
-                    std::to_string(final_branch.required_level));
-  } else if ((*requester)->level < final_branch.required_level) {
-    found.push_back(ps.requester + " (who asked) has commit level " + std::to_string((*requester)->level) + "; " +
-                    final_branch.name + " needs level " + std::to_string(final_branch.required_level));
-  }
-  return found;
+  LandingVerdict verdict = check_landing(check, levels);
+  if (add_reviewers) *add_reviewers = std::move(verdict.reviewers_to_add);
+  return verdict.problems;
 }
 
 Result<std::string> Queue::withdrawn(const PatchSet& ps, const Bug& bug) {
