@@ -36,6 +36,7 @@ build: deps
 	@echo "built $(BUILD_DIR)/autoland"
 
 test: deps
+	@bash scripts/check-layers.sh
 	@cmake -S . -B $(TEST_BUILD_DIR) -G Ninja $(TEST_CMAKE_FLAGS) >/dev/null
 	@ninja -C $(TEST_BUILD_DIR) -j $(JOBS)
 	@bash scripts/run-fuzz.sh $(TEST_FUZZ_SECONDS)
