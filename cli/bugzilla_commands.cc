@@ -2,6 +2,7 @@
 // BugCommenter on the command line.
 #include <iostream>
 
+#include "app/component_options.h"
 #include "cli/command.h"
 #include "cli/loop.h"
 #include "cli/wiring.h"

@@ -1,33 +1,11 @@
-// autoland run: every component in one process: the trigger, the queue (with
-// the pusher), the results poller (with the local CI's jobs and
-// --post-to-bug) and the commenter, each on its own thread over the one
-// store, woken early by the in-process bus when another one moved something.
-// They may start in any order and each re-reads the store on every pass, so a
-// restart resumes every unfinished patchset. SIGTERM or SIGINT: each finishes
-// its pass and stops; jobs the local CI is running finish (within their
-// timeouts) before the process exits.
+// autoland run: every component in one process (app/run_components.h).
+// SIGTERM or SIGINT: each finishes its pass and stops.
 #include <atomic>
 #include <csignal>
-#include <iostream>
-#include <map>
-#include <thread>
 
-#include "adapters/bus/inproc/inproc_bus.h"
-#include "adapters/ci/local/local_ci.h"
-#include "app/ci_factory.h"
-#include "app/directory_factory.h"
-#include "adapters/treestatus/treestatus_client.h"
-#include "app/vcs_factory.h"
-#include "cli/api_wiring.h"
+#include "app/run_components.h"
 #include "cli/command.h"
 #include "cli/wiring.h"
-#include "services/commenter/commenter.h"
-#include "services/queue/queue.h"
-#include "services/queue/sheriff.h"
-#include "services/results/push_watcher.h"
-#include "services/results/results_poller.h"
-#include "services/trigger/trigger.h"
-#include "util/log.h"
 
 namespace autoland::cli {
 namespace {
@@ -35,145 +13,16 @@ namespace {
 std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop = true; }
 
-
-struct Component {
-  std::string name;  // also its switch: component/<name>
-  int interval_seconds = 10;
-  // One pass; true when it moved something others may act on.
-  std::function<Result<bool>()> pass;
-};
-
-void loop(Component& c, Store& store, Bus& bus, const std::atomic<bool>& stop) {
-  while (!stop) {
-    auto on = component_on(store, c.name);
-    if (on && *on) {
-      auto moved = c.pass();
-      if (!moved) {
-        LOG_ERROR(c.name, moved.error().message);
-      } else if (*moved) {
-        (void)bus.publish({"patchset", 0});
-      }
-    }
-    // Until the next pass is due, or another component moved something.
-    (void)bus.wait(c.name, std::chrono::seconds(c.interval_seconds));
-  }
-}
-
 int run(const Invocation& inv) {
   auto w = wire(inv);
   if (!w) return fail(w.error());
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  return run_components(**w, g_stop);
+  Status ran = run_components(**w, g_stop);
+  return ran.ok() ? kExitOk : fail(ran.error());
 }
 
 }  // namespace
-
-// Every component on its own thread until `stop`; then each finishes its
-// pass. Shared by `autoland run` and `autoland sandbox`.
-int run_components(Wiring& wiring, const std::atomic<bool>& stop) {
-  const Config& config = wiring.config;
-  auto directory = open_directory(config);
-  if (!directory) return fail(directory.error());
-  auto sources = open_ci_sources(config, *wiring.store, wiring.clock);
-  if (!sources) return fail(sources.error());
-  if (sources->local) sources->local->start();
-  auto ci_for = [&](const std::string& name) { return sources->find(name); };
-
-  std::map<Vcs, std::unique_ptr<VersionControl>> vcs;
-  auto vcs_for = [&](const Branch& b) -> VersionControl* {
-    auto it = vcs.find(b.vcs);
-    if (it == vcs.end()) {
-      auto opened = open_vcs(b.vcs, config.vcs_cache_dir);
-      if (!opened) {
-        LOG_ERROR("queue", opened.error().message);
-        return nullptr;
-      }
-      it = vcs.emplace(b.vcs, std::move(*opened)).first;
-    }
-    return it->second.get();
-  };
-
-  Trigger trigger(*wiring.store, *wiring.bugs, wiring.clock, trigger_options(config));
-
-  QueueOptions queue_options;
-  queue_options.grace_period_seconds = config.grace_period_seconds;
-  queue_options.patch_max_bytes = config.patch_max_bytes;
-  queue_options.vcs_max_race_retries = config.vcs_max_race_retries;
-  queue_options.allow_self_review = config.allow_self_review;
-  std::unique_ptr<TreeStatusClient> trees;
-  if (!config.tree_status_url.empty()) {
-    trees = make_tree_status_client(config.tree_status_url, 10, config.tree_status_cache_seconds);
-  }
-  Queue queue(*wiring.store, *wiring.bugs, **directory, wiring.clock, vcs_for, queue_options, trees.get());
-
-  ResultsPoller poller(*wiring.store, wiring.clock, ci_for);
-  PushWatcher watcher(*wiring.store, wiring.clock, ci_for);
-
-  Commenter commenter(*wiring.store, *wiring.bugs, wiring.clock, commenter_options(config));
-
-  std::vector<Component> components = {
-      {"trigger", config.run_trigger_interval_seconds,
-       [&]() -> Result<bool> {
-         auto s = trigger.poll_once();
-         if (!s) return s.error();
-         return s->patchsets_created > 0;
-       }},
-      {"queue", config.run_queue_interval_seconds,
-       [&]() -> Result<bool> {
-         auto s = queue.pass();
-         if (!s) return s.error();
-         return s->validating + s->validated + s->rejected + s->started + s->pushed + s->failed + s->backed_out > 0;
-       }},
-      {"results", config.results_interval_seconds,
-       [&]() -> Result<bool> {
-         auto s = poller.pass();
-         if (!s) return s.error();
-         auto p = watcher.pass();
-         if (!p) return p.error();
-         return s->stepped + p->reported > 0;
-       }},
-      {"commenter", config.run_commenter_interval_seconds,
-       [&]() -> Result<bool> {
-         auto s = commenter.drain_once();
-         if (!s) return s.error();
-         return false;
-       }},
-  };
-  InProcessBus bus;
-  for (const Component& c : components) bus.subscribe(c.name, {"patchset"});
-
-  // The API serves on its own threads beside the components.
-  std::unique_ptr<api::ApiServer> api_server;
-  if (!config.api.listen.empty()) {
-    auto started = start_api(wiring, {directory->get(), trees.get(), &*sources, &bus}, config.api.listen);
-    if (!started) return fail(started.error());
-    api_server = std::move(*started);
-  }
-
-  LOG_INFO("run", "autoland is running: trigger, queue, results, commenter (SIGTERM stops it)");
-  std::atomic<bool> quit{false};
-  std::vector<std::thread> threads;
-  for (Component& c : components) {
-    threads.emplace_back([&c, &wiring, &bus, &quit] { loop(c, *wiring.store, bus, quit); });
-  }
-  // A store that was deleted, replaced or found corrupt stops everything:
-  // going on would act on state that is no longer kept anywhere.
-  std::optional<Error> store_lost;
-  while (!stop && !store_lost) {
-    store_lost = wiring.store->unusable();
-    if (!store_lost) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  if (store_lost) LOG_ERROR("run", store_lost->message);
-  LOG_INFO("run", "stopping: each component finishes its pass");
-  quit = true;
-  bus.close();
-  for (std::thread& t : threads) t.join();
-  if (api_server) api_server->stop();
-  LOG_INFO("run", "stopped");
-  if (store_lost) return fail(*store_lost);
-  return kExitOk;
-}
 
 void register_run_command(CLI::App& app, Invocation& inv) {
   auto* cmd = app.add_subcommand("run", "Run every component (trigger, queue, results, commenter) in one process");

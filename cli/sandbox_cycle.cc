@@ -27,6 +27,7 @@
 
 #include "adapters/process/subprocess.h"
 #include "api/api_auth.h"
+#include "app/run_components.h"
 #include "app/store_factory.h"
 #include "cli/command.h"
 #include "cli/wiring.h"
@@ -468,7 +469,10 @@ int run_sandbox(const Args& args) {
   g_start = SteadyClock::now();
   std::thread components;
   if (args.crash_rounds <= 0) {
-    components = std::thread([&wiring] { run_components(wiring, g_stop); });
+    components = std::thread([&wiring] {
+      Status ran = run_components(wiring, g_stop);
+      if (!ran.ok()) LOG_ERROR("sandbox", ran.error().message);
+    });
   } else {
     // `autoland run` in a child process, killed with SIGKILL at random
     // moments and started again each time; then one that runs to the end

@@ -11,7 +11,7 @@
 #include "adapters/treestatus/treestatus_client.h"
 #include "api/api_auth.h"
 #include "app/directory_factory.h"
-#include "cli/api_wiring.h"
+#include "app/api_wiring.h"
 #include "cli/command.h"
 #include "cli/wiring.h"
 

@@ -10,7 +10,7 @@
 #   adapters  util core ports, its own adapter, and the shared
 #             adapters/http, adapters/process, adapters/store/sqlite
 #   services  util core ports services       (never an adapter)
-#   app       util core ports services adapters app
+#   app       util core ports services adapters api app (the composition root)
 #   api       util core ports services api   (presentation; no adapter)
 #   sandbox   util core sandbox adapters/http adapters/process
 #   cli       everything but tests
@@ -35,7 +35,7 @@ allowed() {  # layer of the including file, included path -> 0 when allowed
         *) return 1 ;;
       esac ;;
     services) [[ $top == util || $top == core || $top == ports || $top == services ]] ;;
-    app) [[ $top =~ ^(util|core|ports|services|adapters|app)$ ]] ;;
+    app) [[ $top =~ ^(util|core|ports|services|adapters|api|app)$ ]] ;;
     api) [[ $top =~ ^(util|core|ports|services|api)$ ]] ;;
     sandbox) [[ $top =~ ^(util|core|sandbox)$ || $inc == adapters/http/* || $inc == adapters/process/* ]] ;;
     cli) [[ $top != tests ]] ;;

@@ -8,12 +8,12 @@
 
 #include "api/api_server.h"
 #include "app/ci_factory.h"
-#include "cli/wiring.h"
+#include "app/wiring.h"
 #include "ports/bus.h"
 #include "ports/directory.h"
 #include "ports/tree_status.h"
 
-namespace autoland::cli {
+namespace autoland {
 
 struct ApiParts {
   Directory* directory = nullptr;      // null: no directory check
@@ -25,4 +25,4 @@ struct ApiParts {
 // Starts the API on `listen` (HOST:PORT); the error says what is wrong.
 Result<std::unique_ptr<api::ApiServer>> start_api(Wiring& wiring, const ApiParts& parts, const std::string& listen);
 
-}  // namespace autoland::cli
+}  // namespace autoland

@@ -1,10 +1,11 @@
-#include "cli/api_wiring.h"
+#include "app/api_wiring.h"
 
 #include <set>
 
+#include "app/component_options.h"
 #include "util/log.h"
 
-namespace autoland::cli {
+namespace autoland {
 
 namespace {
 
@@ -113,4 +114,4 @@ Result<std::unique_ptr<api::ApiServer>> start_api(Wiring& wiring, const ApiParts
   return server;
 }
 
-}  // namespace autoland::cli
+}  // namespace autoland
