@@ -71,10 +71,29 @@ Attachment& FakeBugTracker::add_attachment(BugId bug, Attachment attachment) {
 
 void FakeBugTracker::set_private(BugId bug, bool is_private) { bugs_.at(bug).is_private = is_private; }
 
+void FakeBugTracker::add_comment(BugId bug, const std::string& text, const std::string& who) {
+  Entry& e = bugs_.at(bug);
+  e.comments.push_back(
+      {next_comment_id_++, bug, static_cast<int>(e.comments.size()), text, who, now(), std::nullopt, false});
+  e.bug.last_change_time = now();
+}
+
 void FakeBugTracker::add_user(const User& user) { users_[util::to_lower(user.email)] = user; }
 
 void FakeBugTracker::fail(const std::string& operation, Error error, int times) {
   for (int i = 0; i < times; ++i) faults_[operation].push_back(error);
+}
+
+void FakeBugTracker::fail_after(const std::string& operation, Error error, int times) {
+  for (int i = 0; i < times; ++i) faults_after_[operation].push_back(error);
+}
+
+Status FakeBugTracker::leave(const std::string& operation) {
+  auto it = faults_after_.find(operation);
+  if (it == faults_after_.end() || it->second.empty()) return {};
+  Error e = it->second.front();
+  it->second.pop_front();
+  return e;
 }
 
 const std::vector<BugComment>& FakeBugTracker::posted(BugId bug) const {
@@ -173,6 +192,7 @@ Result<int64_t> FakeBugTracker::post_comment(BugId bug, const std::string& text)
   int count = static_cast<int>((*e)->comments.size());
   (*e)->comments.push_back({id, bug, count, text, bot_, now(), std::nullopt, false});
   (*e)->bug.last_change_time = now();
+  AUTOLAND_TRY(leave("post_comment"));
   return id;
 }
 
@@ -224,6 +244,7 @@ Result<BugUpdateResult> FakeBugTracker::update_bug(BugId bug, const BugUpdate& u
     b.last_change_time = now();
   }
   result.last_change_time = b.last_change_time;
+  AUTOLAND_TRY(leave("update_bug"));
   return result;
 }
 

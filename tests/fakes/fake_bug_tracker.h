@@ -38,6 +38,8 @@ class FakeBugTracker final : public BugTracker {
   // Attachment ids are the caller's; bug_id and creation time are filled in.
   Attachment& add_attachment(BugId bug, Attachment attachment);
   void set_private(BugId bug, bool is_private);
+  // A comment by someone else (a person quoting the bot, say).
+  void add_comment(BugId bug, const std::string& text, const std::string& who);
   void add_user(const User& user);
 
   // ---- faults ----
@@ -45,6 +47,9 @@ class FakeBugTracker final : public BugTracker {
   // "attachment", "history", "post_comment", "comments", "update_bug", "user")
   // fail with `error` before doing anything.
   void fail(const std::string& operation, Error error, int times = 1);
+  // The next `times` writes ("post_comment", "update_bug") take effect and
+  // then answer `error`: an answer lost on the way back.
+  void fail_after(const std::string& operation, Error error, int times = 1);
   // Runs inside update_bug before the update is applied: a human's edit
   // landing between autoland's read and its write.
   std::function<void(BugId)> before_update;
@@ -76,6 +81,7 @@ class FakeBugTracker final : public BugTracker {
   };
   std::string now() const;
   Status enter(const std::string& operation);  // counts the call; a scripted fault
+  Status leave(const std::string& operation);  // a scripted fault after the effect
   Result<Entry*> visible(BugId id);
 
   const Clock& clock_;
@@ -83,6 +89,7 @@ class FakeBugTracker final : public BugTracker {
   std::map<BugId, Entry> bugs_;
   std::map<std::string, User> users_;
   std::map<std::string, std::deque<Error>> faults_;
+  std::map<std::string, std::deque<Error>> faults_after_;
   std::map<std::string, int> calls_;
   int64_t next_comment_id_ = 1000;
 };
