@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "app/config.h"
 #include "util/strings.h"
 
 namespace autoland {
@@ -77,23 +76,6 @@ TEST(BranchRules, EveryRuleOnce) {
   b = central;
   b.repo_url = "";
   EXPECT_EQ(why(b), "branch 'central': a repo_url is needed: where pushes go");
-}
-
-// The config reaches the same answers (the API's are in api_test).
-TEST(BranchRules, TheConfigGivesTheSameAnswers) {
-  auto error = [](const std::string& toml) {
-    auto c = parse_config(toml, "t.toml", [](const std::string&) { return std::optional<std::string>(); });
-    return c.ok() ? std::string() : c.error().message;
-  };
-  EXPECT_EQ(error("[[branches]]\nname = \"-rf\"\nrepo_url = \"/r\"\n"),
-            "t.toml: branch name '-rf' may not start with '.' or '-'");
-  EXPECT_EQ(error("[[branches]]\nname = \"try.lock\"\nrepo_url = \"/r\"\n"),
-            "t.toml: branch name 'try.lock' may not end in '.lock' (autoland's lock files are named so)");
-  EXPECT_EQ(error("[[branches]]\nname = \"b\"\nrepo_url = \"/r\"\nrequired_level = 1\n[[branches]]\nname = \"c\"\n"
-                  "repo_url = \"/c\"\npretest_branch = \"d\"\n[[branches]]\nname = \"d\"\nrepo_url = \"/d\"\n"
-                  "pretest_branch = \"b\"\n"),
-            "t.toml: branch 'c': pretest branch 'd' is not a try branch (it has a pretest branch of its own, or needs "
-            "level 2 or more)");
 }
 
 }  // namespace

@@ -305,5 +305,22 @@ TEST(ConfigChecks, UnknownAutolandVariablesAreNamed) {
   EXPECT_EQ(typo.error().message.rfind("environment variable AUTOLAND_BUGZILLA_APIKEY is not one autoland reads", 0), 0u);
 }
 
+// The config reaches the same answers (the API's are in api_test).
+TEST(Config, BranchesGetTheSameAnswersAsFromCoresBranchRules) {
+  auto error = [](const std::string& toml) {
+    auto c = parse_config(toml, "t.toml", [](const std::string&) { return std::optional<std::string>(); });
+    return c.ok() ? std::string() : c.error().message;
+  };
+  EXPECT_EQ(error("[[branches]]\nname = \"-rf\"\nrepo_url = \"/r\"\n"),
+            "t.toml: branch name '-rf' may not start with '.' or '-'");
+  EXPECT_EQ(error("[[branches]]\nname = \"try.lock\"\nrepo_url = \"/r\"\n"),
+            "t.toml: branch name 'try.lock' may not end in '.lock' (autoland's lock files are named so)");
+  EXPECT_EQ(error("[[branches]]\nname = \"b\"\nrepo_url = \"/r\"\nrequired_level = 1\n[[branches]]\nname = \"c\"\n"
+                  "repo_url = \"/c\"\npretest_branch = \"d\"\n[[branches]]\nname = \"d\"\nrepo_url = \"/d\"\n"
+                  "pretest_branch = \"b\"\n"),
+            "t.toml: branch 'c': pretest branch 'd' is not a try branch (it has a pretest branch of its own, or needs "
+            "level 2 or more)");
+}
+
 }  // namespace
 }  // namespace autoland

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "app/store_factory.h"
+#include "adapters/store/sqlite/sqlite_store.h"
 #include "core/comments.h"
 #include "services/transitions.h"
 #include "tests/support/test_support.h"
@@ -48,7 +48,7 @@ class PushLog : public CiResults {
 class PushWatcherTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto s = open_store("sqlite://:memory:", clock_);
+    auto s = open_sqlite_store({.path = ":memory:", .create = true}, clock_);
     ASSERT_TRUE(s.ok());
     store_ = std::move(*s);
     Branch try_branch;

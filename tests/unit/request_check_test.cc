@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "app/store_factory.h"
+#include "adapters/store/sqlite/sqlite_store.h"
 
 namespace autoland {
 namespace {
@@ -89,7 +89,7 @@ TEST(RequestCheck, UnnamedPatchesAreEveryCurrentPatchInPartOrder) {
 
 TEST(RequestCheck, BranchesAreKnownEnabledAndFoldIntoTheirLanding) {
   ManualClock clock{1'700'000'000};
-  auto store = open_store("sqlite://:memory:", clock);
+  auto store = open_sqlite_store({.path = ":memory:", .create = true}, clock);
   ASSERT_TRUE(store.ok());
   auto make = [&](std::string name, std::string pretest, BranchStatus status) {
     Branch b;

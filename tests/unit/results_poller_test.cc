@@ -5,7 +5,7 @@
 
 #include <map>
 
-#include "app/store_factory.h"
+#include "adapters/store/sqlite/sqlite_store.h"
 #include "services/transitions.h"
 #include "tests/support/test_support.h"
 
@@ -68,7 +68,7 @@ class ScriptedCi : public CiResults {
 class ResultsPollerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto s = open_store("sqlite://:memory:", clock_);
+    auto s = open_sqlite_store({.path = ":memory:", .create = true}, clock_);
     ASSERT_TRUE(s.ok());
     store_ = std::move(*s);
     Branch try_branch;

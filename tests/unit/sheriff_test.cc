@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "app/store_factory.h"
+#include "adapters/store/sqlite/sqlite_store.h"
 #include "core/lifecycle.h"
 #include "services/transitions.h"
 
@@ -13,7 +13,7 @@ namespace {
 class Sheriff : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto s = open_store("sqlite://:memory:", clock_);
+    auto s = open_sqlite_store({.path = ":memory:", .create = true}, clock_);
     ASSERT_TRUE(s.ok());
     store_ = std::move(*s);
     Branch b;

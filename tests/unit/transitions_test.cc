@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "app/store_factory.h"
+#include "adapters/store/sqlite/sqlite_store.h"
 
 namespace autoland {
 namespace {
@@ -10,7 +10,7 @@ namespace {
 class Transitions : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto s = open_store("sqlite://:memory:", clock_);
+    auto s = open_sqlite_store({.path = ":memory:", .create = true}, clock_);
     ASSERT_TRUE(s.ok());
     store_ = std::move(*s);
     Branch try_branch;
