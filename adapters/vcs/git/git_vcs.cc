@@ -455,30 +455,20 @@ Result<std::optional<std::string>> GitVcs::find_backout(Clone& clone, const std:
   return std::optional<std::string>();
 }
 
-Result<std::string> GitVcs::recent(Clone& clone) {
-  auto r = git(clone, {"log", "-n", "1000", "--format=%H %s", "refs/remotes/origin/" + clone.ref, "--"});
+Result<std::vector<BranchChangeset>> GitVcs::recent(Clone& clone) {
+  auto r = git(clone, {"log", "-n", "1000", "--format=%H%x00%B%x00", "refs/remotes/origin/" + clone.ref, "--"});
   if (!r) return r.error();
   if (r->exit_code != 0) return internal_error("git log: " + last_line(r->err));
-  return r->out;
+  return parse_changeset_list(r->out);
 }
 
-Result<std::optional<std::string>> GitVcs::find_same_change(Clone& clone, const std::string& recent_list,
-                                                            const std::string& summary, const std::string& body) {
-  for (std::string_view line : util::split_lines(recent_list)) {
-    if (line.size() < 42 || line.substr(41) != summary) continue;
-    std::string sha(line.substr(0, 40));
+Result<std::optional<std::string>> GitVcs::find_same_change(Clone& clone, const std::vector<BranchChangeset>& recent,
+                                                            const std::string& summary, const std::string& patch_text) {
+  return find_landed_change(recent, summary, patch_text, [&](const std::string& sha) -> Result<std::string> {
     auto shown = git(clone, {"show", "--format=", "--patch", "--full-index", sha});
     if (!shown) return shown.error();
-    if (shown->exit_code != 0 || normalized_diff(shown->out) != body) continue;
-    // Landed and then backed out: landing it again is what people do.
-    auto backed_out = git(clone, {"log", "-n", "1", "--format=%H", "--fixed-strings",
-                                  "--grep=Backed out changeset " + short_sha(sha),
-                                  sha + "..refs/remotes/origin/" + clone.ref, "--"});
-    if (!backed_out) return backed_out.error();
-    if (backed_out->exit_code == 0 && !util::trim(backed_out->out).empty()) continue;
-    return std::optional<std::string>(sha);
-  }
-  return std::optional<std::string>();
+    return shown->exit_code == 0 ? shown->out : std::string();
+  });
 }
 
 Result<PushOutcome> GitVcs::with_repair(const RemoteSpec& spec, const std::function<Result<PushOutcome>()>& work) {
@@ -530,7 +520,7 @@ Status GitVcs::check_not_landed(Clone& clone, const PushSpec& spec, const std::v
   if (!listed) return listed.error();
   for (size_t i = 0; i < spec.patches.size(); ++i) {
     for (const std::string& summary : summaries_of(spec.patches[i], parsed[i])) {
-      auto same = find_same_change(clone, *listed, summary, normalized_diff(spec.patches[i].text));
+      auto same = find_same_change(clone, *listed, summary, spec.patches[i].text);
       if (!same) return same.error();
       if (*same) return conflict(name_of(spec.patches[i]) + " is already on " + spec.branch + " as " + **same);
     }
@@ -574,7 +564,7 @@ Result<std::optional<PushOutcome>> GitVcs::find_pushed(const PushSpec& spec, con
     auto parsed = parse_patch(p.text);
     if (!parsed) return std::optional<PushOutcome>();
     std::string message = commit_message_of(p, *parsed);
-    auto same = find_same_change(**clone, *listed, message.substr(0, message.find('\n')), normalized_diff(p.text));
+    auto same = find_same_change(**clone, *listed, message.substr(0, message.find('\n')), p.text);
     if (!same) return same.error();
     if (!*same) return std::optional<PushOutcome>();
     found.nodes.push_back(**same);

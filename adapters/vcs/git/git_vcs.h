@@ -20,6 +20,7 @@
 #include "util/file_lock.h"
 #include "core/committed_change.h"
 #include "core/patch.h"
+#include "core/landed_change.h"
 #include "ports/vcs.h"
 
 namespace autoland {
@@ -89,9 +90,11 @@ class GitVcs final : public VersionControl {
   Status check_not_landed(Clone& clone, const PushSpec& spec, const std::vector<Patch>& parsed);
   // The newest head known here, fetching only when there is none yet.
   Result<std::string> known_head(Clone& clone, const RemoteSpec& spec);
-  Result<std::string> recent(Clone& clone);
-  Result<std::optional<std::string>> find_same_change(Clone& clone, const std::string& recent,
-                                                      const std::string& summary, const std::string& body);
+  // The newest 1000 changesets of the remote branch as fetched, newest first.
+  Result<std::vector<BranchChangeset>> recent(Clone& clone);
+  // core/landed_change's rule over this clone.
+  Result<std::optional<std::string>> find_same_change(Clone& clone, const std::vector<BranchChangeset>& recent,
+                                                      const std::string& summary, const std::string& patch_text);
   Result<bool> on_remote(Clone& clone, const std::string& node);
   Result<std::vector<std::string>> landed_newest_first(Clone& clone, const BackoutSpec& spec);
 

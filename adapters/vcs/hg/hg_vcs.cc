@@ -83,29 +83,21 @@ Result<HgWorkingClone*> HgVcs::clone_for(const RemoteSpec& spec) {
   return raw;
 }
 
-Result<std::string> HgVcs::recent_public(HgCommandServer& hg) {
-  auto recent = hg.run({"log", "-r", "reverse(last(public(), 1000))", "-T", "{node} {desc|firstline}\n"});
+Result<std::vector<BranchChangeset>> HgVcs::recent_public(HgCommandServer& hg) {
+  auto recent = hg.run({"log", "-r", "reverse(last(public(), 1000))", "-T", "{node}\\0{desc}\\0"});
   if (!recent) return recent.error();
   if (recent->exit_code != 0) return internal_error("cannot list recent changesets: " + first_abort(recent->err));
-  return recent->out;
+  return parse_changeset_list(recent->out);
 }
 
-Result<std::optional<std::string>> HgVcs::find_same_change(HgCommandServer& hg, const std::string& recent,
-                                                           const std::string& summary, const std::string& body) {
-  for (std::string_view line : util::split_lines(recent)) {
-    if (line.size() < 42 || line.substr(41) != summary) continue;
-    std::string node(line.substr(0, 40));
+Result<std::optional<std::string>> HgVcs::find_same_change(HgCommandServer& hg,
+                                                           const std::vector<BranchChangeset>& recent,
+                                                           const std::string& summary, const std::string& patch_text) {
+  return find_landed_change(recent, summary, patch_text, [&](const std::string& node) -> Result<std::string> {
     auto exported = hg.run({"export", "--git", "-r", node});
     if (!exported) return exported.error();
-    if (exported->exit_code != 0 || normalized_diff(exported->out) != body) continue;
-    // Landed and then backed out: landing it again is what people do.
-    auto backed_out = hg.run({"log", "-r", node + ":: and desc('Backed out changeset " + node.substr(0, 12) + "')",
-                              "-T", "x"});
-    if (!backed_out) return backed_out.error();
-    if (backed_out->exit_code == 0 && !backed_out->out.empty()) continue;
-    return std::optional<std::string>(node);
-  }
-  return std::optional<std::string>();
+    return exported->exit_code == 0 ? exported->out : std::string();
+  });
 }
 
 Result<std::string> HgVcs::import_bypass(HgWorkingClone& clone, std::vector<std::string> args, const std::string& text) {
@@ -141,7 +133,7 @@ Status HgVcs::check_not_landed(HgCommandServer& hg, const PushSpec& spec, const 
   // `hg import` happily applies a change that already landed when its context
   // still matches: refuse a patch whose node is on the branch, or whose
   // summary and diff match a recent changeset there.
-  std::string recent;
+  std::optional<std::vector<BranchChangeset>> recent;
   for (size_t i = 0; i < spec.patches.size(); ++i) {
     const PatchToApply& p = spec.patches[i];
     const Patch& parsed = parsed_patches[i];
@@ -163,13 +155,13 @@ Status HgVcs::check_not_landed(HgCommandServer& hg, const PushSpec& spec, const 
         if (!strip) return strip.error();
       }
     }
-    if (recent.empty()) {
+    if (!recent) {
       auto listed = recent_public(hg);
       if (!listed) return listed.error();
-      recent = *listed;
+      recent = std::move(*listed);
     }
     for (const std::string& summary : summaries_of(p, parsed)) {
-      auto same = find_same_change(hg, recent, summary, normalized_diff(p.text));
+      auto same = find_same_change(hg, *recent, summary, p.text);
       if (!same) return same.error();
       if (!*same) continue;
       auto there = on_remote(**same);
@@ -450,7 +442,7 @@ Result<std::optional<PushOutcome>> HgVcs::find_pushed(const PushSpec& spec, cons
     auto parsed = parse_patch(p.text, PatchLimits{.for_hg = true});
     if (!parsed) return std::optional<PushOutcome>();
     std::string message = commit_message_of(p, *parsed);
-    auto same = find_same_change(hg, *recent, message.substr(0, message.find('\n')), normalized_diff(p.text));
+    auto same = find_same_change(hg, *recent, message.substr(0, message.find('\n')), p.text);
     if (!same) return same.error();
     if (!*same) return std::optional<PushOutcome>();
     found.nodes.push_back(**same);

@@ -15,6 +15,7 @@
 #include "adapters/vcs/hg/working_clone.h"
 #include "core/committed_change.h"
 #include "core/patch.h"
+#include "core/landed_change.h"
 #include "ports/vcs.h"
 #include "util/file_lock.h"
 
@@ -56,10 +57,11 @@ class HgVcs final : public VersionControl {
   // One process at a time per clone (the daemon and `autoland push` may share the cache).
   Result<util::FileLock> lock(const RemoteSpec& spec);
   Status check_not_landed(HgCommandServer& hg, const PushSpec& spec, const std::vector<Patch>& parsed);
-  // "NODE first-line" for the newest 1000 public changesets.
-  Result<std::string> recent_public(HgCommandServer& hg);
-  Result<std::optional<std::string>> find_same_change(HgCommandServer& hg, const std::string& recent,
-                                                      const std::string& summary, const std::string& body);
+  // The newest 1000 public changesets, newest first.
+  Result<std::vector<BranchChangeset>> recent_public(HgCommandServer& hg);
+  // core/landed_change's rule over this clone.
+  Result<std::optional<std::string>> find_same_change(HgCommandServer& hg, const std::vector<BranchChangeset>& recent,
+                                                      const std::string& summary, const std::string& patch_text);
   Result<bool> remote_has(HgCommandServer& hg, const RemoteSpec& spec, const std::vector<std::string>& nodes);
   Result<std::vector<std::string>> landed_newest_first(HgCommandServer& hg, const BackoutSpec& spec);
 
