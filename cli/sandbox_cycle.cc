@@ -25,6 +25,7 @@
 #include <set>
 #include <thread>
 
+#include "adapters/process/hg_environment.h"
 #include "adapters/process/subprocess.h"
 #include "api/api_auth.h"
 #include "app/run_components.h"
@@ -105,7 +106,7 @@ Result<std::string> hg(std::vector<std::string> args) {
   SpawnOptions o;
   o.argv = {"hg"};
   for (auto& a : args) o.argv.push_back(a);
-  o.env_set = {{"HGPLAIN", "1"}};
+  o.env_set = hg_environment();
   auto r = run_program(o);
   if (!r) return r.error();
   if (r->exit_code != 0) return internal_error("hg " + args.front() + " failed: " + r->err);

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "adapters/process/hg_environment.h"
 #include "adapters/process/subprocess.h"
 #include "core/try_syntax.h"
 #include "util/file_lock.h"
@@ -114,7 +115,7 @@ SpawnOptions program(std::vector<std::string> argv, const std::string& cwd = "")
   SpawnOptions o;
   o.argv = std::move(argv);
   o.cwd = cwd;
-  o.env_set = {{"HGPLAIN", "1"}, {"LC_ALL", "C.UTF-8"}};
+  o.env_set = hg_environment();  // hg archive and log read as the VCS adapter reads; jobs get the same
   return o;
 }
 

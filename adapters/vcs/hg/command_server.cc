@@ -5,7 +5,7 @@
 #include <chrono>
 #include <cstring>
 
-#include "adapters/vcs/hg/hg_environment.h"
+#include "adapters/process/hg_environment.h"
 #include "util/log.h"
 #include "util/strings.h"
 

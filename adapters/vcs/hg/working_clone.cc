@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <signal.h>
 
-#include "adapters/vcs/hg/hg_environment.h"
+#include "adapters/process/hg_environment.h"
 #include "core/branch_rules.h"
 #include "ports/vcs.h"
 #include "util/log.h"
