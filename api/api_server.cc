@@ -15,8 +15,8 @@
 #include <thread>
 
 #include "api/http_server.h"
-#include "api/metrics.h"
 #include "api/json_views.h"
+#include "api/metrics.h"
 #include "core/branch_rules.h"
 #include "core/lifecycle.h"
 #include "core/patch.h"
@@ -26,6 +26,7 @@
 #include "services/request_check.h"
 #include "services/request_limits.h"
 #include "util/log.h"
+#include "util/mutex.h"
 #include "util/strings.h"
 
 namespace autoland::api {
@@ -282,11 +283,11 @@ struct ApiServer::Impl {
   HttpServer http;
   // The request limits are counted and a new patchset made under one lock,
   // so that requests arriving together cannot all pass the count.
-  std::mutex new_requests;
-  std::mutex health_mu;
-  SteadyClock::time_point health_at;
-  json health_cached;
-  int health_status = 0;
+  Mutex new_requests;
+  Mutex health_mu;
+  SteadyClock::time_point health_at GUARDED_BY(health_mu);
+  json health_cached GUARDED_BY(health_mu);
+  int health_status GUARDED_BY(health_mu) = 0;
 
   enum class Need { read, write };
   using Handler = std::function<void(const HttpRequest&, HttpResponse&, const Caller&)>;
@@ -477,7 +478,7 @@ void ApiServer::Impl::add_seed_routes() {
                                                     random_token().substr(0, 12)
                                               : key;
           ps.origin = RequestOrigin::api;
-          std::lock_guard counted(new_requests);
+          MutexLock counted(new_requests);
           std::string over = take(over_request_limit(store, bug, requester, 1, options.request_limits));
           if (!over.empty()) refuse(429, "too many requests", over);
           auto created = store.create_patchset(ps, who(caller));
@@ -713,7 +714,7 @@ void ApiServer::Impl::add_sheriff_routes() {
 
 std::pair<int, json> ApiServer::Impl::health() {
   {
-    std::lock_guard lock(health_mu);
+    MutexLock lock(health_mu);
     if (health_status != 0 && SteadyClock::now() - health_at < std::chrono::seconds(options.health_cache_seconds)) {
       return {health_status, health_cached};
     }
@@ -729,7 +730,7 @@ std::pair<int, json> ApiServer::Impl::health() {
     ok = ok && s.ok();
   }
   json body = {{"status", ok ? "ok" : "degraded"}, {"checks", checks}};
-  std::lock_guard lock(health_mu);
+  MutexLock lock(health_mu);
   health_cached = body;
   health_status = ok ? 200 : 503;
   health_at = SteadyClock::now();

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "util/log.h"
+#include "util/mutex.h"
 #include "util/strings.h"
 
 namespace autoland::api {
@@ -54,7 +55,7 @@ class WorkerPool {
 
   // false: the queue is full (or the pool stopped); the job was not taken.
   bool submit(std::function<void()> job) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (stopping_ || (max_queued_ > 0 && jobs_.size() >= max_queued_)) return false;
     jobs_.push_back(std::move(job));
     cv_.notify_one();
@@ -64,7 +65,7 @@ class WorkerPool {
   // Runs what is queued, then ends the threads.
   void stop() {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       stopping_ = true;
     }
     cv_.notify_all();
@@ -78,8 +79,8 @@ class WorkerPool {
     while (true) {
       std::function<void()> job;
       {
-        std::unique_lock lock(mu_);
-        cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+        MutexLock lock(mu_);
+        while (!stopping_ && jobs_.empty()) cv_.wait(mu_);
         if (jobs_.empty()) return;
         job = std::move(jobs_.front());
         jobs_.pop_front();
@@ -88,12 +89,12 @@ class WorkerPool {
     }
   }
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> jobs_;
-  std::vector<std::thread> threads_;
+  Mutex mu_;
+  std::condition_variable_any cv_;
+  std::deque<std::function<void()>> jobs_ GUARDED_BY(mu_);
+  std::vector<std::thread> threads_;  // made in the constructor, joined by stop()
   size_t max_queued_;
-  bool stopping_ = false;
+  bool stopping_ GUARDED_BY(mu_) = false;
 };
 
 // Where a connection is, for its deadlines.
@@ -231,13 +232,13 @@ struct HttpServer::Impl {
 
   std::unique_ptr<WorkerPool> workers, urgent_workers;
 
-  mutable std::mutex conn_mu;
-  std::map<MHD_Connection*, ConnectionState> connections;  // GUARDED_BY(conn_mu)
+  mutable Mutex conn_mu;
+  std::map<MHD_Connection*, ConnectionState> connections GUARDED_BY(conn_mu);
   std::atomic<uint64_t> cutoffs{0};
   std::thread watchdog;
-  std::mutex watch_mu;
-  std::condition_variable watch_cv;
-  bool watching = false;
+  Mutex watch_mu;
+  std::condition_variable_any watch_cv;
+  bool watching GUARDED_BY(watch_mu) = false;
 
   HttpResponse error(int status, const std::string& detail) const {
     HttpResponse r;
@@ -257,7 +258,7 @@ struct HttpServer::Impl {
   }
 
   void set_phase(MHD_Connection* c, Phase phase) {
-    std::lock_guard lock(conn_mu);
+    MutexLock lock(conn_mu);
     auto it = connections.find(c);
     if (it == connections.end()) return;
     it->second.phase = phase;
@@ -391,7 +392,7 @@ struct HttpServer::Impl {
 
   static void on_connection(void* cls, MHD_Connection* c, void**, MHD_ConnectionNotificationCode code) {
     auto* self = static_cast<Impl*>(cls);
-    std::lock_guard lock(self->conn_mu);
+    MutexLock lock(self->conn_mu);
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
       const MHD_ConnectionInfo* info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
       self->connections[c] = ConnectionState{info ? info->connect_fd : -1};
@@ -404,11 +405,11 @@ struct HttpServer::Impl {
   // Cuts off connections past their deadline: the socket is shut down, and
   // libmicrohttpd, reading its end, closes the connection.
   void watch() {
-    std::unique_lock wait_lock(watch_mu);
+    MutexLock wait_lock(watch_mu);
     while (watching) {
-      watch_cv.wait_for(wait_lock, std::chrono::milliseconds(200));
+      watch_cv.wait_for(watch_mu, std::chrono::milliseconds(200));
       auto now = SteadyClock::now();
-      std::lock_guard lock(conn_mu);
+      MutexLock lock(conn_mu);
       for (auto& [c, state] : connections) {
         if (state.cut || state.fd < 0 || state.phase == Phase::busy) continue;
         auto deadline = state.phase == Phase::head ? limits.header_deadline : limits.body_deadline;
@@ -466,7 +467,10 @@ Status HttpServer::start(const std::string& host, int port) {
   }
   const MHD_DaemonInfo* info = MHD_get_daemon_info(impl_->daemon, MHD_DAEMON_INFO_BIND_PORT);
   impl_->port = info ? info->port : port;
-  impl_->watching = true;
+  {
+    MutexLock lock(impl_->watch_mu);
+    impl_->watching = true;
+  }
   impl_->watchdog = std::thread([this] { impl_->watch(); });
   return {};
 }
@@ -480,7 +484,7 @@ void HttpServer::stop() {
   MHD_stop_daemon(impl_->daemon);
   impl_->daemon = nullptr;
   {
-    std::lock_guard lock(impl_->watch_mu);
+    MutexLock lock(impl_->watch_mu);
     impl_->watching = false;
   }
   impl_->watch_cv.notify_all();
@@ -490,7 +494,7 @@ void HttpServer::stop() {
 int HttpServer::port() const { return impl_->port; }
 
 size_t HttpServer::open_connections() const {
-  std::lock_guard lock(impl_->conn_mu);
+  MutexLock lock(impl_->conn_mu);
   return impl_->connections.size();
 }
 

@@ -57,7 +57,7 @@ std::string Histogram::render(const std::string& name, const std::string& labels
 }
 
 void Metrics::observe_request(const std::string& route, int status, double seconds) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   latency_.try_emplace(route, kRequestBounds).first->second.observe(seconds);
   ++requests_[{route, status}];
 }
@@ -127,7 +127,7 @@ Result<std::string> Metrics::render() {
          "# TYPE autoland_patchset_time_to_end_seconds histogram\n";
   out += to_end.render("autoland_patchset_time_to_end_seconds", "");
 
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   out += "# HELP autoland_api_requests_total API requests served, by route and status.\n"
          "# TYPE autoland_api_requests_total counter\n";
   for (const auto& [key, n] : requests_) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ports/store.h"
+#include "util/mutex.h"
 #include "util/result.h"
 
 namespace autoland::api {
@@ -37,9 +38,9 @@ class Metrics {
 
  private:
   Store& store_;
-  std::mutex mu_;
-  std::map<std::string, Histogram> latency_;                 // by route
-  std::map<std::pair<std::string, int>, uint64_t> requests_;  // by route and status
+  Mutex mu_;
+  std::map<std::string, Histogram> latency_ GUARDED_BY(mu_);                 // by route
+  std::map<std::pair<std::string, int>, uint64_t> requests_ GUARDED_BY(mu_);  // by route and status
 };
 
 }  // namespace autoland::api

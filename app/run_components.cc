@@ -71,7 +71,7 @@ Status run_components(Wiring& wiring, const std::atomic<bool>& stop) {
     return it->second.get();
   };
 
-  Trigger trigger(*wiring.store, *wiring.bugs, wiring.clock, trigger_options(config));
+  Trigger trigger(*wiring.store, *wiring.bugs, trigger_options(config));
 
   std::unique_ptr<TreeStatusClient> trees;
   if (!config.tree_status_url.empty()) {

@@ -65,7 +65,7 @@ int main() {
   options.api_key = "k";
   options.key_in_query = true;
   BugzillaClient client(options, make_curl_transport({}));
-  Trigger trigger(**store, client, clock, {});
+  Trigger trigger(**store, client, {});
 
   auto requests = [&] { return (*server)->stats().requests; };
 

@@ -24,7 +24,7 @@ void register_bugzilla_commands(CLI::App& app, Invocation& inv) {
     inv.action = [&inv, trigger_args] {
       auto w = wire(inv);
       if (!w) return fail(w.error());
-      Trigger t(*(*w)->store, *(*w)->bugs, (*w)->clock, trigger_options((*w)->config));
+      Trigger t(*(*w)->store, *(*w)->bugs, trigger_options((*w)->config));
       return run_passes(trigger_args->once, trigger_args->interval, *(*w)->store, [&] {
         auto stats = t.poll_once();
         if (!stats) {

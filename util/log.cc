@@ -6,12 +6,14 @@
 #include <ctime>
 #include <mutex>
 
+#include "util/mutex.h"
+
 namespace autoland::util {
 namespace {
 
 std::atomic<LogLevel> g_level{LogLevel::info};
-std::mutex g_mu;
-LogSink* g_sink = nullptr;  // guarded by g_mu; nullptr = default
+autoland::Mutex g_mu;
+LogSink* g_sink GUARDED_BY(g_mu) = nullptr;  // nullptr = default
 
 std::string_view name(LogLevel l) {
   switch (l) {
@@ -51,13 +53,13 @@ LogLevel parse_log_level(std::string_view n) {
 }
 
 void set_log_sink(LogSink sink) {
-  std::lock_guard lock(g_mu);
+  autoland::MutexLock lock(g_mu);
   delete g_sink;
   g_sink = sink ? new LogSink(std::move(sink)) : nullptr;
 }
 
 void log_message(LogLevel level, std::string_view component, std::string_view message) {
-  std::lock_guard lock(g_mu);
+  autoland::MutexLock lock(g_mu);
   if (g_sink) {
     (*g_sink)(level, component, message);
   } else {

@@ -10,14 +10,15 @@
 
 #include "adapters/bugzilla/bugzilla_json.h"
 #include "util/log.h"
+#include "util/mutex.h"
 
 namespace autoland {
 
 struct BugzillaClient::State {
   std::atomic<uint64_t> requests{0};
   std::atomic<uint64_t> retries{0};
-  std::mutex rng_mu;
-  std::mt19937_64 rng{std::random_device{}()};
+  Mutex rng_mu;
+  std::mt19937_64 rng GUARDED_BY(rng_mu){std::random_device{}()};
 };
 
 BugzillaClient::BugzillaClient(BugzillaOptions options, std::unique_ptr<HttpTransport> transport)
@@ -117,7 +118,7 @@ Result<HttpResponse> BugzillaClient::call(const std::string& method, const std::
     if (delay > options_.backoff_max) delay = options_.backoff_max;
     std::chrono::milliseconds jittered;
     {
-      std::lock_guard lock(state_->rng_mu);
+      MutexLock lock(state_->rng_mu);
       std::uniform_int_distribution<long long> dist(delay.count() / 2, delay.count());
       jittered = std::chrono::milliseconds(dist(state_->rng));
     }

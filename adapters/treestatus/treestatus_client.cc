@@ -11,7 +11,7 @@ TreeStatusClient::TreeStatusClient(TreeStatusOptions options, std::unique_ptr<Ht
 }
 
 Result<TreeState> TreeStatusClient::status(const std::string& tree) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto now = std::chrono::steady_clock::now();
   auto cached = cache_.find(tree);
   if (cached != cache_.end() && now - cached->second.second < std::chrono::seconds(options_.cache_seconds)) {

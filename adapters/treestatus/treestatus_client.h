@@ -11,6 +11,7 @@
 
 #include "adapters/http/http_transport.h"
 #include "ports/tree_status.h"
+#include "util/mutex.h"
 
 namespace autoland {
 
@@ -24,14 +25,17 @@ class TreeStatusClient final : public TreeStatusSource {
  public:
   TreeStatusClient(TreeStatusOptions options, std::unique_ptr<HttpTransport> transport);
   Result<TreeState> status(const std::string& tree) override;
-  uint64_t requests() const { return requests_; }
+  uint64_t requests() EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    return requests_;
+  }
 
  private:
   TreeStatusOptions options_;
   std::unique_ptr<HttpTransport> transport_;
-  std::mutex mu_;
-  std::map<std::string, std::pair<TreeState, std::chrono::steady_clock::time_point>> cache_;
-  uint64_t requests_ = 0;
+  Mutex mu_;
+  std::map<std::string, std::pair<TreeState, std::chrono::steady_clock::time_point>> cache_ GUARDED_BY(mu_);
+  uint64_t requests_ GUARDED_BY(mu_) = 0;
 };
 
 std::unique_ptr<TreeStatusClient> make_tree_status_client(const std::string& url, int timeout_seconds,

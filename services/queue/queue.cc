@@ -16,6 +16,7 @@
 #include "services/pusher/pusher.h"
 #include "services/transitions.h"
 #include "util/log.h"
+#include "util/mutex.h"
 #include "util/strings.h"
 
 namespace autoland {
@@ -71,7 +72,7 @@ QueuePassStats& QueuePassStats::operator+=(const QueuePassStats& o) {
 
 void Queue::validate_all(const std::vector<PatchSet>& validating, QueuePassStats& stats,
                          const std::function<void(Status)>& report) {
-  std::mutex mu;
+  Mutex mu;
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t i = next++; i < validating.size(); i = next++) {
@@ -82,7 +83,7 @@ void Queue::validate_all(const std::vector<PatchSet>& validating, QueuePassStats
       } catch (const std::exception& e) {  // never past a helper thread: that would end the process
         s = internal_error(who(validating[i]) + ": validation threw: " + e.what());
       }
-      std::lock_guard lock(mu);
+      MutexLock lock(mu);
       stats += mine;
       report(s);
     }

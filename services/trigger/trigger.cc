@@ -35,8 +35,8 @@ struct Refusal {
 
 }  // namespace
 
-Trigger::Trigger(Store& store, BugTracker& bugs, const Clock& clock, TriggerOptions options)
-    : store_(store), bugs_(bugs), clock_(clock), options_(std::move(options)) {}
+Trigger::Trigger(Store& store, BugTracker& bugs, TriggerOptions options)
+    : store_(store), bugs_(bugs), options_(std::move(options)) {}
 
 // Everything known about one bug during a pass; history and attachments are
 // fetched at most once, and only when a request needs them.

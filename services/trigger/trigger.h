@@ -17,7 +17,6 @@
 
 #include "core/patch.h"
 #include "ports/bug_tracker.h"
-#include "ports/clock.h"
 #include "ports/store.h"
 #include "services/request_limits.h"
 #include "util/result.h"
@@ -48,7 +47,7 @@ inline constexpr std::string_view kTriggerCursor = "trigger.cursor";
 class Trigger {
  public:
   // REQUIRES: the references outlive the trigger.
-  Trigger(Store& store, BugTracker& bugs, const Clock& clock, TriggerOptions options);
+  Trigger(Store& store, BugTracker& bugs, TriggerOptions options);
 
   // One pass. Fails only when the search itself fails; a failing bug is
   // counted in transient_failures and retried next pass.
@@ -60,7 +59,6 @@ class Trigger {
 
   Store& store_;
   BugTracker& bugs_;
-  const Clock& clock_;
   TriggerOptions options_;
 };
 

@@ -96,7 +96,7 @@ TEST(BugzillaUnderFaults, ExactlyOncePatchsetsAndComments) {
   BugzillaClient client(client_options, make_curl_transport({}));
   TriggerOptions trigger_options;
   trigger_options.limits.per_requester = kValid;  // one developer asks for every landing here
-  Trigger trigger(**store, client, clock, trigger_options);
+  Trigger trigger(**store, client, trigger_options);
   CommenterOptions commenter_options;
   commenter_options.bot_login = kBot;
   commenter_options.max_per_bug_per_hour = 1000;

@@ -121,7 +121,7 @@ class TriggerRules : public ::testing::Test {
   }
 
   TriggerStats poll(TriggerOptions options = {}) {
-    Trigger t(*store_, *client_, clock_, options);
+    Trigger t(*store_, *client_, options);
     auto s = t.poll_once();
     EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
     return s.ok() ? *s : TriggerStats{};
@@ -289,7 +289,7 @@ TEST_F(TriggerRules, APassThatCouldNotWriteTheWhiteboardIsFinishedByTheNext) {
   // whiteboard write is refused (115), the tag stays, as after a crash.
   auto no_editbugs_client = client_with_key("d");
   BugzillaClient& no_editbugs = *no_editbugs_client;
-  Trigger first(*store_, no_editbugs, clock_, {});
+  Trigger first(*store_, no_editbugs, {});
   ASSERT_TRUE(first.poll_once().ok());
   ASSERT_EQ(patchsets(14).size(), 1u);
   ASSERT_EQ(server_->whiteboard(14), "[autoland-try]");
@@ -304,7 +304,7 @@ TEST_F(TriggerRules, LaterEditsElsewhereOnTheWhiteboardAreNotNewRequests) {
   add_bug(15, "[autoland-try]", {att(151, "fix")});
   auto no_editbugs_client = client_with_key("d");  // cannot edit: the tag stays after the first pass
   BugzillaClient& no_editbugs = *no_editbugs_client;
-  Trigger first(*store_, no_editbugs, clock_, {});
+  Trigger first(*store_, no_editbugs, {});
   ASSERT_TRUE(first.poll_once().ok());
   ASSERT_EQ(patchsets(15).size(), 1u);
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
@@ -331,14 +331,14 @@ TEST_F(TriggerRules, AnEditMadeWhileTheMarkerIsWrittenIsKept) {
   // marker used to stay, overwriting their edit.
   add_bug(70, "[autoland-try]", {att(701, "p")});
   EditsFirst racing(*client_, *server_, "");
-  Trigger t(*store_, racing, clock_, {});
+  Trigger t(*store_, racing, {});
   ASSERT_TRUE(t.poll_once().ok());
   EXPECT_EQ(patchsets(70).size(), 1u);
   EXPECT_EQ(server_->whiteboard(70), "");
   // An edit elsewhere on the whiteboard keeps the marker and their text.
   add_bug(71, "[autoland-try] notes", {att(711, "p")});
   EditsFirst elsewhere(*client_, *server_, "[autoland-try] more notes");
-  Trigger t2(*store_, elsewhere, clock_, {});
+  Trigger t2(*store_, elsewhere, {});
   ASSERT_TRUE(t2.poll_once().ok());
   EXPECT_EQ(server_->whiteboard(71), "[autoland-in-queue] more notes");
 }

@@ -58,7 +58,7 @@ class TriggerService : public ::testing::Test {
 
   TriggerStats poll() {
     clock_.advance(1);
-    Trigger t(*store_, bugs_, clock_, options_);
+    Trigger t(*store_, bugs_, options_);
     auto s = t.poll_once();
     EXPECT_TRUE(s.ok()) << s.error().message;
     return s.ok() ? *s : TriggerStats{};

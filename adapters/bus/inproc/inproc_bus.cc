@@ -5,14 +5,14 @@
 namespace autoland {
 
 void InProcessBus::subscribe(const std::string& subscriber, const std::vector<std::string>& topics) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Queue& q = queues_[subscriber];
   q.topics.insert(topics.begin(), topics.end());
 }
 
 Status InProcessBus::publish(const BusMessage& message) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (auto& [name, q] : queues_) {
       if (!q.topics.count(message.topic)) continue;
       bool queued = std::any_of(q.pending.begin(), q.pending.end(), [&](const BusMessage& m) {
@@ -25,13 +25,18 @@ Status InProcessBus::publish(const BusMessage& message) {
   return {};
 }
 
+bool InProcessBus::has_pending(const std::string& subscriber) {
+  auto it = queues_.find(subscriber);
+  return it != queues_.end() && !it->second.pending.empty();
+}
+
 std::optional<BusMessage> InProcessBus::wait(const std::string& subscriber, std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mu_);
-  auto ready = [&] {
-    auto it = queues_.find(subscriber);
-    return closed_ || (it != queues_.end() && !it->second.pending.empty());
-  };
-  if (!changed_.wait_for(lock, timeout, ready) || closed_) return std::nullopt;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  MutexLock lock(mu_);
+  while (!closed_ && !has_pending(subscriber)) {
+    if (changed_.wait_until(mu_, deadline) == std::cv_status::timeout) break;
+  }
+  if (closed_ || !has_pending(subscriber)) return std::nullopt;
   Queue& q = queues_[subscriber];
   BusMessage m = q.pending.front();
   q.pending.pop_front();
@@ -40,14 +45,14 @@ std::optional<BusMessage> InProcessBus::wait(const std::string& subscriber, std:
 
 void InProcessBus::close() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     closed_ = true;
   }
   changed_.notify_all();
 }
 
 bool InProcessBus::is_open() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return !closed_;
 }
 

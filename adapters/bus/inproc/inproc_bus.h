@@ -11,6 +11,7 @@
 #include <set>
 
 #include "ports/bus.h"
+#include "util/mutex.h"
 
 namespace autoland {
 
@@ -27,10 +28,12 @@ class InProcessBus final : public Bus {
     std::set<std::string> topics;
     std::deque<BusMessage> pending;
   };
-  std::mutex mu_;
-  std::condition_variable changed_;
-  std::map<std::string, Queue> queues_;
-  bool closed_ = false;
+  bool has_pending(const std::string& subscriber) REQUIRES(mu_);
+
+  Mutex mu_;
+  std::condition_variable_any changed_;
+  std::map<std::string, Queue> queues_ GUARDED_BY(mu_);
+  bool closed_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace autoland

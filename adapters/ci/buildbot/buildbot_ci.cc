@@ -10,6 +10,7 @@
 
 #include "adapters/http/json_call.h"
 #include "util/log.h"
+#include "util/mutex.h"
 #include "util/strings.h"
 
 namespace autoland {
@@ -44,17 +45,17 @@ bool has_int(const json& j, const char* key) { return j.is_object() && j.contain
 }  // namespace
 
 struct BuildbotCi::State {
-  std::mutex mu;  // guards everything below (one request at a time keeps the caches simple)
+  Mutex mu;  // one request at a time keeps the caches simple
   std::atomic<uint64_t> requests{0};
-  std::string link_url;                                              // options.url without credentials
-  std::map<std::string, std::vector<int64_t>> changes_of;            // "branch/revision" -> change ids
-  std::map<std::string, std::set<int64_t>> buildsets_of;             // "branch/revision" -> buildset ids
-  std::map<int64_t, std::vector<json>> finished_requests;           // a complete buildset's requests never change
-  std::map<int64_t, int64_t> buildset_of_request;
-  std::map<int64_t, std::string> builder_names;
-  std::map<int64_t, std::string> failed_log_urls;                    // completed builds never change
-  std::vector<std::pair<int64_t, std::set<std::string>>> incomplete; // buildsets in progress and their revisions
-  std::optional<std::chrono::steady_clock::time_point> incomplete_at;
+  std::string link_url;  // options.url without credentials; set once, before any request
+  std::map<std::string, std::vector<int64_t>> changes_of GUARDED_BY(mu);  // "branch/revision" -> change ids
+  std::map<std::string, std::set<int64_t>> buildsets_of GUARDED_BY(mu);   // "branch/revision" -> buildset ids
+  std::map<int64_t, std::vector<json>> finished_requests GUARDED_BY(mu);  // a complete buildset's never change
+  std::map<int64_t, int64_t> buildset_of_request GUARDED_BY(mu);
+  std::map<int64_t, std::string> builder_names GUARDED_BY(mu);
+  std::map<int64_t, std::string> failed_log_urls GUARDED_BY(mu);  // completed builds never change
+  std::vector<std::pair<int64_t, std::set<std::string>>> incomplete GUARDED_BY(mu);  // in progress, their revisions
+  std::optional<std::chrono::steady_clock::time_point> incomplete_at GUARDED_BY(mu);
 };
 
 BuildbotCi::BuildbotCi(BuildbotOptions options, std::unique_ptr<HttpTransport> transport)
@@ -108,8 +109,8 @@ struct Api {
 
 Result<std::vector<CiJob>> BuildbotCi::jobs(const std::string& branch, const std::string& revision) {
   return guard_json("buildbot", [&]() -> Result<std::vector<CiJob>> {
-    std::lock_guard lock(state_->mu);
     State& st = *state_;
+    MutexLock lock(st.mu);
     Api api{options_, st.link_url, *transport_, st.requests};
     if (revision.empty() || revision.find_first_not_of("0123456789abcdef") != std::string::npos) {
       return invalid_input("'" + revision + "' is not a revision (lowercase hex)");
@@ -181,7 +182,7 @@ Result<std::vector<CiJob>> BuildbotCi::jobs(const std::string& branch, const std
     // Every request of the push's buildsets: one that ended without a build
     // (cancelled before it started, or collapsed into another push's) is a
     // job too, and one claimed but without a build yet is pending.
-    auto read_requests = [&](int64_t bsid) -> Result<std::vector<json>> {
+    auto read_requests = [&](int64_t bsid) REQUIRES(st.mu) -> Result<std::vector<json>> {
       auto done = st.finished_requests.find(bsid);
       if (done != st.finished_requests.end()) return done->second;
       auto list = api.list("/buildrequests?buildsetid=" + std::to_string(bsid), "buildrequests");
@@ -229,12 +230,12 @@ Result<std::vector<CiJob>> BuildbotCi::jobs(const std::string& branch, const std
     std::set<int64_t> builders;
     for (const auto& [id, b] : builds) builders.insert(json_int(b, "builderid", -1));
     for (const auto& [id, r] : requests) builders.insert(json_int(r, "builderid", -1));
-    if (std::any_of(builders.begin(), builders.end(), [&](int64_t b) { return !st.builder_names.count(b); })) {
+    if (std::any_of(builders.begin(), builders.end(), [&](int64_t b) REQUIRES(st.mu) { return !st.builder_names.count(b); })) {
       auto list = api.list("/builders", "builders");
       if (!list) return list.error();
       for (const json& b : *list) st.builder_names[json_int(b, "builderid", -1)] = json_string(b, "name");
     }
-    auto builder_name = [&](int64_t id) {
+    auto builder_name = [&](int64_t id) REQUIRES(st.mu) {
       auto it = st.builder_names.find(id);
       return it != st.builder_names.end() ? it->second : "builder-" + std::to_string(id);
     };
@@ -322,7 +323,7 @@ Result<std::string> BuildbotCi::retrigger(const std::string& branch, const std::
                                           const std::string& job_id) {
   (void)branch;
   return guard_json("buildbot", [&]() -> Result<std::string> {
-    std::lock_guard lock(state_->mu);
+    MutexLock lock(state_->mu);
     Api api{options_, state_->link_url, *transport_, state_->requests};
     if (!util::parse_uint(job_id)) {
       return invalid_input("buildbot job '" + job_id + "' of " + revision + " did not run: there is nothing to rebuild");
@@ -351,7 +352,7 @@ Result<std::string> BuildbotCi::retrigger(const std::string& branch, const std::
 
 Result<CiPushPage> BuildbotCi::pushes_since(const std::string& branch, const std::string& cursor) {
   return guard_json("buildbot", [&]() -> Result<CiPushPage> {
-    std::lock_guard lock(state_->mu);
+    MutexLock lock(state_->mu);
     Api api{options_, state_->link_url, *transport_, state_->requests};
     CiPushPage page;
     if (cursor.empty()) {

@@ -171,7 +171,7 @@ Result<std::unique_ptr<LocalCi>> LocalCi::open(LocalCiOptions options, const Clo
 
 LocalCi::~LocalCi() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
   changed_.notify_all();
@@ -179,7 +179,7 @@ LocalCi::~LocalCi() {
 }
 
 void LocalCi::start() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!threads_.empty()) return;
   for (int i = 0; i < options_.workers; ++i) threads_.emplace_back([this] { worker(); });
 }
@@ -212,7 +212,6 @@ Result<std::string> LocalCi::resolve(const LocalBranchCi& branch, const std::str
 }
 
 Status LocalCi::schedule(const LocalBranchCi& branch, const std::string& node) {
-  // REQUIRES: mu_ held.
   auto tx = sqlite::Transaction::begin(db_);
   if (!tx) return tx.error();
   auto mark = db_.prepare("INSERT OR IGNORE INTO scheduled (branch, revision) VALUES (?, ?)");
@@ -240,7 +239,7 @@ Result<std::vector<CiJob>> LocalCi::jobs(const std::string& branch, const std::s
   Result<std::string> node = revision;
   if (revision.size() != 40 || !is_hex(revision) || !is_scheduled(branch, revision)) node = resolve(*config, revision);
   if (!node) return node.error();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   AUTOLAND_TRY(schedule(*config, *node));
   auto s = db_.prepare(
       "SELECT id, name, state, result, started, finished FROM runs WHERE branch = ? AND revision = ? ORDER BY id");
@@ -269,7 +268,7 @@ Result<std::vector<CiJob>> LocalCi::jobs(const std::string& branch, const std::s
 }
 
 bool LocalCi::is_scheduled(const std::string& branch, const std::string& node) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto s = db_.prepare("SELECT 1 FROM scheduled WHERE branch = ? AND revision = ?");
   if (!s) return false;
   s->bind(1, branch).bind(2, node);
@@ -287,7 +286,7 @@ Result<std::string> LocalCi::retrigger(const std::string& branch, const std::str
   auto node = resolve(*config, given_revision);
   if (!node) return node.error();
   const std::string& revision = *node;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto s = db_.prepare("SELECT name FROM runs WHERE id = ? AND branch = ? AND revision = ?");
   if (!s) return s.error();
   s->bind(1, static_cast<int64_t>(*id)).bind(2, branch).bind(3, revision);
@@ -355,13 +354,12 @@ Result<CiPushPage> LocalCi::pushes_since(const std::string& branch, const std::s
     page.pushes.push_back(std::move(push));
   }
   page.next_cursor = std::to_string(last);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (const CiPush& p : page.pushes) AUTOLAND_TRY(schedule(*config, p.revision));
   return page;
 }
 
 std::optional<LocalCi::Claimed> LocalCi::claim() {
-  // REQUIRES: mu_ held.
   auto s = db_.prepare("SELECT id, branch, revision, name FROM runs WHERE state = 'pending' ORDER BY id LIMIT 1");
   if (!s) return std::nullopt;
   auto row = s->step();
@@ -375,21 +373,22 @@ std::optional<LocalCi::Claimed> LocalCi::claim() {
 }
 
 void LocalCi::worker() {
-  std::unique_lock lock(mu_);
+  mu_.lock();
   while (!stopping_) {
     record_finished();
     std::optional<Claimed> job = claim();
     if (!job) {
-      changed_.wait_for(lock, std::chrono::milliseconds(500));
+      changed_.wait_for(mu_, std::chrono::milliseconds(500));
       continue;
     }
     ++running_;
-    lock.unlock();
+    mu_.unlock();
     run_job(*job);
-    lock.lock();
+    mu_.lock();
     --running_;
     changed_.notify_all();
   }
+  mu_.unlock();
 }
 
 void LocalCi::run_job(const Claimed& job) {
@@ -452,7 +451,7 @@ void LocalCi::run_job(const Claimed& job) {
 }
 
 void LocalCi::record_group(int64_t id, pid_t group) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto s = db_.prepare("UPDATE runs SET pgid = ?, pgid_start = ?, pgid_boot = ? WHERE id = ?");
   if (!s) return;
   s->bind(1, static_cast<int64_t>(group)).bind(2, process_start(group).value_or("")).bind(3, boot_id()).bind(4, id);
@@ -464,13 +463,13 @@ void LocalCi::record_group(int64_t id, pid_t group) {
 
 void LocalCi::finish(int64_t id, JobResult result, const std::string& log) {
   std::ofstream(fs::path(options_.state_dir) / "logs" / (std::to_string(id) + ".log"), std::ios::trunc) << log;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   unrecorded_.push_back({id, result, clock_.now()});
   record_finished();
 }
 
 void LocalCi::record_finished() {
-  // REQUIRES: mu_ held. A write that fails (disk full, a lock held too long)
+  // A write that fails (disk full, a lock held too long)
   // stays in unrecorded_ and is tried again by every worker's next turn.
   while (!unrecorded_.empty()) {
     const Finished& f = unrecorded_.front();
@@ -486,14 +485,20 @@ void LocalCi::record_finished() {
   }
 }
 
+bool LocalCi::idle() {
+  auto s = db_.prepare("SELECT COUNT(*) FROM runs WHERE state != 'completed'");
+  if (!s) return false;
+  auto row = s->step();
+  return row && *row && s->column_int(0) == 0 && running_ == 0;
+}
+
 bool LocalCi::wait_idle(std::chrono::milliseconds limit) {
-  std::unique_lock lock(mu_);
-  return changed_.wait_for(lock, limit, [this] {
-    auto s = db_.prepare("SELECT COUNT(*) FROM runs WHERE state != 'completed'");
-    if (!s) return false;
-    auto row = s->step();
-    return row && *row && s->column_int(0) == 0 && running_ == 0;
-  });
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  MutexLock lock(mu_);
+  while (!idle()) {
+    if (changed_.wait_until(mu_, deadline) == std::cv_status::timeout) return idle();
+  }
+  return true;
 }
 
 std::string LocalCi::log_of(const std::string& job_id) {

@@ -26,6 +26,7 @@
 #include "ports/ci_results.h"
 #include "ports/clock.h"
 #include "util/file_lock.h"
+#include "util/mutex.h"
 
 namespace autoland {
 
@@ -74,19 +75,20 @@ class LocalCi final : public CiResults {
   LocalCi(LocalCiOptions options, const Clock& clock, sqlite::Database db)
       : options_(std::move(options)), clock_(clock), db_(std::move(db)) {}
   const LocalBranchCi* branch_config(const std::string& branch) const;
-  Status schedule(const LocalBranchCi& branch, const std::string& revision);
+  Status schedule(const LocalBranchCi& branch, const std::string& revision) REQUIRES(mu_);
   Result<std::string> resolve(const LocalBranchCi& branch, const std::string& revision);
-  void worker();
+  void worker() EXCLUDES(mu_);
   struct Claimed {
     int64_t id = 0;
     std::string branch, revision, name;
   };
-  std::optional<Claimed> claim();
+  std::optional<Claimed> claim() REQUIRES(mu_);
   void run_job(const Claimed& job);
   void finish(int64_t id, JobResult result, const std::string& log);
-  void record_finished();
+  void record_finished() REQUIRES(mu_);
   void record_group(int64_t id, pid_t group);
   bool is_scheduled(const std::string& branch, const std::string& node);
+  bool idle() REQUIRES(mu_);  // nothing pending or running
   struct Finished {
     int64_t id = 0;
     JobResult result = JobResult::exception;
@@ -95,13 +97,13 @@ class LocalCi final : public CiResults {
 
   LocalCiOptions options_;
   const Clock& clock_;
-  std::mutex mu_;  // guards db_ and the fields below
-  sqlite::Database db_;
-  std::condition_variable changed_;
-  bool stopping_ = false;
-  int running_ = 0;
-  std::vector<Finished> unrecorded_;  // ended runs whose end is not in the database yet
-  std::vector<std::thread> threads_;
+  Mutex mu_;
+  sqlite::Database db_ GUARDED_BY(mu_);
+  std::condition_variable_any changed_;
+  bool stopping_ GUARDED_BY(mu_) = false;
+  int running_ GUARDED_BY(mu_) = 0;
+  std::vector<Finished> unrecorded_ GUARDED_BY(mu_);  // ended runs whose end is not in the database yet
+  std::vector<std::thread> threads_ GUARDED_BY(mu_);
   std::optional<util::FileLock> owner_;  // this process owns state_dir
 };
 

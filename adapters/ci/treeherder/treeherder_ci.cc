@@ -6,8 +6,9 @@
 #include <mutex>
 
 #include "adapters/http/json_call.h"
-#include "util/strings.h"
 #include "util/log.h"
+#include "util/mutex.h"
+#include "util/strings.h"
 
 namespace autoland {
 
@@ -38,10 +39,10 @@ JobResult completed_result(const std::string& word) {
 }  // namespace
 
 struct TreeherderCi::State {
-  std::mutex mu;
+  Mutex mu;
   std::atomic<uint64_t> requests{0};
-  std::string link_url;  // options.url without credentials
-  std::map<std::string, int64_t> push_of_revision;  // "branch/revision" -> push id; never changes
+  std::string link_url;  // options.url without credentials; set once, before any request
+  std::map<std::string, int64_t> push_of_revision GUARDED_BY(mu);  // "branch/revision" -> push id; never changes
 };
 
 TreeherderCi::TreeherderCi(TreeherderOptions options, std::unique_ptr<HttpTransport> transport)
@@ -95,7 +96,7 @@ Result<std::vector<CiJob>> TreeherderCi::jobs(const std::string& branch, const s
 }
 
 Result<std::vector<CiJob>> TreeherderCi::jobs_unguarded(const std::string& branch, const std::string& revision) {
-  std::lock_guard lock(state_->mu);
+  MutexLock lock(state_->mu);
   Api api{options_, state_->link_url, *transport_, state_->requests};
   if (revision.size() < 12 || revision.find_first_not_of("0123456789abcdef") != std::string::npos) {
     return invalid_input("'" + revision + "' is not a revision (at least 12 lowercase hex digits)");
@@ -188,7 +189,7 @@ Result<std::string> TreeherderCi::retrigger(const std::string& branch, const std
 
 Result<CiPushPage> TreeherderCi::pushes_since(const std::string& branch, const std::string& cursor) {
   return guard_json("Treeherder", [&]() -> Result<CiPushPage> {
-    std::lock_guard lock(state_->mu);
+    MutexLock lock(state_->mu);
     Api api{options_, state_->link_url, *transport_, state_->requests};
     const std::string base = "/api/project/" + url_encode(branch) + "/push/?";
     CiPushPage page;

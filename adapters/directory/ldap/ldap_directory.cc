@@ -122,7 +122,7 @@ Result<Person> LdapDirectory::find_by_bugzilla_email(const std::string& email) {
   const std::string key = util::to_lower(email);
   auto now = std::chrono::steady_clock::now();
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = cache_.find(key);
     if (it != cache_.end() && now - it->second.at < std::chrono::seconds(options_.cache_seconds)) {
       return it->second.answer;
@@ -131,7 +131,7 @@ Result<Person> LdapDirectory::find_by_bugzilla_email(const std::string& email) {
   auto answer = look_up(email);
   // Only real answers are kept: an outage is asked again next time.
   if (answer || answer.error().kind == ErrorKind::not_found) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     cache_.insert_or_assign(key, Cached{answer, now});
   }
   return answer;

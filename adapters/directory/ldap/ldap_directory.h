@@ -22,6 +22,7 @@
 #include <string>
 
 #include "ports/directory.h"
+#include "util/mutex.h"
 
 namespace autoland {
 
@@ -48,12 +49,12 @@ class LdapDirectory final : public Directory {
  private:
   Result<Person> look_up(const std::string& email);
   LdapOptions options_;
-  std::mutex mu_;
+  Mutex mu_;
   struct Cached {
     Result<Person> answer;
     std::chrono::steady_clock::time_point at;
   };
-  std::map<std::string, Cached> cache_;
+  std::map<std::string, Cached> cache_ GUARDED_BY(mu_);
 };
 
 // RFC 4515: `value` safe inside a search filter.

@@ -19,7 +19,7 @@ Error error_from(sqlite3* db, int code, std::string_view what, FileHealth* healt
                              "): stopping; restore it from a backup");
     e.code = primary;
     if (health) {
-      std::lock_guard lock(health->mu);
+      MutexLock lock(health->mu);
       if (!health->unusable) health->unusable = e;
     }
     return e;
@@ -92,7 +92,7 @@ Error Database::error(std::string_view what) const {
 
 std::optional<Error> Database::unusable() const {
   if (!health_) return std::nullopt;
-  std::lock_guard lock(health_->mu);
+  MutexLock lock(health_->mu);
   return health_->unusable;
 }
 

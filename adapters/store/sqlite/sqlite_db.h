@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "util/mutex.h"
 #include "util/result.h"
 
 struct sqlite3;
@@ -22,8 +23,8 @@ class Statement;
 // What a connection learnt about its file that makes it unusable for good: the
 // file is corrupt or not a database. Set by any statement that meets it.
 struct FileHealth {
-  std::mutex mu;
-  std::optional<Error> unusable;
+  Mutex mu;
+  std::optional<Error> unusable GUARDED_BY(mu);
 };
 
 class Database {

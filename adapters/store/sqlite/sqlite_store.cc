@@ -13,6 +13,7 @@
 #include "adapters/store/sqlite/sqlite_db.h"
 #include "core/comments.h"
 #include "core/lifecycle.h"
+#include "util/mutex.h"
 #include "util/strings.h"
 #include "util/thread_annotations.h"
 
@@ -169,10 +170,14 @@ class SqliteStore final : public Store {
   // deleted or replaced under it: SQLite would go on writing to the old,
   // unlinked file, and everything written would be lost at the next start.
   // Every call fails from then on, naming the file; a daemon stops.
+  // Database::unusable() takes the connection's own health lock: asking it
+  // needs no mu_, which the daemon's watchdog must never wait for.
+  std::optional<Error> file_health() const NO_THREAD_SAFETY_ANALYSIS { return db_.unusable(); }
+
   Status still_usable() {
-    if (auto bad = db_.unusable()) return *bad;
+    if (auto bad = file_health()) return *bad;
     if (path_.empty()) return {};
-    std::lock_guard lock(file_mu_);
+    MutexLock lock(file_mu_);
     if (lost_) return *lost_;
     struct stat st {};
     if (::stat(path_.c_str(), &st) != 0) {
@@ -191,7 +196,7 @@ class SqliteStore final : public Store {
   }
 
   Result<int> migrate() override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     AUTOLAND_TRY(ensure_migrations_table());
     int applied = 0;
@@ -218,7 +223,7 @@ class SqliteStore final : public Store {
   }
 
   Result<SchemaStatus> schema_status() override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     AUTOLAND_TRY(ensure_migrations_table());
     auto current = current_version();
@@ -233,7 +238,7 @@ class SqliteStore final : public Store {
   }
 
   Result<Branch> create_branch(const Branch& b, const std::string& actor) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
@@ -255,7 +260,7 @@ class SqliteStore final : public Store {
   }
 
   Result<Branch> get_branch(const std::string& name) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     auto b = find_branch(name);
     if (!b) return b.error();
@@ -264,7 +269,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<Branch>> list_branches() override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     auto s = db_.prepare("SELECT " + std::string(kBranchColumns) + " FROM branches ORDER BY name");
     if (!s) return s.error();
@@ -272,7 +277,7 @@ class SqliteStore final : public Store {
   }
 
   Result<Branch> update_branch(const Branch& b, const std::string& actor) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
@@ -285,7 +290,7 @@ class SqliteStore final : public Store {
 
   Result<Branch> change_branch(const std::string& name, const BranchChange& change,
                                const std::string& actor) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
@@ -305,7 +310,7 @@ class SqliteStore final : public Store {
   }
 
   // REQUIRES: mu_ held, in a transaction.
-  Status write_branch(const Branch& b, const std::string& actor) {
+  Status write_branch(const Branch& b, const std::string& actor) REQUIRES(mu_) {
     auto s = db_.prepare(
         "UPDATE branches SET name=?, repo_url=?, pull_url=?, vcs=?, threshold=?, status=?, required_level=?, "
         "pretest_branch=?, default_try_syntax=?, ci_source=?, tree_status=?, tree_reason=?, try_syntax_in_tip=?, "
@@ -319,7 +324,7 @@ class SqliteStore final : public Store {
   }
 
   Status delete_branch(const std::string& name, const std::string& actor) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
@@ -341,7 +346,7 @@ class SqliteStore final : public Store {
   Result<PatchSet> create_patchset(const NewPatchSet& r, const std::string& actor) override {
     if (r.branch.empty()) return invalid_input("a patchset needs a branch");
     if (r.bug_id == 0) return invalid_input("a patchset needs a bug");
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
@@ -387,13 +392,13 @@ class SqliteStore final : public Store {
   }
 
   Result<PatchSet> get_patchset(PatchSetId id) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     return load_patchset(id);
   }
 
   Result<std::vector<PatchSet>> find_patchsets(const PatchSetQuery& q) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     std::string sql = "SELECT " + std::string(kPatchSetColumns) + " FROM patchsets WHERE 1=1";
     if (q.bug_id) sql += " AND bug_id = ?";
@@ -424,7 +429,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::optional<PatchSet>> find_by_request_key(const std::string& key) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     auto found = select_patchset_where("request_key = ?", key);
     if (!found) return found.error();
@@ -433,7 +438,7 @@ class SqliteStore final : public Store {
   }
 
   Result<PatchSet> apply_transition(const TransitionWrite& w) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
@@ -481,7 +486,7 @@ class SqliteStore final : public Store {
   }
 
   Result<PatchSet> set_priority(PatchSetId id, int priority, const std::string& actor) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
@@ -498,7 +503,7 @@ class SqliteStore final : public Store {
   }
 
   Status delete_patchset(PatchSetId id, const PatchSetDeletion& decide, const std::string& actor) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
@@ -520,7 +525,7 @@ class SqliteStore final : public Store {
   }
 
   Result<PatchSet> add_patch(PatchSetId id, AttachmentId patch, const std::string& actor) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
@@ -546,7 +551,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::map<std::string, std::map<std::string, int64_t>>> count_comments() override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     auto s = db_.prepare("SELECT kind, state, COUNT(*) FROM comments GROUP BY kind, state");
     if (!s) return s.error();
@@ -561,7 +566,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<OutboxComment>> due_comments(UnixTime now, size_t limit) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     auto s = db_.prepare("SELECT " + std::string(kCommentColumns) +
                          " FROM comments WHERE state = 'pending' AND next_attempt_time <= ? ORDER BY id LIMIT ?");
@@ -571,7 +576,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<OutboxComment>> comments_for(PatchSetId id) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     auto s = db_.prepare("SELECT " + std::string(kCommentColumns) + " FROM comments WHERE patchset_id = ? ORDER BY id");
     if (!s) return s.error();
@@ -580,7 +585,7 @@ class SqliteStore final : public Store {
   }
 
   Result<OutboxComment> get_comment(int64_t id) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     auto s = db_.prepare("SELECT " + std::string(kCommentColumns) + " FROM comments WHERE id = ?");
     if (!s) return s.error();
@@ -592,7 +597,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::optional<int64_t>> enqueue_comment(const NewComment& c, std::optional<PatchSetId> patchset) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
@@ -605,7 +610,7 @@ class SqliteStore final : public Store {
   }
 
   Result<int> drop_pending_comments(BugId bug, const std::string& reason) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     auto s = db_.prepare("UPDATE comments SET state='dropped', last_error=? WHERE bug_id=? AND state='pending'");
     if (!s) return s.error();
@@ -615,7 +620,7 @@ class SqliteStore final : public Store {
   }
 
   Status record_comment_attempt(int64_t id, int seen_attempts, UnixTime lease_until) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     auto s = db_.prepare(
         "UPDATE comments SET attempts=attempts+1, next_attempt_time=? WHERE id=? AND state='pending' AND attempts=?");
@@ -629,7 +634,7 @@ class SqliteStore final : public Store {
   }
 
   Status mark_comment_posted(int64_t id, std::optional<int64_t> bugzilla_comment_id) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
@@ -644,7 +649,7 @@ class SqliteStore final : public Store {
   }
 
   Status mark_comment_failed(int64_t id, const std::string& error, std::optional<UnixTime> retry_at) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
@@ -659,7 +664,7 @@ class SqliteStore final : public Store {
   }
 
   Status append_event(const AuditEvent& e) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     AuditEvent stamped = e;
     if (stamped.time == 0) stamped.time = clock_.now();
@@ -667,7 +672,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<AuditEvent>> list_events(const EventQuery& q) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     std::string sql = "SELECT id, time, patchset_id, actor, what, detail FROM events WHERE id > ?";
     if (q.since) sql += " AND time >= ?";
@@ -694,7 +699,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::optional<std::string>> get_setting(const std::string& key) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     auto s = db_.prepare("SELECT value FROM settings WHERE key = ?");
     if (!s) return s.error();
@@ -706,7 +711,7 @@ class SqliteStore final : public Store {
   }
 
   Status set_setting(const std::string& key, const std::string& value, const std::string& actor) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
@@ -716,13 +721,13 @@ class SqliteStore final : public Store {
   }
 
   Status set_cursor(const std::string& key, const std::string& value) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     return upsert_setting(key, value);
   }
 
   Result<bool> watch_push(const WatchedPush& push) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     std::vector<std::string> bugs;
     for (BugId b : push.bugs) bugs.push_back(std::to_string(b));
@@ -737,7 +742,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<WatchedPush>> unreported_pushes(size_t limit) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     auto s = db_.prepare(
         "SELECT branch, revision, bugs, pusher, push_time, seen_time FROM watched_pushes WHERE reported = 0 "
@@ -766,7 +771,7 @@ class SqliteStore final : public Store {
 
   Status report_watched_push(const std::string& branch, const std::string& revision,
                              const std::vector<NewComment>& comments, const std::string& actor) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     auto tx = Transaction::begin(db_);
     if (!tx) return tx.error();
@@ -787,7 +792,7 @@ class SqliteStore final : public Store {
   }
 
   Status record_push_intent(const PushIntent& intent) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     auto s = db_.prepare(
         "INSERT INTO push_intents (key, branch, nodes, recorded_time) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO "
@@ -798,7 +803,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::optional<PushIntent>> get_push_intent(const std::string& key) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     auto s = db_.prepare("SELECT branch, nodes, recorded_time FROM push_intents WHERE key = ?");
     if (!s) return s.error();
@@ -818,7 +823,7 @@ class SqliteStore final : public Store {
   }
 
   Status clear_push_intent(const std::string& key) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     auto s = db_.prepare("DELETE FROM push_intents WHERE key = ?");
     if (!s) return s.error();
@@ -827,7 +832,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::optional<std::string>> find_push_intent_with_node(const std::string& node) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     if (node.empty() || node.find_first_not_of("0123456789abcdef") != std::string::npos) {
       return std::optional<std::string>();
@@ -843,13 +848,13 @@ class SqliteStore final : public Store {
   }
 
  private:
-  Status ensure_migrations_table() {
+  Status ensure_migrations_table() REQUIRES(mu_) {
     return db_.exec(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
         "applied_time INTEGER NOT NULL)");
   }
 
-  Result<int> current_version() {
+  Result<int> current_version() REQUIRES(mu_) {
     auto s = db_.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
     if (!s) return s.error();
     auto row = s->step();
@@ -860,7 +865,7 @@ class SqliteStore final : public Store {
   // Patchsets not yet ended that push to `name`: Branch::branch_for in SQL.
   // Those for the branch itself at any stage, and those of other branches
   // in their try stage whose pretest branch it is.
-  Result<int64_t> count_in_flight(const std::string& name) {
+  Result<int64_t> count_in_flight(const std::string& name) REQUIRES(mu_) {
     auto count = db_.prepare(
         "SELECT COUNT(*) FROM patchsets WHERE state NOT IN " + terminal_list() +
         " AND (branch = ?1 OR (stage = 'try' AND branch IN (SELECT name FROM branches WHERE pretest_branch = ?1)))");
@@ -906,7 +911,7 @@ class SqliteStore final : public Store {
         .bind(15, static_cast<int64_t>(b.results_timeout_minutes));
   }
 
-  Result<std::optional<Branch>> find_branch(const std::string& name) {
+  Result<std::optional<Branch>> find_branch(const std::string& name) REQUIRES(mu_) {
     auto s = db_.prepare("SELECT " + std::string(kBranchColumns) + " FROM branches WHERE name = ?");
     if (!s) return s.error();
     s->bind(1, name);
@@ -917,14 +922,14 @@ class SqliteStore final : public Store {
   }
 
   template <typename T>
-  Result<std::vector<PatchSet>> select_patchset_where(std::string_view where, const T& value) {
+  Result<std::vector<PatchSet>> select_patchset_where(std::string_view where, const T& value) REQUIRES(mu_) {
     auto s = db_.prepare("SELECT " + std::string(kPatchSetColumns) + " FROM patchsets WHERE " + std::string(where));
     if (!s) return s.error();
     s->bind(1, value);
     return read_all<PatchSet>(*s, read_patchset);
   }
 
-  Result<PatchSet> load_patchset(PatchSetId id) {
+  Result<PatchSet> load_patchset(PatchSetId id) REQUIRES(mu_) {
     auto found = select_patchset_where("id = ?", static_cast<int64_t>(id));
     if (!found) return found.error();
     if (found->empty()) return not_found("no patchset " + std::to_string(id));
@@ -933,7 +938,7 @@ class SqliteStore final : public Store {
 
   // Queues an outbox entry; false when its dedup key is queued already.
   // REQUIRES: mu_ held, inside a transaction.
-  Result<bool> insert_comment(const NewComment& c, std::optional<PatchSetId> patchset, UnixTime now) {
+  Result<bool> insert_comment(const NewComment& c, std::optional<PatchSetId> patchset, UnixTime now) REQUIRES(mu_) {
     auto ins = db_.prepare(
         "INSERT OR IGNORE INTO comments (bug_id, patchset_id, kind, body, dedup_key, next_attempt_time, "
         "created_time) VALUES (?,?,?,?,?,?,?)");
@@ -949,14 +954,14 @@ class SqliteStore final : public Store {
     return db_.changes() == 1;
   }
 
-  Status insert_event(const AuditEvent& e) {
+  Status insert_event(const AuditEvent& e) REQUIRES(mu_) {
     auto s = db_.prepare("INSERT INTO events (time, patchset_id, actor, what, detail) VALUES (?,?,?,?,?)");
     if (!s) return s.error();
     s->bind(1, e.time).bind(2, e.patchset_id).bind(3, e.actor).bind(4, e.what).bind(5, e.detail);
     return s->run();
   }
 
-  Status upsert_setting(const std::string& key, const std::string& value) {
+  Status upsert_setting(const std::string& key, const std::string& value) REQUIRES(mu_) {
     auto s = db_.prepare(
         "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value");
     if (!s) return s.error();
@@ -964,13 +969,13 @@ class SqliteStore final : public Store {
     return s->run();
   }
 
-  std::mutex mu_;
+  Mutex mu_;
   Database db_ GUARDED_BY(mu_);
   const Clock& clock_;
   const std::string path_;
   dev_t device_ = 0;
   ino_t inode_ = 0;
-  std::mutex file_mu_;
+  Mutex file_mu_;
   std::optional<Error> lost_ GUARDED_BY(file_mu_);
 };
 
