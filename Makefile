@@ -2,7 +2,8 @@
 # first (scripts/install-deps.sh: Debian packages, seconds when present).
 #
 #   make demo    install, build, run the main job on the embedded default
-#   make test    install, build with ASan+UBSan, run every test + a fuzz smoke run
+#   make test    install, build with ASan+UBSan, run every test + a fuzz smoke run,
+#                then the threaded code again under ThreadSanitizer (clang)
 #   make build   release build, binary at build/autoland
 #   make bench   benchmarks (figures and ratios against a baseline)
 #   make fuzz    every libFuzzer target for FUZZ_SECONDS (default 60) each
@@ -41,6 +42,7 @@ test: deps
 	@ninja -C $(TEST_BUILD_DIR) -j $(JOBS)
 	@bash scripts/run-fuzz.sh $(TEST_FUZZ_SECONDS)
 	@cd $(TEST_BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+	@bash scripts/run-tsan.sh
 
 # Only what the demo runs: the autoland binary (the tests and benchmarks are
 # make test's and make bench's). ninja prints its progress as [done/total].

@@ -5,9 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
-#include <atomic>
 #include <httplib.h>
 
 #include <nlohmann/json.hpp>
@@ -477,7 +477,7 @@ TEST_F(Api, TheQueueShowsEachBranchInTheOrderItIsTaken) {
 
 TEST_F(Api, HealthNamesWhatIsDown) {
   api::ApiOptions o;
-  bool tree_ok = true;
+  std::atomic<bool> tree_ok{true};  // read on the server's thread
   o.health = {{"store", [] { return Status{}; }},
               {"tree_status", [&tree_ok]() -> Status {
                  if (tree_ok) return {};
