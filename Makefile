@@ -1,5 +1,6 @@
 # autoland: the commands a newcomer needs. Everything installs what it needs
-# first (scripts/install-deps.sh: Debian packages, seconds when present).
+# first (scripts/install-deps.sh: Debian packages, seconds when present; the
+# demo only what the binary and the sandbox need).
 #
 #   make demo    install, build, run the main job on the embedded default
 #   make test    install, build with ASan+UBSan, run every test + a fuzz smoke run,
@@ -18,25 +19,29 @@ JOBS ?= $(shell nproc)
 BUILD_DIR := build
 ifeq ($(ASAN),1)
 TEST_BUILD_DIR := build-asan
-TEST_CMAKE_FLAGS := -DAUTOLAND_ASAN=ON -DAUTOLAND_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug
+TEST_CMAKE_FLAGS := -DAUTOLAND_ASAN=ON -DAUTOLAND_TESTS=ON -DAUTOLAND_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug
 else
 TEST_BUILD_DIR := $(BUILD_DIR)
-TEST_CMAKE_FLAGS :=
+TEST_CMAKE_FLAGS := -DAUTOLAND_TESTS=ON
 endif
 
-.PHONY: all deps build test demo bench fuzz format clean
+.PHONY: all deps demo-deps build test demo bench fuzz format clean
 
 all: build
 
 deps:
-	@bash scripts/install-deps.sh
+	@bash scripts/install-deps.sh all
+
+demo-deps:
+	@bash scripts/install-deps.sh demo
 
 build: deps
-	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAUTOLAND_TESTS=ON -DAUTOLAND_BENCH=ON >/dev/null
 	@ninja -C $(BUILD_DIR) -j $(JOBS)
 	@echo "built $(BUILD_DIR)/autoland"
 
 test: deps
+	@bash scripts/check-format.sh
 	@bash scripts/check-layers.sh
 	@cmake -S . -B $(TEST_BUILD_DIR) -G Ninja $(TEST_CMAKE_FLAGS) >/dev/null
 	@ninja -C $(TEST_BUILD_DIR) -j $(JOBS)
@@ -45,9 +50,10 @@ test: deps
 	@bash scripts/run-tsan.sh
 
 # Only what the demo runs: the autoland binary (the tests and benchmarks are
-# make test's and make bench's). ninja prints its progress as [done/total].
-demo: deps
-	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# make test's and make bench's, and their packages are not installed for the
+# demo). ninja prints its progress as [done/total].
+demo: demo-deps
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAUTOLAND_TESTS=OFF -DAUTOLAND_BENCH=OFF >/dev/null
 	@ninja -C $(BUILD_DIR) -j $(JOBS) autoland
 	@$(BUILD_DIR)/autoland sandbox
 
@@ -63,7 +69,7 @@ fuzz: deps
 	@bash scripts/run-fuzz.sh $(FUZZ_SECONDS)
 
 format:
-	@clang-format -i $$(git ls-files '*.cc' '*.h')
+	@git ls-files '*.cc' '*.h' | xargs clang-format -i
 
 clean:
-	@rm -rf build build-asan build-fuzz
+	@rm -rf build build-asan build-fuzz build-tsan build-clang

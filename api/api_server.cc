@@ -163,9 +163,10 @@ bool is_bugzilla_login(std::string_view s) {
 std::optional<int64_t> int_field(const json& j, const std::string& key, int64_t lo, int64_t hi) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return std::nullopt;
-  if (!it->is_number_integer() || (it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))) {
-    refuse(400, "bad request", "'" + key + "' must be an integer between " + std::to_string(lo) + " and " +
-                                   std::to_string(hi));
+  if (!it->is_number_integer() ||
+      (it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))) {
+    refuse(400, "bad request",
+           "'" + key + "' must be an integer between " + std::to_string(lo) + " and " + std::to_string(hi));
   }
   int64_t v = it->get<int64_t>();
   if (v < lo || v > hi) {
@@ -185,7 +186,8 @@ std::optional<int64_t> canonical_number(const std::string& text, int64_t lo, int
 
 int64_t id_in_path(const std::string& text, const char* what) {
   auto v = canonical_number(text, 1, INT64_MAX);
-  if (!v) refuse(400, "bad request", std::string(what) + " '" + util::printable(text, 40) + "' is not a positive number");
+  if (!v)
+    refuse(400, "bad request", std::string(what) + " '" + util::printable(text, 40) + "' is not a positive number");
   return *v;
 }
 
@@ -196,8 +198,9 @@ std::optional<int64_t> number_param(const HttpRequest& req, const std::string& k
   if (given == 0) return std::nullopt;
   auto v = given == 1 ? canonical_number(req.get_param_value(key), lo, hi) : std::nullopt;
   if (!v) {
-    refuse(400, "bad request", "'" + key + "' must be given once, as a whole number from " + std::to_string(lo) +
-                                   " to " + std::to_string(hi));
+    refuse(
+        400, "bad request",
+        "'" + key + "' must be given once, as a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
   }
   return v;
 }
@@ -211,9 +214,18 @@ bool switch_field(const json& j, const std::string& key) {
   refuse(400, "bad request", "'" + key + "' must be true, false, \"on\" or \"off\"");
 }
 
-const std::vector<std::string_view> kBranchFields = {
-    "repo_url", "pull_url", "vcs", "threshold", "status", "required_level", "pretest_branch", "default_try_syntax",
-    "try_syntax_in", "max_retriggers", "results_timeout_minutes", "ci"};
+const std::vector<std::string_view> kBranchFields = {"repo_url",
+                                                     "pull_url",
+                                                     "vcs",
+                                                     "threshold",
+                                                     "status",
+                                                     "required_level",
+                                                     "pretest_branch",
+                                                     "default_try_syntax",
+                                                     "try_syntax_in",
+                                                     "max_retriggers",
+                                                     "results_timeout_minutes",
+                                                     "ci"};
 
 // `b` with the fields `j` sets, each checked; throws HttpError on bad input.
 // Touches no store (it also runs inside the store's branch transaction).
@@ -239,10 +251,10 @@ void apply_branch_fields(Branch& b, const json& j) {
     b.try_syntax_in_tip = where == "tip_message";
   }
   if (auto v = int_field(j, "max_retriggers", 0, 20)) b.max_retriggers = static_cast<int>(*v);
-  if (auto v = int_field(j, "results_timeout_minutes", 1, 7 * 24 * 60)) b.results_timeout_minutes = static_cast<int>(*v);
+  if (auto v = int_field(j, "results_timeout_minutes", 1, 7 * 24 * 60))
+    b.results_timeout_minutes = static_cast<int>(*v);
   if (j.contains("ci")) b.ci_source = string_field(j, "ci", true);
 }
-
 
 // Every state a patchset is in before it ends.
 std::vector<State> live_states() {
@@ -270,7 +282,11 @@ int queue_rank(State s) {
 
 struct ApiServer::Impl {
   Impl(Store& s, const Clock& c, ApiOptions o)
-      : store(s), clock(c), options(std::move(o)), auth(options.tokens), metrics(store),
+      : store(s),
+        clock(c),
+        options(std::move(o)),
+        auth(options.tokens),
+        metrics(store),
         http(options.http, [](HttpResponse& res, const std::string& detail) {
           send(res, res.status, {{"error", std::string(error_word(res.status))}, {"detail", detail}});
         }) {}
@@ -309,8 +325,9 @@ struct ApiServer::Impl {
     }
     if (!caller) refuse(401, "unauthorized", "a bearer token with the sheriff role is needed");
     if (caller->role < Role::sheriff) {
-      refuse(403, "forbidden", "token '" + caller->name + "' has the " + std::string(to_string(caller->role)) +
-                                   " role; this needs sheriff or admin");
+      refuse(403, "forbidden",
+             "token '" + caller->name + "' has the " + std::string(to_string(caller->role)) +
+                 " role; this needs sheriff or admin");
     }
     return *caller;
   }
@@ -397,12 +414,11 @@ void ApiServer::Impl::add_seed_routes() {
           j["comments"] = comments;
           send(res, 200, j);
         });
-  route("GET", "/branches", "GET /branches", Need::read,
-        [this](const HttpRequest&, HttpResponse& res, const Caller&) {
-          json list = json::array();
-          for (const Branch& b : take(store.list_branches())) list.push_back(to_json(b));
-          send(res, 200, {{"branches", list}});
-        });
+  route("GET", "/branches", "GET /branches", Need::read, [this](const HttpRequest&, HttpResponse& res, const Caller&) {
+    json list = json::array();
+    for (const Branch& b : take(store.list_branches())) list.push_back(to_json(b));
+    send(res, 200, {{"branches", list}});
+  });
   route("GET", R"(/branches/([^/]+))", "GET /branches/{name}", Need::read,
         [this](const HttpRequest& req, HttpResponse& res, const Caller&) {
           send(res, 200, to_json(take(store.get_branch(req.matches[1]))));
@@ -473,10 +489,10 @@ void ApiServer::Impl::add_seed_routes() {
           ps.author = patches.accepted->author;
           ps.requester = requester;
           ps.priority = priority;
-          ps.request_key = request_id.empty() ? std::string(kApiRequestKeyPrefix) + std::to_string(bug) + "/" +
-                                                    caller.name + "@" + std::to_string(clock.now()) + "#" +
-                                                    random_token().substr(0, 12)
-                                              : key;
+          ps.request_key = request_id.empty()
+                               ? std::string(kApiRequestKeyPrefix) + std::to_string(bug) + "/" + caller.name + "@" +
+                                     std::to_string(clock.now()) + "#" + random_token().substr(0, 12)
+                               : key;
           ps.origin = RequestOrigin::api;
           MutexLock counted(new_requests);
           std::string over = take(over_request_limit(store, bug, requester, 1, options.request_limits));
@@ -511,23 +527,24 @@ void ApiServer::Impl::add_seed_routes() {
           // Only the fields asked for change: one transaction, so a sheriff's
           // concurrent tree or threshold change is kept, and the patchsets in
           // flight are counted in it.
-          send(res, 200, to_json(take(store.change_branch(
-                             name,
-                             [&j, &name](Branch& b, int64_t in_flight) -> Status {
-                               Branch before = b;
-                               try {
-                                 apply_branch_fields(b, j);
-                               } catch (const HttpError& e) {
-                                 return invalid_input(e.detail);
-                               }
-                               if (in_flight > 0 && moves_pushes(before, b)) {
-                                 return conflict("branch '" + name + "' has " + std::to_string(in_flight) +
-                                                 " patchset(s) in flight; its remote, vcs and pretest branch can " +
-                                                 "change once they have ended");
-                               }
-                               return {};
-                             },
-                             who(caller)))));
+          send(res, 200,
+               to_json(take(store.change_branch(
+                   name,
+                   [&j, &name](Branch& b, int64_t in_flight) -> Status {
+                     Branch before = b;
+                     try {
+                       apply_branch_fields(b, j);
+                     } catch (const HttpError& e) {
+                       return invalid_input(e.detail);
+                     }
+                     if (in_flight > 0 && moves_pushes(before, b)) {
+                       return conflict("branch '" + name + "' has " + std::to_string(in_flight) +
+                                       " patchset(s) in flight; its remote, vcs and pretest branch can " +
+                                       "change once they have ended");
+                     }
+                     return {};
+                   },
+                   who(caller)))));
         });
   route("PUT", R"(/branches/([^/]+)/threshold)", "PUT /branches/{name}/threshold", Need::write,
         [this](const HttpRequest& req, HttpResponse& res, const Caller& caller) {
@@ -556,7 +573,8 @@ void ApiServer::Impl::add_seed_routes() {
             json j = body_object(req, {"priority"}, false);
             auto p = int_field(j, "priority", -1000, 1000);
             if (!p) refuse(400, "bad request", "'priority' is required");
-            return send(res, 200, patchset_json(take(set_patchset_priority(store, id, static_cast<int>(*p), who(caller)))));
+            return send(res, 200,
+                        patchset_json(take(set_patchset_priority(store, id, static_cast<int>(*p), who(caller)))));
           }
           AttachmentId patch = static_cast<AttachmentId>(id_in_path(second, "attachment id"));
           body_object(req, {}, true);
@@ -565,8 +583,9 @@ void ApiServer::Impl::add_seed_routes() {
           auto a = options.bugs->attachment(ps.bug_id, patch, true);
           if (!a) {
             if (a.error().kind == ErrorKind::transient) refuse(a.error());
-            refuse(400, "bad request", "attachment " + std::to_string(patch) + " is not on bug " +
-                                           std::to_string(ps.bug_id) + ": " + a.error().message);
+            refuse(400, "bad request",
+                   "attachment " + std::to_string(patch) + " is not on bug " + std::to_string(ps.bug_id) + ": " +
+                       a.error().message);
           }
           auto checked = take(choose_patches(ps.bug_id, {*a}, {patch}, options.patch_limits));
           if (!checked.accepted) refuse_request(checked.refusal);
@@ -664,8 +683,8 @@ void ApiServer::Impl::add_sheriff_routes() {
                to_json(take(set_tree_status(store, req.matches[1], t, string_field(j, "reason", false), who(caller)))));
         });
   auto action = [this](const char* name, auto op) {
-    route("POST", std::string(R"(/patchSets/([^/]+)/)") + name, std::string("POST /patchSets/{id}/") + name, Need::write,
-          [this, op](const HttpRequest& req, HttpResponse& res, const Caller& caller) {
+    route("POST", std::string(R"(/patchSets/([^/]+)/)") + name, std::string("POST /patchSets/{id}/") + name,
+          Need::write, [this, op](const HttpRequest& req, HttpResponse& res, const Caller& caller) {
             PatchSetId id = id_in_path(req.matches[1], "patchset id");
             json j = body_object(req, {"reason"}, true);
             std::string reason = string_field(j, "reason", false);
@@ -684,32 +703,29 @@ void ApiServer::Impl::add_sheriff_routes() {
   action("backout", [this](PatchSetId id, const std::string& w, const std::string& r) {
     return back_out_patchset(store, clock, id, w, r);
   });
-  route("GET", "/events", "GET /events", Need::read,
-        [this](const HttpRequest& req, HttpResponse& res, const Caller&) {
-          EventQuery q;
-          if (auto since = number_param(req, "since", 0, INT64_MAX)) q.since = static_cast<UnixTime>(*since);
-          if (auto after = number_param(req, "after", 0, INT64_MAX)) q.after_id = *after;
-          if (auto patchset = number_param(req, "patchset", 1, INT64_MAX)) q.patchset_id = *patchset;
-          if (req.has_param("newest")) {
-            std::string v = req.get_param_value("newest");
-            if (v != "true" && v != "false") refuse(400, "bad request", "'newest' must be true or false");
-            q.newest = v == "true";
-          }
-          if (auto limit = number_param(req, "limit", 1, 1000)) q.limit = static_cast<size_t>(*limit);
-          json list = json::array();
-          for (const AuditEvent& e : take(store.list_events(q))) list.push_back(to_json(e));
-          send(res, 200, {{"events", list}});
-        });
-  route("GET", "/health", "GET /health", Need::read,
-        [this](const HttpRequest&, HttpResponse& res, const Caller&) {
-          auto [status, body] = health();
-          send(res, status, body);
-        });
-  route("GET", "/metrics", "GET /metrics", Need::read,
-        [this](const HttpRequest&, HttpResponse& res, const Caller&) {
-          res.status = 200;
-          res.set_content(take(metrics.render()), "text/plain; version=0.0.4");
-        });
+  route("GET", "/events", "GET /events", Need::read, [this](const HttpRequest& req, HttpResponse& res, const Caller&) {
+    EventQuery q;
+    if (auto since = number_param(req, "since", 0, INT64_MAX)) q.since = static_cast<UnixTime>(*since);
+    if (auto after = number_param(req, "after", 0, INT64_MAX)) q.after_id = *after;
+    if (auto patchset = number_param(req, "patchset", 1, INT64_MAX)) q.patchset_id = *patchset;
+    if (req.has_param("newest")) {
+      std::string v = req.get_param_value("newest");
+      if (v != "true" && v != "false") refuse(400, "bad request", "'newest' must be true or false");
+      q.newest = v == "true";
+    }
+    if (auto limit = number_param(req, "limit", 1, 1000)) q.limit = static_cast<size_t>(*limit);
+    json list = json::array();
+    for (const AuditEvent& e : take(store.list_events(q))) list.push_back(to_json(e));
+    send(res, 200, {{"events", list}});
+  });
+  route("GET", "/health", "GET /health", Need::read, [this](const HttpRequest&, HttpResponse& res, const Caller&) {
+    auto [status, body] = health();
+    send(res, status, body);
+  });
+  route("GET", "/metrics", "GET /metrics", Need::read, [this](const HttpRequest&, HttpResponse& res, const Caller&) {
+    res.status = 200;
+    res.set_content(take(metrics.render()), "text/plain; version=0.0.4");
+  });
 }
 
 std::pair<int, json> ApiServer::Impl::health() {

@@ -36,15 +36,15 @@ struct HealthCheck {
 
 struct ApiOptions {
   std::vector<ApiToken> tokens;
-  bool open_reads = false;            // GETs without a token (never /metrics' and /health's secrets: they have none)
+  bool open_reads = false;  // GETs without a token (never /metrics' and /health's secrets: they have none)
 
   std::vector<HealthCheck> health;
-  int health_cache_seconds = 5;       // probes are not run more often than this
-  BugTracker* bugs = nullptr;         // checks a new request's attachments; null: POST /bugs answers 503
-  PatchLimits patch_limits;           // what a request's patches must parse under (services/request_check)
-  RequestLimits request_limits;      // how many requests a bug or a requester may have in flight
+  int health_cache_seconds = 5;                  // probes are not run more often than this
+  BugTracker* bugs = nullptr;                    // checks a new request's attachments; null: POST /bugs answers 503
+  PatchLimits patch_limits;                      // what a request's patches must parse under (services/request_check)
+  RequestLimits request_limits;                  // how many requests a bug or a requester may have in flight
   std::set<std::string> ci_sources = {"local"};  // what a branch's `ci` may name (core/branch_rules)
-  HttpLimits http;                    // body limit (413), deadlines, connections, workers
+  HttpLimits http;                               // body limit (413), deadlines, connections, workers
 };
 
 class ApiServer {
@@ -66,6 +66,5 @@ class ApiServer {
  private:
   std::unique_ptr<Impl> impl_;
 };
-
 
 }  // namespace autoland::api

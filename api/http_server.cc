@@ -162,8 +162,7 @@ size_t unescape_keeping_nul(void*, MHD_Connection*, char* s) {
 
 // With their lengths: a NUL inside a header value must not cut it short
 // ("Bearer TOKEN\0junk" is not the token).
-MHD_Result collect(void* cls, MHD_ValueKind, const char* key, size_t key_size, const char* value,
-                   size_t value_size) {
+MHD_Result collect(void* cls, MHD_ValueKind, const char* key, size_t key_size, const char* value, size_t value_size) {
   static_cast<std::vector<std::pair<std::string, std::string>>*>(cls)->emplace_back(
       key ? std::string(key, key_size) : std::string(), value ? std::string(value, value_size) : std::string());
   return MHD_YES;
@@ -277,7 +276,9 @@ struct HttpServer::Impl {
       head.matches.assign(m.begin(), m.end());
       return &r;
     }
-    if (path_known) return error(405, "method " + util::printable(head.method, 20) + " is not allowed on " + util::printable(head.path, 200));
+    if (path_known)
+      return error(
+          405, "method " + util::printable(head.method, 20) + " is not allowed on " + util::printable(head.path, 200));
     return error(404, "no route " + util::printable(head.method, 20) + " " + util::printable(head.path, 200));
   }
 
@@ -318,8 +319,8 @@ struct HttpServer::Impl {
       return send(c, error(400, "Transfer-Encoding or Content-Length is given twice"));
     }
     if (codings == 1 && !util::iequals(coding, "chunked")) {
-      return send(c, error(400, "Transfer-Encoding '" + util::printable(coding, 50) +
-                                "' is not supported (only chunked)"));
+      return send(
+          c, error(400, "Transfer-Encoding '" + util::printable(coding, 50) + "' is not supported (only chunked)"));
     }
     if (codings == 1 && lengths == 1) {
       return send(c, error(400, "a request has Content-Length or Transfer-Encoding: chunked, not both"));
@@ -444,21 +445,17 @@ Status HttpServer::start(const std::string& host, int port) {
   impl_->urgent_workers = std::make_unique<WorkerPool>(impl_->limits.urgent_workers, 0);
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
   impl_->daemon = MHD_start_daemon(
-      flags, static_cast<uint16_t>(port), nullptr, nullptr, &Impl::on_request, impl_.get(),
-      MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&addr),
-      MHD_OPTION_THREAD_POOL_SIZE, std::max(1u, impl_->limits.event_threads),
-      MHD_OPTION_CONNECTION_LIMIT, impl_->limits.max_connections,
-      MHD_OPTION_PER_IP_CONNECTION_LIMIT, impl_->limits.max_connections_per_client,
+      flags, static_cast<uint16_t>(port), nullptr, nullptr, &Impl::on_request, impl_.get(), MHD_OPTION_SOCK_ADDR,
+      reinterpret_cast<sockaddr*>(&addr), MHD_OPTION_THREAD_POOL_SIZE, std::max(1u, impl_->limits.event_threads),
+      MHD_OPTION_CONNECTION_LIMIT, impl_->limits.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+      impl_->limits.max_connections_per_client,
       // An idle connection (nothing sent or read) is closed after the header deadline too.
       MHD_OPTION_CONNECTION_TIMEOUT,
-      static_cast<unsigned>(std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(
-                                                     impl_->limits.header_deadline).count())),
-      MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<size_t>(32 * 1024),
-      MHD_OPTION_LISTEN_BACKLOG_SIZE, 256u,
-      MHD_OPTION_UNESCAPE_CALLBACK, &unescape_keeping_nul, nullptr,
-      MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed, impl_.get(),
-      MHD_OPTION_NOTIFY_CONNECTION, &Impl::on_connection, impl_.get(),
-      MHD_OPTION_END);
+      static_cast<unsigned>(std::max<int64_t>(
+          1, std::chrono::duration_cast<std::chrono::seconds>(impl_->limits.header_deadline).count())),
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<size_t>(32 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE, 256u,
+      MHD_OPTION_UNESCAPE_CALLBACK, &unescape_keeping_nul, nullptr, MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed,
+      impl_.get(), MHD_OPTION_NOTIFY_CONNECTION, &Impl::on_connection, impl_.get(), MHD_OPTION_END);
   if (!impl_->daemon) {
     impl_->workers.reset();
     impl_->urgent_workers.reset();

@@ -31,7 +31,7 @@ namespace autoland::api {
 
 struct HttpRequest {
   std::string method;
-  std::string path;  // decoded, without the query
+  std::string path;                                          // decoded, without the query
   std::vector<std::pair<std::string, std::string>> query;    // decoded, in order
   std::vector<std::pair<std::string, std::string>> headers;  // as sent
   std::string body;
@@ -39,7 +39,7 @@ struct HttpRequest {
   std::string client;                // the peer's address
 
   bool has_param(std::string_view key) const;
-  std::string get_param_value(std::string_view key) const;    // the first; "" when absent
+  std::string get_param_value(std::string_view key) const;  // the first; "" when absent
   size_t param_count(std::string_view key) const;
   std::string get_header_value(std::string_view name) const;  // case-insensitive; "" when absent
 };
@@ -61,9 +61,9 @@ struct HttpLimits {
   unsigned max_connections = 1000;
   unsigned max_connections_per_client = 64;
   unsigned event_threads = 2;
-  unsigned workers = 16;         // handlers of ordinary requests at once
-  unsigned urgent_workers = 4;   // handlers of urgent ones
-  size_t max_queued = 256;       // ordinary requests waiting for a worker; more: 503
+  unsigned workers = 16;        // handlers of ordinary requests at once
+  unsigned urgent_workers = 4;  // handlers of urgent ones
+  size_t max_queued = 256;      // ordinary requests waiting for a worker; more: 503
 };
 
 // What a gate decides once the headers are in.

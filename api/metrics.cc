@@ -104,39 +104,49 @@ Result<std::string> Metrics::render() {
   for (State s : all_states()) {
     out += "autoland_patchsets{state=\"" + std::string(to_string(s)) + "\"} " + std::to_string(by_state[s]) + "\n";
   }
-  out += "# HELP autoland_queue_depth Patchsets not yet ended, by the branch they are headed to now.\n"
-         "# TYPE autoland_queue_depth gauge\n";
-  for (const auto& [branch, n] : depth) out += "autoland_queue_depth{branch=" + quoted(branch) + "} " + std::to_string(n) + "\n";
+  out +=
+      "# HELP autoland_queue_depth Patchsets not yet ended, by the branch they are headed to now.\n"
+      "# TYPE autoland_queue_depth gauge\n";
+  for (const auto& [branch, n] : depth)
+    out += "autoland_queue_depth{branch=" + quoted(branch) + "} " + std::to_string(n) + "\n";
   out += "# HELP autoland_pushes Pushes made for the patchsets in the store.\n# TYPE autoland_pushes gauge\n";
   out += "autoland_pushes{kind=\"try\"} " + std::to_string(try_pushes) + "\n";
   out += "autoland_pushes{kind=\"landing\"} " + std::to_string(landings) + "\n";
   out += "autoland_pushes{kind=\"backout\"} " + std::to_string(backouts) + "\n";
-  out += "# HELP autoland_deferrals Temporary failures in a row of the patchsets not yet ended.\n"
-         "# TYPE autoland_deferrals gauge\nautoland_deferrals " + std::to_string(deferrals) + "\n";
-  out += "# HELP autoland_comments Bug comments and whiteboard edits in the outbox, by kind and state "
-         "(posted, pending, dropped).\n# TYPE autoland_comments gauge\n";
+  out +=
+      "# HELP autoland_deferrals Temporary failures in a row of the patchsets not yet ended.\n"
+      "# TYPE autoland_deferrals gauge\nautoland_deferrals " +
+      std::to_string(deferrals) + "\n";
+  out +=
+      "# HELP autoland_comments Bug comments and whiteboard edits in the outbox, by kind and state "
+      "(posted, pending, dropped).\n# TYPE autoland_comments gauge\n";
   for (const auto& [kind, states] : *comments) {
     for (const auto& [state, n] : states) {
       out += "autoland_comments{kind=" + quoted(kind) + ",state=" + quoted(state) + "} " + std::to_string(n) + "\n";
     }
   }
-  out += "# HELP autoland_patchset_time_to_push_seconds From request to its first push.\n"
-         "# TYPE autoland_patchset_time_to_push_seconds histogram\n";
+  out +=
+      "# HELP autoland_patchset_time_to_push_seconds From request to its first push.\n"
+      "# TYPE autoland_patchset_time_to_push_seconds histogram\n";
   out += to_push.render("autoland_patchset_time_to_push_seconds", "");
-  out += "# HELP autoland_patchset_time_to_end_seconds From request to its end state.\n"
-         "# TYPE autoland_patchset_time_to_end_seconds histogram\n";
+  out +=
+      "# HELP autoland_patchset_time_to_end_seconds From request to its end state.\n"
+      "# TYPE autoland_patchset_time_to_end_seconds histogram\n";
   out += to_end.render("autoland_patchset_time_to_end_seconds", "");
 
   MutexLock lock(mu_);
-  out += "# HELP autoland_api_requests_total API requests served, by route and status.\n"
-         "# TYPE autoland_api_requests_total counter\n";
+  out +=
+      "# HELP autoland_api_requests_total API requests served, by route and status.\n"
+      "# TYPE autoland_api_requests_total counter\n";
   for (const auto& [key, n] : requests_) {
     out += "autoland_api_requests_total{route=" + quoted(key.first) + ",status=\"" + std::to_string(key.second) +
            "\"} " + std::to_string(n) + "\n";
   }
-  out += "# HELP autoland_api_request_duration_seconds Time to answer an API request, by route.\n"
-         "# TYPE autoland_api_request_duration_seconds histogram\n";
-  for (const auto& [route, h] : latency_) out += h.render("autoland_api_request_duration_seconds", "route=" + quoted(route));
+  out +=
+      "# HELP autoland_api_request_duration_seconds Time to answer an API request, by route.\n"
+      "# TYPE autoland_api_request_duration_seconds histogram\n";
+  for (const auto& [route, h] : latency_)
+    out += h.render("autoland_api_request_duration_seconds", "route=" + quoted(route));
   return out;
 }
 

@@ -39,7 +39,7 @@ class Metrics {
  private:
   Store& store_;
   Mutex mu_;
-  std::map<std::string, Histogram> latency_ GUARDED_BY(mu_);                 // by route
+  std::map<std::string, Histogram> latency_ GUARDED_BY(mu_);                  // by route
   std::map<std::pair<std::string, int>, uint64_t> requests_ GUARDED_BY(mu_);  // by route and status
 };
 

@@ -16,10 +16,10 @@
 namespace autoland {
 
 struct ApiParts {
-  Directory* directory = nullptr;      // null: no directory check
-  TreeStatusSource* trees = nullptr;   // null: the store's tree status alone
-  const CiSources* ci = nullptr;       // null: no CI check
-  Bus* bus = nullptr;                  // null: no bus in this process
+  Directory* directory = nullptr;     // null: no directory check
+  TreeStatusSource* trees = nullptr;  // null: the store's tree status alone
+  const CiSources* ci = nullptr;      // null: no CI check
+  Bus* bus = nullptr;                 // null: no bus in this process
 };
 
 // Starts the API on `listen` (HOST:PORT); the error says what is wrong.

@@ -1,10 +1,9 @@
 #include "app/ci_factory.h"
 
-#include "util/strings.h"
-
 #include "adapters/ci/buildbot/buildbot_ci.h"
 #include "adapters/ci/local/local_ci.h"
 #include "adapters/ci/treeherder/treeherder_ci.h"
+#include "util/strings.h"
 
 namespace autoland {
 
@@ -29,7 +28,8 @@ Result<std::string> local_ci_repository(const Branch& branch) {
 
 Result<CiSources> open_ci_sources(const Config& config, Store& store, const Clock& clock) {
   CiSources sources;
-  if (!config.buildbot.url.empty()) sources.buildbot = make_buildbot_ci(config.buildbot.url, config.buildbot.timeout_seconds);
+  if (!config.buildbot.url.empty())
+    sources.buildbot = make_buildbot_ci(config.buildbot.url, config.buildbot.timeout_seconds);
   if (!config.treeherder.url.empty()) {
     sources.treeherder = make_treeherder_ci(config.treeherder.url, config.treeherder.timeout_seconds);
   }

@@ -17,7 +17,7 @@ namespace autoland {
 class LocalCi;
 
 struct CiSources {
-  std::unique_ptr<LocalCi> local;  // null when no branch has local jobs
+  std::unique_ptr<LocalCi> local;         // null when no branch has local jobs
   std::unique_ptr<CiResults> buildbot;    // null unless ci.buildbot.url is set
   std::unique_ptr<CiResults> treeherder;  // null unless ci.treeherder.url is set
   ~CiSources();

@@ -1,8 +1,5 @@
 #include "app/config.h"
 
-#include "adapters/bugzilla/bugzilla_client.h"
-#include "core/branch_rules.h"
-
 #include <arpa/inet.h>
 #include <toml++/toml.h>
 
@@ -14,6 +11,8 @@
 #include <map>
 #include <sstream>
 
+#include "adapters/bugzilla/bugzilla_client.h"
+#include "core/branch_rules.h"
 #include "util/strings.h"
 
 namespace autoland {
@@ -93,10 +92,10 @@ Result<std::string> value_text(const toml::node& node, ConfigType type, const st
 }
 
 struct Collected {
-  Values top;                                          // non-array keys
+  Values top;                                         // non-array keys
   std::map<std::string, std::vector<Values>> arrays;  // "branches" -> one Values per [[branches]]
-  std::map<std::string, std::string> secret_env;   // secret path -> env var name
-  std::map<std::string, std::string> secret_file;  // secret path -> file
+  std::map<std::string, std::string> secret_env;      // secret path -> env var name
+  std::map<std::string, std::string> secret_file;     // secret path -> file
 };
 
 Status collect_table(const toml::table& table, const std::string& prefix, Values& out, Collected& all,
@@ -388,7 +387,8 @@ Result<Config> build(const Collected& c, std::string_view src) {
   }
   const std::vector<Values>& tokens = c.arrays.count("api.tokens") ? c.arrays.at("api.tokens") : kNone;
   for (const Values& t : tokens) {
-    ApiTokenConfig token{t.at("api.tokens[].name"), t.at("api.tokens[].role"), util::to_lower(t.at("api.tokens[].sha256"))};
+    ApiTokenConfig token{t.at("api.tokens[].name"), t.at("api.tokens[].role"),
+                         util::to_lower(t.at("api.tokens[].sha256"))};
     if (token.name.empty()) return fail("every [[api.tokens]] needs a name (it goes in the audit log)");
     if (token.role != "reader" && token.role != "sheriff" && token.role != "admin") {
       return fail("api token '" + token.name + "': role must be reader, sheriff or admin, not '" + token.role + "'");
@@ -447,12 +447,12 @@ const std::vector<ConfigKey>& config_keys() {
        "How often a push is redone (pull, rebase) when the branch moved meanwhile, before it waits for the next "
        "turn.",
        false, 0, 100},
-      {"results.interval_seconds", T::integer, "30", "How often `autoland results` looks at CI in loop mode.", false,
-       1, 3600},
-      {"run.trigger_interval_seconds", T::integer, "60", "`autoland run`: how often the trigger asks Bugzilla.",
+      {"results.interval_seconds", T::integer, "30", "How often `autoland results` looks at CI in loop mode.", false, 1,
+       3600},
+      {"run.trigger_interval_seconds", T::integer, "60", "`autoland run`: how often the trigger asks Bugzilla.", false,
+       1, 86400},
+      {"run.queue_interval_seconds", T::integer, "5", "`autoland run`: the queue's pass when nothing wakes it sooner.",
        false, 1, 86400},
-      {"run.queue_interval_seconds", T::integer, "5",
-       "`autoland run`: the queue's pass when nothing wakes it sooner.", false, 1, 86400},
       {"commenter.lease_seconds", T::integer, "300",
        "How long a post whose outcome is unknown is left alone before it is looked for on the bug and, only if "
        "missing, posted again: a post in flight (hidden from other posters meanwhile), one cut off by a crash, one "
@@ -513,11 +513,12 @@ const std::vector<ConfigKey>& config_keys() {
        "`autoland serve` needs it (or `--listen`)."},
       {"api.open_reads", T::boolean, "false", "true: GET routes answer without a token. Writes always need one."},
       {"api.max_body_bytes", T::integer, "65536",
-       "Largest request body; a larger one gets 413 before it is read (a chunked one is cut off at the limit).",
-       false, 1024, 16777216},
+       "Largest request body; a larger one gets 413 before it is read (a chunked one is cut off at the limit).", false,
+       1024, 16777216},
       {"api.header_timeout_seconds", T::integer, "10",
        "How long a client has to send a request's headers (from connecting, or from the end of its previous "
-       "request); past it the connection is closed.", false, 1, 3600},
+       "request); past it the connection is closed.",
+       false, 1, 3600},
       {"api.body_timeout_seconds", T::integer, "30",
        "How long a client has to send a request's body once its headers are in; past it the connection is closed.",
        false, 1, 3600},
@@ -539,7 +540,8 @@ const std::vector<ConfigKey>& config_keys() {
        "true: a review+ the patch's own author gave counts for a trunk landing. false: it does not."},
       {"queue.max_requests_per_bug", T::integer, "5",
        "Requests (patchsets not ended) one bug may have in flight. More tags are refused, in one comment that "
-       "says so, and their tags are taken off.", false, 1, 1000},
+       "says so, and their tags are taken off.",
+       false, 1, 1000},
       {"queue.max_requests_per_requester", T::integer, "50",
        "Requests (patchsets not ended) one person may have in flight over all bugs; more are refused the same way.",
        false, 1, 10000},
@@ -565,8 +567,8 @@ const std::vector<ConfigKey>& config_keys() {
       {"branches[].max_retriggers", T::integer, "2",
        "How often each failing (orange) job is rerun before it counts as a real failure.", false, 0, 20},
       {"branches[].results_timeout_minutes", T::integer, "360",
-       "From the push to complete CI results; later, the patchset ends as timed out (a landing is backed out).",
-       false, 1, 10080},
+       "From the push to complete CI results; later, the patchset ends as timed out (a landing is backed out).", false,
+       1, 10080},
       {"branches[].enabled", T::boolean, "true", "false: nothing starts on this branch."},
       {"branches[].tree", T::string, "open", "Initial tree status: `open`, `closed` or `approval_required`."},
   };
@@ -591,8 +593,12 @@ Result<std::pair<std::string, int>> parse_listen_address(const std::string& text
 
 Status check_autoland_variables(const std::vector<std::string>& names) {
   static const std::set<std::string> known = [] {
-    std::set<std::string> out = {"AUTOLAND_URL",          "AUTOLAND_TOKEN",         "AUTOLAND_TOKEN_FILE",
-                                 "AUTOLAND_UPDATE_GOLDEN", "AUTOLAND_BENCH_DEBUG",   "AUTOLAND_DIFFERENTIAL_SEED",
+    std::set<std::string> out = {"AUTOLAND_URL",
+                                 "AUTOLAND_TOKEN",
+                                 "AUTOLAND_TOKEN_FILE",
+                                 "AUTOLAND_UPDATE_GOLDEN",
+                                 "AUTOLAND_BENCH_DEBUG",
+                                 "AUTOLAND_DIFFERENTIAL_SEED",
                                  "AUTOLAND_DIFFERENTIAL_COUNT"};
     for (const ConfigKey& k : config_keys()) {
       if (std::string_view(k.path).find("[].") == std::string_view::npos) out.insert(env_name_for(k.path));

@@ -48,7 +48,7 @@ struct BuildbotConfig {
 };
 
 struct TreeherderConfig {
-  std::string url;    // e.g. https://treeherder.example.org; "" = not configured
+  std::string url;  // e.g. https://treeherder.example.org; "" = not configured
   int timeout_seconds = 30;
 };
 
@@ -90,7 +90,7 @@ struct Config {
   BugzillaConfig bugzilla;
   uint64_t patch_max_bytes = 20 * 1024 * 1024;
   int grace_period_seconds = 60;
-  bool allow_self_review = false;  // queue.allow_self_review
+  bool allow_self_review = false;       // queue.allow_self_review
   int max_requests_per_bug = 5;         // queue.max_requests_per_bug
   int max_requests_per_requester = 50;  // queue.max_requests_per_requester
   std::string checkin_needed_branch;
@@ -105,7 +105,7 @@ struct Config {
   BuildbotConfig buildbot;
   TreeherderConfig treeherder;
   LdapConfig ldap;
-  std::string directory_file;  // sandbox only: people and levels from a JSON file
+  std::string directory_file;   // sandbox only: people and levels from a JSON file
   std::string tree_status_url;  // "" = the store's tree status alone
   int tree_status_cache_seconds = 30;
   ApiConfig api;

@@ -11,10 +11,8 @@ Result<std::unique_ptr<VersionControl>> open_vcs(Vcs kind, const std::string& ca
   // hg and git clones of branches with the same name must not share a folder.
   std::string folder = (std::filesystem::path(cache_dir) / std::string(to_string(kind))).string();
   switch (kind) {
-    case Vcs::hg:
-      return std::unique_ptr<VersionControl>(std::make_unique<HgVcs>(folder));
-    case Vcs::git:
-      return std::unique_ptr<VersionControl>(std::make_unique<GitVcs>(folder));
+    case Vcs::hg: return std::unique_ptr<VersionControl>(std::make_unique<HgVcs>(folder));
+    case Vcs::git: return std::unique_ptr<VersionControl>(std::make_unique<GitVcs>(folder));
   }
   return invalid_input("unknown version control kind");
 }

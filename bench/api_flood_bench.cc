@@ -66,8 +66,8 @@ double kill_switch_ms(int port) {
   auto started = Steady::now();
   int fd = connect_from("127.0.0.1", port);
   if (fd < 0) return -1;
-  send_all(fd, "GET /killswitch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kSheriff +
-                   "\r\nConnection: close\r\n\r\n");
+  send_all(
+      fd, "GET /killswitch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kSheriff + "\r\nConnection: close\r\n\r\n");
   std::string got;
   char buf[2048];
   pollfd p{fd, POLLIN, 0};

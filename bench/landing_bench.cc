@@ -28,9 +28,9 @@
 #include "adapters/vcs/hg/hg_vcs.h"
 #include "app/store_factory.h"
 #include "services/pusher/pusher.h"
+#include "tests/support/test_support.h"
 #include "util/log.h"
 #include "util/strings.h"
-#include "tests/support/test_support.h"
 
 using namespace autoland;
 using Steady = std::chrono::steady_clock;
@@ -67,9 +67,13 @@ ProgramResult must(std::vector<std::string> argv, const std::string& cwd = "", s
   SpawnOptions o;
   o.argv = std::move(argv);
   o.cwd = cwd;
-  o.env_set = {{"HGPLAIN", "1"},          {"HGUSER", "bench <bench@example.org>"}, {"LC_ALL", "C"},
-               {"GIT_AUTHOR_NAME", "bench"}, {"GIT_AUTHOR_EMAIL", "bench@example.org"},
-               {"GIT_COMMITTER_NAME", "bench"}, {"GIT_COMMITTER_EMAIL", "bench@example.org"}};
+  o.env_set = {{"HGPLAIN", "1"},
+               {"HGUSER", "bench <bench@example.org>"},
+               {"LC_ALL", "C"},
+               {"GIT_AUTHOR_NAME", "bench"},
+               {"GIT_AUTHOR_EMAIL", "bench@example.org"},
+               {"GIT_COMMITTER_NAME", "bench"},
+               {"GIT_COMMITTER_EMAIL", "bench@example.org"}};
   for (auto& [k, v] : env) o.env_set[k] = v;
   auto r = run_program(o, input, std::chrono::minutes(30));
   if (!r || r->exit_code != 0) {
@@ -104,7 +108,8 @@ std::string diff_of(int file, const std::string& to) {
   std::string f = file_name(file);
   // As `diff` writes it: three lines of context (git apply insists on them).
   std::string context;
-  for (int line = 1; line <= 3; ++line) context += " line " + std::to_string(line) + " of file " + std::to_string(file) + "\n";
+  for (int line = 1; line <= 3; ++line)
+    context += " line " + std::to_string(line) + " of file " + std::to_string(file) + "\n";
   return "diff --git a/" + f + " b/" + f + "\n--- a/" + f + "\n+++ b/" + f + "\n@@ -1,4 +1,4 @@\n-" +
          original_line0(file) + "\n+" + to + "\n" + context;
 }
@@ -122,7 +127,6 @@ std::string git_patch(int n, const Sizes& s) {
          diff_of(file_of_patchset(n, s), "changed by patchset " + std::to_string(n)) + "-- \n2.39.5\n\n";
 }
 
-
 struct Figures {
   double first_clone_ms = 0;
   double ours_ms = 0;
@@ -133,8 +137,8 @@ struct Figures {
 
 void report(const char* title, const Figures& f, const Sizes& s, const char* baseline_b, const char* baseline_a) {
   std::printf("%s\n", title);
-  std::printf("  %-52s %3d patchsets  %8.1f ms/patchset   (its first clone: %.0f ms, not counted)\n",
-              "autoland pusher", s.patchsets, f.ours_ms, f.first_clone_ms);
+  std::printf("  %-52s %3d patchsets  %8.1f ms/patchset   (its first clone: %.0f ms, not counted)\n", "autoland pusher",
+              s.patchsets, f.ours_ms, f.first_clone_ms);
   std::printf("  %-52s %3d patchsets  %8.1f ms/patchset\n", baseline_b, s.patchsets, f.warm_ms);
   std::printf("  %-52s %3d patchsets  %8.1f ms/patchset\n", baseline_a, s.fresh_clone_patchsets, f.fresh_ms);
   double vs_warm = f.ours_ms / f.warm_ms, vs_fresh = f.fresh_ms / f.ours_ms;
@@ -186,19 +190,18 @@ void bench_hg(const fs::path& dir, const Sizes& s) {
     int file = (c * 37 + 5) % s.files;
     std::string f = file_name(file);
     fs::path p = dir / "hg-history" / (std::to_string(c) + ".patch");
-    std::ofstream(p) << "# HG changeset patch\n# User history <h@example.org>\n# Date " << c + 1
-                     << " 0\nBug " << c << " - history " << c << "\n\ndiff --git a/" << f << " b/" << f << "\n--- a/"
-                     << f << "\n+++ b/" << f << "\n@@ -10,1 +10,1 @@\n-line 9 of file " << file << "\n+history " << c
-                     << "\n";
+    std::ofstream(p) << "# HG changeset patch\n# User history <h@example.org>\n# Date " << c + 1 << " 0\nBug " << c
+                     << " - history " << c << "\n\ndiff --git a/" << f << " b/" << f << "\n--- a/" << f << "\n+++ b/"
+                     << f << "\n@@ -10,1 +10,1 @@\n-line 9 of file " << file << "\n+history " << c << "\n";
     import.push_back(p.string());
   }
   must(import, repo.string());
   must({"hg", "phase", "--public", "-r", "all()"}, repo.string());
   g_server_pid_files.push_back((dir / "hg-serve.pid").string());
-  std::string out = must({"hg", "serve", "-R", repo.string(), "-a", "127.0.0.1", "-p", "0", "-d", "--pid-file",
-                          (dir / "hg-serve.pid").string(), "--config", "web.push_ssl=false", "--config",
-                          "web.allow-push=*"})
-                        .out;
+  std::string out =
+      must({"hg", "serve", "-R", repo.string(), "-a", "127.0.0.1", "-p", "0", "-d", "--pid-file",
+            (dir / "hg-serve.pid").string(), "--config", "web.push_ssl=false", "--config", "web.allow-push=*"})
+          .out;
   size_t at = out.find("bound to 127.0.0.1:");
   std::string url = "http://127.0.0.1:" + out.substr(at + 19, out.find(')', at) - at - 19) + "/";
 
@@ -237,8 +240,8 @@ void bench_hg(const fs::path& dir, const Sizes& s) {
   if (pid_file >> pid && pid > 0) ::kill(pid, SIGTERM);
   std::string version = must({"hg", "--version", "-q"}).out;
   version = std::string(util::trim(version.substr(0, version.find('\n'))));
-  report(("Mercurial over http (hg serve): " + version).c_str(), f, s,
-         "(b) warm clone: hg import + hg push, by hand", "(a) the seed: fresh clone + hg import + hg push");
+  report(("Mercurial over http (hg serve): " + version).c_str(), f, s, "(b) warm clone: hg import + hg push, by hand",
+         "(a) the seed: fresh clone + hg import + hg push");
 }
 
 void bench_git(const fs::path& dir, const Sizes& s) {
@@ -249,13 +252,15 @@ void bench_git(const fs::path& dir, const Sizes& s) {
   std::string stream = "commit refs/heads/main\ncommitter gen <gen@example.org> 0 +0000\ndata 12\ninitial tree\n";
   for (int i = 0; i < s.files; ++i) {
     std::string text;
-    for (int line = 0; line < 10; ++line) text += "line " + std::to_string(line) + " of file " + std::to_string(i) + "\n";
+    for (int line = 0; line < 10; ++line)
+      text += "line " + std::to_string(line) + " of file " + std::to_string(i) + "\n";
     stream += "M 100644 inline " + file_name(i) + "\ndata " + std::to_string(text.size()) + "\n" + text;
   }
   for (int c = 0; c < s.changesets; ++c) {
     int file = (c * 37 + 5) % s.files;
     std::string text;
-    for (int line = 0; line < 9; ++line) text += "line " + std::to_string(line) + " of file " + std::to_string(file) + "\n";
+    for (int line = 0; line < 9; ++line)
+      text += "line " + std::to_string(line) + " of file " + std::to_string(file) + "\n";
     text += "history " + std::to_string(c) + "\n";
     std::string msg = "Bug " + std::to_string(c) + " - history " + std::to_string(c);
     stream += "commit refs/heads/main\ncommitter history <h@example.org> " + std::to_string(c + 1) + " +0000\ndata " +
@@ -265,10 +270,14 @@ void bench_git(const fs::path& dir, const Sizes& s) {
   must({"git", "--git-dir", remote.string(), "fast-import", "--quiet"}, "", stream);
   int port = testing::free_port();
   SpawnOptions d;
-  d.argv = {"git",          "daemon",
-            "--listen=127.0.0.1", "--port=" + std::to_string(port),
-            "--reuseaddr",  "--export-all",
-            "--enable=receive-pack", "--base-path=" + (dir / "git").string(),
+  d.argv = {"git",
+            "daemon",
+            "--listen=127.0.0.1",
+            "--port=" + std::to_string(port),
+            "--reuseaddr",
+            "--export-all",
+            "--enable=receive-pack",
+            "--base-path=" + (dir / "git").string(),
             (dir / "git").string()};
   d.own_process_group = true;  // its children serving connections go with it
   auto daemon = Subprocess::spawn(d);

@@ -38,9 +38,7 @@ using Clock_ = std::chrono::steady_clock;
 
 namespace {
 
-double ms_since(Clock_::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock_::now() - t0).count();
-}
+double ms_since(Clock_::time_point t0) { return std::chrono::duration<double, std::milli>(Clock_::now() - t0).count(); }
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -59,7 +57,6 @@ std::string run(std::vector<std::string> argv) {
   return r->out;
 }
 
-
 std::unique_ptr<Store> store_with_try(const std::string& repo, const std::string& ci, const Clock& clock) {
   auto s = open_store("sqlite://:memory:", clock);
   if (!s) std::exit(1);
@@ -74,7 +71,10 @@ std::unique_ptr<Store> store_with_try(const std::string& repo, const std::string
 
 PatchSet testing(Store& store, const Clock& clock, BugId bug, const std::string& branch, const std::string& revision) {
   return testing::testing_patchset(store, clock,
-                                   {.bug_id = bug, .patches = {1}, .branch = branch, .stage = Stage::try_run,
+                                   {.bug_id = bug,
+                                    .patches = {1},
+                                    .branch = branch,
+                                    .stage = Stage::try_run,
                                     .request_key = branch + "/" + std::to_string(bug)},
                                    revision);
 }
@@ -135,10 +135,10 @@ void local_runner(const fs::path& dir, int rounds, double baseline) {
     total.push_back(ms_since(t0));
   }
   double t = median(total);
-  std::printf("local runner: push to verdict %.0f ms (median of %d); the job alone %.0f ms; overhead %.0f ms "
-              "(%.2fx the job); poll passes %.1f ms in all, polling every %lld ms\n",
-              t, rounds, baseline, t - baseline, t / baseline, median(passes),
-              static_cast<long long>(kInterval.count()));
+  std::printf(
+      "local runner: push to verdict %.0f ms (median of %d); the job alone %.0f ms; overhead %.0f ms "
+      "(%.2fx the job); poll passes %.1f ms in all, polling every %lld ms\n",
+      t, rounds, baseline, t - baseline, t / baseline, median(passes), static_cast<long long>(kInterval.count()));
 }
 
 void buildbot(const fs::path& dir, int rounds, double baseline) {
@@ -150,7 +150,8 @@ void buildbot(const fs::path& dir, int rounds, double baseline) {
   std::string url = "http://127.0.0.1:" + std::to_string(www);
   std::ofstream(fs::path(repo) / ".hg" / "hgrc", std::ios::app)
       << "[hooks]\nchangegroup.buildbot = curl -sf -o /dev/null --data-urlencode revision=$HG_NODE_LAST "
-         "--data-urlencode project=try --data-urlencode branch=default --data-urlencode author=bench --data-urlencode comments=bench "
+         "--data-urlencode project=try --data-urlencode branch=default --data-urlencode author=bench --data-urlencode "
+         "comments=bench "
       << url << "/change_hook/base\n";
   std::ofstream(dir / "builders.py") << R"PY(
 f = util.BuildFactory()
@@ -192,10 +193,11 @@ ci_schedulers.append(schedulers.AnyBranchScheduler(name='held', builderNames=['q
     total.push_back(ms_since(t0));
   }
   double t = median(total);
-  std::printf("buildbot: push to verdict %.0f ms (median of %d); the job alone %.0f ms; beyond the job %.0f ms "
-              "(buildbot's hook, scheduler, worker and autoland's polling); autoland's poll passes %.1f ms in all, "
-              "polling every %lld ms\n",
-              t, rounds, baseline, t - baseline, median(passes), static_cast<long long>(kInterval.count()));
+  std::printf(
+      "buildbot: push to verdict %.0f ms (median of %d); the job alone %.0f ms; beyond the job %.0f ms "
+      "(buildbot's hook, scheduler, worker and autoland's polling); autoland's poll passes %.1f ms in all, "
+      "polling every %lld ms\n",
+      t, rounds, baseline, t - baseline, median(passes), static_cast<long long>(kInterval.count()));
 
   // 100 revisions in flight: changes for a builder no worker serves, so
   // their requests stay unstarted and every revision stays pending.
@@ -205,9 +207,11 @@ ci_schedulers.append(schedulers.AnyBranchScheduler(name='held', builderNames=['q
     char rev[41];
     std::snprintf(rev, sizeof rev, "%040x", 0xbe000 + i);
     revisions.push_back(rev);
-    HttpRequest post{.method = "POST", .url = url + "/change_hook/base",
-                     .headers = {{"Content-Type", "application/x-www-form-urlencoded"}},
-                     .body = "revision=" + std::string(rev) + "&project=held&branch=default&author=bench&comments=held"};
+    HttpRequest post{
+        .method = "POST",
+        .url = url + "/change_hook/base",
+        .headers = {{"Content-Type", "application/x-www-form-urlencoded"}},
+        .body = "revision=" + std::string(rev) + "&project=held&branch=default&author=bench&comments=held"};
     if (!transport->send(post, nullptr)) std::exit(1);
   }
   auto held = store_with_try(repo, "buildbot", clock);

@@ -12,9 +12,7 @@
 #include "util/log.h"
 
 namespace autoland::cli {
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 void register_bugzilla_commands(CLI::App& app, Invocation& inv) {
   auto trigger_args = std::make_shared<LoopArgs>();

@@ -163,8 +163,9 @@ void show_queue(const json& q) {
 }
 
 void show_patchset(const json& p) {
-  for (const char* key : {"id", "bug_id", "branch", "stage", "state", "state_reason", "patches", "priority", "requester",
-                          "author", "try_syntax", "try_revision", "landing_revision", "backout_revision", "retries"}) {
+  for (const char* key :
+       {"id", "bug_id", "branch", "stage", "state", "state_reason", "patches", "priority", "requester", "author",
+        "try_syntax", "try_revision", "landing_revision", "backout_revision", "retries"}) {
     std::printf("%-17s %s\n", key, text(p, key).c_str());
   }
   std::printf("%-17s %s\n", "age", age(p.value("age_seconds", 0)).c_str());
@@ -194,8 +195,9 @@ void show_branches(const json& j) {
 void show_events(const json& j) {
   for (const json& e : j["events"]) {
     std::string ps = e["patchset_id"].is_null() ? "" : " patchset " + e["patchset_id"].dump();
-    std::printf("%s  #%lld %-22s %-18s%s  %s\n", when(e.value("time", 0)).c_str(), static_cast<long long>(e.value("id", 0)),
-                text(e, "actor").c_str(), text(e, "what").c_str(), ps.c_str(), text(e, "detail").c_str());
+    std::printf("%s  #%lld %-22s %-18s%s  %s\n", when(e.value("time", 0)).c_str(),
+                static_cast<long long>(e.value("id", 0)), text(e, "actor").c_str(), text(e, "what").c_str(), ps.c_str(),
+                text(e, "detail").c_str());
   }
 }
 
@@ -212,8 +214,9 @@ std::optional<bool> on_off(const std::string& word) {
 void register_ctl_command(CLI::App& app, Invocation& inv) {
   auto o = std::make_shared<CtlOptions>();
   auto* ctl = app.add_subcommand("ctl", "Talk to a running autoland through its REST API (for sheriffs and scripts)");
-  ctl->add_option("--url", o->url, "The API's root (default: AUTOLAND_URL, api.listen from --config, or "
-                                   "http://127.0.0.1:8080)");
+  ctl->add_option("--url", o->url,
+                  "The API's root (default: AUTOLAND_URL, api.listen from --config, or "
+                  "http://127.0.0.1:8080)");
   ctl->add_option("--token", o->token, "Bearer token (default: AUTOLAND_TOKEN)");
   ctl->add_option("--token-file", o->token_file, "A file holding the token (default: AUTOLAND_TOKEN_FILE)");
   ctl->add_flag("--json", o->json_out, "Print the API's JSON answer instead of a table");
@@ -264,9 +267,8 @@ void register_ctl_command(CLI::App& app, Invocation& inv) {
   leaf(comp, [comp_name, comp_word](Ctl& c) {
     auto on = on_off(*comp_word);
     if (!on) return kExitUsage;
-    return c.run("PUT", "/components/" + seg(*comp_name), json{{"on", *on}}, [comp_name, on](const json&) {
-      std::printf("%s %s\n", comp_name->c_str(), *on ? "on" : "off");
-    });
+    return c.run("PUT", "/components/" + seg(*comp_name), json{{"on", *on}},
+                 [comp_name, on](const json&) { std::printf("%s %s\n", comp_name->c_str(), *on ? "on" : "off"); });
   });
 
   auto tree_branch = std::make_shared<std::string>();
@@ -277,14 +279,16 @@ void register_ctl_command(CLI::App& app, Invocation& inv) {
   tree->add_option("status", *tree_state)->required();
   tree->add_option("--reason", *tree_reason);
   leaf(tree, [tree_branch, tree_state, tree_reason](Ctl& c) {
-    return c.run("PUT", "/branches/" + seg(*tree_branch) + "/tree", json{{"status", *tree_state}, {"reason", *tree_reason}},
+    return c.run("PUT", "/branches/" + seg(*tree_branch) + "/tree",
+                 json{{"status", *tree_state}, {"reason", *tree_reason}},
                  [](const json& b) { std::printf("%s: tree %s\n", text(b, "name").c_str(), text(b, "tree").c_str()); });
   });
 
   // Branches.
   auto* branch = ctl->add_subcommand("branch", "Branches: list, show, add, set, enable, disable, threshold, delete");
   branch->require_subcommand(1);
-  leaf(branch->add_subcommand("list", "Every branch"), [](Ctl& c) { return c.run("GET", "/branches", nullptr, show_branches); });
+  leaf(branch->add_subcommand("list", "Every branch"),
+       [](Ctl& c) { return c.run("GET", "/branches", nullptr, show_branches); });
   auto bname = std::make_shared<std::string>();
   auto* bshow = branch->add_subcommand("show", "One branch");
   bshow->add_option("name", *bname)->required();
@@ -292,8 +296,8 @@ void register_ctl_command(CLI::App& app, Invocation& inv) {
   auto fields = std::make_shared<std::map<std::string, std::string>>();
   auto ints = std::make_shared<std::map<std::string, int>>();
   auto add_fields = [fields, ints](CLI::App* cmd) {
-    for (const char* f : {"repo_url", "pull_url", "vcs", "pretest_branch", "default_try_syntax", "try_syntax_in", "ci",
-                          "status"}) {
+    for (const char* f :
+         {"repo_url", "pull_url", "vcs", "pretest_branch", "default_try_syntax", "try_syntax_in", "ci", "status"}) {
       std::string flag = "--" + std::string(f);
       std::replace(flag.begin() + 2, flag.end(), '_', '-');
       cmd->add_option_function<std::string>(flag, [fields, f](const std::string& v) { (*fields)[f] = v; });
@@ -338,12 +342,14 @@ void register_ctl_command(CLI::App& app, Invocation& inv) {
   });
   auto* bdel = branch->add_subcommand("delete", "Delete a branch (refused while patchsets are in flight on it)");
   bdel->add_option("name", *bname)->required();
-  leaf(bdel, [bname](Ctl& c) { return c.run("DELETE", "/branches/" + seg(*bname), nullptr, [bname](const json&) {
-    std::printf("deleted branch %s\n", bname->c_str());
-  }); });
+  leaf(bdel, [bname](Ctl& c) {
+    return c.run("DELETE", "/branches/" + seg(*bname), nullptr,
+                 [bname](const json&) { std::printf("deleted branch %s\n", bname->c_str()); });
+  });
 
   // Patchsets.
-  auto* ps = ctl->add_subcommand("patchset", "Patchsets: show, priority, force, cancel, retry, backout, add-patch, delete");
+  auto* ps =
+      ctl->add_subcommand("patchset", "Patchsets: show, priority, force, cancel, retry, backout, add-patch, delete");
   ps->require_subcommand(1);
   auto id = std::make_shared<int64_t>(0);
   auto reason = std::make_shared<std::string>();
@@ -360,7 +366,8 @@ void register_ctl_command(CLI::App& app, Invocation& inv) {
   for (const char* action : {"force", "cancel", "retry", "backout"}) {
     auto* cmd = ps->add_subcommand(action, std::string(action) + " a patchset");
     cmd->add_option("id", *id)->required();
-    if (std::string(action) != "retry") cmd->add_option("--reason", *reason, "Why (goes on the bug and in the audit log)");
+    if (std::string(action) != "retry")
+      cmd->add_option("--reason", *reason, "Why (goes on the bug and in the audit log)");
     std::string a = action;
     leaf(cmd, [id, reason, a](Ctl& c) {
       json body = json::object();

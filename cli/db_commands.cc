@@ -32,8 +32,8 @@ void register_db_commands(CLI::App& app, Invocation& inv) {
       if (!store) return fail(store.error());
       auto status = (*store)->schema_status();
       if (!status) return fail(status.error());
-      std::cout << "created the store " << util::redact_url(config->store_url) << "; schema at version " << status->current_version
-                << "\n";
+      std::cout << "created the store " << util::redact_url(config->store_url) << "; schema at version "
+                << status->current_version << "\n";
       return kExitOk;
     };
   });

@@ -1,12 +1,12 @@
 #include "cli/loop.h"
 
-#include "util/log.h"
-
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <iostream>
 #include <thread>
+
+#include "util/log.h"
 
 namespace autoland::cli {
 namespace {

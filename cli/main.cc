@@ -33,9 +33,9 @@ namespace {
 
 // Subcommands, one table (ninja's kTools).
 constexpr Registrar kCommands[] = {
-    register_parse_commands,  register_db_commands,    register_config_commands, register_bugzilla_commands,
+    register_parse_commands,   register_db_commands,   register_config_commands, register_bugzilla_commands,
     register_sandbox_commands, register_push_command,  register_results_command, register_ldap_command,
-    register_run_command,     register_serve_command,  register_ctl_command,
+    register_run_command,      register_serve_command, register_ctl_command,
 };
 
 int run(int argc, char** argv) {

@@ -58,8 +58,9 @@ Result<std::vector<PatchToApply>> patches_from_bug(BugTracker& bugs, BugId bug, 
     if (!id || *id == 0) return invalid_input("'" + std::string(part) + "' in --patches is not an attachment id");
     std::cerr << "fetching attachment " << *id << " of bug " << bug << "\n";
     auto a = bugs.attachment(bug, *id, true);
-    if (!a) return Error{a.error().kind, "bug " + std::to_string(bug) + ", attachment " + std::to_string(*id) +
-                                             ": " + a.error().message};
+    if (!a)
+      return Error{a.error().kind,
+                   "bug " + std::to_string(bug) + ", attachment " + std::to_string(*id) + ": " + a.error().message};
     if (a->bug_id != bug) {
       return invalid_input("attachment " + std::to_string(*id) + " belongs to bug " + std::to_string(a->bug_id) +
                            ", not to bug " + std::to_string(bug));
@@ -87,7 +88,8 @@ Result<std::vector<PatchToApply>> patches_from_files(const PushArgs& a) {
     p.user = a.user;
     p.message = a.message.empty() && a.bug ? "Bug " + std::to_string(a.bug) + " - " + path : a.message;
     // A header-less file is committed as made now (it used to be 1970).
-    p.date = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    p.date =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     out.push_back(std::move(p));
   }
   return out;

@@ -26,8 +26,7 @@ void register_results_command(CLI::App& app, Invocation& inv) {
       auto sources = open_ci_sources((*w)->config, *(*w)->store, (*w)->clock);
       if (!sources) return fail(sources.error());
       if (sources->local) sources->local->start();
-      ResultsPoller poller(*(*w)->store, (*w)->clock,
-                           [&](const std::string& name) { return sources->find(name); });
+      ResultsPoller poller(*(*w)->store, (*w)->clock, [&](const std::string& name) { return sources->find(name); });
       PushWatcher watcher(*(*w)->store, (*w)->clock, [&](const std::string& name) { return sources->find(name); });
       int interval = results->count("--interval") ? args->interval : (*w)->config.results_interval_seconds;
       int code = run_passes(args->once, interval, *(*w)->store, [&] {

@@ -66,15 +66,16 @@ struct Scenario {
 // Not a scenario: a reviewed patch on an untagged bug, for a newcomer to
 // land with `autoland ctl bug request` (or a tag) under --keep-running.
 Scenario spare() {
-  return {12, "spare: yours to land", "", "j.txt", "j\n", "Bug 12 - Add j r=rita", true, "dana@example.org", "", 0,
-          false, false};
+  return {12,   "spare: yours to land", "", "j.txt", "j\n", "Bug 12 - Add j r=rita",
+          true, "dana@example.org",     "", 0,       false, false};
 }
 
 std::vector<Scenario> scenarios() {
   const std::string dana = "dana@example.org";
   using A = Scenario::Act;
   return {
-      {1, "try only, green", "[autoland-try]", "b.txt", "b\n", "Bug 1 - Add b", false, dana, "reported", 1, true, false},
+      {1, "try only, green", "[autoland-try]", "b.txt", "b\n", "Bug 1 - Add b", false, dana, "reported", 1, true,
+       false},
       // No r= in the message: the landing gets r=rita from the flag.
       {2, "try, then inbound: green", "[autoland-mozilla-inbound]", "c.txt", "c\n", "Bug 2 - Add c", true, dana,
        "landed", 2, true, true},
@@ -119,10 +120,10 @@ Status write(const fs::path& p, const std::string& text) {
   return out ? Status{} : internal_error("cannot write " + p.string());
 }
 
-#define SANDBOX_TRY_HG(...)              \
-  do {                                   \
-    auto r_ = hg(__VA_ARGS__);           \
-    if (!r_) return r_.error();          \
+#define SANDBOX_TRY_HG(...)     \
+  do {                          \
+    auto r_ = hg(__VA_ARGS__);  \
+    if (!r_) return r_.error(); \
   } while (0)
 
 // The remotes and one patch per scenario (an hg export on the base).
@@ -130,7 +131,8 @@ Result<std::map<BugId, std::string>> make_repositories(const fs::path& dir) {
   const fs::path central = dir / "mozilla-central";
   SANDBOX_TRY_HG({"init", central.string()});
   AUTOLAND_TRY(write(central / "README", "A tiny project for the autoland sandbox.\n"));
-  SANDBOX_TRY_HG({"commit", "-R", central.string(), "-A", "-m", "Initial import", "-u", "Sandbox <sandbox@example.org>"});
+  SANDBOX_TRY_HG(
+      {"commit", "-R", central.string(), "-A", "-m", "Initial import", "-u", "Sandbox <sandbox@example.org>"});
   SANDBOX_TRY_HG({"clone", "-q", central.string(), (dir / "mozilla-inbound").string()});
   SANDBOX_TRY_HG({"clone", "-q", central.string(), (dir / "try").string()});
   // try keeps every push as a draft head on top of trunk's public changesets.
@@ -170,15 +172,22 @@ std::string seed(const std::map<BugId, std::string>& patches) {
                        {"creator", "dana@example.org"},
                        {"flags", flags}}}}});
   }
-  json users = {
-      {{"email", "autoland-bot@example.org"}, {"real_name", "Autoland Bot"}, {"api_key", "sandbox-bot-key"},
-       {"groups", {"editbugs"}}},
-      {{"email", "dana@example.org"}, {"real_name", "Dana Developer [:dana]"}, {"api_key", "sandbox-dana-key"},
-       {"groups", {"editbugs"}}},
-      {{"email", "rita@example.org"}, {"real_name", "Rita Reviewer [:rita]"}, {"api_key", "sandbox-rita-key"},
-       {"groups", {"editbugs"}}},
-      {{"email", "junior@example.org"}, {"real_name", "Jo Junior"}, {"api_key", "sandbox-junior-key"},
-       {"groups", {"editbugs"}}}};
+  json users = {{{"email", "autoland-bot@example.org"},
+                 {"real_name", "Autoland Bot"},
+                 {"api_key", "sandbox-bot-key"},
+                 {"groups", {"editbugs"}}},
+                {{"email", "dana@example.org"},
+                 {"real_name", "Dana Developer [:dana]"},
+                 {"api_key", "sandbox-dana-key"},
+                 {"groups", {"editbugs"}}},
+                {{"email", "rita@example.org"},
+                 {"real_name", "Rita Reviewer [:rita]"},
+                 {"api_key", "sandbox-rita-key"},
+                 {"groups", {"editbugs"}}},
+                {{"email", "junior@example.org"},
+                 {"real_name", "Jo Junior"},
+                 {"api_key", "sandbox-junior-key"},
+                 {"groups", {"editbugs"}}}};
   return json{{"keywords", {"checkin-needed"}}, {"users", users}, {"bugs", bugs}}.dump();
 }
 
@@ -202,7 +211,8 @@ Result<People> start_directory(const fs::path& dir) {
                "\"\nbind_password = \"" + (*slapd)->bind_password() + "\"\npeople_base = \"" +
                sandbox::ThrowawaySlapd::kPeopleBase + "\"\n";
     for (int level = 1; level <= 3; ++level) {
-      out.toml += "level_" + std::to_string(level) + "_group = \"" + sandbox::ThrowawaySlapd::level_group(level) + "\"\n";
+      out.toml +=
+          "level_" + std::to_string(level) + "_group = \"" + sandbox::ThrowawaySlapd::level_group(level) + "\"\n";
     }
     out.toml += "cache_seconds = 5\n";
     out.description = "slapd (LDAP) at " + (*slapd)->url();
@@ -221,33 +231,52 @@ Result<People> start_directory(const fs::path& dir) {
 std::string config_toml(const fs::path& dir, const std::string& bugzilla_url, const std::string& directory_toml,
                         int api_port, const std::string& token_hash) {
   const std::string d = dir.string();
-  const std::string flaky = "if [ -f FLAKY ]; then m=" + d + "/marks/flaky-$(cat FLAKY); [ -f $m ] || { touch $m; "
+  const std::string flaky = "if [ -f FLAKY ]; then m=" + d +
+                            "/marks/flaky-$(cat FLAKY); [ -f $m ] || { touch $m; "
                             "echo 'TEST-UNEXPECTED-FAIL (intermittent)'; exit 1; }; fi";
-  return "[store]\nurl = \"sqlite://" + d + "/autoland.db\"\n"
+  return "[store]\nurl = \"sqlite://" + d +
+         "/autoland.db\"\n"
          "[log]\nlevel = \"warn\"\n"
-         "[bugzilla]\nurl = \"" + bugzilla_url + "\"\napi_key = \"sandbox-bot-key\"\nbot_login = \"autoland-bot@example.org\"\n"
+         "[bugzilla]\nurl = \"" +
+         bugzilla_url +
+         "\"\napi_key = \"sandbox-bot-key\"\nbot_login = \"autoland-bot@example.org\"\n"
          "timeout_seconds = 5\n"
          "[queue]\ngrace_period_seconds = 2\n"
-         "[vcs]\ncache_dir = \"" + d + "/cache\"\n"
+         "[vcs]\ncache_dir = \"" +
+         d +
+         "/cache\"\n"
          "[results]\ninterval_seconds = 1\n"
          "[run]\ntrigger_interval_seconds = 1\nqueue_interval_seconds = 1\ncommenter_interval_seconds = 1\n"
          // A post here takes milliseconds: a comment claimed by a killed run waits 10 s, not 5 minutes
          // (the lease must outlast bugzilla.timeout_seconds).
          "[commenter]\nlease_seconds = 10\n"
-         "[api]\nlisten = \"127.0.0.1:" + std::to_string(api_port) + "\"\n"
-         "[[api.tokens]]\nname = \"sandbox-sheriff\"\nrole = \"sheriff\"\nsha256 = \"" + token_hash + "\"\n" +
-         directory_toml +
-         "[ci.local]\nstate_dir = \"" + d + "/ci\"\nworkers = 2\n"
-         "[[ci.local.jobs]]\nbranch = \"try\"\nname = \"build\"\ncommand = [\"sh\", \"-c\", \"test -f README\"]\nbuild = true\n"
+         "[api]\nlisten = \"127.0.0.1:" +
+         std::to_string(api_port) +
+         "\"\n"
+         "[[api.tokens]]\nname = \"sandbox-sheriff\"\nrole = \"sheriff\"\nsha256 = \"" +
+         token_hash + "\"\n" + directory_toml + "[ci.local]\nstate_dir = \"" + d +
+         "/ci\"\nworkers = 2\n"
+         "[[ci.local.jobs]]\nbranch = \"try\"\nname = \"build\"\ncommand = [\"sh\", \"-c\", \"test -f README\"]\nbuild "
+         "= true\n"
          "[[ci.local.jobs]]\nbranch = \"try\"\nname = \"tests\"\ncommand = [\"sh\", \"-c\", \"test ! -f FAIL\"]\n"
-         "[[ci.local.jobs]]\nbranch = \"try\"\nname = \"flaky-tests\"\ncommand = [\"sh\", \"-c\", " + json(flaky).dump() + "]\n"
-         "[[ci.local.jobs]]\nbranch = \"mozilla-inbound\"\nname = \"build\"\ncommand = [\"sh\", \"-c\", \"test -f README && test ! -f FAIL_ON_TRUNK\"]\nbuild = true\n"
-         "[[ci.local.jobs]]\nbranch = \"mozilla-central\"\nname = \"build\"\ncommand = [\"sh\", \"-c\", \"test -f README\"]\nbuild = true\n"
-         "[[branches]]\nname = \"try\"\nrepo_url = \"" + d + "/try\"\nrequired_level = 1\nthreshold = 4\n"
+         "[[ci.local.jobs]]\nbranch = \"try\"\nname = \"flaky-tests\"\ncommand = [\"sh\", \"-c\", " +
+         json(flaky).dump() +
+         "]\n"
+         "[[ci.local.jobs]]\nbranch = \"mozilla-inbound\"\nname = \"build\"\ncommand = [\"sh\", \"-c\", \"test -f "
+         "README && test ! -f FAIL_ON_TRUNK\"]\nbuild = true\n"
+         "[[ci.local.jobs]]\nbranch = \"mozilla-central\"\nname = \"build\"\ncommand = [\"sh\", \"-c\", \"test -f "
+         "README\"]\nbuild = true\n"
+         "[[branches]]\nname = \"try\"\nrepo_url = \"" +
+         d +
+         "/try\"\nrequired_level = 1\nthreshold = 4\n"
          "default_try_syntax = \"try: -b do -p linux64 -u all\"\n"
-         "[[branches]]\nname = \"mozilla-inbound\"\nrepo_url = \"" + d + "/mozilla-inbound\"\npretest_branch = \"try\"\n"
+         "[[branches]]\nname = \"mozilla-inbound\"\nrepo_url = \"" +
+         d +
+         "/mozilla-inbound\"\npretest_branch = \"try\"\n"
          "required_level = 3\nthreshold = 2\nmax_retriggers = 1\n"
-         "[[branches]]\nname = \"mozilla-central\"\nrepo_url = \"" + d + "/mozilla-central\"\npretest_branch = \"try\"\n"
+         "[[branches]]\nname = \"mozilla-central\"\nrepo_url = \"" +
+         d +
+         "/mozilla-central\"\npretest_branch = \"try\"\n"
          "required_level = 3\n";
 }
 
@@ -289,7 +318,8 @@ class Monitor {
       auto it = last_.find(s.bug);
       if (it != last_.end()) {
         const PatchSet& ps = it->second;
-        now = std::string(to_string(ps.state)) + (ps.stage == Stage::landing && !is_terminal(ps.state) ? " (landing)" : "");
+        now = std::string(to_string(ps.state)) +
+              (ps.stage == Stage::landing && !is_terminal(ps.state) ? " (landing)" : "");
         if (is_terminal(ps.state)) outcome_[s.bug] = std::string(to_string(ps.state));
       } else {
         // A refused request leaves no patchset, only its comment.
@@ -357,7 +387,8 @@ std::vector<std::string> summaries(const fs::path& repo) {
 }
 
 int count_prefix(const std::vector<std::string>& lines, const std::string& prefix) {
-  return static_cast<int>(std::count_if(lines.begin(), lines.end(), [&](const std::string& l) { return l.rfind(prefix, 0) == 0; }));
+  return static_cast<int>(
+      std::count_if(lines.begin(), lines.end(), [&](const std::string& l) { return l.rfind(prefix, 0) == 0; }));
 }
 
 // Exactly once, counted where it happened: comments on the sandbox Bugzilla
@@ -399,7 +430,8 @@ std::vector<std::string> check_exactly_once(const fs::path& dir, sandbox::Bugzil
     }
     int wanted_backouts = s.expected == "backed_out" ? 1 : 0;
     if (backouts != wanted_backouts) {
-      problems.push_back(bug + ": " + std::to_string(backouts) + " backouts, expected " + std::to_string(wanted_backouts));
+      problems.push_back(bug + ": " + std::to_string(backouts) + " backouts, expected " +
+                         std::to_string(wanted_backouts));
     }
   }
   if (count_prefix(inbound, "Bug 2 - Add c r=rita") != 1) {
@@ -460,10 +492,10 @@ int run_sandbox(const Args& args) {
   Wiring& wiring = **w;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  std::atomic<bool> finished{false};      // the summary is out: stop the last child
-  std::atomic<bool> all_ended{false};     // every bug has reached its end
+  std::atomic<bool> finished{false};   // the summary is out: stop the last child
+  std::atomic<bool> all_ended{false};  // every bug has reached its end
   std::atomic<bool> last_child_up{false};
-  std::atomic<int> kills_mid_run{0};      // kills while some bug was still on its way
+  std::atomic<int> kills_mid_run{0};  // kills while some bug was still on its way
   int final_exit = 0;
   std::printf("set up in %.1fs; from here on, times count from autoland's start\n",
               std::chrono::duration<double>(SteadyClock::now() - g_start).count());
@@ -527,14 +559,15 @@ int run_sandbox(const Args& args) {
 
   // The summary.
   bool all_ok = true;
-  std::printf("\n%-4s %-34s %-11s %-11s %-14s %-14s %s\n", "bug", "scenario", "expected", "outcome", "try",
-              "landed", "comments");
+  std::printf("\n%-4s %-34s %-11s %-11s %-14s %-14s %s\n", "bug", "scenario", "expected", "outcome", "try", "landed",
+              "comments");
   for (const Scenario& s : scenarios()) {
     std::string got = monitor.outcome(s.bug);
     bool ok = got == s.expected;
     all_ok = all_ok && ok;
     int comments = 0;
-    for (const sandbox::PostedComment& c : (*server)->comments(s.bug)) comments += find_dedup_marker(c.text).has_value();
+    for (const sandbox::PostedComment& c : (*server)->comments(s.bug))
+      comments += find_dedup_marker(c.text).has_value();
     const PatchSet* ps = monitor.patchset(s.bug);
     std::printf("%-4llu %-34s %-11s %-11s %-14s %-14s %d%s\n", static_cast<unsigned long long>(s.bug), s.title.c_str(),
                 s.expected.c_str(), got.c_str(), ps ? short_rev(ps->try_revision).c_str() : "-",
@@ -545,9 +578,10 @@ int run_sandbox(const Args& args) {
   std::vector<std::string> problems = check_exactly_once(dir, **server, &comments_total);
   for (const std::string& p : problems) std::printf("exactly once: %s\n", p.c_str());
   if (problems.empty()) {
-    std::printf("\nexactly once: %d comments on %zu bugs, no event twice; one try push per try run; "
-                "each landing and backout once on mozilla-inbound\n",
-                comments_total, scenarios().size());
+    std::printf(
+        "\nexactly once: %d comments on %zu bugs, no event twice; one try push per try run; "
+        "each landing and backout once on mozilla-inbound\n",
+        comments_total, scenarios().size());
   }
   all_ok = all_ok && problems.empty();
   std::string kills;
@@ -555,8 +589,8 @@ int run_sandbox(const Args& args) {
     kills = " with " + std::to_string(args.crash_rounds) + " kills (" + std::to_string(kills_mid_run.load()) +
             " of them before every bug had ended)";
   }
-  std::printf("%s in %.1fs%s\n", all_ok ? "every bug reached its expected end" : "SOME BUGS DID NOT END AS EXPECTED", took,
-              kills.c_str());
+  std::printf("%s in %.1fs%s\n", all_ok ? "every bug reached its expected end" : "SOME BUGS DID NOT END AS EXPECTED",
+              took, kills.c_str());
   std::fflush(stdout);
 
   if (args.keep_running && !g_stop) {
@@ -571,7 +605,8 @@ int run_sandbox(const Args& args) {
               << "Try the kill switch on bug 12 (reviewed, not yet asked for):\n"
               << "  export AUTOLAND_URL=" << api_url << " AUTOLAND_TOKEN=" << token << "\n"
               << "  " << self << " ctl killswitch on\n"
-              << "  " << self << " ctl bug request 12 --branch mozilla-inbound --patch 120 --requester dana@example.org\n"
+              << "  " << self
+              << " ctl bug request 12 --branch mozilla-inbound --patch 120 --requester dana@example.org\n"
               << "  " << self << " ctl queue                # it waits: nothing is pushed\n"
               << "  " << self << " ctl killswitch off       # it goes: try, then mozilla-inbound\n"
               << "  " << self << " ctl bug show 12\n"

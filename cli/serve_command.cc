@@ -10,8 +10,8 @@
 
 #include "adapters/treestatus/treestatus_client.h"
 #include "api/api_auth.h"
-#include "app/directory_factory.h"
 #include "app/api_wiring.h"
+#include "app/directory_factory.h"
 #include "cli/command.h"
 #include "cli/wiring.h"
 

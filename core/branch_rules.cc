@@ -10,8 +10,8 @@ Status check_branch_name(std::string_view name) {
   if (name.empty()) return invalid_input("a branch needs a name");
   if (name.size() > 64) return invalid_input(shown + " is longer than 64 characters");
   for (char c : name) {
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-              c == '-';
+    bool ok =
+        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
     if (!ok) return invalid_input(shown + " may hold only letters, digits, '.', '_' and '-'");
   }
   if (name[0] == '.' || name[0] == '-') return invalid_input(shown + " may not start with '.' or '-'");
@@ -38,7 +38,8 @@ Status validate_branch(const Branch& b, const BranchRuleContext& context) {
     return invalid_input(on + "results_timeout_minutes must be 1 to 10080");
   }
   if (!context.ci_sources.count(b.ci_source)) {
-    std::string known = util::join(std::vector<std::string>(context.ci_sources.begin(), context.ci_sources.end()), ", ");
+    std::string known =
+        util::join(std::vector<std::string>(context.ci_sources.begin(), context.ci_sources.end()), ", ");
     return invalid_input(on + "ci '" + util::printable(b.ci_source, 40) + "' is not a CI source configured here (" +
                          (known.empty() ? "none is" : known) + "): its pushes would never be tested");
   }

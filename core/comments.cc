@@ -109,7 +109,7 @@ std::string render_comment(const CommentInput& in) {
     case CommentKind::ci_trouble:
       out += "Autoland: the " + in.branch + " run of " + what(in) + " could not be judged: the CI could not run " +
              (in.report && !in.report->infrastructure.empty() ? util::join(in.report->infrastructure, ", ")
-                                                               : std::string("some jobs")) +
+                                                              : std::string("some jobs")) +
              " (killed or interrupted on every rerun). This says nothing about the patch; nothing was landed. Ask "
              "a sheriff to retry it once the CI is healthy.\n";
       append_revision(out, in);

@@ -100,8 +100,7 @@ CommitMessageInfo parse_commit_message(std::string_view message) {
   return info;
 }
 
-std::vector<std::string> landing_message_problems(const CommitMessageInfo& info, BugId bug,
-                                                  bool reviewers_from_flags) {
+std::vector<std::string> landing_message_problems(const CommitMessageInfo& info, BugId bug, bool reviewers_from_flags) {
   std::vector<std::string> problems;
   if (std::find(info.bugs.begin(), info.bugs.end(), bug) == info.bugs.end()) {
     if (info.bugs.empty()) {

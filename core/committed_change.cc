@@ -21,7 +21,8 @@ Status check_committed_change(const Patch& parsed, const CommittedChange& actual
   for (const CommittedFile& f : actual.files) {
     std::string shown = "'" + util::printable(f.path) + "'";
     Status safe = check_patch_path(f.path);
-    if (!safe.ok()) return invalid_input("the changeset made from the patch writes " + shown + ": " + safe.error().message);
+    if (!safe.ok())
+      return invalid_input("the changeset made from the patch writes " + shown + ": " + safe.error().message);
     if (!listed.count(f.path)) {
       return invalid_input("the changeset made from the patch writes " + shown +
                            ", which is not among the patch's files as autoland read them; nothing was pushed");

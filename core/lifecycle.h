@@ -30,15 +30,15 @@ enum class Event {
   results_green,
   results_orange,  // retriggerable failures; reruns requested
   results_red,
-  results_cancelled,  // the builds were cancelled in CI
-  results_timed_out,  // no complete results within the branch's limit
+  results_cancelled,       // the builds were cancelled in CI
+  results_timed_out,       // no complete results within the branch's limit
   results_infrastructure,  // CI could not run some jobs, reruns used up: no verdict on the patch
-  backed_out,         // backout pushed
-  backout_failed,     // backout could not be pushed: a sheriff must act
-  cancel,             // sheriff or requester
-  force,              // sheriff: carry on despite oranges/reds
-  retry,              // sheriff: start an ended patchset again
-  backout,            // sheriff: back out a landed patchset
+  backed_out,              // backout pushed
+  backout_failed,          // backout could not be pushed: a sheriff must act
+  cancel,                  // sheriff or requester
+  force,                   // sheriff: carry on despite oranges/reds
+  retry,                   // sheriff: start an ended patchset again
+  backout,                 // sheriff: back out a landed patchset
 };
 
 std::string_view to_string(Event e);
@@ -68,7 +68,7 @@ enum class CommentKind {
   backed_out,
   backout_failed,
   forced,
-  refused,  // a request refused before any patchset existed (bad tag, no patches, ...)
+  refused,       // a request refused before any patchset existed (bad tag, no patches, ...)
   push_results,  // a try push autoland did not make asked for its results on a bug (--post-to-bug)
   ci_trouble,    // the CI could not judge a try run (infrastructure exceptions): not the patch's fault
 };

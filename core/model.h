@@ -77,10 +77,10 @@ struct Branch {
   int required_level = 3;      // commit level the requester needs (try: 1)
   std::string pretest_branch;  // e.g. "try" for a trunk; empty for try itself
   std::string default_try_syntax;
-  bool try_syntax_in_tip = false;  // true: appended to the last patch's message; false: an empty commit on top
-  std::string ci_source = "local";  // which CI source reports its results (core/branch_rules)
-  int max_retriggers = 2;                // reruns of each orange job before it counts as red
-  int results_timeout_minutes = 360;     // push to complete results; later: timed out
+  bool try_syntax_in_tip = false;     // true: appended to the last patch's message; false: an empty commit on top
+  std::string ci_source = "local";    // which CI source reports its results (core/branch_rules)
+  int max_retriggers = 2;             // reruns of each orange job before it counts as red
+  int results_timeout_minutes = 360;  // push to complete results; later: timed out
   TreeStatus tree = TreeStatus::open;
   std::string tree_reason;
 
@@ -119,7 +119,7 @@ struct PatchSet {
   UnixTime updated_time = 0;
   std::string request_key;  // unique per request; makes pick-up idempotent
   RequestOrigin origin = RequestOrigin::whiteboard;
-  int64_t version = 0;      // bumped on every write; optimistic concurrency
+  int64_t version = 0;  // bumped on every write; optimistic concurrency
 
   // The revision of the current stage ("" until pushed).
   const std::string& revision() const { return stage == Stage::try_run ? try_revision : landing_revision; }

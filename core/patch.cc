@@ -309,8 +309,7 @@ struct FileEntry {
 
 class DiffParser {
  public:
-  DiffParser(const std::vector<Line>& lines, size_t start, bool for_hg)
-      : lines_(lines), i_(start), for_hg_(for_hg) {}
+  DiffParser(const std::vector<Line>& lines, size_t start, bool for_hg) : lines_(lines), i_(start), for_hg_(for_hg) {}
 
   Result<std::vector<FileChange>> parse() {
     while (i_ < lines_.size()) {
@@ -343,8 +342,8 @@ class DiffParser {
           return invalid_input("hunk without '---' and '+++' lines naming its file" + at_line(line.number));
         }
         AUTOLAND_TRY(parse_hunk());
-      } else if (current_ && current_->git && current_->header_open && current_->change.hunks == 0 && !current_->have_names &&
-                 git_extended_header(line)) {
+      } else if (current_ && current_->git && current_->header_open && current_->change.hunks == 0 &&
+                 !current_->have_names && git_extended_header(line)) {
         // consumed
       } else if (current_ && (starts_with(t, "Binary files ") || starts_with(t, "Binary file "))) {
         // git's "... differ", hg's "... has changed": the new content is not
@@ -355,7 +354,8 @@ class DiffParser {
         // hg takes any "***" line before a "---" line for a context diff's
         // header, and then skips the unified diff that follows.
         return invalid_input("'" + util::printable(t, 40) + "' reads as a context diff's header; context diffs are " +
-                             "not supported, attach a unified diff (diff -u, hg diff, git diff)" + at_line(line.number));
+                             "not supported, attach a unified diff (diff -u, hg diff, git diff)" +
+                             at_line(line.number));
       } else if (t == "-- " || t.empty()) {
         if (current_) current_->header_open = false;
         ++i_;  // a mail signature's separator, or a blank line between files
@@ -382,10 +382,11 @@ class DiffParser {
  private:
   Status check_quoting(const Line& line) {
     if (!for_hg_ || line.text.find('"') == std::string_view::npos) return {};
-    return invalid_input("git quoted a file name here (it does so for non-ASCII and special characters), and "
-                         "Mercurial would read the quotes and escapes as part of the name; make the patch with `git -c "
-                         "core.quotepath=false format-patch`, or with hg export" +
-                         at_line(line.number));
+    return invalid_input(
+        "git quoted a file name here (it does so for non-ASCII and special characters), and "
+        "Mercurial would read the quotes and escapes as part of the name; make the patch with `git -c "
+        "core.quotepath=false format-patch`, or with hg export" +
+        at_line(line.number));
   }
 
   Status check_nul(const Line& line) {
@@ -427,8 +428,10 @@ class DiffParser {
     auto mode = [&](std::string_view key) {
       std::string m = value(key);
       if (m != "100644" && m != "100755" && m != kSymlinkMode && header_error_.ok()) {
-        header_error_ = invalid_input("'" + util::printable(t, 40) + "' gives a mode autoland does not land (a file "
-                                      "is 100644 or 100755, a link 120000)" + at_line(line.number));
+        header_error_ = invalid_input("'" + util::printable(t, 40) +
+                                      "' gives a mode autoland does not land (a file "
+                                      "is 100644 or 100755, a link 120000)" +
+                                      at_line(line.number));
       }
       return m;
     };
@@ -543,8 +546,9 @@ class DiffParser {
       // name, where hg sees a new or deleted file.
       if ((e.minus_null && e.change.kind != FileChangeKind::add) ||
           (e.plus_null && e.change.kind != FileChangeKind::remove)) {
-        return invalid_input("'" + util::printable(e.minus_null ? minus.text : plus.text, 60) + "' in a 'diff --git' file " +
-                             "without its '" + (e.minus_null ? "new file mode" : "deleted file mode") +
+        return invalid_input("'" + util::printable(e.minus_null ? minus.text : plus.text, 60) +
+                             "' in a 'diff --git' file " + "without its '" +
+                             (e.minus_null ? "new file mode" : "deleted file mode") +
                              "' line: git and hg read it differently" + at_line(minus.number));
       }
       e.minus = e.minus_null ? "" : strip_prefix(*old_raw, 'a');

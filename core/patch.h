@@ -62,11 +62,11 @@ std::string git_date(const PatchDate& d);
 // files listed are the files the VCS writes.
 struct Patch {
   PatchFormat format = PatchFormat::plain_diff;
-  std::string author;   // "Real Name <email>", "" when absent; mail quoting and encoded words undone
-  std::string date;     // as written ("1700000000 0" for hg, RFC 2822 for git)
+  std::string author;                  // "Real Name <email>", "" when absent; mail quoting and encoded words undone
+  std::string date;                    // as written ("1700000000 0" for hg, RFC 2822 for git)
   std::optional<PatchDate> timestamp;  // `date` read; nullopt when absent
-  std::string message;  // the whole commit message, trailing blank lines dropped
-  std::string node;     // hg export only
+  std::string message;                 // the whole commit message, trailing blank lines dropped
+  std::string node;                    // hg export only
   std::string parent;
   std::string branch;
   std::vector<FileChange> files;

@@ -1,8 +1,7 @@
 #include "core/try_syntax.h"
 
-#include <cctype>
-
 #include <algorithm>
+#include <cctype>
 
 #include "util/strings.h"
 
@@ -76,8 +75,8 @@ Status check_name(std::string_view item, std::string_view flag) {
   std::string_view restriction = open == std::string_view::npos ? "" : item.substr(open + 1, item.size() - open - 2);
   auto ok = [](std::string_view s, bool spaces) {
     for (char c : s) {
-      bool good = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-                  c == '_' || c == '-' || c == '+' || (spaces && (c == ' ' || c == ','));
+      bool good = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+                  c == '-' || c == '+' || (spaces && (c == ' ' || c == ','));
       if (!good) return false;
     }
     return true;
@@ -114,7 +113,8 @@ Result<std::vector<std::string>> take_list(const std::vector<std::string>& words
       parts.back() += c;
     }
   }
-  if (depth != 0) return invalid_input("'[' without its ']' in '" + util::printable(value) + "' after " + std::string(flag));
+  if (depth != 0)
+    return invalid_input("'[' without its ']' in '" + util::printable(value) + "' after " + std::string(flag));
   std::vector<std::string> items;
   for (const std::string& part : parts) {
     std::string_view item = util::trim(part);

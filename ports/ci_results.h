@@ -20,8 +20,8 @@ enum class JobState { pending, running, completed };
 std::string_view to_string(JobState s);
 
 struct CiJob {
-  std::string id;    // this run; a retrigger is another run with the same name
-  std::string name;  // the job, e.g. "build-linux64", "test-xpcshell"
+  std::string id;                         // this run; a retrigger is another run with the same name
+  std::string name;                       // the job, e.g. "build-linux64", "test-xpcshell"
   JobResult result = JobResult::pending;  // pending/running until completed
   JobState state = JobState::pending;
   std::string url;

@@ -11,9 +11,9 @@
 // changing callers. Thread-safety: an implementation may be shared by threads.
 #pragma once
 
-#include <memory>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -78,8 +78,8 @@ struct TransitionWrite {
 struct PatchSetQuery {
   std::optional<BugId> bug_id;
   std::optional<std::string> branch;
-  std::vector<State> states;  // empty: any
-  std::optional<std::string> revision;  // its try or landing revision (a full node)
+  std::vector<State> states;             // empty: any
+  std::optional<std::string> revision;   // its try or landing revision (a full node)
   std::optional<std::string> requester;  // who asked for it, compared as Bugzilla does (case-insensitive)
   // Set: only ids above it, in id order (paging through a long list).
   std::optional<PatchSetId> after_id;
@@ -97,7 +97,7 @@ struct EventQuery {
 // What a push is about to send, written before it leaves (docs/design.md §5): after a
 // crash the pusher asks the remote whether these changesets got there.
 struct PushIntent {
-  std::string key;                 // one per push: "patchset/42/landing", "patchset/42/backout"
+  std::string key;  // one per push: "patchset/42/landing", "patchset/42/backout"
   std::string branch;
   std::vector<std::string> nodes;  // oldest first
   UnixTime recorded_time = 0;

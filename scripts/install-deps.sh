@@ -1,24 +1,36 @@
 #!/usr/bin/env bash
-# Installs every Debian package that building and testing autoland needs.
-# Idempotent: when everything is present it only asks dpkg and returns in
-# well under a second. Needs root (or sudo) only when something is missing.
+# Installs the Debian packages autoland needs: `demo` (the default for
+# `make demo`) what building the binary and running `autoland sandbox`
+# takes; `all` (for `make test`, `make bench`, `make fuzz`) also the
+# compilers and servers the tests use. Idempotent: when everything is
+# present it only asks dpkg and returns in well under a second. Needs root
+# (or sudo) only when something is missing.
 set -euo pipefail
+set_name=${1:-demo}
 
-packages=(
+demo=(
   # toolchain
   build-essential cmake ninja-build pkg-config git mercurial
-  clang libclang-rt-14-dev        # libFuzzer targets (make fuzz)
   # libraries
   libsqlite3-dev sqlite3
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
   libcurl4-openssl-dev libcpp-httplib-dev libssl-dev
   libmicrohttpd-dev               # the REST API's server (event loop, deadlines, per-client limits)
-  # tests and benchmarks
+  libldap-dev                     # the LDAP directory adapter
+)
+tests=(
+  clang libclang-rt-14-dev        # libFuzzer targets, ThreadSanitizer, -Wthread-safety
+  clang-format                    # scripts/check-format.sh
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   openssl curl python3     # certificates for the TLS test; the e2e scripts
   buildbot buildbot-worker # the real CI master and worker of the buildbot tests
-  slapd ldap-utils libldap-dev  # the LDAP directory adapter and its tests (a throwaway slapd)
+  slapd ldap-utils         # a throwaway slapd for the LDAP tests (the sandbox uses one when present)
 )
+case $set_name in
+  demo) packages=("${demo[@]}") ;;
+  all) packages=("${demo[@]}" "${tests[@]}") ;;
+  *) echo "usage: $0 [demo|all]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
@@ -27,7 +39,7 @@ for p in "${packages[@]}"; do
 done
 
 if [[ ${#missing[@]} -eq 0 ]]; then
-  echo "install-deps: all ${#packages[@]} packages present"
+  echo "install-deps: all ${#packages[@]} packages of '$set_name' present"
   exit 0
 fi
 

@@ -38,8 +38,7 @@ Result<std::string> over_request_limit(Store& store, BugId bug, const std::strin
   if (!theirs) return theirs.error();
   if (*theirs + adding > limits.per_requester) {
     return requester + " has " + std::to_string(*theirs) + " requests in flight, and one person may have " +
-           std::to_string(limits.per_requester) +
-           " (queue.max_requests_per_requester); ask again once one has ended";
+           std::to_string(limits.per_requester) + " (queue.max_requests_per_requester); ask again once one has ended";
   }
   return std::string();
 }

@@ -69,9 +69,8 @@ Result<StepOutcome> advance(Store& store, const Clock& clock, const PatchSet& cu
   for (const Effect& e : transition->effects) {
     if (e.kind != EffectKind::release_marker && e.kind != EffectKind::restore_marker) continue;
     std::string_view action = e.kind == EffectKind::release_marker ? kReleaseMarkerAction : kRestoreMarkerAction;
-    write.comments.push_back(
-        {current.bug_id, std::string(action), "",
-         make_marker_action_key(current.id, action, "v" + std::to_string(current.version))});
+    write.comments.push_back({current.bug_id, std::string(action), "",
+                              make_marker_action_key(current.id, action, "v" + std::to_string(current.version))});
   }
 
   auto stored = store.apply_transition(write);

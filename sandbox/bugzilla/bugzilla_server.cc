@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <condition_variable>
+#include <ctime>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -845,7 +845,8 @@ Status BugzillaServer::set_groups(BugId bug, const std::vector<std::string>& gro
   SBug& b = it->second;
   if (b.groups == groups) return {};
   b.last_change_time = now_string();
-  b.history.push_back({b.last_change_time, who, {{"groups", util::join(b.groups, ", "), util::join(groups, ", "), std::nullopt}}});
+  b.history.push_back(
+      {b.last_change_time, who, {{"groups", util::join(b.groups, ", "), util::join(groups, ", "), std::nullopt}}});
   b.groups = groups;
   return {};
 }

@@ -23,9 +23,9 @@
 namespace autoland::sandbox {
 
 struct FaultPlan {
-  double error_rate = 0;     // share of requests answered with an HTML 500
-  double stall_rate = 0;     // share that wait stall_ms before answering
-  double reset_rate = 0;     // share whose answer is cut off mid-way
+  double error_rate = 0;  // share of requests answered with an HTML 500
+  double stall_rate = 0;  // share that wait stall_ms before answering
+  double reset_rate = 0;  // share whose answer is cut off mid-way
   // Share answered 504 at once and carried out late_ms later, like a proxy
   // that gives up on a slow Bugzilla which still stores the write.
   double late_rate = 0;

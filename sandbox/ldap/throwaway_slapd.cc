@@ -39,34 +39,43 @@ std::string slapd_conf(const fs::path& dir) {
          "include /etc/ldap/schema/cosine.schema\n"
          "include /etc/ldap/schema/inetorgperson.schema\n"
          "include /etc/ldap/schema/nis.schema\n"
-         "include " + d + "/autoland.schema\n"
+         "include " +
+         d +
+         "/autoland.schema\n"
          "modulepath /usr/lib/ldap\n"
          "moduleload back_mdb.so\n"
-         "pidfile " + d + "/slapd.pid\n"
-         "argsfile " + d + "/slapd.args\n"
+         "pidfile " +
+         d +
+         "/slapd.pid\n"
+         "argsfile " +
+         d +
+         "/slapd.args\n"
          "database mdb\n"
          "maxsize 16777216\n"
          "suffix \"dc=mozilla\"\n"
          "rootdn \"cn=admin,dc=mozilla\"\n"
-         "directory " + d + "/db\n"
+         "directory " +
+         d +
+         "/db\n"
          "index objectClass eq\n"
          "index mail eq\n"
          "index bugzillaEmail eq\n"
          "index memberUid eq\n"
          "access to attrs=userPassword by anonymous auth by * none\n"
-         "access to * by dn.exact=\"" + std::string(ThrowawaySlapd::kBindDn) + "\" read by * none\n";
+         "access to * by dn.exact=\"" +
+         std::string(ThrowawaySlapd::kBindDn) + "\" read by * none\n";
 }
 
 std::string data_ldif(const std::vector<LdapPerson>& people) {
   std::ostringstream out;
   out << "dn: dc=mozilla\nobjectClass: dcObject\nobjectClass: organization\ndc: mozilla\no: mozilla\n\n"
-      << "dn: " << ThrowawaySlapd::kBindDn << "\nobjectClass: person\ncn: autoland\nsn: autoland\nuserPassword: "
-      << kPassword << "\n\n"
+      << "dn: " << ThrowawaySlapd::kBindDn
+      << "\nobjectClass: person\ncn: autoland\nsn: autoland\nuserPassword: " << kPassword << "\n\n"
       << "dn: ou=people,dc=mozilla\nobjectClass: organizationalUnit\nou: people\n\n"
       << "dn: ou=groups,dc=mozilla\nobjectClass: organizationalUnit\nou: groups\n\n";
   for (const LdapPerson& p : people) {
-    out << "dn: mail=" << p.mail << "," << ThrowawaySlapd::kPeopleBase << "\nobjectClass: mozComPerson\nmail: " << p.mail
-        << "\ncn: " << p.mail << "\nsn: " << p.mail << "\n";
+    out << "dn: mail=" << p.mail << "," << ThrowawaySlapd::kPeopleBase
+        << "\nobjectClass: mozComPerson\nmail: " << p.mail << "\ncn: " << p.mail << "\nsn: " << p.mail << "\n";
     if (!p.bugzilla_email.empty()) out << "bugzillaEmail: " << p.bugzilla_email << "\n";
     out << "\n";
   }

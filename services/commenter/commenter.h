@@ -24,7 +24,7 @@
 namespace autoland {
 
 struct CommenterOptions {
-  std::string bot_login;  // the bot's Bugzilla login; "" trusts markers from anyone
+  std::string bot_login;              // the bot's Bugzilla login; "" trusts markers from anyone
   bool clear_checkin_needed = false;  // on release, when the config maps the keyword
   size_t batch_size = 50;
   int max_per_bug_per_hour = 20;
@@ -35,7 +35,7 @@ struct CommenterOptions {
   // answer was lost waits this long before it is looked for. REQUIRES: longer
   // than the slowest post (config checks it against bugzilla.timeout_seconds).
   UnixTime lease_seconds = 300;
-  int max_attempts = 50;         // then it is dropped with its last error (docs/design.md §4: bounded)
+  int max_attempts = 50;  // then it is dropped with its last error (docs/design.md §4: bounded)
   std::string actor = "commenter";
 };
 

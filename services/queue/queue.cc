@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
-#include <thread>
 #include <set>
 #include <system_error>
+#include <thread>
 
 #include "core/commit_message.h"
 #include "core/landing_policy.h"
@@ -252,7 +252,8 @@ Result<std::string> Queue::withdrawn(const PatchSet& ps, const Bug& bug) {
   const std::string before = " before anything was pushed";
   if (from_keyword) {
     bool kept = std::find(bug.keywords.begin(), bug.keywords.end(), kCheckinNeededKeyword) != bug.keywords.end();
-    return kept ? std::string() : "the request was taken back: " + std::string(kCheckinNeededKeyword) + " was removed" + before;
+    return kept ? std::string()
+                : "the request was taken back: " + std::string(kCheckinNeededKeyword) + " was removed" + before;
   }
   // A tag request with the marker gone. A request tag still there counts as
   // asking: the trigger may not have swapped it for the marker yet.
@@ -269,7 +270,8 @@ Status Queue::validate(const PatchSet& ps, QueuePassStats& stats) {
   }
   auto bug = bugs_.get_bug(ps.bug_id);
   if (!bug) {
-    if (bug.error().kind == ErrorKind::transient) return defer(ps, Event::deferred, Event::rule_broken, bug.error(), stats);
+    if (bug.error().kind == ErrorKind::transient)
+      return defer(ps, Event::deferred, Event::rule_broken, bug.error(), stats);
     ++stats.rejected;
     return step(ps, Event::rule_broken, "bug " + std::to_string(ps.bug_id) + " cannot be seen: " + bug.error().message);
   }
@@ -327,7 +329,8 @@ Status Queue::schedule(QueuePassStats& stats) {
     by_name[b.name] = b;
     input.branches.push_back({b.name, b.threshold, b.status == BranchStatus::enabled, b.tree, b.is_try()});
   }
-  auto in_flight = store_.find_patchsets({.states = {State::pushing, State::testing, State::retrying, State::backing_out}});
+  auto in_flight =
+      store_.find_patchsets({.states = {State::pushing, State::testing, State::retrying, State::backing_out}});
   if (!in_flight) return in_flight.error();
   for (const PatchSet& ps : *in_flight) {
     auto b = by_name.find(ps.branch);
@@ -374,7 +377,8 @@ Status Queue::push(const PatchSet& ps, QueuePassStats& stats) {
 
   auto attachments = fetch_patches(ps);
   if (!attachments) {
-    if (!is_permanent(attachments.error())) return defer(ps, Event::push_deferred, Event::push_failed, attachments.error(), stats);
+    if (!is_permanent(attachments.error()))
+      return defer(ps, Event::push_deferred, Event::push_failed, attachments.error(), stats);
     if (attachments.error().code == bugzilla_code::bug_access_denied) {
       // Made private (a security bug, say) since it was queued: nothing more
       // is pushed for a bug autoland can no longer read. But a push that went
@@ -389,8 +393,10 @@ Status Queue::push(const PatchSet& ps, QueuePassStats& stats) {
           ++stats.pushed;
           PatchSetChanges c;
           c.retries = 0;
-          if (ps.stage == Stage::try_run) c.try_revision = (*found)->tip;
-          else c.landing_revision = (*found)->tip;
+          if (ps.stage == Stage::try_run)
+            c.try_revision = (*found)->tip;
+          else
+            c.landing_revision = (*found)->tip;
           return step(ps, Event::pushed, "found on the remote after a restart (the bug can no longer be read)", c);
         }
       }
@@ -409,7 +415,8 @@ Status Queue::push(const PatchSet& ps, QueuePassStats& stats) {
     // back after the try run stops the landing.
     auto found = problems(ps, *final_branch, *attachments, &add_reviewers);
     if (!found) {
-      if (!is_permanent(found.error())) return defer(ps, Event::push_deferred, Event::push_failed, found.error(), stats);
+      if (!is_permanent(found.error()))
+        return defer(ps, Event::push_deferred, Event::push_failed, found.error(), stats);
       return found.error();
     }
     if (!found->empty()) {
@@ -463,15 +470,18 @@ Status Queue::push(const PatchSet& ps, QueuePassStats& stats) {
   LOG_INFO("queue", who(ps) + ": pushing " + std::to_string(spec.patches.size()) + " patch(es) to " + target->name);
   auto pushed = pusher.push(push_intent_key(ps.id, ps.stage), spec);
   if (!pushed) {
-    if (!is_permanent(pushed.error())) return defer(ps, Event::push_deferred, Event::push_failed, pushed.error(), stats);
+    if (!is_permanent(pushed.error()))
+      return defer(ps, Event::push_deferred, Event::push_failed, pushed.error(), stats);
     ++stats.failed;
     return step(ps, Event::push_failed, pushed.error().message, {}, {}, "push");
   }
   ++stats.pushed;
   PatchSetChanges c;
   c.retries = 0;
-  if (ps.stage == Stage::try_run) c.try_revision = pushed->outcome.tip;
-  else c.landing_revision = pushed->outcome.tip;
+  if (ps.stage == Stage::try_run)
+    c.try_revision = pushed->outcome.tip;
+  else
+    c.landing_revision = pushed->outcome.tip;
   return step(ps, Event::pushed, pushed->resumed ? "found on the remote after a restart" : "", c);
 }
 

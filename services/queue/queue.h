@@ -44,8 +44,8 @@ struct QueueOptions {
   std::string actor = "queue";
   int grace_period_seconds = 60;
   uint64_t patch_max_bytes = 20 * 1024 * 1024;
-  int max_deferrals = 8;        // temporary failures in a row before the patchset ends
-  int backoff_seconds = 30;     // after the first; doubles each time, at most 30 minutes
+  int max_deferrals = 8;     // temporary failures in a row before the patchset ends
+  int backoff_seconds = 30;  // after the first; doubles each time, at most 30 minutes
   int vcs_max_race_retries = 3;
   bool allow_self_review = false;  // a review+ by the patch's own author counts on a trunk
   // Requests validated at once: each waits on Bugzilla and the directory,
@@ -55,18 +55,18 @@ struct QueueOptions {
 };
 
 struct QueuePassStats {
-  int validating = 0;   // started validation
+  int validating = 0;  // started validation
   int validated = 0;
   int rejected = 0;
-  int withdrawn = 0;    // taken back by the requester during the grace period
-  int deferred = 0;     // temporary failures (tried again later)
-  int started = 0;      // given a push slot
+  int withdrawn = 0;  // taken back by the requester during the grace period
+  int deferred = 0;   // temporary failures (tried again later)
+  int started = 0;    // given a push slot
   int pushed = 0;
-  int failed = 0;       // pushes or backouts that failed for good
+  int failed = 0;  // pushes or backouts that failed for good
   int backed_out = 0;
   int tree_status_unknown = 0;  // trees held because their status could not be read
-  int errors = 0;       // store or wiring trouble (logged)
-  int user_lookups = 0;  // Bugzilla user lookups (cached for the pass)
+  int errors = 0;               // store or wiring trouble (logged)
+  int user_lookups = 0;         // Bugzilla user lookups (cached for the pass)
 
   QueuePassStats& operator+=(const QueuePassStats& o);
 };

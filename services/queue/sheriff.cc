@@ -75,7 +75,8 @@ Result<Branch> set_branch_enabled(Store& store, const std::string& branch, bool 
 }
 
 Result<Branch> set_branch_threshold(Store& store, const std::string& branch, int threshold, const std::string& who) {
-  if (threshold < 0 || threshold > 1000) return invalid_input("a threshold is 0 to 1000, not " + std::to_string(threshold));
+  if (threshold < 0 || threshold > 1000)
+    return invalid_input("a threshold is 0 to 1000, not " + std::to_string(threshold));
   return change_branch(store, branch, who, [&](Branch& b) { b.threshold = threshold; });
 }
 

@@ -20,8 +20,8 @@ Result<ResultsPassStats> ResultsPoller::pass() {
     ++stats.watched;
     if (Status s = watch(ps, stats); !s.ok()) {
       ++stats.errors;
-      LOG_WARN("results", "patchset " + std::to_string(ps.id) + " (bug " + std::to_string(ps.bug_id) +
-                              "): " + s.error().message);
+      LOG_WARN("results",
+               "patchset " + std::to_string(ps.id) + " (bug " + std::to_string(ps.bug_id) + "): " + s.error().message);
     }
   }
   return stats;
@@ -119,7 +119,8 @@ Status ResultsPoller::watch(const PatchSet& ps, ResultsPassStats& stats) {
     }
     case Verdict::orange: {
       // The step first, then the reruns (see the header on crashes).
-      auto out = step(Event::results_orange, "retriggering " + std::to_string(report.retrigger.size()) + " job(s)", report);
+      auto out =
+          step(Event::results_orange, "retriggering " + std::to_string(report.retrigger.size()) + " job(s)", report);
       if (!out) return out.error();
       for (const std::string& name : report.retrigger) {
         // The latest run of the job is the one to repeat.

@@ -15,7 +15,6 @@
 namespace autoland {
 namespace {
 
-
 // "2026-11-25T17:10:45Z" moved by `seconds`; the input back when it does not parse.
 std::string shift_time(const std::string& t, int seconds) {
   std::tm tm{};
@@ -150,8 +149,9 @@ Status Trigger::process_bug(const BugSummary& bug, TriggerStats& stats) {
       requests.push_back(&t);
     }
   }
-  bool keyword_request = !options_.checkin_needed_branch.empty() && !has_marker &&
-                         std::find(bug.keywords.begin(), bug.keywords.end(), kCheckinNeededKeyword) != bug.keywords.end();
+  bool keyword_request =
+      !options_.checkin_needed_branch.empty() && !has_marker &&
+      std::find(bug.keywords.begin(), bug.keywords.end(), kCheckinNeededKeyword) != bug.keywords.end();
   if (requests.empty() && scan.errors.empty() && !keyword_request) return {};  // nothing new: no requests made
 
   BugWork work{bug, bugs_, std::nullopt, std::nullopt, std::nullopt};
@@ -283,7 +283,9 @@ Status Trigger::process_bug(const BugSummary& bug, TriggerStats& stats) {
   // the keyword alone has no tag for the marker to replace.
   using Marker = WhiteboardEdit::Marker;
   WhiteboardEdit edit{.remove = handled_texts,
-                      .marker = !queued_any ? Marker::keep : keyword_request ? Marker::add : Marker::replace_request};
+                      .marker = !queued_any       ? Marker::keep
+                                : keyword_request ? Marker::add
+                                                  : Marker::replace_request};
   auto writes = write_whiteboard(bugs_, bug.id, bug.whiteboard, edit, {}, "trigger");
   if (!writes) return writes.error();
   stats.whiteboard_updates += *writes;

@@ -67,8 +67,10 @@ TEST_P(BusContract, ManyPublishersAndWaitersLoseNothingAndMixNothing) {
   auto drain = [&](const std::string& who, std::atomic<int>& got) {
     return std::thread([&, who] {
       while (got < kPublishers * kEach) {
-        if (bus_->wait(who, milliseconds(2000))) ++got;
-        else break;
+        if (bus_->wait(who, milliseconds(2000)))
+          ++got;
+        else
+          break;
       }
     });
   };

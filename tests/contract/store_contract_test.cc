@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -141,8 +140,11 @@ TEST_P(StoreContract, ABranchChangeIsToldWhatPushesThereAsBranchForSays) {
   ASSERT_TRUE(store_->create_branch(central, "x").ok());
   ASSERT_TRUE(store_->create_branch(branch("beta"), "x").ok());
   std::vector<PatchSet> made;
-  for (auto [bug, name, stage] : {std::tuple{BugId{1}, "central", Stage::try_run}, {2, "central", Stage::landing},
-                                  {3, "try", Stage::try_run}, {4, "beta", Stage::landing}, {5, "central", Stage::landing}}) {
+  for (auto [bug, name, stage] : {std::tuple{BugId{1}, "central", Stage::try_run},
+                                  {2, "central", Stage::landing},
+                                  {3, "try", Stage::try_run},
+                                  {4, "beta", Stage::landing},
+                                  {5, "central", Stage::landing}}) {
     auto p = store_->create_patchset({.bug_id = bug, .branch = name, .stage = stage}, "x");
     ASSERT_TRUE(p.ok());
     made.push_back(*p);
@@ -161,10 +163,15 @@ TEST_P(StoreContract, ABranchChangeIsToldWhatPushesThereAsBranchForSays) {
       if (p.branch == name || branches.at(p.branch).branch_for(p.stage) == name) ++expected;
     }
     int64_t told = -1;
-    ASSERT_TRUE(store_->change_branch(name, [&](Branch&, int64_t in_flight) {
-      told = in_flight;
-      return Status{};
-    }, "x").ok());
+    ASSERT_TRUE(store_
+                    ->change_branch(
+                        name,
+                        [&](Branch&, int64_t in_flight) {
+                          told = in_flight;
+                          return Status{};
+                        },
+                        "x")
+                    .ok());
     EXPECT_EQ(told, expected) << name;
     EXPECT_EQ(told, (std::map<std::string, int64_t>{{"try", 2}, {"central", 2}, {"beta", 1}}.at(name))) << name;
   }
@@ -210,10 +217,13 @@ TEST_P(StoreContract, ARefusedDeletionChangesNothing) {
   EXPECT_EQ(refused.error().message, "not now");
   EXPECT_EQ(store_->get_patchset(p.id)->version, p.version);
   EXPECT_TRUE(store_->comments_for(p.id)->empty());
-  EXPECT_EQ(store_->delete_patchset(999, [](const PatchSet&) { return Result<std::vector<NewComment>>(std::vector<NewComment>{}); }, "x")
-                .error()
-                .kind,
-            ErrorKind::not_found);
+  EXPECT_EQ(
+      store_
+          ->delete_patchset(
+              999, [](const PatchSet&) { return Result<std::vector<NewComment>>(std::vector<NewComment>{}); }, "x")
+          .error()
+          .kind,
+      ErrorKind::not_found);
 }
 
 TEST_P(StoreContract, PatchsetCreateAndRead) {
@@ -395,8 +405,9 @@ TEST_P(StoreContract, PatchesAreAddedOnlyWhileQueued) {
   EXPECT_EQ(store_->get_patchset(p.id)->patches, (std::vector<AttachmentId>{10, 11, 12}));
   EXPECT_EQ(store_->add_patch(999, 1, "x").error().kind, ErrorKind::not_found);
   auto events = store_->list_events({.patchset_id = p.id});
-  EXPECT_EQ(std::count_if(events->begin(), events->end(), [](const AuditEvent& e) { return e.what == "patchset.add_patch"; }),
-            1);
+  EXPECT_EQ(
+      std::count_if(events->begin(), events->end(), [](const AuditEvent& e) { return e.what == "patchset.add_patch"; }),
+      1);
 }
 
 TEST_P(StoreContract, ABranchChangeIsAllOrNothing) {
@@ -404,23 +415,35 @@ TEST_P(StoreContract, ABranchChangeIsAllOrNothing) {
   b.name = "gamma";
   b.repo_url = "/r/g";
   ASSERT_TRUE(store_->create_branch(b, "t").ok());
-  auto changed = store_->change_branch("gamma", [](Branch& x, int64_t) -> Status {
-    x.threshold = 7;
-    return {};
-  }, "sheriff:x");
+  auto changed = store_->change_branch(
+      "gamma",
+      [](Branch& x, int64_t) -> Status {
+        x.threshold = 7;
+        return {};
+      },
+      "sheriff:x");
   ASSERT_TRUE(changed.ok());
   EXPECT_EQ(changed->threshold, 7);
-  auto refused = store_->change_branch("gamma", [](Branch& x, int64_t) -> Status {
-    x.threshold = 9;
-    return invalid_input("no");
-  }, "sheriff:x");
+  auto refused = store_->change_branch(
+      "gamma",
+      [](Branch& x, int64_t) -> Status {
+        x.threshold = 9;
+        return invalid_input("no");
+      },
+      "sheriff:x");
   EXPECT_FALSE(refused.ok());
   EXPECT_EQ(store_->get_branch("gamma")->threshold, 7);
-  EXPECT_EQ(store_->change_branch("nosuch", [](Branch&, int64_t) { return Status{}; }, "x").error().kind, ErrorKind::not_found);
+  EXPECT_EQ(store_
+                ->change_branch(
+                    "nosuch", [](Branch&, int64_t) { return Status{}; }, "x")
+                .error()
+                .kind,
+            ErrorKind::not_found);
 }
 
 TEST_P(StoreContract, TheNewestEventsComeOldestFirst) {
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(store_->append_event({0, clock_.now(), std::nullopt, "t", "e" + std::to_string(i), ""}).ok());
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(store_->append_event({0, clock_.now(), std::nullopt, "t", "e" + std::to_string(i), ""}).ok());
   auto newest = store_->list_events({.limit = 2, .newest = true});
   ASSERT_TRUE(newest.ok());
   ASSERT_EQ(newest->size(), 2u);

@@ -1,8 +1,6 @@
 // The Treeherder adapter against a fixture-driven fake: hand-made responses
 // that copy Treeherder's serializers (tests/data/treeherder/INDEX.md cites
 // the source of every shape). No Treeherder runs here; this is the test.
-#include "adapters/ci/treeherder/treeherder_ci.h"
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -11,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "adapters/ci/treeherder/treeherder_ci.h"
 #include "core/ci_verdict.h"
 
 namespace autoland {
@@ -20,7 +19,8 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 const std::string kRoot = "https://treeherder.example.org";
-const std::string kGreen(40, 'a'), kOrange(40, 'b'), kRunning(40, 'c'), kUnknown = "deadbeefdeadbeefdeadbeefdeadbeefdeadbeef";
+const std::string kGreen(40, 'a'), kOrange(40, 'b'),
+    kRunning(40, 'c'), kUnknown = "deadbeefdeadbeefdeadbeefdeadbeefdeadbeef";
 
 std::string fixture(const std::string& name) {
   std::ifstream in(fs::path(AUTOLAND_TEST_DATA_DIR) / "treeherder" / name);
@@ -148,10 +148,16 @@ TEST(TreeherderFixtures, JobsOnSeveralPagesAndColumnsInAnotherOrder) {
     for (size_t i = from; i < to; ++i) rows.push_back(reversed(green["results"][i]));
     return rows;
   };
-  json page1 = {{"count", 3}, {"next", kRoot + "/api/jobs/?page=2&push_id=1451230"}, {"previous", nullptr},
-                {"results", reversed_rows(0, 2)}, {"job_property_names", reversed_names}};
-  json page2 = {{"count", 3}, {"next", nullptr}, {"previous", kRoot + "/api/jobs/?push_id=1451230"},
-                {"results", reversed_rows(2, 3)}, {"job_property_names", reversed_names}};
+  json page1 = {{"count", 3},
+                {"next", kRoot + "/api/jobs/?page=2&push_id=1451230"},
+                {"previous", nullptr},
+                {"results", reversed_rows(0, 2)},
+                {"job_property_names", reversed_names}};
+  json page2 = {{"count", 3},
+                {"next", nullptr},
+                {"previous", kRoot + "/api/jobs/?push_id=1451230"},
+                {"results", reversed_rows(2, 3)},
+                {"job_property_names", reversed_names}};
   fake->answers["/api/jobs/?push_id=1451230"] = {200, page1.dump()};
   fake->answers["/api/jobs/?page=2&push_id=1451230"] = {200, page2.dump()};
   auto jobs = ci.jobs("try", kGreen);
@@ -182,8 +188,11 @@ TEST(TreeherderFixtures, PushesAreReadInIdWindowsFromALittleBeforeTheCursor) {
   auto pushes = [](std::vector<int> ids) {
     json list = json::array();
     for (int id : ids) {
-      list.push_back({{"id", id}, {"revision", std::string(40, 'e')}, {"author", "x@example.org"},
-                      {"revisions", json::array()}, {"push_timestamp", id}});
+      list.push_back({{"id", id},
+                      {"revision", std::string(40, 'e')},
+                      {"author", "x@example.org"},
+                      {"revisions", json::array()},
+                      {"push_timestamp", id}});
     }
     return json{{"meta", json::object()}, {"results", list}}.dump();
   };

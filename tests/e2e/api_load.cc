@@ -107,8 +107,8 @@ int main(int argc, char** argv) {
           route = "GET /events", path = "/events?newest=true&limit=20";
         }
         auto started = Clock::now();
-        httplib::Result r = method == "GET" ? http.Get(path.c_str(), auth)
-                                            : http.Put(path.c_str(), auth, body, "application/json");
+        httplib::Result r =
+            method == "GET" ? http.Get(path.c_str(), auth) : http.Put(path.c_str(), auth, body, "application/json");
         double ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
         ++shared.requests;
         std::string problem;
@@ -118,7 +118,8 @@ int main(int argc, char** argv) {
           if (r->status != 404) problem = route + ": " + std::to_string(r->status) + ", expected 404";
         } else if (r->status != 200) {
           problem = route + ": " + std::to_string(r->status) + " " + r->body.substr(0, 200);
-        } else if (route != "GET /metrics" && route != kBaseline && json::parse(r->body, nullptr, false).is_discarded()) {
+        } else if (route != "GET /metrics" && route != kBaseline &&
+                   json::parse(r->body, nullptr, false).is_discarded()) {
           problem = route + ": an answer that is not whole JSON";
         } else if (route == "GET /queue" && !json::parse(r->body)["branches"].is_array()) {
           problem = route + ": no branches in the queue";

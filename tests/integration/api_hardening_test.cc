@@ -18,8 +18,8 @@
 
 #include "api/api_server.h"
 #include "app/store_factory.h"
-#include "tests/support/test_support.h"
 #include "services/queue/sheriff.h"
+#include "tests/support/test_support.h"
 #include "util/log.h"
 
 namespace autoland {
@@ -121,16 +121,19 @@ class ApiHardening : public ::testing::Test {
 // 300 MiB announced without a token: 401 at once, nothing of it read.
 TEST_F(ApiHardening, NoBodyIsReadBeforeTheCallerIsKnown) {
   Conn c(port_);
-  ASSERT_TRUE(c.send("PUT /killswitch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
-                     "314572800\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send("PUT /killswitch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+             "314572800\r\n\r\n"));
   auto started = Clock::now();
   std::string answer = c.read(std::chrono::milliseconds(3000));
   EXPECT_EQ(status_of(answer), 401) << answer;
   EXPECT_LT(Clock::now() - started, std::chrono::milliseconds(1000));
   // The same with chunks, and with a reader's token on a write.
   Conn chunked(port_);
-  ASSERT_TRUE(chunked.send("PUT /killswitch HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nAuthorization: "
-                           "Bearer " + kReader + "\r\n\r\n100000\r\n"));
+  ASSERT_TRUE(
+      chunked.send("PUT /killswitch HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nAuthorization: "
+                   "Bearer " +
+                   kReader + "\r\n\r\n100000\r\n"));
   EXPECT_EQ(status_of(chunked.read(std::chrono::milliseconds(3000))), 403);
 }
 
@@ -164,9 +167,10 @@ TEST_F(ApiHardening, BodiesOverTheLimitAreRefusedChunkedOrNot) {
   Conn small(port_);
   std::string body = R"({"on": true, "reason": "chunked"})";
   std::snprintf(size, sizeof size, "%zx\r\n", body.size());
-  ASSERT_TRUE(small.send("PUT /killswitch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kSheriff +
-                         "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
-                         size + body + "\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      small.send("PUT /killswitch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kSheriff +
+                 "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
+                 size + body + "\r\n0\r\n\r\n"));
   std::string small_answer = small.read(std::chrono::milliseconds(3000));
   EXPECT_EQ(status_of(small_answer), 200) << small_answer;
   EXPECT_TRUE(*kill_switch_on(*store_));
@@ -256,8 +260,8 @@ TEST_F(ApiHardening, InputIsTakenExactlyAsWrittenOrRefused) {
   EXPECT_EQ(status_of(one_exchange(port_, kill_switch_request(kSheriff + " junk"))), 401);
   // Two NULs and longer junk, in the middle and as the last header.
   const std::string two_nuls(2, '\0');
-  for (std::string rest : {two_nuls + "AAAAAAAAAAAAAAAAAAAA\r\nConnection: close\r\n\r\n",
-                           two_nuls + "AAAAAAAAAAAAAAAAAAAA\r\n\r\n"}) {
+  for (std::string rest :
+       {two_nuls + "AAAAAAAAAAAAAAAAAAAA\r\nConnection: close\r\n\r\n", two_nuls + "AAAAAAAAAAAAAAAAAAAA\r\n\r\n"}) {
     answer = one_exchange(port_, "GET /killswitch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kSheriff + rest);
     EXPECT_EQ(status_of(answer), 400) << answer;
   }

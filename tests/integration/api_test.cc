@@ -1,19 +1,16 @@
 // The REST API over real HTTP: every route's happy path, 401/403, bad input
 // (400/404/409/413) with the store unchanged, health and metrics. The store
 // is SQLite; Bugzilla is the sandbox server.
-#include "api/api_server.h"
-
 #include <gtest/gtest.h>
-
-#include <atomic>
-#include <thread>
-
 #include <httplib.h>
 
+#include <atomic>
 #include <nlohmann/json.hpp>
+#include <thread>
 
-#include "app/store_factory.h"
 #include "adapters/bugzilla/bugzilla_client.h"
+#include "api/api_server.h"
+#include "app/store_factory.h"
 #include "sandbox/bugzilla/bugzilla_server.h"
 #include "services/queue/sheriff.h"
 #include "services/transitions.h"
@@ -41,14 +38,32 @@ class Api : public ::testing::Test {
                  {"bugs",
                   {{{"id", 5},
                     {"attachments",
-                     {{{"id", 51}, {"summary", "a"}, {"data", patch("a.txt")}, {"is_patch", true}, {"creator", "dev@example.org"}},
-                      {{"id", 52}, {"summary", "b"}, {"data", patch("b.txt")}, {"is_patch", true}, {"creator", "dev@example.org"}},
-                      {{"id", 53}, {"summary", "old"}, {"data", patch("c.txt")}, {"is_patch", true},
-                       {"is_obsolete", true}, {"creator", "dev@example.org"}},
-                      {{"id", 54}, {"summary", "notes"}, {"data", "just words"}, {"is_patch", false},
+                     {{{"id", 51},
+                       {"summary", "a"},
+                       {"data", patch("a.txt")},
+                       {"is_patch", true},
+                       {"creator", "dev@example.org"}},
+                      {{"id", 52},
+                       {"summary", "b"},
+                       {"data", patch("b.txt")},
+                       {"is_patch", true},
+                       {"creator", "dev@example.org"}},
+                      {{"id", 53},
+                       {"summary", "old"},
+                       {"data", patch("c.txt")},
+                       {"is_patch", true},
+                       {"is_obsolete", true},
+                       {"creator", "dev@example.org"}},
+                      {{"id", 54},
+                       {"summary", "notes"},
+                       {"data", "just words"},
+                       {"is_patch", false},
                        {"creator", "dev@example.org"}},
                       // A diff not marked as a patch: the trigger never took one, nor does the API.
-                      {{"id", 55}, {"summary", "d.diff"}, {"data", patch("d.txt")}, {"is_patch", false},
+                      {{"id", 55},
+                       {"summary", "d.diff"},
+                       {"data", patch("d.txt")},
+                       {"is_patch", false},
                        {"creator", "dev@example.org"}}}}}}}};
     auto server = sandbox::BugzillaServer::start(seed.dump(), {});
     ASSERT_TRUE(server.ok());
@@ -118,7 +133,8 @@ class Api : public ::testing::Test {
     auto branches = store_->list_branches();
     for (const Branch& b : *branches) j["branches"].push_back(to_json_string(b));
     auto patchsets = store_->find_patchsets({});
-    for (const PatchSet& p : *patchsets) j["patchsets"].push_back(std::to_string(p.id) + "/" + std::to_string(p.version));
+    for (const PatchSet& p : *patchsets)
+      j["patchsets"].push_back(std::to_string(p.id) + "/" + std::to_string(p.version));
     j["events"] = store_->list_events({})->size();
     j["kill"] = *kill_switch_on(*store_);
     return j.dump();
@@ -182,11 +198,11 @@ TEST_F(Api, EveryRouteRefusesAMissingTokenAndEveryWriteAReader) {
     std::string method, path;
     json body;
   };
-  const std::vector<Route> reads = {{"GET", "/bugs/5", nullptr},        {"GET", "/patchSets/" + id, nullptr},
-                                    {"GET", "/branches", nullptr},      {"GET", "/branches/try", nullptr},
-                                    {"GET", "/queue", nullptr},         {"GET", "/killswitch", nullptr},
-                                    {"GET", "/components", nullptr},    {"GET", "/events", nullptr},
-                                    {"GET", "/health", nullptr},        {"GET", "/metrics", nullptr}};
+  const std::vector<Route> reads = {{"GET", "/bugs/5", nullptr},     {"GET", "/patchSets/" + id, nullptr},
+                                    {"GET", "/branches", nullptr},   {"GET", "/branches/try", nullptr},
+                                    {"GET", "/queue", nullptr},      {"GET", "/killswitch", nullptr},
+                                    {"GET", "/components", nullptr}, {"GET", "/events", nullptr},
+                                    {"GET", "/health", nullptr},     {"GET", "/metrics", nullptr}};
   const std::vector<Route> writes = {
       {"POST", "/bugs/5", json{{"branch", "try"}, {"patches", {51}}, {"requester", "dev@example.org"}}},
       {"POST", "/branches/beta", json{{"repo_url", "/r/beta"}}},
@@ -242,7 +258,8 @@ TEST_F(Api, KillSwitchAndComponents) {
 }
 
 TEST_F(Api, BranchesAreCreatedChangedAndDeleted) {
-  Reply made = call("POST", "/branches/beta", json{{"repo_url", "/r/beta"}, {"threshold", 2}, {"pretest_branch", "try"}});
+  Reply made =
+      call("POST", "/branches/beta", json{{"repo_url", "/r/beta"}, {"threshold", 2}, {"pretest_branch", "try"}});
   ASSERT_EQ(made.status, 201) << made.text;
   EXPECT_EQ(made.body["threshold"], 2);
   EXPECT_EQ(call("GET", "/branches/beta").body["repo_url"], "/r/beta");
@@ -310,7 +327,8 @@ TEST_F(Api, ReasonsThatAreNotUtf8AreReadable) {
 }
 
 TEST_F(Api, ARequestIsCheckedLikeATagBeforeItIsQueued) {
-  Reply made = call("POST", "/bugs/5", json{{"branch", "central"}, {"patches", {51, 52}}, {"requester", "dev@example.org"}});
+  Reply made =
+      call("POST", "/bugs/5", json{{"branch", "central"}, {"patches", {51, 52}}, {"requester", "dev@example.org"}});
   ASSERT_EQ(made.status, 201) << made.text;
   EXPECT_EQ(made.body["state"], "queued");
   EXPECT_EQ(made.body["stage"], "try");
@@ -381,8 +399,12 @@ TEST_F(Api, PatchesAreAddedWhileQueuedAndPatchsetsDeletedWhenIdle) {
   EXPECT_EQ(call("PUT", "/patchSets/999/51").status, 404);
   // Being processed: no more patches, no delete.
   PatchSet pushing = testing::testing_patchset(*store_, clock_,
-                                               {.bug_id = 5, .patches = {51}, .branch = "try", .stage = Stage::try_run,
-                                                .requester = "dev@example.org", .request_key = "busy"},
+                                               {.bug_id = 5,
+                                                .patches = {51},
+                                                .branch = "try",
+                                                .stage = Stage::try_run,
+                                                .requester = "dev@example.org",
+                                                .request_key = "busy"},
                                                std::string(40, 'a'));
   std::string before = snapshot();
   EXPECT_EQ(call("PUT", "/patchSets/" + std::to_string(pushing.id) + "/52").status, 409);
@@ -420,10 +442,15 @@ TEST_F(Api, SheriffActionsGoThroughTheLifecycle) {
 TEST_F(Api, ForceAndBackoutWhereTheLifecycleAllowsThem) {
   // A try run under test, forced green despite its jobs.
   PatchSet tried = testing::testing_patchset(*store_, clock_,
-                                             {.bug_id = 5, .patches = {51}, .branch = "try", .stage = Stage::try_run,
-                                              .requester = "dev@example.org", .request_key = "forced"},
+                                             {.bug_id = 5,
+                                              .patches = {51},
+                                              .branch = "try",
+                                              .stage = Stage::try_run,
+                                              .requester = "dev@example.org",
+                                              .request_key = "forced"},
                                              std::string(40, 'c'));
-  Reply forced = call("POST", "/patchSets/" + std::to_string(tried.id) + "/force", json{{"reason", "known intermittent"}});
+  Reply forced =
+      call("POST", "/patchSets/" + std::to_string(tried.id) + "/force", json{{"reason", "known intermittent"}});
   ASSERT_EQ(forced.status, 200) << forced.text;
   EXPECT_EQ(forced.body["state"], "reported");
   auto comments = *store_->comments_for(tried.id);
@@ -432,8 +459,11 @@ TEST_F(Api, ForceAndBackoutWhereTheLifecycleAllowsThem) {
   EXPECT_NE(comments[0].body.find("user:alice"), std::string::npos) << comments[0].body;
   // A landing under test on trunk, backed out by a sheriff.
   PatchSet landing = testing::testing_patchset(*store_, clock_,
-                                               {.bug_id = 5, .patches = {52}, .branch = "central",
-                                                .stage = Stage::landing, .requester = "dev@example.org",
+                                               {.bug_id = 5,
+                                                .patches = {52},
+                                                .branch = "central",
+                                                .stage = Stage::landing,
+                                                .requester = "dev@example.org",
                                                 .request_key = "landing"},
                                                std::string(40, 'd'));
   Reply backout = call("POST", "/patchSets/" + std::to_string(landing.id) + "/backout", json{{"reason", "perf"}});
@@ -447,8 +477,12 @@ TEST_F(Api, TheQueueShowsEachBranchInTheOrderItIsTaken) {
   PatchSet new_high = queued(5, {52}, "try", 5);
   clock_.advance(10);
   PatchSet busy = testing::testing_patchset(*store_, clock_,
-                                            {.bug_id = 5, .patches = {51}, .branch = "central", .stage = Stage::try_run,
-                                             .requester = "dev@example.org", .request_key = "busy"},
+                                            {.bug_id = 5,
+                                             .patches = {51},
+                                             .branch = "central",
+                                             .stage = Stage::try_run,
+                                             .requester = "dev@example.org",
+                                             .request_key = "busy"},
                                             std::string(40, 'b'));
   for (PatchSet* p : {&old_low, &new_high}) {
     for (Event e : {Event::start_validation, Event::validated}) {
@@ -494,7 +528,8 @@ TEST_F(Api, HealthNamesWhatIsDown) {
   EXPECT_EQ(down.body["status"], "degraded");
   EXPECT_EQ(down.body["checks"]["store"]["ok"], true);
   EXPECT_EQ(down.body["checks"]["tree_status"]["ok"], false);
-  EXPECT_NE(down.body["checks"]["tree_status"]["detail"].get<std::string>().find("landings are held"), std::string::npos);
+  EXPECT_NE(down.body["checks"]["tree_status"]["detail"].get<std::string>().find("landings are held"),
+            std::string::npos);
 }
 
 TEST_F(Api, MetricsAreInPrometheusTextFormat) {
@@ -542,7 +577,8 @@ TEST_F(Api, BranchesKeepTheConfigsRules) {
 // redacted, and a branch sent back as shown keeps the real URL.
 TEST_F(Api, SecretsInRepositoryUrlsAreNeverShown) {
   const std::string secret = "https://bot:hunter2@hg.example.org/beta";
-  ASSERT_EQ(call("POST", "/branches/beta", json{{"repo_url", secret}, {"pull_url", secret + "?token=abc"}}).status, 201);
+  ASSERT_EQ(call("POST", "/branches/beta", json{{"repo_url", secret}, {"pull_url", secret + "?token=abc"}}).status,
+            201);
   for (const std::string& path : {std::string("/branches"), std::string("/branches/beta")}) {
     Reply r = call("GET", path, kReader);
     EXPECT_EQ(r.text.find("hunter2"), std::string::npos) << r.text;
@@ -557,8 +593,8 @@ TEST_F(Api, SecretsInRepositoryUrlsAreNeverShown) {
 }
 
 TEST_F(Api, OutOfRangeAndNonCanonicalNumbersAre400) {
-  for (std::string query : {"after=9223372036854775808", "since=18446744073709551615", "after=1&after=2",
-                            "limit=0", "limit=1001", "after=-1", "after=01", "patchset=0", "after="}) {
+  for (std::string query : {"after=9223372036854775808", "since=18446744073709551615", "after=1&after=2", "limit=0",
+                            "limit=1001", "after=-1", "after=01", "patchset=0", "after="}) {
     auto r = call("GET", "/events?" + query, kReader);
     EXPECT_EQ(r.status, 400) << query << ": " << r.text;
   }
@@ -599,7 +635,9 @@ TEST_F(Api, RequestsThroughTheApiAreBoundedPerBug) {
   for (int i = 0; i < 8; ++i) {
     senders.emplace_back([&, i] {
       httplib::Client own("127.0.0.1", server_->port());  // one client per thread
-      json body = {{"branch", "try"}, {"patches", {51}}, {"requester", "dev@example.org"},
+      json body = {{"branch", "try"},
+                   {"patches", {51}},
+                   {"requester", "dev@example.org"},
                    {"request_id", "burst-" + std::to_string(i)}};
       auto r = own.Post("/bugs/5", {{"Authorization", "Bearer " + kSheriff}}, body.dump(), "application/json");
       if (!r) return;

@@ -147,7 +147,6 @@ TEST(BuildbotFixtures, AnUnreachableMasterIsTransient) {
   EXPECT_EQ(jobs.error().kind, ErrorKind::transient) << jobs.error().message;
 }
 
-
 std::string run(std::vector<std::string> argv, const std::string& cwd = "") {
   SpawnOptions o;
   o.argv = std::move(argv);
@@ -180,8 +179,7 @@ class RealBuildbot : public ::testing::Test {
     std::ofstream(dir_ / "try" / ".hg" / "hgrc", std::ios::app)
         << "[hooks]\nchangegroup.buildbot = curl -sf -o /dev/null --data-urlencode revision=$HG_NODE_LAST "
            "--data-urlencode project=$(cat "
-        << (dir_ / "project").string()
-        << ") --data-urlencode branch=default --data-urlencode repository=" << repo_
+        << (dir_ / "project").string() << ") --data-urlencode branch=default --data-urlencode repository=" << repo_
         << " --data-urlencode \"author=$(hg log -r $HG_NODE_LAST -T '{author}')\""
            " --data-urlencode \"comments=$(hg log -r $HG_NODE_LAST -T '{desc}')\" "
         << url_ << "/change_hook/base\n";
@@ -189,7 +187,9 @@ class RealBuildbot : public ::testing::Test {
 def job(name, flunk):
     f = util.BuildFactory()
     f.addStep(steps.ShellCommand(name='run-' + name, haltOnFailure=True, flunkOnFailure=flunk, warnOnFailure=not flunk,
-        command=['sh', '-c', util.Interpolate('rm -rf src && hg archive -R )PY" << repo_ << R"PY( -r %(src::revision)s src && cd src && sh ci/)PY" << R"PY(' + name + '.sh')]))
+        command=['sh', '-c', util.Interpolate('rm -rf src && hg archive -R )PY"
+                                        << repo_ << R"PY( -r %(src::revision)s src && cd src && sh ci/)PY"
+                                        << R"PY(' + name + '.sh')]))
     return f
 ci_builders.append(util.BuilderConfig(name='build', workernames=['w1'], factory=job('build', True)))
 ci_builders.append(util.BuilderConfig(name='test', workernames=['w1'], factory=job('test', False)))
@@ -201,8 +201,12 @@ ci_schedulers.append(schedulers.AnyBranchScheduler(name='slow', builderNames=['q
     change_filter=util.ChangeFilter(project='slow')))
 )PY";
     SpawnOptions o;
-    o.argv = {"bash", std::string(AUTOLAND_SOURCE_DIR) + "/scripts/start-buildbot.sh", (dir_ / "bb").string(),
-              std::to_string(www_), std::to_string(pb), (dir_ / "builders.py").string()};
+    o.argv = {"bash",
+              std::string(AUTOLAND_SOURCE_DIR) + "/scripts/start-buildbot.sh",
+              (dir_ / "bb").string(),
+              std::to_string(www_),
+              std::to_string(pb),
+              (dir_ / "builders.py").string()};
     auto started = run_program(o);
     started_ = started.ok() && started->exit_code == 0;
     start_output_ = started.ok() ? started->out + started->err : started.error().message;
@@ -250,7 +254,9 @@ ci_schedulers.append(schedulers.AnyBranchScheduler(name='slow', builderNames=['q
     return out;
   }
 
-  BuildbotCi make_ci() { return BuildbotCi({.url = url_, .timeout_ms = 10'000, .snapshot_ttl_ms = 0}, make_curl_transport({})); }
+  BuildbotCi make_ci() {
+    return BuildbotCi({.url = url_, .timeout_ms = 10'000, .snapshot_ttl_ms = 0}, make_curl_transport({}));
+  }
 
   static inline fs::path dir_;
   static inline std::string url_, repo_, start_output_;
@@ -291,7 +297,8 @@ TEST_F(RealBuildbot, GreenAndRedPushesWithTheFailedStepsLog) {
 TEST_F(RealBuildbot, AnIntermittentTestIsRebuiltAndThenPasses) {
   BuildbotCi ci = make_ci();
   std::string mark = (dir_ / "flaky-ran").string();
-  std::string rev = push("true", "test -f " + mark + " || { touch " + mark + "; echo 'TEST-UNEXPECTED-FAIL'; exit 1; }");
+  std::string rev =
+      push("true", "test -f " + mark + " || { touch " + mark + "; echo 'TEST-UNEXPECTED-FAIL'; exit 1; }");
   std::vector<CiJob> first = until_complete(ci, rev, 2);
   EXPECT_EQ(latest(first)["test"], JobResult::warnings);  // orange, not red
   VerdictReport v = judge(to_job_runs(first), 2);
@@ -411,9 +418,8 @@ TEST_F(RealBuildbot, ThePollerReportsAnIntermittentThenGreenTryRun) {
       *store, clock, {.bug_id = 77, .patches = {1}, .branch = "try", .stage = Stage::try_run}, rev);
   ASSERT_EQ(ps.state, State::testing);
   BuildbotCi ci = make_ci();
-  ResultsPoller poller(*store, clock, [&](const std::string& name) -> CiResults* {
-    return name == "buildbot" ? &ci : nullptr;
-  });
+  ResultsPoller poller(*store, clock,
+                       [&](const std::string& name) -> CiResults* { return name == "buildbot" ? &ci : nullptr; });
   auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < 300 && !is_terminal(ps.state); ++i) {
     ASSERT_TRUE(poller.pass().ok());

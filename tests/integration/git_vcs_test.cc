@@ -21,8 +21,8 @@ namespace fs = std::filesystem;
 class GitVcsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("git-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::path(::testing::TempDir()) / ("git-" + std::to_string(::getpid()) + "-" +
+                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     remote_ = (dir_ / "remote.git").string();
@@ -45,9 +45,9 @@ class GitVcsTest : public ::testing::Test {
     SpawnOptions o;
     o.argv = {"git"};
     for (auto& a : args) o.argv.push_back(a);
-    o.env_set = {{"GIT_AUTHOR_NAME", "Someone"},     {"GIT_AUTHOR_EMAIL", "someone@example.org"},
-                 {"GIT_COMMITTER_NAME", "Someone"},  {"GIT_COMMITTER_EMAIL", "someone@example.org"},
-                 {"GIT_CONFIG_NOSYSTEM", "1"},        {"LC_ALL", "C"}};
+    o.env_set = {{"GIT_AUTHOR_NAME", "Someone"},    {"GIT_AUTHOR_EMAIL", "someone@example.org"},
+                 {"GIT_COMMITTER_NAME", "Someone"}, {"GIT_COMMITTER_EMAIL", "someone@example.org"},
+                 {"GIT_CONFIG_NOSYSTEM", "1"},      {"LC_ALL", "C"}};
     auto r = run_program(o);
     EXPECT_TRUE(r.ok());
     if (!r.ok()) return "";
@@ -110,7 +110,8 @@ TEST_F(GitVcsTest, AppliesHgAndGitPatchesInOrderAndPushes) {
   EXPECT_EQ(out->tip, remote_log("%H"));
   EXPECT_EQ(remote_log("%s|%an <%ae>|%ad|%cn", "main~1"),
             "Bug 1 - part 1 r=rita|Dana Dev <dana@example.org>|Tue Nov 14 22:13:20 2023 +0000|autoland");
-  EXPECT_EQ(remote_log("%s|%an <%ae>|%ad"), "Bug 1 - part 2 r=rita|Gil Git <gil@example.org>|Tue Nov 14 22:13:20 2023 +0100");
+  EXPECT_EQ(remote_log("%s|%an <%ae>|%ad"),
+            "Bug 1 - part 2 r=rita|Gil Git <gil@example.org>|Tue Nov 14 22:13:20 2023 +0100");
   EXPECT_EQ(git({"--git-dir", remote_, "show", "main:a.txt"}), "l1\ntwo\nl3");
   EXPECT_EQ(out->races, 0);
   // Nothing was checked out in the cache clone: it is bare.
@@ -140,15 +141,15 @@ TEST_F(GitVcsTest, TryPushGoesToABranchOfItsOwnWithTheSyntaxOnTop) {
 }
 
 TEST_F(GitVcsTest, APatchThatDoesNotApplyNamesAttachmentAndFile) {
-  auto out = vcs_->apply_and_push(
-      spec({{31, hg_header("Bug 5 - x r=a") + change_line2("ok")}, {32, hg_header("Bug 5 - y r=a") + change_line2("again")}}));
+  auto out = vcs_->apply_and_push(spec({{31, hg_header("Bug 5 - x r=a") + change_line2("ok")},
+                                        {32, hg_header("Bug 5 - y r=a") + change_line2("again")}}));
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.error().kind, ErrorKind::conflict);
   EXPECT_EQ(out.error().message, "attachment 32 does not apply: hunk 1 of a.txt failed at line 1");
   EXPECT_EQ(remote_log("%s"), "base");
-  auto missing = vcs_->apply_and_push(spec({{33, hg_header("Bug 6 - z") +
-                                                     "diff --git a/nope.txt b/nope.txt\n--- a/nope.txt\n+++ "
-                                                     "b/nope.txt\n@@ -1,1 +1,1 @@\n-a\n+b\n"}}));
+  auto missing =
+      vcs_->apply_and_push(spec({{33, hg_header("Bug 6 - z") + "diff --git a/nope.txt b/nope.txt\n--- a/nope.txt\n+++ "
+                                                               "b/nope.txt\n@@ -1,1 +1,1 @@\n-a\n+b\n"}}));
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().message, "attachment 33 does not apply: file 'nope.txt' is not in the repository");
 }
@@ -257,8 +258,9 @@ TEST_F(GitVcsTest, OverTheNetworkThroughGitDaemonAndACorruptCacheIsMadeAgain) {
   for (int attempt = 0; attempt < 20 && !daemon_; ++attempt) {
     port = 20000 + static_cast<int>((::getpid() * 7 + attempt * 131) % 20000);
     SpawnOptions o;
-    o.argv = {"git",          "daemon",    "--listen=127.0.0.1", "--port=" + std::to_string(port), "--reuseaddr",
-              "--export-all", "--enable=receive-pack", "--base-path=" + dir_.string(), dir_.string()};
+    o.argv = {"git",         "daemon",       "--listen=127.0.0.1",    "--port=" + std::to_string(port),
+              "--reuseaddr", "--export-all", "--enable=receive-pack", "--base-path=" + dir_.string(),
+              dir_.string()};
     // `git daemon` runs git-daemon as its child: kill the whole group, or
     // the daemon outlives the test (issue 14, item 20).
     o.own_process_group = true;
@@ -333,8 +335,9 @@ TEST_F(GitVcsTest, ALandingDoesNotFetchFirstButStillSeesWhatLandedMeanwhile) {
 TEST_F(GitVcsTest, AStaleCloneFetchesWhenAPatchNeedsWhatLandedSinceAndBackedOutChangesMayLandAgain) {
   ASSERT_TRUE(vcs_->apply_and_push(spec({{111, hg_header("Bug 40 - first r=a") + new_file("first.txt")}})).ok());
   land_elsewhere("part.txt", "hello\n", "Bug 41 - part 1 r=a");
-  std::string part2 = hg_header("Bug 41 - part 2 r=a") +
-                      "diff --git a/part.txt b/part.txt\n--- a/part.txt\n+++ b/part.txt\n@@ -1,1 +1,1 @@\n-hello\n+bye\n";
+  std::string part2 =
+      hg_header("Bug 41 - part 2 r=a") +
+      "diff --git a/part.txt b/part.txt\n--- a/part.txt\n+++ b/part.txt\n@@ -1,1 +1,1 @@\n-hello\n+bye\n";
   auto out = vcs_->apply_and_push(spec({{112, part2}}));
   ASSERT_TRUE(out.ok()) << out.error().message;
   EXPECT_EQ(git({"--git-dir", remote_, "show", "main:part.txt"}), "bye");
@@ -372,11 +375,12 @@ TEST(GitApplyFailure, DescribedFromGitOutput) {
   EXPECT_EQ(describe_git_apply_failure("error: b.txt: already exists in index\n"), "file 'b.txt' exists already");
   EXPECT_EQ(describe_git_apply_failure("fatal: something odd\n"), "fatal: something odd");
   // With the patch at hand, the hunk is named.
-  std::string patch = "diff --git a/src/a.c b/src/a.c\n--- a/src/a.c\n+++ b/src/a.c\n@@ -3,3 +3,3 @@\n x\n-y\n+z\n w\n"
-                      "@@ -12,4 +12,4 @@ int f()\n a\n-b\n+c\n d\n";
-  EXPECT_EQ(describe_git_apply_failure("error: patch failed: src/a.c:12\n", patch), "hunk 2 of src/a.c failed at line 12");
+  std::string patch =
+      "diff --git a/src/a.c b/src/a.c\n--- a/src/a.c\n+++ b/src/a.c\n@@ -3,3 +3,3 @@\n x\n-y\n+z\n w\n"
+      "@@ -12,4 +12,4 @@ int f()\n a\n-b\n+c\n d\n";
+  EXPECT_EQ(describe_git_apply_failure("error: patch failed: src/a.c:12\n", patch),
+            "hunk 2 of src/a.c failed at line 12");
 }
-
 
 // The hardening issue's attack on git: git apply took a hunk in the message.
 TEST_F(GitVcsTest, AHunkInsideTheMessageNeverReachesTheRemote) {
@@ -400,20 +404,22 @@ TEST_F(GitVcsTest, LinksAreCheckedOnTheTreeTheCommitJoins) {
   fs::create_symlink("real", fs::path(work_) / "docs");
   land_elsewhere("real/g.txt", "g\n", "links");
   std::string before = remote_log("%H");
-  std::string link = "diff --git a/out b/out\nnew file mode 120000\n--- /dev/null\n+++ b/out\n@@ -0,0 +1 @@\n+real\n\\ "
-                     "No newline at end of file\n";
-  auto through = vcs_->apply_and_push(
-      spec({{21, hg_header("Bug 3 - link r=r") + link}, {22, hg_header("Bug 3 - through r=r") + new_file("out/x.txt")}}));
+  std::string link =
+      "diff --git a/out b/out\nnew file mode 120000\n--- /dev/null\n+++ b/out\n@@ -0,0 +1 @@\n+real\n\\ "
+      "No newline at end of file\n";
+  auto through = vcs_->apply_and_push(spec(
+      {{21, hg_header("Bug 3 - link r=r") + link}, {22, hg_header("Bug 3 - through r=r") + new_file("out/x.txt")}}));
   ASSERT_FALSE(through.ok());
   EXPECT_NE(through.error().message.find("out/x.txt"), std::string::npos) << through.error().message;
   auto existing = vcs_->apply_and_push(spec({{23, hg_header("Bug 4 - x r=r") + new_file("docs/new.txt")}}));
   ASSERT_FALSE(existing.ok());
   EXPECT_NE(existing.error().message.find("docs/new.txt"), std::string::npos) << existing.error().message;
-  auto retarget = vcs_->apply_and_push(spec({{24, hg_header("Bug 5 - r r=r") +
-                                                      "diff --git a/docs b/docs\n--- a/docs\n+++ b/docs\n@@ -1 +1 @@\n-real\n"
-                                                      "\\ No newline at end of file\n+../..\n\\ No newline at end of file\n"}}));
+  auto retarget = vcs_->apply_and_push(spec(
+      {{24, hg_header("Bug 5 - r r=r") + "diff --git a/docs b/docs\n--- a/docs\n+++ b/docs\n@@ -1 +1 @@\n-real\n"
+                                         "\\ No newline at end of file\n+../..\n\\ No newline at end of file\n"}}));
   ASSERT_FALSE(retarget.ok());
-  EXPECT_EQ(retarget.error().message, "attachment 24: the symbolic link 'docs' -> '../..' points outside the repository");
+  EXPECT_EQ(retarget.error().message,
+            "attachment 24: the symbolic link 'docs' -> '../..' points outside the repository");
   EXPECT_EQ(remote_log("%H"), before);
 }
 

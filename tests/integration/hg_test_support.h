@@ -49,8 +49,8 @@ class HgTest : public ::testing::Test {
   // pushes allowed; returns its URL. Stopped at the end of the test.
   std::string serve(const std::string& repo) {
     std::string pid_file = (dir_ / ("serve-" + std::to_string(served_.size()) + ".pid")).string();
-    std::string out = hg({"serve", "-R", repo, "-a", "127.0.0.1", "-p", "0", "-d", "--pid-file", pid_file,
-                          "--config", "web.push_ssl=false", "--config", "web.allow-push=*"});
+    std::string out = hg({"serve", "-R", repo, "-a", "127.0.0.1", "-p", "0", "-d", "--pid-file", pid_file, "--config",
+                          "web.push_ssl=false", "--config", "web.allow-push=*"});
     size_t at = out.find("bound to 127.0.0.1:");
     EXPECT_NE(at, std::string::npos) << out;
     if (at == std::string::npos) return "";

@@ -1,6 +1,5 @@
 // Applying and pushing patchsets with real hg against remotes on disk.
 #include "adapters/vcs/hg/hg_vcs.h"
-#include "adapters/vcs/hg/type_change.h"
 
 #include <gtest/gtest.h>
 
@@ -8,6 +7,7 @@
 #include <fstream>
 
 #include "adapters/process/subprocess.h"
+#include "adapters/vcs/hg/type_change.h"
 #include "hg_test_support.h"
 #include "util/strings.h"
 
@@ -93,7 +93,7 @@ TEST_F(HgVcsTest, AKillMidImportLeavesNothingThatLooksLikeALanding) {
   SpawnOptions import;
   import.argv = {"hg", "import", "--bypass", "-"};
   import.cwd = clone;
-  import.env_set = {{"HGPLAIN", "1"}};
+  import.env_set = {{ "HGPLAIN", "1" }};
   auto imported = run_program(import, exported);
   ASSERT_TRUE(imported.ok() && imported->exit_code == 0) << (imported.ok() ? imported->err : imported.error().message);
   // The restarted pusher (a new process) lands it, once.
@@ -199,7 +199,8 @@ TEST_F(HgVcsTest, ALandedPatchIsNotLandedAgain) {
 }
 
 TEST_F(HgVcsTest, TrySyntaxCanRideOnTheTipsMessage) {
-  PushSpec s = spec({{81, header("Bug 14 - a r=a") + new_file("p.txt")}, {82, header("Bug 14 - b r=a") + new_file("q.txt")}});
+  PushSpec s =
+      spec({{81, header("Bug 14 - a r=a") + new_file("p.txt")}, {82, header("Bug 14 - b r=a") + new_file("q.txt")}});
   s.try_syntax = "try: -b o -p all";
   s.placement = TrySyntaxPlacement::tip_message;
   auto out = vcs_->apply_and_push(s);
@@ -264,9 +265,9 @@ TEST_F(HgVcsTest, TheIntentIsRecordedBeforeEveryPushAttempt) {
   };
   auto out = vcs_->apply_and_push(s);
   ASSERT_TRUE(out.ok()) << out.error().message;
-  ASSERT_EQ(recorded.size(), 2u);             // once before each attempt
-  EXPECT_NE(recorded[0], recorded[1]);        // made again on the new head
-  EXPECT_EQ(recorded[1], out->nodes);         // what was pushed is what was recorded last
+  ASSERT_EQ(recorded.size(), 2u);       // once before each attempt
+  EXPECT_NE(recorded[0], recorded[1]);  // made again on the new head
+  EXPECT_EQ(recorded[1], out->nodes);   // what was pushed is what was recorded last
   // A failing record stops the push before anything leaves.
   vcs_->set_before_push(nullptr);
   PushSpec refused = spec({{102, header("Bug 20 - x r=a") + new_file("x.txt")}});
@@ -366,8 +367,8 @@ TEST_F(HgVcsTest, OneChangesetBackoutAndAConflictingOne) {
   auto out = vcs_->back_out(b);
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.error().kind, ErrorKind::conflict);
-  EXPECT_EQ(out.error().message, "changeset " + landed->tip.substr(0, 12) +
-                                     " cannot be backed out cleanly: hunk 1 of a.txt failed at 0");
+  EXPECT_EQ(out.error().message,
+            "changeset " + landed->tip.substr(0, 12) + " cannot be backed out cleanly: hunk 1 of a.txt failed at 0");
   // Back out the later one alone: one changeset, Mozilla's one-line form.
   b.revisions = {hg({"log", "-R", remote_, "-r", "tip", "-T", "{node}"})};
   b.bug_id = 26;
@@ -407,8 +408,9 @@ TEST_F(HgVcsTest, AStaleCloneIsPulledWhenAPatchNeedsWhatLandedSince) {
   hg({"update", "-r", "tip"}, remote_);
   hg({"import", (dir_ / "part1.patch").string()}, remote_);
   auto part2 = vcs_->apply_and_push(spec(
-      {{152, header("Bug 41 - part 2 r=a") +
-                 "diff --git a/part.txt b/part.txt\n--- a/part.txt\n+++ b/part.txt\n@@ -1,1 +1,1 @@\n-hello\n+bye\n"}}));
+      {{152,
+        header("Bug 41 - part 2 r=a") +
+            "diff --git a/part.txt b/part.txt\n--- a/part.txt\n+++ b/part.txt\n@@ -1,1 +1,1 @@\n-hello\n+bye\n"}}));
   ASSERT_TRUE(part2.ok()) << part2.error().message;
   EXPECT_EQ(hg({"cat", "-r", "tip", "part.txt"}, remote_), "bye\n");
 }
@@ -455,8 +457,9 @@ TEST(HgImportFailure, DescribedFromHgOutput) {
   EXPECT_EQ(describe_import_failure("abort: no diffs found\n", ""), "no diffs found");
   EXPECT_EQ(describe_import_failure("unable to find 'gone.c' for patching\nabort: patch failed to apply\n", ""),
             "file 'gone.c' is not in the repository");
-  EXPECT_EQ(describe_import_failure("applying patch from stdin\nfile f1 already exists\nabort: patch failed to apply\n", ""),
-            "file 'f1' exists already");
+  EXPECT_EQ(
+      describe_import_failure("applying patch from stdin\nfile f1 already exists\nabort: patch failed to apply\n", ""),
+      "file 'f1' exists already");
 }
 
 // The attack of the hardening issue: a hunk inside the message. hg import
@@ -473,9 +476,9 @@ TEST_F(HgVcsTest, AHunkInsideTheMessageIsCheckedLikeAnyOther) {
     EXPECT_NE(out.error().message.find(hidden.substr(hidden.rfind('/') + 1)), std::string::npos) << out.error().message;
   }
   // Without a space hg still reads "---"/"+++" as a file's diff: refused as such.
-  auto spaceless = vcs_->apply_and_push(spec({{12, header("Bug 1 - x r=rita") +
-                                                       "---a/.hg/hgrc\n+++b/.hg/hgrc\n@@ -0,0 +1,1 @@\n+[hooks]\n\n" +
-                                                       change_line2("two")}}));
+  auto spaceless = vcs_->apply_and_push(
+      spec({{12, header("Bug 1 - x r=rita") + "---a/.hg/hgrc\n+++b/.hg/hgrc\n@@ -0,0 +1,1 @@\n+[hooks]\n\n" +
+                     change_line2("two")}}));
   ASSERT_FALSE(spaceless.ok());
   EXPECT_NE(spaceless.error().message.find("reads as the start of a diff"), std::string::npos);
   EXPECT_EQ(hg({"log", "-R", remote_, "-r", "tip", "-T", "{node}"}), before);
@@ -486,7 +489,8 @@ TEST_F(HgVcsTest, AHunkInsideTheMessageIsCheckedLikeAnyOther) {
   ASSERT_EQ(parsed->files.size(), 2u);
   auto out = vcs_->apply_and_push(spec({{13, two_files}}));
   ASSERT_TRUE(out.ok()) << out.error().message;
-  EXPECT_EQ(hg({"log", "-R", remote_, "-r", "tip", "-T", "{join(files, ' ')}|{desc}"}), "a.txt early.txt|Bug 2 - two files r=rita");
+  EXPECT_EQ(hg({"log", "-R", remote_, "-r", "tip", "-T", "{join(files, ' ')}|{desc}"}),
+            "a.txt early.txt|Bug 2 - two files r=rita");
 }
 
 // The second line of defence: what only the tree shows. A link made by one
@@ -509,14 +513,14 @@ TEST_F(HgVcsTest, LinksAreCheckedOnTheTreeTheChangesetJoins) {
   auto through = vcs_->apply_and_push(spec({{21, header("Bug 3 - link r=r") + link("out", "real")},
                                             {22, header("Bug 3 - through r=r") + new_file("out/evil.txt")}}));
   ASSERT_FALSE(through.ok());
-  EXPECT_EQ(through.error().message,
-            "attachment 22: 'out/evil.txt' is written through the symbolic link 'out'");
+  EXPECT_EQ(through.error().message, "attachment 22: 'out/evil.txt' is written through the symbolic link 'out'");
   auto existing = vcs_->apply_and_push(spec({{23, header("Bug 4 - x r=r") + new_file("docs/new.txt")}}));
   ASSERT_FALSE(existing.ok());
   EXPECT_EQ(existing.error().message, "attachment 23: 'docs/new.txt' is written through the symbolic link 'docs'");
-  std::string retarget = header("Bug 5 - retarget r=r") +
-                         "diff --git a/docs b/docs\n--- a/docs\n+++ b/docs\n@@ -1,1 +1,1 @@\n-real\n\\ No newline at end "
-                         "of file\n+../..\n\\ No newline at end of file\n";
+  std::string retarget =
+      header("Bug 5 - retarget r=r") +
+      "diff --git a/docs b/docs\n--- a/docs\n+++ b/docs\n@@ -1,1 +1,1 @@\n-real\n\\ No newline at end "
+      "of file\n+../..\n\\ No newline at end of file\n";
   ASSERT_TRUE(parse_patch(retarget).ok());  // nothing in the patch says it is a link
   auto out = vcs_->apply_and_push(spec({{24, retarget}}));
   ASSERT_FALSE(out.ok());
@@ -584,16 +588,19 @@ TEST_F(HgVcsTest, AGitPatchThatTurnsAFileIntoALinkAndBackLands) {
 TEST(JoinTypeChanges, OnlyADeleteAndCreateOfOnePathIsJoined) {
   std::string plain = "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n";
   EXPECT_EQ(join_type_changes(plain)->diff, plain);
-  std::string two_paths = "diff --git a/x b/x\ndeleted file mode 100644\n--- a/x\n+++ /dev/null\n@@ -1 +0,0 @@\n-a\n"
-                          "diff --git a/y b/y\nnew file mode 100644\n--- /dev/null\n+++ b/y\n@@ -0,0 +1 @@\n+a\n";
+  std::string two_paths =
+      "diff --git a/x b/x\ndeleted file mode 100644\n--- a/x\n+++ /dev/null\n@@ -1 +0,0 @@\n-a\n"
+      "diff --git a/y b/y\nnew file mode 100644\n--- /dev/null\n+++ b/y\n@@ -0,0 +1 @@\n+a\n";
   EXPECT_EQ(join_type_changes(two_paths)->diff, two_paths);
   // The same type on both sides: left to hg as it is.
-  std::string same = "diff --git a/x b/x\ndeleted file mode 100644\n--- a/x\n+++ /dev/null\n@@ -1 +0,0 @@\n-a\n"
-                     "diff --git a/x b/x\nnew file mode 100755\n--- /dev/null\n+++ b/x\n@@ -0,0 +1 @@\n+a\n";
+  std::string same =
+      "diff --git a/x b/x\ndeleted file mode 100644\n--- a/x\n+++ /dev/null\n@@ -1 +0,0 @@\n-a\n"
+      "diff --git a/x b/x\nnew file mode 100755\n--- /dev/null\n+++ b/x\n@@ -0,0 +1 @@\n+a\n";
   EXPECT_EQ(join_type_changes(same)->diff, same);
-  auto link = join_type_changes("diff --git a/x b/x\ndeleted file mode 100644\n--- a/x\n+++ /dev/null\n"
-                                "@@ -1,2 +0,0 @@\n-a\n-b\ndiff --git a/x b/x\nnew file mode 120000\n--- /dev/null\n"
-                                "+++ b/x\n@@ -0,0 +1 @@\n+t\n\\ No newline at end of file\n");
+  auto link = join_type_changes(
+      "diff --git a/x b/x\ndeleted file mode 100644\n--- a/x\n+++ /dev/null\n"
+      "@@ -1,2 +0,0 @@\n-a\n-b\ndiff --git a/x b/x\nnew file mode 120000\n--- /dev/null\n"
+      "+++ b/x\n@@ -0,0 +1 @@\n+t\n\\ No newline at end of file\n");
   ASSERT_TRUE(link.ok());
   EXPECT_EQ(link->diff,
             "diff --git a/x b/x\nold mode 100644\nnew mode 120000\n--- a/x\n+++ b/x\n@@ -1,2 +1 @@\n-a\n-b\n+t\n"
@@ -601,8 +608,9 @@ TEST(JoinTypeChanges, OnlyADeleteAndCreateOfOnePathIsJoined) {
   ASSERT_EQ(link->changes.size(), 1u);
   EXPECT_EQ(link->changes[0].path, "x");
   EXPECT_EQ(link->changes[0].content, "t");
-  auto binary = join_type_changes("diff --git a/x b/x\ndeleted file mode 100644\nGIT binary patch\nliteral 0\n\n"
-                                  "diff --git a/x b/x\nnew file mode 120000\n--- /dev/null\n+++ b/x\n@@ -0,0 +1 @@\n+t\n");
+  auto binary = join_type_changes(
+      "diff --git a/x b/x\ndeleted file mode 100644\nGIT binary patch\nliteral 0\n\n"
+      "diff --git a/x b/x\nnew file mode 120000\n--- /dev/null\n+++ b/x\n@@ -0,0 +1 @@\n+t\n");
   ASSERT_FALSE(binary.ok());
   EXPECT_EQ(binary.error().message,
             "'x' changes type (a file becomes a symbolic link, or back) with binary content, which Mercurial cannot "
@@ -662,13 +670,16 @@ TEST_F(HgVcsTest, AuthorDateAndMessageLandAsWritten) {
   };
   std::vector<Case> cases = {
       {"From: \"Name S. Surname\" <n@example.org>\nDate: Tue, 14 Nov 2023 23:13:20 +0100\nSubject: [PATCH] Bug 1 - "
-       "title r=a\n\nbody line\n---\nafter a dash line\n---\n a.txt | 2 +-\n\n" + diff + "-- \n2.39.5\n",
+       "title r=a\n\nbody line\n---\nafter a dash line\n---\n a.txt | 2 +-\n\n" +
+           diff + "-- \n2.39.5\n",
        "Name S. Surname <n@example.org>", "1700000000 -3600", "Bug 1 - title r=a\n\nbody line\n---\nafter a dash line"},
       {"From: =?UTF-8?q?J=C3=B6rg=20M=C3=BCller?= <j@example.org>\nDate: Tue, 14 Nov 2023 17:13:20 -0500\nSubject: "
-       "[PATCH] Bug 2 - x\n\n---\n" + diff,
+       "[PATCH] Bug 2 - x\n\n---\n" +
+           diff,
        "Jörg Müller <j@example.org>", "1700000000 18000", "Bug 2 - x"},
       {"# HG changeset patch\n# User Ann <a@example.org>\n# Date 1600000000 -7200\n# Branch evil\nBug 3 - y\n\n"
-       "--- not a file\nmore\n" + diff,
+       "--- not a file\nmore\n" +
+           diff,
        "Ann <a@example.org>", "1600000000 -7200", "Bug 3 - y\n\n--- not a file\nmore"},
   };
   for (const Case& c : cases) {
@@ -685,7 +696,6 @@ TEST_F(HgVcsTest, AuthorDateAndMessageLandAsWritten) {
     vcs_ = std::make_unique<HgVcs>((dir_ / ("cache-" + std::to_string(&c - cases.data()))).string());
   }
 }
-
 
 }  // namespace
 }  // namespace autoland

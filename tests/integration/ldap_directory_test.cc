@@ -33,7 +33,10 @@ class RealSlapd : public ::testing::Test {
     output_ = started.ok() ? "" : started.error().message;
     if (started.ok()) slapd_ = std::move(*started);
   }
-  static void TearDownTestSuite() { stop(); fs::remove_all(dir_); }
+  static void TearDownTestSuite() {
+    stop();
+    fs::remove_all(dir_);
+  }
   static void stop() { slapd_.reset(); }
   void SetUp() override { ASSERT_TRUE(started_) << "slapd did not start:\n" << output_; }
 

@@ -6,10 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <thread>
-
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "adapters/process/subprocess.h"
 #include "adapters/store/sqlite/sqlite_db.h"
@@ -69,12 +68,13 @@ class LocalCiTest : public ::testing::Test {
 
 TEST_F(LocalCiTest, GreenRedIntermittentAndHangingJobs) {
   std::string mark = (dir_ / "flaky-ran-once").string();
-  auto ci = LocalCi::open(options({{"build", {"true"}, 10, true},
-                                   {"test-ok", {"test", "-f", "a.txt"}, 10},
-                                   {"test-red", {"sh", "-c", "echo boom; exit 1"}, 10},
-                                   {"flaky", {"sh", "-c", "test -f " + mark + " || { touch " + mark + "; exit 1; }"}, 10},
-                                   {"hang", {"sleep", "30"}, 1}}),
-                          clock_);
+  auto ci =
+      LocalCi::open(options({{"build", {"true"}, 10, true},
+                             {"test-ok", {"test", "-f", "a.txt"}, 10},
+                             {"test-red", {"sh", "-c", "echo boom; exit 1"}, 10},
+                             {"flaky", {"sh", "-c", "test -f " + mark + " || { touch " + mark + "; exit 1; }"}, 10},
+                             {"hang", {"sleep", "30"}, 1}}),
+                    clock_);
   ASSERT_TRUE(ci.ok()) << ci.error().message;
   auto scheduled = (*ci)->jobs("try", node_);
   ASSERT_TRUE(scheduled.ok()) << scheduled.error().message;
@@ -184,8 +184,8 @@ TEST_F(LocalCiTest, ARestartRerunsCutShortRunsAndNeverFinishedOnes) {
   ASSERT_TRUE(after.ok());
   ASSERT_EQ(after->size(), 2u);  // nothing scheduled twice
   EXPECT_EQ(by_name(*after)["slow"], JobResult::success);
-  EXPECT_EQ((*after)[0].finished, 7);      // quick was not run again
-  EXPECT_FALSE(fs::exists(count));         // ...its command never ran
+  EXPECT_EQ((*after)[0].finished, 7);  // quick was not run again
+  EXPECT_FALSE(fs::exists(count));     // ...its command never ran
 }
 
 // Processes whose command line is exactly `argv`.
@@ -440,14 +440,14 @@ class LocalCiEndToEnd : public LocalCiTest {
 
 TEST_F(LocalCiEndToEnd, IntermittentThenGreenIsReportedOnTheBug) {
   std::string mark = (dir_ / "flaky-ran-once").string();
-  auto ci = LocalCi::open(options({{"build", {"true"}, 10, true},
-                                   {"flaky", {"sh", "-c", "test -f " + mark + " || { touch " + mark + "; exit 1; }"}, 10}}),
-                          clock_);
+  auto ci =
+      LocalCi::open(options({{"build", {"true"}, 10, true},
+                             {"flaky", {"sh", "-c", "test -f " + mark + " || { touch " + mark + "; exit 1; }"}, 10}}),
+                    clock_);
   ASSERT_TRUE(ci.ok());
   (*ci)->start();
-  ResultsPoller poller(*store_, clock_, [&](const std::string& name) -> CiResults* {
-    return name == "local" ? ci->get() : nullptr;
-  });
+  ResultsPoller poller(*store_, clock_,
+                       [&](const std::string& name) -> CiResults* { return name == "local" ? ci->get() : nullptr; });
   PatchSet ps = poll_until_done(poller, **ci, testing(31));
   EXPECT_EQ(ps.state, State::reported);
   auto comments = store_->comments_for(ps.id);
@@ -458,9 +458,8 @@ TEST_F(LocalCiEndToEnd, IntermittentThenGreenIsReportedOnTheBug) {
 }
 
 TEST_F(LocalCiEndToEnd, RedAndHangingJobsFailTheTryRun) {
-  auto ci = LocalCi::open(options({{"build", {"sh", "-c", "echo compile error; exit 2"}, 10, true},
-                                   {"hang", {"sleep", "30"}, 1}}),
-                          clock_);
+  auto ci = LocalCi::open(
+      options({{"build", {"sh", "-c", "echo compile error; exit 2"}, 10, true}, {"hang", {"sleep", "30"}, 1}}), clock_);
   ASSERT_TRUE(ci.ok());
   (*ci)->start();
   ResultsPoller poller(*store_, clock_, [&](const std::string&) -> CiResults* { return ci->get(); });

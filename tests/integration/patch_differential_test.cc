@@ -28,13 +28,31 @@ std::string read(const fs::path& p) {
 }
 
 // Pieces a patch is made of; the generator picks among them.
-const std::vector<std::string> kMessageLines = {
-    "Bug 1 - fix things r=alice", "", "Plain text.", "---", "--- not a file", "diff erent approach", "# comment",
-    "-- ", " indented --- a/x", "* a list item", "@someone thanks", "+1 from me"};
+const std::vector<std::string> kMessageLines = {"Bug 1 - fix things r=alice",
+                                                "",
+                                                "Plain text.",
+                                                "---",
+                                                "--- not a file",
+                                                "diff erent approach",
+                                                "# comment",
+                                                "-- ",
+                                                " indented --- a/x",
+                                                "* a list item",
+                                                "@someone thanks",
+                                                "+1 from me"};
 // Lines that read as something else to some tool.
-const std::vector<std::string> kTrickyLines = {
-    "+++ not a file either", "---x", "+++y", "@@ -0,0 +1 @@", "*** star", "***************", "Index: notes",
-    "rename to evil.txt", "new file mode 100644", "GIT binary patch", "From: x <y@z>", "diff -r 1 -r 2 f"};
+const std::vector<std::string> kTrickyLines = {"+++ not a file either",
+                                               "---x",
+                                               "+++y",
+                                               "@@ -0,0 +1 @@",
+                                               "*** star",
+                                               "***************",
+                                               "Index: notes",
+                                               "rename to evil.txt",
+                                               "new file mode 100644",
+                                               "GIT binary patch",
+                                               "From: x <y@z>",
+                                               "diff -r 1 -r 2 f"};
 
 std::vector<std::string> hidden_diffs(const std::string& f) {
   return {
@@ -42,15 +60,13 @@ std::vector<std::string> hidden_diffs(const std::string& f) {
       "---a/" + f + "\n+++b/" + f + "\n@@ -0,0 +1,1 @@\n+x = y\n",
       "--- a/" + f + "\n+++ b/" + f + "\n",
       "*** a/" + f + "\n--- b/" + f + "\n***************\n*** 0 ****\n--- 1 ----\n+ x\n",
-      "diff --git a/" + f + " b/" + f + "\nnew file mode 100644\n--- /dev/null\n+++ b/" + f +
-          "\n@@ -0,0 +1 @@\n+x\n",
-      "diff --git a/" + f + " b/" + f + "\nnew file mode 100644\n--- /dev/null\n+++ b/" + f +
-          "\t\n@@ -0,0 +1 @@\n+x\n",
+      "diff --git a/" + f + " b/" + f + "\nnew file mode 100644\n--- /dev/null\n+++ b/" + f + "\n@@ -0,0 +1 @@\n+x\n",
+      "diff --git a/" + f + " b/" + f + "\nnew file mode 100644\n--- /dev/null\n+++ b/" + f + "\t\n@@ -0,0 +1 @@\n+x\n",
       "diff --git a/" + f + " b/" + f + "\nnew file mode 100644\n",
   };
 }
-const std::vector<std::string> kHiddenNames = {"hidden.txt", ".hgsub", "sub/.hgrc", ".hg/hgrc", "../outside",
-                                               ".gitmodules", "dir with space/h.txt"};
+const std::vector<std::string> kHiddenNames = {"hidden.txt", ".hgsub",      "sub/.hgrc",           ".hg/hgrc",
+                                               "../outside", ".gitmodules", "dir with space/h.txt"};
 
 const std::vector<std::string> kEntries = {
     // git: modify, add, delete, rename with and without a hunk, copy, mode, binary, link
@@ -79,12 +95,14 @@ const std::vector<std::string> kEntries = {
     "diff --git a/sp ace.txt b/sp ace.txt\n--- a/sp ace.txt\t\n+++ b/sp ace.txt\t\n@@ -1 +1 @@\n-a\n+b\n",
     "--- /dev/null\n+++ b/dir/n.txt\n@@ -0,0 +1 @@\n+n\n",
     "--- old/deep/file.c\t2023-01-01\n+++ new/deep/file.c\t2023-01-02\n@@ -1 +1 @@\n-a\n+b\n",
-    "Index: s.txt\n===================================================================\n--- a/s.txt\n+++ b/s.txt\n@@ -1 "
+    "Index: s.txt\n===================================================================\n--- a/s.txt\n+++ b/s.txt\n@@ "
+    "-1 "
     "+1 @@\n-s\n+S\n",
 };
 
-const std::vector<std::string> kNoise = {"", "", "Index: foo", "=====", "some words", "rename to evil.txt",
-                                         "new mode 100755", "Only in a: x", "-- \n2.39.5"};
+const std::vector<std::string> kNoise = {
+    "",           "", "Index: foo", "=====", "some words", "rename to evil.txt", "new mode 100755", "Only in a: x",
+    "-- \n2.39.5"};
 
 // One patch from `rng`: a form, a message with pieces that may read as diffs,
 // one to three entries with noise between them.
@@ -112,8 +130,7 @@ std::string generate(std::mt19937& rng) {
              "Date: Tue, 14 Nov 2023 22:13:20 +0000\nSubject: [PATCH] Bug 1 - x\n\n" +
              message + (chance(70) ? "---\n a.txt | 2 +-\n" + std::string(chance(20) ? "---\n" : "") + "\n" : "") +
              diff + "-- \n2.39.5\n\n";
-    default:
-      return message + diff;
+    default: return message + diff;
   }
 }
 
@@ -141,9 +158,12 @@ TEST_F(PatchDifferential, GeneratedPatchesListWhatHgAndGitWrite) {
   const char* count = std::getenv("AUTOLAND_DIFFERENTIAL_COUNT");
   std::mt19937 rng(seed ? static_cast<unsigned>(std::stoul(seed)) : 20261207u);
   int accepted = 0, total = count ? std::stoi(count) : 1500;
-  for (int i = 0; i < total && !HasFailure(); ++i) accepted += check(generate(rng), "generated patch " + std::to_string(i));
-  std::printf("patch differential: %d of %d generated patches accepted, each listing exactly what hg and git "
-              "write\n", accepted, total);
+  for (int i = 0; i < total && !HasFailure(); ++i)
+    accepted += check(generate(rng), "generated patch " + std::to_string(i));
+  std::printf(
+      "patch differential: %d of %d generated patches accepted, each listing exactly what hg and git "
+      "write\n",
+      accepted, total);
   // Most carry a refused piece; enough must pass for the comparison to count.
   EXPECT_GE(accepted, total / 5);
 }

@@ -86,8 +86,8 @@ class QueueCycle : public ::testing::Test {
  protected:
   void SetUp() override {
     util::set_log_level(util::LogLevel::warn);
-    dir_ = fs::path(::testing::TempDir()) /
-           ("queue-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::path(::testing::TempDir()) / ("queue-" + std::to_string(::getpid()) + "-" +
+                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     // central holds a tiny project; try is a non-publishing clone of it.
@@ -151,11 +151,10 @@ class QueueCycle : public ::testing::Test {
     QueueOptions o;
     o.grace_period_seconds = 0;
     o.backoff_seconds = 0;
-    queue_ = std::make_unique<Queue>(*store_, *bugs_, *directory_, clock_,
-                                     [this](const Branch&) { return vcs_.get(); }, o);
-    poller_ = std::make_unique<ResultsPoller>(*store_, clock_, [this](const std::string&) -> CiResults* {
-      return ci_.get();
-    });
+    queue_ = std::make_unique<Queue>(
+        *store_, *bugs_, *directory_, clock_, [this](const Branch&) { return vcs_.get(); }, o);
+    poller_ = std::make_unique<ResultsPoller>(*store_, clock_,
+                                              [this](const std::string&) -> CiResults* { return ci_.get(); });
   }
   void TearDown() override {
     ci_.reset();
@@ -275,7 +274,8 @@ TEST_F(QueueCycle, APassValidatesSideBySideAndLooksEachPersonUpOnce) {
   o.grace_period_seconds = 0;
   o.backoff_seconds = 0;
   o.validation_concurrency = 3;
-  Queue queue(*store_, watching, *directory_, clock_, [this](const Branch&) { return vcs_.get(); }, o);
+  Queue queue(
+      *store_, watching, *directory_, clock_, [this](const Branch&) { return vcs_.get(); }, o);
   std::vector<PatchSet> requests;
   for (BugId b = 601; b <= 604; ++b) {
     add_bug(b, b * 10, make_patch("f" + std::to_string(b), "x\n", "Bug " + std::to_string(b) + " - Fix r=rita"), "");
@@ -328,8 +328,8 @@ TEST_F(QueueCycle, ALandingWhoseMessageNamesNoReviewerGetsTheReviewersFromTheFla
   o.grace_period_seconds = 0;
   o.backoff_seconds = 0;
   o.allow_self_review = true;
-  queue_ = std::make_unique<Queue>(*store_, *bugs_, *directory_, clock_, [this](const Branch&) { return vcs_.get(); },
-                                   o);
+  queue_ = std::make_unique<Queue>(
+      *store_, *bugs_, *directory_, clock_, [this](const Branch&) { return vcs_.get(); }, o);
   add_bug(13, 131, make_patch("s.txt", "s\n", "Bug 13 - add s"), "dev@example.org");
   ASSERT_TRUE(server_->set_whiteboard(13, "[autoland-in-queue]", "dev@example.org").ok());
   PatchSet other = run_until_done(request(13, 131, "central"));
@@ -340,8 +340,8 @@ TEST_F(QueueCycle, ALandingWhoseMessageNamesNoReviewerGetsTheReviewersFromTheFla
 TEST_F(QueueCycle, RemovingTheMarkerDuringTheGracePeriodCancelsTheRequest) {
   QueueOptions o;
   o.grace_period_seconds = 1;
-  queue_ = std::make_unique<Queue>(*store_, *bugs_, *directory_, clock_, [this](const Branch&) { return vcs_.get(); },
-                                   o);
+  queue_ = std::make_unique<Queue>(
+      *store_, *bugs_, *directory_, clock_, [this](const Branch&) { return vcs_.get(); }, o);
   add_bug(14, 141, make_patch("t.txt", "t\n", "Bug 14 - add t r=rita"), "rita@example.org");
   add_bug(15, 151, make_patch("u.txt", "u\n", "Bug 15 - add u"), "");
   PatchSet taken_back = request(14, 141, "central");
@@ -524,8 +524,8 @@ TEST_F(QueueCycle, ATreestatusServiceHoldsLandingsAndFailsClosed) {
   QueueOptions o;
   o.grace_period_seconds = 0;
   o.backoff_seconds = 0;
-  queue_ = std::make_unique<Queue>(*store_, *bugs_, *directory_, clock_, [this](const Branch&) { return vcs_.get(); },
-                                   o, &trees);
+  queue_ = std::make_unique<Queue>(
+      *store_, *bugs_, *directory_, clock_, [this](const Branch&) { return vcs_.get(); }, o, &trees);
   add_bug(9, 91, make_patch("i.txt", "i\n", "Bug 9 - add i r=rita"), "rita@example.org");
   PatchSet ps = request(9, 91, "central");
   for (int i = 0; i < 600 && store_->get_patchset(ps.id)->stage != Stage::landing; ++i) {

@@ -2,7 +2,6 @@
 // not a database, corrupt, deleted or replaced while in use. None of them may
 // lose state silently: each is refused or stops the store, naming the file.
 #include <gtest/gtest.h>
-
 #include <sqlite3.h>
 
 #include <filesystem>
@@ -20,9 +19,8 @@ namespace fs = std::filesystem;
 class StoreFile : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("store-file-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::path(::testing::TempDir()) / ("store-file-" + std::to_string(::getpid()) + "-" +
+                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     path_ = (dir_ / "autoland.db").string();
@@ -109,8 +107,7 @@ TEST_F(StoreFile, AStoreDeletedWhileInUseStopsEveryCall) {
   fs::remove(path_ + "-shm");
   auto lost = store.unusable();
   ASSERT_TRUE(lost.has_value());
-  EXPECT_NE(lost->message.find("the store '" + path_ + "' was deleted while autoland was using it"),
-            std::string::npos);
+  EXPECT_NE(lost->message.find("the store '" + path_ + "' was deleted while autoland was using it"), std::string::npos);
   // Reads and writes alike: nothing goes on against the unlinked file.
   auto read = store.get_branch("try");
   ASSERT_FALSE(read.ok());

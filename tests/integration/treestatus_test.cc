@@ -1,14 +1,14 @@
 // The Treestatus client against a fake Treestatus server over real HTTP (no
 // Treestatus runs here; the fake answers in its documented shape), and the
 // queue holding landings by it.
-#include "adapters/treestatus/treestatus_client.h"
-
 #include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <atomic>
 #include <mutex>
 #include <thread>
+
+#include "adapters/treestatus/treestatus_client.h"
 
 namespace autoland {
 namespace {
@@ -28,8 +28,9 @@ class FakeTreestatus : public ::testing::Test {
         res.set_content(R"({"result": {"status": "ajar", "reason": ""}})", "application/json");
         return;
       }
-      res.set_content(R"({"result": {"tree": ")" + tree + R"(", "status": ")" + status() + R"(", "reason": "bustage"}})",
-                      "application/json");
+      res.set_content(
+          R"({"result": {"tree": ")" + tree + R"(", "status": ")" + status() + R"(", "reason": "bustage"}})",
+          "application/json");
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });

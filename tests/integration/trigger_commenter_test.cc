@@ -2,9 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <functional>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "adapters/bugzilla/bugzilla_client.h"
 #include "app/store_factory.h"
@@ -203,7 +202,9 @@ TEST_F(TriggerRules, RefusalsSayWhyAndRemoveTheTag) {
   EXPECT_NE(refusal(8).find("attachment 51 is not on bug 8"), std::string::npos);
   EXPECT_NE(refusal(9).find("attachment 91 is not a patch"), std::string::npos);
   EXPECT_NE(refusal(10).find("bug 10 has no non-obsolete patch attached"), std::string::npos);
-  EXPECT_NE(refusal(11).find("attachment 111 is not a patch autoland can apply: path '../x' climbs out of the repository"), std::string::npos);
+  EXPECT_NE(
+      refusal(11).find("attachment 111 is not a patch autoland can apply: path '../x' climbs out of the repository"),
+      std::string::npos);
   EXPECT_EQ(server_->whiteboard(11), "keep  this");
   // The next pass finds nothing to do and refuses nothing again.
   EXPECT_EQ(poll().refusals, 0u);

@@ -7,11 +7,11 @@
 #pragma once
 
 #include <signal.h>
-#include <csignal>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <set>

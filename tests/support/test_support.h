@@ -28,8 +28,10 @@ inline PatchSet testing_patchset(Store& store, const Clock& clock, const NewPatc
     r.actor = "queue";
     if (e == Event::pushed) {
       r.changes = changes;
-      if (request.stage == Stage::try_run) r.changes.try_revision = revision;
-      else r.changes.landing_revision = revision;
+      if (request.stage == Stage::try_run)
+        r.changes.try_revision = revision;
+      else
+        r.changes.landing_revision = revision;
     }
     auto stepped = advance(store, clock, ps, r);
     if (!stepped) return {};

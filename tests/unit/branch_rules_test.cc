@@ -10,11 +10,11 @@ namespace {
 // Hardening issue, item 11: names that used to be accepted by the API and
 // the config (one cut at a NUL mapped onto another branch's clone folder).
 TEST(BranchRules, OneStrictRuleForNames) {
-  for (std::string bad : {std::string("a\0b", 3), std::string("a\nb"), std::string("a\tb"), std::string("caf\xc3\xa9"),
-                          std::string("\xff"), std::string(5000, 'x'), std::string(".hg"), std::string(".GIT"),
-                          std::string("-rf"), std::string("try.lock"), std::string("try.LOCK"), std::string("../../etc"),
-                          std::string("a/b"), std::string("."), std::string(".."), std::string(""), std::string("a b"),
-                          std::string("a:b")}) {
+  for (std::string bad :
+       {std::string("a\0b", 3), std::string("a\nb"), std::string("a\tb"), std::string("caf\xc3\xa9"),
+        std::string("\xff"), std::string(5000, 'x'), std::string(".hg"), std::string(".GIT"), std::string("-rf"),
+        std::string("try.lock"), std::string("try.LOCK"), std::string("../../etc"), std::string("a/b"),
+        std::string("."), std::string(".."), std::string(""), std::string("a b"), std::string("a:b")}) {
     EXPECT_FALSE(check_branch_name(bad).ok()) << util::printable(bad, 20);
   }
   for (std::string good : {"try", "mozilla-inbound", "mozilla-central", "release_1.2", "b2g-inbound"}) {
@@ -43,8 +43,9 @@ TEST(BranchRules, EveryRuleOnce) {
   auto why = [&](Branch b) { return validate_branch(b, ctx).error().message; };
   Branch b = central;
   b.ci_source = "";
-  EXPECT_EQ(why(b), "branch 'central': ci '' is not a CI source configured here (local): its pushes would never be "
-                    "tested");
+  EXPECT_EQ(why(b),
+            "branch 'central': ci '' is not a CI source configured here (local): its pushes would never be "
+            "tested");
   b = central;
   b.ci_source = "buildbot";
   EXPECT_FALSE(validate_branch(b, ctx).ok());

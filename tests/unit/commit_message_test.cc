@@ -46,7 +46,8 @@ TEST(CommitMessage, ReviewersFromTheFlagsStandInForAMissingRequals) {
   EXPECT_TRUE(landing_message_problems(i, 9, /*reviewers_from_flags=*/true).empty());
   EXPECT_EQ(landing_message_problems(i, 9), Names{"the summary names no reviewer (r=NAME)"});
   // The other rules still hold.
-  EXPECT_EQ(landing_message_problems(parse_commit_message("Bug 8 - x"), 9, true), Names{"the summary names bug 8, not bug 9"});
+  EXPECT_EQ(landing_message_problems(parse_commit_message("Bug 8 - x"), 9, true),
+            Names{"the summary names bug 8, not bug 9"});
 }
 
 TEST(CommitMessage, BugForms) {

@@ -1,5 +1,4 @@
 #include "app/config.h"
-#include "app/ci_factory.h"
 
 #include <gtest/gtest.h>
 
@@ -7,6 +6,7 @@
 #include <fstream>
 #include <map>
 
+#include "app/ci_factory.h"
 #include "test_data.h"
 
 namespace autoland {
@@ -142,12 +142,14 @@ TEST(Config, BuildbotAndTreeherderSources) {
   EXPECT_EQ(c.branches[0].ci_source, "buildbot");
   EXPECT_EQ(c.branches[1].ci_source, "treeherder");
   std::string branch = "[[branches]]\nname = \"try\"\nrepo_url = \"r\"\n";
-  EXPECT_EQ(parse_error(branch + "ci = \"jenkins\"\n"),
-            "test.toml: branch 'try': ci 'jenkins' is not a CI source configured here (local): its pushes would never be "
-            "tested");
-  EXPECT_EQ(parse_error(branch + "ci = \"buildbot\"\n"),
-            "test.toml: branch 'try': ci 'buildbot' is not a CI source configured here (local): its pushes would never be "
-            "tested");
+  EXPECT_EQ(
+      parse_error(branch + "ci = \"jenkins\"\n"),
+      "test.toml: branch 'try': ci 'jenkins' is not a CI source configured here (local): its pushes would never be "
+      "tested");
+  EXPECT_EQ(
+      parse_error(branch + "ci = \"buildbot\"\n"),
+      "test.toml: branch 'try': ci 'buildbot' is not a CI source configured here (local): its pushes would never be "
+      "tested");
   EXPECT_EQ(parse_error("[ci.treeherder]\nurl = \"https://th\"\n" + branch + "ci = \"treeherder\"\n"),
             "test.toml: branch 'try': takes its results from Treeherder, which autoland cannot ask to rerun jobs: set "
             "max_retriggers = 0 (an orange job then fails the run; a rerun a sheriff starts counts)");
@@ -239,8 +241,9 @@ TEST(LocalCiRepository, WherePushesGoWhenThatIsHere) {
   Branch remote{.name = "x", .repo_url = "https://bot:hunter2@hg.example.org/x"};
   auto refused = local_ci_repository(remote);
   ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.error().message, "the local CI runs jobs for branch x only from a repository on this machine; "
-                                     "its URL is https://REDACTED@hg.example.org/x");
+  EXPECT_EQ(refused.error().message,
+            "the local CI runs jobs for branch x only from a repository on this machine; "
+            "its URL is https://REDACTED@hg.example.org/x");
 }
 
 }  // namespace
@@ -302,7 +305,8 @@ TEST(ConfigChecks, UnknownAutolandVariablesAreNamed) {
   EXPECT_TRUE(check_autoland_variables({"PATH", "AUTOLAND_BUGZILLA_URL", "AUTOLAND_TOKEN", "AUTOLAND_URL"}).ok());
   auto typo = check_autoland_variables({"HOME", "AUTOLAND_BUGZILLA_APIKEY"});
   ASSERT_FALSE(typo.ok());
-  EXPECT_EQ(typo.error().message.rfind("environment variable AUTOLAND_BUGZILLA_APIKEY is not one autoland reads", 0), 0u);
+  EXPECT_EQ(typo.error().message.rfind("environment variable AUTOLAND_BUGZILLA_APIKEY is not one autoland reads", 0),
+            0u);
 }
 
 // The config reaches the same answers (the API's are in api_test).

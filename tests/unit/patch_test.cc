@@ -73,8 +73,9 @@ TEST(Patch, HgExportGit) {
 // there is only a note: hg import would drop it and git apply refuse it.
 TEST(Patch, HgExportPlainDiffs) {
   std::string text = read_data("patches/hg-export-plain.patch");
-  EXPECT_EQ(parse_error(text), "the patch does not carry the new content of the binary file in logo.bin; make it with "
-                               "`hg export --git` or `git format-patch --binary` (line 28)");
+  EXPECT_EQ(parse_error(text),
+            "the patch does not carry the new content of the binary file in logo.bin; make it with "
+            "`hg export --git` or `git format-patch --binary` (line 28)");
   size_t note = text.find("diff -r 29bae8d92d54 -r 2d5c9ff668e2 logo.bin");
   ASSERT_NE(note, std::string::npos);
   text.erase(note, text.find("diff -r", note + 1) - note);
@@ -239,8 +240,8 @@ TEST(Patch, MessagesWithDashLinesStillLand) {
   Patch hg = parse_ok("# HG changeset patch\n# User A <a@b>\nBug 1 - x\n\nbefore\n---\n--- not a file\nafter\n" + real);
   EXPECT_EQ(hg.message, "Bug 1 - x\n\nbefore\n---\n--- not a file\nafter");
   // format-patch: the last '---' before the diff is git's separator; one of the message stays.
-  Patch mail = parse_ok("From: A <a@b>\nSubject: [PATCH] Bug 1 - x\n\nbefore\n---\nafter\n---\n f | 2 +-\n\n" +
-                        real + "-- \n2.39.5\n\n");
+  Patch mail = parse_ok("From: A <a@b>\nSubject: [PATCH] Bug 1 - x\n\nbefore\n---\nafter\n---\n f | 2 +-\n\n" + real +
+                        "-- \n2.39.5\n\n");
   EXPECT_EQ(mail.message, "Bug 1 - x\n\nbefore\n---\nafter");
   EXPECT_EQ(mail.diff, real + "-- \n2.39.5\n\n");
 }
@@ -272,8 +273,9 @@ TEST(Patch, AGitHeaderEndsAtItsFirstOtherLine) {
 // git guesses one strip level for the whole patch from its first file; hg
 // strips one folder from each. Found by fuzz_patch_differential.
 TEST(Patch, PlainDiffNamesNeedALeadingFolder) {
-  EXPECT_EQ(parse_error("--- /dev/null\n+++ bd.txt\n@@ -0,0 +1 @@\n+x\n--- /dev/null\n+++ b/c.txt\n@@ -0,0 +1 @@\n+y\n"),
-            "'bd.txt' has no leading folder: name the files a/PATH and b/PATH (line 1)");
+  EXPECT_EQ(
+      parse_error("--- /dev/null\n+++ bd.txt\n@@ -0,0 +1 @@\n+x\n--- /dev/null\n+++ b/c.txt\n@@ -0,0 +1 @@\n+y\n"),
+      "'bd.txt' has no leading folder: name the files a/PATH and b/PATH (line 1)");
   EXPECT_EQ(parse_ok("--- /dev/null\n+++ b/c.txt\n@@ -0,0 +1 @@\n+y\n").files[0].path, "c.txt");
 }
 
@@ -310,14 +312,16 @@ TEST(Patch, NamesModesAndBinaryDataAsHgAndGitReadThem) {
   EXPECT_EQ(parse_error("diff --git a/sub b/sub\nnew file mode 160000\nindex 0000000..1234567\n"),
             "'new file mode 160000' gives a mode autoland does not land (a file is 100644 or 100755, a link 120000) "
             "(line 2)");
-  EXPECT_FALSE(parse_patch("diff --git a/f b/f\nnew file mode 10064 x\n--- /dev/null\n+++ b/f\n@@ -0,0 +1 @@\n+x\n").ok());
+  EXPECT_FALSE(
+      parse_patch("diff --git a/f b/f\nnew file mode 10064 x\n--- /dev/null\n+++ b/f\n@@ -0,0 +1 @@\n+x\n").ok());
   // A NUL in the "+++" line, which is read ahead of the loop's check.
   EXPECT_EQ(parse_error(std::string("--- a/f\n+++ \x01\0b/f\n@@ -1 +1 @@\n-a\n+b\n", 35)),
             "NUL byte outside a binary section (line 2)");
   // Binary data of a shape hg does not read by.
-  EXPECT_EQ(parse_error("diff --git a/l b/l\nnew file mode 100644\nGIT binary patch\nliteral 7\nOc%17D@N;KiWC8#POaXEL\nZzz\n"
-                        "diff --git a/m b/m\n--- a/m\n+++ b/m\n@@ -1 +1 @@\n-a\n+b\n"),
-            "malformed binary data in l (line 6)");
+  EXPECT_EQ(
+      parse_error("diff --git a/l b/l\nnew file mode 100644\nGIT binary patch\nliteral 7\nOc%17D@N;KiWC8#POaXEL\nZzz\n"
+                  "diff --git a/m b/m\n--- a/m\n+++ b/m\n@@ -1 +1 @@\n-a\n+b\n"),
+      "malformed binary data in l (line 6)");
   // A quoted name in a plain diff: git unquotes it, hg does not.
   EXPECT_EQ(parse_error("--- \"/old.txt\n+++ /dev/null\n@@ -1 +0,0 @@\n-gone\n"),
             "the file name in '--- \"/old.txt' is quoted: git unquotes it and hg does not; name it without quotes "
@@ -399,24 +403,26 @@ TEST(Patch, SymlinksInAPatch) {
   ASSERT_EQ(ok.files.size(), 1u);
   EXPECT_TRUE(ok.files[0].symlink);
   EXPECT_EQ(ok.files[0].link_target, "v2");
-  EXPECT_EQ(parse_error(link("x", "/etc")), "the symbolic link 'x' -> '/etc' points to an absolute path, outside the "
-                                            "repository");
+  EXPECT_EQ(parse_error(link("x", "/etc")),
+            "the symbolic link 'x' -> '/etc' points to an absolute path, outside the "
+            "repository");
   EXPECT_EQ(parse_error(link("x", "..")), "the symbolic link 'x' -> '..' points outside the repository");
   EXPECT_FALSE(parse_patch(link("x", ".hg")).ok());
   // Written through in the same patch, whatever the target.
   EXPECT_EQ(parse_error(link("out", "build") + "diff --git a/out/f b/out/f\nnew file mode 100644\n--- /dev/null\n+++ "
-                                                "b/out/f\n@@ -0,0 +1 @@\n+x\n"),
+                                               "b/out/f\n@@ -0,0 +1 @@\n+x\n"),
             "'out/f' is written through the symbolic link 'out' the patch makes");
   // ... also where only a case-insensitive checkout makes them one folder.
   EXPECT_EQ(parse_error(link("OUT", "build") + "diff --git a/out/f b/out/f\nnew file mode 100644\n--- /dev/null\n+++ "
-                                                "b/out/f\n@@ -0,0 +1 @@\n+x\n"),
+                                               "b/out/f\n@@ -0,0 +1 @@\n+x\n"),
             "'out/f' is written through the symbolic link 'OUT' the patch makes");
   // A changed target ("index a..b 120000", mode kept) and a file turned into a link.
   EXPECT_EQ(parse_error("diff --git a/l b/l\nindex 1111111..2222222 120000\n--- a/l\n+++ b/l\n@@ -1 +1 @@\n-v1\n\\ No "
                         "newline at end of file\n+/etc\n\\ No newline at end of file\n"),
             "the symbolic link 'l' -> '/etc' points to an absolute path, outside the repository");
-  EXPECT_EQ(parse_error("diff --git a/l b/l\nold mode 100644\nnew mode 120000\n--- a/l\n+++ b/l\n@@ -1 +1 @@\n-text\n+..\n"),
-            "the symbolic link 'l' -> '..' points outside the repository");
+  EXPECT_EQ(
+      parse_error("diff --git a/l b/l\nold mode 100644\nnew mode 120000\n--- a/l\n+++ b/l\n@@ -1 +1 @@\n-text\n+..\n"),
+      "the symbolic link 'l' -> '..' points outside the repository");
   EXPECT_EQ(parse_error("diff --git a/l b/l\nold mode 100644\nnew mode 120000\n"),
             "the symbolic link 'l' gets its target from the tree, not from the patch; put the target in the patch");
   EXPECT_EQ(parse_error("diff --git a/l b/l\nnew file mode 120000\n--- /dev/null\n+++ b/l\n@@ -0,0 +1,2 @@\n+a\n+b\n"),
@@ -527,12 +533,15 @@ TEST(Patch, SynthesizedHeaderParsesBack) {
 
 TEST(Patch, NormalizedDiffIgnoresHeadersBlobIdsAndTheSignature) {
   std::string hg =
-      "# HG changeset patch\n# User A <a@b>\nBug 1 - x\n\ndiff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1,1 +1,1 @@\n-- \n+new  \n";
+      "# HG changeset patch\n# User A <a@b>\nBug 1 - x\n\ndiff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1,1 +1,1 @@\n-- "
+      "\n+new  \n";
   std::string git =
       "From 0123 Mon Sep 17 00:00:00 2001\nFrom: A <a@b>\nSubject: [PATCH] Bug 1 - x\n\n---\n f | 2 +-\n\n"
-      "diff --git a/f b/f\nindex 1234567..89abcde 100644\n--- a/f\n+++ b/f\n@@ -1 +1 @@ int main()\n-- \n+new\n-- \n2.39.5\n";
+      "diff --git a/f b/f\nindex 1234567..89abcde 100644\n--- a/f\n+++ b/f\n@@ -1 +1 @@ int main()\n-- \n+new\n-- "
+      "\n2.39.5\n";
   EXPECT_EQ(autoland::normalized_diff(hg), autoland::normalized_diff(git));
   // "-- " inside a hunk is a removed line "- ", and it counts.
   EXPECT_NE(autoland::normalized_diff(hg).find("\n--\n+new\n"), std::string::npos);
-  EXPECT_NE(autoland::normalized_diff(hg), autoland::normalized_diff("diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1,1 +1,1 @@\n-x\n+new\n"));
+  EXPECT_NE(autoland::normalized_diff(hg),
+            autoland::normalized_diff("diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1,1 +1,1 @@\n-x\n+new\n"));
 }

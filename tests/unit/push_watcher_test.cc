@@ -63,7 +63,8 @@ class PushWatcherTest : public ::testing::Test {
     central.repo_url = "/r/central";
     central.ci_source = "local";
     ASSERT_TRUE(store_->create_branch(central, "t").ok());
-    watcher_ = std::make_unique<PushWatcher>(*store_, clock_, [this](const std::string&) -> CiResults* { return &ci_; });
+    watcher_ =
+        std::make_unique<PushWatcher>(*store_, clock_, [this](const std::string&) -> CiResults* { return &ci_; });
   }
   PushWatchStats pass() {
     auto stats = watcher_->pass();
@@ -104,11 +105,13 @@ TEST_F(PushWatcherTest, APushAskingForResultsGetsThemOnEachBugOnce) {
   EXPECT_EQ(out[0].body,
             "Autoland: the try push 222222222222 by Pat <pat@example.org> asked for its results on this bug "
             "(--post-to-bug). They are orange.\n"
-            "Revision: " + kRev2 + "\n"
-            "Results: 2 jobs: 1 success, 1 testfailed\n"
-            "Failures:\n"
-            "  testfailed: test l2\n"
-            "autoland-dedup: push/try/222222222222/bug/42");
+            "Revision: " +
+                kRev2 +
+                "\n"
+                "Results: 2 jobs: 1 success, 1 testfailed\n"
+                "Failures:\n"
+                "  testfailed: test l2\n"
+                "autoland-dedup: push/try/222222222222/bug/42");
   EXPECT_EQ(pass().reported, 0);
   EXPECT_EQ(outbox().size(), 2u);
 }
@@ -160,7 +163,8 @@ TEST_F(PushWatcherTest, ACrashBeforeTheCursorMovesWatchesNothingTwice) {
   ci_.finish(kRev2, JobResult::success, JobResult::success);
   EXPECT_EQ(pass().reported, 1);
   // A report replayed by a second process is refused and adds nothing.
-  auto again = store_->report_watched_push("try", kRev2, {{42, "push_results", "x", "push/try/222222222222/bug/42"}}, "t");
+  auto again =
+      store_->report_watched_push("try", kRev2, {{42, "push_results", "x", "push/try/222222222222/bug/42"}}, "t");
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().kind, ErrorKind::conflict);
   EXPECT_EQ(outbox().size(), 1u);

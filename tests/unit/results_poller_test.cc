@@ -83,9 +83,8 @@ class ResultsPollerTest : public ::testing::Test {
     central.pretest_branch = "try";
     central.ci_source = "local";
     ASSERT_TRUE(store_->create_branch(central, "t").ok());
-    poller_ = std::make_unique<ResultsPoller>(*store_, clock_, [this](const std::string& name) -> CiResults* {
-      return name == "local" ? &ci_ : nullptr;
-    });
+    poller_ = std::make_unique<ResultsPoller>(
+        *store_, clock_, [this](const std::string& name) -> CiResults* { return name == "local" ? &ci_ : nullptr; });
   }
 
   // A patchset on `branch` pushed at `stage` as `revision`, now testing.

@@ -87,8 +87,8 @@ TEST(TrySyntax, NamesLikeNoRealOneAreRefused) {
             "'all:123' after -u is not a platform, test or suite name (they start with a letter or digit and hold "
             "letters, digits, '.', '_', '-' and '+'); an attachment id goes in the tag, before the try syntax: "
             "[autoland-try:ID]");
-  for (std::string bad : {"-p linux:5", "-u 'a b'", "--platform=-weird", "-u x'\"'y", "-p linux[x64",
-                          "-p linux]x[", "-u mochitest[a:b]", "-p lin/ux", "-b do\n-p all", "-p all\x01"}) {
+  for (std::string bad : {"-p linux:5", "-u 'a b'", "--platform=-weird", "-u x'\"'y", "-p linux[x64", "-p linux]x[",
+                          "-u mochitest[a:b]", "-p lin/ux", "-b do\n-p all", "-p all\x01"}) {
     auto r = parse_try_syntax(bad);
     EXPECT_FALSE(r.ok()) << bad << " -> " << (r.ok() ? format_try_syntax(*r) : "");
   }

@@ -15,9 +15,8 @@ Status InProcessBus::publish(const BusMessage& message) {
     MutexLock lock(mu_);
     for (auto& [name, q] : queues_) {
       if (!q.topics.count(message.topic)) continue;
-      bool queued = std::any_of(q.pending.begin(), q.pending.end(), [&](const BusMessage& m) {
-        return m.topic == message.topic && m.id == message.id;
-      });
+      bool queued = std::any_of(q.pending.begin(), q.pending.end(),
+                                [&](const BusMessage& m) { return m.topic == message.topic && m.id == message.id; });
       if (!queued) q.pending.push_back(message);
     }
   }

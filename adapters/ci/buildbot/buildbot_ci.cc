@@ -53,7 +53,7 @@ struct BuildbotCi::State {
   std::map<int64_t, std::vector<json>> finished_requests GUARDED_BY(mu);  // a complete buildset's never change
   std::map<int64_t, int64_t> buildset_of_request GUARDED_BY(mu);
   std::map<int64_t, std::string> builder_names GUARDED_BY(mu);
-  std::map<int64_t, std::string> failed_log_urls GUARDED_BY(mu);  // completed builds never change
+  std::map<int64_t, std::string> failed_log_urls GUARDED_BY(mu);                     // completed builds never change
   std::vector<std::pair<int64_t, std::set<std::string>>> incomplete GUARDED_BY(mu);  // in progress, their revisions
   std::optional<std::chrono::steady_clock::time_point> incomplete_at GUARDED_BY(mu);
 };
@@ -103,7 +103,6 @@ struct Api {
     return json_list(*answer, key, "buildbot", path);
   }
 };
-
 
 }  // namespace
 
@@ -230,7 +229,8 @@ Result<std::vector<CiJob>> BuildbotCi::jobs(const std::string& branch, const std
     std::set<int64_t> builders;
     for (const auto& [id, b] : builds) builders.insert(json_int(b, "builderid", -1));
     for (const auto& [id, r] : requests) builders.insert(json_int(r, "builderid", -1));
-    if (std::any_of(builders.begin(), builders.end(), [&](int64_t b) REQUIRES(st.mu) { return !st.builder_names.count(b); })) {
+    if (std::any_of(builders.begin(), builders.end(),
+                    [&](int64_t b) REQUIRES(st.mu) { return !st.builder_names.count(b); })) {
       auto list = api.list("/builders", "builders");
       if (!list) return list.error();
       for (const json& b : *list) st.builder_names[json_int(b, "builderid", -1)] = json_string(b, "name");
@@ -291,8 +291,7 @@ Result<std::vector<CiJob>> BuildbotCi::jobs(const std::string& branch, const std
         // push's request (collapseRequests must be off for autoland's
         // builders). Nothing proves this push, so it is no success.
         LOG_WARN("ci", "buildbot ended request " + std::to_string(brid) + " (" + job.name + ") of " + revision +
-                           " without a build (result " + std::to_string(code) +
-                           "): set c['collapseRequests'] = False");
+                           " without a build (result " + std::to_string(code) + "): set c['collapseRequests'] = False");
         job.result = JobResult::busted;
       }
       out.push_back(std::move(job));
@@ -312,7 +311,8 @@ Result<std::string> BuildbotCi::failed_step_log(const std::string& build_id, con
     auto logs = api.list("/steps/" + std::to_string(s["stepid"].get<int64_t>()) + "/logs", "logs");
     if (!logs) return logs.error();
     for (const json& l : *logs) {
-      if (has_int(l, "logid")) return state_->link_url + "/api/v2/logs/" + std::to_string(l["logid"].get<int64_t>()) + "/raw";
+      if (has_int(l, "logid"))
+        return state_->link_url + "/api/v2/logs/" + std::to_string(l["logid"].get<int64_t>()) + "/raw";
     }
     return fallback;  // a step that failed without a log (a trigger, the worker's preparation)
   }
@@ -326,7 +326,8 @@ Result<std::string> BuildbotCi::retrigger(const std::string& branch, const std::
     MutexLock lock(state_->mu);
     Api api{options_, state_->link_url, *transport_, state_->requests};
     if (!util::parse_uint(job_id)) {
-      return invalid_input("buildbot job '" + job_id + "' of " + revision + " did not run: there is nothing to rebuild");
+      return invalid_input("buildbot job '" + job_id + "' of " + revision +
+                           " did not run: there is nothing to rebuild");
     }
     json call = {{"jsonrpc", "2.0"}, {"method", "rebuild"}, {"id", 1}, {"params", json::object()}};
     auto answer = api.call("POST", "/builds/" + job_id, call.dump());
@@ -334,7 +335,8 @@ Result<std::string> BuildbotCi::retrigger(const std::string& branch, const std::
     // orange still and be rerun again.
     state_->incomplete_at.reset();
     if (!answer) return answer.error();
-    if (!answer->is_object()) return internal_error("buildbot's answer to a rebuild of build " + job_id + " is not an object");
+    if (!answer->is_object())
+      return internal_error("buildbot's answer to a rebuild of build " + job_id + " is not an object");
     if (answer->contains("error")) {
       return invalid_input("buildbot refused to rebuild build " + job_id + " of " + revision + ": " +
                            (*answer)["error"].dump());
@@ -345,8 +347,8 @@ Result<std::string> BuildbotCi::retrigger(const std::string& branch, const std::
       const json& request = result[1].begin().value();
       if (request.is_number_integer()) return "request-" + std::to_string(request.get<int64_t>());
     }
-    return internal_error("buildbot's answer to a rebuild of build " + job_id + " names no build request: " +
-                          answer->dump().substr(0, 200));
+    return internal_error("buildbot's answer to a rebuild of build " + job_id +
+                          " names no build request: " + answer->dump().substr(0, 200));
   });
 }
 
@@ -367,8 +369,8 @@ Result<CiPushPage> BuildbotCi::pushes_since(const std::string& branch, const std
     // them. Read from a little before the cursor (ids may commit out of
     // order); the caller's handling of a push is idempotent.
     int64_t from = std::max<int64_t>(0, static_cast<int64_t>(*after) - kCursorOverlap);
-    auto changes = api.list("/changes?changeid__gt=" + std::to_string(from) + "&order=changeid&limit=" +
-                                std::to_string(kPushPage + kCursorOverlap),
+    auto changes = api.list("/changes?changeid__gt=" + std::to_string(from) +
+                                "&order=changeid&limit=" + std::to_string(kPushPage + kCursorOverlap),
                             "changes");
     if (!changes) return changes.error();
     page.next_cursor = cursor;

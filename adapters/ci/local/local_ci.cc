@@ -109,7 +109,9 @@ Status upgrade(sqlite::Database& db) {
   return {};
 }
 
-bool is_hex(std::string_view s) { return !s.empty() && s.find_first_not_of("0123456789abcdef") == std::string_view::npos; }
+bool is_hex(std::string_view s) {
+  return !s.empty() && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
 
 SpawnOptions program(std::vector<std::string> argv, const std::string& cwd = "") {
   SpawnOptions o;
@@ -201,8 +203,8 @@ Result<std::string> LocalCi::resolve(const LocalBranchCi& branch, const std::str
   Result<ProgramResult> r =
       branch.vcs == Vcs::hg
           ? run_program(program({"hg", "log", "-R", branch.repo, "-r", "id(" + revision + ")", "-T", "{node}"}))
-          : run_program(program({"git", "--git-dir", branch.repo, "rev-parse", "--verify", "--quiet",
-                                 revision + "^{commit}"}));
+          : run_program(
+                program({"git", "--git-dir", branch.repo, "rev-parse", "--verify", "--quiet", revision + "^{commit}"}));
   if (!r) return r.error();
   std::string node(util::trim(r->out));
   if (r->exit_code != 0 || node.size() != 40) {
@@ -335,9 +337,10 @@ Result<CiPushPage> LocalCi::pushes_since(const std::string& branch, const std::s
   // rev(N) takes N as a number: a bare number past the tip would be read as
   // a hash prefix.
   uint64_t last = std::min<uint64_t>(*tip_rev, *after + kMaxCommitsPerPushPage);
-  auto listed = run_program(program(
-      {"hg", "log", "-R", config->repo, "-r", "rev(" + std::to_string(*after + 1) + "):rev(" + std::to_string(last) + ")",
-       "-T", "{rev}\\0{node}\\0{author}\\0{date|hgdate}\\0{ifeq(children, '', 'head', '')}\\0{desc}\\0"}));
+  auto listed = run_program(
+      program({"hg", "log", "-R", config->repo, "-r",
+               "rev(" + std::to_string(*after + 1) + "):rev(" + std::to_string(last) + ")", "-T",
+               "{rev}\\0{node}\\0{author}\\0{date|hgdate}\\0{ifeq(children, '', 'head', '')}\\0{desc}\\0"}));
   if (!listed) return listed.error();
   if (listed->exit_code != 0) {
     return transient("cannot read " + config->repo + ": " + std::string(util::trim(listed->err)));
@@ -407,8 +410,8 @@ void LocalCi::run_job(const Claimed& job) {
   // A fresh export of the revision: nothing from an earlier run leaks in.
   Result<ProgramResult> exported = internal_error("no export");
   if (config->vcs == Vcs::hg) {
-    exported = run_program(program({"hg", "archive", "-R", config->repo, "-r", job.revision, "--type", "files",
-                                    dir.string()}));
+    exported = run_program(
+        program({"hg", "archive", "-R", config->repo, "-r", job.revision, "--type", "files", dir.string()}));
   } else {
     auto tar = run_program(program({"git", "--git-dir", config->repo, "archive", "--format=tar", job.revision}));
     exported = tar && tar->exit_code == 0 ? run_program(program({"tar", "-x", "-C", dir.string()}), tar->out) : tar;
@@ -476,8 +479,8 @@ void LocalCi::record_finished() {
     auto s = db_.prepare("UPDATE runs SET state = 'completed', result = ?, finished = ?, pgid = 0 WHERE id = ?");
     Status done = s ? (s->bind(1, to_string(f.result)).bind(2, f.time).bind(3, f.id), s->run()) : Status(s.error());
     if (!done.ok()) {
-      LOG_ERROR("ci", "cannot record the end of run " + std::to_string(f.id) + " (will try again): " +
-                          done.error().message);
+      LOG_ERROR("ci",
+                "cannot record the end of run " + std::to_string(f.id) + " (will try again): " + done.error().message);
       return;
     }
     unrecorded_.erase(unrecorded_.begin());

@@ -24,9 +24,6 @@ constexpr int64_t kIdWindow = 1000;
 constexpr int64_t kCursorOverlap = 200;
 constexpr int kMaxWindowsPerCall = 20;
 
-
-
-
 // Treeherder's result words; `superseded` (a later run replaced it) reads as
 // buildbot's retry, and `unknown` on a completed job as infrastructure trouble.
 JobResult completed_result(const std::string& word) {
@@ -81,13 +78,13 @@ struct Api {
     // An unknown revision is an empty list; a 404 is an unknown repository
     // or a wrong URL: configuration, not "not yet".
     if (!answer && answer.error().kind == ErrorKind::not_found) {
-      return invalid_input(answer.error().message +
-                           " (is there a Treeherder repository named like the branch, and is ci.treeherder.url right?)");
+      return invalid_input(
+          answer.error().message +
+          " (is there a Treeherder repository named like the branch, and is ci.treeherder.url right?)");
     }
     return answer;
   }
 };
-
 
 }  // namespace
 
@@ -119,7 +116,8 @@ Result<std::vector<CiJob>> TreeherderCi::jobs_unguarded(const std::string& branc
   std::vector<CiJob> out;
   std::string next = "/api/jobs/?push_id=" + std::to_string(known->second);
   for (int page = 0; !next.empty(); ++page) {
-    if (page == 100) return transient("Treeherder kept sending pages of jobs for push " + std::to_string(known->second));
+    if (page == 100)
+      return transient("Treeherder kept sending pages of jobs for push " + std::to_string(known->second));
     auto answer = api.get(next);
     if (!answer) return answer.error();
     auto rows = json_list(*answer, "results", "Treeherder", next);

@@ -25,8 +25,8 @@ Result<std::unique_ptr<FileDirectory>> FileDirectory::from_json(const std::strin
   size_t n = 0;
   for (const auto& p : doc["people"]) {
     ++n;
-    if (!p.is_object() || !p.contains("bugzilla_email") || !p["bugzilla_email"].is_string() ||
-        !p.contains("level") || !p["level"].is_number_integer()) {
+    if (!p.is_object() || !p.contains("bugzilla_email") || !p["bugzilla_email"].is_string() || !p.contains("level") ||
+        !p["level"].is_number_integer()) {
       return invalid_input(source + ": person " + std::to_string(n) + " needs a bugzilla_email and a level");
     }
     Person person;
@@ -34,8 +34,8 @@ Result<std::unique_ptr<FileDirectory>> FileDirectory::from_json(const std::strin
     person.account = p.value("account", person.bugzilla_email);
     person.level = p["level"].get<int>();
     if (person.level < 0 || person.level > 3) {
-      return invalid_input(source + ": person " + person.bugzilla_email + " has level " +
-                           std::to_string(person.level) + " (0 to 3)");
+      return invalid_input(source + ": person " + person.bugzilla_email + " has level " + std::to_string(person.level) +
+                           " (0 to 3)");
     }
     dir->by_email_[util::to_lower(person.bugzilla_email)] = person;
   }

@@ -61,8 +61,8 @@ class Connection {
     attrs.push_back(nullptr);
     timeval tv{timeout_seconds, 0};
     LDAPMessage* res = nullptr;
-    int rc = ldap_search_ext_s(ld_, base.c_str(), scope, filter.c_str(), attrs.data(), 0, nullptr, nullptr, &tv, 50,
-                               &res);
+    int rc =
+        ldap_search_ext_s(ld_, base.c_str(), scope, filter.c_str(), attrs.data(), 0, nullptr, nullptr, &tv, 50, &res);
     struct Free {
       LDAPMessage* m;
       ~Free() {
@@ -154,9 +154,9 @@ Result<Person> LdapDirectory::look_up(const std::string& email) {
     return conflict("the directory has " + std::to_string(found->size()) + " people with the Bugzilla email " + email);
   }
   if (found->empty() && !options_.fallback_attribute.empty()) {
-    auto by_fallback = (*c)->search(options_.people_base, LDAP_SCOPE_SUBTREE,
-                                    "(" + options_.fallback_attribute + "=" + escaped + ")", attrs,
-                                    options_.timeout_seconds);
+    auto by_fallback =
+        (*c)->search(options_.people_base, LDAP_SCOPE_SUBTREE, "(" + options_.fallback_attribute + "=" + escaped + ")",
+                     attrs, options_.timeout_seconds);
     if (!by_fallback) return by_fallback.error();
     for (const Connection::Entry& e : *by_fallback) {
       // Their own Bugzilla email, when the entry has one, must be this one.
@@ -170,8 +170,10 @@ Result<Person> LdapDirectory::look_up(const std::string& email) {
   }
   const Connection::Entry& entry = found->front();
   Person person;
-  person.account = first(entry, options_.fallback_attribute).empty() ? entry.dn : first(entry, options_.fallback_attribute);
-  person.bugzilla_email = first(entry, options_.email_attribute).empty() ? email : first(entry, options_.email_attribute);
+  person.account =
+      first(entry, options_.fallback_attribute).empty() ? entry.dn : first(entry, options_.fallback_attribute);
+  person.bugzilla_email =
+      first(entry, options_.email_attribute).empty() ? email : first(entry, options_.email_attribute);
   const std::string member = options_.member_attribute == "member" || options_.member_attribute == "uniqueMember"
                                  ? entry.dn
                                  : first(entry, options_.member_value_attribute);
@@ -179,8 +181,9 @@ Result<Person> LdapDirectory::look_up(const std::string& email) {
   for (int level = 3; level >= 1; --level) {
     const std::string& group = options_.level_groups[level - 1];
     if (group.empty()) continue;
-    auto in = (*c)->search(group, LDAP_SCOPE_BASE, "(" + options_.member_attribute + "=" + escape_ldap_filter(member) + ")",
-                           {"cn"}, options_.timeout_seconds);
+    auto in =
+        (*c)->search(group, LDAP_SCOPE_BASE, "(" + options_.member_attribute + "=" + escape_ldap_filter(member) + ")",
+                     {"cn"}, options_.timeout_seconds);
     if (!in) {
       if (in.error().kind == ErrorKind::not_found) {
         return invalid_input("the level " + std::to_string(level) + " group " + group +

@@ -13,10 +13,10 @@ Error error_from(sqlite3* db, int code, std::string_view what, FileHealth* healt
   if (primary == SQLITE_CONSTRAINT) return conflict(message);
   if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
     const char* file = db ? sqlite3_db_filename(db, "main") : nullptr;
-    Error e = internal_error("the store '" + std::string(file && *file ? file : "?") + "' is " +
-                             (primary == SQLITE_CORRUPT ? "corrupt" : "not an SQLite database") + " (" +
-                             (db ? sqlite3_errmsg(db) : sqlite3_errstr(code)) +
-                             "): stopping; restore it from a backup");
+    Error e =
+        internal_error("the store '" + std::string(file && *file ? file : "?") + "' is " +
+                       (primary == SQLITE_CORRUPT ? "corrupt" : "not an SQLite database") + " (" +
+                       (db ? sqlite3_errmsg(db) : sqlite3_errstr(code)) + "): stopping; restore it from a backup");
     e.code = primary;
     if (health) {
       MutexLock lock(health->mu);

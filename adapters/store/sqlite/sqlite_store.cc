@@ -5,9 +5,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <optional>
-
 #include <mutex>
+#include <optional>
 
 #include "adapters/store/sqlite/migrations.h"
 #include "adapters/store/sqlite/sqlite_db.h"
@@ -288,8 +287,7 @@ class SqliteStore final : public Store {
     return **updated;
   }
 
-  Result<Branch> change_branch(const std::string& name, const BranchChange& change,
-                               const std::string& actor) override {
+  Result<Branch> change_branch(const std::string& name, const BranchChange& change, const std::string& actor) override {
     MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     auto tx = Transaction::begin(db_);
@@ -543,7 +541,8 @@ class SqliteStore final : public Store {
     s->bind(1, join_ids(patches)).bind(2, clock_.now()).bind(3, id).bind(4, current->version);
     AUTOLAND_TRY(s->run());
     if (db_.changes() == 0) return conflict("patchset " + std::to_string(id) + " changed meanwhile");
-    AUTOLAND_TRY(insert_event({0, clock_.now(), id, actor, "patchset.add_patch", "attachment " + std::to_string(patch)}));
+    AUTOLAND_TRY(
+        insert_event({0, clock_.now(), id, actor, "patchset.add_patch", "attachment " + std::to_string(patch)}));
     auto updated = load_patchset(id);
     if (!updated) return updated.error();
     AUTOLAND_TRY(tx->commit());
@@ -998,8 +997,9 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options, c
   bool empty = false;
   bool has_store = false;
   {
-    auto tables = db->prepare("SELECT count(*), count(CASE WHEN name = 'schema_migrations' THEN 1 END) "
-                              "FROM sqlite_master WHERE type = 'table'");
+    auto tables = db->prepare(
+        "SELECT count(*), count(CASE WHEN name = 'schema_migrations' THEN 1 END) "
+        "FROM sqlite_master WHERE type = 'table'");
     if (!tables) return tables.error();
     auto row = tables->step();
     if (!row) return row.error();

@@ -46,7 +46,9 @@ std::string last_line(const std::string& text) {
 
 std::string short_sha(const std::string& sha) { return sha.substr(0, 12); }
 
-bool is_hex(std::string_view s) { return !s.empty() && s.find_first_not_of("0123456789abcdef") == std::string_view::npos; }
+bool is_hex(std::string_view s) {
+  return !s.empty() && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
 
 }  // namespace
 
@@ -84,10 +86,10 @@ std::string describe_git_apply_failure(const std::string& err, std::string_view 
       if (colon != std::string_view::npos) {
         std::string_view file = where.substr(0, colon), at = where.substr(colon + 1);
         int hunk = hunk_number(patch, file, at);
-        parts.push_back(hunk > 0 ? "hunk " + std::to_string(hunk) + " of " + std::string(file) + " failed at line " +
-                                       std::string(at)
-                                 : "the change to " + std::string(file) + " at line " + std::string(at) +
-                                       " does not match");
+        parts.push_back(hunk > 0
+                            ? "hunk " + std::to_string(hunk) + " of " + std::string(file) + " failed at line " +
+                                  std::string(at)
+                            : "the change to " + std::string(file) + " at line " + std::string(at) + " does not match");
         continue;
       }
     }
@@ -123,11 +125,12 @@ Result<ProgramResult> GitVcs::git(const Clone& clone, std::vector<std::string> a
   auto start = std::chrono::steady_clock::now();
   auto r = run_program(o, input);
   // The subcommand's name only: other arguments may hold a URL with credentials.
-  LOG_DEBUG("git", "git " + o.argv[5] + ": " + (r ? "exit " + std::to_string(r->exit_code) : "failed") + " in " +
-                       std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                          std::chrono::steady_clock::now() - start)
-                                          .count()) +
-                       " ms");
+  LOG_DEBUG(
+      "git",
+      "git " + o.argv[5] + ": " + (r ? "exit " + std::to_string(r->exit_code) : "failed") + " in " +
+          std::to_string(
+              std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count()) +
+          " ms");
   return r;
 }
 
@@ -190,8 +193,8 @@ Result<GitVcs::Clone*> GitVcs::open(const RemoteSpec& spec) {
 
 Result<std::string> GitVcs::refresh(Clone& clone, const RemoteSpec& spec) {
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto fetch = git(clone, {"fetch", "--quiet", "--no-tags", "--prune", "--", clone.url,
-                             "+refs/heads/*:refs/remotes/origin/*"});
+    auto fetch = git(
+        clone, {"fetch", "--quiet", "--no-tags", "--prune", "--", clone.url, "+refs/heads/*:refs/remotes/origin/*"});
     if (!fetch) return fetch.error();
     if (fetch->exit_code == 0) {
       auto head = git(clone, {"rev-parse", "--verify", "--quiet", "refs/remotes/origin/" + clone.ref});
@@ -237,7 +240,8 @@ Result<util::FileLock> GitVcs::lock(const RemoteSpec& spec) {
   std::error_code ec;
   fs::create_directories(cache_dir_, ec);
   if (ec) return internal_error("cannot create the cache folder " + cache_dir_ + ": " + ec.message());
-  return util::FileLock::acquire((fs::path(cache_dir_) / (spec.branch + ".git.lock")).string(), std::chrono::minutes(10));
+  return util::FileLock::acquire((fs::path(cache_dir_) / (spec.branch + ".git.lock")).string(),
+                                 std::chrono::minutes(10));
 }
 
 Result<std::string> GitVcs::apply_to_tree(Clone& clone, const std::string& parent, const std::string& text) {
@@ -384,16 +388,16 @@ Result<PushOutcome> GitVcs::push_loop(Clone& clone, const RemoteSpec& spec, bool
     fetched = true;
     if (!made) {
       if (attempt > 0 && made.error().kind == ErrorKind::conflict) {
-        return conflict("the changes conflict with what landed on " + spec.branch + " meanwhile: " +
-                        made.error().message);
+        return conflict("the changes conflict with what landed on " + spec.branch +
+                        " meanwhile: " + made.error().message);
       }
       return made.error();
     }
     outcome.nodes = *made;
     outcome.tip = made->back();
     if (spec.record_intent) AUTOLAND_TRY(spec.record_intent(outcome.nodes));
-    std::string target =
-        own_branch ? "refs/heads/autoland/try/" + short_sha(outcome.tip) : "refs/heads/" + (push_ref.empty() ? clone.ref : push_ref);
+    std::string target = own_branch ? "refs/heads/autoland/try/" + short_sha(outcome.tip)
+                                    : "refs/heads/" + (push_ref.empty() ? clone.ref : push_ref);
     if (before_push_) before_push_();
     // --no-verify: a pre-push hook in the bot account's config is not ours to run.
     auto r = git(clone, {"push", "--porcelain", "--no-verify", "--", push_url, outcome.tip + ":" + target});
@@ -407,10 +411,10 @@ Result<PushOutcome> GitVcs::push_loop(Clone& clone, const RemoteSpec& spec, bool
     std::string text = r->out + "\n" + r->err;
     // Another push got in first: refused as not a fast-forward, or the
     // remote could not move the branch from the value we were told.
-    bool raced = (text.find("[rejected]") != std::string::npos &&
-                  (text.find("fetch first") != std::string::npos || text.find("non-fast-forward") != std::string::npos)) ||
-                 text.find("failed to update ref") != std::string::npos ||
-                 text.find("cannot lock ref") != std::string::npos;
+    bool raced =
+        (text.find("[rejected]") != std::string::npos &&
+         (text.find("fetch first") != std::string::npos || text.find("non-fast-forward") != std::string::npos)) ||
+        text.find("failed to update ref") != std::string::npos || text.find("cannot lock ref") != std::string::npos;
     if (!raced) {
       std::vector<std::string> remote;
       for (std::string_view line : util::split_lines(text)) {
@@ -511,8 +515,7 @@ Result<PushOutcome> GitVcs::apply_and_push_once(const PushSpec& spec) {
   AUTOLAND_TRY(check());
   return push_loop(
       **clone, spec, spec.allow_new_head, *head,
-      [&](const std::string& base) { return build_patches(**clone, spec, parsed, base); }, check,
-      spec.allow_new_head);
+      [&](const std::string& base) { return build_patches(**clone, spec, parsed, base); }, check, spec.allow_new_head);
 }
 
 Status GitVcs::check_not_landed(Clone& clone, const PushSpec& spec, const std::vector<Patch>& parsed) {
@@ -630,28 +633,31 @@ Result<PushOutcome> GitVcs::back_out(const BackoutSpec& spec) {
     if (!reverse->out.empty()) undo.push_back(reverse->out);
   }
   if (undo.empty()) return invalid_input("nothing to back out: the changesets change no files");
-  std::string user = spec.user == "autoland" ? std::string(kCommitter) + " <" + std::string(kCommitterEmail) + ">"
-                                             : spec.user;
-  return push_loop(**clone, spec, false, *head, [&](const std::string& base) -> Result<std::vector<std::string>> {
-    std::string parent = base;
-    std::string tree;
-    for (size_t i = 0; i < undo.size(); ++i) {
-      // Each undo on top of the previous one, in one scratch index.
-      auto next = apply_to_tree(**clone, parent, undo[i]);
-      if (!next) {
-        if (next.error().kind != ErrorKind::conflict) return next.error();
-        return conflict("changeset " + short_sha((*nodes)[i]) + " cannot be backed out cleanly: " +
-                        next.error().message);
-      }
-      auto scratch = commit(**clone, *next, parent, "scratch", user, std::nullopt);
-      if (!scratch) return scratch.error();
-      parent = *scratch;
-      tree = *next;
-    }
-    auto sha = commit(**clone, tree, base, message, user, std::nullopt);
-    if (!sha) return sha.error();
-    return std::vector<std::string>{*sha};
-  }, already, true);
+  std::string user =
+      spec.user == "autoland" ? std::string(kCommitter) + " <" + std::string(kCommitterEmail) + ">" : spec.user;
+  return push_loop(
+      **clone, spec, false, *head,
+      [&](const std::string& base) -> Result<std::vector<std::string>> {
+        std::string parent = base;
+        std::string tree;
+        for (size_t i = 0; i < undo.size(); ++i) {
+          // Each undo on top of the previous one, in one scratch index.
+          auto next = apply_to_tree(**clone, parent, undo[i]);
+          if (!next) {
+            if (next.error().kind != ErrorKind::conflict) return next.error();
+            return conflict("changeset " + short_sha((*nodes)[i]) +
+                            " cannot be backed out cleanly: " + next.error().message);
+          }
+          auto scratch = commit(**clone, *next, parent, "scratch", user, std::nullopt);
+          if (!scratch) return scratch.error();
+          parent = *scratch;
+          tree = *next;
+        }
+        auto sha = commit(**clone, tree, base, message, user, std::nullopt);
+        if (!sha) return sha.error();
+        return std::vector<std::string>{*sha};
+      },
+      already, true);
 }
 
 Result<std::optional<PushOutcome>> GitVcs::find_backed_out(const BackoutSpec& spec,

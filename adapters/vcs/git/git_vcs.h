@@ -17,11 +17,11 @@
 #include <vector>
 
 #include "adapters/process/subprocess.h"
-#include "util/file_lock.h"
 #include "core/committed_change.h"
-#include "core/patch.h"
 #include "core/landed_change.h"
+#include "core/patch.h"
 #include "ports/vcs.h"
+#include "util/file_lock.h"
 
 namespace autoland {
 

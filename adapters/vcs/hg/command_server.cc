@@ -81,8 +81,8 @@ Result<HgResult> HgCommandServer::run_once(const std::vector<std::string>& args,
     // step (hg wrote to its stdout outside the protocol, e.g. a crash): the
     // caller drops this server and starts another.
     if (length > kMaxFrameBytes || std::string_view("oeIrLd").find(channel) == std::string_view::npos) {
-      return internal_error("hg command server sent a malformed frame (channel " + util::printable(std::string(1, channel)) +
-                            ", " + std::to_string(length) + " bytes)");
+      return internal_error("hg command server sent a malformed frame (channel " +
+                            util::printable(std::string(1, channel)) + ", " + std::to_string(length) + " bytes)");
     }
     if (channel == 'I' || channel == 'L') {
       // The command reads stdin: send up to `length` bytes (a line for 'L'); 0 = end.
@@ -123,12 +123,12 @@ Result<HgResult> HgCommandServer::run(const std::vector<std::string>& args, std:
     auto r = run_once(args, input, &sent);
     if (r) {
       // The command's name only: its arguments may hold a URL with credentials.
-      LOG_DEBUG("hg", "hg " + (args.empty() ? std::string() : args[0]) + ": exit " + std::to_string(r->exit_code) +
-                          " in " +
-                          std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                             std::chrono::steady_clock::now() - start)
-                                             .count()) +
-                          " ms");
+      LOG_DEBUG("hg",
+                "hg " + (args.empty() ? std::string() : args[0]) + ": exit " + std::to_string(r->exit_code) + " in " +
+                    std::to_string(
+                        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start)
+                            .count()) +
+                    " ms");
       return r;
     }
     process_.reset();  // dead or out of step: the next command starts afresh

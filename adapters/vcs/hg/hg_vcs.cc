@@ -21,7 +21,8 @@ std::string first_abort(const std::string& err) {
     if (lines[i].rfind("abort: ", 0) != 0) continue;
     std::string text(lines[i].substr(7));
     // "abort: push failed:" puts its reason on the next line.
-    if (!text.empty() && text.back() == ':' && i + 1 < lines.size()) text += " " + std::string(util::trim(lines[i + 1]));
+    if (!text.empty() && text.back() == ':' && i + 1 < lines.size())
+      text += " " + std::string(util::trim(lines[i + 1]));
     return text;
   }
   return std::string(util::trim(err));
@@ -100,11 +101,13 @@ Result<std::optional<std::string>> HgVcs::find_same_change(HgCommandServer& hg,
   });
 }
 
-Result<std::string> HgVcs::import_bypass(HgWorkingClone& clone, std::vector<std::string> args, const std::string& text) {
+Result<std::string> HgVcs::import_bypass(HgWorkingClone& clone, std::vector<std::string> args,
+                                         const std::string& text) {
   HgCommandServer& hg = clone.hg();
   auto parent = hg.run({"log", "-r", ".", "-T", "{node}"});
   if (!parent) return parent.error();
-  if (parent->exit_code != 0 || parent->out.size() != 40) return internal_error("no parent to import on: " + parent->err);
+  if (parent->exit_code != 0 || parent->out.size() != 40)
+    return internal_error("no parent to import on: " + parent->err);
   AUTOLAND_TRY(clone.note_changes_from_here());
   std::vector<std::string> full = {"import", "--bypass", "--verbose", "-"};
   full.insert(full.end(), args.begin(), args.end());
@@ -147,11 +150,12 @@ Status HgVcs::check_not_landed(HgCommandServer& hg, const PushSpec& spec, const 
         auto there = on_remote(parsed.node);
         if (!there) return there.error();
         if (*there) return conflict(where + parsed.node);
-        LOG_WARN("hg", spec.branch + ": " + parsed.node.substr(0, 12) + " is in the working clone only (left by an "
-                                                                         "interrupted run); dropping it");
+        LOG_WARN("hg", spec.branch + ": " + parsed.node.substr(0, 12) +
+                           " is in the working clone only (left by an "
+                           "interrupted run); dropping it");
         // Imported again it must be made again, not found.
-        auto strip = hg.run({"strip", "--config", "extensions.strip=", "--no-backup", "-r",
-                             "draft() and id(" + parsed.node + ")"});
+        auto strip = hg.run(
+            {"strip", "--config", "extensions.strip=", "--no-backup", "-r", "draft() and id(" + parsed.node + ")"});
         if (!strip) return strip.error();
       }
     }
@@ -196,7 +200,8 @@ Result<CommittedChange> HgVcs::committed_change(HgCommandServer& hg, const std::
   CommittedChange change;
   auto listed = hg.run({"log", "-r", node, "-T", "{files % '{file}\\n'}\\n{file_dels % '{file}\\n'}"});
   if (!listed) return listed.error();
-  if (listed->exit_code != 0) return internal_error("cannot list the files of " + node + ": " + first_abort(listed->err));
+  if (listed->exit_code != 0)
+    return internal_error("cannot list the files of " + node + ": " + first_abort(listed->err));
   // hg names cannot hold a newline: an empty line ends the first list.
   std::vector<std::string_view> lines = util::split_lines(listed->out);
   size_t k = 0;
@@ -222,7 +227,8 @@ Result<CommittedChange> HgVcs::committed_change(HgCommandServer& hg, const std::
     if (!f.symlink) continue;
     auto target = hg.run({"cat", "-r", node, "--", "path:" + f.path});
     if (!target) return target.error();
-    if (target->exit_code != 0) return internal_error("cannot read the link " + f.path + ": " + first_abort(target->err));
+    if (target->exit_code != 0)
+      return internal_error("cannot read the link " + f.path + ": " + first_abort(target->err));
     f.link_target = target->out;
   }
   return change;
@@ -296,9 +302,7 @@ Result<PushOutcome> HgVcs::apply_and_push(const PushSpec& spec) {
   if (!clone) return clone.error();
   HgCommandServer& hg = (*clone)->hg();
   // A try push is never a duplicate landing: a change already on try goes there again.
-  auto check = [&]() -> Status {
-    return spec.allow_new_head ? Status{} : check_not_landed(hg, spec, parsed_patches);
-  };
+  auto check = [&]() -> Status { return spec.allow_new_head ? Status{} : check_not_landed(hg, spec, parsed_patches); };
   // Makes the patchset's changesets on the clone's parent.
   auto apply = [&]() -> Result<std::vector<std::string>> {
     std::vector<std::string> made;
@@ -335,8 +339,8 @@ Result<PushOutcome> HgVcs::apply_and_push(const PushSpec& spec) {
     AUTOLAND_TRY(check());  // what landed meanwhile may be this very change
     auto again = apply();
     if (!again && again.error().kind == ErrorKind::conflict) {
-      return conflict("the changes conflict with what landed on " + spec.branch + " meanwhile: " +
-                      again.error().message);
+      return conflict("the changes conflict with what landed on " + spec.branch +
+                      " meanwhile: " + again.error().message);
     }
     return again;
   });
@@ -548,7 +552,8 @@ Result<PushOutcome> HgVcs::back_out(const BackoutSpec& spec) {
     auto backout = import_bypass(**clone, {"--user", spec.user, "--message", message}, "\n" + sum->out);
     if (!backout) {
       (void)(*clone)->tidy();
-      return internal_error("cannot commit the backout of " + util::join(*nodes, ", ") + ": " + backout.error().message);
+      return internal_error("cannot commit the backout of " + util::join(*nodes, ", ") + ": " +
+                            backout.error().message);
     }
     std::string revs;
     for (const std::string& n : scratch) revs += (revs.empty() ? "" : "+") + n;
@@ -569,8 +574,8 @@ Result<PushOutcome> HgVcs::back_out(const BackoutSpec& spec) {
     AUTOLAND_TRY(already());
     auto again = build(*moved);
     if (!again && again.error().kind == ErrorKind::conflict) {
-      return conflict("the changes conflict with what landed on " + spec.branch + " meanwhile: " +
-                      again.error().message);
+      return conflict("the changes conflict with what landed on " + spec.branch +
+                      " meanwhile: " + again.error().message);
     }
     return again;
   });

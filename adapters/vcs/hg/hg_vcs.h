@@ -14,8 +14,8 @@
 
 #include "adapters/vcs/hg/working_clone.h"
 #include "core/committed_change.h"
-#include "core/patch.h"
 #include "core/landed_change.h"
+#include "core/patch.h"
 #include "ports/vcs.h"
 #include "util/file_lock.h"
 

@@ -1,12 +1,13 @@
 #include "adapters/vcs/hg/working_clone.h"
 
-#include <filesystem>
+#include <signal.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
-#include <unistd.h>
-#include <signal.h>
 
 #include "adapters/process/hg_environment.h"
 #include "core/branch_rules.h"
@@ -145,7 +146,8 @@ Result<std::string> HgWorkingClone::refresh_once(const std::string& head_revset,
   if (tracked->exit_code != 0 || !tracked->out.empty() || fs::exists(fs::path(path_) / ".hg" / "merge" / "state")) {
     auto empty = server_->run({"update", "--clean", "-r", "null"});
     if (!empty) return empty.error();
-    if (empty->exit_code != 0) return internal_error("cannot empty the working copy of " + spec_.name + ": " + empty->err);
+    if (empty->exit_code != 0)
+      return internal_error("cannot empty the working copy of " + spec_.name + ": " + empty->err);
   }
   AUTOLAND_TRY(set_parent("null"));
   // Our own changesets that never reached the remote (a failed apply or
