@@ -379,40 +379,15 @@ Status Queue::push(const PatchSet& ps, QueuePassStats& stats) {
   if (!attachments) {
     if (!is_permanent(attachments.error()))
       return defer(ps, Event::push_deferred, Event::push_failed, attachments.error(), stats);
-    if (attachments.error().code == bugzilla_code::bug_access_denied) {
-      // Made private (a security bug, say) since it was queued: nothing more
-      // is pushed for a bug autoland can no longer read. But a push that went
-      // out before a restart must be followed (a landing watched, and backed
-      // out when red): its recorded changesets tell.
-      auto intent = store_.get_push_intent(push_intent_key(ps.id, ps.stage));
-      if (!intent) return intent.error();
-      if (*intent && !(*intent)->nodes.empty()) {
-        auto found = vcs->find_pushed(spec_for<PushSpec>(*target, options_.vcs_max_race_retries), (*intent)->nodes);
-        if (!found) return defer(ps, Event::push_deferred, Event::push_failed, found.error(), stats);
-        if (*found) {
-          ++stats.pushed;
-          PatchSetChanges c;
-          c.retries = 0;
-          if (ps.stage == Stage::try_run)
-            c.try_revision = (*found)->tip;
-          else
-            c.landing_revision = (*found)->tip;
-          return step(ps, Event::pushed, "found on the remote after a restart (the bug can no longer be read)", c);
-        }
-      }
-      ++stats.failed;
-      return step(ps, Event::push_failed,
-                  "bug " + std::to_string(ps.bug_id) + " cannot be read by autoland any more (it may have become " +
-                      "private), so nothing is pushed for it",
-                  {}, {}, "patches");
-    }
+    if (attachments.error().code == bugzilla_code::bug_access_denied) return push_unreadable(ps, *target, *vcs, stats);
     ++stats.failed;
     return step(ps, Event::push_failed, attachments.error().message, {}, {}, "patches");
   }
+
+  // Reviews are checked again just before a trunk push: a review+ taken
+  // back after the try run stops the landing.
   std::map<AttachmentId, std::vector<std::string>> add_reviewers;
   if (ps.stage == Stage::landing) {
-    // Reviews are checked again just before a trunk push: a review+ taken
-    // back after the try run stops the landing.
     auto found = problems(ps, *final_branch, *attachments, &add_reviewers);
     if (!found) {
       if (!is_permanent(found.error()))
@@ -424,46 +399,28 @@ Status Queue::push(const PatchSet& ps, QueuePassStats& stats) {
       return step(ps, Event::rule_broken, util::join(*found, "; "), {}, *found);
     }
   }
+
+  // What to push: the patches with their authors' real names, the landed
+  // messages naming the reviewers the author left out, the try syntax.
   std::map<std::string, std::string> real_names;
   for (const Attachment& a : *attachments) {
     if (real_names.count(a.creator)) continue;
     auto creator = user(a.creator, stats);
     real_names[a.creator] = creator && *creator ? (*creator)->real_name : "";
   }
-
   auto spec = spec_for<PushSpec>(*target, options_.vcs_max_race_retries);
   spec.patches = patches_from_attachments(ps.bug_id, *attachments, real_names);
-  for (PatchToApply& p : spec.patches) {
-    // The landed message names the reviewers the author left out: their
-    // Bugzilla nicks ([:rita]), else their email's name part.
-    auto emails = add_reviewers.find(p.attachment_id);
-    if (emails == add_reviewers.end()) continue;
-    std::vector<std::string> nicks;
-    for (const std::string& email : emails->second) {
-      auto reviewer = user(email, stats);
-      if (!reviewer) return defer(ps, Event::push_deferred, Event::push_failed, reviewer.error(), stats);
-      std::string nick = *reviewer ? nick_of((*reviewer)->real_name) : "";
-      nicks.push_back(nick.empty() ? email.substr(0, email.find('@')) : nick);
-    }
-    auto parsed = parse_patch(p.text, {static_cast<size_t>(options_.patch_max_bytes)});
-    if (parsed) p.landing_message = add_reviewers_to_message(parsed->message, nicks);
-  }
+  Status named = name_reviewers(spec.patches, add_reviewers, stats);
+  if (!named.ok()) return defer(ps, Event::push_deferred, Event::push_failed, named.error(), stats);
   spec.allow_new_head = target->is_try();
   spec.placement = target->try_syntax_in_tip ? TrySyntaxPlacement::tip_message : TrySyntaxPlacement::empty_commit;
   if (ps.stage == Stage::try_run) {
-    // The try push ends with the syntax, asking for notification and for the
-    // results on the bug (docs/design.md §4); never on a landing.
-    std::string text = !ps.try_syntax.empty() ? ps.try_syntax : target->default_try_syntax;
-    auto syntax = parse_try_syntax(text);
+    auto syntax = try_syntax_for(ps, *target);
     if (!syntax) {
       ++stats.failed;
-      return step(ps, Event::push_failed, "try syntax '" + text + "': " + syntax.error().message, {}, {}, "try syntax");
+      return step(ps, Event::push_failed, syntax.error().message, {}, {}, "try syntax");
     }
-    syntax->notify = true;
-    if (std::find(syntax->post_to_bugs.begin(), syntax->post_to_bugs.end(), ps.bug_id) == syntax->post_to_bugs.end()) {
-      syntax->post_to_bugs.push_back(ps.bug_id);
-    }
-    spec.try_syntax = format_try_syntax(*syntax);
+    spec.try_syntax = *syntax;
   }
 
   Pusher pusher(store_, *vcs);
@@ -475,14 +432,76 @@ Status Queue::push(const PatchSet& ps, QueuePassStats& stats) {
     ++stats.failed;
     return step(ps, Event::push_failed, pushed.error().message, {}, {}, "push");
   }
+  return record_pushed(ps, pushed->outcome.tip, pushed->resumed ? "found on the remote after a restart" : "", stats);
+}
+
+// Made private (a security bug, say) since it was queued: nothing more is
+// pushed for a bug autoland can no longer read. But a push that went out
+// before a restart must be followed (a landing watched, and backed out when
+// red): its recorded changesets tell.
+Status Queue::push_unreadable(const PatchSet& ps, const Branch& target, VersionControl& vcs, QueuePassStats& stats) {
+  auto intent = store_.get_push_intent(push_intent_key(ps.id, ps.stage));
+  if (!intent) return intent.error();
+  if (*intent && !(*intent)->nodes.empty()) {
+    auto found = vcs.find_pushed(spec_for<PushSpec>(target, options_.vcs_max_race_retries), (*intent)->nodes);
+    if (!found) return defer(ps, Event::push_deferred, Event::push_failed, found.error(), stats);
+    if (*found) {
+      return record_pushed(ps, (*found)->tip, "found on the remote after a restart (the bug can no longer be read)",
+                           stats);
+    }
+  }
+  ++stats.failed;
+  return step(ps, Event::push_failed,
+              "bug " + std::to_string(ps.bug_id) + " cannot be read by autoland any more (it may have become " +
+                  "private), so nothing is pushed for it",
+              {}, {}, "patches");
+}
+
+// The landed message names the reviewers the author left out: their
+// Bugzilla nicks ([:rita]), else their email's name part.
+Status Queue::name_reviewers(std::vector<PatchToApply>& patches,
+                             const std::map<AttachmentId, std::vector<std::string>>& add_reviewers,
+                             QueuePassStats& stats) {
+  for (PatchToApply& p : patches) {
+    auto emails = add_reviewers.find(p.attachment_id);
+    if (emails == add_reviewers.end()) continue;
+    std::vector<std::string> nicks;
+    for (const std::string& email : emails->second) {
+      auto reviewer = user(email, stats);
+      if (!reviewer) return reviewer.error();
+      std::string nick = *reviewer ? nick_of((*reviewer)->real_name) : "";
+      nicks.push_back(nick.empty() ? email.substr(0, email.find('@')) : nick);
+    }
+    auto parsed = parse_patch(p.text, {static_cast<size_t>(options_.patch_max_bytes)});
+    if (parsed) p.landing_message = add_reviewers_to_message(parsed->message, nicks);
+  }
+  return {};
+}
+
+// The try push ends with the syntax, asking for notification and for the
+// results on the bug (docs/design.md §4); never on a landing.
+Result<std::string> Queue::try_syntax_for(const PatchSet& ps, const Branch& target) {
+  std::string text = !ps.try_syntax.empty() ? ps.try_syntax : target.default_try_syntax;
+  auto syntax = parse_try_syntax(text);
+  if (!syntax) return invalid_input("try syntax '" + text + "': " + syntax.error().message);
+  syntax->notify = true;
+  if (std::find(syntax->post_to_bugs.begin(), syntax->post_to_bugs.end(), ps.bug_id) == syntax->post_to_bugs.end()) {
+    syntax->post_to_bugs.push_back(ps.bug_id);
+  }
+  return format_try_syntax(*syntax);
+}
+
+Status Queue::record_pushed(const PatchSet& ps, const std::string& tip, const std::string& reason,
+                            QueuePassStats& stats) {
   ++stats.pushed;
   PatchSetChanges c;
   c.retries = 0;
-  if (ps.stage == Stage::try_run)
-    c.try_revision = pushed->outcome.tip;
-  else
-    c.landing_revision = pushed->outcome.tip;
-  return step(ps, Event::pushed, pushed->resumed ? "found on the remote after a restart" : "", c);
+  if (ps.stage == Stage::try_run) {
+    c.try_revision = tip;
+  } else {
+    c.landing_revision = tip;
+  }
+  return step(ps, Event::pushed, reason, c);
 }
 
 Status Queue::back_out(const PatchSet& ps, QueuePassStats& stats) {

@@ -95,6 +95,12 @@ class Queue {
                     const std::function<void(Status)>& report);
   Status schedule(QueuePassStats& stats);
   Status push(const PatchSet& ps, QueuePassStats& stats);
+  Status push_unreadable(const PatchSet& ps, const Branch& target, VersionControl& vcs, QueuePassStats& stats);
+  // A temporary failure (a Bugzilla user lookup) as the error.
+  Status name_reviewers(std::vector<PatchToApply>& patches,
+                        const std::map<AttachmentId, std::vector<std::string>>& add_reviewers, QueuePassStats& stats);
+  Result<std::string> try_syntax_for(const PatchSet& ps, const Branch& target);
+  Status record_pushed(const PatchSet& ps, const std::string& tip, const std::string& reason, QueuePassStats& stats);
   Status back_out(const PatchSet& ps, QueuePassStats& stats);
 
   // Every rule the patchset breaks (empty: fine); a temporary failure as an

@@ -33,7 +33,7 @@ printf 'base\n' >"$work/central/hot.txt"
 hg -R "$work/central" commit -q -A -m "base"
 hg clone -q "$work/central" "$work/try"
 # A hook that kills the pusher right after the remote committed a push, when
-# asked to: the crash between "pushed" and "recorded" that DESIGN §5 is about.
+# asked to: the crash between "pushed" and "recorded" that docs/design.md §5 is about.
 cat >>"$work/central/.hg/hgrc" <<HGRC
 [hooks]
 txnclose.crash = sh -c 'if [ -f "$work/crash-next" ]; then rm -f "$work/crash-next"; kill -9 "\$(cat "$work/pusher.pid")"; fi'
