@@ -12,7 +12,8 @@
 #   services  util core ports services       (never an adapter)
 #   app       util core ports services adapters api app (the composition root)
 #   api       util core ports services api   (presentation; no adapter)
-#   sandbox   util core sandbox adapters/http adapters/process
+#   sandbox   util core sandbox adapters/http adapters/process (the fake servers)
+#   sandbox/cycle  everything but cli and tests (the sandbox's whole cycle composes the app)
 #   cli       everything but tests
 set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -37,7 +38,12 @@ allowed() {  # layer of the including file, included path -> 0 when allowed
     services) [[ $top == util || $top == core || $top == ports || $top == services ]] ;;
     app) [[ $top =~ ^(util|core|ports|services|adapters|api|app)$ ]] ;;
     api) [[ $top =~ ^(util|core|ports|services|api)$ ]] ;;
-    sandbox) [[ $top =~ ^(util|core|sandbox)$ || $inc == adapters/http/* || $inc == adapters/process/* ]] ;;
+    sandbox)
+      if [[ $file == sandbox/cycle/* ]]; then
+        [[ $top != cli && $top != tests ]]
+      else
+        [[ $top =~ ^(util|core|sandbox)$ || $inc == adapters/http/* || $inc == adapters/process/* ]]
+      fi ;;
     cli) [[ $top != tests ]] ;;
     *) return 0 ;;
   esac

@@ -1,0 +1,43 @@
+#include "sandbox/cycle/scenarios.h"
+
+namespace autoland::sandbox::cycle {
+
+Scenario spare() {
+  return {12,   "spare: yours to land", "", "j.txt", "j\n", "Bug 12 - Add j r=rita",
+          true, "dana@example.org",     "", 0,       false, false};
+}
+
+std::vector<Scenario> scenarios() {
+  const std::string dana = "dana@example.org";
+  using A = Scenario::Act;
+  return {
+      {1, "try only, green", "[autoland-try]", "b.txt", "b\n", "Bug 1 - Add b", false, dana, "reported", 1, true,
+       false},
+      // No r= in the message: the landing gets r=rita from the flag.
+      {2, "try, then inbound: green", "[autoland-mozilla-inbound]", "c.txt", "c\n", "Bug 2 - Add c", true, dana,
+       "landed", 2, true, true},
+      {3, "try, red", "[autoland-try]", "FAIL", "x\n", "Bug 3 - Break the tests", false, dana, "failed", 1, true,
+       false},
+      {4, "inbound red after landing", "[autoland-mozilla-inbound]", "FAIL_ON_TRUNK", "x\n",
+       "Bug 4 - Break trunk only r=rita", true, dana, "backed_out", 2, true, true},
+      {5, "intermittent, passes on rerun", "[autoland-try]", "FLAKY", "5\n", "Bug 5 - Be flaky", false, dana,
+       "reported", 1, true, false},
+      {6, "no review for inbound", "[autoland-mozilla-inbound]", "d.txt", "d\n", "Bug 6 - Add d", false, dana,
+       "rejected", 1, false, false},
+      {7, "unknown branch", "[autoland-nosuch]", "e.txt", "e\n", "Bug 7 - Add e", false, dana, "refused", 1, false,
+       false},
+      {8, "malformed tag", "[autoland-try:abc]", "f.txt", "f\n", "Bug 8 - Add f", false, dana, "refused", 1, false,
+       false},
+      {9, "requester below level 3", "[autoland-mozilla-inbound]", "g.txt", "g\n", "Bug 9 - Add g r=rita", true,
+       "junior@example.org", "rejected", 1, false, false},
+      // Made private (to "security", which the bot is not in) once on try:
+      // its results cannot be posted and nothing lands.
+      {10, "bug made private mid-run", "[autoland-mozilla-inbound]", "h.txt", "h\n", "Bug 10 - Add h r=rita", true,
+       dana, "failed", 0, true, false, A::make_private},
+      // Dana takes the marker off during the grace period.
+      {11, "taken back in the grace period", "[autoland-try]", "i.txt", "i\n", "Bug 11 - Add i", false, dana,
+       "cancelled", 1, false, false, A::take_back},
+  };
+}
+
+}  // namespace autoland::sandbox::cycle
