@@ -138,6 +138,144 @@ Result<TriggerStats> Trigger::poll_once() {
   return stats;
 }
 
+// One bug's requests during one pass: the refusals queued, the patchsets
+// made, and what the whiteboard edit at the end takes off (`handled`) and
+// whether it puts the marker on (`queued_any`).
+struct Trigger::BugPass {
+  Store& store;
+  const TriggerOptions& options;
+  const BugSummary& bug;
+  BugWork& work;
+  TriggerStats& stats;
+  std::vector<std::string> handled;  // tags to take off the whiteboard
+  bool queued_any = false;
+  std::vector<std::pair<std::string, std::string>> over_limit;  // (request, when), refused together
+  std::string over_limit_reason;
+
+  // Queues the refusal comment of `request` (once per request and time).
+  Status refuse(const std::string& request, const std::string& when, const Refusal& r) {
+    CommentInput in;
+    in.kind = CommentKind::refused;
+    in.bug = bug.id;
+    in.step = r.step;
+    in.reason = r.reason;
+    in.request = request;
+    in.dedup_key = "bug" + std::to_string(bug.id) + "/refused/" + request + "@" + when;
+    auto added = store.enqueue_comment(
+        {bug.id, std::string(to_string(CommentKind::refused)), render_comment(in), in.dedup_key}, std::nullopt);
+    if (!added) return added.error();
+    if (added->has_value()) {
+      ++stats.refusals;
+      LOG_INFO("trigger", "bug " + std::to_string(bug.id) + ": refused " + request + ": " + r.reason);
+    }
+    return {};
+  }
+
+  Status refuse_broken_tag(const TagError& e) {
+    auto ww = work.who_and_when(e.text, false, options.bot_login);
+    if (!ww) return ww.error();
+    AUTOLAND_TRY(refuse(e.text, ww->second, {"tag", e.reason}));
+    handled.push_back(e.text);
+    return {};
+  }
+
+  // One request: a tag (or the keyword) asking for some branches.
+  Status take(const std::string& text, const std::vector<std::string>& branch_names,
+              const std::vector<AttachmentId>& ids, const std::string& try_syntax, bool keyword) {
+    auto ww = work.who_and_when(text, keyword, options.bot_login);
+    if (!ww) return ww.error();
+    const auto& [who, when] = *ww;
+    const std::string key = "bug" + std::to_string(bug.id) + "/" + text + "@" + when;
+
+    auto branches = check_branches(store, branch_names);
+    if (!branches) return branches.error();
+    if (!branches->accepted) return refuse(text, when, {branches->refusal.part, branches->refusal.reason});
+    const std::vector<Branch>& finals = *branches->accepted;
+
+    auto missing = not_yet_made(key, finals);
+    if (!missing) return missing.error();
+    if (*missing == 0) return {};
+
+    // Over a limit: refused, all such requests of this pass in one comment.
+    auto over = over_request_limit(store, bug.id, who, *missing, options.limits);
+    if (!over) return over.error();
+    if (!over->empty()) {
+      over_limit.push_back({text, when});
+      over_limit_reason = *over;
+      return {};
+    }
+
+    auto atts = work.get_attachments();
+    if (!atts) return atts.error();
+    auto patches = choose_patches(bug.id, **atts, ids, options.patch_limits);
+    if (!patches) return patches.error();
+    if (!patches->accepted) return refuse(text, when, {patches->refusal.part, patches->refusal.reason});
+
+    for (const Branch& f : finals) {
+      AUTOLAND_TRY(create(f, *patches->accepted, key, who, try_syntax, keyword));
+    }
+    queued_any = true;
+    return {};
+  }
+
+  // How many of the request's patchsets are not made yet (a crash after
+  // making some, or a race, leaves fewer); 0: all taken. The marker stays
+  // on only while one of them is still live.
+  Result<int> not_yet_made(const std::string& key, const std::vector<Branch>& finals) {
+    bool any_live = false;
+    int missing = 0;
+    for (const Branch& f : finals) {
+      auto existing = store.find_by_request_key(key + "#" + f.name);
+      if (!existing) return existing.error();
+      missing += existing->has_value() ? 0 : 1;
+      any_live |= existing->has_value() && !is_terminal((*existing)->state);
+    }
+    if (missing == 0) {
+      ++stats.requests_already_taken;
+      queued_any |= any_live;
+    }
+    return missing;
+  }
+
+  Status create(const Branch& f, const ChosenPatches& chosen, const std::string& key, const std::string& who,
+                const std::string& try_syntax, bool keyword) {
+    NewPatchSet ps;
+    ps.bug_id = bug.id;
+    ps.patches = chosen.ids;
+    ps.branch = f.name;
+    ps.stage = f.initial_stage();
+    ps.try_syntax = try_syntax;
+    ps.author = chosen.author;
+    ps.requester = who;
+    ps.request_key = key + "#" + f.name;
+    ps.origin = keyword ? RequestOrigin::keyword : RequestOrigin::whiteboard;
+    auto created = store.create_patchset(ps, options.actor);
+    if (!created) {
+      if (created.error().kind != ErrorKind::conflict) return created.error();
+      ++stats.requests_already_taken;
+      return {};
+    }
+    ++stats.patchsets_created;
+    LOG_INFO("trigger", "bug " + std::to_string(bug.id) + ": queued patchset " + std::to_string(created->id) + " to " +
+                            f.name + " (attachments " + std::to_string(chosen.ids.size()) + ", requested by " + who +
+                            ")");
+    return {};
+  }
+
+  // The requests over a limit, refused in one comment.
+  Status refuse_over_limit() {
+    if (over_limit.empty()) return {};
+    std::string listed = over_limit.front().first;
+    for (size_t i = 1; i < over_limit.size() && i < 5; ++i) listed += ", " + over_limit[i].first;
+    if (over_limit.size() > 5) listed += " and " + std::to_string(over_limit.size() - 5) + " more requests";
+    AUTOLAND_TRY(refuse(listed, over_limit.front().second + "/" + std::to_string(over_limit.size()),
+                        {"limit", over_limit_reason}));
+    LOG_WARN("trigger", "bug " + std::to_string(bug.id) + ": " + std::to_string(over_limit.size()) +
+                            " requests refused: " + over_limit_reason);
+    return {};
+  }
+};
+
 Status Trigger::process_bug(const BugSummary& bug, TriggerStats& stats) {
   WhiteboardScan scan = scan_whiteboard(bug.whiteboard);
   bool has_marker = false;
@@ -155,135 +293,22 @@ Status Trigger::process_bug(const BugSummary& bug, TriggerStats& stats) {
   if (requests.empty() && scan.errors.empty() && !keyword_request) return {};  // nothing new: no requests made
 
   BugWork work{bug, bugs_, std::nullopt, std::nullopt, std::nullopt};
-  std::vector<std::string> handled_texts;  // tags to take off the whiteboard
-  bool queued_any = false;
-
-  auto refuse = [&](const std::string& request, const std::string& when, const Refusal& r) -> Status {
-    CommentInput in;
-    in.kind = CommentKind::refused;
-    in.bug = bug.id;
-    in.step = r.step;
-    in.reason = r.reason;
-    in.request = request;
-    in.dedup_key = "bug" + std::to_string(bug.id) + "/refused/" + request + "@" + when;
-    auto added = store_.enqueue_comment(
-        {bug.id, std::string(to_string(CommentKind::refused)), render_comment(in), in.dedup_key}, std::nullopt);
-    if (!added) return added.error();
-    if (added->has_value()) {
-      ++stats.refusals;
-      LOG_INFO("trigger", "bug " + std::to_string(bug.id) + ": refused " + request + ": " + r.reason);
-    }
-    return {};
-  };
-
-  for (const TagError& e : scan.errors) {
-    auto ww = work.who_and_when(e.text, false, options_.bot_login);
-    if (!ww) return ww.error();
-    AUTOLAND_TRY(refuse(e.text, ww->second, {"tag", e.reason}));
-    handled_texts.push_back(e.text);
-  }
-
-  std::vector<std::pair<std::string, std::string>> over_limit;  // (request, when), refused together
-  std::string over_limit_reason;
-
-  // One request: a tag (or the keyword) asking for some branches.
-  auto take = [&](const std::string& text, const std::vector<std::string>& branch_names,
-                  const std::vector<AttachmentId>& ids, const std::string& try_syntax, bool keyword) -> Status {
-    auto ww = work.who_and_when(text, keyword, options_.bot_login);
-    if (!ww) return ww.error();
-    const auto& [who, when] = *ww;
-    std::string key = "bug" + std::to_string(bug.id) + "/" + text + "@" + when;
-
-    auto branches = check_branches(store_, branch_names);
-    if (!branches) return branches.error();
-    if (!branches->accepted) return refuse(text, when, {branches->refusal.part, branches->refusal.reason});
-    const std::vector<Branch>& finals = *branches->accepted;
-
-    // Already taken (a crash after creating, or a race)? The marker goes on
-    // only while one of its patchsets is still live.
-    bool all_taken = true;
-    bool any_live = false;
-    int missing = 0;  // patchsets of this request not made yet (a crash may have made some)
-    for (const Branch& f : finals) {
-      auto existing = store_.find_by_request_key(key + "#" + f.name);
-      if (!existing) return existing.error();
-      all_taken &= existing->has_value();
-      missing += existing->has_value() ? 0 : 1;
-      any_live |= existing->has_value() && !is_terminal((*existing)->state);
-    }
-    if (all_taken) {
-      ++stats.requests_already_taken;
-      queued_any |= any_live;
-      return {};
-    }
-
-    // Over a limit: refused, all such requests of this pass in one comment.
-    auto over = over_request_limit(store_, bug.id, who, missing, options_.limits);
-    if (!over) return over.error();
-    if (!over->empty()) {
-      over_limit.push_back({text, when});
-      over_limit_reason = *over;
-      return {};
-    }
-
-    // Which patches.
-    auto atts = work.get_attachments();
-    if (!atts) return atts.error();
-    auto patches = choose_patches(bug.id, **atts, ids, options_.patch_limits);
-    if (!patches) return patches.error();
-    if (!patches->accepted) return refuse(text, when, {patches->refusal.part, patches->refusal.reason});
-    const ChosenPatches& chosen = *patches->accepted;
-
-    for (const Branch& f : finals) {
-      NewPatchSet ps;
-      ps.bug_id = bug.id;
-      ps.patches = chosen.ids;
-      ps.branch = f.name;
-      ps.stage = f.initial_stage();
-      ps.try_syntax = try_syntax;
-      ps.author = chosen.author;
-      ps.requester = who;
-      ps.request_key = key + "#" + f.name;
-      ps.origin = keyword ? RequestOrigin::keyword : RequestOrigin::whiteboard;
-      auto created = store_.create_patchset(ps, options_.actor);
-      if (!created) {
-        if (created.error().kind == ErrorKind::conflict) {
-          ++stats.requests_already_taken;
-          continue;
-        }
-        return created.error();
-      }
-      ++stats.patchsets_created;
-      LOG_INFO("trigger", "bug " + std::to_string(bug.id) + ": queued patchset " + std::to_string(created->id) +
-                              " to " + f.name + " (attachments " + std::to_string(chosen.ids.size()) +
-                              ", requested by " + who + ")");
-    }
-    queued_any = true;
-    return {};
-  };
-
+  BugPass pass{store_, options_, bug, work, stats};
+  for (const TagError& e : scan.errors) AUTOLAND_TRY(pass.refuse_broken_tag(e));
   for (const WhiteboardTag* t : requests) {
-    AUTOLAND_TRY(take(t->text, t->branches, t->attachments, t->try_syntax, false));
-    handled_texts.push_back(t->text);
+    AUTOLAND_TRY(pass.take(t->text, t->branches, t->attachments, t->try_syntax, false));
+    pass.handled.push_back(t->text);
   }
   if (keyword_request) {
-    AUTOLAND_TRY(take(std::string(kCheckinNeededKeyword), {options_.checkin_needed_branch}, {}, "", true));
+    AUTOLAND_TRY(pass.take(std::string(kCheckinNeededKeyword), {options_.checkin_needed_branch}, {}, "", true));
   }
-  if (!over_limit.empty()) {
-    std::string listed = over_limit.front().first;
-    for (size_t i = 1; i < over_limit.size() && i < 5; ++i) listed += ", " + over_limit[i].first;
-    if (over_limit.size() > 5) listed += " and " + std::to_string(over_limit.size() - 5) + " more requests";
-    AUTOLAND_TRY(refuse(listed, over_limit.front().second + "/" + std::to_string(over_limit.size()),
-                        {"limit", over_limit_reason}));
-    LOG_WARN("trigger", "bug " + std::to_string(bug.id) + ": " + std::to_string(over_limit.size()) +
-                            " requests refused: " + over_limit_reason);
-  }
+  AUTOLAND_TRY(pass.refuse_over_limit());
 
   // The whiteboard: handled tags off, the marker on (once). A request from
   // the keyword alone has no tag for the marker to replace.
   using Marker = WhiteboardEdit::Marker;
-  WhiteboardEdit edit{.remove = handled_texts,
-                      .marker = !queued_any       ? Marker::keep
+  WhiteboardEdit edit{.remove = pass.handled,
+                      .marker = !pass.queued_any  ? Marker::keep
                                 : keyword_request ? Marker::add
                                                   : Marker::replace_request};
   auto writes = write_whiteboard(bugs_, bug.id, bug.whiteboard, edit, {}, "trigger");

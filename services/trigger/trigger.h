@@ -55,6 +55,7 @@ class Trigger {
 
  private:
   struct BugWork;
+  struct BugPass;
   Status process_bug(const BugSummary& bug, TriggerStats& stats);
 
   Store& store_;
