@@ -386,12 +386,26 @@ struct ApiServer::Impl {
 
   void add_routes();
   void add_seed_routes();
+  void add_read_routes();
+  void add_request_route();
+  void add_branch_routes();
+  void add_patchset_routes();
   void add_sheriff_routes();
   json queue_view();
   std::pair<int, json> health();
 };
 
+// The routes of the original specification: reading bugs, patchsets and
+// branches; asking for a landing; changing branches; changing or deleting a
+// patchset. Registered in this order.
 void ApiServer::Impl::add_seed_routes() {
+  add_read_routes();
+  add_request_route();
+  add_branch_routes();
+  add_patchset_routes();
+}
+
+void ApiServer::Impl::add_read_routes() {
   route("GET", R"(/bugs/([^/]+))", "GET /bugs/{bug}", Need::read,
         [this](const HttpRequest& req, HttpResponse& res, const Caller&) {
           BugId bug = static_cast<BugId>(id_in_path(req.matches[1], "bug id"));
@@ -423,7 +437,9 @@ void ApiServer::Impl::add_seed_routes() {
         [this](const HttpRequest& req, HttpResponse& res, const Caller&) {
           send(res, 200, to_json(take(store.get_branch(req.matches[1]))));
         });
+}
 
+void ApiServer::Impl::add_request_route() {
   // A new request, checked as the trigger checks a tag's: the branch known
   // and enabled, every attachment on the bug, current, and a patch autoland
   // can apply. `request_id` makes a retried POST find the first one.
@@ -504,7 +520,9 @@ void ApiServer::Impl::add_seed_routes() {
           }
           send(res, 201, patchset_json(take(std::move(created))));
         });
+}
 
+void ApiServer::Impl::add_branch_routes() {
   route("POST", R"(/branches/([^/]+))", "POST /branches/{name}", Need::write,
         [this](const HttpRequest& req, HttpResponse& res, const Caller& caller) {
           json j = body_object(req, kBranchFields, false);
@@ -565,6 +583,9 @@ void ApiServer::Impl::add_seed_routes() {
           take(store.delete_branch(req.matches[1], who(caller)));
           send(res, 200, {{"deleted", std::string(req.matches[1])}});
         });
+}
+
+void ApiServer::Impl::add_patchset_routes() {
   route("PUT", R"(/patchSets/([^/]+)/([^/]+))", "PUT /patchSets/{id}/{patch}", Need::write,
         [this](const HttpRequest& req, HttpResponse& res, const Caller& caller) {
           PatchSetId id = id_in_path(req.matches[1], "patchset id");
