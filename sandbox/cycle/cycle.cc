@@ -13,6 +13,7 @@
 #include "adapters/process/subprocess.h"
 #include "api/api_auth.h"
 #include "app/config.h"
+#include "app/config_writer.h"
 #include "app/run_components.h"
 #include "app/store_factory.h"
 #include "app/wiring.h"
@@ -66,11 +67,9 @@ int run_cycle(const CycleOptions& args, std::atomic<bool>& g_stop) {
   // The API, with a sheriff token made for this run (only its hash is in the config).
   const int api_port = util::unused_local_port();
   const std::string token = api::random_token();
-  if (Status s = write(dir / "autoland.toml",
-                       config_toml(dir, (*server)->url(), people->toml, api_port, api::sha256_hex(token)));
-      !s.ok()) {
-    return fail(s.error());
-  }
+  auto config = sandbox_config(dir, (*server)->url(), *people, api_port, api::sha256_hex(token));
+  if (!config) return fail(config.error());
+  if (Status s = write(dir / "autoland.toml", to_toml(*config)); !s.ok()) return fail(s.error());
   if (Status s = write(dir / "api-token", token + "\n"); !s.ok()) return fail(s.error());
   const std::string api_url = "http://127.0.0.1:" + std::to_string(api_port);
   std::cout << "Bugzilla (sandbox) at " << (*server)->url() << "; hg remotes try, mozilla-inbound, mozilla-central; "
@@ -82,9 +81,9 @@ int run_cycle(const CycleOptions& args, std::atomic<bool>& g_stop) {
     auto created = open_store("sqlite://" + (dir / "autoland.db").string(), clock, true, /*create=*/true);
     if (!created) return fail(created.error());  // as `autoland db init`
   }
-  auto config = load_config((dir / "autoland.toml").string(), process_env());
-  if (!config) return fail(config.error());
-  auto w = open_wiring(std::move(*config), /*with_bugzilla=*/true);
+  Config in_process = *config;
+  in_process.source = (dir / "autoland.toml").string();
+  auto w = open_wiring(std::move(in_process), /*with_bugzilla=*/true);
   if (!w) return fail(w.error());
   Wiring& wiring = **w;
   std::atomic<bool> finished{false};   // the summary is out: stop the last child

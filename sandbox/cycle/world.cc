@@ -5,6 +5,7 @@
 
 #include "adapters/process/hg_environment.h"
 #include "adapters/process/subprocess.h"
+#include "app/config_writer.h"
 #include "sandbox/cycle/scenarios.h"
 #include "util/strings.h"
 
@@ -109,14 +110,13 @@ Result<People> start_directory(const fs::path& dir) {
                                                  {"rita@example.org", "rita@example.org", 3},
                                                  {"junior@example.org", "junior@example.org", 1}});
     if (!slapd) return Error{slapd.error().kind, "the sandbox's slapd: " + slapd.error().message};
-    out.toml = "[ldap]\nurl = \"" + (*slapd)->url() + "\"\nbind_dn = \"" + sandbox::ThrowawaySlapd::kBindDn +
-               "\"\nbind_password = \"" + (*slapd)->bind_password() + "\"\npeople_base = \"" +
-               sandbox::ThrowawaySlapd::kPeopleBase + "\"\n";
-    for (int level = 1; level <= 3; ++level) {
-      out.toml +=
-          "level_" + std::to_string(level) + "_group = \"" + sandbox::ThrowawaySlapd::level_group(level) + "\"\n";
-    }
-    out.toml += "cache_seconds = 5\n";
+    out.ldap.url = (*slapd)->url();
+    out.ldap.bind_dn = sandbox::ThrowawaySlapd::kBindDn;
+    out.ldap.bind_password = (*slapd)->bind_password();
+    out.ldap.people_base = sandbox::ThrowawaySlapd::kPeopleBase;
+    for (int level = 1; level <= 3; ++level)
+      out.ldap.level_groups[level - 1] = sandbox::ThrowawaySlapd::level_group(level);
+    out.ldap.cache_seconds = 5;
     out.description = "slapd (LDAP) at " + (*slapd)->url();
     out.slapd = std::move(*slapd);
     return out;
@@ -125,61 +125,76 @@ Result<People> start_directory(const fs::path& dir) {
     {"bugzilla_email": "dana@example.org", "level": 3},
     {"bugzilla_email": "rita@example.org", "level": 3},
     {"bugzilla_email": "junior@example.org", "level": 1}]})"));
-  out.toml = "[directory]\nfile = \"" + (dir / "people.json").string() + "\"\n";
+  out.directory_file = (dir / "people.json").string();
   out.description = "a file directory (sandbox only: slapd is not installed)";
   return out;
 }
 
-std::string config_toml(const fs::path& dir, const std::string& bugzilla_url, const std::string& directory_toml,
-                        int api_port, const std::string& token_hash) {
+Result<Config> sandbox_config(const fs::path& dir, const std::string& bugzilla_url, const People& people, int api_port,
+                              const std::string& token_hash) {
   const std::string d = dir.string();
+  // The defaults, then what differs here, field by field: a misspelt key
+  // does not compile, and the file written from it is read back (below).
+  auto defaults = parse_config("", "sandbox defaults", [](const std::string&) { return std::optional<std::string>(); });
+  if (!defaults) return defaults.error();
+  Config c = std::move(*defaults);
+  c.store_url = "sqlite://" + d + "/autoland.db";
+  c.log_level = "warn";
+  c.bugzilla.url = bugzilla_url;
+  c.bugzilla.api_key = "sandbox-bot-key";
+  c.bugzilla.bot_login = "autoland-bot@example.org";
+  c.bugzilla.timeout_seconds = 5;
+  c.grace_period_seconds = 2;
+  c.vcs_cache_dir = d + "/cache";
+  c.results_interval_seconds = 1;
+  c.run_trigger_interval_seconds = 1;
+  c.run_queue_interval_seconds = 1;
+  c.run_commenter_interval_seconds = 1;
+  // A post here takes milliseconds: a comment claimed by a killed run waits
+  // 10 s, not 5 minutes (the lease must outlast bugzilla.timeout_seconds).
+  c.commenter_lease_seconds = 10;
+  c.api.listen = "127.0.0.1:" + std::to_string(api_port);
+  c.api.tokens = {{"sandbox-sheriff", "sheriff", token_hash}};
+  c.ldap = people.ldap;
+  c.directory_file = people.directory_file;
   const std::string flaky = "if [ -f FLAKY ]; then m=" + d +
                             "/marks/flaky-$(cat FLAKY); [ -f $m ] || { touch $m; "
                             "echo 'TEST-UNEXPECTED-FAIL (intermittent)'; exit 1; }; fi";
-  return "[store]\nurl = \"sqlite://" + d +
-         "/autoland.db\"\n"
-         "[log]\nlevel = \"warn\"\n"
-         "[bugzilla]\nurl = \"" +
-         bugzilla_url +
-         "\"\napi_key = \"sandbox-bot-key\"\nbot_login = \"autoland-bot@example.org\"\n"
-         "timeout_seconds = 5\n"
-         "[queue]\ngrace_period_seconds = 2\n"
-         "[vcs]\ncache_dir = \"" +
-         d +
-         "/cache\"\n"
-         "[results]\ninterval_seconds = 1\n"
-         "[run]\ntrigger_interval_seconds = 1\nqueue_interval_seconds = 1\ncommenter_interval_seconds = 1\n"
-         // A post here takes milliseconds: a comment claimed by a killed run waits 10 s, not 5 minutes
-         // (the lease must outlast bugzilla.timeout_seconds).
-         "[commenter]\nlease_seconds = 10\n"
-         "[api]\nlisten = \"127.0.0.1:" +
-         std::to_string(api_port) +
-         "\"\n"
-         "[[api.tokens]]\nname = \"sandbox-sheriff\"\nrole = \"sheriff\"\nsha256 = \"" +
-         token_hash + "\"\n" + directory_toml + "[ci.local]\nstate_dir = \"" + d +
-         "/ci\"\nworkers = 2\n"
-         "[[ci.local.jobs]]\nbranch = \"try\"\nname = \"build\"\ncommand = [\"sh\", \"-c\", \"test -f README\"]\nbuild "
-         "= true\n"
-         "[[ci.local.jobs]]\nbranch = \"try\"\nname = \"tests\"\ncommand = [\"sh\", \"-c\", \"test ! -f FAIL\"]\n"
-         "[[ci.local.jobs]]\nbranch = \"try\"\nname = \"flaky-tests\"\ncommand = [\"sh\", \"-c\", " +
-         json(flaky).dump() +
-         "]\n"
-         "[[ci.local.jobs]]\nbranch = \"mozilla-inbound\"\nname = \"build\"\ncommand = [\"sh\", \"-c\", \"test -f "
-         "README && test ! -f FAIL_ON_TRUNK\"]\nbuild = true\n"
-         "[[ci.local.jobs]]\nbranch = \"mozilla-central\"\nname = \"build\"\ncommand = [\"sh\", \"-c\", \"test -f "
-         "README\"]\nbuild = true\n"
-         "[[branches]]\nname = \"try\"\nrepo_url = \"" +
-         d +
-         "/try\"\nrequired_level = 1\nthreshold = 4\n"
-         "default_try_syntax = \"try: -b do -p linux64 -u all\"\n"
-         "[[branches]]\nname = \"mozilla-inbound\"\nrepo_url = \"" +
-         d +
-         "/mozilla-inbound\"\npretest_branch = \"try\"\n"
-         "required_level = 3\nthreshold = 2\nmax_retriggers = 1\n"
-         "[[branches]]\nname = \"mozilla-central\"\nrepo_url = \"" +
-         d +
-         "/mozilla-central\"\npretest_branch = \"try\"\n"
-         "required_level = 3\n";
+  c.local_ci.state_dir = d + "/ci";
+  c.local_ci.workers = 2;
+  c.local_ci.jobs = {
+      {"try", "build", {"sh", "-c", "test -f README"}, 600, true},
+      {"try", "tests", {"sh", "-c", "test ! -f FAIL"}, 600, false},
+      {"try", "flaky-tests", {"sh", "-c", flaky}, 600, false},
+      {"mozilla-inbound", "build", {"sh", "-c", "test -f README && test ! -f FAIL_ON_TRUNK"}, 600, true},
+      {"mozilla-central", "build", {"sh", "-c", "test -f README"}, 600, true},
+  };
+  Branch try_branch;
+  try_branch.name = "try";
+  try_branch.repo_url = d + "/try";
+  try_branch.required_level = 1;
+  try_branch.threshold = 4;
+  try_branch.default_try_syntax = "try: -b do -p linux64 -u all";
+  Branch inbound;
+  inbound.name = "mozilla-inbound";
+  inbound.repo_url = d + "/mozilla-inbound";
+  inbound.pretest_branch = "try";
+  inbound.required_level = 3;
+  inbound.threshold = 2;
+  inbound.max_retriggers = 1;
+  Branch central;
+  central.name = "mozilla-central";
+  central.repo_url = d + "/mozilla-central";
+  central.pretest_branch = "try";
+  central.required_level = 3;
+  c.branches = {try_branch, inbound, central};
+
+  // Held to every rule of the key table and build(): read back from the
+  // text the `autoland run` children will read.
+  auto checked =
+      parse_config(to_toml(c), "sandbox config", [](const std::string&) { return std::optional<std::string>(); });
+  if (!checked) return Error{checked.error().kind, "the sandbox's own config is refused: " + checked.error().message};
+  return c;
 }
 
 }  // namespace autoland::sandbox::cycle

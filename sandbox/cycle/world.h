@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "app/config.h"
 #include "core/model.h"
 #include "sandbox/ldap/throwaway_slapd.h"
 #include "util/result.h"
@@ -30,13 +31,16 @@ std::string seed(const std::map<BugId, std::string>& patches);
 // file (sandbox only).
 struct People {
   std::unique_ptr<sandbox::ThrowawaySlapd> slapd;
-  std::string toml;         // the config's [ldap] or [directory] part
-  std::string description;  // for the banner
+  LdapConfig ldap;             // set when slapd runs
+  std::string directory_file;  // else this file
+  std::string description;     // for the banner
 };
 Result<People> start_directory(const std::filesystem::path& dir);
 
-// autoland's config for this world, as TOML (`autoland run` children read it).
-std::string config_toml(const std::filesystem::path& dir, const std::string& bugzilla_url,
-                        const std::string& directory_toml, int api_port, const std::string& token_hash);
+// autoland's config for this world, built field by field and checked by
+// every rule a config file is (it is written with to_toml for the
+// `autoland run` children and for --keep-running's users).
+Result<Config> sandbox_config(const std::filesystem::path& dir, const std::string& bugzilla_url, const People& people,
+                              int api_port, const std::string& token_hash);
 
 }  // namespace autoland::sandbox::cycle

@@ -5,8 +5,10 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <sstream>
 
 #include "app/ci_factory.h"
+#include "app/config_writer.h"
 #include "test_data.h"
 
 namespace autoland {
@@ -324,6 +326,154 @@ TEST(Config, BranchesGetTheSameAnswersAsFromCoresBranchRules) {
                   "pretest_branch = \"b\"\n"),
             "t.toml: branch 'c': pretest branch 'd' is not a try branch (it has a pretest branch of its own, or needs "
             "level 2 or more)");
+}
+
+// Every field of a Config as "name=value" lines, secrets included: the
+// test's own oracle for "the same Config" (describe() is a summary).
+std::string every_field(const Config& c) {
+  std::ostringstream o;
+  auto f = [&](const std::string& name, const auto& value) { o << name << "=" << value << "\n"; };
+  f("store", c.store_url);
+  f("log", c.log_level);
+  f("bz.url", c.bugzilla.url);
+  f("bz.key", c.bugzilla.api_key);
+  f("bz.auth", c.bugzilla.auth);
+  f("bz.ca", c.bugzilla.ca_file);
+  f("bz.timeout", c.bugzilla.timeout_seconds);
+  f("bz.bot", c.bugzilla.bot_login);
+  f("patch_max", c.patch_max_bytes);
+  f("grace", c.grace_period_seconds);
+  f("self_review", c.allow_self_review);
+  f("per_bug", c.max_requests_per_bug);
+  f("per_requester", c.max_requests_per_requester);
+  f("checkin_needed", c.checkin_needed_branch);
+  f("vcs.cache", c.vcs_cache_dir);
+  f("vcs.races", c.vcs_max_race_retries);
+  f("results", c.results_interval_seconds);
+  f("run.trigger", c.run_trigger_interval_seconds);
+  f("run.queue", c.run_queue_interval_seconds);
+  f("run.commenter", c.run_commenter_interval_seconds);
+  f("lease", c.commenter_lease_seconds);
+  f("ci.state", c.local_ci.state_dir);
+  f("ci.workers", c.local_ci.workers);
+  for (const LocalCiJobConfig& j : c.local_ci.jobs) {
+    f("job", j.branch + "|" + j.name + "|" + join_list(j.command) + "|" + std::to_string(j.timeout_seconds) + "|" +
+                 (j.build ? "build" : "test"));
+  }
+  f("bb.url", c.buildbot.url);
+  f("bb.timeout", c.buildbot.timeout_seconds);
+  f("th.url", c.treeherder.url);
+  f("th.timeout", c.treeherder.timeout_seconds);
+  f("ldap.url", c.ldap.url);
+  f("ldap.dn", c.ldap.bind_dn);
+  f("ldap.password", c.ldap.bind_password);
+  f("ldap.base", c.ldap.people_base);
+  f("ldap.email", c.ldap.email_attribute);
+  f("ldap.fallback", c.ldap.fallback_attribute);
+  for (const std::string& g : c.ldap.level_groups) f("ldap.group", g);
+  f("ldap.member", c.ldap.member_attribute);
+  f("ldap.member_value", c.ldap.member_value_attribute);
+  f("ldap.timeout", c.ldap.timeout_seconds);
+  f("ldap.cache", c.ldap.cache_seconds);
+  f("directory", c.directory_file);
+  f("trees.url", c.tree_status_url);
+  f("trees.cache", c.tree_status_cache_seconds);
+  f("api.listen", c.api.listen);
+  f("api.open_reads", c.api.open_reads);
+  f("api.body", c.api.max_body_bytes);
+  f("api.header_timeout", c.api.header_timeout_seconds);
+  f("api.body_timeout", c.api.body_timeout_seconds);
+  f("api.connections", c.api.max_connections);
+  f("api.per_client", c.api.max_connections_per_client);
+  for (const ApiTokenConfig& t : c.api.tokens) f("token", t.name + "|" + t.role + "|" + t.sha256);
+  for (const Branch& b : c.branches) {
+    f("branch", b.name + "|" + b.repo_url + "|" + b.pull_url + "|" + std::string(to_string(b.vcs)) + "|" +
+                    std::to_string(b.threshold) + "|" + std::to_string(b.required_level) + "|" + b.pretest_branch +
+                    "|" + b.default_try_syntax + "|" + (b.try_syntax_in_tip ? "tip" : "commit") + "|" + b.ci_source +
+                    "|" + std::to_string(b.max_retriggers) + "|" + std::to_string(b.results_timeout_minutes) + "|" +
+                    std::string(to_string(b.status)) + "|" + std::string(to_string(b.tree)));
+  }
+  return o.str();
+}
+
+// What to_toml writes, parse_config reads back as the same Config: every key
+// (the sandbox writes its config this way for its `autoland run` children).
+TEST(ConfigWriter, EveryKeyComesBackAsItWasWritten) {
+  Config c = parse_ok("");
+  c.source = "written.toml";
+  c.store_url = "sqlite:///var/lib/autoland/a \"quoted\".db";
+  c.log_level = "warn";
+  c.bugzilla = {"https://bugzilla.example.org", "s3cr\\et\nkey", "query", "/etc/ca.pem", 12, "bot@example.org"};
+  c.patch_max_bytes = 1234567;
+  c.grace_period_seconds = 7;
+  c.allow_self_review = true;
+  c.max_requests_per_bug = 3;
+  c.max_requests_per_requester = 9;
+  c.checkin_needed_branch = "central";
+  c.vcs_cache_dir = "/cache";
+  c.vcs_max_race_retries = 5;
+  c.results_interval_seconds = 11;
+  c.run_trigger_interval_seconds = 13;
+  c.run_queue_interval_seconds = 2;
+  c.run_commenter_interval_seconds = 4;
+  c.commenter_lease_seconds = 600;
+  c.local_ci = {"/ci", 3, {{"try", "tests", {"sh", "-c", "test ! -f 'FAIL \"x\"'"}, 90, true}}};
+  c.buildbot = {"http://127.0.0.1:8010", 17};
+  c.treeherder = {"https://treeherder.example.org", 19};
+  c.ldap.url = "ldap://127.0.0.1:389";
+  c.ldap.bind_dn = "cn=autoland,dc=example,dc=org";
+  c.ldap.bind_password = "pa$$word";
+  c.ldap.people_base = "ou=people,dc=example,dc=org";
+  c.ldap.email_attribute = "bz";
+  c.ldap.fallback_attribute = "mail2";
+  c.ldap.level_groups[0] = "cn=l1";
+  c.ldap.level_groups[1] = "cn=l2";
+  c.ldap.level_groups[2] = "cn=l3";
+  c.ldap.member_attribute = "member";
+  c.ldap.member_value_attribute = "dn";
+  c.ldap.timeout_seconds = 3;
+  c.ldap.cache_seconds = 8;
+  c.directory_file = "/people.json";
+  c.tree_status_url = "https://treestatus.example.org";
+  c.tree_status_cache_seconds = 21;
+  c.api = {"127.0.0.1:8080", true, 4096, 5, 6, 70, 8, {{"sam", "sheriff", std::string(64, 'a')}}};
+  Branch t;
+  t.name = "try";
+  t.repo_url = "/r/try";
+  t.required_level = 1;
+  t.threshold = 4;
+  t.default_try_syntax = "try: -b do -p linux64";
+  t.try_syntax_in_tip = true;
+  Branch m;
+  m.name = "central";
+  m.repo_url = "ssh://hg.example.org/central";
+  m.pull_url = "https://hg.example.org/central";
+  m.vcs = Vcs::git;
+  m.pretest_branch = "try";
+  m.ci_source = "buildbot";
+  m.max_retriggers = 1;
+  m.results_timeout_minutes = 90;
+  m.status = BranchStatus::disabled;
+  m.tree = TreeStatus::approval_required;
+  c.branches = {t, m};
+
+  const std::string text = to_toml(c);
+  auto back = parse_config(text, "written.toml", env_of({}));
+  ASSERT_TRUE(back.ok()) << back.error().message << "\n" << text;
+  EXPECT_EQ(every_field(*back), every_field(c)) << text;
+  // Every key of the table is written (a key added to the table and not to
+  // the writer fails here).
+  for (const ConfigKey& k : config_keys()) {
+    std::string path(k.path);
+    std::string leaf = path.substr(path.rfind('.') + 1);
+    EXPECT_NE(text.find(leaf + " = "), std::string::npos) << path << " is not written:\n" << text;
+  }
+  // And the defaults come back as the defaults.
+  Config defaults = parse_ok("");
+  defaults.source = "d.toml";
+  auto plain = parse_config(to_toml(defaults), "d.toml", env_of({}));
+  ASSERT_TRUE(plain.ok()) << plain.error().message;
+  EXPECT_EQ(every_field(*plain), every_field(defaults));
 }
 
 }  // namespace
