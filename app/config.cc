@@ -230,6 +230,119 @@ Status resolve(Collected& c, const EnvLookup& env, std::string_view src) {
 
 int to_int(const std::string& s) { return static_cast<int>(std::strtoll(s.c_str(), nullptr, 10)); }
 
+const std::vector<Values> kNoValues;
+
+// [[branches]], each held to the same rules as a branch made through the
+// API (core/branch_rules).
+Status build_branches(const Collected& c, std::string_view src, Config& cfg) {
+  auto fail = [&](const std::string& what) { return invalid_input(std::string(src) + ": " + what); };
+  const std::vector<Values>& none = kNoValues;
+  const std::vector<Values>& branches = c.arrays.count("branches") ? c.arrays.at("branches") : none;
+  for (const Values& b : branches) {
+    Branch branch;
+    branch.name = b.at("branches[].name");
+    if (branch.name.empty()) return fail("every [[branches]] needs a name");
+    for (const Branch& other : cfg.branches) {
+      if (other.name == branch.name) return fail("branch '" + branch.name + "' is configured twice");
+    }
+    branch.repo_url = b.at("branches[].repo_url");
+    if (branch.repo_url.empty()) return fail("branch '" + branch.name + "' needs a repo_url");
+    branch.pull_url = b.at("branches[].pull_url");
+    auto vcs = parse_vcs(b.at("branches[].vcs"));
+    if (!vcs) return fail("branch '" + branch.name + "': " + vcs.error().message);
+    branch.vcs = *vcs;
+    branch.threshold = to_int(b.at("branches[].threshold"));
+    branch.required_level = to_int(b.at("branches[].required_level"));
+    branch.pretest_branch = b.at("branches[].pretest_branch");
+    branch.default_try_syntax = b.at("branches[].default_try_syntax");
+    const std::string& placement = b.at("branches[].try_syntax_in");
+    if (placement != "empty_commit" && placement != "tip_message") {
+      return fail("branch '" + branch.name + "': try_syntax_in must be \"empty_commit\" or \"tip_message\", not \"" +
+                  placement + "\"");
+    }
+    branch.try_syntax_in_tip = placement == "tip_message";
+    branch.ci_source = b.at("branches[].ci");
+    branch.max_retriggers = to_int(b.at("branches[].max_retriggers"));
+    branch.results_timeout_minutes = to_int(b.at("branches[].results_timeout_minutes"));
+    branch.status = b.at("branches[].enabled") == "true" ? BranchStatus::enabled : BranchStatus::disabled;
+    auto tree = parse_tree_status(b.at("branches[].tree"));
+    if (!tree) return fail("branch '" + branch.name + "': " + tree.error().message);
+    branch.tree = *tree;
+    cfg.branches.push_back(std::move(branch));
+  }
+  // The same rules as a branch made through the API (core/branch_rules).
+  BranchRuleContext rules;
+  rules.ci_sources = configured_ci_sources(cfg);
+  rules.find = [&cfg](const std::string& name) -> std::optional<Branch> {
+    for (const Branch& o : cfg.branches) {
+      if (o.name == name) return o;
+    }
+    return std::nullopt;
+  };
+  for (const Branch& b : cfg.branches) {
+    Status valid = validate_branch(b, rules);
+    if (!valid.ok()) return fail(valid.error().message);
+  }
+  return {};
+}
+
+// [[ci.local.jobs]]: each names a configured branch, once per name.
+Status build_local_ci_jobs(const Collected& c, std::string_view src, Config& cfg) {
+  auto fail = [&](const std::string& what) { return invalid_input(std::string(src) + ": " + what); };
+  const std::vector<Values>& none = kNoValues;
+  const std::vector<Values>& jobs = c.arrays.count("ci.local.jobs") ? c.arrays.at("ci.local.jobs") : none;
+  for (const Values& j : jobs) {
+    LocalCiJobConfig job;
+    job.branch = j.at("ci.local.jobs[].branch");
+    job.name = j.at("ci.local.jobs[].name");
+    job.command = split_list(j.at("ci.local.jobs[].command"));
+    job.timeout_seconds = to_int(j.at("ci.local.jobs[].timeout_seconds"));
+    job.build = j.at("ci.local.jobs[].build") == "true";
+    if (job.name.empty()) return fail("every [[ci.local.jobs]] needs a name");
+    if (job.command.empty()) return fail("ci.local job '" + job.name + "' needs a command, e.g. [\"make\", \"check\"]");
+    if (std::none_of(cfg.branches.begin(), cfg.branches.end(), [&](const Branch& b) { return b.name == job.branch; })) {
+      return fail("ci.local job '" + job.name + "' names branch '" + job.branch + "', which is not configured");
+    }
+    for (const LocalCiJobConfig& other : cfg.local_ci.jobs) {
+      if (other.branch == job.branch && other.name == job.name) {
+        return fail("ci.local job '" + job.name + "' is configured twice for branch '" + job.branch + "'");
+      }
+    }
+    cfg.local_ci.jobs.push_back(std::move(job));
+  }
+  return {};
+}
+
+// [[api.tokens]]: a name, a role and a distinct SHA-256 each.
+Status build_api_tokens(const Collected& c, std::string_view src, Config& cfg) {
+  auto fail = [&](const std::string& what) { return invalid_input(std::string(src) + ": " + what); };
+  const std::vector<Values>& none = kNoValues;
+  const std::vector<Values>& tokens = c.arrays.count("api.tokens") ? c.arrays.at("api.tokens") : none;
+  for (const Values& t : tokens) {
+    ApiTokenConfig token{t.at("api.tokens[].name"), t.at("api.tokens[].role"),
+                         util::to_lower(t.at("api.tokens[].sha256"))};
+    if (token.name.empty()) return fail("every [[api.tokens]] needs a name (it goes in the audit log)");
+    if (token.role != "reader" && token.role != "sheriff" && token.role != "admin") {
+      return fail("api token '" + token.name + "': role must be reader, sheriff or admin, not '" + token.role + "'");
+    }
+    if (token.sha256.size() != 64 || token.sha256.find_first_not_of("0123456789abcdef") != std::string::npos) {
+      return fail("api token '" + token.name + "': sha256 must be the token's SHA-256 in hex (64 digits; " +
+                  "`autoland api token` makes one)");
+    }
+    for (const ApiTokenConfig& other : cfg.api.tokens) {
+      if (other.name == token.name) return fail("api token '" + token.name + "' is configured twice");
+      // One token, two names or roles: which one a request gets is not to be guessed.
+      if (other.sha256 == token.sha256) {
+        return fail("api tokens '" + other.name + "' and '" + token.name + "' have the same sha256");
+      }
+    }
+    cfg.api.tokens.push_back(std::move(token));
+  }
+  return {};
+}
+
+// The scalar keys and their own checks; then the arrays, each by its
+// builder; then the rules across keys.
 Result<Config> build(const Collected& c, std::string_view src) {
   Config cfg;
   cfg.source = std::string(src);
@@ -318,94 +431,9 @@ Result<Config> build(const Collected& c, std::string_view src) {
   }
   if (cfg.patch_max_bytes == 0) return fail("patches.max_size_bytes must be positive");
 
-  static const std::vector<Values> kNone;
-  const std::vector<Values>& branches = c.arrays.count("branches") ? c.arrays.at("branches") : kNone;
-  for (const Values& b : branches) {
-    Branch branch;
-    branch.name = b.at("branches[].name");
-    if (branch.name.empty()) return fail("every [[branches]] needs a name");
-    for (const Branch& other : cfg.branches) {
-      if (other.name == branch.name) return fail("branch '" + branch.name + "' is configured twice");
-    }
-    branch.repo_url = b.at("branches[].repo_url");
-    if (branch.repo_url.empty()) return fail("branch '" + branch.name + "' needs a repo_url");
-    branch.pull_url = b.at("branches[].pull_url");
-    auto vcs = parse_vcs(b.at("branches[].vcs"));
-    if (!vcs) return fail("branch '" + branch.name + "': " + vcs.error().message);
-    branch.vcs = *vcs;
-    branch.threshold = to_int(b.at("branches[].threshold"));
-    branch.required_level = to_int(b.at("branches[].required_level"));
-    branch.pretest_branch = b.at("branches[].pretest_branch");
-    branch.default_try_syntax = b.at("branches[].default_try_syntax");
-    const std::string& placement = b.at("branches[].try_syntax_in");
-    if (placement != "empty_commit" && placement != "tip_message") {
-      return fail("branch '" + branch.name + "': try_syntax_in must be \"empty_commit\" or \"tip_message\", not \"" +
-                  placement + "\"");
-    }
-    branch.try_syntax_in_tip = placement == "tip_message";
-    branch.ci_source = b.at("branches[].ci");
-    branch.max_retriggers = to_int(b.at("branches[].max_retriggers"));
-    branch.results_timeout_minutes = to_int(b.at("branches[].results_timeout_minutes"));
-    branch.status = b.at("branches[].enabled") == "true" ? BranchStatus::enabled : BranchStatus::disabled;
-    auto tree = parse_tree_status(b.at("branches[].tree"));
-    if (!tree) return fail("branch '" + branch.name + "': " + tree.error().message);
-    branch.tree = *tree;
-    cfg.branches.push_back(std::move(branch));
-  }
-  // The same rules as a branch made through the API (core/branch_rules).
-  BranchRuleContext rules;
-  rules.ci_sources = configured_ci_sources(cfg);
-  rules.find = [&cfg](const std::string& name) -> std::optional<Branch> {
-    for (const Branch& o : cfg.branches) {
-      if (o.name == name) return o;
-    }
-    return std::nullopt;
-  };
-  for (const Branch& b : cfg.branches) {
-    Status valid = validate_branch(b, rules);
-    if (!valid.ok()) return fail(valid.error().message);
-  }
-  const std::vector<Values>& jobs = c.arrays.count("ci.local.jobs") ? c.arrays.at("ci.local.jobs") : kNone;
-  for (const Values& j : jobs) {
-    LocalCiJobConfig job;
-    job.branch = j.at("ci.local.jobs[].branch");
-    job.name = j.at("ci.local.jobs[].name");
-    job.command = split_list(j.at("ci.local.jobs[].command"));
-    job.timeout_seconds = to_int(j.at("ci.local.jobs[].timeout_seconds"));
-    job.build = j.at("ci.local.jobs[].build") == "true";
-    if (job.name.empty()) return fail("every [[ci.local.jobs]] needs a name");
-    if (job.command.empty()) return fail("ci.local job '" + job.name + "' needs a command, e.g. [\"make\", \"check\"]");
-    if (std::none_of(cfg.branches.begin(), cfg.branches.end(), [&](const Branch& b) { return b.name == job.branch; })) {
-      return fail("ci.local job '" + job.name + "' names branch '" + job.branch + "', which is not configured");
-    }
-    for (const LocalCiJobConfig& other : cfg.local_ci.jobs) {
-      if (other.branch == job.branch && other.name == job.name) {
-        return fail("ci.local job '" + job.name + "' is configured twice for branch '" + job.branch + "'");
-      }
-    }
-    cfg.local_ci.jobs.push_back(std::move(job));
-  }
-  const std::vector<Values>& tokens = c.arrays.count("api.tokens") ? c.arrays.at("api.tokens") : kNone;
-  for (const Values& t : tokens) {
-    ApiTokenConfig token{t.at("api.tokens[].name"), t.at("api.tokens[].role"),
-                         util::to_lower(t.at("api.tokens[].sha256"))};
-    if (token.name.empty()) return fail("every [[api.tokens]] needs a name (it goes in the audit log)");
-    if (token.role != "reader" && token.role != "sheriff" && token.role != "admin") {
-      return fail("api token '" + token.name + "': role must be reader, sheriff or admin, not '" + token.role + "'");
-    }
-    if (token.sha256.size() != 64 || token.sha256.find_first_not_of("0123456789abcdef") != std::string::npos) {
-      return fail("api token '" + token.name + "': sha256 must be the token's SHA-256 in hex (64 digits; " +
-                  "`autoland api token` makes one)");
-    }
-    for (const ApiTokenConfig& other : cfg.api.tokens) {
-      if (other.name == token.name) return fail("api token '" + token.name + "' is configured twice");
-      // One token, two names or roles: which one a request gets is not to be guessed.
-      if (other.sha256 == token.sha256) {
-        return fail("api tokens '" + other.name + "' and '" + token.name + "' have the same sha256");
-      }
-    }
-    cfg.api.tokens.push_back(std::move(token));
-  }
+  AUTOLAND_TRY(build_branches(c, src, cfg));
+  AUTOLAND_TRY(build_local_ci_jobs(c, src, cfg));
+  AUTOLAND_TRY(build_api_tokens(c, src, cfg));
   if (!cfg.checkin_needed_branch.empty() &&
       std::none_of(cfg.branches.begin(), cfg.branches.end(),
                    [&](const Branch& o) { return o.name == cfg.checkin_needed_branch; })) {
