@@ -1,6 +1,7 @@
 #include "core/whiteboard.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "core/try_syntax.h"
 #include "util/strings.h"
@@ -26,6 +27,13 @@ size_t try_syntax_start(std::string_view body) {
   return std::string_view::npos;
 }
 
+// Whether a tag starts at `at`: "[autoland-", in any case ("[autoland]" and
+// "[autolanding" are not tags).
+bool starts_tag(std::string_view wb, size_t at) {
+  return util::ifind(wb.substr(at, kPrefix.size()), kPrefix) == 0 && at + kPrefix.size() < wb.size() &&
+         wb[at + kPrefix.size()] == '-';
+}
+
 struct Located {
   size_t end = 0;  // one past ']' (or where scanning stopped)
   bool closed = false;
@@ -33,9 +41,9 @@ struct Located {
 
 // Finds the ']' that closes the tag whose body starts at `from`. Brackets may
 // nest inside try syntax (e.g. "-u mochitest[linux]"); anywhere else a '[' or a
-// line break means the tag was never closed. "[autoland" always starts a tag of
-// its own, even inside try syntax, so an unclosed tag cannot swallow the ones
-// after it (the marker autoland appends among them).
+// line break means the tag was never closed. "[autoland-" always starts a tag
+// of its own, even inside try syntax, so an unclosed tag cannot swallow the
+// ones after it (the marker autoland appends among them).
 Located locate_end(std::string_view wb, size_t from) {
   bool in_try = false;
   int depth = 0;
@@ -48,7 +56,7 @@ Located locate_end(std::string_view wb, size_t from) {
       if (j < wb.size() && wb[j] == '-') in_try = true;
     }
     if (c == '[') {
-      if (!in_try || util::ifind(wb.substr(i, kPrefix.size()), kPrefix) == 0) return {i, false};
+      if (!in_try || starts_tag(wb, i)) return {i, false};
       ++depth;
     } else if (c == ']') {
       if (depth == 0) return {i + 1, true};
@@ -144,7 +152,7 @@ WhiteboardScan scan_whiteboard(std::string_view wb) {
     std::string_view text = wb.substr(at, loc.end - at);
     if (!loc.closed) {
       scan.errors.push_back(
-          {std::string(text), at, "tag '" + util::printable(text) + "' is not closed: add ']' at its end"});
+          {std::string(text), at, "tag '" + util::printable(text) + "' is not closed: add ']' at its end", true});
       pos = std::max(loc.end, after);
       continue;
     }
@@ -175,6 +183,41 @@ std::string format_tag(const WhiteboardTag& tag) {
   return out;
 }
 
+namespace {
+
+// Whether `after` holds a tag `before` did not: each request tag and closed
+// broken tag of `after` must be one of `before`'s (by text, each used once),
+// and it may hold at most `markers_allowed` markers.
+bool makes_new_tags(const WhiteboardScan& before, std::string_view after, size_t markers_allowed) {
+  std::vector<std::string> known;
+  for (const WhiteboardTag& t : before.tags) {
+    if (t.kind != WhiteboardTag::Kind::in_queue) known.push_back(t.text);
+  }
+  for (const TagError& e : before.errors) known.push_back(e.text);
+  WhiteboardScan now = scan_whiteboard(after);
+  auto seen = [&](const std::string& text) {
+    auto it = std::find(known.begin(), known.end(), text);
+    if (it == known.end()) return false;
+    known.erase(it);
+    return true;
+  };
+  size_t markers_now = 0;
+  for (const WhiteboardTag& t : now.tags) {
+    if (t.kind == WhiteboardTag::Kind::in_queue) {
+      ++markers_now;
+    } else if (!seen(t.text)) {
+      return true;
+    }
+  }
+  for (const TagError& e : now.errors) {
+    // An unclosed one is only ever reported: harmless, even if new.
+    if (!e.unclosed && !seen(e.text)) return true;
+  }
+  return markers_now > markers_allowed;
+}
+
+}  // namespace
+
 std::string rewrite_whiteboard(std::string_view wb, const WhiteboardEdit& edit) {
   using Marker = WhiteboardEdit::Marker;
   struct Cut {
@@ -200,6 +243,7 @@ std::string rewrite_whiteboard(std::string_view wb, const WhiteboardEdit& edit) 
     }
   }
   for (const TagError& e : scan.errors) {
+    if (e.unclosed) continue;  // its text may run into the human's words
     if (take(e.text)) cuts.push_back({e.offset, e.text.size(), Cut::broken});
   }
   std::sort(cuts.begin(), cuts.end(), [](const Cut& a, const Cut& b) { return a.offset < b.offset; });
@@ -211,21 +255,45 @@ std::string rewrite_whiteboard(std::string_view wb, const WhiteboardEdit& edit) 
     marker_at = static_cast<size_t>(first - cuts.begin());
   }
   // Right to left, so every offset still to cut is where the scan found it.
-  std::string out(wb);
-  for (size_t i = cuts.size(); i-- > 0;) {
-    size_t at = cuts[i].offset, end = at + cuts[i].size;
-    if (i == marker_at) {
-      out.replace(at, end - at, kInQueueTag);
-      continue;
-    }
-    if (cuts[i].what == Cut::marker) {
-      if (end < out.size() && out[end] == ' ') {
-        ++end;  // the space after it, when text follows
-      } else if (at > 0 && out[at - 1] == ' ') {
-        --at;  // else the one before it
+  // `joiner` takes the place of a cut tag: "" normally; " " when cutting
+  // would join the text around a tag into a tag nobody wrote
+  // ("[autoland[autoland-x]-central]" must not become a request for central).
+  auto cut = [&](std::string_view joiner) {
+    std::string out(wb);
+    for (size_t i = cuts.size(); i-- > 0;) {
+      size_t at = cuts[i].offset, end = at + cuts[i].size;
+      if (i == marker_at) {
+        out.replace(at, end - at, kInQueueTag);
+        continue;
       }
+      if (cuts[i].what == Cut::marker && joiner.empty()) {
+        if (end < out.size() && out[end] == ' ') {
+          ++end;  // the space after it, when text follows
+        } else if (at > 0 && out[at - 1] == ' ') {
+          --at;  // else the one before it
+        }
+      }
+      out.replace(at, end - at, joiner);
     }
-    out.erase(at, end - at);
+    return out;
+  };
+  size_t markers = std::count_if(scan.tags.begin(), scan.tags.end(),
+                                 [](const WhiteboardTag& t) { return t.kind == WhiteboardTag::Kind::in_queue; });
+  // Taking markers off may join the text around one into another marker:
+  // that one is taken off in turn (below), so only new requests count then.
+  const size_t markers_allowed = edit.marker == Marker::remove ? SIZE_MAX : add ? 1 : markers;
+  std::string out = cut("");
+  if (makes_new_tags(scan, out, markers_allowed)) out = cut(" ");
+  if (makes_new_tags(scan, out, markers_allowed)) {
+    // Even a space joins (a cut lets an unclosed tag reach a later ']'):
+    // nothing is cut, and a marker asked for goes at the end, where it can
+    // join nothing ("[autoland-" ends any tag before it).
+    out = std::string(wb);
+    if (add) {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+      out += kInQueueTag;
+    }
+    return out;
   }
   if (add && marker_at == cuts.size() && edit.marker == Marker::add) {
     if (util::trim(out).empty()) return std::string(kInQueueTag);

@@ -38,6 +38,10 @@ struct TagError {
   std::string text;  // the offending tag as written (up to where it broke)
   size_t offset = 0;
   std::string reason;
+  // Never closed: `text` runs to where scanning stopped (a line break, the
+  // next tag, the end), so it may hold the human's own words after it. Such
+  // an error is reported, never cut (rewrite_whiteboard skips it).
+  bool unclosed = false;
 };
 
 struct WhiteboardScan {

@@ -72,6 +72,43 @@ TEST(Whiteboard, AnUnclosedTagDoesNotSwallowTheTagsAfterIt) {
   EXPECT_EQ(nested.errors[0].text, "[autoland-try:-u a");
 }
 
+// Found by review: cutting a tag must never join the text around it into a
+// tag nobody wrote (a request credited to whoever set the whiteboard
+// first), nor into a marker; and an unclosed tag, whose text may run into
+// the human's own words, is reported but never cut.
+TEST(Whiteboard, ACutNeverJoinsTheTextAroundItIntoANewTag) {
+  using M = WhiteboardEdit::Marker;
+  for (const std::string wb : {"[autoland[autoland-nosuch]-mozilla-central]", "[AUTOLAND[autoland-x]-try]"}) {
+    WhiteboardScan before = scan_whiteboard(wb);
+    ASSERT_EQ(before.tags.size(), 1u) << wb;
+    std::string out = rewrite_whiteboard(wb, {.remove = {before.tags[0].text}});
+    WhiteboardScan after = scan_whiteboard(out);
+    EXPECT_TRUE(after.tags.empty()) << wb << " -> " << out;
+    EXPECT_TRUE(after.errors.empty()) << wb << " -> " << out;
+  }
+  // Replaced by the marker, then the marker released: no request appears either.
+  std::string queued = rewrite_whiteboard("[autoland[autoland-try]-mozilla-central]",
+                                          {.remove = {"[autoland-try]"}, .marker = M::replace_request});
+  std::string released = without_in_queue_marker(queued);
+  EXPECT_TRUE(scan_whiteboard(released).tags.empty()) << queued << " -> " << released;
+  // Taking the marker off does not join its neighbours into a request.
+  std::string unmarked = without_in_queue_marker("[autoland [autoland-in-queue]-try]");
+  EXPECT_TRUE(scan_whiteboard(unmarked).tags.empty()) << unmarked;
+  // A broken tag's cut does not make a marker.
+  std::string no_marker = rewrite_whiteboard("[autoland[autoland-x:]-in-queue]", {.remove = {"[autoland-x:]"}});
+  EXPECT_TRUE(scan_whiteboard(no_marker).tags.empty()) << no_marker;
+
+  // Unclosed: refused by the trigger, never cut with the words after it.
+  std::string wb = "[autoland-try:-b do -p all [sec-high] [qa+] note";
+  WhiteboardScan scan = scan_whiteboard(wb);
+  ASSERT_EQ(scan.errors.size(), 1u);
+  EXPECT_TRUE(scan.errors[0].unclosed);
+  EXPECT_EQ(rewrite_whiteboard(wb, {.remove = {scan.errors[0].text}}), wb);
+  // "[autoland]" and "[autolanding" are not tags: they do not end one.
+  WhiteboardTag t = only_tag("[autoland-try:-b do -u a[autoland]]");
+  EXPECT_EQ(t.try_syntax, "-b do -u a[autoland]");
+}
+
 TEST(Whiteboard, SeveralDestinations) {
   WhiteboardTag t = only_tag("[autoland-try,mozilla-inbound]");
   EXPECT_EQ(t.branches, (std::vector<std::string>{"try", "mozilla-inbound"}));
@@ -180,9 +217,14 @@ TEST(Whiteboard, ARewriteTakesOffWhatItNamesAndKeepsEveryOtherByte) {
             "  [perf]  [autoland-in-queue]\tnote [autoland-try:x] ");
   EXPECT_EQ(rewrite_whiteboard("[perf:autoland-try] [autoland-try]", {.remove = {"autoland-try]"}}),
             "[perf:autoland-try] [autoland-try]");
-  // "[autoland" inside try syntax starts a tag of its own (the outer one is unclosed).
+  // "[autoland-" inside try syntax starts a tag of its own (the outer one is
+  // unclosed); cutting it would close the outer one into a request nobody
+  // wrote, so nothing is cut. The marker in its place closes nothing.
   EXPECT_EQ(rewrite_whiteboard("[autoland-try:-b do -t [autoland-try]]", {.remove = {"[autoland-try]"}}),
-            "[autoland-try:-b do -t ]");
+            "[autoland-try:-b do -t [autoland-try]]");
+  EXPECT_EQ(rewrite_whiteboard("[autoland-try:-b do -t [autoland-try]]",
+                               {.remove = {"[autoland-try]"}, .marker = M::replace_request}),
+            "[autoland-try:-b do -t [autoland-in-queue]]");  // in its place: the outer one stays unclosed
   // Two tags with the same text: each named once goes once, leftmost first.
   EXPECT_EQ(rewrite_whiteboard("[autoland-try] [autoland-try]", {.remove = {"[autoland-try]"}}), " [autoland-try]");
   // The marker there already is not added again, and removing takes every copy.
