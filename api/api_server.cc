@@ -69,6 +69,7 @@ std::string_view error_word(int status) {
     case 409: return "conflict";
     case 411: return "length required";
     case 413: return "payload too large";
+    case 502: return "bad gateway";
     case 503: return "unavailable";
     default: return "internal error";
   }
@@ -77,6 +78,13 @@ std::string_view error_word(int status) {
 [[noreturn]] void refuse(const Error& e) {
   int status = status_for(e);
   refuse(status, std::string(error_word(status)), e.message);
+}
+
+// Another system failed the request (its key refused, an answer autoland
+// cannot read, an outage): the caller did nothing wrong, so never a 4xx.
+[[noreturn]] void refuse_upstream(std::string_view system, const Error& e) {
+  refuse(e.kind == ErrorKind::transient ? 503 : 502, e.kind == ErrorKind::transient ? "unavailable" : "bad gateway",
+         std::string(system) + ": " + e.message);
 }
 
 // A request the shared check refused (services/request_check): 409 when it
@@ -491,8 +499,11 @@ void ApiServer::Impl::add_request_route() {
           if (!options.bugs) refuse(503, "unavailable", "no Bugzilla is configured to check the attachments");
           auto attachments = options.bugs->attachments(bug, true);
           if (!attachments) {
-            if (attachments.error().kind == ErrorKind::transient) refuse(attachments.error());
-            refuse(404, "not found", "bug " + std::to_string(bug) + ": " + attachments.error().message);
+            const Error& e = attachments.error();
+            if (e.kind == ErrorKind::not_found || e.kind == ErrorKind::denied) {
+              refuse(404, "not found", "bug " + std::to_string(bug) + ": " + e.message);
+            }
+            refuse_upstream("Bugzilla", e);
           }
           auto patches = take(choose_patches(bug, *attachments, ids, options.patch_limits));
           if (!patches.accepted) refuse_request(patches.refusal);
@@ -603,10 +614,12 @@ void ApiServer::Impl::add_patchset_routes() {
           if (!options.bugs) refuse(503, "unavailable", "no Bugzilla is configured to check the attachment");
           auto a = options.bugs->attachment(ps.bug_id, patch, true);
           if (!a) {
-            if (a.error().kind == ErrorKind::transient) refuse(a.error());
-            refuse(400, "bad request",
-                   "attachment " + std::to_string(patch) + " is not on bug " + std::to_string(ps.bug_id) + ": " +
-                       a.error().message);
+            if (a.error().kind == ErrorKind::not_found || a.error().kind == ErrorKind::denied) {
+              refuse(400, "bad request",
+                     "attachment " + std::to_string(patch) + " is not on bug " + std::to_string(ps.bug_id) + ": " +
+                         a.error().message);
+            }
+            refuse_upstream("Bugzilla", a.error());
           }
           auto checked = take(choose_patches(ps.bug_id, {*a}, {patch}, options.patch_limits));
           if (!checked.accepted) refuse_request(checked.refusal);

@@ -31,21 +31,41 @@ uint64_t part_number(const std::string& description) {
 
 Result<Checked<std::vector<Branch>>> check_branches(Store& store, const std::vector<std::string>& names) {
   using Out = std::vector<Branch>;
+  auto all = store.list_branches();
+  if (!all) return all.error();
+  // Tags are read in lower case and a config may name a branch in any: the
+  // same name in another case is the same branch, whoever asks.
+  auto find = [&](const std::string& name) -> const Branch* {
+    for (const Branch& b : *all) {
+      if (b.name == name) return &b;
+    }
+    for (const Branch& b : *all) {
+      if (util::iequals(b.name, name)) return &b;
+    }
+    return nullptr;
+  };
   std::vector<Branch> targets;
   for (const std::string& name : names) {
-    auto b = store.get_branch(name);
+    const Branch* b = find(name);
     if (!b) {
-      if (b.error().kind != ErrorKind::not_found) return b.error();
-      auto all = store.list_branches();
-      if (!all) return all.error();
       std::vector<std::string> known;
       for (const Branch& k : *all) known.push_back(k.name);
       return refused<Out>("branch", "unknown branch '" + name + "' (known: " + util::join(known, ", ") + ")");
     }
     if (b->status == BranchStatus::disabled) {
-      return refused<Out>("branch", "branch '" + name + "' is disabled", /*for_now=*/true);
+      return refused<Out>("branch", "branch '" + b->name + "' is disabled", /*for_now=*/true);
     }
-    targets.push_back(std::move(*b));
+    // Its try run goes to its pretest branch: that one must take it too.
+    if (!b->pretest_branch.empty()) {
+      const Branch* pretest = find(b->pretest_branch);
+      if (!pretest || pretest->status == BranchStatus::disabled) {
+        return refused<Out>("branch",
+                            "branch '" + b->name + "' tests on '" + b->pretest_branch + "' first, which is " +
+                                (pretest ? "disabled" : "not configured"),
+                            /*for_now=*/true);
+      }
+    }
+    targets.push_back(*b);
   }
   Out finals;
   for (const Branch& t : targets) {
@@ -70,6 +90,9 @@ Result<Checked<ChosenPatches>> choose_patches(BugId bug, const std::vector<Attac
       return refused<Out>("patches", name + " is listed twice");
     }
     if (it->is_obsolete) return refused<Out>("patches", name + " is obsolete");
+    if (it->is_private) {
+      return refused<Out>("patches", name + " is private: autoland pushes to repositories anyone can read");
+    }
     if (!it->is_patch) {
       return refused<Out>("patches", name + " is not a patch (mark it as a patch on the bug, or attach the diff)");
     }
@@ -77,7 +100,7 @@ Result<Checked<ChosenPatches>> choose_patches(BugId bug, const std::vector<Attac
   }
   if (named.empty()) {
     for (const Attachment& a : on_bug) {
-      if (a.is_patch && !a.is_obsolete) chosen.push_back(&a);
+      if (a.is_patch && !a.is_obsolete && !a.is_private && (a.bug_id == 0 || a.bug_id == bug)) chosen.push_back(&a);
     }
     std::stable_sort(chosen.begin(), chosen.end(), [](const Attachment* a, const Attachment* b) {
       uint64_t pa = part_number(a->description), pb = part_number(b->description);

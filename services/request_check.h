@@ -31,9 +31,10 @@ struct Checked {
   RequestRefusal refusal;  // when nothing was accepted
 };
 
-// The branches a request names, each known and enabled. A named branch that
-// is another named branch's pretest branch folds into it: [autoland-try,central]
-// is one landing on central, tested on try first.
+// The branches a request names, each known (in any case) and enabled, as is
+// the pretest branch its try run goes to. A named branch that is another
+// named branch's pretest branch folds into it: [autoland-try,central] is one
+// landing on central, tested on try first.
 Result<Checked<std::vector<Branch>>> check_branches(Store& store, const std::vector<std::string>& names);
 
 struct ChosenPatches {
@@ -41,9 +42,10 @@ struct ChosenPatches {
   std::string author;             // the first header's author, else the first patch's uploader
 };
 
-// The patches `named`, in that order, each on `bug`, current, marked as a
-// patch and parsing under `limits`; when none are named, every current patch
-// of `on_bug` in part order ("Part 2: ..."), then by id. `on_bug` holds the
+// The patches `named`, in that order, each on `bug`, current, not private
+// (autoland pushes to repositories anyone can read), marked as a patch and
+// parsing under `limits`; when none are named, every such patch of `on_bug`
+// in part order ("Part 2: ..."), then by id. `on_bug` holds the
 // bug's attachments with their data; one without data is an internal error
 // (the caller asked for the wrong thing), not a refusal.
 Result<Checked<ChosenPatches>> choose_patches(BugId bug, const std::vector<Attachment>& on_bug,

@@ -319,11 +319,19 @@ TEST_F(TriggerRules, LaterEditsElsewhereOnTheWhiteboardAreNotNewRequests) {
 }
 
 TEST_F(TriggerRules, ABrokenTagNextToAGoodOneIsCutAtItsOwnPlace) {
-  add_bug(16, "[autoland-try] [autoland-try", {att(161, "fix")});
+  add_bug(16, "[autoland-try] [autoland-try:abc]", {att(161, "fix")});
   TriggerStats s = poll();
   EXPECT_EQ(s.patchsets_created, 1u);
   EXPECT_EQ(s.refusals, 1u);
   EXPECT_EQ(server_->whiteboard(16), "[autoland-in-queue] ");
+  // An unclosed one is refused once but never cut: its text may run into
+  // the words a person wrote after it.
+  add_bug(17, "[autoland-try] [autoland-try please", {att(171, "fix")});
+  TriggerStats t = poll();
+  EXPECT_EQ(t.patchsets_created, 1u);
+  EXPECT_EQ(t.refusals, 1u);
+  EXPECT_EQ(server_->whiteboard(17), "[autoland-in-queue] [autoland-try please");
+  EXPECT_EQ(poll().refusals, 0u);
 }
 
 TEST_F(TriggerRules, AnEditMadeWhileTheMarkerIsWrittenIsKept) {

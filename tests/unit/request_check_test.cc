@@ -124,5 +124,46 @@ TEST(RequestCheck, BranchesAreKnownEnabledAndFoldIntoTheirLanding) {
   EXPECT_TRUE(disabled->refusal.for_now);  // the API answers 409: it may be enabled again
 }
 
+// Found by review: a private attachment went to public try; a branch named
+// in another case than the config's was unknown to tags; a disabled pretest
+// branch was checked only when named.
+TEST(RequestCheck, PrivatePatchesNeverLeaveAndBranchesAreOneWhateverTheirCase) {
+  Attachment hidden = attachment(71, "security fix", patch("s.txt"));
+  hidden.is_private = true;
+  std::vector<Attachment> on_bug = {hidden, attachment(72, "part 1", patch("p.txt"))};
+  auto named = choose_patches(5, on_bug, {71}, PatchLimits{});
+  ASSERT_TRUE(named.ok());
+  ASSERT_FALSE(named->accepted);
+  EXPECT_EQ(named->refusal.reason, "attachment 71 is private: autoland pushes to repositories anyone can read");
+  auto unnamed = choose_patches(5, on_bug, {}, PatchLimits{});
+  ASSERT_TRUE(unnamed.ok() && unnamed->accepted);
+  EXPECT_EQ(unnamed->accepted->ids, std::vector<AttachmentId>{72});  // the private one is left out
+
+  ManualClock clock{1'700'000'000};
+  auto store = open_sqlite_store({.path = ":memory:", .create = true}, clock);
+  ASSERT_TRUE(store.ok());
+  Branch t;
+  t.name = "Try";
+  t.repo_url = "/r/try";
+  t.required_level = 1;
+  ASSERT_TRUE((*store)->create_branch(t, "t").ok());
+  Branch c;
+  c.name = "Mozilla-Central";
+  c.repo_url = "/r/central";
+  c.pretest_branch = "Try";
+  ASSERT_TRUE((*store)->create_branch(c, "t").ok());
+  auto lower = check_branches(**store, {"mozilla-central"});  // as a tag reads it
+  ASSERT_TRUE(lower.ok() && lower->accepted) << (lower.ok() ? lower->refusal.reason : lower.error().message);
+  EXPECT_EQ(lower->accepted->front().name, "Mozilla-Central");
+
+  t.status = BranchStatus::disabled;
+  ASSERT_TRUE((*store)->update_branch(t, "t").ok());
+  auto held = check_branches(**store, {"Mozilla-Central"});
+  ASSERT_TRUE(held.ok());
+  ASSERT_FALSE(held->accepted);
+  EXPECT_EQ(held->refusal.reason, "branch 'Mozilla-Central' tests on 'Try' first, which is disabled");
+  EXPECT_TRUE(held->refusal.for_now);
+}
+
 }  // namespace
 }  // namespace autoland
