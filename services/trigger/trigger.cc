@@ -116,12 +116,14 @@ Result<TriggerStats> Trigger::poll_once() {
     ++stats.bugs_seen;
     Status status = process_bug(bug, stats);
     if (!status.ok()) {
-      LOG_WARN("trigger", "bug " + std::to_string(bug.id) + ": " + status.error().message +
-                              (status.error().retryable() ? " (will retry)" : ""));
-      if (status.error().retryable()) {
-        ++stats.transient_failures;
-        if (!oldest_failed || bug.last_change_time < *oldest_failed) oldest_failed = bug.last_change_time;
-      }
+      // Only a bug that is gone (or hidden from the bot) is passed over; any
+      // other failure keeps the cursor at its time, so the request is read
+      // again next pass rather than lost without a word.
+      const Error& e = status.error();
+      const bool gone = e.kind == ErrorKind::not_found || e.kind == ErrorKind::denied;
+      LOG_WARN("trigger", "bug " + std::to_string(bug.id) + ": " + e.message + (gone ? "" : " (will retry)"));
+      if (e.retryable()) ++stats.transient_failures;
+      if (!gone && (!oldest_failed || bug.last_change_time < *oldest_failed)) oldest_failed = bug.last_change_time;
     }
     newest = std::max(newest, bug.last_change_time);
     if ((i + 1) % options_.batch_size == 0 || i + 1 == found->size()) {
@@ -132,7 +134,7 @@ Result<TriggerStats> Trigger::poll_once() {
   }
   // The search re-reads an overlap before the cursor (a change may commit
   // after our search with an earlier time); processing is idempotent. A bug
-  // that failed for a temporary reason keeps the cursor at its time.
+  // that failed for any reason but being gone keeps the cursor at its time.
   std::string next = oldest_failed ? std::min(*oldest_failed, newest) : newest;
   if (next != cursor->value_or("")) AUTOLAND_TRY(store_.set_cursor(std::string(kTriggerCursor), next));
   return stats;

@@ -49,8 +49,10 @@ class Trigger {
   // REQUIRES: the references outlive the trigger.
   Trigger(Store& store, BugTracker& bugs, TriggerOptions options);
 
-  // One pass. Fails only when the search itself fails; a failing bug is
-  // counted in transient_failures and retried next pass.
+  // One pass. Fails only when the search itself fails. A bug that fails
+  // keeps the cursor at its time and is read again next pass (counted in
+  // transient_failures when the failure is temporary), unless it is gone
+  // or hidden from the bot.
   Result<TriggerStats> poll_once();
 
  private:

@@ -179,6 +179,22 @@ TEST_F(TriggerService, ABugzillaOutageOnlyDelays) {
   EXPECT_EQ(bugs_.whiteboard(4), "[autoland-in-queue]");
 }
 
+// Found by review: a failure that is neither temporary nor the bug's being
+// gone (here an answer without the attachment's bytes) moved the cursor past
+// the bug, and its request was never read again.
+TEST_F(TriggerService, ARequestThatFailedForAnyOtherReasonIsReadAgain) {
+  add_bug(7, "[autoland-try]", {att(71, "fix")});
+  clock_.advance(3600);  // another bug changes much later: the cursor could pass bug 7 by far
+  add_bug(8, "[autoland-try]", {att(81, "fix")});
+  bugs_.fail("attachments", Error{ErrorKind::internal, "the attachment came back without its data"});
+  TriggerStats first = poll();
+  EXPECT_EQ(first.patchsets_created, 1u);  // bug 8's
+  EXPECT_EQ(first.refusals, 0u);
+  EXPECT_EQ(bugs_.whiteboard(7), "[autoland-try]");
+  EXPECT_EQ(poll().patchsets_created, 1u);  // bug 7's, read again
+  EXPECT_EQ(bugs_.whiteboard(7), "[autoland-in-queue]");
+}
+
 TEST_F(TriggerService, APrivateBugIsNeverSeen) {
   add_bug(6, "[autoland-try]", {att(61, "fix")});
   bugs_.set_private(6, true);
