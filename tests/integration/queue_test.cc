@@ -338,8 +338,11 @@ TEST_F(QueueCycle, ALandingWhoseMessageNamesNoReviewerGetsTheReviewersFromTheFla
 }
 
 TEST_F(QueueCycle, RemovingTheMarkerDuringTheGracePeriodCancelsTheRequest) {
+  // Times are whole seconds on the system clock: 3 s of grace leave room for
+  // a slow machine between making the requests and the first pass (with 1 s,
+  // crossing a second boundary there ended the grace period: seen on CI).
   QueueOptions o;
-  o.grace_period_seconds = 1;
+  o.grace_period_seconds = 3;
   queue_ = std::make_unique<Queue>(
       *store_, *bugs_, *directory_, clock_, [this](const Branch&) { return vcs_.get(); }, o);
   add_bug(14, 141, make_patch("t.txt", "t\n", "Bug 14 - add t r=rita"), "rita@example.org");
@@ -350,7 +353,7 @@ TEST_F(QueueCycle, RemovingTheMarkerDuringTheGracePeriodCancelsTheRequest) {
   ASSERT_TRUE(queue_->pass().ok());
   EXPECT_EQ(store_->get_patchset(taken_back.id)->state, State::queued);
   ASSERT_TRUE(server_->set_whiteboard(14, "", "dev@example.org").ok());
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  std::this_thread::sleep_for(std::chrono::milliseconds(3100));
   auto stats = queue_->pass();
   ASSERT_TRUE(stats.ok());
   EXPECT_EQ(stats->withdrawn, 1);
@@ -374,7 +377,7 @@ TEST_F(QueueCycle, RemovingTheMarkerDuringTheGracePeriodCancelsTheRequest) {
                                               .origin = RequestOrigin::api},
                                              "user:alice");
   ASSERT_TRUE(api_request.ok());
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  std::this_thread::sleep_for(std::chrono::milliseconds(3100));
   ASSERT_TRUE(queue_->pass().ok());
   State api_state = store_->get_patchset(api_request->id)->state;
   EXPECT_TRUE(api_state == State::pushing || api_state == State::testing) << to_string(api_state);
