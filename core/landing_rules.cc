@@ -46,6 +46,7 @@ LandingVerdict check_landing(const LandingCheck& check, const CommitLevels& leve
   for (const PatchUnderReview& a : check.patches) {
     const std::string name = "attachment " + std::to_string(a.id);
     if (a.is_obsolete) found.push_back(name + " is obsolete: attach the current version and tag the bug again");
+    if (a.is_private) found.push_back(name + " is private: autoland pushes to repositories anyone can read");
     auto parsed = parse_patch(a.text, check.limits);
     if (!parsed) {
       found.push_back(name + " is not a patch autoland can apply: " + parsed.error().message);

@@ -1,6 +1,6 @@
 // Whether a patchset may land on its branch, checked when the queue takes it
 // and again just before a trunk push (a review+ taken back stops it): every
-// patch current and parsing; on a trunk, each with a changeset header, a
+// patch current, not private and parsing; on a trunk, each with a changeset header, a
 // review+ from someone with commit level 3 who is not its author, and a
 // message naming the bug and a reviewer; and whoever asked holding the
 // branch's level. Pure once given the directory's answers: the queue asks the
@@ -31,6 +31,7 @@ struct PatchUnderReview {
   std::string creator;  // who uploaded it
   std::string text;     // the attachment's bytes
   std::vector<ReviewFlag> flags;
+  bool is_private = false;  // made private since it was asked for: never pushed
 };
 
 struct LandingCheck {

@@ -217,7 +217,7 @@ Result<std::vector<std::string>> Queue::problems(const PatchSet& ps, const Branc
   check.allow_self_review = options_.allow_self_review;
   check.limits.max_bytes = static_cast<size_t>(options_.patch_max_bytes);
   for (const Attachment& a : patches) {
-    PatchUnderReview p{a.id, a.is_obsolete, a.creator, a.data.value_or(""), {}};
+    PatchUnderReview p{a.id, a.is_obsolete, a.creator, a.data.value_or(""), {}, a.is_private};
     for (const Flag& f : a.flags) p.flags.push_back({f.name, f.status, f.setter});
     check.patches.push_back(std::move(p));
   }

@@ -97,6 +97,12 @@ TEST(LandingRules, ATryPushNeedsCurrentParsingPatchesAndAQualifiedRequester) {
   EXPECT_EQ(check_landing(c, kLevels).problems,
             std::vector<std::string>{"nobody is on record as having asked for this landing"});
   c.requester = "dana@example.org";
+  // Made private after it was asked for (the request check refuses one
+  // then): it is still never pushed, on try as on a trunk.
+  c.patches[0].is_private = true;
+  EXPECT_EQ(check_landing(c, kLevels).problems,
+            std::vector<std::string>{"attachment 51 is private: autoland pushes to repositories anyone can read"});
+  c.patches[0].is_private = false;
   c.limits.max_bytes = 10;
   ASSERT_EQ(check_landing(c, kLevels).problems.size(), 1u);
   EXPECT_EQ(check_landing(c, kLevels).problems[0].rfind("attachment 51 is not a patch autoland can apply: ", 0), 0u);
