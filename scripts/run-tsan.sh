@@ -2,7 +2,8 @@
 # ThreadSanitizer over the code that runs threads, built with clang (so the
 # lock annotations are checked by -Wthread-safety on the way): the unit and
 # service tests, the API (HTTP worker pool, watchdog), the local CI runner
-# (worker threads), the queue's parallel validation and tree status, and
+# (worker threads), the queue's parallel validation and tree status, the
+# LDAP directory looked up from many threads against a real slapd, and
 # `autoland sandbox`, every component on its own thread over one store and
 # the in-process bus. Any race report fails the run (halt_on_error).
 set -euo pipefail
@@ -11,7 +12,8 @@ build="$root/build-tsan"
 
 cmake -S "$root" -B "$build" -G Ninja -DAUTOLAND_TSAN=ON -DAUTOLAND_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_COMPILER=clang++ >/dev/null
-targets=(autoland autoland_unit_tests autoland_service_tests autoland_bus_tests autoland_api_tests autoland_ci_tests autoland_queue_tests)
+targets=(autoland autoland_unit_tests autoland_service_tests autoland_bus_tests autoland_api_tests autoland_ci_tests autoland_queue_tests
+  autoland_ldap_tests)
 ninja -C "$build" "${targets[@]}"
 
 export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$root/tests/tsan.supp"
@@ -35,5 +37,7 @@ run ci "$build/tests/autoland_ci_tests" || status=1
 run queue "$build/tests/autoland_queue_tests" \
   --gtest_filter='QueueCycle.APassValidatesSideBySideAndLooksEachPersonUpOnce:QueueCycle.ATreestatus*:Treestatus*' ||
   status=1
+# Alone, so it is its process's first use of libldap (whose set-up is not thread-safe).
+run ldap "$build/tests/autoland_ldap_tests" --gtest_filter='RealSlapd.TheFirstLookUpsMayComeFromManyThreadsAtOnce' || status=1
 run sandbox "$build/autoland" sandbox --timeout 280 || status=1
 exit $status

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 #include "adapters/process/subprocess.h"
 #include "sandbox/ldap/throwaway_slapd.h"
@@ -112,6 +114,26 @@ TEST_F(RealSlapd, AWrongPasswordIsDeniedAndNotTakenForAnOutage) {
   ASSERT_FALSE(p.ok());
   EXPECT_EQ(p.error().kind, ErrorKind::denied);
   EXPECT_EQ(p.error().message.find("wrong"), std::string::npos) << "the password must never be in a message";
+}
+
+// Run alone under ThreadSanitizer (scripts/run-tsan.sh) it is the process's
+// first use of libldap, whose first-use set-up is not thread-safe.
+TEST_F(RealSlapd, TheFirstLookUpsMayComeFromManyThreadsAtOnce) {
+  LdapOptions o = options();
+  o.cache_seconds = 0;
+  LdapDirectory d(o);
+  const std::vector<std::pair<std::string, int>> people = {
+      {"nobody@example.org", 0}, {"try-user@example.org", 1}, {"l2@example.org", 2}, {"dev@example.org", 3}};
+  std::vector<int> levels(8, -1);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < levels.size(); ++i) {
+    threads.emplace_back([&, i] {
+      auto p = d.find_by_bugzilla_email(people[i % people.size()].first);
+      if (p.ok()) levels[i] = p->level;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (size_t i = 0; i < levels.size(); ++i) EXPECT_EQ(levels[i], people[i % people.size()].second) << i;
 }
 
 TEST_F(RealSlapd, ADownServerIsTransientAndCachedAnswersCarryOn) {

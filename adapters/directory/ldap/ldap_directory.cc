@@ -3,6 +3,7 @@
 #include <ldap.h>
 
 #include <cstdio>
+#include <mutex>
 #include <vector>
 
 #include "util/log.h"
@@ -26,10 +27,23 @@ Error ldap_error(int rc, const std::string& what) {
   return e;
 }
 
+// libldap sets up its process-wide options (and the mutex guarding them) on
+// first use without a lock of its own, so two threads opening their first
+// connections at once race on them. Every path into libldap here passes
+// through this first.
+void initialize_libldap_once() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    int version = 0;
+    ldap_get_option(nullptr, LDAP_OPT_PROTOCOL_VERSION, &version);
+  });
+}
+
 // One connection, bound, closed on destruction.
 class Connection {
  public:
   static Result<std::unique_ptr<Connection>> open(const LdapOptions& o) {
+    initialize_libldap_once();
     std::unique_ptr<Connection> c(new Connection());
     int rc = ldap_initialize(&c->ld_, o.url.c_str());
     if (rc != LDAP_SUCCESS) return invalid_input("ldap.url '" + o.url + "': " + ldap_err2string(rc));
