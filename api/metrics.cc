@@ -67,20 +67,18 @@ Result<std::string> Metrics::render() {
   std::vector<PatchSet> all;
   PatchSetQuery q{.after_id = 0, .limit = 1000};
   while (true) {
-    auto page = store_.find_patchsets(q);
-    if (!page) return page.error();
-    all.insert(all.end(), page->begin(), page->end());
-    if (page->size() < q.limit) break;
-    q.after_id = page->back().id;
+    AUTOLAND_TRY_ASSIGN(auto page, store_.find_patchsets(q));
+    all.insert(all.end(), page.begin(), page.end());
+    if (page.size() < q.limit) break;
+    q.after_id = page.back().id;
   }
-  auto branches = store_.list_branches();
-  if (!branches) return branches.error();
+  AUTOLAND_TRY_ASSIGN(auto branches, store_.list_branches());
   std::map<std::string, const Branch*> named;
-  for (const Branch& b : *branches) named[b.name] = &b;
+  for (const Branch& b : branches) named[b.name] = &b;
 
   std::map<State, int64_t> by_state;
   std::map<std::string, int64_t> depth;
-  for (const Branch& b : *branches) depth[b.name] = 0;
+  for (const Branch& b : branches) depth[b.name] = 0;
   int64_t try_pushes = 0, landings = 0, backouts = 0, deferrals = 0;
   Histogram to_push(kPatchsetBounds), to_end(kPatchsetBounds);
   for (const PatchSet& ps : all) {
@@ -96,8 +94,7 @@ Result<std::string> Metrics::render() {
     if (ps.push_time) to_push.observe(static_cast<double>(*ps.push_time - ps.creation_time));
     if (ps.completion_time) to_end.observe(static_cast<double>(*ps.completion_time - ps.creation_time));
   }
-  auto comments = store_.count_comments();
-  if (!comments) return comments.error();
+  AUTOLAND_TRY_ASSIGN(auto comments, store_.count_comments());
 
   std::string out;
   out += "# HELP autoland_patchsets Patchsets in the store by state.\n# TYPE autoland_patchsets gauge\n";
@@ -120,7 +117,7 @@ Result<std::string> Metrics::render() {
   out +=
       "# HELP autoland_comments Bug comments and whiteboard edits in the outbox, by kind and state "
       "(posted, pending, dropped).\n# TYPE autoland_comments gauge\n";
-  for (const auto& [kind, states] : *comments) {
+  for (const auto& [kind, states] : comments) {
     for (const auto& [state, n] : states) {
       out += "autoland_comments{kind=" + quoted(kind) + ",state=" + quoted(state) + "} " + std::to_string(n) + "\n";
     }

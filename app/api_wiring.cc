@@ -30,9 +30,8 @@ Result<std::unique_ptr<api::ApiServer>> start_api(Wiring& wiring, const ApiParts
   o.http.max_connections = static_cast<unsigned>(config.api.max_connections);
   o.http.max_connections_per_client = static_cast<unsigned>(config.api.max_connections_per_client);
   for (const ApiTokenConfig& t : config.api.tokens) {
-    auto role = api::parse_role(t.role);
-    if (!role) return role.error();
-    o.tokens.push_back({t.name, *role, t.sha256});
+    AUTOLAND_TRY_ASSIGN(auto role, api::parse_role(t.role));
+    o.tokens.push_back({t.name, role, t.sha256});
   }
   if (o.tokens.empty() && !o.open_reads) {
     LOG_WARN("api", "no [[api.tokens]] configured and api.open_reads is false: every request will get 401");
@@ -44,8 +43,7 @@ Result<std::unique_ptr<api::ApiServer>> start_api(Wiring& wiring, const ApiParts
 
   Store& store = *wiring.store;
   o.health.push_back({"store", [&store]() -> Status {
-                        auto s = store.schema_status();
-                        if (!s) return s.error();
+                        AUTOLAND_TRY(store.schema_status());
                         return {};
                       }});
   if (parts.bus) {
@@ -74,10 +72,9 @@ Result<std::unique_ptr<api::ApiServer>> start_api(Wiring& wiring, const ApiParts
   if (parts.ci) {
     const CiSources* ci = parts.ci;
     o.health.push_back({"ci", [ci, &store]() -> Status {
-                          auto branches = store.list_branches();
-                          if (!branches) return branches.error();
+                          AUTOLAND_TRY_ASSIGN(auto branches, store.list_branches());
                           std::set<std::string> asked;
-                          for (const Branch& b : *branches) {
+                          for (const Branch& b : branches) {
                             if (b.status != BranchStatus::enabled) continue;
                             const std::string& name = b.ci_source;
                             CiResults* source = ci->find(name);
@@ -95,9 +92,8 @@ Result<std::unique_ptr<api::ApiServer>> start_api(Wiring& wiring, const ApiParts
   if (parts.trees) {
     TreeStatusSource* trees = parts.trees;
     o.health.push_back({"tree_status", [trees, &store]() -> Status {
-                          auto branches = store.list_branches();
-                          if (!branches) return branches.error();
-                          for (const Branch& b : *branches) {
+                          AUTOLAND_TRY_ASSIGN(auto branches, store.list_branches());
+                          for (const Branch& b : branches) {
                             if (b.is_try()) continue;
                             auto s = trees->status(b.name);
                             if (!s) {

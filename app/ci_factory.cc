@@ -37,25 +37,22 @@ Result<CiSources> open_ci_sources(const Config& config, Store& store, const Cloc
   options.state_dir = config.local_ci.state_dir;
   options.workers = config.local_ci.workers;
   for (const LocalCiJobConfig& job : config.local_ci.jobs) {
-    auto branch = store.get_branch(job.branch);
-    if (!branch) return branch.error();
-    auto found = local_ci_repository(*branch);
-    if (!found) return found.error();
-    std::string repo = *found;
+    AUTOLAND_TRY_ASSIGN(auto branch, store.get_branch(job.branch));
+    AUTOLAND_TRY_ASSIGN(auto found, local_ci_repository(branch));
+    std::string repo = found;
     LocalBranchCi* target = nullptr;
     for (LocalBranchCi& b : options.branches) {
       if (b.branch == job.branch) target = &b;
     }
     if (!target) {
-      options.branches.push_back({job.branch, repo, branch->vcs, {}});
+      options.branches.push_back({job.branch, repo, branch.vcs, {}});
       target = &options.branches.back();
     }
     target->jobs.push_back({job.name, job.command, job.timeout_seconds, job.build});
   }
   if (options.branches.empty()) return sources;
-  auto local = LocalCi::open(std::move(options), clock);
-  if (!local) return local.error();
-  sources.local = std::move(*local);
+  AUTOLAND_TRY_ASSIGN(auto local, LocalCi::open(std::move(options), clock));
+  sources.local = std::move(local);
   return sources;
 }
 

@@ -127,9 +127,8 @@ Status collect_node(const toml::node& node, const std::string& path, Values& out
   }
   std::string kind;
   if (const ConfigKey* secret = find_secret_source(path, &kind)) {
-    auto v = value_text(node, ConfigType::string, path, src);
-    if (!v) return v.error();
-    (kind == "env" ? all.secret_env : all.secret_file)[std::string(secret->path)] = *v;
+    AUTOLAND_TRY_ASSIGN(auto v, value_text(node, ConfigType::string, path, src));
+    (kind == "env" ? all.secret_env : all.secret_file)[std::string(secret->path)] = v;
     return {};
   }
   const ConfigKey* key = find_key(path);
@@ -138,8 +137,7 @@ Status collect_node(const toml::node& node, const std::string& path, Values& out
   if (!key || array_key_outside_array) {
     return invalid_input(std::string(src) + ": unknown key '" + path + "' at " + line_of(node));
   }
-  auto v = value_text(node, key->type, path, src);
-  if (!v) return v.error();
+  AUTOLAND_TRY_ASSIGN(auto v, value_text(node, key->type, path, src));
   if (key->type == ConfigType::integer) {
     int64_t n = *node.value<int64_t>();
     if (n < key->min_value || n > key->max_value) {
@@ -147,7 +145,7 @@ Status collect_node(const toml::node& node, const std::string& path, Values& out
                            std::to_string(key->min_value) + " and " + std::to_string(key->max_value));
     }
   }
-  out[path] = *v;
+  out[path] = v;
   return {};
 }
 

@@ -22,9 +22,8 @@ Result<std::unique_ptr<Directory>> open_directory(const Config& config) {
     return std::unique_ptr<Directory>(std::make_unique<LdapDirectory>(std::move(o)));
   }
   if (!config.directory_file.empty()) {
-    auto file = FileDirectory::open(config.directory_file);
-    if (!file) return file.error();
-    return std::unique_ptr<Directory>(std::move(*file));
+    AUTOLAND_TRY_ASSIGN(auto file, FileDirectory::open(config.directory_file));
+    return std::unique_ptr<Directory>(std::move(file));
   }
   return invalid_input("no directory is configured: set ldap.url (or, in a sandbox, directory.file)");
 }

@@ -50,12 +50,10 @@ void loop(Component& c, Store& store, Bus& bus, const std::atomic<bool>& stop) {
 
 Status run_components(Wiring& wiring, const std::atomic<bool>& stop) {
   const Config& config = wiring.config;
-  auto directory = open_directory(config);
-  if (!directory) return directory.error();
-  auto sources = open_ci_sources(config, *wiring.store, wiring.clock);
-  if (!sources) return sources.error();
-  if (sources->local) sources->local->start();
-  auto ci_for = [&](const std::string& name) { return sources->find(name); };
+  AUTOLAND_TRY_ASSIGN(auto directory, open_directory(config));
+  AUTOLAND_TRY_ASSIGN(auto sources, open_ci_sources(config, *wiring.store, wiring.clock));
+  if (sources.local) sources.local->start();
+  auto ci_for = [&](const std::string& name) { return sources.find(name); };
 
   std::map<Vcs, std::unique_ptr<VersionControl>> vcs;
   auto vcs_for = [&](const Branch& b) -> VersionControl* {
@@ -77,7 +75,7 @@ Status run_components(Wiring& wiring, const std::atomic<bool>& stop) {
   if (!config.tree_status_url.empty()) {
     trees = make_tree_status_client(config.tree_status_url, 10, config.tree_status_cache_seconds);
   }
-  Queue queue(*wiring.store, *wiring.bugs, **directory, wiring.clock, vcs_for, queue_options(config), trees.get());
+  Queue queue(*wiring.store, *wiring.bugs, *directory, wiring.clock, vcs_for, queue_options(config), trees.get());
 
   ResultsPoller poller(*wiring.store, wiring.clock, ci_for);
   PushWatcher watcher(*wiring.store, wiring.clock, ci_for);
@@ -87,28 +85,23 @@ Status run_components(Wiring& wiring, const std::atomic<bool>& stop) {
   std::vector<Component> components = {
       {"trigger", config.run_trigger_interval_seconds,
        [&]() -> Result<bool> {
-         auto s = trigger.poll_once();
-         if (!s) return s.error();
-         return s->patchsets_created > 0;
+         AUTOLAND_TRY_ASSIGN(auto s, trigger.poll_once());
+         return s.patchsets_created > 0;
        }},
       {"queue", config.run_queue_interval_seconds,
        [&]() -> Result<bool> {
-         auto s = queue.pass();
-         if (!s) return s.error();
-         return s->validating + s->validated + s->rejected + s->started + s->pushed + s->failed + s->backed_out > 0;
+         AUTOLAND_TRY_ASSIGN(auto s, queue.pass());
+         return s.validating + s.validated + s.rejected + s.started + s.pushed + s.failed + s.backed_out > 0;
        }},
       {"results", config.results_interval_seconds,
        [&]() -> Result<bool> {
-         auto s = poller.pass();
-         if (!s) return s.error();
-         auto p = watcher.pass();
-         if (!p) return p.error();
-         return s->stepped + p->reported > 0;
+         AUTOLAND_TRY_ASSIGN(auto s, poller.pass());
+         AUTOLAND_TRY_ASSIGN(auto p, watcher.pass());
+         return s.stepped + p.reported > 0;
        }},
       {"commenter", config.run_commenter_interval_seconds,
        [&]() -> Result<bool> {
-         auto s = commenter.drain_once();
-         if (!s) return s.error();
+         AUTOLAND_TRY(commenter.drain_once());
          return false;
        }},
   };
@@ -118,9 +111,9 @@ Status run_components(Wiring& wiring, const std::atomic<bool>& stop) {
   // The API serves on its own threads beside the components.
   std::unique_ptr<api::ApiServer> api_server;
   if (!config.api.listen.empty()) {
-    auto started = start_api(wiring, {directory->get(), trees.get(), &*sources, &bus}, config.api.listen);
-    if (!started) return started.error();
-    api_server = std::move(*started);
+    AUTOLAND_TRY_ASSIGN(auto started,
+                        start_api(wiring, {directory.get(), trees.get(), &sources, &bus}, config.api.listen));
+    api_server = std::move(started);
   }
 
   LOG_INFO("run", "autoland is running: trigger, queue, results, commenter (SIGTERM stops it)");

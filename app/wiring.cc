@@ -8,13 +8,11 @@ namespace autoland {
 Result<std::unique_ptr<Wiring>> open_wiring(Config config, bool with_bugzilla) {
   auto w = std::make_unique<Wiring>();
   w->config = std::move(config);
-  auto store = open_store(w->config.store_url, w->clock);
-  if (!store) return store.error();
-  w->store = std::move(*store);
+  AUTOLAND_TRY_ASSIGN(auto store, open_store(w->config.store_url, w->clock));
+  w->store = std::move(store);
   if (with_bugzilla) {
-    auto bugs = open_bug_tracker(w->config.bugzilla);
-    if (!bugs) return bugs.error();
-    w->bugs = std::move(*bugs);
+    AUTOLAND_TRY_ASSIGN(auto bugs, open_bug_tracker(w->config.bugzilla));
+    w->bugs = std::move(bugs);
   }
   AUTOLAND_TRY(seed_branches(*w->store, w->config.branches));
   return w;

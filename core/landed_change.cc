@@ -12,10 +12,9 @@ Result<std::optional<std::string>> find_landed_change(const std::vector<BranchCh
     const BranchChangeset& c = newest_first[i];
     std::string_view first_line = std::string_view(c.description).substr(0, c.description.find('\n'));
     if (first_line != summary) continue;
-    auto diff = diff_of(c.node);
-    if (!diff) return diff.error();
+    AUTOLAND_TRY_ASSIGN(auto diff, diff_of(c.node));
     if (body.empty()) body = normalized_diff(patch_text);
-    if (normalized_diff(*diff) != body) continue;
+    if (normalized_diff(diff) != body) continue;
     const std::string backout = "Backed out changeset " + c.node.substr(0, 12);
     bool backed_out = false;
     for (size_t j = 0; j < i && !backed_out; ++j) {

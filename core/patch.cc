@@ -1197,9 +1197,8 @@ Result<Patch> parse_patch(std::string_view text, const PatchLimits& limits) {
   if (pos < lines.size()) patch.diff = std::string(text.substr(lines[pos].text.data() - text.data()));
 
   DiffParser diff(lines, pos, limits.for_hg);
-  auto files = diff.parse();
-  if (!files) return files.error();
-  patch.files = std::move(*files);
+  AUTOLAND_TRY_ASSIGN(auto files, diff.parse());
+  patch.files = std::move(files);
   if (patch.files.empty()) {
     return invalid_input(patch.format == PatchFormat::plain_diff
                              ? "no diff found: expected 'diff', or '---' and '+++' lines"

@@ -155,9 +155,8 @@ Result<TrySyntax> parse_try_syntax(std::string_view text) {
     }
   }
   if (util::istarts_with(text, "try:")) text = util::trim(text.substr(4));
-  auto split = split_words(text);
-  if (!split) return split.error();
-  const std::vector<std::string>& words = *split;
+  AUTOLAND_TRY_ASSIGN(auto split, split_words(text));
+  const std::vector<std::string>& words = split;
 
   TrySyntax out;
   std::vector<Option> seen;
@@ -212,18 +211,16 @@ Result<TrySyntax> parse_try_syntax(std::string_view text) {
       case Option::platform:
       case Option::unittests:
       case Option::talos: {
-        auto list = take_list(words, i, value, flag);
-        if (!list) return list.error();
+        AUTOLAND_TRY_ASSIGN(auto list, take_list(words, i, value, flag));
         auto& target = option->option == Option::platform    ? out.platforms
                        : option->option == Option::unittests ? out.unittests
                                                              : out.talos;
-        target = std::move(*list);
+        target = std::move(list);
         break;
       }
       case Option::post_to_bug: {
-        auto bugs = parse_bug_list(value, flag);
-        if (!bugs) return bugs.error();
-        for (uint64_t bug : *bugs) {
+        AUTOLAND_TRY_ASSIGN(auto bugs, parse_bug_list(value, flag));
+        for (uint64_t bug : bugs) {
           if (std::find(out.post_to_bugs.begin(), out.post_to_bugs.end(), bug) == out.post_to_bugs.end()) {
             out.post_to_bugs.push_back(bug);
           }
@@ -236,9 +233,8 @@ Result<TrySyntax> parse_try_syntax(std::string_view text) {
           if (i + 1 >= words.size()) return invalid_input("--post-to-bugzilla Bug needs a bug number");
           value = words[++i];
         }
-        auto bugs = parse_bug_list(value, flag);
-        if (!bugs) return bugs.error();
-        for (uint64_t bug : *bugs) {
+        AUTOLAND_TRY_ASSIGN(auto bugs, parse_bug_list(value, flag));
+        for (uint64_t bug : bugs) {
           if (std::find(out.post_to_bugs.begin(), out.post_to_bugs.end(), bug) == out.post_to_bugs.end()) {
             out.post_to_bugs.push_back(bug);
           }

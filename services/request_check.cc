@@ -31,15 +31,14 @@ uint64_t part_number(const std::string& description) {
 
 Result<Checked<std::vector<Branch>>> check_branches(Store& store, const std::vector<std::string>& names) {
   using Out = std::vector<Branch>;
-  auto all = store.list_branches();
-  if (!all) return all.error();
+  AUTOLAND_TRY_ASSIGN(auto all, store.list_branches());
   // Tags are read in lower case and a config may name a branch in any: the
   // same name in another case is the same branch, whoever asks.
   auto find = [&](const std::string& name) -> const Branch* {
-    for (const Branch& b : *all) {
+    for (const Branch& b : all) {
       if (b.name == name) return &b;
     }
-    for (const Branch& b : *all) {
+    for (const Branch& b : all) {
       if (util::iequals(b.name, name)) return &b;
     }
     return nullptr;
@@ -49,7 +48,7 @@ Result<Checked<std::vector<Branch>>> check_branches(Store& store, const std::vec
     const Branch* b = find(name);
     if (!b) {
       std::vector<std::string> known;
-      for (const Branch& k : *all) known.push_back(k.name);
+      for (const Branch& k : all) known.push_back(k.name);
       return refused<Out>("branch", "unknown branch '" + name + "' (known: " + util::join(known, ", ") + ")");
     }
     if (b->status == BranchStatus::disabled) {

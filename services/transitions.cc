@@ -73,9 +73,8 @@ Result<StepOutcome> advance(Store& store, const Clock& clock, const PatchSet& cu
                               make_marker_action_key(current.id, action, "v" + std::to_string(current.version))});
   }
 
-  auto stored = store.apply_transition(write);
-  if (!stored) return stored.error();
-  return StepOutcome{*stored, transition->effects};
+  AUTOLAND_TRY_ASSIGN(auto stored, store.apply_transition(write));
+  return StepOutcome{stored, transition->effects};
 }
 
 }  // namespace autoland

@@ -15,13 +15,12 @@ Result<int> write_whiteboard(BugTracker& bugs, BugId bug, const std::string& rea
     update.whiteboard.reset();
     if (wanted != on_server) update.whiteboard = wanted;
     if (!update.whiteboard && update.add_keywords.empty() && update.remove_keywords.empty()) break;
-    auto result = bugs.update_bug(bug, update);
-    if (!result) return result.error();
+    AUTOLAND_TRY_ASSIGN(auto result, bugs.update_bug(bug, update));
     ++writes;
-    if (round == 2 || !update.whiteboard || !result->whiteboard || result->whiteboard->removed == on_server) break;
+    if (round == 2 || !update.whiteboard || !result.whiteboard || result.whiteboard->removed == on_server) break;
     LOG_WARN(std::string(component),
              "bug " + std::to_string(bug) + ": the whiteboard changed meanwhile; applying the edit to theirs");
-    base = result->whiteboard->removed;
+    base = result.whiteboard->removed;
     on_server = wanted;
   }
   return writes;

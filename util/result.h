@@ -109,11 +109,25 @@ using Status = Result<void>;
 
 }  // namespace autoland
 
-// Propagates an error from an expression returning Result<...>.
-#define AUTOLAND_TRY(expr)                 \
-  do {                                     \
-    auto autoland_try_result_ = (expr);    \
-    if (!autoland_try_result_.ok()) {      \
-      return autoland_try_result_.error(); \
-    }                                      \
+// Returns the error of an expression returning Result<...>, if it has one.
+// Variadic so that commas in template arguments need no extra parentheses.
+#define AUTOLAND_TRY(...)                      \
+  do {                                         \
+    auto autoland_try_result_ = (__VA_ARGS__); \
+    if (!autoland_try_result_.ok()) {          \
+      return autoland_try_result_.error();     \
+    }                                          \
   } while (false)
+
+// Evaluates an expression returning Result<T>; returns its error if it has
+// one, else moves its value into `lhs`, which may declare a variable
+// (`AUTOLAND_TRY_ASSIGN(auto clone, open_clone(path));`) or name one. It
+// expands to several statements, so it cannot be the body of an unbraced if.
+#define AUTOLAND_TRY_ASSIGN(lhs, ...) \
+  AUTOLAND_TRY_ASSIGN_IMPL_(AUTOLAND_TRY_CONCAT_(autoland_try_value_, __COUNTER__), lhs, __VA_ARGS__)
+#define AUTOLAND_TRY_ASSIGN_IMPL_(result, lhs, ...) \
+  auto result = (__VA_ARGS__);                      \
+  if (!result.ok()) return result.error();          \
+  lhs = std::move(result).value()
+#define AUTOLAND_TRY_CONCAT_(a, b) AUTOLAND_TRY_CONCAT_INNER_(a, b)
+#define AUTOLAND_TRY_CONCAT_INNER_(a, b) a##b

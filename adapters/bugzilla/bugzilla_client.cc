@@ -155,53 +155,46 @@ Result<std::vector<BugSummary>> BugzillaClient::search(const SearchQuery& q) {
   if (!q.changed_since.empty()) query.emplace_back("last_change_time", q.changed_since);
   query.emplace_back("include_fields", "id,whiteboard,keywords,last_change_time");
   query.emplace_back("order", "bug_id");
-  auto r = call("GET", "bug", query, "", true);
-  if (!r) return r.error();
-  return bugzilla::parse_search(r->body);
+  AUTOLAND_TRY_ASSIGN(auto r, call("GET", "bug", query, "", true));
+  return bugzilla::parse_search(r.body);
 }
 
 Result<Bug> BugzillaClient::get_bug(BugId id) {
-  auto r = call("GET", "bug/" + std::to_string(id), {}, "", true);
-  if (!r) return r.error();
-  return bugzilla::parse_bug(r->body, id);
+  AUTOLAND_TRY_ASSIGN(auto r, call("GET", "bug/" + std::to_string(id), {}, "", true));
+  return bugzilla::parse_bug(r.body, id);
 }
 
 Result<std::vector<Attachment>> BugzillaClient::attachments(BugId bug, bool with_data) {
   std::vector<std::pair<std::string, std::string>> query;
   if (!with_data) query.emplace_back("exclude_fields", "data");
-  auto r = call("GET", "bug/" + std::to_string(bug) + "/attachment", query, "", true);
-  if (!r) return r.error();
-  return bugzilla::parse_bug_attachments(r->body, bug, with_data);
+  AUTOLAND_TRY_ASSIGN(auto r, call("GET", "bug/" + std::to_string(bug) + "/attachment", query, "", true));
+  return bugzilla::parse_bug_attachments(r.body, bug, with_data);
 }
 
 Result<Attachment> BugzillaClient::attachment(BugId bug, AttachmentId id, bool with_data) {
   std::vector<std::pair<std::string, std::string>> query;
   if (!with_data) query.emplace_back("exclude_fields", "data");
-  auto r = call("GET", "bug/attachment/" + std::to_string(id), query, "", true);
-  if (!r) return r.error();
-  return bugzilla::parse_attachment(r->body, bug, id, with_data);
+  AUTOLAND_TRY_ASSIGN(auto r, call("GET", "bug/attachment/" + std::to_string(id), query, "", true));
+  return bugzilla::parse_attachment(r.body, bug, id, with_data);
 }
 
 Result<std::vector<HistoryEntry>> BugzillaClient::history(BugId bug) {
-  auto r = call("GET", "bug/" + std::to_string(bug) + "/history", {}, "", true);
-  if (!r) return r.error();
-  return bugzilla::parse_history(r->body, bug);
+  AUTOLAND_TRY_ASSIGN(auto r, call("GET", "bug/" + std::to_string(bug) + "/history", {}, "", true));
+  return bugzilla::parse_history(r.body, bug);
 }
 
 Result<int64_t> BugzillaClient::post_comment(BugId bug, const std::string& text) {
   nlohmann::json body = {{"comment", text}};
-  auto r = call("POST", "bug/" + std::to_string(bug) + "/comment", {},
-                body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), false);
-  if (!r) return r.error();
-  return bugzilla::parse_created_comment(r->body);
+  AUTOLAND_TRY_ASSIGN(auto r, call("POST", "bug/" + std::to_string(bug) + "/comment", {},
+                                   body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), false));
+  return bugzilla::parse_created_comment(r.body);
 }
 
 Result<std::vector<BugComment>> BugzillaClient::comments(BugId bug, const std::string& new_since) {
   std::vector<std::pair<std::string, std::string>> query;
   if (!new_since.empty()) query.emplace_back("new_since", new_since);
-  auto r = call("GET", "bug/" + std::to_string(bug) + "/comment", query, "", true);
-  if (!r) return r.error();
-  return bugzilla::parse_comments(r->body, bug);
+  AUTOLAND_TRY_ASSIGN(auto r, call("GET", "bug/" + std::to_string(bug) + "/comment", query, "", true));
+  return bugzilla::parse_comments(r.body, bug);
 }
 
 Result<BugUpdateResult> BugzillaClient::update_bug(BugId bug, const BugUpdate& update) {
@@ -217,18 +210,16 @@ Result<BugUpdateResult> BugzillaClient::update_bug(BugId bug, const BugUpdate& u
   // its result would no longer show what the first write replaced, so the
   // caller could not notice that it overwrote a human's edit. Keyword
   // add/remove is safe to resend.
-  auto r = call("PUT", "bug/" + std::to_string(bug), {},
-                body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), !update.whiteboard);
-  if (!r) return r.error();
-  return bugzilla::parse_update(r->body, bug);
+  AUTOLAND_TRY_ASSIGN(auto r,
+                      call("PUT", "bug/" + std::to_string(bug), {},
+                           body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), !update.whiteboard));
+  return bugzilla::parse_update(r.body, bug);
 }
 
 Result<User> BugzillaClient::user(const std::string& email) {
-  auto r = call("GET", "user", {{"names", email}}, "", true);
-  if (!r) return r.error();
-  auto users = bugzilla::parse_users(r->body);
-  if (!users) return users.error();
-  for (const User& u : *users) {
+  AUTOLAND_TRY_ASSIGN(auto r, call("GET", "user", {{"names", email}}, "", true));
+  AUTOLAND_TRY_ASSIGN(auto users, bugzilla::parse_users(r.body));
+  for (const User& u : users) {
     if (u.name == email || u.email == email) return u;
   }
   return not_found("no Bugzilla user " + email);

@@ -157,10 +157,9 @@ Error error_from_response(long http_status, std::string_view body) {
 }
 
 Result<std::vector<BugSummary>> parse_search(std::string_view body) {
-  auto j = parse_json(body);
-  if (!j) return j.error();
-  auto it = j->find("bugs");
-  if (it == j->end() || !it->is_array()) return malformed("search result without a bugs list");
+  AUTOLAND_TRY_ASSIGN(auto j, parse_json(body));
+  auto it = j.find("bugs");
+  if (it == j.end() || !it->is_array()) return malformed("search result without a bugs list");
   std::vector<BugSummary> out;
   for (const json& b : *it) {
     if (!b.is_object()) return malformed("a bug in a search result is not an object");
@@ -173,10 +172,9 @@ Result<std::vector<BugSummary>> parse_search(std::string_view body) {
 }
 
 Result<Bug> parse_bug(std::string_view body, BugId id) {
-  auto j = parse_json(body);
-  if (!j) return j.error();
-  auto it = j->find("bugs");
-  if (it == j->end() || !it->is_array()) return malformed("bug answer without a bugs list");
+  AUTOLAND_TRY_ASSIGN(auto j, parse_json(body));
+  auto it = j.find("bugs");
+  if (it == j.end() || !it->is_array()) return malformed("bug answer without a bugs list");
   for (const json& b : *it) {
     if (!b.is_object() || static_cast<BugId>(integer(b, "id")) != id) continue;
     Bug out;
@@ -199,46 +197,41 @@ Result<Bug> parse_bug(std::string_view body, BugId id) {
 }
 
 Result<std::vector<Attachment>> parse_bug_attachments(std::string_view body, BugId bug, bool with_data) {
-  auto j = parse_json(body);
-  if (!j) return j.error();
-  auto bugs = j->find("bugs");
-  if (bugs == j->end() || !bugs->is_object()) return malformed("attachment list without a bugs map");
+  AUTOLAND_TRY_ASSIGN(auto j, parse_json(body));
+  auto bugs = j.find("bugs");
+  if (bugs == j.end() || !bugs->is_object()) return malformed("attachment list without a bugs map");
   std::vector<Attachment> out;
   auto list = bugs->find(std::to_string(bug));
   if (list == bugs->end()) return out;
   if (!list->is_array()) return malformed("attachments of a bug are not a list");
   for (const json& a : *list) {
-    auto att = attachment_from(a, with_data);
-    if (!att) return att.error();
-    out.push_back(std::move(*att));
+    AUTOLAND_TRY_ASSIGN(auto att, attachment_from(a, with_data));
+    out.push_back(std::move(att));
   }
   std::sort(out.begin(), out.end(), [](const Attachment& a, const Attachment& b) { return a.id < b.id; });
   return out;
 }
 
 Result<Attachment> parse_attachment(std::string_view body, BugId bug, AttachmentId id, bool with_data) {
-  auto j = parse_json(body);
-  if (!j) return j.error();
-  auto atts = j->find("attachments");
-  if (atts == j->end() || !atts->is_object()) return malformed("attachment answer without an attachments map");
+  AUTOLAND_TRY_ASSIGN(auto j, parse_json(body));
+  auto atts = j.find("attachments");
+  if (atts == j.end() || !atts->is_object()) return malformed("attachment answer without an attachments map");
   auto it = atts->find(std::to_string(id));
   if (it == atts->end()) {
     return not_found("attachment " + std::to_string(id) + " does not exist (or cannot be seen)");
   }
-  auto att = attachment_from(*it, with_data);
-  if (!att) return att.error();
-  if (att->bug_id != bug) {
-    return not_found("attachment " + std::to_string(id) + " belongs to bug " + std::to_string(att->bug_id) +
+  AUTOLAND_TRY_ASSIGN(auto att, attachment_from(*it, with_data));
+  if (att.bug_id != bug) {
+    return not_found("attachment " + std::to_string(id) + " belongs to bug " + std::to_string(att.bug_id) +
                      ", not bug " + std::to_string(bug));
   }
   return att;
 }
 
 Result<std::vector<HistoryEntry>> parse_history(std::string_view body, BugId bug) {
-  auto j = parse_json(body);
-  if (!j) return j.error();
-  auto bugs = j->find("bugs");
-  if (bugs == j->end() || !bugs->is_array()) return malformed("history answer without a bugs list");
+  AUTOLAND_TRY_ASSIGN(auto j, parse_json(body));
+  auto bugs = j.find("bugs");
+  if (bugs == j.end() || !bugs->is_array()) return malformed("history answer without a bugs list");
   std::vector<HistoryEntry> out;
   for (const json& b : *bugs) {
     if (!b.is_object() || static_cast<BugId>(integer(b, "id")) != bug) continue;
@@ -263,10 +256,9 @@ Result<std::vector<HistoryEntry>> parse_history(std::string_view body, BugId bug
 }
 
 Result<std::vector<BugComment>> parse_comments(std::string_view body, BugId bug) {
-  auto j = parse_json(body);
-  if (!j) return j.error();
-  auto bugs = j->find("bugs");
-  if (bugs == j->end() || !bugs->is_object()) return malformed("comment answer without a bugs map");
+  AUTOLAND_TRY_ASSIGN(auto j, parse_json(body));
+  auto bugs = j.find("bugs");
+  if (bugs == j.end() || !bugs->is_object()) return malformed("comment answer without a bugs map");
   std::vector<BugComment> out;
   auto entry = bugs->find(std::to_string(bug));
   if (entry == bugs->end() || !entry->is_object()) return out;
@@ -290,18 +282,16 @@ Result<std::vector<BugComment>> parse_comments(std::string_view body, BugId bug)
 }
 
 Result<int64_t> parse_created_comment(std::string_view body) {
-  auto j = parse_json(body);
-  if (!j) return j.error();
-  int64_t id = integer(*j, "id");
+  AUTOLAND_TRY_ASSIGN(auto j, parse_json(body));
+  int64_t id = integer(j, "id");
   if (id <= 0) return malformed("comment created without an id");
   return id;
 }
 
 Result<BugUpdateResult> parse_update(std::string_view body, BugId bug) {
-  auto j = parse_json(body);
-  if (!j) return j.error();
-  auto bugs = j->find("bugs");
-  if (bugs == j->end() || !bugs->is_array()) return malformed("update answer without a bugs list");
+  AUTOLAND_TRY_ASSIGN(auto j, parse_json(body));
+  auto bugs = j.find("bugs");
+  if (bugs == j.end() || !bugs->is_array()) return malformed("update answer without a bugs list");
   for (const json& b : *bugs) {
     if (!b.is_object() || static_cast<BugId>(integer(b, "id")) != bug) continue;
     BugUpdateResult out;
@@ -321,10 +311,9 @@ Result<BugUpdateResult> parse_update(std::string_view body, BugId bug) {
 }
 
 Result<std::vector<User>> parse_users(std::string_view body) {
-  auto j = parse_json(body);
-  if (!j) return j.error();
-  auto users = j->find("users");
-  if (users == j->end() || !users->is_array()) return malformed("user answer without a users list");
+  AUTOLAND_TRY_ASSIGN(auto j, parse_json(body));
+  auto users = j.find("users");
+  if (users == j.end() || !users->is_array()) return malformed("user answer without a users list");
   std::vector<User> out;
   for (const json& u : *users) {
     User user{integer(u, "id"), text(u, "name"), text(u, "email"), text(u, "real_name")};

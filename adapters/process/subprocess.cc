@@ -181,42 +181,41 @@ void Subprocess::kill_group() {
 Result<ProgramResult> run_program(const SpawnOptions& options, std::string_view input,
                                   std::chrono::milliseconds timeout) {
   if (!options.output_file.empty()) return invalid_input("run_program collects output: leave output_file empty");
-  auto p = Subprocess::spawn(options);
-  if (!p) return p.error();
-  if (options.on_started) options.on_started(p->pid());
+  AUTOLAND_TRY_ASSIGN(auto p, Subprocess::spawn(options));
+  if (options.on_started) options.on_started(p.pid());
   auto deadline = std::chrono::steady_clock::now() + timeout;
   ProgramResult result;
   size_t written = 0;
   if (input.empty()) {
-    p->close_stdin();
+    p.close_stdin();
   } else {
     // A write must never block: the child may be busy filling its stderr,
     // which only this loop drains.
-    int flags = ::fcntl(p->stdin_fd(), F_GETFL);
-    ::fcntl(p->stdin_fd(), F_SETFL, flags | O_NONBLOCK);
+    int flags = ::fcntl(p.stdin_fd(), F_GETFL);
+    ::fcntl(p.stdin_fd(), F_SETFL, flags | O_NONBLOCK);
   }
-  int out = p->stdout_fd(), err = p->stderr_fd();
+  int out = p.stdout_fd(), err = p.stderr_fd();
   bool out_open = true, err_open = true;
   char buf[65536];
   while (out_open || err_open) {
     std::vector<pollfd> fds;
     if (out_open) fds.push_back({out, POLLIN, 0});
     if (err_open) fds.push_back({err, POLLIN, 0});
-    if (written < input.size()) fds.push_back({p->stdin_fd(), POLLOUT, 0});
+    if (written < input.size()) fds.push_back({p.stdin_fd(), POLLOUT, 0});
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
-      p->kill_now();
+      p.kill_now();
       return transient(options.argv[0] + " did not finish within " + std::to_string(timeout.count()) + " ms");
     }
     int rc = ::poll(fds.data(), fds.size(), static_cast<int>(std::min<int64_t>(left.count(), 1000)));
     if (rc < 0 && errno != EINTR) return internal_error(std::string("poll: ") + std::strerror(errno));
     for (const pollfd& f : fds) {
       if (!f.revents) continue;
-      if (f.fd == p->stdin_fd()) {
+      if (f.fd == p.stdin_fd()) {
         ssize_t n = ::write(f.fd, input.data() + written, std::min<size_t>(input.size() - written, 65536));
         if (n > 0) written += static_cast<size_t>(n);
         if (n < 0 && errno != EINTR && errno != EAGAIN) written = input.size();  // the child stopped reading
-        if (written >= input.size()) p->close_stdin();
+        if (written >= input.size()) p.close_stdin();
         continue;
       }
       ssize_t n = ::read(f.fd, buf, sizeof buf);
@@ -227,8 +226,8 @@ Result<ProgramResult> run_program(const SpawnOptions& options, std::string_view 
       }
     }
   }
-  result.exit_code = p->wait();
-  p->kill_group();
+  result.exit_code = p.wait();
+  p.kill_group();
   return result;
 }
 

@@ -19,10 +19,9 @@ Result<std::string> hg(std::vector<std::string> args) {
   o.argv = {"hg"};
   for (auto& a : args) o.argv.push_back(a);
   o.env_set = hg_environment();
-  auto r = run_program(o);
-  if (!r) return r.error();
-  if (r->exit_code != 0) return internal_error("hg " + args.front() + " failed: " + r->err);
-  return r->out;
+  AUTOLAND_TRY_ASSIGN(auto r, run_program(o));
+  if (r.exit_code != 0) return internal_error("hg " + args.front() + " failed: " + r.err);
+  return r.out;
 }
 
 Status write(const fs::path& p, const std::string& text) {
@@ -56,9 +55,8 @@ Result<std::map<BugId, std::string>> make_repositories(const fs::path& dir) {
     SANDBOX_TRY_HG({"clone", "-q", central.string(), wc.string()});
     AUTOLAND_TRY(write(wc / s.file, s.content));
     SANDBOX_TRY_HG({"commit", "-R", wc.string(), "-A", "-m", s.message, "-u", "Dana Developer <dana@example.org>"});
-    auto exported = hg({"export", "-R", wc.string(), "-r", "tip"});
-    if (!exported) return exported.error();
-    patches[s.bug] = *exported;
+    AUTOLAND_TRY_ASSIGN(auto exported, hg({"export", "-R", wc.string(), "-r", "tip"}));
+    patches[s.bug] = exported;
   }
   return patches;
 }

@@ -140,9 +140,8 @@ Result<std::unique_ptr<ThrowawaySlapd>> ThrowawaySlapd::start(const std::string&
 
   SpawnOptions add;
   add.argv = {kSlapadd, "-q", "-f", (dir / "slapd.conf").string(), "-l", (dir / "data.ldif").string()};
-  auto added = run_program(add, {}, std::chrono::seconds(60));
-  if (!added) return added.error();
-  if (added->exit_code != 0) return internal_error("slapadd failed: " + added->err + added->out);
+  AUTOLAND_TRY_ASSIGN(auto added, run_program(add, {}, std::chrono::seconds(60)));
+  if (added.exit_code != 0) return internal_error("slapadd failed: " + added.err + added.out);
 
   const std::string url = "ldap://127.0.0.1:" + std::to_string(port) + "/";
   // slapd detaches by itself (the parent exits once the daemon is ready);
@@ -150,9 +149,8 @@ Result<std::unique_ptr<ThrowawaySlapd>> ThrowawaySlapd::start(const std::string&
   SpawnOptions run;
   run.argv = {kSlapd, "-h", url, "-f", (dir / "slapd.conf").string()};
   run.output_file = (dir / "slapd.log").string();
-  auto started = Subprocess::spawn(run);
-  if (!started) return started.error();
-  if (started->wait() != 0) return internal_error("slapd did not start: " + tail_of(dir / "slapd.log"));
+  AUTOLAND_TRY_ASSIGN(auto started, Subprocess::spawn(run));
+  if (started.wait() != 0) return internal_error("slapd did not start: " + tail_of(dir / "slapd.log"));
   pid_t pid = -1;
   for (int i = 0; i < 100 && pid <= 0; ++i) {
     std::ifstream in(dir / "slapd.pid");

@@ -45,8 +45,7 @@ Status Commenter::fail(const OutboxComment& c, const Error& error, Outcome* outc
   if (bug_is_gone(error)) {
     // Drop every pending entry for this bug, once, with the reason.
     std::string reason = "bug " + std::to_string(c.bug_id) + " does not exist or cannot be seen: " + error.message;
-    auto dropped = store_.drop_pending_comments(c.bug_id, reason);
-    if (!dropped) return dropped.error();
+    AUTOLAND_TRY(store_.drop_pending_comments(c.bug_id, reason));
     AUTOLAND_TRY(store_.append_event({0, clock_.now(), c.patchset_id, options_.actor, "bug.inaccessible", reason}));
     LOG_WARN("commenter", reason + "; its comments are dropped");
     *outcome = Outcome::dropped;
@@ -107,9 +106,8 @@ Result<Commenter::Outcome> Commenter::edit_marker(const OutboxComment& c) {
   bool others_live = false;
   bool from_keyword = false;
   if (release) {
-    auto live = store_.find_patchsets({.bug_id = c.bug_id});
-    if (!live) return live.error();
-    for (const PatchSet& p : *live) {
+    AUTOLAND_TRY_ASSIGN(auto live, store_.find_patchsets({.bug_id = c.bug_id}));
+    for (const PatchSet& p : live) {
       if (!is_terminal(p.state) && p.id != c.patchset_id.value_or(0)) others_live = true;
       if (p.id == c.patchset_id.value_or(0)) {
         from_keyword = p.origin == RequestOrigin::keyword;
@@ -186,14 +184,12 @@ Result<Commenter::Outcome> Commenter::handle(const OutboxComment& c, int64_t* co
 
 Result<CommenterStats> Commenter::drain_once() {
   CommenterStats stats;
-  auto due = store_.due_comments(clock_.now(), options_.batch_size);
-  if (!due) return due.error();
-  for (const OutboxComment& listed : *due) {
+  AUTOLAND_TRY_ASSIGN(auto due, store_.due_comments(clock_.now(), options_.batch_size));
+  for (const OutboxComment& listed : due) {
     // Earlier entries of this pass may have settled this one (a dropped bug).
-    auto fresh = store_.get_comment(listed.id);
-    if (!fresh) return fresh.error();
-    if (fresh->state != CommentState::pending) continue;
-    const OutboxComment& c = *fresh;
+    AUTOLAND_TRY_ASSIGN(auto fresh, store_.get_comment(listed.id));
+    if (fresh.state != CommentState::pending) continue;
+    const OutboxComment& c = fresh;
     int64_t id = 0;
     auto outcome = handle(c, &id);
     if (!outcome) {
@@ -216,8 +212,8 @@ Result<CommenterStats> Commenter::drain_once() {
       case Outcome::rate_limited: ++stats.rate_limited; break;
     }
   }
-  if (!due->empty()) {
-    LOG_INFO("commenter", std::to_string(due->size()) + " due: " + std::to_string(stats.posted) + " posted, " +
+  if (!due.empty()) {
+    LOG_INFO("commenter", std::to_string(due.size()) + " due: " + std::to_string(stats.posted) + " posted, " +
                               std::to_string(stats.found_already_posted) + " found already posted, " +
                               std::to_string(stats.marker_edits) + " whiteboard edits, " +
                               std::to_string(stats.deferred) + " deferred, " + std::to_string(stats.dropped) +
@@ -227,17 +223,15 @@ Result<CommenterStats> Commenter::drain_once() {
 }
 
 Result<int64_t> Commenter::deliver(int64_t outbox_id) {
-  auto c = store_.get_comment(outbox_id);
-  if (!c) return c.error();
-  if (c->state == CommentState::posted) return c->bugzilla_comment_id.value_or(0);
-  if (c->state == CommentState::dropped) return conflict("comment was dropped: " + c->last_error);
+  AUTOLAND_TRY_ASSIGN(auto c, store_.get_comment(outbox_id));
+  if (c.state == CommentState::posted) return c.bugzilla_comment_id.value_or(0);
+  if (c.state == CommentState::dropped) return conflict("comment was dropped: " + c.last_error);
   int64_t id = 0;
-  auto outcome = handle(*c, &id);
-  if (!outcome) return outcome.error();
-  if (*outcome == Outcome::deferred || *outcome == Outcome::dropped || *outcome == Outcome::rate_limited) {
+  AUTOLAND_TRY_ASSIGN(auto outcome, handle(c, &id));
+  if (outcome == Outcome::deferred || outcome == Outcome::dropped || outcome == Outcome::rate_limited) {
     auto after = store_.get_comment(outbox_id);
     std::string why = after ? after->last_error : "";
-    if (*outcome == Outcome::rate_limited) why = "rate limit reached for bug " + std::to_string(c->bug_id);
+    if (outcome == Outcome::rate_limited) why = "rate limit reached for bug " + std::to_string(c.bug_id);
     return transient("not posted: " + why);
   }
   return id;

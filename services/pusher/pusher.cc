@@ -42,38 +42,32 @@ RecordIntent Pusher::recorder(const std::string& key, const std::string& branch)
 }
 
 Result<PushResult> Pusher::push(const std::string& key, PushSpec spec) {
-  auto intent = store_.get_push_intent(key);
-  if (!intent) return intent.error();
-  if (*intent) {
-    auto found = vcs_.find_pushed(spec, (*intent)->nodes);
-    if (!found) return found.error();
-    if (*found) {
-      LOG_INFO("pusher", key + ": already on " + spec.branch + " as " + (*found)->tip.substr(0, 12) +
+  AUTOLAND_TRY_ASSIGN(auto intent, store_.get_push_intent(key));
+  if (intent) {
+    AUTOLAND_TRY_ASSIGN(auto found, vcs_.find_pushed(spec, intent->nodes));
+    if (found) {
+      LOG_INFO("pusher", key + ": already on " + spec.branch + " as " + found->tip.substr(0, 12) +
                              " (pushed before a restart); not pushing again");
-      return PushResult{**found, true};
+      return PushResult{*found, true};
     }
   }
   spec.record_intent = recorder(key, spec.branch);
-  auto pushed = vcs_.apply_and_push(spec);
-  if (!pushed) return pushed.error();
-  return PushResult{*pushed, false};
+  AUTOLAND_TRY_ASSIGN(auto pushed, vcs_.apply_and_push(spec));
+  return PushResult{pushed, false};
 }
 
 Result<PushResult> Pusher::back_out(const std::string& key, BackoutSpec spec) {
-  auto intent = store_.get_push_intent(key);
-  if (!intent) return intent.error();
-  if (*intent) {
-    auto found = vcs_.find_backed_out(spec, (*intent)->nodes);
-    if (!found) return found.error();
-    if (*found) {
-      LOG_INFO("pusher", key + ": backout already on " + spec.branch + " as " + (*found)->tip.substr(0, 12));
-      return PushResult{**found, true};
+  AUTOLAND_TRY_ASSIGN(auto intent, store_.get_push_intent(key));
+  if (intent) {
+    AUTOLAND_TRY_ASSIGN(auto found, vcs_.find_backed_out(spec, intent->nodes));
+    if (found) {
+      LOG_INFO("pusher", key + ": backout already on " + spec.branch + " as " + found->tip.substr(0, 12));
+      return PushResult{*found, true};
     }
   }
   spec.record_intent = recorder(key, spec.branch);
-  auto pushed = vcs_.back_out(spec);
-  if (!pushed) return pushed.error();
-  return PushResult{*pushed, false};
+  AUTOLAND_TRY_ASSIGN(auto pushed, vcs_.back_out(spec));
+  return PushResult{pushed, false};
 }
 
 std::vector<PatchToApply> patches_from_attachments(BugId bug, const std::vector<Attachment>& attachments,

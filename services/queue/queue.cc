@@ -114,9 +114,8 @@ Result<std::optional<User>> Queue::user(const std::string& email, QueuePassStats
 Result<QueuePassStats> Queue::pass() {
   QueuePassStats stats;
   users_.clear();
-  auto off = store_.get_setting(component_setting("queue"));
-  if (!off) return off.error();
-  if (off->value_or("on") == "off") return stats;  // a sheriff switched the queue off
+  AUTOLAND_TRY_ASSIGN(auto off, store_.get_setting(component_setting("queue")));
+  if (off.value_or("on") == "off") return stats;  // a sheriff switched the queue off
 
   auto report = [&](Status s) {
     if (s.ok()) return;
@@ -124,16 +123,13 @@ Result<QueuePassStats> Queue::pass() {
     LOG_WARN("queue", s.error().message);
   };
   report(start_validations(stats));
-  auto validating = store_.find_patchsets({.states = {State::validating}});
-  if (!validating) return validating.error();
-  validate_all(*validating, stats, report);
+  AUTOLAND_TRY_ASSIGN(auto validating, store_.find_patchsets({.states = {State::validating}}));
+  validate_all(validating, stats, report);
   report(schedule(stats));
-  auto pushing = store_.find_patchsets({.states = {State::pushing}});
-  if (!pushing) return pushing.error();
-  for (const PatchSet& ps : *pushing) report(push(ps, stats));
-  auto backing_out = store_.find_patchsets({.states = {State::backing_out}});
-  if (!backing_out) return backing_out.error();
-  for (const PatchSet& ps : *backing_out) {
+  AUTOLAND_TRY_ASSIGN(auto pushing, store_.find_patchsets({.states = {State::pushing}}));
+  for (const PatchSet& ps : pushing) report(push(ps, stats));
+  AUTOLAND_TRY_ASSIGN(auto backing_out, store_.find_patchsets({.states = {State::backing_out}}));
+  for (const PatchSet& ps : backing_out) {
     if (!backing_off(ps)) report(back_out(ps, stats));
   }
   return stats;
@@ -178,9 +174,8 @@ Status Queue::defer(const PatchSet& ps, Event back, Event give_up, const Error& 
 }
 
 Status Queue::start_validations(QueuePassStats& stats) {
-  auto queued = store_.find_patchsets({.states = {State::queued}});
-  if (!queued) return queued.error();
-  for (const PatchSet& ps : *queued) {
+  AUTOLAND_TRY_ASSIGN(auto queued, store_.find_patchsets({.states = {State::queued}}));
+  for (const PatchSet& ps : queued) {
     // The grace period lets the requester cancel before anything happens.
     if (clock_.now() < ps.creation_time + options_.grace_period_seconds) continue;
     if (backing_off(ps)) continue;
@@ -191,12 +186,11 @@ Status Queue::start_validations(QueuePassStats& stats) {
 }
 
 Result<std::vector<Attachment>> Queue::fetch_patches(const PatchSet& ps) {
-  auto all = bugs_.attachments(ps.bug_id, true);
-  if (!all) return all.error();
+  AUTOLAND_TRY_ASSIGN(auto all, bugs_.attachments(ps.bug_id, true));
   std::vector<Attachment> chosen;
   for (AttachmentId id : ps.patches) {
-    auto it = std::find_if(all->begin(), all->end(), [&](const Attachment& a) { return a.id == id; });
-    if (it == all->end()) {
+    auto it = std::find_if(all.begin(), all.end(), [&](const Attachment& a) { return a.id == id; });
+    if (it == all.end()) {
       return invalid_input("attachment " + std::to_string(id) + " is not on bug " + std::to_string(ps.bug_id) +
                            " (or autoland cannot see it)");
     }
@@ -242,9 +236,8 @@ Result<std::string> Queue::withdrawn(const PatchSet& ps, const Bug& bug) {
   if (ps.origin == RequestOrigin::api) return std::string();
   // A sheriff's retry puts the marker back through the outbox, maybe not yet:
   // then the whiteboard says nothing about what the requester wants.
-  auto outbox = store_.comments_for(ps.id);
-  if (!outbox) return outbox.error();
-  for (const OutboxComment& c : *outbox) {
+  AUTOLAND_TRY_ASSIGN(auto outbox, store_.comments_for(ps.id));
+  for (const OutboxComment& c : outbox) {
     if (c.kind == kRestoreMarkerAction && c.state == CommentState::pending) return std::string();
   }
   // A keyword request is taken back with the keyword.
@@ -275,11 +268,10 @@ Status Queue::validate(const PatchSet& ps, QueuePassStats& stats) {
     ++stats.rejected;
     return step(ps, Event::rule_broken, "bug " + std::to_string(ps.bug_id) + " cannot be seen: " + bug.error().message);
   }
-  auto taken_back = withdrawn(ps, *bug);
-  if (!taken_back) return taken_back.error();
-  if (!taken_back->empty()) {
+  AUTOLAND_TRY_ASSIGN(auto taken_back, withdrawn(ps, *bug));
+  if (!taken_back.empty()) {
     ++stats.withdrawn;
-    return step(ps, Event::cancel, *taken_back, {}, {}, "", "the requester");
+    return step(ps, Event::cancel, taken_back, {}, {}, "", "the requester");
   }
   auto patches = fetch_patches(ps);
   if (!patches) {
@@ -304,16 +296,13 @@ Status Queue::validate(const PatchSet& ps, QueuePassStats& stats) {
 
 Status Queue::schedule(QueuePassStats& stats) {
   PolicyInput input;
-  auto kill = store_.get_setting(std::string(kKillSwitchSetting));
-  if (!kill) return kill.error();
-  input.kill_switch = kill->value_or("off") == "on";
-  auto pusher = store_.get_setting(component_setting("pusher"));
-  if (!pusher) return pusher.error();
-  input.pusher_enabled = pusher->value_or("on") != "off";
-  auto branches = store_.list_branches();
-  if (!branches) return branches.error();
+  AUTOLAND_TRY_ASSIGN(auto kill, store_.get_setting(std::string(kKillSwitchSetting)));
+  input.kill_switch = kill.value_or("off") == "on";
+  AUTOLAND_TRY_ASSIGN(auto pusher, store_.get_setting(component_setting("pusher")));
+  input.pusher_enabled = pusher.value_or("on") != "off";
+  AUTOLAND_TRY_ASSIGN(auto branches, store_.list_branches());
   std::map<std::string, Branch> by_name;
-  for (Branch b : *branches) {
+  for (Branch b : branches) {
     if (trees_ && !b.is_try()) {
       auto state = trees_->status(b.name);
       if (!state) {
@@ -329,17 +318,16 @@ Status Queue::schedule(QueuePassStats& stats) {
     by_name[b.name] = b;
     input.branches.push_back({b.name, b.threshold, b.status == BranchStatus::enabled, b.tree, b.is_try()});
   }
-  auto in_flight =
-      store_.find_patchsets({.states = {State::pushing, State::testing, State::retrying, State::backing_out}});
-  if (!in_flight) return in_flight.error();
-  for (const PatchSet& ps : *in_flight) {
+  AUTOLAND_TRY_ASSIGN(
+      auto in_flight,
+      store_.find_patchsets({.states = {State::pushing, State::testing, State::retrying, State::backing_out}}));
+  for (const PatchSet& ps : in_flight) {
     auto b = by_name.find(ps.branch);
     if (b != by_name.end()) ++input.in_flight[b->second.branch_for(ps.stage)];
   }
-  auto waiting = store_.find_patchsets({.states = {State::waiting}});
-  if (!waiting) return waiting.error();
+  AUTOLAND_TRY_ASSIGN(auto waiting, store_.find_patchsets({.states = {State::waiting}}));
   std::map<PatchSetId, const PatchSet*> by_id;
-  for (const PatchSet& ps : *waiting) {
+  for (const PatchSet& ps : waiting) {
     if (backing_off(ps)) continue;
     auto b = by_name.find(ps.branch);
     if (b == by_name.end()) continue;
@@ -368,18 +356,16 @@ Status Queue::schedule(QueuePassStats& stats) {
 }
 
 Status Queue::push(const PatchSet& ps, QueuePassStats& stats) {
-  auto final_branch = store_.get_branch(ps.branch);
-  if (!final_branch) return final_branch.error();
-  auto target = store_.get_branch(final_branch->branch_for(ps.stage));
-  if (!target) return target.error();
-  VersionControl* vcs = vcs_for_(*target);
-  if (!vcs) return internal_error("no version control for branch " + target->name);
+  AUTOLAND_TRY_ASSIGN(auto final_branch, store_.get_branch(ps.branch));
+  AUTOLAND_TRY_ASSIGN(auto target, store_.get_branch(final_branch.branch_for(ps.stage)));
+  VersionControl* vcs = vcs_for_(target);
+  if (!vcs) return internal_error("no version control for branch " + target.name);
 
   auto attachments = fetch_patches(ps);
   if (!attachments) {
     if (!is_permanent(attachments.error()))
       return defer(ps, Event::push_deferred, Event::push_failed, attachments.error(), stats);
-    if (attachments.error().code == bugzilla_code::bug_access_denied) return push_unreadable(ps, *target, *vcs, stats);
+    if (attachments.error().code == bugzilla_code::bug_access_denied) return push_unreadable(ps, target, *vcs, stats);
     ++stats.failed;
     return step(ps, Event::push_failed, attachments.error().message, {}, {}, "patches");
   }
@@ -388,7 +374,7 @@ Status Queue::push(const PatchSet& ps, QueuePassStats& stats) {
   // back after the try run stops the landing.
   std::map<AttachmentId, std::vector<std::string>> add_reviewers;
   if (ps.stage == Stage::landing) {
-    auto found = problems(ps, *final_branch, *attachments, &add_reviewers);
+    auto found = problems(ps, final_branch, *attachments, &add_reviewers);
     if (!found) {
       if (!is_permanent(found.error()))
         return defer(ps, Event::push_deferred, Event::push_failed, found.error(), stats);
@@ -408,14 +394,14 @@ Status Queue::push(const PatchSet& ps, QueuePassStats& stats) {
     auto creator = user(a.creator, stats);
     real_names[a.creator] = creator && *creator ? (*creator)->real_name : "";
   }
-  auto spec = spec_for<PushSpec>(*target, options_.vcs_max_race_retries);
+  auto spec = spec_for<PushSpec>(target, options_.vcs_max_race_retries);
   spec.patches = patches_from_attachments(ps.bug_id, *attachments, real_names);
   Status named = name_reviewers(spec.patches, add_reviewers, stats);
   if (!named.ok()) return defer(ps, Event::push_deferred, Event::push_failed, named.error(), stats);
-  spec.allow_new_head = target->is_try();
-  spec.placement = target->try_syntax_in_tip ? TrySyntaxPlacement::tip_message : TrySyntaxPlacement::empty_commit;
+  spec.allow_new_head = target.is_try();
+  spec.placement = target.try_syntax_in_tip ? TrySyntaxPlacement::tip_message : TrySyntaxPlacement::empty_commit;
   if (ps.stage == Stage::try_run) {
-    auto syntax = try_syntax_for(ps, *target);
+    auto syntax = try_syntax_for(ps, target);
     if (!syntax) {
       ++stats.failed;
       return step(ps, Event::push_failed, syntax.error().message, {}, {}, "try syntax");
@@ -424,7 +410,7 @@ Status Queue::push(const PatchSet& ps, QueuePassStats& stats) {
   }
 
   Pusher pusher(store_, *vcs);
-  LOG_INFO("queue", who(ps) + ": pushing " + std::to_string(spec.patches.size()) + " patch(es) to " + target->name);
+  LOG_INFO("queue", who(ps) + ": pushing " + std::to_string(spec.patches.size()) + " patch(es) to " + target.name);
   auto pushed = pusher.push(push_intent_key(ps.id, ps.stage), spec);
   if (!pushed) {
     if (!is_permanent(pushed.error()))
@@ -440,10 +426,9 @@ Status Queue::push(const PatchSet& ps, QueuePassStats& stats) {
 // before a restart must be followed (a landing watched, and backed out when
 // red): its recorded changesets tell.
 Status Queue::push_unreadable(const PatchSet& ps, const Branch& target, VersionControl& vcs, QueuePassStats& stats) {
-  auto intent = store_.get_push_intent(push_intent_key(ps.id, ps.stage));
-  if (!intent) return intent.error();
-  if (*intent && !(*intent)->nodes.empty()) {
-    auto found = vcs.find_pushed(spec_for<PushSpec>(target, options_.vcs_max_race_retries), (*intent)->nodes);
+  AUTOLAND_TRY_ASSIGN(auto intent, store_.get_push_intent(push_intent_key(ps.id, ps.stage)));
+  if (intent && !intent->nodes.empty()) {
+    auto found = vcs.find_pushed(spec_for<PushSpec>(target, options_.vcs_max_race_retries), intent->nodes);
     if (!found) return defer(ps, Event::push_deferred, Event::push_failed, found.error(), stats);
     if (*found) {
       return record_pushed(ps, (*found)->tip, "found on the remote after a restart (the bug can no longer be read)",
@@ -467,9 +452,8 @@ Status Queue::name_reviewers(std::vector<PatchToApply>& patches,
     if (emails == add_reviewers.end()) continue;
     std::vector<std::string> nicks;
     for (const std::string& email : emails->second) {
-      auto reviewer = user(email, stats);
-      if (!reviewer) return reviewer.error();
-      std::string nick = *reviewer ? nick_of((*reviewer)->real_name) : "";
+      AUTOLAND_TRY_ASSIGN(auto reviewer, user(email, stats));
+      std::string nick = reviewer ? nick_of(reviewer->real_name) : "";
       nicks.push_back(nick.empty() ? email.substr(0, email.find('@')) : nick);
     }
     auto parsed = parse_patch(p.text, {static_cast<size_t>(options_.patch_max_bytes)});
@@ -505,18 +489,16 @@ Status Queue::record_pushed(const PatchSet& ps, const std::string& tip, const st
 }
 
 Status Queue::back_out(const PatchSet& ps, QueuePassStats& stats) {
-  auto final_branch = store_.get_branch(ps.branch);
-  if (!final_branch) return final_branch.error();
-  VersionControl* vcs = vcs_for_(*final_branch);
-  if (!vcs) return internal_error("no version control for branch " + final_branch->name);
-  auto spec = spec_for<BackoutSpec>(*final_branch, options_.vcs_max_race_retries);
+  AUTOLAND_TRY_ASSIGN(auto final_branch, store_.get_branch(ps.branch));
+  VersionControl* vcs = vcs_for_(final_branch);
+  if (!vcs) return internal_error("no version control for branch " + final_branch.name);
+  auto spec = spec_for<BackoutSpec>(final_branch, options_.vcs_max_race_retries);
   spec.bug_id = ps.bug_id;
-  spec.reason = ps.state_reason.empty() ? "failing on " + final_branch->name : ps.state_reason;
+  spec.reason = ps.state_reason.empty() ? "failing on " + final_branch.name : ps.state_reason;
   // Every changeset the landing pushed (its intent stays after the push).
-  auto intent = store_.get_push_intent(push_intent_key(ps.id, Stage::landing));
-  if (!intent) return intent.error();
-  if (*intent && !(*intent)->nodes.empty()) {
-    spec.revisions = (*intent)->nodes;
+  AUTOLAND_TRY_ASSIGN(auto intent, store_.get_push_intent(push_intent_key(ps.id, Stage::landing)));
+  if (intent && !intent->nodes.empty()) {
+    spec.revisions = intent->nodes;
   } else if (!ps.landing_revision.empty()) {
     spec.revisions = {ps.landing_revision};
   } else {
@@ -525,7 +507,7 @@ Status Queue::back_out(const PatchSet& ps, QueuePassStats& stats) {
   }
   Pusher pusher(store_, *vcs);
   LOG_INFO("queue", who(ps) + ": backing out " + std::to_string(spec.revisions.size()) + " changeset(s) of " +
-                        final_branch->name);
+                        final_branch.name);
   auto done = pusher.back_out(backout_intent_key(ps.id), spec);
   if (!done) {
     if (!is_permanent(done.error())) {

@@ -18,16 +18,14 @@ Status check_who(const std::string& who) {
 Result<PatchSet> act(Store& store, const Clock& clock, PatchSetId id, Event event, const std::string& who,
                      const std::string& reason) {
   AUTOLAND_TRY(check_who(who));
-  auto ps = store.get_patchset(id);
-  if (!ps) return ps.error();
+  AUTOLAND_TRY_ASSIGN(auto ps, store.get_patchset(id));
   StepRequest r;
   r.event = event;
   r.actor = who;
   r.reason = reason;
   if (event == Event::retry) r.changes.retries = 0;
-  auto out = advance(store, clock, *ps, r);
-  if (!out) return out.error();
-  return out->patchset;
+  AUTOLAND_TRY_ASSIGN(auto out, advance(store, clock, ps, r));
+  return out.patchset;
 }
 
 Result<Branch> change_branch(Store& store, const std::string& name, const std::string& who,
@@ -50,9 +48,8 @@ Status set_kill_switch(Store& store, bool on, const std::string& who) {
 }
 
 Result<bool> kill_switch_on(Store& store) {
-  auto v = store.get_setting(std::string(kKillSwitchSetting));
-  if (!v) return v.error();
-  return v->value_or("off") == "on";
+  AUTOLAND_TRY_ASSIGN(auto v, store.get_setting(std::string(kKillSwitchSetting)));
+  return v.value_or("off") == "on";
 }
 
 Status set_component(Store& store, const std::string& component, bool on, const std::string& who) {
@@ -64,9 +61,8 @@ Status set_component(Store& store, const std::string& component, bool on, const 
 }
 
 Result<bool> component_on(Store& store, const std::string& component) {
-  auto v = store.get_setting(component_setting(component));
-  if (!v) return v.error();
-  return v->value_or("on") != "off";
+  AUTOLAND_TRY_ASSIGN(auto v, store.get_setting(component_setting(component)));
+  return v.value_or("on") != "off";
 }
 
 Result<Branch> set_branch_enabled(Store& store, const std::string& branch, bool enabled, const std::string& who) {

@@ -18,9 +18,8 @@ constexpr size_t kMaxBugsPerPush = 10;
 
 Result<PushWatchStats> PushWatcher::pass() {
   PushWatchStats stats;
-  auto branches = store_.list_branches();
-  if (!branches) return branches.error();
-  for (const Branch& b : *branches) {
+  AUTOLAND_TRY_ASSIGN(auto branches, store_.list_branches());
+  for (const Branch& b : branches) {
     if (!b.is_try()) continue;
     CiResults* ci = ci_for_(b.ci_source);
     if (!ci) continue;
@@ -29,9 +28,8 @@ Result<PushWatchStats> PushWatcher::pass() {
       LOG_WARN("results", "pushes on " + b.name + ": " + s.error().message);
     }
   }
-  auto watched = store_.unreported_pushes(kMaxReportsPerPass);
-  if (!watched) return watched.error();
-  for (const WatchedPush& push : *watched) {
+  AUTOLAND_TRY_ASSIGN(auto watched, store_.unreported_pushes(kMaxReportsPerPass));
+  for (const WatchedPush& push : watched) {
     if (Status s = report_if_done(push, stats); !s.ok()) {
       ++stats.errors;
       LOG_WARN("results", "push " + push.revision + " on " + push.branch + ": " + s.error().message);
@@ -44,26 +42,22 @@ Result<bool> PushWatcher::is_autolands_own(const std::string& revision) {
   PatchSetQuery q;
   q.revision = revision;
   q.limit = 1;
-  auto found = store_.find_patchsets(q);
-  if (!found) return found.error();
-  if (!found->empty()) return true;
+  AUTOLAND_TRY_ASSIGN(auto found, store_.find_patchsets(q));
+  if (!found.empty()) return true;
   // Pushed but not recorded as the patchset's revision yet (a crash, or a
   // cancel, between the push and its record): the intent, written before
   // the push left, knows it.
-  auto intent = store_.find_push_intent_with_node(revision);
-  if (!intent) return intent.error();
-  return intent->has_value();
+  AUTOLAND_TRY_ASSIGN(auto intent, store_.find_push_intent_with_node(revision));
+  return intent.has_value();
 }
 
 Status PushWatcher::list_new_pushes(const Branch& branch, CiResults& ci, PushWatchStats& stats) {
   const std::string key = cursor_key(branch.name);
-  auto stored = store_.get_setting(key);
-  if (!stored) return stored.error();
-  std::string cursor = stored->value_or("");
+  AUTOLAND_TRY_ASSIGN(auto stored, store_.get_setting(key));
+  std::string cursor = stored.value_or("");
   for (size_t page_number = 0; page_number < kMaxPagesPerPass; ++page_number) {
-    auto page = ci.pushes_since(branch.name, cursor);
-    if (!page) return page.error();
-    for (const CiPush& push : page->pushes) {
+    AUTOLAND_TRY_ASSIGN(auto page, ci.pushes_since(branch.name, cursor));
+    for (const CiPush& push : page.pushes) {
       ++stats.seen;
       auto text = find_try_syntax(push.message);
       if (!text) continue;
@@ -75,9 +69,8 @@ Status PushWatcher::list_new_pushes(const Branch& branch, CiResults& ci, PushWat
         continue;
       }
       if (syntax->post_to_bugs.empty()) continue;
-      auto own = is_autolands_own(push.revision);
-      if (!own) return own.error();
-      if (*own) continue;
+      AUTOLAND_TRY_ASSIGN(auto own, is_autolands_own(push.revision));
+      if (own) continue;
       WatchedPush w;
       w.branch = branch.name;
       w.revision = push.revision;
@@ -95,9 +88,8 @@ Status PushWatcher::list_new_pushes(const Branch& branch, CiResults& ci, PushWat
       if (w.bugs.empty()) continue;
       w.pusher = push.author;
       w.push_time = push.time;
-      auto added = store_.watch_push(w);
-      if (!added) return added.error();
-      if (*added) {
+      AUTOLAND_TRY_ASSIGN(auto added, store_.watch_push(w));
+      if (added) {
         ++stats.watched;
         std::string bugs;
         for (BugId b : w.bugs) bugs += (bugs.empty() ? "" : ", ") + std::to_string(b);
@@ -107,9 +99,9 @@ Status PushWatcher::list_new_pushes(const Branch& branch, CiResults& ci, PushWat
     }
     // Only now: a crash before this line lists the same pushes again, and
     // watching them again adds nothing.
-    if (page->next_cursor != cursor) AUTOLAND_TRY(store_.set_cursor(key, page->next_cursor));
-    if (page->pushes.empty() || page->next_cursor == cursor) break;
-    cursor = page->next_cursor;
+    if (page.next_cursor != cursor) AUTOLAND_TRY(store_.set_cursor(key, page.next_cursor));
+    if (page.pushes.empty() || page.next_cursor == cursor) break;
+    cursor = page.next_cursor;
   }
   return {};
 }
@@ -145,11 +137,10 @@ Status PushWatcher::report_if_done(const WatchedPush& push, PushWatchStats& stat
   }
   // A push that turned out to be autoland's (its record came after CI saw it)
   // is reported by the results poller on its own bug.
-  auto own = is_autolands_own(push.revision);
-  if (!own) return own.error();
+  AUTOLAND_TRY_ASSIGN(auto own, is_autolands_own(push.revision));
 
   std::vector<NewComment> comments;
-  if (!*own) {
+  if (!own) {
     for (BugId bug : push.bugs) {
       CommentInput in;
       in.kind = CommentKind::push_results;

@@ -12,11 +12,10 @@ Result<ResultsPassStats> ResultsPoller::pass() {
   q.states = {State::testing, State::retrying};
   q.after_id = resume_after_;
   q.limit = options_.max_per_pass;
-  auto watched = store_.find_patchsets(q);
-  if (!watched) return watched.error();
+  AUTOLAND_TRY_ASSIGN(auto watched, store_.find_patchsets(q));
   // A short page means the end of the list: the next pass starts over.
-  resume_after_ = watched->size() < q.limit || watched->empty() ? 0 : watched->back().id;
-  for (const PatchSet& ps : *watched) {
+  resume_after_ = watched.size() < q.limit || watched.empty() ? 0 : watched.back().id;
+  for (const PatchSet& ps : watched) {
     ++stats.watched;
     if (Status s = watch(ps, stats); !s.ok()) {
       ++stats.errors;
@@ -28,11 +27,9 @@ Result<ResultsPassStats> ResultsPoller::pass() {
 }
 
 Status ResultsPoller::watch(const PatchSet& ps, ResultsPassStats& stats) {
-  auto branch = store_.get_branch(ps.branch);
-  if (!branch) return branch.error();
-  const std::string& target = branch->branch_for(ps.stage);
-  auto target_branch = store_.get_branch(target);
-  if (!target_branch) return target_branch.error();
+  AUTOLAND_TRY_ASSIGN(auto branch, store_.get_branch(ps.branch));
+  const std::string& target = branch.branch_for(ps.stage);
+  AUTOLAND_TRY_ASSIGN(auto target_branch, store_.get_branch(target));
   auto step = [&](Event event, std::string reason, std::optional<VerdictReport> report) -> Result<StepOutcome> {
     StepRequest r;
     r.event = event;
@@ -46,7 +43,7 @@ Status ResultsPoller::watch(const PatchSet& ps, ResultsPassStats& stats) {
   // From the push; a patchset with no push time on record (written by an
   // older version, or by hand) counts from when it last moved.
   const UnixTime since = ps.push_time ? *ps.push_time : ps.updated_time;
-  bool late = clock_.now() - since > UnixTime{target_branch->results_timeout_minutes} * 60;
+  bool late = clock_.now() - since > UnixTime{target_branch.results_timeout_minutes} * 60;
   // A problem that stays (a CI source gone from the config, a CI that
   // refuses the question) still ends the patchset at its deadline.
   auto trouble = [&](const Error& e) -> Status {
@@ -55,9 +52,9 @@ Status ResultsPoller::watch(const PatchSet& ps, ResultsPassStats& stats) {
     return out ? Status(e) : Status(out.error());
   };
 
-  CiResults* ci = ci_for_(target_branch->ci_source);
+  CiResults* ci = ci_for_(target_branch.ci_source);
   if (!ci) {
-    return trouble(invalid_input("branch " + target + " names CI source '" + target_branch->ci_source +
+    return trouble(invalid_input("branch " + target + " names CI source '" + target_branch.ci_source +
                                  "', which is not configured"));
   }
   const std::string& revision = ps.revision();
@@ -76,7 +73,7 @@ Status ResultsPoller::watch(const PatchSet& ps, ResultsPassStats& stats) {
     auto out = step(Event::results_timed_out, "no results from CI", std::nullopt);
     return out ? Status{} : Status(out.error());
   }
-  VerdictReport report = judge(to_job_runs(*jobs), target_branch->max_retriggers);
+  VerdictReport report = judge(to_job_runs(*jobs), target_branch.max_retriggers);
   switch (report.verdict) {
     case Verdict::pending: {
       if (!late) {
@@ -119,17 +116,15 @@ Status ResultsPoller::watch(const PatchSet& ps, ResultsPassStats& stats) {
     }
     case Verdict::orange: {
       // The step first, then the reruns (see the header on crashes).
-      auto out =
-          step(Event::results_orange, "retriggering " + std::to_string(report.retrigger.size()) + " job(s)", report);
-      if (!out) return out.error();
+      AUTOLAND_TRY(
+          step(Event::results_orange, "retriggering " + std::to_string(report.retrigger.size()) + " job(s)", report));
       for (const std::string& name : report.retrigger) {
         // The latest run of the job is the one to repeat.
         std::string id;
         for (const CiJob& j : *jobs) {
           if (j.name == name) id = j.id;
         }
-        auto rerun = ci->retrigger(target, revision, id);
-        if (!rerun) return rerun.error();
+        AUTOLAND_TRY(ci->retrigger(target, revision, id));
         ++stats.retriggered;
       }
       return {};

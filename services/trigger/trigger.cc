@@ -48,18 +48,16 @@ struct Trigger::BugWork {
 
   Result<const std::vector<HistoryEntry>*> get_history() {
     if (!history) {
-      auto h = tracker.history(bug.id);
-      if (!h) return h.error();
-      history = std::move(*h);
+      AUTOLAND_TRY_ASSIGN(auto h, tracker.history(bug.id));
+      history = std::move(h);
     }
     return &*history;
   }
 
   Result<const std::vector<Attachment>*> get_attachments() {
     if (!attachments) {
-      auto a = tracker.attachments(bug.id, /*with_data=*/true);
-      if (!a) return a.error();
-      attachments = std::move(*a);
+      AUTOLAND_TRY_ASSIGN(auto a, tracker.attachments(bug.id, /*with_data=*/true));
+      attachments = std::move(a);
     }
     return &*attachments;
   }
@@ -71,15 +69,14 @@ struct Trigger::BugWork {
   // when it came with the bug (creation is not in the history).
   Result<std::pair<std::string, std::string>> who_and_when(const std::string& text, bool keyword,
                                                            const std::string& bot_login) {
-    auto h = get_history();
-    if (!h) return h.error();
+    AUTOLAND_TRY_ASSIGN(auto h, get_history());
     auto has_keyword = [&](const std::string& list) {
       for (std::string_view k : util::split(list, ',')) {
         if (util::trim(k) == text) return true;
       }
       return false;
     };
-    for (auto it = (*h)->rbegin(); it != (*h)->rend(); ++it) {
+    for (auto it = h->rbegin(); it != h->rend(); ++it) {
       if (!bot_login.empty() && util::iequals(it->who, bot_login)) continue;
       for (const HistoryChange& c : it->changes) {
         bool introduced = keyword ? c.field_name == "keywords" && has_keyword(c.added) && !has_keyword(c.removed)
@@ -90,9 +87,8 @@ struct Trigger::BugWork {
       }
     }
     if (!full) {
-      auto b = tracker.get_bug(bug.id);
-      if (!b) return b.error();
-      full = std::move(*b);
+      AUTOLAND_TRY_ASSIGN(auto b, tracker.get_bug(bug.id));
+      full = std::move(b);
     }
     return std::make_pair(full->creator, std::string("created"));
   }
@@ -100,19 +96,17 @@ struct Trigger::BugWork {
 
 Result<TriggerStats> Trigger::poll_once() {
   TriggerStats stats;
-  auto cursor = store_.get_setting(std::string(kTriggerCursor));
-  if (!cursor) return cursor.error();
+  AUTOLAND_TRY_ASSIGN(auto cursor, store_.get_setting(std::string(kTriggerCursor)));
   SearchQuery query;
   query.whiteboard_substring = "[autoland-";
   if (!options_.checkin_needed_branch.empty()) query.keyword = std::string(kCheckinNeededKeyword);
-  query.changed_since = cursor->value_or("").empty() ? "" : shift_time(**cursor, -options_.cursor_overlap_seconds);
-  auto found = bugs_.search(query);
-  if (!found) return found.error();
+  query.changed_since = cursor.value_or("").empty() ? "" : shift_time(*cursor, -options_.cursor_overlap_seconds);
+  AUTOLAND_TRY_ASSIGN(auto found, bugs_.search(query));
 
-  std::string newest = cursor->value_or("");
+  std::string newest = cursor.value_or("");
   std::optional<std::string> oldest_failed;
-  for (size_t i = 0; i < found->size(); ++i) {
-    const BugSummary& bug = (*found)[i];
+  for (size_t i = 0; i < found.size(); ++i) {
+    const BugSummary& bug = found[i];
     ++stats.bugs_seen;
     Status status = process_bug(bug, stats);
     if (!status.ok()) {
@@ -126,8 +120,8 @@ Result<TriggerStats> Trigger::poll_once() {
       if (!gone && (!oldest_failed || bug.last_change_time < *oldest_failed)) oldest_failed = bug.last_change_time;
     }
     newest = std::max(newest, bug.last_change_time);
-    if ((i + 1) % options_.batch_size == 0 || i + 1 == found->size()) {
-      LOG_INFO("trigger", "batch: " + std::to_string(i + 1) + "/" + std::to_string(found->size()) + " bugs, " +
+    if ((i + 1) % options_.batch_size == 0 || i + 1 == found.size()) {
+      LOG_INFO("trigger", "batch: " + std::to_string(i + 1) + "/" + std::to_string(found.size()) + " bugs, " +
                               std::to_string(stats.patchsets_created) + " patchsets created, " +
                               std::to_string(stats.refusals) + " refused");
     }
@@ -136,7 +130,7 @@ Result<TriggerStats> Trigger::poll_once() {
   // after our search with an earlier time); processing is idempotent. A bug
   // that failed for any reason but being gone keeps the cursor at its time.
   std::string next = oldest_failed ? std::min(*oldest_failed, newest) : newest;
-  if (next != cursor->value_or("")) AUTOLAND_TRY(store_.set_cursor(std::string(kTriggerCursor), next));
+  if (next != cursor.value_or("")) AUTOLAND_TRY(store_.set_cursor(std::string(kTriggerCursor), next));
   return stats;
 }
 
@@ -163,10 +157,10 @@ struct Trigger::BugPass {
     in.reason = r.reason;
     in.request = request;
     in.dedup_key = "bug" + std::to_string(bug.id) + "/refused/" + request + "@" + when;
-    auto added = store.enqueue_comment(
-        {bug.id, std::string(to_string(CommentKind::refused)), render_comment(in), in.dedup_key}, std::nullopt);
-    if (!added) return added.error();
-    if (added->has_value()) {
+    AUTOLAND_TRY_ASSIGN(auto added, store.enqueue_comment({bug.id, std::string(to_string(CommentKind::refused)),
+                                                           render_comment(in), in.dedup_key},
+                                                          std::nullopt));
+    if (added.has_value()) {
       ++stats.refusals;
       LOG_INFO("trigger", "bug " + std::to_string(bug.id) + ": refused " + request + ": " + r.reason);
     }
@@ -174,9 +168,8 @@ struct Trigger::BugPass {
   }
 
   Status refuse_broken_tag(const TagError& e) {
-    auto ww = work.who_and_when(e.text, false, options.bot_login);
-    if (!ww) return ww.error();
-    AUTOLAND_TRY(refuse(e.text, ww->second, {"tag", e.reason}));
+    AUTOLAND_TRY_ASSIGN(auto ww, work.who_and_when(e.text, false, options.bot_login));
+    AUTOLAND_TRY(refuse(e.text, ww.second, {"tag", e.reason}));
     handled.push_back(e.text);
     return {};
   }
@@ -184,37 +177,31 @@ struct Trigger::BugPass {
   // One request: a tag (or the keyword) asking for some branches.
   Status take(const std::string& text, const std::vector<std::string>& branch_names,
               const std::vector<AttachmentId>& ids, const std::string& try_syntax, bool keyword) {
-    auto ww = work.who_and_when(text, keyword, options.bot_login);
-    if (!ww) return ww.error();
-    const auto& [who, when] = *ww;
+    AUTOLAND_TRY_ASSIGN(auto ww, work.who_and_when(text, keyword, options.bot_login));
+    const auto& [who, when] = ww;
     const std::string key = "bug" + std::to_string(bug.id) + "/" + text + "@" + when;
 
-    auto branches = check_branches(store, branch_names);
-    if (!branches) return branches.error();
-    if (!branches->accepted) return refuse(text, when, {branches->refusal.part, branches->refusal.reason});
-    const std::vector<Branch>& finals = *branches->accepted;
+    AUTOLAND_TRY_ASSIGN(auto branches, check_branches(store, branch_names));
+    if (!branches.accepted) return refuse(text, when, {branches.refusal.part, branches.refusal.reason});
+    const std::vector<Branch>& finals = *branches.accepted;
 
-    auto missing = not_yet_made(key, finals);
-    if (!missing) return missing.error();
-    if (*missing == 0) return {};
+    AUTOLAND_TRY_ASSIGN(auto missing, not_yet_made(key, finals));
+    if (missing == 0) return {};
 
     // Over a limit: refused, all such requests of this pass in one comment.
-    auto over = over_request_limit(store, bug.id, who, *missing, options.limits);
-    if (!over) return over.error();
-    if (!over->empty()) {
+    AUTOLAND_TRY_ASSIGN(auto over, over_request_limit(store, bug.id, who, missing, options.limits));
+    if (!over.empty()) {
       over_limit.push_back({text, when});
-      over_limit_reason = *over;
+      over_limit_reason = over;
       return {};
     }
 
-    auto atts = work.get_attachments();
-    if (!atts) return atts.error();
-    auto patches = choose_patches(bug.id, **atts, ids, options.patch_limits);
-    if (!patches) return patches.error();
-    if (!patches->accepted) return refuse(text, when, {patches->refusal.part, patches->refusal.reason});
+    AUTOLAND_TRY_ASSIGN(auto atts, work.get_attachments());
+    AUTOLAND_TRY_ASSIGN(auto patches, choose_patches(bug.id, *atts, ids, options.patch_limits));
+    if (!patches.accepted) return refuse(text, when, {patches.refusal.part, patches.refusal.reason});
 
     for (const Branch& f : finals) {
-      AUTOLAND_TRY(create(f, *patches->accepted, key, who, try_syntax, keyword));
+      AUTOLAND_TRY(create(f, *patches.accepted, key, who, try_syntax, keyword));
     }
     queued_any = true;
     return {};
@@ -227,10 +214,9 @@ struct Trigger::BugPass {
     bool any_live = false;
     int missing = 0;
     for (const Branch& f : finals) {
-      auto existing = store.find_by_request_key(key + "#" + f.name);
-      if (!existing) return existing.error();
-      missing += existing->has_value() ? 0 : 1;
-      any_live |= existing->has_value() && !is_terminal((*existing)->state);
+      AUTOLAND_TRY_ASSIGN(auto existing, store.find_by_request_key(key + "#" + f.name));
+      missing += existing.has_value() ? 0 : 1;
+      any_live |= existing.has_value() && !is_terminal(existing->state);
     }
     if (missing == 0) {
       ++stats.requests_already_taken;
@@ -313,9 +299,8 @@ Status Trigger::process_bug(const BugSummary& bug, TriggerStats& stats) {
                       .marker = !pass.queued_any  ? Marker::keep
                                 : keyword_request ? Marker::add
                                                   : Marker::replace_request};
-  auto writes = write_whiteboard(bugs_, bug.id, bug.whiteboard, edit, {}, "trigger");
-  if (!writes) return writes.error();
-  stats.whiteboard_updates += *writes;
+  AUTOLAND_TRY_ASSIGN(auto writes, write_whiteboard(bugs_, bug.id, bug.whiteboard, edit, {}, "trigger"));
+  stats.whiteboard_updates += writes;
   return {};
 }
 

@@ -148,16 +148,14 @@ Result<std::vector<BugSummary>> FakeBugTracker::search(const SearchQuery& query)
 
 Result<Bug> FakeBugTracker::get_bug(BugId id) {
   AUTOLAND_TRY(enter("get_bug"));
-  auto e = visible(id);
-  if (!e) return e.error();
-  return (*e)->bug;
+  AUTOLAND_TRY_ASSIGN(auto e, visible(id));
+  return e->bug;
 }
 
 Result<std::vector<Attachment>> FakeBugTracker::attachments(BugId bug, bool with_data) {
   AUTOLAND_TRY(enter("attachments"));
-  auto e = visible(bug);
-  if (!e) return e.error();
-  std::vector<Attachment> out = (*e)->attachments;
+  AUTOLAND_TRY_ASSIGN(auto e, visible(bug));
+  std::vector<Attachment> out = e->attachments;
   if (!with_data) {
     for (Attachment& a : out) a.data.reset();
   }
@@ -166,9 +164,8 @@ Result<std::vector<Attachment>> FakeBugTracker::attachments(BugId bug, bool with
 
 Result<Attachment> FakeBugTracker::attachment(BugId bug, AttachmentId id, bool with_data) {
   AUTOLAND_TRY(enter("attachment"));
-  auto e = visible(bug);
-  if (!e) return e.error();
-  for (Attachment a : (*e)->attachments) {
+  AUTOLAND_TRY_ASSIGN(auto e, visible(bug));
+  for (Attachment a : e->attachments) {
     if (a.id != id) continue;
     if (!with_data) a.data.reset();
     return a;
@@ -178,30 +175,27 @@ Result<Attachment> FakeBugTracker::attachment(BugId bug, AttachmentId id, bool w
 
 Result<std::vector<HistoryEntry>> FakeBugTracker::history(BugId bug) {
   AUTOLAND_TRY(enter("history"));
-  auto e = visible(bug);
-  if (!e) return e.error();
-  return (*e)->history;
+  AUTOLAND_TRY_ASSIGN(auto e, visible(bug));
+  return e->history;
 }
 
 Result<int64_t> FakeBugTracker::post_comment(BugId bug, const std::string& text) {
   AUTOLAND_TRY(enter("post_comment"));
-  auto e = visible(bug);
-  if (!e) return e.error();
+  AUTOLAND_TRY_ASSIGN(auto e, visible(bug));
   if (util::trim(text).empty()) return Error{ErrorKind::invalid_input, "You must provide a comment.", 54};
   int64_t id = next_comment_id_++;
-  int count = static_cast<int>((*e)->comments.size());
-  (*e)->comments.push_back({id, bug, count, text, bot_, now(), std::nullopt, false});
-  (*e)->bug.last_change_time = now();
+  int count = static_cast<int>(e->comments.size());
+  e->comments.push_back({id, bug, count, text, bot_, now(), std::nullopt, false});
+  e->bug.last_change_time = now();
   AUTOLAND_TRY(leave("post_comment"));
   return id;
 }
 
 Result<std::vector<BugComment>> FakeBugTracker::comments(BugId bug, const std::string& new_since) {
   AUTOLAND_TRY(enter("comments"));
-  auto e = visible(bug);
-  if (!e) return e.error();
+  AUTOLAND_TRY_ASSIGN(auto e, visible(bug));
   std::vector<BugComment> out;
-  for (const BugComment& c : (*e)->comments) {
+  for (const BugComment& c : e->comments) {
     if (new_since.empty() || c.creation_time > new_since) out.push_back(c);
   }
   return out;
@@ -210,9 +204,8 @@ Result<std::vector<BugComment>> FakeBugTracker::comments(BugId bug, const std::s
 Result<BugUpdateResult> FakeBugTracker::update_bug(BugId bug, const BugUpdate& update) {
   AUTOLAND_TRY(enter("update_bug"));
   if (before_update) before_update(bug);
-  auto e = visible(bug);
-  if (!e) return e.error();
-  Bug& b = (*e)->bug;
+  AUTOLAND_TRY_ASSIGN(auto e, visible(bug));
+  Bug& b = e->bug;
   BugUpdateResult result;
   HistoryEntry entry{now(), bot_, {}};
   if (update.whiteboard && *update.whiteboard != b.whiteboard) {
@@ -240,7 +233,7 @@ Result<BugUpdateResult> FakeBugTracker::update_bug(BugId bug, const BugUpdate& u
     b.keywords = now_keywords;
   }
   if (!entry.changes.empty()) {
-    (*e)->history.push_back(entry);
+    e->history.push_back(entry);
     b.last_change_time = now();
   }
   result.last_change_time = b.last_change_time;

@@ -98,9 +98,8 @@ struct Api {
 
   // The list under `key` of a collection answer.
   Result<json> list(const std::string& path, const char* key) {
-    auto answer = call("GET", path);
-    if (!answer) return answer.error();
-    return json_list(*answer, key, "buildbot", path);
+    AUTOLAND_TRY_ASSIGN(auto answer, call("GET", path));
+    return json_list(answer, key, "buildbot", path);
   }
 };
 
@@ -124,14 +123,14 @@ Result<std::vector<CiJob>> BuildbotCi::jobs(const std::string& branch, const std
     if (known != st.changes_of.end()) {
       changes = known->second;
     } else {
-      auto stamps = api.list("/sourcestamps?revision=" + revision, "sourcestamps");
-      if (!stamps) return stamps.error();
+      AUTOLAND_TRY_ASSIGN(auto stamps, api.list("/sourcestamps?revision=" + revision, "sourcestamps"));
       std::vector<int64_t> on_branch, any;
-      for (const json& stamp : *stamps) {
+      for (const json& stamp : stamps) {
         if (!has_int(stamp, "ssid")) continue;
-        auto found = api.list("/sourcestamps/" + std::to_string(stamp["ssid"].get<int64_t>()) + "/changes", "changes");
-        if (!found) return found.error();
-        for (const json& c : *found) {
+        AUTOLAND_TRY_ASSIGN(
+            auto found,
+            api.list("/sourcestamps/" + std::to_string(stamp["ssid"].get<int64_t>()) + "/changes", "changes"));
+        for (const json& c : found) {
           if (!has_int(c, "changeid")) continue;
           any.push_back(c["changeid"].get<int64_t>());
           if (json_string(stamp, "project") == branch) on_branch.push_back(c["changeid"].get<int64_t>());
@@ -148,10 +147,9 @@ Result<std::vector<CiJob>> BuildbotCi::jobs(const std::string& branch, const std
     // their requests are the jobs that have not started (or just started).
     auto now = std::chrono::steady_clock::now();
     if (!st.incomplete_at || now - *st.incomplete_at > std::chrono::milliseconds(options_.snapshot_ttl_ms)) {
-      auto sets = api.list("/buildsets?complete=false", "buildsets");
-      if (!sets) return sets.error();
+      AUTOLAND_TRY_ASSIGN(auto sets, api.list("/buildsets?complete=false", "buildsets"));
       st.incomplete.clear();
-      for (const json& set : *sets) {
+      for (const json& set : sets) {
         if (!has_int(set, "bsid")) continue;
         std::set<std::string> revisions;
         if (set.contains("sourcestamps") && set["sourcestamps"].is_array()) {
@@ -169,9 +167,8 @@ Result<std::vector<CiJob>> BuildbotCi::jobs(const std::string& branch, const std
     // Started builds, rebuilds included (they share the sourcestamp).
     std::map<int64_t, json> builds;  // by build id: the order they started in
     for (int64_t change : changes) {
-      auto list = api.list("/changes/" + std::to_string(change) + "/builds", "builds");
-      if (!list) return list.error();
-      for (json& b : *list) {
+      AUTOLAND_TRY_ASSIGN(auto list, api.list("/changes/" + std::to_string(change) + "/builds", "builds"));
+      for (json& b : list) {
         if (!has_int(b, "buildid")) continue;
         const int64_t id = b["buildid"].get<int64_t>();  // before the move: the right side goes first
         builds[id] = std::move(b);
@@ -184,9 +181,8 @@ Result<std::vector<CiJob>> BuildbotCi::jobs(const std::string& branch, const std
     auto read_requests = [&](int64_t bsid) REQUIRES(st.mu) -> Result<std::vector<json>> {
       auto done = st.finished_requests.find(bsid);
       if (done != st.finished_requests.end()) return done->second;
-      auto list = api.list("/buildrequests?buildsetid=" + std::to_string(bsid), "buildrequests");
-      if (!list) return list.error();
-      std::vector<json> requests(list->begin(), list->end());
+      AUTOLAND_TRY_ASSIGN(auto list, api.list("/buildrequests?buildsetid=" + std::to_string(bsid), "buildrequests"));
+      std::vector<json> requests(list.begin(), list.end());
       bool all_done = !requests.empty();
       for (const json& r : requests) {
         if (has_int(r, "buildrequestid")) st.buildset_of_request[r["buildrequestid"].get<int64_t>()] = bsid;
@@ -197,9 +193,8 @@ Result<std::vector<CiJob>> BuildbotCi::jobs(const std::string& branch, const std
     };
     std::map<int64_t, json> requests;  // by request id
     for (int64_t bsid : std::set<int64_t>(buildsets)) {
-      auto list = read_requests(bsid);
-      if (!list) return list.error();
-      for (const json& r : *list) {
+      AUTOLAND_TRY_ASSIGN(auto list, read_requests(bsid));
+      for (const json& r : list) {
         if (has_int(r, "buildrequestid")) requests[r["buildrequestid"].get<int64_t>()] = r;
       }
     }
@@ -210,17 +205,15 @@ Result<std::vector<CiJob>> BuildbotCi::jobs(const std::string& branch, const std
       if (requests.count(brid)) continue;
       auto bsid = st.buildset_of_request.find(brid);
       if (bsid == st.buildset_of_request.end()) {
-        auto r = api.call("GET", "/buildrequests/" + std::to_string(brid));
-        if (!r) return r.error();
-        auto list = json_list(*r, "buildrequests", "buildbot", "/buildrequests/" + std::to_string(brid));
-        if (!list) return list.error();
-        if (list->empty() || !has_int((*list)[0], "buildsetid")) continue;
-        bsid = st.buildset_of_request.emplace(brid, (*list)[0]["buildsetid"].get<int64_t>()).first;
+        AUTOLAND_TRY_ASSIGN(auto r, api.call("GET", "/buildrequests/" + std::to_string(brid)));
+        AUTOLAND_TRY_ASSIGN(auto list,
+                            json_list(r, "buildrequests", "buildbot", "/buildrequests/" + std::to_string(brid)));
+        if (list.empty() || !has_int(list[0], "buildsetid")) continue;
+        bsid = st.buildset_of_request.emplace(brid, list[0]["buildsetid"].get<int64_t>()).first;
       }
       buildsets.insert(bsid->second);
-      auto list = read_requests(bsid->second);
-      if (!list) return list.error();
-      for (const json& r : *list) {
+      AUTOLAND_TRY_ASSIGN(auto list, read_requests(bsid->second));
+      for (const json& r : list) {
         if (has_int(r, "buildrequestid")) requests[r["buildrequestid"].get<int64_t>()] = r;
       }
     }
@@ -231,9 +224,8 @@ Result<std::vector<CiJob>> BuildbotCi::jobs(const std::string& branch, const std
     for (const auto& [id, r] : requests) builders.insert(json_int(r, "builderid", -1));
     if (std::any_of(builders.begin(), builders.end(),
                     [&](int64_t b) REQUIRES(st.mu) { return !st.builder_names.count(b); })) {
-      auto list = api.list("/builders", "builders");
-      if (!list) return list.error();
-      for (const json& b : *list) st.builder_names[json_int(b, "builderid", -1)] = json_string(b, "name");
+      AUTOLAND_TRY_ASSIGN(auto list, api.list("/builders", "builders"));
+      for (const json& b : list) st.builder_names[json_int(b, "builderid", -1)] = json_string(b, "name");
     }
     auto builder_name = [&](int64_t id) REQUIRES(st.mu) {
       auto it = st.builder_names.find(id);
@@ -262,9 +254,8 @@ Result<std::vector<CiJob>> BuildbotCi::jobs(const std::string& branch, const std
         if (failed(code)) {
           auto cached = st.failed_log_urls.find(id);
           if (cached == st.failed_log_urls.end()) {
-            auto url = failed_step_log(job.id, job.url);
-            if (!url) return url.error();
-            cached = st.failed_log_urls.emplace(id, *url).first;
+            AUTOLAND_TRY_ASSIGN(auto url, failed_step_log(job.id, job.url));
+            cached = st.failed_log_urls.emplace(id, url).first;
           }
           job.log_url = cached->second;
         }
@@ -304,13 +295,11 @@ Result<std::string> BuildbotCi::failed_step_log(const std::string& build_id, con
   // REQUIRES: state_->mu held. The log of the first step that failed: what
   // a developer opens first.
   Api api{options_, state_->link_url, *transport_, state_->requests};
-  auto steps = api.list("/builds/" + build_id + "/steps", "steps");
-  if (!steps) return steps.error();
-  for (const json& s : *steps) {
+  AUTOLAND_TRY_ASSIGN(auto steps, api.list("/builds/" + build_id + "/steps", "steps"));
+  for (const json& s : steps) {
     if (!has_int(s, "results") || !failed(s["results"].get<int>()) || !has_int(s, "stepid")) continue;
-    auto logs = api.list("/steps/" + std::to_string(s["stepid"].get<int64_t>()) + "/logs", "logs");
-    if (!logs) return logs.error();
-    for (const json& l : *logs) {
+    AUTOLAND_TRY_ASSIGN(auto logs, api.list("/steps/" + std::to_string(s["stepid"].get<int64_t>()) + "/logs", "logs"));
+    for (const json& l : logs) {
       if (has_int(l, "logid"))
         return state_->link_url + "/api/v2/logs/" + std::to_string(l["logid"].get<int64_t>()) + "/raw";
     }
@@ -358,9 +347,8 @@ Result<CiPushPage> BuildbotCi::pushes_since(const std::string& branch, const std
     Api api{options_, state_->link_url, *transport_, state_->requests};
     CiPushPage page;
     if (cursor.empty()) {
-      auto newest = api.list("/changes?order=-changeid&limit=1", "changes");
-      if (!newest) return newest.error();
-      page.next_cursor = newest->empty() ? "0" : std::to_string(json_int((*newest)[0], "changeid", 0));
+      AUTOLAND_TRY_ASSIGN(auto newest, api.list("/changes?order=-changeid&limit=1", "changes"));
+      page.next_cursor = newest.empty() ? "0" : std::to_string(json_int(newest[0], "changeid", 0));
       return page;
     }
     auto after = util::parse_uint(cursor);
@@ -369,13 +357,13 @@ Result<CiPushPage> BuildbotCi::pushes_since(const std::string& branch, const std
     // them. Read from a little before the cursor (ids may commit out of
     // order); the caller's handling of a push is idempotent.
     int64_t from = std::max<int64_t>(0, static_cast<int64_t>(*after) - kCursorOverlap);
-    auto changes = api.list("/changes?changeid__gt=" + std::to_string(from) +
-                                "&order=changeid&limit=" + std::to_string(kPushPage + kCursorOverlap),
-                            "changes");
-    if (!changes) return changes.error();
+    AUTOLAND_TRY_ASSIGN(auto changes,
+                        api.list("/changes?changeid__gt=" + std::to_string(from) +
+                                     "&order=changeid&limit=" + std::to_string(kPushPage + kCursorOverlap),
+                                 "changes"));
     page.next_cursor = cursor;
     // buildbot 3.7 answers a page in reverse (db/changes.py reverses it).
-    std::vector<json> ordered(changes->begin(), changes->end());
+    std::vector<json> ordered(changes.begin(), changes.end());
     std::sort(ordered.begin(), ordered.end(),
               [](const json& a, const json& b) { return json_int(a, "changeid", -1) < json_int(b, "changeid", -1); });
     int64_t highest = static_cast<int64_t>(*after);

@@ -90,22 +90,18 @@ bool still_our_group(pid_t group, const std::string& leader_start, const std::st
 // Columns added after the first release of the runner's state.
 Status upgrade(sqlite::Database& db) {
   auto has = [&](const char* column) -> Result<bool> {
-    auto s = db.prepare("SELECT COUNT(*) FROM pragma_table_info('runs') WHERE name = ?");
-    if (!s) return s.error();
-    s->bind(1, std::string(column));
-    auto row = s->step();
-    if (!row) return row.error();
-    return *row && s->column_int(0) > 0;
+    AUTOLAND_TRY_ASSIGN(auto s, db.prepare("SELECT COUNT(*) FROM pragma_table_info('runs') WHERE name = ?"));
+    s.bind(1, std::string(column));
+    AUTOLAND_TRY_ASSIGN(auto row, s.step());
+    return row && s.column_int(0) > 0;
   };
-  auto pgid = has("pgid");
-  if (!pgid) return pgid.error();
-  if (!*pgid) {
+  AUTOLAND_TRY_ASSIGN(auto pgid, has("pgid"));
+  if (!pgid) {
     AUTOLAND_TRY(db.exec("ALTER TABLE runs ADD COLUMN pgid INTEGER NOT NULL DEFAULT 0"));
     AUTOLAND_TRY(db.exec("ALTER TABLE runs ADD COLUMN pgid_start TEXT NOT NULL DEFAULT ''"));
   }
-  auto boot = has("pgid_boot");
-  if (!boot) return boot.error();
-  if (!*boot) AUTOLAND_TRY(db.exec("ALTER TABLE runs ADD COLUMN pgid_boot TEXT NOT NULL DEFAULT ''"));
+  AUTOLAND_TRY_ASSIGN(auto boot, has("pgid_boot"));
+  if (!boot) AUTOLAND_TRY(db.exec("ALTER TABLE runs ADD COLUMN pgid_boot TEXT NOT NULL DEFAULT ''"));
   return {};
 }
 
@@ -136,37 +132,36 @@ Result<std::unique_ptr<LocalCi>> LocalCi::open(LocalCiOptions options, const Clo
     return Error{owner.error().kind, "another process runs the local CI in " + options.state_dir +
                                          " (only one may; stop it, or give this one its own ci.local.state_dir)"};
   }
-  auto db = sqlite::Database::open((fs::path(options.state_dir) / "ci.db").string(), options.busy_timeout_ms,
-                                   /*create=*/true);
-  if (!db) return db.error();
-  AUTOLAND_TRY(db->exec("PRAGMA journal_mode=WAL"));
-  AUTOLAND_TRY(db->exec("PRAGMA synchronous=FULL"));
-  AUTOLAND_TRY(db->exec(kSchema));
-  AUTOLAND_TRY(upgrade(*db));
+  AUTOLAND_TRY_ASSIGN(auto db,
+                      sqlite::Database::open((fs::path(options.state_dir) / "ci.db").string(), options.busy_timeout_ms,
+                                             /*create=*/true));
+  AUTOLAND_TRY(db.exec("PRAGMA journal_mode=WAL"));
+  AUTOLAND_TRY(db.exec("PRAGMA synchronous=FULL"));
+  AUTOLAND_TRY(db.exec(kSchema));
+  AUTOLAND_TRY(upgrade(db));
   // Jobs of a process that died: their process groups may live on, still
   // writing into the work folder the rerun will use. Kill them first.
-  auto orphans = db->prepare("SELECT id, pgid, pgid_start, pgid_boot FROM runs WHERE state='running' AND pgid > 1");
-  if (!orphans) return orphans.error();
+  AUTOLAND_TRY_ASSIGN(
+      auto orphans, db.prepare("SELECT id, pgid, pgid_start, pgid_boot FROM runs WHERE state='running' AND pgid > 1"));
   for (;;) {
-    auto row = orphans->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    pid_t group = static_cast<pid_t>(orphans->column_int(1));
-    if (still_our_group(group, orphans->column_text(2), orphans->column_text(3))) {
+    AUTOLAND_TRY_ASSIGN(auto row, orphans.step());
+    if (!row) break;
+    pid_t group = static_cast<pid_t>(orphans.column_int(1));
+    if (still_our_group(group, orphans.column_text(2), orphans.column_text(3))) {
       ::kill(-group, SIGKILL);
-      LOG_WARN("ci", "killed what was left of run " + std::to_string(orphans->column_int(0)) + " (process group " +
+      LOG_WARN("ci", "killed what was left of run " + std::to_string(orphans.column_int(0)) + " (process group " +
                          std::to_string(group) + ") from before the restart");
     }
   }
   // Runs cut short by a crash: their outcome is unknown, so they run again.
-  auto requeued =
-      db->prepare("UPDATE runs SET state='pending', result='pending', started=0, pgid=0 WHERE state='running'");
-  if (!requeued) return requeued.error();
-  AUTOLAND_TRY(requeued->run());
-  if (db->changes() > 0) {
-    LOG_WARN("ci", std::to_string(db->changes()) + " job run(s) were cut short by a restart; running them again");
+  AUTOLAND_TRY_ASSIGN(
+      auto requeued,
+      db.prepare("UPDATE runs SET state='pending', result='pending', started=0, pgid=0 WHERE state='running'"));
+  AUTOLAND_TRY(requeued.run());
+  if (db.changes() > 0) {
+    LOG_WARN("ci", std::to_string(db.changes()) + " job run(s) were cut short by a restart; running them again");
   }
-  std::unique_ptr<LocalCi> ci(new LocalCi(std::move(options), clock, std::move(*db)));
+  std::unique_ptr<LocalCi> ci(new LocalCi(std::move(options), clock, std::move(db)));
   ci->owner_.emplace(std::move(*owner));
   return ci;
 }
@@ -200,34 +195,32 @@ Result<std::string> LocalCi::resolve(const LocalBranchCi& branch, const std::str
   if (revision.find_first_not_of('0') == std::string::npos) {
     return not_found("revision " + revision + " is the null revision, not a push");
   }
-  Result<ProgramResult> r =
+  AUTOLAND_TRY_ASSIGN(
+      ProgramResult r,
       branch.vcs == Vcs::hg
           ? run_program(program({"hg", "log", "-R", branch.repo, "-r", "id(" + revision + ")", "-T", "{node}"}))
-          : run_program(
-                program({"git", "--git-dir", branch.repo, "rev-parse", "--verify", "--quiet", revision + "^{commit}"}));
-  if (!r) return r.error();
-  std::string node(util::trim(r->out));
-  if (r->exit_code != 0 || node.size() != 40) {
+          : run_program(program(
+                {"git", "--git-dir", branch.repo, "rev-parse", "--verify", "--quiet", revision + "^{commit}"})));
+  std::string node(util::trim(r.out));
+  if (r.exit_code != 0 || node.size() != 40) {
     return not_found("revision " + revision + " is not in " + branch.branch + " (yet)");
   }
   return node;
 }
 
 Status LocalCi::schedule(const LocalBranchCi& branch, const std::string& node) {
-  auto tx = sqlite::Transaction::begin(db_);
-  if (!tx) return tx.error();
-  auto mark = db_.prepare("INSERT OR IGNORE INTO scheduled (branch, revision) VALUES (?, ?)");
-  if (!mark) return mark.error();
-  mark->bind(1, branch.branch).bind(2, node);
-  AUTOLAND_TRY(mark->run());
+  AUTOLAND_TRY_ASSIGN(auto tx, sqlite::Transaction::begin(db_));
+  AUTOLAND_TRY_ASSIGN(auto mark, db_.prepare("INSERT OR IGNORE INTO scheduled (branch, revision) VALUES (?, ?)"));
+  mark.bind(1, branch.branch).bind(2, node);
+  AUTOLAND_TRY(mark.run());
   if (db_.changes() == 0) return {};  // scheduled before
   for (const LocalJobSpec& job : branch.jobs) {
-    auto add = db_.prepare("INSERT INTO runs (branch, revision, name, created) VALUES (?, ?, ?, ?)");
-    if (!add) return add.error();
-    add->bind(1, branch.branch).bind(2, node).bind(3, job.name).bind(4, clock_.now());
-    AUTOLAND_TRY(add->run());
+    AUTOLAND_TRY_ASSIGN(auto add,
+                        db_.prepare("INSERT INTO runs (branch, revision, name, created) VALUES (?, ?, ?, ?)"));
+    add.bind(1, branch.branch).bind(2, node).bind(3, job.name).bind(4, clock_.now());
+    AUTOLAND_TRY(add.run());
   }
-  AUTOLAND_TRY(tx->commit());
+  AUTOLAND_TRY(tx.commit());
   LOG_INFO("ci", "scheduled " + std::to_string(branch.jobs.size()) + " job(s) for " + branch.branch + " " +
                      node.substr(0, 12));
   changed_.notify_all();
@@ -243,25 +236,25 @@ Result<std::vector<CiJob>> LocalCi::jobs(const std::string& branch, const std::s
   if (!node) return node.error();
   MutexLock lock(mu_);
   AUTOLAND_TRY(schedule(*config, *node));
-  auto s = db_.prepare(
-      "SELECT id, name, state, result, started, finished FROM runs WHERE branch = ? AND revision = ? ORDER BY id");
-  if (!s) return s.error();
-  s->bind(1, branch).bind(2, *node);
+  AUTOLAND_TRY_ASSIGN(
+      auto s,
+      db_.prepare(
+          "SELECT id, name, state, result, started, finished FROM runs WHERE branch = ? AND revision = ? ORDER BY id"));
+  s.bind(1, branch).bind(2, *node);
   std::vector<CiJob> out;
   while (true) {
-    auto row = s->step();
-    if (!row) return row.error();
-    if (!*row) break;
+    AUTOLAND_TRY_ASSIGN(auto row, s.step());
+    if (!row) break;
     CiJob j;
-    j.id = std::to_string(s->column_int(0));
-    j.name = s->column_text(1);
-    std::string state = s->column_text(2);
+    j.id = std::to_string(s.column_int(0));
+    j.name = s.column_text(1);
+    std::string state = s.column_text(2);
     j.state = state == "completed" ? JobState::completed : state == "running" ? JobState::running : JobState::pending;
-    auto result = parse_job_result(s->column_text(3));
+    auto result = parse_job_result(s.column_text(3));
     j.result = result ? *result : JobResult::exception;
     if (j.state == JobState::running) j.result = JobResult::running;
-    j.started = s->column_int(4);
-    j.finished = s->column_int(5);
+    j.started = s.column_int(4);
+    j.finished = s.column_int(5);
     j.log_url = "file://" + (fs::path(options_.state_dir) / "logs" / (j.id + ".log")).string();
     j.url = j.log_url;
     out.push_back(std::move(j));
@@ -285,21 +278,17 @@ Result<std::string> LocalCi::retrigger(const std::string& branch, const std::str
   const LocalBranchCi* config = branch_config(branch);
   if (!config) return not_found("the local CI does not watch branch '" + branch + "'");
   // As jobs() does: a short revision names the same runs.
-  auto node = resolve(*config, given_revision);
-  if (!node) return node.error();
-  const std::string& revision = *node;
+  AUTOLAND_TRY_ASSIGN(auto node, resolve(*config, given_revision));
+  const std::string& revision = node;
   MutexLock lock(mu_);
-  auto s = db_.prepare("SELECT name FROM runs WHERE id = ? AND branch = ? AND revision = ?");
-  if (!s) return s.error();
-  s->bind(1, static_cast<int64_t>(*id)).bind(2, branch).bind(3, revision);
-  auto row = s->step();
-  if (!row) return row.error();
-  if (!*row) return not_found("no run " + job_id + " of " + branch + " " + revision);
-  std::string name = s->column_text(0);
-  auto add = db_.prepare("INSERT INTO runs (branch, revision, name, created) VALUES (?, ?, ?, ?)");
-  if (!add) return add.error();
-  add->bind(1, branch).bind(2, revision).bind(3, name).bind(4, clock_.now());
-  AUTOLAND_TRY(add->run());
+  AUTOLAND_TRY_ASSIGN(auto s, db_.prepare("SELECT name FROM runs WHERE id = ? AND branch = ? AND revision = ?"));
+  s.bind(1, static_cast<int64_t>(*id)).bind(2, branch).bind(3, revision);
+  AUTOLAND_TRY_ASSIGN(auto row, s.step());
+  if (!row) return not_found("no run " + job_id + " of " + branch + " " + revision);
+  std::string name = s.column_text(0);
+  AUTOLAND_TRY_ASSIGN(auto add, db_.prepare("INSERT INTO runs (branch, revision, name, created) VALUES (?, ?, ?, ?)"));
+  add.bind(1, branch).bind(2, revision).bind(3, name).bind(4, clock_.now());
+  AUTOLAND_TRY(add.run());
   std::string new_id = std::to_string(db_.last_insert_rowid());
   changed_.notify_all();
   LOG_INFO("ci", "retriggered " + name + " on " + branch + " " + revision.substr(0, 12) + " as run " + new_id);
@@ -310,10 +299,9 @@ Result<CiPushPage> LocalCi::pushes_since(const std::string& branch, const std::s
   const LocalBranchCi* config = branch_config(branch);
   if (!config) return not_found("the local CI does not watch branch '" + branch + "'");
   if (config->vcs != Vcs::hg) return invalid_input("the local CI lists pushes of hg repositories only");
-  auto tip = run_program(program({"hg", "log", "-R", config->repo, "-r", "tip", "-T", "{rev}"}));
-  if (!tip) return tip.error();
-  if (tip->exit_code != 0) return transient("cannot read " + config->repo + ": " + std::string(util::trim(tip->err)));
-  auto tip_rev = util::parse_uint(util::trim(tip->out));
+  AUTOLAND_TRY_ASSIGN(auto tip, run_program(program({"hg", "log", "-R", config->repo, "-r", "tip", "-T", "{rev}"})));
+  if (tip.exit_code != 0) return transient("cannot read " + config->repo + ": " + std::string(util::trim(tip.err)));
+  auto tip_rev = util::parse_uint(util::trim(tip.out));
   if (!tip_rev) return transient("cannot read the tip of " + config->repo);
   CiPushPage page;
   if (cursor.empty()) {
@@ -337,15 +325,15 @@ Result<CiPushPage> LocalCi::pushes_since(const std::string& branch, const std::s
   // rev(N) takes N as a number: a bare number past the tip would be read as
   // a hash prefix.
   uint64_t last = std::min<uint64_t>(*tip_rev, *after + kMaxCommitsPerPushPage);
-  auto listed = run_program(
-      program({"hg", "log", "-R", config->repo, "-r",
-               "rev(" + std::to_string(*after + 1) + "):rev(" + std::to_string(last) + ")", "-T",
-               "{rev}\\0{node}\\0{author}\\0{date|hgdate}\\0{ifeq(children, '', 'head', '')}\\0{desc}\\0"}));
-  if (!listed) return listed.error();
-  if (listed->exit_code != 0) {
-    return transient("cannot read " + config->repo + ": " + std::string(util::trim(listed->err)));
+  AUTOLAND_TRY_ASSIGN(
+      auto listed, run_program(program(
+                       {"hg", "log", "-R", config->repo, "-r",
+                        "rev(" + std::to_string(*after + 1) + "):rev(" + std::to_string(last) + ")", "-T",
+                        "{rev}\\0{node}\\0{author}\\0{date|hgdate}\\0{ifeq(children, '', 'head', '')}\\0{desc}\\0"})));
+  if (listed.exit_code != 0) {
+    return transient("cannot read " + config->repo + ": " + std::string(util::trim(listed.err)));
   }
-  std::vector<std::string_view> f = util::split(listed->out, '\0');
+  std::vector<std::string_view> f = util::split(listed.out, '\0');
   for (size_t i = 0; i + 5 < f.size(); i += 6) {
     bool head = f[i + 4] == "head";
     if (!head && !find_try_syntax(f[i + 5])) continue;

@@ -103,12 +103,10 @@ Result<std::vector<CiJob>> TreeherderCi::jobs_unguarded(const std::string& branc
   auto known = state_->push_of_revision.find(key);
   if (known == state_->push_of_revision.end()) {
     std::string path = "/api/project/" + repo + "/push/?revision=" + revision;
-    auto answer = api.get(path);
-    if (!answer) return answer.error();
-    auto pushes = json_list(*answer, "results", "Treeherder", path);
-    if (!pushes) return pushes.error();
-    if (pushes->empty()) return not_found("Treeherder has no push of " + revision + " on " + branch + " (yet)");
-    int64_t id = json_int((*pushes)[0], "id", -1);
+    AUTOLAND_TRY_ASSIGN(auto answer, api.get(path));
+    AUTOLAND_TRY_ASSIGN(auto pushes, json_list(answer, "results", "Treeherder", path));
+    if (pushes.empty()) return not_found("Treeherder has no push of " + revision + " on " + branch + " (yet)");
+    int64_t id = json_int(pushes[0], "id", -1);
     if (id < 0) return transient("Treeherder's push of " + revision + " has no id");
     known = state_->push_of_revision.emplace(key, id).first;
   }
@@ -118,16 +116,13 @@ Result<std::vector<CiJob>> TreeherderCi::jobs_unguarded(const std::string& branc
   for (int page = 0; !next.empty(); ++page) {
     if (page == 100)
       return transient("Treeherder kept sending pages of jobs for push " + std::to_string(known->second));
-    auto answer = api.get(next);
-    if (!answer) return answer.error();
-    auto rows = json_list(*answer, "results", "Treeherder", next);
-    if (!rows) return rows.error();
-    auto names = json_list(*answer, "job_property_names", "Treeherder", next);
-    if (!names) return names.error();
+    AUTOLAND_TRY_ASSIGN(auto answer, api.get(next));
+    AUTOLAND_TRY_ASSIGN(auto rows, json_list(answer, "results", "Treeherder", next));
+    AUTOLAND_TRY_ASSIGN(auto names, json_list(answer, "job_property_names", "Treeherder", next));
     // Columns by name: their order has changed between Treeherder versions.
     std::map<std::string, size_t> column;
-    for (size_t i = 0; i < names->size(); ++i) {
-      if ((*names)[i].is_string()) column[(*names)[i].get<std::string>()] = i;
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i].is_string()) column[names[i].get<std::string>()] = i;
     }
     for (const char* needed : {"id", "job_type_name", "result", "state"}) {
       if (!column.count(needed)) return transient("Treeherder's jobs have no '" + std::string(needed) + "' column");
@@ -137,7 +132,7 @@ Result<std::vector<CiJob>> TreeherderCi::jobs_unguarded(const std::string& branc
       auto it = column.find(name);
       return it != column.end() && it->second < row.size() ? row[it->second] : null_value;
     };
-    for (const json& row : *rows) {
+    for (const json& row : rows) {
       if (!row.is_array()) continue;
       CiJob job;
       const json& id = cell(row, "id");
@@ -171,7 +166,7 @@ Result<std::vector<CiJob>> TreeherderCi::jobs_unguarded(const std::string& branc
       job.log_url = state_->link_url + "/logviewer?job_id=" + job.id + "&repo=" + repo;
       out.push_back(std::move(job));
     }
-    next = answer->contains("next") && (*answer)["next"].is_string() ? (*answer)["next"].get<std::string>() : "";
+    next = answer.contains("next") && answer["next"].is_string() ? answer["next"].get<std::string>() : "";
   }
   // Rows come by id, which is the order Treeherder heard of the runs.
   std::stable_sort(out.begin(), out.end(),
@@ -191,11 +186,9 @@ Result<CiPushPage> TreeherderCi::pushes_since(const std::string& branch, const s
     Api api{options_, state_->link_url, *transport_, state_->requests};
     const std::string base = "/api/project/" + url_encode(branch) + "/push/?";
     CiPushPage page;
-    auto newest_answer = api.get(base + "count=1");
-    if (!newest_answer) return newest_answer.error();
-    auto newest_list = json_list(*newest_answer, "results", "Treeherder", base);
-    if (!newest_list) return newest_list.error();
-    const int64_t newest = newest_list->empty() ? 0 : json_int((*newest_list)[0], "id", 0);
+    AUTOLAND_TRY_ASSIGN(auto newest_answer, api.get(base + "count=1"));
+    AUTOLAND_TRY_ASSIGN(auto newest_list, json_list(newest_answer, "results", "Treeherder", base));
+    const int64_t newest = newest_list.empty() ? 0 : json_int(newest_list[0], "id", 0);
     if (cursor.empty()) {
       page.next_cursor = std::to_string(newest);
       return page;
@@ -209,11 +202,9 @@ Result<CiPushPage> TreeherderCi::pushes_since(const std::string& branch, const s
       int64_t high = std::min(newest, low + kIdWindow);
       std::string path = base + "id__gt=" + std::to_string(low) + "&id__lte=" + std::to_string(high) +
                          "&count=" + std::to_string(kIdWindow);
-      auto answer = api.get(path);
-      if (!answer) return answer.error();
-      auto pushes = json_list(*answer, "results", "Treeherder", path);
-      if (!pushes) return pushes.error();
-      for (const json& p : *pushes) {
+      AUTOLAND_TRY_ASSIGN(auto answer, api.get(path));
+      AUTOLAND_TRY_ASSIGN(auto pushes, json_list(answer, "results", "Treeherder", path));
+      for (const json& p : pushes) {
         int64_t id = json_int(p, "id", -1);
         if (id > low && id <= high) found[id] = p;
       }

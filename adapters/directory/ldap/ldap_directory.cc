@@ -156,33 +156,31 @@ Result<Person> LdapDirectory::look_up(const std::string& email) {
     // Nobody can have it: an answer, not a fault (a request must not wait on it forever).
     return not_found("'" + email + "' is not an email address, so nobody in the directory has it");
   }
-  auto c = Connection::open(options_);
-  if (!c) return c.error();
+  AUTOLAND_TRY_ASSIGN(auto c, Connection::open(options_));
   const std::string escaped = escape_ldap_filter(email);
   std::vector<std::string> attrs = {options_.email_attribute, options_.fallback_attribute,
                                     options_.member_value_attribute};
-  auto found = (*c)->search(options_.people_base, LDAP_SCOPE_SUBTREE,
-                            "(" + options_.email_attribute + "=" + escaped + ")", attrs, options_.timeout_seconds);
-  if (!found) return found.error();
-  if (found->size() > 1) {
-    return conflict("the directory has " + std::to_string(found->size()) + " people with the Bugzilla email " + email);
+  AUTOLAND_TRY_ASSIGN(auto found,
+                      c->search(options_.people_base, LDAP_SCOPE_SUBTREE,
+                                "(" + options_.email_attribute + "=" + escaped + ")", attrs, options_.timeout_seconds));
+  if (found.size() > 1) {
+    return conflict("the directory has " + std::to_string(found.size()) + " people with the Bugzilla email " + email);
   }
-  if (found->empty() && !options_.fallback_attribute.empty()) {
-    auto by_fallback =
-        (*c)->search(options_.people_base, LDAP_SCOPE_SUBTREE, "(" + options_.fallback_attribute + "=" + escaped + ")",
-                     attrs, options_.timeout_seconds);
-    if (!by_fallback) return by_fallback.error();
-    for (const Connection::Entry& e : *by_fallback) {
+  if (found.empty() && !options_.fallback_attribute.empty()) {
+    AUTOLAND_TRY_ASSIGN(auto by_fallback, c->search(options_.people_base, LDAP_SCOPE_SUBTREE,
+                                                    "(" + options_.fallback_attribute + "=" + escaped + ")", attrs,
+                                                    options_.timeout_seconds));
+    for (const Connection::Entry& e : by_fallback) {
       // Their own Bugzilla email, when the entry has one, must be this one.
       std::string recorded = first(e, options_.email_attribute);
-      if (recorded.empty() || util::to_lower(recorded) == util::to_lower(email)) found->push_back(e);
+      if (recorded.empty() || util::to_lower(recorded) == util::to_lower(email)) found.push_back(e);
     }
   }
-  if (found->empty()) return not_found("nobody in the directory has the Bugzilla email " + email);
-  if (found->size() > 1) {
-    return conflict("the directory has " + std::to_string(found->size()) + " people with the email " + email);
+  if (found.empty()) return not_found("nobody in the directory has the Bugzilla email " + email);
+  if (found.size() > 1) {
+    return conflict("the directory has " + std::to_string(found.size()) + " people with the email " + email);
   }
-  const Connection::Entry& entry = found->front();
+  const Connection::Entry& entry = found.front();
   Person person;
   person.account =
       first(entry, options_.fallback_attribute).empty() ? entry.dn : first(entry, options_.fallback_attribute);
@@ -196,8 +194,8 @@ Result<Person> LdapDirectory::look_up(const std::string& email) {
     const std::string& group = options_.level_groups[level - 1];
     if (group.empty()) continue;
     auto in =
-        (*c)->search(group, LDAP_SCOPE_BASE, "(" + options_.member_attribute + "=" + escape_ldap_filter(member) + ")",
-                     {"cn"}, options_.timeout_seconds);
+        c->search(group, LDAP_SCOPE_BASE, "(" + options_.member_attribute + "=" + escape_ldap_filter(member) + ")",
+                  {"cn"}, options_.timeout_seconds);
     if (!in) {
       if (in.error().kind == ErrorKind::not_found) {
         return invalid_input("the level " + std::to_string(level) + " group " + group +

@@ -135,9 +135,8 @@ Result<bool> Statement::step() {
 
 Status Statement::run() {
   while (true) {
-    auto more = step();
-    if (!more) return more.error();
-    if (!*more) return {};
+    AUTOLAND_TRY_ASSIGN(auto more, step());
+    if (!more) return {};
   }
 }
 

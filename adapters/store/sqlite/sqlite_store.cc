@@ -60,20 +60,17 @@ Result<Branch> read_branch(const Statement& s) {
   b.name = s.column_text(1);
   b.repo_url = s.column_text(2);
   b.pull_url = s.column_text(3);
-  auto vcs = parse_vcs(s.column_text(4));
-  if (!vcs) return vcs.error();
-  b.vcs = *vcs;
+  AUTOLAND_TRY_ASSIGN(auto vcs, parse_vcs(s.column_text(4)));
+  b.vcs = vcs;
   b.threshold = static_cast<int>(s.column_int(5));
-  auto status = parse_branch_status(s.column_text(6));
-  if (!status) return status.error();
-  b.status = *status;
+  AUTOLAND_TRY_ASSIGN(auto status, parse_branch_status(s.column_text(6)));
+  b.status = status;
   b.required_level = static_cast<int>(s.column_int(7));
   b.pretest_branch = s.column_text(8);
   b.default_try_syntax = s.column_text(9);
   b.ci_source = s.column_text(10);
-  auto tree = parse_tree_status(s.column_text(11));
-  if (!tree) return tree.error();
-  b.tree = *tree;
+  AUTOLAND_TRY_ASSIGN(auto tree, parse_tree_status(s.column_text(11)));
+  b.tree = tree;
   b.tree_reason = s.column_text(12);
   b.try_syntax_in_tip = s.column_int(13) != 0;
   b.max_retriggers = static_cast<int>(s.column_int(14));
@@ -87,17 +84,15 @@ Result<PatchSet> read_patchset(const Statement& s) {
   p.bug_id = static_cast<BugId>(s.column_int(1));
   p.patches = split_ids(s.column_text(2));
   p.branch = s.column_text(3);
-  auto stage = parse_stage(s.column_text(4));
-  if (!stage) return stage.error();
-  p.stage = *stage;
+  AUTOLAND_TRY_ASSIGN(auto stage, parse_stage(s.column_text(4)));
+  p.stage = stage;
   p.try_syntax = s.column_text(5);
   p.author = s.column_text(6);
   p.requester = s.column_text(7);
   p.retries = static_cast<int>(s.column_int(8));
   p.priority = static_cast<int>(s.column_int(9));
-  auto state = parse_state(s.column_text(10));
-  if (!state) return state.error();
-  p.state = *state;
+  AUTOLAND_TRY_ASSIGN(auto state, parse_state(s.column_text(10)));
+  p.state = state;
   p.state_reason = s.column_text(11);
   p.try_revision = s.column_text(12);
   p.landing_revision = s.column_text(13);
@@ -108,9 +103,8 @@ Result<PatchSet> read_patchset(const Statement& s) {
   p.updated_time = s.column_int(18);
   p.request_key = s.column_text(19);
   p.version = s.column_int(20);
-  auto origin = parse_request_origin(s.column_text(21));
-  if (!origin) return origin.error();
-  p.origin = *origin;
+  AUTOLAND_TRY_ASSIGN(auto origin, parse_request_origin(s.column_text(21)));
+  p.origin = origin;
   return p;
 }
 
@@ -122,9 +116,8 @@ Result<OutboxComment> read_comment(const Statement& s) {
   c.kind = s.column_text(3);
   c.body = s.column_text(4);
   c.dedup_key = s.column_text(5);
-  auto state = parse_comment_state(s.column_text(6));
-  if (!state) return state.error();
-  c.state = *state;
+  AUTOLAND_TRY_ASSIGN(auto state, parse_comment_state(s.column_text(6)));
+  c.state = state;
   c.attempts = static_cast<int>(s.column_int(7));
   c.next_attempt_time = s.column_int(8);
   c.bugzilla_comment_id = s.column_optional_int(9);
@@ -137,12 +130,10 @@ template <typename T, typename Reader>
 Result<std::vector<T>> read_all(Statement& s, Reader reader) {
   std::vector<T> out;
   while (true) {
-    auto row = s.step();
-    if (!row) return row.error();
-    if (!*row) return out;
-    auto item = reader(s);
-    if (!item) return item.error();
-    out.push_back(std::move(*item));
+    AUTOLAND_TRY_ASSIGN(auto row, s.step());
+    if (!row) return out;
+    AUTOLAND_TRY_ASSIGN(auto item, reader(s));
+    out.push_back(std::move(item));
   }
 }
 
@@ -200,22 +191,20 @@ class SqliteStore final : public Store {
     AUTOLAND_TRY(ensure_migrations_table());
     int applied = 0;
     for (const auto& m : sqlite::migrations()) {
-      auto tx = Transaction::begin(db_);
-      if (!tx) return tx.error();
+      AUTOLAND_TRY_ASSIGN(auto tx, Transaction::begin(db_));
       // Re-read inside the write lock: another process may have migrated meanwhile.
-      auto current = current_version();
-      if (!current) return current.error();
-      if (m.version <= *current) continue;
+      AUTOLAND_TRY_ASSIGN(auto current, current_version());
+      if (m.version <= current) continue;
       auto status = db_.exec(m.sql);
       if (!status.ok()) {
         return internal_error("migration " + std::to_string(m.version) + " (" + std::string(m.name) +
                               ") failed: " + status.error().message);
       }
-      auto record = db_.prepare("INSERT INTO schema_migrations (version, name, applied_time) VALUES (?, ?, ?)");
-      if (!record) return record.error();
-      record->bind(1, static_cast<int64_t>(m.version)).bind(2, m.name).bind(3, clock_.now());
-      AUTOLAND_TRY(record->run());
-      AUTOLAND_TRY(tx->commit());
+      AUTOLAND_TRY_ASSIGN(auto record,
+                          db_.prepare("INSERT INTO schema_migrations (version, name, applied_time) VALUES (?, ?, ?)"));
+      record.bind(1, static_cast<int64_t>(m.version)).bind(2, m.name).bind(3, clock_.now());
+      AUTOLAND_TRY(record.run());
+      AUTOLAND_TRY(tx.commit());
       ++applied;
     }
     return applied;
@@ -225,13 +214,12 @@ class SqliteStore final : public Store {
     MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
     AUTOLAND_TRY(ensure_migrations_table());
-    auto current = current_version();
-    if (!current) return current.error();
+    AUTOLAND_TRY_ASSIGN(auto current, current_version());
     SchemaStatus status;
-    status.current_version = *current;
+    status.current_version = current;
     for (const auto& m : sqlite::migrations()) {
       status.latest_version = std::max(status.latest_version, m.version);
-      if (m.version > *current) status.pending.emplace_back(m.name);
+      if (m.version > current) status.pending.emplace_back(m.name);
     }
     return status;
   }
@@ -239,84 +227,75 @@ class SqliteStore final : public Store {
   Result<Branch> create_branch(const Branch& b, const std::string& actor) override {
     MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
-    auto tx = Transaction::begin(db_);
-    if (!tx) return tx.error();
-    auto existing = find_branch(b.name);
-    if (!existing) return existing.error();
-    if (*existing) return conflict("branch '" + b.name + "' exists already");
-    auto s = db_.prepare(
-        "INSERT INTO branches (name, repo_url, pull_url, vcs, threshold, status, required_level, pretest_branch, "
-        "default_try_syntax, ci_source, tree_status, tree_reason, try_syntax_in_tip, max_retriggers, "
-        "results_timeout_minutes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    if (!s) return s.error();
-    bind_branch(*s, b);
-    AUTOLAND_TRY(s->run());
+    AUTOLAND_TRY_ASSIGN(auto tx, Transaction::begin(db_));
+    AUTOLAND_TRY_ASSIGN(auto existing, find_branch(b.name));
+    if (existing) return conflict("branch '" + b.name + "' exists already");
+    AUTOLAND_TRY_ASSIGN(
+        auto s,
+        db_.prepare(
+            "INSERT INTO branches (name, repo_url, pull_url, vcs, threshold, status, required_level, pretest_branch, "
+            "default_try_syntax, ci_source, tree_status, tree_reason, try_syntax_in_tip, max_retriggers, "
+            "results_timeout_minutes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+    bind_branch(s, b);
+    AUTOLAND_TRY(s.run());
     AUTOLAND_TRY(insert_event({0, clock_.now(), std::nullopt, actor, "branch.create", b.name}));
-    auto created = find_branch(b.name);
-    if (!created) return created.error();
-    AUTOLAND_TRY(tx->commit());
-    return **created;
+    AUTOLAND_TRY_ASSIGN(auto created, find_branch(b.name));
+    AUTOLAND_TRY(tx.commit());
+    return *created;
   }
 
   Result<Branch> get_branch(const std::string& name) override {
     MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
-    auto b = find_branch(name);
-    if (!b) return b.error();
-    if (!*b) return not_found("no branch named '" + name + "'");
-    return **b;
+    AUTOLAND_TRY_ASSIGN(auto b, find_branch(name));
+    if (!b) return not_found("no branch named '" + name + "'");
+    return *b;
   }
 
   Result<std::vector<Branch>> list_branches() override {
     MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
-    auto s = db_.prepare("SELECT " + std::string(kBranchColumns) + " FROM branches ORDER BY name");
-    if (!s) return s.error();
-    return read_all<Branch>(*s, read_branch);
+    AUTOLAND_TRY_ASSIGN(auto s, db_.prepare("SELECT " + std::string(kBranchColumns) + " FROM branches ORDER BY name"));
+    return read_all<Branch>(s, read_branch);
   }
 
   Result<Branch> update_branch(const Branch& b, const std::string& actor) override {
     MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
-    auto tx = Transaction::begin(db_);
-    if (!tx) return tx.error();
+    AUTOLAND_TRY_ASSIGN(auto tx, Transaction::begin(db_));
     AUTOLAND_TRY(write_branch(b, actor));
-    auto updated = find_branch(b.name);
-    if (!updated) return updated.error();
-    AUTOLAND_TRY(tx->commit());
-    return **updated;
+    AUTOLAND_TRY_ASSIGN(auto updated, find_branch(b.name));
+    AUTOLAND_TRY(tx.commit());
+    return *updated;
   }
 
   Result<Branch> change_branch(const std::string& name, const BranchChange& change, const std::string& actor) override {
     MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
-    auto tx = Transaction::begin(db_);
-    if (!tx) return tx.error();
-    auto current = find_branch(name);
-    if (!current) return current.error();
-    if (!*current) return not_found("no branch named '" + name + "'");
-    Branch b = **current;
-    auto in_flight = count_in_flight(name);
-    if (!in_flight) return in_flight.error();
-    AUTOLAND_TRY(change(b, *in_flight));
+    AUTOLAND_TRY_ASSIGN(auto tx, Transaction::begin(db_));
+    AUTOLAND_TRY_ASSIGN(auto current, find_branch(name));
+    if (!current) return not_found("no branch named '" + name + "'");
+    Branch b = *current;
+    AUTOLAND_TRY_ASSIGN(auto in_flight, count_in_flight(name));
+    AUTOLAND_TRY(change(b, in_flight));
     b.name = name;
     AUTOLAND_TRY(write_branch(b, actor));
-    auto updated = find_branch(name);
-    if (!updated) return updated.error();
-    AUTOLAND_TRY(tx->commit());
-    return **updated;
+    AUTOLAND_TRY_ASSIGN(auto updated, find_branch(name));
+    AUTOLAND_TRY(tx.commit());
+    return *updated;
   }
 
   // REQUIRES: mu_ held, in a transaction.
   Status write_branch(const Branch& b, const std::string& actor) REQUIRES(mu_) {
-    auto s = db_.prepare(
-        "UPDATE branches SET name=?, repo_url=?, pull_url=?, vcs=?, threshold=?, status=?, required_level=?, "
-        "pretest_branch=?, default_try_syntax=?, ci_source=?, tree_status=?, tree_reason=?, try_syntax_in_tip=?, "
-        "max_retriggers=?, results_timeout_minutes=? WHERE name=?");
-    if (!s) return s.error();
-    bind_branch(*s, b);
-    s->bind(16, b.name);
-    AUTOLAND_TRY(s->run());
+    AUTOLAND_TRY_ASSIGN(
+        auto s,
+        db_.prepare(
+            "UPDATE branches SET name=?, repo_url=?, pull_url=?, vcs=?, threshold=?, status=?, required_level=?, "
+            "pretest_branch=?, default_try_syntax=?, ci_source=?, tree_status=?, tree_reason=?, try_syntax_in_tip=?, "
+            "max_retriggers=?, results_timeout_minutes=? WHERE name=?"));
+    bind_branch(s, b);
+    s.bind(16, b.name);
+    AUTOLAND_TRY(s.run());
     if (db_.changes() == 0) return not_found("no branch named '" + b.name + "'");
     return insert_event({0, clock_.now(), std::nullopt, actor, "branch.update", describe_branch(b)});
   }
@@ -324,21 +303,18 @@ class SqliteStore final : public Store {
   Status delete_branch(const std::string& name, const std::string& actor) override {
     MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
-    auto tx = Transaction::begin(db_);
-    if (!tx) return tx.error();
-    auto in_flight = count_in_flight(name);
-    if (!in_flight) return in_flight.error();
-    if (*in_flight > 0) {
-      return conflict("branch '" + name + "' has " + std::to_string(*in_flight) +
+    AUTOLAND_TRY_ASSIGN(auto tx, Transaction::begin(db_));
+    AUTOLAND_TRY_ASSIGN(auto in_flight, count_in_flight(name));
+    if (in_flight > 0) {
+      return conflict("branch '" + name + "' has " + std::to_string(in_flight) +
                       " patchset(s) in flight; cancel or finish them first");
     }
-    auto del = db_.prepare("DELETE FROM branches WHERE name = ?");
-    if (!del) return del.error();
-    del->bind(1, name);
-    AUTOLAND_TRY(del->run());
+    AUTOLAND_TRY_ASSIGN(auto del, db_.prepare("DELETE FROM branches WHERE name = ?"));
+    del.bind(1, name);
+    AUTOLAND_TRY(del.run());
     if (db_.changes() == 0) return not_found("no branch named '" + name + "'");
     AUTOLAND_TRY(insert_event({0, clock_.now(), std::nullopt, actor, "branch.delete", name}));
-    return tx->commit();
+    return tx.commit();
   }
 
   Result<PatchSet> create_patchset(const NewPatchSet& r, const std::string& actor) override {
@@ -346,22 +322,21 @@ class SqliteStore final : public Store {
     if (r.bug_id == 0) return invalid_input("a patchset needs a bug");
     MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
-    auto tx = Transaction::begin(db_);
-    if (!tx) return tx.error();
+    AUTOLAND_TRY_ASSIGN(auto tx, Transaction::begin(db_));
     if (!r.request_key.empty()) {
-      auto existing = select_patchset_where("request_key = ?", r.request_key);
-      if (!existing) return existing.error();
-      if (!existing->empty()) {
+      AUTOLAND_TRY_ASSIGN(auto existing, select_patchset_where("request_key = ?", r.request_key));
+      if (!existing.empty()) {
         return conflict("request '" + r.request_key + "' was taken already as patchset " +
-                        std::to_string(existing->front().id));
+                        std::to_string(existing.front().id));
       }
     }
     UnixTime now = clock_.now();
-    auto s = db_.prepare(
-        "INSERT INTO patchsets (bug_id, patches, branch, stage, try_syntax, author, requester, priority, state, "
-        "creation_time, updated_time, request_key, origin) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    if (!s) return s.error();
-    s->bind(1, static_cast<int64_t>(r.bug_id))
+    AUTOLAND_TRY_ASSIGN(
+        auto s,
+        db_.prepare(
+            "INSERT INTO patchsets (bug_id, patches, branch, stage, try_syntax, author, requester, priority, state, "
+            "creation_time, updated_time, request_key, origin) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+    s.bind(1, static_cast<int64_t>(r.bug_id))
         .bind(2, join_ids(r.patches))
         .bind(3, r.branch)
         .bind(4, to_string(r.stage))
@@ -373,20 +348,19 @@ class SqliteStore final : public Store {
         .bind(10, now)
         .bind(11, now);
     if (r.request_key.empty()) {
-      s->bind_null(12);
+      s.bind_null(12);
     } else {
-      s->bind(12, r.request_key);
+      s.bind(12, r.request_key);
     }
-    s->bind(13, to_string(r.origin));
-    AUTOLAND_TRY(s->run());
+    s.bind(13, to_string(r.origin));
+    AUTOLAND_TRY(s.run());
     PatchSetId id = db_.last_insert_rowid();
     AUTOLAND_TRY(insert_event(
         {0, now, id, actor, "patchset.create",
          "bug " + std::to_string(r.bug_id) + " to " + r.branch + " patches [" + join_ids(r.patches) + "]"}));
-    auto created = select_patchset_where("id = ?", id);
-    if (!created) return created.error();
-    AUTOLAND_TRY(tx->commit());
-    return created->front();
+    AUTOLAND_TRY_ASSIGN(auto created, select_patchset_where("id = ?", id));
+    AUTOLAND_TRY(tx.commit());
+    return created.front();
   }
 
   Result<PatchSet> get_patchset(PatchSetId id) override {
@@ -410,156 +384,139 @@ class SqliteStore final : public Store {
       sql += ")";
     }
     sql += q.after_id ? " ORDER BY id LIMIT ?" : " ORDER BY creation_time, id LIMIT ?";
-    auto s = db_.prepare(sql);
-    if (!s) return s.error();
+    AUTOLAND_TRY_ASSIGN(auto s, db_.prepare(sql));
     int index = 1;
-    if (q.bug_id) s->bind(index++, static_cast<int64_t>(*q.bug_id));
-    if (q.branch) s->bind(index++, *q.branch);
+    if (q.bug_id) s.bind(index++, static_cast<int64_t>(*q.bug_id));
+    if (q.branch) s.bind(index++, *q.branch);
     if (q.revision) {
-      s->bind(index++, *q.revision);
-      s->bind(index++, *q.revision);
+      s.bind(index++, *q.revision);
+      s.bind(index++, *q.revision);
     }
-    if (q.requester) s->bind(index++, *q.requester);
-    if (q.after_id) s->bind(index++, static_cast<int64_t>(*q.after_id));
-    for (State st : q.states) s->bind(index++, to_string(st));
-    s->bind(index, static_cast<int64_t>(q.limit));
-    return read_all<PatchSet>(*s, read_patchset);
+    if (q.requester) s.bind(index++, *q.requester);
+    if (q.after_id) s.bind(index++, static_cast<int64_t>(*q.after_id));
+    for (State st : q.states) s.bind(index++, to_string(st));
+    s.bind(index, static_cast<int64_t>(q.limit));
+    return read_all<PatchSet>(s, read_patchset);
   }
 
   Result<std::optional<PatchSet>> find_by_request_key(const std::string& key) override {
     MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
-    auto found = select_patchset_where("request_key = ?", key);
-    if (!found) return found.error();
-    if (found->empty()) return std::optional<PatchSet>();
-    return std::optional<PatchSet>(found->front());
+    AUTOLAND_TRY_ASSIGN(auto found, select_patchset_where("request_key = ?", key));
+    if (found.empty()) return std::optional<PatchSet>();
+    return std::optional<PatchSet>(found.front());
   }
 
   Result<PatchSet> apply_transition(const TransitionWrite& w) override {
     MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
-    auto tx = Transaction::begin(db_);
-    if (!tx) return tx.error();
-    auto current = load_patchset(w.patchset_id);
-    if (!current) return current.error();
-    if (current->state != w.expected_state || current->version != w.expected_version) {
+    AUTOLAND_TRY_ASSIGN(auto tx, Transaction::begin(db_));
+    AUTOLAND_TRY_ASSIGN(auto current, load_patchset(w.patchset_id));
+    if (current.state != w.expected_state || current.version != w.expected_version) {
       return conflict("patchset " + std::to_string(w.patchset_id) + " changed meanwhile: it is " +
-                      std::string(to_string(current->state)) + " (version " + std::to_string(current->version) +
+                      std::string(to_string(current.state)) + " (version " + std::to_string(current.version) +
                       "), expected " + std::string(to_string(w.expected_state)) + " (version " +
                       std::to_string(w.expected_version) + ")");
     }
     UnixTime now = clock_.now();
     const PatchSetChanges& c = w.changes;
-    auto s = db_.prepare(
-        "UPDATE patchsets SET state=?, state_reason=?, stage=COALESCE(?, stage), "
-        "try_revision=COALESCE(?, try_revision), landing_revision=COALESCE(?, landing_revision), "
-        "backout_revision=COALESCE(?, backout_revision), retries=COALESCE(?, retries), "
-        "priority=COALESCE(?, priority), push_time=CASE WHEN ? THEN NULL ELSE COALESCE(?, push_time) END, "
-        "completion_time=CASE WHEN ? THEN NULL ELSE COALESCE(?, completion_time) END, "
-        "author=COALESCE(?, author), updated_time=?, version=version+1 WHERE id=? AND version=?");
-    if (!s) return s.error();
-    s->bind(1, to_string(w.new_state)).bind(2, w.state_reason);
+    AUTOLAND_TRY_ASSIGN(
+        auto s,
+        db_.prepare("UPDATE patchsets SET state=?, state_reason=?, stage=COALESCE(?, stage), "
+                    "try_revision=COALESCE(?, try_revision), landing_revision=COALESCE(?, landing_revision), "
+                    "backout_revision=COALESCE(?, backout_revision), retries=COALESCE(?, retries), "
+                    "priority=COALESCE(?, priority), push_time=CASE WHEN ? THEN NULL ELSE COALESCE(?, push_time) END, "
+                    "completion_time=CASE WHEN ? THEN NULL ELSE COALESCE(?, completion_time) END, "
+                    "author=COALESCE(?, author), updated_time=?, version=version+1 WHERE id=? AND version=?"));
+    s.bind(1, to_string(w.new_state)).bind(2, w.state_reason);
     if (c.stage) {
-      s->bind(3, to_string(*c.stage));
+      s.bind(3, to_string(*c.stage));
     } else {
-      s->bind_null(3);
+      s.bind_null(3);
     }
-    s->bind(4, c.try_revision).bind(5, c.landing_revision).bind(6, c.backout_revision);
-    s->bind(7, c.retries ? std::optional<int64_t>(*c.retries) : std::nullopt);
-    s->bind(8, c.priority ? std::optional<int64_t>(*c.priority) : std::nullopt);
+    s.bind(4, c.try_revision).bind(5, c.landing_revision).bind(6, c.backout_revision);
+    s.bind(7, c.retries ? std::optional<int64_t>(*c.retries) : std::nullopt);
+    s.bind(8, c.priority ? std::optional<int64_t>(*c.priority) : std::nullopt);
     const int64_t clear = c.clear_times ? 1 : 0;
-    s->bind(9, clear).bind(10, c.push_time).bind(11, clear).bind(12, c.completion_time).bind(13, c.author);
-    s->bind(14, now).bind(15, w.patchset_id).bind(16, w.expected_version);
-    AUTOLAND_TRY(s->run());
+    s.bind(9, clear).bind(10, c.push_time).bind(11, clear).bind(12, c.completion_time).bind(13, c.author);
+    s.bind(14, now).bind(15, w.patchset_id).bind(16, w.expected_version);
+    AUTOLAND_TRY(s.run());
     if (db_.changes() != 1) return conflict("patchset " + std::to_string(w.patchset_id) + " changed meanwhile");
     AUTOLAND_TRY(insert_event({0, now, w.patchset_id, w.actor, w.what.empty() ? "transition" : w.what, w.detail}));
     for (const NewComment& comment : w.comments) {
-      auto added = insert_comment(comment, w.patchset_id, now);
-      if (!added) return added.error();
+      AUTOLAND_TRY(insert_comment(comment, w.patchset_id, now));
     }
-    auto updated = load_patchset(w.patchset_id);
-    if (!updated) return updated.error();
-    AUTOLAND_TRY(tx->commit());
-    return *updated;
+    AUTOLAND_TRY_ASSIGN(auto updated, load_patchset(w.patchset_id));
+    AUTOLAND_TRY(tx.commit());
+    return updated;
   }
 
   Result<PatchSet> set_priority(PatchSetId id, int priority, const std::string& actor) override {
     MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
-    auto tx = Transaction::begin(db_);
-    if (!tx) return tx.error();
-    auto s = db_.prepare("UPDATE patchsets SET priority=?, updated_time=?, version=version+1 WHERE id=?");
-    if (!s) return s.error();
-    s->bind(1, static_cast<int64_t>(priority)).bind(2, clock_.now()).bind(3, id);
-    AUTOLAND_TRY(s->run());
+    AUTOLAND_TRY_ASSIGN(auto tx, Transaction::begin(db_));
+    AUTOLAND_TRY_ASSIGN(auto s,
+                        db_.prepare("UPDATE patchsets SET priority=?, updated_time=?, version=version+1 WHERE id=?"));
+    s.bind(1, static_cast<int64_t>(priority)).bind(2, clock_.now()).bind(3, id);
+    AUTOLAND_TRY(s.run());
     if (db_.changes() == 0) return not_found("no patchset " + std::to_string(id));
     AUTOLAND_TRY(insert_event({0, clock_.now(), id, actor, "priority", std::to_string(priority)}));
-    auto updated = load_patchset(id);
-    if (!updated) return updated.error();
-    AUTOLAND_TRY(tx->commit());
-    return *updated;
+    AUTOLAND_TRY_ASSIGN(auto updated, load_patchset(id));
+    AUTOLAND_TRY(tx.commit());
+    return updated;
   }
 
   Status delete_patchset(PatchSetId id, const PatchSetDeletion& decide, const std::string& actor) override {
     MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
-    auto tx = Transaction::begin(db_);
-    if (!tx) return tx.error();
-    auto current = load_patchset(id);
-    if (!current) return current.error();
-    auto entries = decide(*current);
-    if (!entries) return entries.error();
-    auto del = db_.prepare("DELETE FROM patchsets WHERE id = ?");
-    if (!del) return del.error();
-    del->bind(1, id);
-    AUTOLAND_TRY(del->run());
-    for (const NewComment& entry : *entries) {
-      auto added = insert_comment(entry, id, clock_.now());
-      if (!added) return added.error();
+    AUTOLAND_TRY_ASSIGN(auto tx, Transaction::begin(db_));
+    AUTOLAND_TRY_ASSIGN(auto current, load_patchset(id));
+    AUTOLAND_TRY_ASSIGN(auto entries, decide(current));
+    AUTOLAND_TRY_ASSIGN(auto del, db_.prepare("DELETE FROM patchsets WHERE id = ?"));
+    del.bind(1, id);
+    AUTOLAND_TRY(del.run());
+    for (const NewComment& entry : entries) {
+      AUTOLAND_TRY(insert_comment(entry, id, clock_.now()));
     }
     AUTOLAND_TRY(
-        insert_event({0, clock_.now(), id, actor, "patchset.delete", "was " + std::string(to_string(current->state))}));
-    return tx->commit();
+        insert_event({0, clock_.now(), id, actor, "patchset.delete", "was " + std::string(to_string(current.state))}));
+    return tx.commit();
   }
 
   Result<PatchSet> add_patch(PatchSetId id, AttachmentId patch, const std::string& actor) override {
     MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
-    auto tx = Transaction::begin(db_);
-    if (!tx) return tx.error();
-    auto current = load_patchset(id);
-    if (!current) return current.error();
-    if (std::find(current->patches.begin(), current->patches.end(), patch) != current->patches.end()) return *current;
-    if (current->state != State::queued) {
-      return conflict("patchset " + std::to_string(id) + " is " + std::string(to_string(current->state)) +
+    AUTOLAND_TRY_ASSIGN(auto tx, Transaction::begin(db_));
+    AUTOLAND_TRY_ASSIGN(auto current, load_patchset(id));
+    if (std::find(current.patches.begin(), current.patches.end(), patch) != current.patches.end()) return current;
+    if (current.state != State::queued) {
+      return conflict("patchset " + std::to_string(id) + " is " + std::string(to_string(current.state)) +
                       ": patches can only be added while it is queued");
     }
-    std::vector<AttachmentId> patches = current->patches;
+    std::vector<AttachmentId> patches = current.patches;
     patches.push_back(patch);
-    auto s = db_.prepare("UPDATE patchsets SET patches=?, updated_time=?, version=version+1 WHERE id=? AND version=?");
-    if (!s) return s.error();
-    s->bind(1, join_ids(patches)).bind(2, clock_.now()).bind(3, id).bind(4, current->version);
-    AUTOLAND_TRY(s->run());
+    AUTOLAND_TRY_ASSIGN(
+        auto s,
+        db_.prepare("UPDATE patchsets SET patches=?, updated_time=?, version=version+1 WHERE id=? AND version=?"));
+    s.bind(1, join_ids(patches)).bind(2, clock_.now()).bind(3, id).bind(4, current.version);
+    AUTOLAND_TRY(s.run());
     if (db_.changes() == 0) return conflict("patchset " + std::to_string(id) + " changed meanwhile");
     AUTOLAND_TRY(
         insert_event({0, clock_.now(), id, actor, "patchset.add_patch", "attachment " + std::to_string(patch)}));
-    auto updated = load_patchset(id);
-    if (!updated) return updated.error();
-    AUTOLAND_TRY(tx->commit());
-    return *updated;
+    AUTOLAND_TRY_ASSIGN(auto updated, load_patchset(id));
+    AUTOLAND_TRY(tx.commit());
+    return updated;
   }
 
   Result<std::map<std::string, std::map<std::string, int64_t>>> count_comments() override {
     MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
-    auto s = db_.prepare("SELECT kind, state, COUNT(*) FROM comments GROUP BY kind, state");
-    if (!s) return s.error();
+    AUTOLAND_TRY_ASSIGN(auto s, db_.prepare("SELECT kind, state, COUNT(*) FROM comments GROUP BY kind, state"));
     std::map<std::string, std::map<std::string, int64_t>> out;
     while (true) {
-      auto row = s->step();
-      if (!row) return row.error();
-      if (!*row) break;
-      out[s->column_text(0)][s->column_text(1)] = s->column_int(2);
+      AUTOLAND_TRY_ASSIGN(auto row, s.step());
+      if (!row) break;
+      out[s.column_text(0)][s.column_text(1)] = s.column_int(2);
     }
     return out;
   }
@@ -567,65 +524,60 @@ class SqliteStore final : public Store {
   Result<std::vector<OutboxComment>> due_comments(UnixTime now, size_t limit) override {
     MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
-    auto s = db_.prepare("SELECT " + std::string(kCommentColumns) +
-                         " FROM comments WHERE state = 'pending' AND next_attempt_time <= ? ORDER BY id LIMIT ?");
-    if (!s) return s.error();
-    s->bind(1, now).bind(2, static_cast<int64_t>(limit));
-    return read_all<OutboxComment>(*s, read_comment);
+    AUTOLAND_TRY_ASSIGN(
+        auto s, db_.prepare("SELECT " + std::string(kCommentColumns) +
+                            " FROM comments WHERE state = 'pending' AND next_attempt_time <= ? ORDER BY id LIMIT ?"));
+    s.bind(1, now).bind(2, static_cast<int64_t>(limit));
+    return read_all<OutboxComment>(s, read_comment);
   }
 
   Result<std::vector<OutboxComment>> comments_for(PatchSetId id) override {
     MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
-    auto s = db_.prepare("SELECT " + std::string(kCommentColumns) + " FROM comments WHERE patchset_id = ? ORDER BY id");
-    if (!s) return s.error();
-    s->bind(1, id);
-    return read_all<OutboxComment>(*s, read_comment);
+    AUTOLAND_TRY_ASSIGN(auto s, db_.prepare("SELECT " + std::string(kCommentColumns) +
+                                            " FROM comments WHERE patchset_id = ? ORDER BY id"));
+    s.bind(1, id);
+    return read_all<OutboxComment>(s, read_comment);
   }
 
   Result<OutboxComment> get_comment(int64_t id) override {
     MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
-    auto s = db_.prepare("SELECT " + std::string(kCommentColumns) + " FROM comments WHERE id = ?");
-    if (!s) return s.error();
-    s->bind(1, id);
-    auto all = read_all<OutboxComment>(*s, read_comment);
-    if (!all) return all.error();
-    if (all->empty()) return not_found("no comment " + std::to_string(id));
-    return all->front();
+    AUTOLAND_TRY_ASSIGN(auto s, db_.prepare("SELECT " + std::string(kCommentColumns) + " FROM comments WHERE id = ?"));
+    s.bind(1, id);
+    AUTOLAND_TRY_ASSIGN(auto all, read_all<OutboxComment>(s, read_comment));
+    if (all.empty()) return not_found("no comment " + std::to_string(id));
+    return all.front();
   }
 
   Result<std::optional<int64_t>> enqueue_comment(const NewComment& c, std::optional<PatchSetId> patchset) override {
     MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
-    auto tx = Transaction::begin(db_);
-    if (!tx) return tx.error();
-    auto added = insert_comment(c, patchset, clock_.now());
-    if (!added) return added.error();
+    AUTOLAND_TRY_ASSIGN(auto tx, Transaction::begin(db_));
+    AUTOLAND_TRY_ASSIGN(auto added, insert_comment(c, patchset, clock_.now()));
     std::optional<int64_t> id;
-    if (*added) id = db_.last_insert_rowid();
-    AUTOLAND_TRY(tx->commit());
+    if (added) id = db_.last_insert_rowid();
+    AUTOLAND_TRY(tx.commit());
     return id;
   }
 
   Result<int> drop_pending_comments(BugId bug, const std::string& reason) override {
     MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
-    auto s = db_.prepare("UPDATE comments SET state='dropped', last_error=? WHERE bug_id=? AND state='pending'");
-    if (!s) return s.error();
-    s->bind(1, reason).bind(2, static_cast<int64_t>(bug));
-    AUTOLAND_TRY(s->run());
+    AUTOLAND_TRY_ASSIGN(
+        auto s, db_.prepare("UPDATE comments SET state='dropped', last_error=? WHERE bug_id=? AND state='pending'"));
+    s.bind(1, reason).bind(2, static_cast<int64_t>(bug));
+    AUTOLAND_TRY(s.run());
     return db_.changes();
   }
 
   Status record_comment_attempt(int64_t id, int seen_attempts, UnixTime lease_until) override {
     MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
-    auto s = db_.prepare(
-        "UPDATE comments SET attempts=attempts+1, next_attempt_time=? WHERE id=? AND state='pending' AND attempts=?");
-    if (!s) return s.error();
-    s->bind(1, lease_until).bind(2, id).bind(3, static_cast<int64_t>(seen_attempts));
-    AUTOLAND_TRY(s->run());
+    AUTOLAND_TRY_ASSIGN(auto s, db_.prepare("UPDATE comments SET attempts=attempts+1, next_attempt_time=? WHERE id=? "
+                                            "AND state='pending' AND attempts=?"));
+    s.bind(1, lease_until).bind(2, id).bind(3, static_cast<int64_t>(seen_attempts));
+    AUTOLAND_TRY(s.run());
     if (db_.changes() == 0) {
       return conflict("comment " + std::to_string(id) + " is no longer pending or was claimed by another process");
     }
@@ -635,31 +587,25 @@ class SqliteStore final : public Store {
   Status mark_comment_posted(int64_t id, std::optional<int64_t> bugzilla_comment_id) override {
     MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
-    auto tx = Transaction::begin(db_);
-    if (!tx) return tx.error();
-    auto s = db_.prepare(
-        "UPDATE comments SET state='posted', bugzilla_comment_id=?, last_error='' "
-        "WHERE id=? AND state='pending'");
-    if (!s) return s.error();
-    s->bind(1, bugzilla_comment_id).bind(2, id);
-    AUTOLAND_TRY(s->run());
+    AUTOLAND_TRY_ASSIGN(auto tx, Transaction::begin(db_));
+    AUTOLAND_TRY_ASSIGN(auto s, db_.prepare("UPDATE comments SET state='posted', bugzilla_comment_id=?, last_error='' "
+                                            "WHERE id=? AND state='pending'"));
+    s.bind(1, bugzilla_comment_id).bind(2, id);
+    AUTOLAND_TRY(s.run());
     if (db_.changes() == 0) return conflict("comment " + std::to_string(id) + " is not pending");
-    return tx->commit();
+    return tx.commit();
   }
 
   Status mark_comment_failed(int64_t id, const std::string& error, std::optional<UnixTime> retry_at) override {
     MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
-    auto tx = Transaction::begin(db_);
-    if (!tx) return tx.error();
-    auto s = db_.prepare(
-        "UPDATE comments SET state=?, last_error=?, next_attempt_time=COALESCE(?, "
-        "next_attempt_time) WHERE id=? AND state='pending'");
-    if (!s) return s.error();
-    s->bind(1, retry_at ? "pending" : "dropped").bind(2, error).bind(3, retry_at).bind(4, id);
-    AUTOLAND_TRY(s->run());
+    AUTOLAND_TRY_ASSIGN(auto tx, Transaction::begin(db_));
+    AUTOLAND_TRY_ASSIGN(auto s, db_.prepare("UPDATE comments SET state=?, last_error=?, next_attempt_time=COALESCE(?, "
+                                            "next_attempt_time) WHERE id=? AND state='pending'"));
+    s.bind(1, retry_at ? "pending" : "dropped").bind(2, error).bind(3, retry_at).bind(4, id);
+    AUTOLAND_TRY(s.run());
     if (db_.changes() == 0) return conflict("comment " + std::to_string(id) + " is not pending");
-    return tx->commit();
+    return tx.commit();
   }
 
   Status append_event(const AuditEvent& e) override {
@@ -678,14 +624,13 @@ class SqliteStore final : public Store {
     if (q.patchset_id) sql += " AND patchset_id = ?";
     sql += q.newest ? " ORDER BY id DESC LIMIT ?" : " ORDER BY id LIMIT ?";
     if (q.newest) sql = "SELECT * FROM (" + sql + ") ORDER BY id";
-    auto s = db_.prepare(sql);
-    if (!s) return s.error();
+    AUTOLAND_TRY_ASSIGN(auto s, db_.prepare(sql));
     int index = 1;
-    s->bind(index++, q.after_id);
-    if (q.since) s->bind(index++, *q.since);
-    if (q.patchset_id) s->bind(index++, *q.patchset_id);
-    s->bind(index, static_cast<int64_t>(q.limit));
-    return read_all<AuditEvent>(*s, [](const Statement& st) -> Result<AuditEvent> {
+    s.bind(index++, q.after_id);
+    if (q.since) s.bind(index++, *q.since);
+    if (q.patchset_id) s.bind(index++, *q.patchset_id);
+    s.bind(index, static_cast<int64_t>(q.limit));
+    return read_all<AuditEvent>(s, [](const Statement& st) -> Result<AuditEvent> {
       AuditEvent e;
       e.id = st.column_int(0);
       e.time = st.column_int(1);
@@ -700,23 +645,20 @@ class SqliteStore final : public Store {
   Result<std::optional<std::string>> get_setting(const std::string& key) override {
     MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
-    auto s = db_.prepare("SELECT value FROM settings WHERE key = ?");
-    if (!s) return s.error();
-    s->bind(1, key);
-    auto row = s->step();
-    if (!row) return row.error();
-    if (!*row) return std::optional<std::string>();
-    return std::optional<std::string>(s->column_text(0));
+    AUTOLAND_TRY_ASSIGN(auto s, db_.prepare("SELECT value FROM settings WHERE key = ?"));
+    s.bind(1, key);
+    AUTOLAND_TRY_ASSIGN(auto row, s.step());
+    if (!row) return std::optional<std::string>();
+    return std::optional<std::string>(s.column_text(0));
   }
 
   Status set_setting(const std::string& key, const std::string& value, const std::string& actor) override {
     MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
-    auto tx = Transaction::begin(db_);
-    if (!tx) return tx.error();
+    AUTOLAND_TRY_ASSIGN(auto tx, Transaction::begin(db_));
     AUTOLAND_TRY(upsert_setting(key, value));
     AUTOLAND_TRY(insert_event({0, clock_.now(), std::nullopt, actor, "setting", key + "=" + value}));
-    return tx->commit();
+    return tx.commit();
   }
 
   Status set_cursor(const std::string& key, const std::string& value) override {
@@ -730,39 +672,38 @@ class SqliteStore final : public Store {
     AUTOLAND_TRY(still_usable());
     std::vector<std::string> bugs;
     for (BugId b : push.bugs) bugs.push_back(std::to_string(b));
-    auto s = db_.prepare(
-        "INSERT INTO watched_pushes (branch, revision, bugs, pusher, push_time, seen_time) VALUES (?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT(branch, revision) DO NOTHING");
-    if (!s) return s.error();
-    s->bind(1, push.branch).bind(2, push.revision).bind(3, util::join(bugs, ",")).bind(4, push.pusher);
-    s->bind(5, push.push_time).bind(6, clock_.now());
-    AUTOLAND_TRY(s->run());
+    AUTOLAND_TRY_ASSIGN(auto s, db_.prepare("INSERT INTO watched_pushes (branch, revision, bugs, pusher, push_time, "
+                                            "seen_time) VALUES (?, ?, ?, ?, ?, ?) "
+                                            "ON CONFLICT(branch, revision) DO NOTHING"));
+    s.bind(1, push.branch).bind(2, push.revision).bind(3, util::join(bugs, ",")).bind(4, push.pusher);
+    s.bind(5, push.push_time).bind(6, clock_.now());
+    AUTOLAND_TRY(s.run());
     return db_.changes() > 0;
   }
 
   Result<std::vector<WatchedPush>> unreported_pushes(size_t limit) override {
     MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
-    auto s = db_.prepare(
-        "SELECT branch, revision, bugs, pusher, push_time, seen_time FROM watched_pushes WHERE reported = 0 "
-        "ORDER BY seen_time, rowid LIMIT ?");
-    if (!s) return s.error();
-    s->bind(1, static_cast<int64_t>(limit));
+    AUTOLAND_TRY_ASSIGN(
+        auto s,
+        db_.prepare(
+            "SELECT branch, revision, bugs, pusher, push_time, seen_time FROM watched_pushes WHERE reported = 0 "
+            "ORDER BY seen_time, rowid LIMIT ?"));
+    s.bind(1, static_cast<int64_t>(limit));
     std::vector<WatchedPush> out;
     for (;;) {
-      auto row = s->step();
-      if (!row) return row.error();
-      if (!*row) break;
+      AUTOLAND_TRY_ASSIGN(auto row, s.step());
+      if (!row) break;
       WatchedPush p;
-      p.branch = s->column_text(0);
-      p.revision = s->column_text(1);
-      const std::string bugs = s->column_text(2);
+      p.branch = s.column_text(0);
+      p.revision = s.column_text(1);
+      const std::string bugs = s.column_text(2);
       for (std::string_view b : util::split(bugs, ',')) {
         if (!b.empty()) p.bugs.push_back(std::strtoll(std::string(b).c_str(), nullptr, 10));
       }
-      p.pusher = s->column_text(3);
-      p.push_time = s->column_int(4);
-      p.seen_time = s->column_int(5);
+      p.pusher = s.column_text(3);
+      p.push_time = s.column_int(4);
+      p.seen_time = s.column_int(5);
       out.push_back(std::move(p));
     }
     return out;
@@ -772,62 +713,59 @@ class SqliteStore final : public Store {
                              const std::vector<NewComment>& comments, const std::string& actor) override {
     MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
-    auto tx = Transaction::begin(db_);
-    if (!tx) return tx.error();
-    auto s = db_.prepare("UPDATE watched_pushes SET reported = 1 WHERE branch = ? AND revision = ? AND reported = 0");
-    if (!s) return s.error();
-    s->bind(1, branch).bind(2, revision);
-    AUTOLAND_TRY(s->run());
+    AUTOLAND_TRY_ASSIGN(auto tx, Transaction::begin(db_));
+    AUTOLAND_TRY_ASSIGN(
+        auto s,
+        db_.prepare("UPDATE watched_pushes SET reported = 1 WHERE branch = ? AND revision = ? AND reported = 0"));
+    s.bind(1, branch).bind(2, revision);
+    AUTOLAND_TRY(s.run());
     if (db_.changes() == 0) return conflict("push " + revision + " on " + branch + " is not watched or was reported");
     std::vector<std::string> bugs;
     for (const NewComment& c : comments) {
-      auto added = insert_comment(c, std::nullopt, clock_.now());
-      if (!added) return added.error();
+      AUTOLAND_TRY(insert_comment(c, std::nullopt, clock_.now()));
       bugs.push_back(std::to_string(c.bug_id));
     }
     AUTOLAND_TRY(insert_event({0, clock_.now(), std::nullopt, actor, "push.reported",
                                branch + " " + revision + " on bug(s) " + util::join(bugs, ",")}));
-    return tx->commit();
+    return tx.commit();
   }
 
   Status record_push_intent(const PushIntent& intent) override {
     MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
-    auto s = db_.prepare(
-        "INSERT INTO push_intents (key, branch, nodes, recorded_time) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO "
-        "UPDATE SET branch=excluded.branch, nodes=excluded.nodes, recorded_time=excluded.recorded_time");
-    if (!s) return s.error();
-    s->bind(1, intent.key).bind(2, intent.branch).bind(3, util::join(intent.nodes, " ")).bind(4, clock_.now());
-    return s->run();
+    AUTOLAND_TRY_ASSIGN(
+        auto s,
+        db_.prepare(
+            "INSERT INTO push_intents (key, branch, nodes, recorded_time) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO "
+            "UPDATE SET branch=excluded.branch, nodes=excluded.nodes, recorded_time=excluded.recorded_time"));
+    s.bind(1, intent.key).bind(2, intent.branch).bind(3, util::join(intent.nodes, " ")).bind(4, clock_.now());
+    return s.run();
   }
 
   Result<std::optional<PushIntent>> get_push_intent(const std::string& key) override {
     MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
-    auto s = db_.prepare("SELECT branch, nodes, recorded_time FROM push_intents WHERE key = ?");
-    if (!s) return s.error();
-    s->bind(1, key);
-    auto row = s->step();
-    if (!row) return row.error();
-    if (!*row) return std::optional<PushIntent>();
+    AUTOLAND_TRY_ASSIGN(auto s, db_.prepare("SELECT branch, nodes, recorded_time FROM push_intents WHERE key = ?"));
+    s.bind(1, key);
+    AUTOLAND_TRY_ASSIGN(auto row, s.step());
+    if (!row) return std::optional<PushIntent>();
     PushIntent intent;
     intent.key = key;
-    intent.branch = s->column_text(0);
-    std::string nodes = s->column_text(1);
+    intent.branch = s.column_text(0);
+    std::string nodes = s.column_text(1);
     for (std::string_view n : util::split(nodes, ' ')) {
       if (!n.empty()) intent.nodes.emplace_back(n);
     }
-    intent.recorded_time = s->column_int(2);
+    intent.recorded_time = s.column_int(2);
     return std::optional<PushIntent>(std::move(intent));
   }
 
   Status clear_push_intent(const std::string& key) override {
     MutexLock lock(mu_);
     AUTOLAND_TRY(still_usable());
-    auto s = db_.prepare("DELETE FROM push_intents WHERE key = ?");
-    if (!s) return s.error();
-    s->bind(1, key);
-    return s->run();
+    AUTOLAND_TRY_ASSIGN(auto s, db_.prepare("DELETE FROM push_intents WHERE key = ?"));
+    s.bind(1, key);
+    return s.run();
   }
 
   Result<std::optional<std::string>> find_push_intent_with_node(const std::string& node) override {
@@ -837,13 +775,11 @@ class SqliteStore final : public Store {
       return std::optional<std::string>();
     }
     // Nodes are stored space-separated; a whole node never matches a part of another.
-    auto s = db_.prepare("SELECT key FROM push_intents WHERE ' ' || nodes || ' ' LIKE ? LIMIT 1");
-    if (!s) return s.error();
-    s->bind(1, "% " + node + " %");
-    auto row = s->step();
-    if (!row) return row.error();
-    if (!*row) return std::optional<std::string>();
-    return std::optional<std::string>(s->column_text(0));
+    AUTOLAND_TRY_ASSIGN(auto s, db_.prepare("SELECT key FROM push_intents WHERE ' ' || nodes || ' ' LIKE ? LIMIT 1"));
+    s.bind(1, "% " + node + " %");
+    AUTOLAND_TRY_ASSIGN(auto row, s.step());
+    if (!row) return std::optional<std::string>();
+    return std::optional<std::string>(s.column_text(0));
   }
 
  private:
@@ -854,25 +790,21 @@ class SqliteStore final : public Store {
   }
 
   Result<int> current_version() REQUIRES(mu_) {
-    auto s = db_.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
-    if (!s) return s.error();
-    auto row = s->step();
-    if (!row) return row.error();
-    return static_cast<int>(s->column_int(0));
+    AUTOLAND_TRY_ASSIGN(auto s, db_.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+    AUTOLAND_TRY(s.step());
+    return static_cast<int>(s.column_int(0));
   }
 
   // Patchsets not yet ended that push to `name`: Branch::branch_for in SQL.
   // Those for the branch itself at any stage, and those of other branches
   // in their try stage whose pretest branch it is.
   Result<int64_t> count_in_flight(const std::string& name) REQUIRES(mu_) {
-    auto count = db_.prepare(
-        "SELECT COUNT(*) FROM patchsets WHERE state NOT IN " + terminal_list() +
-        " AND (branch = ?1 OR (stage = 'try' AND branch IN (SELECT name FROM branches WHERE pretest_branch = ?1)))");
-    if (!count) return count.error();
-    count->bind(1, name);
-    auto row = count->step();
-    if (!row) return row.error();
-    return count->column_int(0);
+    AUTOLAND_TRY_ASSIGN(auto count, db_.prepare("SELECT COUNT(*) FROM patchsets WHERE state NOT IN " + terminal_list() +
+                                                " AND (branch = ?1 OR (stage = 'try' AND branch IN (SELECT name FROM "
+                                                "branches WHERE pretest_branch = ?1)))"));
+    count.bind(1, name);
+    AUTOLAND_TRY(count.step());
+    return count.column_int(0);
   }
 
   static std::string terminal_list() {
@@ -911,61 +843,59 @@ class SqliteStore final : public Store {
   }
 
   Result<std::optional<Branch>> find_branch(const std::string& name) REQUIRES(mu_) {
-    auto s = db_.prepare("SELECT " + std::string(kBranchColumns) + " FROM branches WHERE name = ?");
-    if (!s) return s.error();
-    s->bind(1, name);
-    auto all = read_all<Branch>(*s, read_branch);
-    if (!all) return all.error();
-    if (all->empty()) return std::optional<Branch>();
-    return std::optional<Branch>(all->front());
+    AUTOLAND_TRY_ASSIGN(auto s, db_.prepare("SELECT " + std::string(kBranchColumns) + " FROM branches WHERE name = ?"));
+    s.bind(1, name);
+    AUTOLAND_TRY_ASSIGN(auto all, read_all<Branch>(s, read_branch));
+    if (all.empty()) return std::optional<Branch>();
+    return std::optional<Branch>(all.front());
   }
 
   template <typename T>
   Result<std::vector<PatchSet>> select_patchset_where(std::string_view where, const T& value) REQUIRES(mu_) {
-    auto s = db_.prepare("SELECT " + std::string(kPatchSetColumns) + " FROM patchsets WHERE " + std::string(where));
-    if (!s) return s.error();
-    s->bind(1, value);
-    return read_all<PatchSet>(*s, read_patchset);
+    AUTOLAND_TRY_ASSIGN(
+        auto s, db_.prepare("SELECT " + std::string(kPatchSetColumns) + " FROM patchsets WHERE " + std::string(where)));
+    s.bind(1, value);
+    return read_all<PatchSet>(s, read_patchset);
   }
 
   Result<PatchSet> load_patchset(PatchSetId id) REQUIRES(mu_) {
-    auto found = select_patchset_where("id = ?", static_cast<int64_t>(id));
-    if (!found) return found.error();
-    if (found->empty()) return not_found("no patchset " + std::to_string(id));
-    return found->front();
+    AUTOLAND_TRY_ASSIGN(auto found, select_patchset_where("id = ?", static_cast<int64_t>(id)));
+    if (found.empty()) return not_found("no patchset " + std::to_string(id));
+    return found.front();
   }
 
   // Queues an outbox entry; false when its dedup key is queued already.
   // REQUIRES: mu_ held, inside a transaction.
   Result<bool> insert_comment(const NewComment& c, std::optional<PatchSetId> patchset, UnixTime now) REQUIRES(mu_) {
-    auto ins = db_.prepare(
-        "INSERT OR IGNORE INTO comments (bug_id, patchset_id, kind, body, dedup_key, next_attempt_time, "
-        "created_time) VALUES (?,?,?,?,?,?,?)");
-    if (!ins) return ins.error();
-    ins->bind(1, static_cast<int64_t>(c.bug_id))
+    AUTOLAND_TRY_ASSIGN(
+        auto ins,
+        db_.prepare("INSERT OR IGNORE INTO comments (bug_id, patchset_id, kind, body, dedup_key, next_attempt_time, "
+                    "created_time) VALUES (?,?,?,?,?,?,?)"));
+    ins.bind(1, static_cast<int64_t>(c.bug_id))
         .bind(2, patchset)
         .bind(3, c.kind)
         .bind(4, c.body)
         .bind(5, c.dedup_key)
         .bind(6, now)
         .bind(7, now);
-    AUTOLAND_TRY(ins->run());
+    AUTOLAND_TRY(ins.run());
     return db_.changes() == 1;
   }
 
   Status insert_event(const AuditEvent& e) REQUIRES(mu_) {
-    auto s = db_.prepare("INSERT INTO events (time, patchset_id, actor, what, detail) VALUES (?,?,?,?,?)");
-    if (!s) return s.error();
-    s->bind(1, e.time).bind(2, e.patchset_id).bind(3, e.actor).bind(4, e.what).bind(5, e.detail);
-    return s->run();
+    AUTOLAND_TRY_ASSIGN(auto s,
+                        db_.prepare("INSERT INTO events (time, patchset_id, actor, what, detail) VALUES (?,?,?,?,?)"));
+    s.bind(1, e.time).bind(2, e.patchset_id).bind(3, e.actor).bind(4, e.what).bind(5, e.detail);
+    return s.run();
   }
 
   Status upsert_setting(const std::string& key, const std::string& value) REQUIRES(mu_) {
-    auto s = db_.prepare(
-        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value");
-    if (!s) return s.error();
-    s->bind(1, key).bind(2, value);
-    return s->run();
+    AUTOLAND_TRY_ASSIGN(
+        auto s,
+        db_.prepare(
+            "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value"));
+    s.bind(1, key).bind(2, value);
+    return s.run();
   }
 
   Mutex mu_;
@@ -997,14 +927,12 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options, c
   bool empty = false;
   bool has_store = false;
   {
-    auto tables = db->prepare(
-        "SELECT count(*), count(CASE WHEN name = 'schema_migrations' THEN 1 END) "
-        "FROM sqlite_master WHERE type = 'table'");
-    if (!tables) return tables.error();
-    auto row = tables->step();
-    if (!row) return row.error();
-    empty = tables->column_int(0) == 0;
-    has_store = tables->column_int(1) > 0;
+    AUTOLAND_TRY_ASSIGN(auto tables,
+                        db->prepare("SELECT count(*), count(CASE WHEN name = 'schema_migrations' THEN 1 END) "
+                                    "FROM sqlite_master WHERE type = 'table'"));
+    AUTOLAND_TRY(tables.step());
+    empty = tables.column_int(0) == 0;
+    has_store = tables.column_int(1) > 0;
   }
   if (!has_store && !in_memory) {
     if (!empty) {
@@ -1028,8 +956,7 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options, c
   AUTOLAND_TRY(db->exec("PRAGMA foreign_keys=ON"));
   auto store = std::make_unique<SqliteStore>(std::move(*db), clock, in_memory ? std::string() : options.path);
   if (options.migrate || (options.create && !has_store)) {
-    auto applied = store->migrate();
-    if (!applied) return applied.error();
+    AUTOLAND_TRY(store->migrate());
   }
   return std::unique_ptr<Store>(std::move(store));
 }

@@ -141,9 +141,8 @@ Status GitVcs::init_fresh(Clone& clone) {
   fs::remove_all(partial, ec);
   SpawnOptions o;
   o.argv = {"git", "init", "--quiet", "--bare", partial};
-  auto r = run_program(o);
-  if (!r) return r.error();
-  if (r->exit_code != 0) return internal_error("cannot create a git clone at " + partial + ": " + last_line(r->err));
+  AUTOLAND_TRY_ASSIGN(auto r, run_program(o));
+  if (r.exit_code != 0) return internal_error("cannot create a git clone at " + partial + ": " + last_line(r.err));
   fs::rename(partial, clone.path, ec);
   if (ec) return internal_error("cannot move the new clone into place: " + ec.message());
   return {};
@@ -175,13 +174,12 @@ Result<GitVcs::Clone*> GitVcs::open(const RemoteSpec& spec) {
   }
   if (clone.ref.empty()) {
     // The remote's default branch.
-    auto head = git(clone, {"ls-remote", "--symref", "--", clone.url, "HEAD"});
-    if (!head) return head.error();
-    if (head->exit_code != 0) {
+    AUTOLAND_TRY_ASSIGN(auto head, git(clone, {"ls-remote", "--symref", "--", clone.url, "HEAD"}));
+    if (head.exit_code != 0) {
       return transient("cannot reach the " + spec.branch + " remote " + util::redact_url(clone.url) + ": " +
-                       last_line(head->err));
+                       last_line(head.err));
     }
-    for (std::string_view line : util::split_lines(head->out)) {
+    for (std::string_view line : util::split_lines(head.out)) {
       if (line.rfind("ref: refs/heads/", 0) == 0) clone.ref = std::string(line.substr(16, line.find('\t') - 16));
     }
     if (clone.ref.empty()) {
@@ -193,14 +191,13 @@ Result<GitVcs::Clone*> GitVcs::open(const RemoteSpec& spec) {
 
 Result<std::string> GitVcs::refresh(Clone& clone, const RemoteSpec& spec) {
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto fetch = git(
-        clone, {"fetch", "--quiet", "--no-tags", "--prune", "--", clone.url, "+refs/heads/*:refs/remotes/origin/*"});
-    if (!fetch) return fetch.error();
-    if (fetch->exit_code == 0) {
-      auto head = git(clone, {"rev-parse", "--verify", "--quiet", "refs/remotes/origin/" + clone.ref});
-      if (!head) return head.error();
-      std::string sha(util::trim(head->out));
-      if (head->exit_code != 0 || sha.size() != 40) {
+    AUTOLAND_TRY_ASSIGN(auto fetch, git(clone, {"fetch", "--quiet", "--no-tags", "--prune", "--", clone.url,
+                                                "+refs/heads/*:refs/remotes/origin/*"}));
+    if (fetch.exit_code == 0) {
+      AUTOLAND_TRY_ASSIGN(auto head,
+                          git(clone, {"rev-parse", "--verify", "--quiet", "refs/remotes/origin/" + clone.ref}));
+      std::string sha(util::trim(head.out));
+      if (head.exit_code != 0 || sha.size() != 40) {
         return invalid_input("the " + spec.branch + " remote has no branch '" + clone.ref + "'");
       }
       return sha;
@@ -209,7 +206,7 @@ Result<std::string> GitVcs::refresh(Clone& clone, const RemoteSpec& spec) {
     auto fsck = git(clone, {"fsck", "--connectivity-only", "--no-dangling"});
     bool broken = !fsck || fsck->exit_code != 0;
     if (!broken || attempt > 0) {
-      return transient("fetch of " + spec.branch + " failed: " + last_line(fetch->err));
+      return transient("fetch of " + spec.branch + " failed: " + last_line(fetch.err));
     }
     LOG_WARN("git", "working clone " + clone.path + " failed fsck; making it again");
     ++reclones_;
@@ -248,17 +245,14 @@ Result<std::string> GitVcs::apply_to_tree(Clone& clone, const std::string& paren
   bool held = index_commit(clone) == parent;
   set_index_commit(clone, "");  // changed from here on, until a commit names it
   if (!held) {
-    auto read = git(clone, {"read-tree", parent});
-    if (!read) return read.error();
-    if (read->exit_code != 0) return internal_error("git read-tree " + parent + ": " + last_line(read->err));
+    AUTOLAND_TRY_ASSIGN(auto read, git(clone, {"read-tree", parent}));
+    if (read.exit_code != 0) return internal_error("git read-tree " + parent + ": " + last_line(read.err));
   }
-  auto apply = git(clone, {"apply", "--cached", "--3way", "--whitespace=nowarn", "-"}, text);
-  if (!apply) return apply.error();
-  if (apply->exit_code != 0) return conflict(describe_git_apply_failure(apply->err + "\n" + apply->out, text));
-  auto tree = git(clone, {"write-tree"});
-  if (!tree) return tree.error();
-  if (tree->exit_code != 0) return conflict(describe_git_apply_failure(tree->err));
-  return std::string(util::trim(tree->out));
+  AUTOLAND_TRY_ASSIGN(auto apply, git(clone, {"apply", "--cached", "--3way", "--whitespace=nowarn", "-"}, text));
+  if (apply.exit_code != 0) return conflict(describe_git_apply_failure(apply.err + "\n" + apply.out, text));
+  AUTOLAND_TRY_ASSIGN(auto tree, git(clone, {"write-tree"}));
+  if (tree.exit_code != 0) return conflict(describe_git_apply_failure(tree.err));
+  return std::string(util::trim(tree.out));
 }
 
 Result<std::string> GitVcs::commit(Clone& clone, const std::string& tree, const std::string& parent,
@@ -268,22 +262,21 @@ Result<std::string> GitVcs::commit(Clone& clone, const std::string& tree, const 
   std::map<std::string, std::string> env = {{"GIT_AUTHOR_NAME", name}, {"GIT_AUTHOR_EMAIL", email}};
   if (date) env["GIT_AUTHOR_DATE"] = git_date(*date);
   // Unsigned whatever the bot account's global config says: nobody is there to unlock a key.
-  auto r = git(clone, {"commit-tree", "--no-gpg-sign", tree, "-p", parent, "-F", "-"}, message + "\n", env);
-  if (!r) return r.error();
-  std::string sha(util::trim(r->out));
-  if (r->exit_code != 0 || sha.size() != 40) return internal_error("git commit-tree: " + last_line(r->err));
+  AUTOLAND_TRY_ASSIGN(auto r,
+                      git(clone, {"commit-tree", "--no-gpg-sign", tree, "-p", parent, "-F", "-"}, message + "\n", env));
+  std::string sha(util::trim(r.out));
+  if (r.exit_code != 0 || sha.size() != 40) return internal_error("git commit-tree: " + last_line(r.err));
   return sha;
 }
 
 Result<std::set<std::string>> GitVcs::links_in(Clone& clone, const std::string& rev) {
   // The whole tree: only a full listing finds "Docs" for a folder "docs"
   // (ls-tree has no case-insensitive pathspecs).
-  auto r = git(clone, {"ls-tree", "-r", "-z", "--full-tree", rev});
-  if (!r) return r.error();
-  if (r->exit_code != 0) return internal_error("cannot list the links of " + rev + ": " + last_line(r->err));
+  AUTOLAND_TRY_ASSIGN(auto r, git(clone, {"ls-tree", "-r", "-z", "--full-tree", rev}));
+  if (r.exit_code != 0) return internal_error("cannot list the links of " + rev + ": " + last_line(r.err));
   std::set<std::string> links;
   // "120000 blob <sha>" TAB path, NUL-terminated.
-  for (std::string_view entry : util::split(r->out, '\0')) {
+  for (std::string_view entry : util::split(r.out, '\0')) {
     size_t tab = entry.find('\t');
     if (tab != std::string_view::npos && entry.substr(0, 7) == "120000 ") links.emplace(entry.substr(tab + 1));
   }
@@ -293,11 +286,11 @@ Result<std::set<std::string>> GitVcs::links_in(Clone& clone, const std::string& 
 Result<CommittedChange> GitVcs::committed_change(Clone& clone, const std::string& parent, const std::string& sha,
                                                  const std::set<std::string>* parent_links) {
   CommittedChange change;
-  auto diff = git(clone, {"diff-tree", "-r", "-z", "--no-commit-id", "--no-renames", "--raw", parent, sha});
-  if (!diff) return diff.error();
-  if (diff->exit_code != 0) return internal_error("cannot list the files of " + sha + ": " + last_line(diff->err));
+  AUTOLAND_TRY_ASSIGN(auto diff,
+                      git(clone, {"diff-tree", "-r", "-z", "--no-commit-id", "--no-renames", "--raw", parent, sha}));
+  if (diff.exit_code != 0) return internal_error("cannot list the files of " + sha + ": " + last_line(diff.err));
   // ":100644 120000 <old blob> <new blob> M" NUL path NUL, per file.
-  std::vector<std::string_view> fields = util::split(diff->out, '\0');
+  std::vector<std::string_view> fields = util::split(diff.out, '\0');
   std::vector<std::string> link_blobs;
   for (size_t i = 0; i + 1 < fields.size(); i += 2) {
     std::vector<std::string_view> meta = util::split(fields[i], ' ');
@@ -311,19 +304,16 @@ Result<CommittedChange> GitVcs::committed_change(Clone& clone, const std::string
   if (parent_links) {
     change.links_before = *parent_links;
   } else {
-    auto before = links_in(clone, parent);
-    if (!before) return before.error();
-    change.links_before = std::move(*before);
+    AUTOLAND_TRY_ASSIGN(auto before, links_in(clone, parent));
+    change.links_before = std::move(before);
   }
-  auto after = links_in(clone, sha);
-  if (!after) return after.error();
-  change.links_after = std::move(*after);
+  AUTOLAND_TRY_ASSIGN(auto after, links_in(clone, sha));
+  change.links_after = std::move(after);
   for (size_t i = 0; i < change.files.size(); ++i) {
     if (!change.files[i].symlink) continue;
-    auto target = git(clone, {"cat-file", "blob", link_blobs[i]});
-    if (!target) return target.error();
-    if (target->exit_code != 0) return internal_error("cannot read the link " + change.files[i].path);
-    change.files[i].link_target = target->out;
+    AUTOLAND_TRY_ASSIGN(auto target, git(clone, {"cat-file", "blob", link_blobs[i]}));
+    if (target.exit_code != 0) return internal_error("cannot read the link " + change.files[i].path);
+    change.files[i].link_target = target.out;
   }
   return change;
 }
@@ -344,26 +334,24 @@ Result<std::vector<std::string>> GitVcs::build_patches(Clone& clone, const PushS
     }
     std::string message = commit_message_of(p, parsed[i]);
     if (syntax_in_tip && i + 1 == spec.patches.size()) message += "\n\n" + spec.try_syntax;
-    auto sha = commit(clone, *tree, parent, message, author_of(p, parsed[i]), date_of(p, parsed[i]));
-    if (!sha) return sha.error();
-    set_index_commit(clone, *sha);  // the index holds exactly this commit's tree
+    AUTOLAND_TRY_ASSIGN(auto sha,
+                        commit(clone, *tree, parent, message, author_of(p, parsed[i]), date_of(p, parsed[i])));
+    set_index_commit(clone, sha);  // the index holds exactly this commit's tree
     // The links of one commit's tree are the next one's parent's.
-    auto change = committed_change(clone, parent, *sha, i > 0 ? &links_after : nullptr);
-    if (!change) return change.error();
-    Status checked = check_committed_change(parsed[i], *change);
+    AUTOLAND_TRY_ASSIGN(auto change, committed_change(clone, parent, sha, i > 0 ? &links_after : nullptr));
+    Status checked = check_committed_change(parsed[i], change);
     if (!checked.ok()) return invalid_input(name_of(p) + ": " + checked.error().message);
-    links_after = std::move(change->links_after);
-    made.push_back(*sha);
-    parent = *sha;
+    links_after = std::move(change.links_after);
+    made.push_back(sha);
+    parent = sha;
   }
   if (!spec.try_syntax.empty() && !syntax_in_tip) {
-    auto tree = git(clone, {"rev-parse", parent + "^{tree}"});
-    if (!tree) return tree.error();
-    auto sha = commit(clone, std::string(util::trim(tree->out)), parent, spec.try_syntax,
-                      std::string(kCommitter) + " <" + std::string(kCommitterEmail) + ">", std::nullopt);
-    if (!sha) return sha.error();
-    if (index_commit(clone) == parent) set_index_commit(clone, *sha);  // same tree
-    made.push_back(*sha);
+    AUTOLAND_TRY_ASSIGN(auto tree, git(clone, {"rev-parse", parent + "^{tree}"}));
+    AUTOLAND_TRY_ASSIGN(auto sha,
+                        commit(clone, std::string(util::trim(tree.out)), parent, spec.try_syntax,
+                               std::string(kCommitter) + " <" + std::string(kCommitterEmail) + ">", std::nullopt));
+    if (index_commit(clone) == parent) set_index_commit(clone, sha);  // same tree
+    made.push_back(sha);
   }
   return made;
 }
@@ -379,10 +367,9 @@ Result<PushOutcome> GitVcs::push_loop(Clone& clone, const RemoteSpec& spec, bool
       // Built on the head known here, which may be behind: the patch may
       // need what landed since. Fetch and try once more before failing.
       fetched = true;
-      auto moved = refresh(clone, spec);
-      if (!moved) return moved.error();
+      AUTOLAND_TRY_ASSIGN(auto moved, refresh(clone, spec));
       AUTOLAND_TRY(recheck());
-      base = *moved;
+      base = moved;
       made = build(base);
     }
     fetched = true;
@@ -400,15 +387,15 @@ Result<PushOutcome> GitVcs::push_loop(Clone& clone, const RemoteSpec& spec, bool
                                     : "refs/heads/" + (push_ref.empty() ? clone.ref : push_ref);
     if (before_push_) before_push_();
     // --no-verify: a pre-push hook in the bot account's config is not ours to run.
-    auto r = git(clone, {"push", "--porcelain", "--no-verify", "--", push_url, outcome.tip + ":" + target});
-    if (!r) return r.error();
-    if (r->exit_code == 0) {
+    AUTOLAND_TRY_ASSIGN(auto r,
+                        git(clone, {"push", "--porcelain", "--no-verify", "--", push_url, outcome.tip + ":" + target}));
+    if (r.exit_code == 0) {
       // A push to a URL moves no remote-tracking branch: move ours, so that
       // the next landing builds on this one without a fetch.
       if (!own_branch) (void)git(clone, {"update-ref", "refs/remotes/origin/" + clone.ref, outcome.tip});
       return outcome;
     }
-    std::string text = r->out + "\n" + r->err;
+    std::string text = r.out + "\n" + r.err;
     // Another push got in first: refused as not a fast-forward, or the
     // remote could not move the branch from the value we were told.
     bool raced =
@@ -429,27 +416,25 @@ Result<PushOutcome> GitVcs::push_loop(Clone& clone, const RemoteSpec& spec, bool
         return conflict("the remote refused the push: " +
                         (remote.empty() ? std::string(util::trim(reason)) : util::join(remote, " / ")));
       }
-      return transient("push to " + spec.branch + " failed: " + last_line(r->err));
+      return transient("push to " + spec.branch + " failed: " + last_line(r.err));
     }
     if (attempt >= spec.max_race_retries) {
       return transient("the " + spec.branch + " remote kept moving; gave up after " + std::to_string(attempt + 1) +
                        " tries");
     }
     ++outcome.races;
-    auto moved = refresh(clone, spec);
-    if (!moved) return moved.error();
+    AUTOLAND_TRY_ASSIGN(auto moved, refresh(clone, spec));
     AUTOLAND_TRY(recheck());  // what landed meanwhile may be this very change
-    base = *moved;
+    base = moved;
     LOG_INFO("git", spec.branch + " moved during the push; applying again onto " + short_sha(base));
   }
 }
 
 Result<std::optional<std::string>> GitVcs::find_backout(Clone& clone, const std::string& message) {
-  auto r = git(clone, {"log", "-n", "1000", "--format=%H%x00%B%x00", "--fixed-strings", "--grep=Backed out",
-                       "refs/remotes/origin/" + clone.ref, "--"});
-  if (!r) return r.error();
-  if (r->exit_code != 0) return internal_error("git log: " + last_line(r->err));
-  std::vector<std::string_view> fields = util::split(r->out, '\0');
+  AUTOLAND_TRY_ASSIGN(auto r, git(clone, {"log", "-n", "1000", "--format=%H%x00%B%x00", "--fixed-strings",
+                                          "--grep=Backed out", "refs/remotes/origin/" + clone.ref, "--"}));
+  if (r.exit_code != 0) return internal_error("git log: " + last_line(r.err));
+  std::vector<std::string_view> fields = util::split(r.out, '\0');
   for (size_t i = 0; i + 1 < fields.size(); i += 2) {
     std::string_view sha = util::trim(fields[i]);
     std::string_view body = fields[i + 1];
@@ -460,18 +445,17 @@ Result<std::optional<std::string>> GitVcs::find_backout(Clone& clone, const std:
 }
 
 Result<std::vector<BranchChangeset>> GitVcs::recent(Clone& clone) {
-  auto r = git(clone, {"log", "-n", "1000", "--format=%H%x00%B%x00", "refs/remotes/origin/" + clone.ref, "--"});
-  if (!r) return r.error();
-  if (r->exit_code != 0) return internal_error("git log: " + last_line(r->err));
-  return parse_changeset_list(r->out);
+  AUTOLAND_TRY_ASSIGN(
+      auto r, git(clone, {"log", "-n", "1000", "--format=%H%x00%B%x00", "refs/remotes/origin/" + clone.ref, "--"}));
+  if (r.exit_code != 0) return internal_error("git log: " + last_line(r.err));
+  return parse_changeset_list(r.out);
 }
 
 Result<std::optional<std::string>> GitVcs::find_same_change(Clone& clone, const std::vector<BranchChangeset>& recent,
                                                             const std::string& summary, const std::string& patch_text) {
   return find_landed_change(recent, summary, patch_text, [&](const std::string& sha) -> Result<std::string> {
-    auto shown = git(clone, {"show", "--format=", "--patch", "--full-index", sha});
-    if (!shown) return shown.error();
-    return shown->exit_code == 0 ? shown->out : std::string();
+    AUTOLAND_TRY_ASSIGN(auto shown, git(clone, {"show", "--format=", "--patch", "--full-index", sha}));
+    return shown.exit_code == 0 ? shown.out : std::string();
   });
 }
 
@@ -490,8 +474,7 @@ Result<PushOutcome> GitVcs::with_repair(const RemoteSpec& spec, const std::funct
 }
 
 Result<PushOutcome> GitVcs::apply_and_push(const PushSpec& spec) {
-  auto held = lock(spec);
-  if (!held) return held.error();
+  AUTOLAND_TRY(lock(spec));
   return with_repair(spec, [&] { return apply_and_push_once(spec); });
 }
 
@@ -504,73 +487,62 @@ Result<PushOutcome> GitVcs::apply_and_push_once(const PushSpec& spec) {
     AUTOLAND_TRY(check_committable(p, *one));
     parsed.push_back(std::move(*one));
   }
-  auto clone = open(spec);
-  if (!clone) return clone.error();
+  AUTOLAND_TRY_ASSIGN(auto clone, open(spec));
   // As for hg: a landing builds on the head known here and fetches only when
   // the push is refused because the remote moved; a try push fetches first.
-  auto head = spec.allow_new_head ? refresh(**clone, spec) : known_head(**clone, spec);
-  if (!head) return head.error();
+  AUTOLAND_TRY_ASSIGN(auto head, spec.allow_new_head ? refresh(*clone, spec) : known_head(*clone, spec));
   // A try push is never a duplicate landing: a change already on try goes there again.
-  auto check = [&]() -> Status { return spec.allow_new_head ? Status{} : check_not_landed(**clone, spec, parsed); };
+  auto check = [&]() -> Status { return spec.allow_new_head ? Status{} : check_not_landed(*clone, spec, parsed); };
   AUTOLAND_TRY(check());
   return push_loop(
-      **clone, spec, spec.allow_new_head, *head,
-      [&](const std::string& base) { return build_patches(**clone, spec, parsed, base); }, check, spec.allow_new_head);
+      *clone, spec, spec.allow_new_head, head,
+      [&](const std::string& base) { return build_patches(*clone, spec, parsed, base); }, check, spec.allow_new_head);
 }
 
 Status GitVcs::check_not_landed(Clone& clone, const PushSpec& spec, const std::vector<Patch>& parsed) {
-  auto listed = recent(clone);
-  if (!listed) return listed.error();
+  AUTOLAND_TRY_ASSIGN(auto listed, recent(clone));
   for (size_t i = 0; i < spec.patches.size(); ++i) {
     for (const std::string& summary : summaries_of(spec.patches[i], parsed[i])) {
-      auto same = find_same_change(clone, *listed, summary, spec.patches[i].text);
-      if (!same) return same.error();
-      if (*same) return conflict(name_of(spec.patches[i]) + " is already on " + spec.branch + " as " + **same);
+      AUTOLAND_TRY_ASSIGN(auto same, find_same_change(clone, listed, summary, spec.patches[i].text));
+      if (same) return conflict(name_of(spec.patches[i]) + " is already on " + spec.branch + " as " + *same);
     }
   }
   return {};
 }
 
 Result<std::string> GitVcs::known_head(Clone& clone, const RemoteSpec& spec) {
-  auto head = git(clone, {"rev-parse", "--verify", "--quiet", "refs/remotes/origin/" + clone.ref});
-  if (!head) return head.error();
-  std::string sha(util::trim(head->out));
-  if (head->exit_code == 0 && sha.size() == 40) return sha;
+  AUTOLAND_TRY_ASSIGN(auto head, git(clone, {"rev-parse", "--verify", "--quiet", "refs/remotes/origin/" + clone.ref}));
+  std::string sha(util::trim(head.out));
+  if (head.exit_code == 0 && sha.size() == 40) return sha;
   return refresh(clone, spec);
 }
 
 Result<bool> GitVcs::on_remote(Clone& clone, const std::string& node) {
   if (!is_hex(node)) return false;
-  auto r = git(clone, {"for-each-ref", "--format=%(refname)", "--contains", node, "refs/remotes/origin/"});
-  if (!r) return r.error();
-  return r->exit_code == 0 && !util::trim(r->out).empty();
+  AUTOLAND_TRY_ASSIGN(auto r,
+                      git(clone, {"for-each-ref", "--format=%(refname)", "--contains", node, "refs/remotes/origin/"}));
+  return r.exit_code == 0 && !util::trim(r.out).empty();
 }
 
 Result<std::optional<PushOutcome>> GitVcs::find_pushed(const PushSpec& spec, const std::vector<std::string>& recorded) {
-  auto held = lock(spec);
-  if (!held) return held.error();
-  auto clone = open(spec);
-  if (!clone) return clone.error();
-  auto head = refresh(**clone, spec);
-  if (!head) return head.error();
+  AUTOLAND_TRY(lock(spec));
+  AUTOLAND_TRY_ASSIGN(auto clone, open(spec));
+  AUTOLAND_TRY(refresh(*clone, spec));
   if (!recorded.empty()) {
-    auto there = on_remote(**clone, recorded.back());
-    if (!there) return there.error();
-    if (*there) return std::optional<PushOutcome>(PushOutcome{recorded.back(), recorded, 0});
+    AUTOLAND_TRY_ASSIGN(auto there, on_remote(*clone, recorded.back()));
+    if (there) return std::optional<PushOutcome>(PushOutcome{recorded.back(), recorded, 0});
   }
   // Without the patches only the recorded nodes can tell.
   if (spec.patches.empty()) return std::optional<PushOutcome>();
-  auto listed = recent(**clone);
-  if (!listed) return listed.error();
+  AUTOLAND_TRY_ASSIGN(auto listed, recent(*clone));
   PushOutcome found;
   for (const PatchToApply& p : spec.patches) {
     auto parsed = parse_patch(p.text);
     if (!parsed) return std::optional<PushOutcome>();
     std::string message = commit_message_of(p, *parsed);
-    auto same = find_same_change(**clone, *listed, message.substr(0, message.find('\n')), p.text);
-    if (!same) return same.error();
-    if (!*same) return std::optional<PushOutcome>();
-    found.nodes.push_back(**same);
+    AUTOLAND_TRY_ASSIGN(auto same, find_same_change(*clone, listed, message.substr(0, message.find('\n')), p.text));
+    if (!same) return std::optional<PushOutcome>();
+    found.nodes.push_back(*same);
   }
   found.tip = found.nodes.back();
   return std::optional<PushOutcome>(found);
@@ -585,20 +557,19 @@ Result<std::vector<std::string>> GitVcs::landed_newest_first(Clone& clone, const
     if (rev.size() < 12) {
       return invalid_input("'" + rev + "' is too short to name a changeset: give at least 12 hex digits");
     }
-    auto sha = git(clone, {"rev-parse", "--verify", "--quiet", rev + "^{commit}"});
-    if (!sha) return sha.error();
-    std::string node(util::trim(sha->out));
-    auto landed = git(clone, {"merge-base", "--is-ancestor", node, "refs/remotes/origin/" + clone.ref});
-    if (!landed) return landed.error();
-    if (sha->exit_code != 0 || node.size() != 40 || landed->exit_code != 0) {
+    AUTOLAND_TRY_ASSIGN(auto sha, git(clone, {"rev-parse", "--verify", "--quiet", rev + "^{commit}"}));
+    std::string node(util::trim(sha.out));
+    AUTOLAND_TRY_ASSIGN(auto landed,
+                        git(clone, {"merge-base", "--is-ancestor", node, "refs/remotes/origin/" + clone.ref}));
+    if (sha.exit_code != 0 || node.size() != 40 || landed.exit_code != 0) {
       return not_found("changeset " + rev + " is not on " + spec.branch);
     }
     full.push_back(node);
   }
-  auto order = git(clone, {"rev-list", "--topo-order", "-n", "10000", "refs/remotes/origin/" + clone.ref});
-  if (!order) return order.error();
+  AUTOLAND_TRY_ASSIGN(auto order,
+                      git(clone, {"rev-list", "--topo-order", "-n", "10000", "refs/remotes/origin/" + clone.ref}));
   std::vector<std::string> sorted;
-  for (std::string_view sha : util::split_lines(order->out)) {
+  for (std::string_view sha : util::split_lines(order.out)) {
     if (std::find(full.begin(), full.end(), sha) != full.end()) sorted.emplace_back(sha);
   }
   if (sorted.size() != std::set<std::string>(full.begin(), full.end()).size()) {
@@ -609,76 +580,62 @@ Result<std::vector<std::string>> GitVcs::landed_newest_first(Clone& clone, const
 
 Result<PushOutcome> GitVcs::back_out(const BackoutSpec& spec) {
   if (spec.reason.empty()) return invalid_input("a backout needs a reason");
-  auto held = lock(spec);
-  if (!held) return held.error();
-  auto clone = open(spec);
-  if (!clone) return clone.error();
-  auto head = refresh(**clone, spec);
-  if (!head) return head.error();
-  auto nodes = landed_newest_first(**clone, spec);
-  if (!nodes) return nodes.error();
-  std::string message = backout_message(*nodes, spec.bug_id, spec.reason);
+  AUTOLAND_TRY(lock(spec));
+  AUTOLAND_TRY_ASSIGN(auto clone, open(spec));
+  AUTOLAND_TRY_ASSIGN(auto head, refresh(*clone, spec));
+  AUTOLAND_TRY_ASSIGN(auto nodes, landed_newest_first(*clone, spec));
+  std::string message = backout_message(nodes, spec.bug_id, spec.reason);
   auto already = [&]() -> Status {
-    auto found = find_backout(**clone, message);
-    if (!found) return found.error();
-    if (*found) return conflict("already backed out on " + spec.branch + " as " + **found);
+    AUTOLAND_TRY_ASSIGN(auto found, find_backout(*clone, message));
+    if (found) return conflict("already backed out on " + spec.branch + " as " + *found);
     return {};
   };
   AUTOLAND_TRY(already());
   std::vector<std::string> undo;  // reverse diffs, newest first
-  for (const std::string& node : *nodes) {
-    auto reverse = git(**clone, {"diff", "--binary", "--full-index", node, node + "^", "--"});
-    if (!reverse) return reverse.error();
-    if (reverse->exit_code != 0) return internal_error("cannot diff " + node + ": " + last_line(reverse->err));
-    if (!reverse->out.empty()) undo.push_back(reverse->out);
+  for (const std::string& node : nodes) {
+    AUTOLAND_TRY_ASSIGN(auto reverse, git(*clone, {"diff", "--binary", "--full-index", node, node + "^", "--"}));
+    if (reverse.exit_code != 0) return internal_error("cannot diff " + node + ": " + last_line(reverse.err));
+    if (!reverse.out.empty()) undo.push_back(reverse.out);
   }
   if (undo.empty()) return invalid_input("nothing to back out: the changesets change no files");
   std::string user =
       spec.user == "autoland" ? std::string(kCommitter) + " <" + std::string(kCommitterEmail) + ">" : spec.user;
   return push_loop(
-      **clone, spec, false, *head,
+      *clone, spec, false, head,
       [&](const std::string& base) -> Result<std::vector<std::string>> {
         std::string parent = base;
         std::string tree;
         for (size_t i = 0; i < undo.size(); ++i) {
           // Each undo on top of the previous one, in one scratch index.
-          auto next = apply_to_tree(**clone, parent, undo[i]);
+          auto next = apply_to_tree(*clone, parent, undo[i]);
           if (!next) {
             if (next.error().kind != ErrorKind::conflict) return next.error();
-            return conflict("changeset " + short_sha((*nodes)[i]) +
+            return conflict("changeset " + short_sha(nodes[i]) +
                             " cannot be backed out cleanly: " + next.error().message);
           }
-          auto scratch = commit(**clone, *next, parent, "scratch", user, std::nullopt);
-          if (!scratch) return scratch.error();
-          parent = *scratch;
+          AUTOLAND_TRY_ASSIGN(auto scratch, commit(*clone, *next, parent, "scratch", user, std::nullopt));
+          parent = scratch;
           tree = *next;
         }
-        auto sha = commit(**clone, tree, base, message, user, std::nullopt);
-        if (!sha) return sha.error();
-        return std::vector<std::string>{*sha};
+        AUTOLAND_TRY_ASSIGN(auto sha, commit(*clone, tree, base, message, user, std::nullopt));
+        return std::vector<std::string>{sha};
       },
       already, true);
 }
 
 Result<std::optional<PushOutcome>> GitVcs::find_backed_out(const BackoutSpec& spec,
                                                            const std::vector<std::string>& recorded) {
-  auto held = lock(spec);
-  if (!held) return held.error();
-  auto clone = open(spec);
-  if (!clone) return clone.error();
-  auto head = refresh(**clone, spec);
-  if (!head) return head.error();
+  AUTOLAND_TRY(lock(spec));
+  AUTOLAND_TRY_ASSIGN(auto clone, open(spec));
+  AUTOLAND_TRY(refresh(*clone, spec));
   if (!recorded.empty()) {
-    auto there = on_remote(**clone, recorded.back());
-    if (!there) return there.error();
-    if (*there) return std::optional<PushOutcome>(PushOutcome{recorded.back(), recorded, 0});
+    AUTOLAND_TRY_ASSIGN(auto there, on_remote(*clone, recorded.back()));
+    if (there) return std::optional<PushOutcome>(PushOutcome{recorded.back(), recorded, 0});
   }
-  auto nodes = landed_newest_first(**clone, spec);
-  if (!nodes) return nodes.error();
-  auto found = find_backout(**clone, backout_message(*nodes, spec.bug_id, spec.reason));
-  if (!found) return found.error();
-  if (!*found) return std::optional<PushOutcome>();
-  return std::optional<PushOutcome>(PushOutcome{**found, {**found}, 0});
+  AUTOLAND_TRY_ASSIGN(auto nodes, landed_newest_first(*clone, spec));
+  AUTOLAND_TRY_ASSIGN(auto found, find_backout(*clone, backout_message(nodes, spec.bug_id, spec.reason)));
+  if (!found) return std::optional<PushOutcome>();
+  return std::optional<PushOutcome>(PushOutcome{*found, {*found}, 0});
 }
 
 }  // namespace autoland

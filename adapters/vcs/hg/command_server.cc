@@ -44,9 +44,8 @@ Status HgCommandServer::launch() {
             "--config",    "ui.merge=internal:fail"};
   o.env_set = hg_environment();
   o.cwd = repo_;  // relative file names in commands are relative to the clone
-  auto p = Subprocess::spawn(o);
-  if (!p) return p.error();
-  process_ = std::move(*p);
+  AUTOLAND_TRY_ASSIGN(auto p, Subprocess::spawn(o));
+  process_ = std::move(p);
   // The hello frame: channel 'o', then "capabilities: ... runcommand ...".
   auto header = process_->read_exact(5);
   if (!header) {
@@ -73,10 +72,9 @@ Result<HgResult> HgCommandServer::run_once(const std::vector<std::string>& args,
   HgResult result;
   size_t fed = 0;
   while (true) {
-    auto header = process_->read_exact(5);
-    if (!header) return header.error();
-    char channel = (*header)[0];
-    uint32_t length = be32(header->substr(1));
+    AUTOLAND_TRY_ASSIGN(auto header, process_->read_exact(5));
+    char channel = header[0];
+    uint32_t length = be32(header.substr(1));
     // A frame this long, or on no known channel, means the stream is out of
     // step (hg wrote to its stdout outside the protocol, e.g. a crash): the
     // caller drops this server and starts another.
@@ -96,14 +94,13 @@ Result<HgResult> HgCommandServer::run_once(const std::vector<std::string>& args,
       fed += n;
       continue;
     }
-    auto data = process_->read_exact(length);
-    if (!data) return data.error();
+    AUTOLAND_TRY_ASSIGN(auto data, process_->read_exact(length));
     if (channel == 'o') {
-      result.out += *data;
+      result.out += data;
     } else if (channel == 'e') {
-      result.err += *data;
+      result.err += data;
     } else if (channel == 'r') {
-      result.exit_code = static_cast<int>(be32(*data));
+      result.exit_code = static_cast<int>(be32(data));
       return result;
     } else if (channel >= 'A' && channel <= 'Z') {
       return internal_error(std::string("hg command server asked for unsupported channel ") + channel);

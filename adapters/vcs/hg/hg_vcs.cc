@@ -77,53 +77,46 @@ std::string describe_import_failure(const std::string& err, const std::string& o
 Result<HgWorkingClone*> HgVcs::clone_for(const RemoteSpec& spec) {
   auto it = clones_.find(spec.branch);
   if (it != clones_.end()) return it->second.get();
-  auto clone = HgWorkingClone::open({spec.branch, spec.pull_url, cache_dir_});
-  if (!clone) return clone.error();
-  HgWorkingClone* raw = clone->get();
-  clones_[spec.branch] = std::move(*clone);
+  AUTOLAND_TRY_ASSIGN(auto clone, HgWorkingClone::open({spec.branch, spec.pull_url, cache_dir_}));
+  HgWorkingClone* raw = clone.get();
+  clones_[spec.branch] = std::move(clone);
   return raw;
 }
 
 Result<std::vector<BranchChangeset>> HgVcs::recent_public(HgCommandServer& hg) {
-  auto recent = hg.run({"log", "-r", "reverse(last(public(), 1000))", "-T", "{node}\\0{desc}\\0"});
-  if (!recent) return recent.error();
-  if (recent->exit_code != 0) return internal_error("cannot list recent changesets: " + first_abort(recent->err));
-  return parse_changeset_list(recent->out);
+  AUTOLAND_TRY_ASSIGN(auto recent, hg.run({"log", "-r", "reverse(last(public(), 1000))", "-T", "{node}\\0{desc}\\0"}));
+  if (recent.exit_code != 0) return internal_error("cannot list recent changesets: " + first_abort(recent.err));
+  return parse_changeset_list(recent.out);
 }
 
 Result<std::optional<std::string>> HgVcs::find_same_change(HgCommandServer& hg,
                                                            const std::vector<BranchChangeset>& recent,
                                                            const std::string& summary, const std::string& patch_text) {
   return find_landed_change(recent, summary, patch_text, [&](const std::string& node) -> Result<std::string> {
-    auto exported = hg.run({"export", "--git", "-r", node});
-    if (!exported) return exported.error();
-    return exported->exit_code == 0 ? exported->out : std::string();
+    AUTOLAND_TRY_ASSIGN(auto exported, hg.run({"export", "--git", "-r", node}));
+    return exported.exit_code == 0 ? exported.out : std::string();
   });
 }
 
 Result<std::string> HgVcs::import_bypass(HgWorkingClone& clone, std::vector<std::string> args,
                                          const std::string& text) {
   HgCommandServer& hg = clone.hg();
-  auto parent = hg.run({"log", "-r", ".", "-T", "{node}"});
-  if (!parent) return parent.error();
-  if (parent->exit_code != 0 || parent->out.size() != 40)
-    return internal_error("no parent to import on: " + parent->err);
+  AUTOLAND_TRY_ASSIGN(auto parent, hg.run({"log", "-r", ".", "-T", "{node}"}));
+  if (parent.exit_code != 0 || parent.out.size() != 40) return internal_error("no parent to import on: " + parent.err);
   AUTOLAND_TRY(clone.note_changes_from_here());
   std::vector<std::string> full = {"import", "--bypass", "--verbose", "-"};
   full.insert(full.end(), args.begin(), args.end());
-  auto r = hg.run(full, text);
-  if (!r) return r.error();
-  if (r->exit_code != 0) return conflict(describe_import_failure(r->err, r->out));
+  AUTOLAND_TRY_ASSIGN(auto r, hg.run(full, text));
+  if (r.exit_code != 0) return conflict(describe_import_failure(r.err, r.out));
   // "created 1a2b3c4d5e6f". Not the tip: the same patch imported again on
   // the same parent makes the same node, which may be older than the tip.
   std::string created;
-  for (std::string_view line : util::split_lines(r->out)) {
+  for (std::string_view line : util::split_lines(r.out)) {
     if (line.rfind("created ", 0) == 0) created = std::string(util::trim(line.substr(8)));
   }
-  auto children = hg.run({"log", "-r", "children(" + parent->out + ")", "-T", "{node}\\n"});
-  if (!children) return children.error();
+  AUTOLAND_TRY_ASSIGN(auto children, hg.run({"log", "-r", "children(" + parent.out + ")", "-T", "{node}\\n"}));
   std::string node;
-  for (std::string_view child : util::split_lines(children->out)) {
+  for (std::string_view child : util::split_lines(children.out)) {
     if (!created.empty() && child.rfind(created, 0) == 0) node = std::string(child);
   }
   if (node.size() != 40) return internal_error("cannot find the changeset the import made ('" + created + "')");
@@ -147,30 +140,25 @@ Status HgVcs::check_not_landed(HgCommandServer& hg, const PushSpec& spec, const 
     if (!parsed.node.empty()) {
       auto known = hg.run({"log", "-r", "id(" + parsed.node + ")", "-T", "{node}"});
       if (known && known->exit_code == 0 && known->out == parsed.node) {
-        auto there = on_remote(parsed.node);
-        if (!there) return there.error();
-        if (*there) return conflict(where + parsed.node);
+        AUTOLAND_TRY_ASSIGN(auto there, on_remote(parsed.node));
+        if (there) return conflict(where + parsed.node);
         LOG_WARN("hg", spec.branch + ": " + parsed.node.substr(0, 12) +
                            " is in the working clone only (left by an "
                            "interrupted run); dropping it");
         // Imported again it must be made again, not found.
-        auto strip = hg.run(
-            {"strip", "--config", "extensions.strip=", "--no-backup", "-r", "draft() and id(" + parsed.node + ")"});
-        if (!strip) return strip.error();
+        AUTOLAND_TRY(hg.run(
+            {"strip", "--config", "extensions.strip=", "--no-backup", "-r", "draft() and id(" + parsed.node + ")"}));
       }
     }
     if (!recent) {
-      auto listed = recent_public(hg);
-      if (!listed) return listed.error();
-      recent = std::move(*listed);
+      AUTOLAND_TRY_ASSIGN(auto listed, recent_public(hg));
+      recent = std::move(listed);
     }
     for (const std::string& summary : summaries_of(p, parsed)) {
-      auto same = find_same_change(hg, *recent, summary, p.text);
-      if (!same) return same.error();
-      if (!*same) continue;
-      auto there = on_remote(**same);
-      if (!there) return there.error();
-      if (*there) return conflict(where + **same);
+      AUTOLAND_TRY_ASSIGN(auto same, find_same_change(hg, *recent, summary, p.text));
+      if (!same) continue;
+      AUTOLAND_TRY_ASSIGN(auto there, on_remote(*same));
+      if (there) return conflict(where + *same);
     }
   }
   return {};
@@ -187,9 +175,8 @@ namespace {
 // A path git writes as deleted and created again (a file turned into a
 // symbolic link) is given to hg as the one diff hg itself would write.
 Result<JoinedDiff> import_input(const Patch& parsed) {
-  auto joined = join_type_changes(parsed.diff);
-  if (!joined) return joined.error();
-  joined->diff = "\n" + joined->diff;
+  AUTOLAND_TRY_ASSIGN(auto joined, join_type_changes(parsed.diff));
+  joined.diff = "\n" + joined.diff;
   return joined;
 }
 
@@ -198,21 +185,19 @@ Result<JoinedDiff> import_input(const Patch& parsed) {
 Result<CommittedChange> HgVcs::committed_change(HgCommandServer& hg, const std::string& node,
                                                 const std::set<std::string>* parent_links) {
   CommittedChange change;
-  auto listed = hg.run({"log", "-r", node, "-T", "{files % '{file}\\n'}\\n{file_dels % '{file}\\n'}"});
-  if (!listed) return listed.error();
-  if (listed->exit_code != 0)
-    return internal_error("cannot list the files of " + node + ": " + first_abort(listed->err));
+  AUTOLAND_TRY_ASSIGN(auto listed,
+                      hg.run({"log", "-r", node, "-T", "{files % '{file}\\n'}\\n{file_dels % '{file}\\n'}"}));
+  if (listed.exit_code != 0) return internal_error("cannot list the files of " + node + ": " + first_abort(listed.err));
   // hg names cannot hold a newline: an empty line ends the first list.
-  std::vector<std::string_view> lines = util::split_lines(listed->out);
+  std::vector<std::string_view> lines = util::split_lines(listed.out);
   size_t k = 0;
   for (; k < lines.size() && !lines[k].empty(); ++k) change.files.push_back({std::string(lines[k])});
   std::set<std::string> removed;
   for (++k; k < lines.size(); ++k) removed.insert(std::string(lines[k]));
   auto links = [&](const std::string& rev, std::set<std::string>* into) -> Status {
-    auto r = hg.run({"files", "-r", rev, "set:symlink()"});
-    if (!r) return r.error();
-    if (r->exit_code > 1) return internal_error("cannot list the links of " + rev + ": " + first_abort(r->err));
-    for (std::string_view line : util::split_lines(r->out)) into->insert(std::string(line));
+    AUTOLAND_TRY_ASSIGN(auto r, hg.run({"files", "-r", rev, "set:symlink()"}));
+    if (r.exit_code > 1) return internal_error("cannot list the links of " + rev + ": " + first_abort(r.err));
+    for (std::string_view line : util::split_lines(r.out)) into->insert(std::string(line));
     return {};
   };
   if (parent_links) {
@@ -225,11 +210,9 @@ Result<CommittedChange> HgVcs::committed_change(HgCommandServer& hg, const std::
     f.removed = removed.count(f.path) > 0;
     f.symlink = !f.removed && change.links_after.count(f.path) > 0;
     if (!f.symlink) continue;
-    auto target = hg.run({"cat", "-r", node, "--", "path:" + f.path});
-    if (!target) return target.error();
-    if (target->exit_code != 0)
-      return internal_error("cannot read the link " + f.path + ": " + first_abort(target->err));
-    f.link_target = target->out;
+    AUTOLAND_TRY_ASSIGN(auto target, hg.run({"cat", "-r", node, "--", "path:" + f.path}));
+    if (target.exit_code != 0) return internal_error("cannot read the link " + f.path + ": " + first_abort(target.err));
+    f.link_target = target.out;
   }
   return change;
 }
@@ -257,32 +240,29 @@ Status HgVcs::apply_patches(HgWorkingClone& clone, const PushSpec& spec, const s
     // git deletes only the exact file; hg may have applied the joined hunk at
     // an offset, leaving lines the patch never showed.
     for (const TypeChange& t : input->changes) {
-      auto now = hg.run({"cat", "-r", *node, "--", "path:" + t.path});
-      if (!now) return now.error();
-      if (now->exit_code != 0 || now->out != t.content) {
+      AUTOLAND_TRY_ASSIGN(auto now, hg.run({"cat", "-r", *node, "--", "path:" + t.path}));
+      if (now.exit_code != 0 || now.out != t.content) {
         return conflict(name_of(p) + " does not apply: '" + t.path + "' on the branch is not the file the patch " +
                         "deletes, so it would not end as the patch says");
       }
     }
     // The links of one changeset's tree are the next one's parent's.
-    auto change = committed_change(hg, *node, i > 0 ? &links_after : nullptr);
-    if (!change) return change.error();
-    Status checked = check_committed_change(parsed, *change);
+    AUTOLAND_TRY_ASSIGN(auto change, committed_change(hg, *node, i > 0 ? &links_after : nullptr));
+    Status checked = check_committed_change(parsed, change);
     if (!checked.ok()) return invalid_input(name_of(p) + ": " + checked.error().message);
-    links_after = std::move(change->links_after);
+    links_after = std::move(change.links_after);
   }
   if (!spec.try_syntax.empty() && !syntax_in_tip) {
     // The dirstate is empty, so this commits nothing but the message, on the last patch.
     AUTOLAND_TRY(clone.note_changes_from_here());
-    auto r = hg.run({"commit", "--config", "ui.allowemptycommit=true", "-u", "autoland", "-m", spec.try_syntax});
-    if (!r) return r.error();
-    auto tip = hg.run({"log", "-r", ".", "-T", "{node}"});
-    if (!tip) return tip.error();
-    if (r->exit_code != 0 || tip->out.size() != 40 || tip->out == made->back()) {
-      return internal_error("cannot commit the try syntax: " + first_abort(r->err));
+    AUTOLAND_TRY_ASSIGN(
+        auto r, hg.run({"commit", "--config", "ui.allowemptycommit=true", "-u", "autoland", "-m", spec.try_syntax}));
+    AUTOLAND_TRY_ASSIGN(auto tip, hg.run({"log", "-r", ".", "-T", "{node}"}));
+    if (r.exit_code != 0 || tip.out.size() != 40 || tip.out == made->back()) {
+      return internal_error("cannot commit the try syntax: " + first_abort(r.err));
     }
-    clone.note_unpushed(tip->out);
-    made->push_back(tip->out);
+    clone.note_unpushed(tip.out);
+    made->push_back(tip.out);
   }
   return {};
 }
@@ -296,19 +276,17 @@ Result<PushOutcome> HgVcs::apply_and_push(const PushSpec& spec) {
     AUTOLAND_TRY(check_committable(p, *parsed));
     parsed_patches.push_back(std::move(*parsed));
   }
-  auto held = lock(spec);
-  if (!held) return held.error();
-  auto clone = clone_for(spec);
-  if (!clone) return clone.error();
-  HgCommandServer& hg = (*clone)->hg();
+  AUTOLAND_TRY(lock(spec));
+  AUTOLAND_TRY_ASSIGN(auto clone, clone_for(spec));
+  HgCommandServer& hg = clone->hg();
   // A try push is never a duplicate landing: a change already on try goes there again.
   auto check = [&]() -> Status { return spec.allow_new_head ? Status{} : check_not_landed(hg, spec, parsed_patches); };
   // Makes the patchset's changesets on the clone's parent.
   auto apply = [&]() -> Result<std::vector<std::string>> {
     std::vector<std::string> made;
-    Status applied = apply_patches(**clone, spec, parsed_patches, &made);
+    Status applied = apply_patches(*clone, spec, parsed_patches, &made);
     if (!applied.ok()) {
-      (void)(*clone)->tidy();  // leave the clone clean for the next patchset
+      (void)clone->tidy();  // leave the clone clean for the next patchset
       return applied.error();
     }
     return made;
@@ -319,12 +297,12 @@ Result<PushOutcome> HgVcs::apply_and_push(const PushSpec& spec) {
   // patchset. A try push makes a new head whatever happened meanwhile, so
   // it pulls first to build on the current tip.
   bool pulled = spec.allow_new_head;
-  auto base = pulled ? (*clone)->refresh() : (*clone)->tidy();
+  auto base = pulled ? clone->refresh() : clone->tidy();
   if (!base) return base.error();
   AUTOLAND_TRY(check());
   auto made = apply();
   if (!made && !pulled && made.error().kind == ErrorKind::conflict) {
-    base = (*clone)->refresh();
+    base = clone->refresh();
     if (!base) return base.error();
     AUTOLAND_TRY(check());
     made = apply();
@@ -333,9 +311,8 @@ Result<PushOutcome> HgVcs::apply_and_push(const PushSpec& spec) {
   // After a race the patches are applied again on the new head, not rebased:
   // a patch that applies to the head lands, and the changesets are checked
   // again on the tree they will join.
-  return push_built(**clone, spec, spec.allow_new_head, *made, [&]() -> Result<std::vector<std::string>> {
-    auto moved = (*clone)->refresh();
-    if (!moved) return moved.error();
+  return push_built(*clone, spec, spec.allow_new_head, *made, [&]() -> Result<std::vector<std::string>> {
+    AUTOLAND_TRY(clone->refresh());
     AUTOLAND_TRY(check());  // what landed meanwhile may be this very change
     auto again = apply();
     if (!again && again.error().kind == ErrorKind::conflict) {
@@ -364,13 +341,12 @@ Result<PushOutcome> HgVcs::push_built(HgWorkingClone& clone, const RemoteSpec& s
     if (allow_new_head) push.push_back("--force");
     push.insert(push.end(), {"--", spec.push_url});
     if (before_push_) before_push_();
-    auto r = hg.run(push);
-    if (!r) return r.error();
-    if (r->exit_code == 0) {
+    AUTOLAND_TRY_ASSIGN(auto r, hg.run(push));
+    if (r.exit_code == 0) {
       clone.forget_unpushed();
       return outcome;
     }
-    std::string text = r->out + "\n" + r->err;
+    std::string text = r.out + "\n" + r.err;
     // "no changes found": the very same changesets are there already. On try
     // that is an earlier run of the same change (an exported patch imported
     // again on the same parent makes the same node): it stands for this push.
@@ -378,9 +354,8 @@ Result<PushOutcome> HgVcs::push_built(HgWorkingClone& clone, const RemoteSpec& s
     // parent by hand: the pull and the check below report the duplicate.
     bool already_there = text.find("no changes found") != std::string::npos;
     if (already_there && allow_new_head) {
-      auto there = remote_has(hg, spec, outcome.nodes);
-      if (!there) return there.error();
-      if (*there) {
+      AUTOLAND_TRY_ASSIGN(auto there, remote_has(hg, spec, outcome.nodes));
+      if (there) {
         LOG_INFO("hg", spec.branch + ": " + outcome.tip.substr(0, 12) + " is there from an earlier push; reusing it");
         clone.forget_unpushed();
         return outcome;
@@ -395,7 +370,7 @@ Result<PushOutcome> HgVcs::push_built(HgWorkingClone& clone, const RemoteSpec& s
       std::string remote = hook_output(text);
       (void)clone.tidy();
       if (!remote.empty()) return conflict("the remote refused the push: " + remote);
-      return transient("push to " + spec.branch + " failed: " + first_abort(r->err.empty() ? r->out : r->err));
+      return transient("push to " + spec.branch + " failed: " + first_abort(r.err.empty() ? r.out : r.err));
     }
     if (attempt >= spec.max_race_retries) {
       (void)clone.tidy();
@@ -417,44 +392,37 @@ Result<bool> HgVcs::remote_has(HgCommandServer& hg, const RemoteSpec& spec, cons
   if (nodes.empty()) return false;
   // A push is all or nothing: the tip there means all of it is.
   const std::string& tip = nodes.back();
-  auto r = hg.run({"identify", "-r", tip, "-T", "{node}", "--", spec.push_url});
-  if (!r) return r.error();
-  if (r->exit_code == 0) return util::trim(r->out) == tip;
-  if (r->err.find("unknown revision") != std::string::npos) return false;
-  return transient("cannot ask the " + spec.branch + " remote about " + tip + ": " + first_abort(r->err));
+  AUTOLAND_TRY_ASSIGN(auto r, hg.run({"identify", "-r", tip, "-T", "{node}", "--", spec.push_url}));
+  if (r.exit_code == 0) return util::trim(r.out) == tip;
+  if (r.err.find("unknown revision") != std::string::npos) return false;
+  return transient("cannot ask the " + spec.branch + " remote about " + tip + ": " + first_abort(r.err));
 }
 
 Result<std::optional<PushOutcome>> HgVcs::find_pushed(const PushSpec& spec, const std::vector<std::string>& recorded) {
-  auto held = lock(spec);
-  if (!held) return held.error();
-  auto clone = clone_for(spec);
-  if (!clone) return clone.error();
-  HgCommandServer& hg = (*clone)->hg();
-  auto there = remote_has(hg, spec, recorded);
-  if (!there) return there.error();
-  if (*there) return std::optional<PushOutcome>(PushOutcome{recorded.back(), recorded, 0});
+  AUTOLAND_TRY(lock(spec));
+  AUTOLAND_TRY_ASSIGN(auto clone, clone_for(spec));
+  HgCommandServer& hg = clone->hg();
+  AUTOLAND_TRY_ASSIGN(auto there, remote_has(hg, spec, recorded));
+  if (there) return std::optional<PushOutcome>(PushOutcome{recorded.back(), recorded, 0});
   // Without the patches only the recorded nodes can tell.
   if (spec.patches.empty()) return std::optional<PushOutcome>();
   // Not by node (rewritten on the way, or recorded before a rebase we never
   // saw finish): the same changes under the same messages, in order.
-  auto head = (*clone)->refresh();
-  if (!head) return head.error();
-  auto recent = recent_public(hg);
-  if (!recent) return recent.error();
+  AUTOLAND_TRY(clone->refresh());
+  AUTOLAND_TRY_ASSIGN(auto recent, recent_public(hg));
   PushOutcome found;
   for (const PatchToApply& p : spec.patches) {
     auto parsed = parse_patch(p.text, PatchLimits{.for_hg = true});
     if (!parsed) return std::optional<PushOutcome>();
     std::string message = commit_message_of(p, *parsed);
-    auto same = find_same_change(hg, *recent, message.substr(0, message.find('\n')), p.text);
-    if (!same) return same.error();
-    if (!*same) return std::optional<PushOutcome>();
-    found.nodes.push_back(**same);
+    AUTOLAND_TRY_ASSIGN(auto same, find_same_change(hg, recent, message.substr(0, message.find('\n')), p.text));
+    if (!same) return std::optional<PushOutcome>();
+    found.nodes.push_back(*same);
   }
   if (!spec.try_syntax.empty() && spec.placement == TrySyntaxPlacement::empty_commit) {
-    auto children = hg.run({"log", "-r", "children(" + found.nodes.back() + ")", "-T", "{node}\\0{desc}\\0"});
-    if (!children) return children.error();
-    std::vector<std::string_view> fields = util::split(children->out, '\0');
+    AUTOLAND_TRY_ASSIGN(auto children,
+                        hg.run({"log", "-r", "children(" + found.nodes.back() + ")", "-T", "{node}\\0{desc}\\0"}));
+    std::vector<std::string_view> fields = util::split(children.out, '\0');
     bool matched = false;
     for (size_t i = 0; i + 1 < fields.size(); i += 2) {
       if (fields[i + 1] == spec.try_syntax) {
@@ -481,23 +449,21 @@ Result<std::vector<std::string>> HgVcs::landed_newest_first(HgCommandServer& hg,
       return invalid_input("'" + rev + "' is too short to name a changeset: give at least 12 hex digits");
     }
     // id() takes a full node or a unique prefix, never a revision number.
-    auto r = hg.run({"log", "-r", "public() and id(" + rev + ")", "-T", "{node}"});
-    if (!r) return r.error();
-    if (r->exit_code != 0 || r->out.size() != 40) return not_found("changeset " + rev + " is not on " + spec.branch);
-    set += (set.empty() ? "" : "+") + r->out;
+    AUTOLAND_TRY_ASSIGN(auto r, hg.run({"log", "-r", "public() and id(" + rev + ")", "-T", "{node}"}));
+    if (r.exit_code != 0 || r.out.size() != 40) return not_found("changeset " + rev + " is not on " + spec.branch);
+    set += (set.empty() ? "" : "+") + r.out;
   }
-  auto sorted = hg.run({"log", "-r", "sort(" + set + ", -rev)", "-T", "{node}\\n"});
-  if (!sorted) return sorted.error();
+  AUTOLAND_TRY_ASSIGN(auto sorted, hg.run({"log", "-r", "sort(" + set + ", -rev)", "-T", "{node}\\n"}));
   std::vector<std::string> nodes;
-  for (std::string_view n : util::split_lines(sorted->out)) nodes.emplace_back(n);
+  for (std::string_view n : util::split_lines(sorted.out)) nodes.emplace_back(n);
   return nodes;
 }
 
 Result<std::optional<std::string>> HgVcs::find_backout(HgCommandServer& hg, const std::string& message) {
-  auto r = hg.run({"log", "-r", "reverse(last(public(), 1000)) and desc('Backed out')", "-T", "{node}\\0{desc}\\0"});
-  if (!r) return r.error();
-  if (r->exit_code != 0) return internal_error("cannot list recent backouts: " + first_abort(r->err));
-  std::vector<std::string_view> fields = util::split(r->out, '\0');
+  AUTOLAND_TRY_ASSIGN(auto r, hg.run({"log", "-r", "reverse(last(public(), 1000)) and desc('Backed out')", "-T",
+                                      "{node}\\0{desc}\\0"}));
+  if (r.exit_code != 0) return internal_error("cannot list recent backouts: " + first_abort(r.err));
+  std::vector<std::string_view> fields = util::split(r.out, '\0');
   for (size_t i = 0; i + 1 < fields.size(); i += 2) {
     if (fields[i + 1] == message) return std::optional<std::string>(std::string(fields[i]));
   }
@@ -506,20 +472,15 @@ Result<std::optional<std::string>> HgVcs::find_backout(HgCommandServer& hg, cons
 
 Result<PushOutcome> HgVcs::back_out(const BackoutSpec& spec) {
   if (spec.reason.empty()) return invalid_input("a backout needs a reason");
-  auto held = lock(spec);
-  if (!held) return held.error();
-  auto clone = clone_for(spec);
-  if (!clone) return clone.error();
-  HgCommandServer& hg = (*clone)->hg();
-  auto head = (*clone)->refresh();
-  if (!head) return head.error();
-  auto nodes = landed_newest_first(hg, spec);
-  if (!nodes) return nodes.error();
-  std::string message = backout_message(*nodes, spec.bug_id, spec.reason);
+  AUTOLAND_TRY(lock(spec));
+  AUTOLAND_TRY_ASSIGN(auto clone, clone_for(spec));
+  HgCommandServer& hg = clone->hg();
+  AUTOLAND_TRY_ASSIGN(auto head, clone->refresh());
+  AUTOLAND_TRY_ASSIGN(auto nodes, landed_newest_first(hg, spec));
+  std::string message = backout_message(nodes, spec.bug_id, spec.reason);
   auto already = [&]() -> Status {
-    auto found = find_backout(hg, message);
-    if (!found) return found.error();
-    if (*found) return conflict("already backed out on " + spec.branch + " as " + **found);
+    AUTOLAND_TRY_ASSIGN(auto found, find_backout(hg, message));
+    if (found) return conflict("already backed out on " + spec.branch + " as " + *found);
     return {};
   };
   // Undo each changeset on top of the previous undo, newest first, as
@@ -527,15 +488,14 @@ Result<PushOutcome> HgVcs::back_out(const BackoutSpec& spec) {
   auto build = [&](const std::string& head) -> Result<std::vector<std::string>> {
     std::string last = head;
     std::vector<std::string> scratch;
-    for (const std::string& node : *nodes) {
-      auto reverse = hg.run({"diff", "--git", "--reverse", "-c", node});
-      if (!reverse) return reverse.error();
-      if (reverse->exit_code != 0) return internal_error("cannot diff " + node + ": " + first_abort(reverse->err));
-      if (reverse->out.empty()) continue;  // an empty commit (try syntax) undoes nothing
+    for (const std::string& node : nodes) {
+      AUTOLAND_TRY_ASSIGN(auto reverse, hg.run({"diff", "--git", "--reverse", "-c", node}));
+      if (reverse.exit_code != 0) return internal_error("cannot diff " + node + ": " + first_abort(reverse.err));
+      if (reverse.out.empty()) continue;  // an empty commit (try syntax) undoes nothing
       auto undone =
-          import_bypass(**clone, {"--user", spec.user, "--message", "scratch", "--date", "0 0"}, "\n" + reverse->out);
+          import_bypass(*clone, {"--user", spec.user, "--message", "scratch", "--date", "0 0"}, "\n" + reverse.out);
       if (!undone) {
-        (void)(*clone)->tidy();
+        (void)clone->tidy();
         if (undone.error().kind != ErrorKind::conflict) return undone.error();
         return conflict("changeset " + node.substr(0, 12) + " cannot be backed out cleanly: " + undone.error().message);
       }
@@ -543,36 +503,31 @@ Result<PushOutcome> HgVcs::back_out(const BackoutSpec& spec) {
       last = *undone;
     }
     if (scratch.empty()) {
-      (void)(*clone)->tidy();
+      (void)clone->tidy();
       return invalid_input("nothing to back out: the changesets change no files");
     }
-    auto sum = hg.run({"diff", "--git", "-r", head, "-r", last});
-    if (!sum) return sum.error();
-    AUTOLAND_TRY((*clone)->set_parent(head));
-    auto backout = import_bypass(**clone, {"--user", spec.user, "--message", message}, "\n" + sum->out);
+    AUTOLAND_TRY_ASSIGN(auto sum, hg.run({"diff", "--git", "-r", head, "-r", last}));
+    AUTOLAND_TRY(clone->set_parent(head));
+    auto backout = import_bypass(*clone, {"--user", spec.user, "--message", message}, "\n" + sum.out);
     if (!backout) {
-      (void)(*clone)->tidy();
-      return internal_error("cannot commit the backout of " + util::join(*nodes, ", ") + ": " +
-                            backout.error().message);
+      (void)clone->tidy();
+      return internal_error("cannot commit the backout of " + util::join(nodes, ", ") + ": " + backout.error().message);
     }
     std::string revs;
     for (const std::string& n : scratch) revs += (revs.empty() ? "" : "+") + n;
-    auto strip = hg.run({"strip", "--config", "extensions.strip=", "--no-backup", "-r", revs});
-    if (!strip) return strip.error();
-    if (strip->exit_code != 0) {
-      (void)(*clone)->tidy();
-      return internal_error("cannot drop the scratch commits of a backout: " + first_abort(strip->err));
+    AUTOLAND_TRY_ASSIGN(auto strip, hg.run({"strip", "--config", "extensions.strip=", "--no-backup", "-r", revs}));
+    if (strip.exit_code != 0) {
+      (void)clone->tidy();
+      return internal_error("cannot drop the scratch commits of a backout: " + first_abort(strip.err));
     }
     return std::vector<std::string>{*backout};
   };
   AUTOLAND_TRY(already());
-  auto made = build(*head);
-  if (!made) return made.error();
-  return push_built(**clone, spec, false, *made, [&]() -> Result<std::vector<std::string>> {
-    auto moved = (*clone)->refresh();
-    if (!moved) return moved.error();
+  AUTOLAND_TRY_ASSIGN(auto made, build(head));
+  return push_built(*clone, spec, false, made, [&]() -> Result<std::vector<std::string>> {
+    AUTOLAND_TRY_ASSIGN(auto moved, clone->refresh());
     AUTOLAND_TRY(already());
-    auto again = build(*moved);
+    auto again = build(moved);
     if (!again && again.error().kind == ErrorKind::conflict) {
       return conflict("the changes conflict with what landed on " + spec.branch +
                       " meanwhile: " + again.error().message);
@@ -583,22 +538,16 @@ Result<PushOutcome> HgVcs::back_out(const BackoutSpec& spec) {
 
 Result<std::optional<PushOutcome>> HgVcs::find_backed_out(const BackoutSpec& spec,
                                                           const std::vector<std::string>& recorded) {
-  auto held = lock(spec);
-  if (!held) return held.error();
-  auto clone = clone_for(spec);
-  if (!clone) return clone.error();
-  HgCommandServer& hg = (*clone)->hg();
-  auto there = remote_has(hg, spec, recorded);
-  if (!there) return there.error();
-  if (*there) return std::optional<PushOutcome>(PushOutcome{recorded.back(), recorded, 0});
-  auto head = (*clone)->refresh();
-  if (!head) return head.error();
-  auto nodes = landed_newest_first(hg, spec);
-  if (!nodes) return nodes.error();
-  auto found = find_backout(hg, backout_message(*nodes, spec.bug_id, spec.reason));
-  if (!found) return found.error();
-  if (!*found) return std::optional<PushOutcome>();
-  return std::optional<PushOutcome>(PushOutcome{**found, {**found}, 0});
+  AUTOLAND_TRY(lock(spec));
+  AUTOLAND_TRY_ASSIGN(auto clone, clone_for(spec));
+  HgCommandServer& hg = clone->hg();
+  AUTOLAND_TRY_ASSIGN(auto there, remote_has(hg, spec, recorded));
+  if (there) return std::optional<PushOutcome>(PushOutcome{recorded.back(), recorded, 0});
+  AUTOLAND_TRY(clone->refresh());
+  AUTOLAND_TRY_ASSIGN(auto nodes, landed_newest_first(hg, spec));
+  AUTOLAND_TRY_ASSIGN(auto found, find_backout(hg, backout_message(nodes, spec.bug_id, spec.reason)));
+  if (!found) return std::optional<PushOutcome>();
+  return std::optional<PushOutcome>(PushOutcome{*found, {*found}, 0});
 }
 
 Result<util::FileLock> HgVcs::lock(const RemoteSpec& spec) {

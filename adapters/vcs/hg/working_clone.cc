@@ -67,12 +67,12 @@ Status HgWorkingClone::clone_fresh() {
   fs::remove_all(partial, ec);
   // --pull: a clone of a local remote would otherwise share its store files
   // through hard links, and damage to the cache would be damage to the remote.
-  auto r = run_program(hg_command({"clone", "--noupdate", "--pull", "--", spec_.pull_url, partial}));
-  if (!r) return r.error();
-  if (r->exit_code != 0) {
+  AUTOLAND_TRY_ASSIGN(auto r,
+                      run_program(hg_command({"clone", "--noupdate", "--pull", "--", spec_.pull_url, partial})));
+  if (r.exit_code != 0) {
     fs::remove_all(partial, ec);
     return transient("cannot clone " + spec_.name + " from " + util::redact_url(spec_.pull_url) + ": " +
-                     std::string(util::trim(r->err)));
+                     std::string(util::trim(r.err)));
   }
   fs::rename(partial, path_, ec);
   if (ec) return internal_error("cannot move the new clone into place: " + ec.message());
@@ -119,14 +119,12 @@ Status HgWorkingClone::start_server() {
       }
     }
   }
-  auto s = HgCommandServer::start(path_);
-  if (!s) return s.error();
-  server_ = std::move(*s);
+  AUTOLAND_TRY_ASSIGN(auto s, HgCommandServer::start(path_));
+  server_ = std::move(s);
   std::ofstream(pid_file, std::ios::trunc) << server_->pid() << "\n";
   // A transaction a killed hg left open: roll it back before anything else.
   if (fs::exists(fs::path(path_) / ".hg" / "store" / "journal")) {
-    auto recovered = server_->run({"recover"});
-    if (!recovered) return recovered.error();
+    AUTOLAND_TRY(server_->run({"recover"}));
     LOG_WARN("hg", spec_.name + ": rolled back a transaction an interrupted hg left open");
   }
   return {};
@@ -141,13 +139,11 @@ Result<std::string> HgWorkingClone::refresh_once(const std::string& head_revset,
   if (fs::exists(fs::path(path_) / ".hg" / "rebasestate")) {
     (void)server_->run({"rebase", "--config", "extensions.rebase=", "--abort"});
   }
-  auto tracked = server_->run({"debugdirstate", "--nodates"});
-  if (!tracked) return tracked.error();
-  if (tracked->exit_code != 0 || !tracked->out.empty() || fs::exists(fs::path(path_) / ".hg" / "merge" / "state")) {
-    auto empty = server_->run({"update", "--clean", "-r", "null"});
-    if (!empty) return empty.error();
-    if (empty->exit_code != 0)
-      return internal_error("cannot empty the working copy of " + spec_.name + ": " + empty->err);
+  AUTOLAND_TRY_ASSIGN(auto tracked, server_->run({"debugdirstate", "--nodates"}));
+  if (tracked.exit_code != 0 || !tracked.out.empty() || fs::exists(fs::path(path_) / ".hg" / "merge" / "state")) {
+    AUTOLAND_TRY_ASSIGN(auto empty, server_->run({"update", "--clean", "-r", "null"}));
+    if (empty.exit_code != 0)
+      return internal_error("cannot empty the working copy of " + spec_.name + ": " + empty.err);
   }
   AUTOLAND_TRY(set_parent("null"));
   // Our own changesets that never reached the remote (a failed apply or
@@ -157,9 +153,8 @@ Result<std::string> HgWorkingClone::refresh_once(const std::string& head_revset,
   // revision N on" cannot take in anything pulled.
   std::vector<std::string> unpushed = read_unpushed();
   if (std::optional<int64_t> first = read_first_rev()) {
-    auto drafts = server_->run({"log", "-r", "draft()", "-T", "{rev} {node}\n"});
-    if (!drafts) return drafts.error();
-    for (std::string_view line : util::split_lines(drafts->out)) {
+    AUTOLAND_TRY_ASSIGN(auto drafts, server_->run({"log", "-r", "draft()", "-T", "{rev} {node}\n"}));
+    for (std::string_view line : util::split_lines(drafts.out)) {
       size_t space = line.find(' ');
       auto rev = util::parse_uint(line.substr(0, space));
       if (rev && static_cast<int64_t>(*rev) >= *first && space != std::string_view::npos) {
@@ -171,34 +166,30 @@ Result<std::string> HgWorkingClone::refresh_once(const std::string& head_revset,
     std::string ids;
     for (const std::string& n : unpushed) ids += (ids.empty() ? "id(" : " or id(") + n + ")";
     std::string revset = "draft() and (" + ids + ")";
-    auto left = server_->run({"log", "-r", revset, "-T", "x"});
-    if (!left) return left.error();
-    if (left->exit_code == 0 && !left->out.empty()) {
-      auto strip = server_->run({"strip", "--config", "extensions.strip=", "--no-backup", "-r", revset});
-      if (!strip) return strip.error();
-      if (strip->exit_code != 0) {
-        return internal_error("cannot strip stale drafts in " + spec_.name + ": " + strip->err);
+    AUTOLAND_TRY_ASSIGN(auto left, server_->run({"log", "-r", revset, "-T", "x"}));
+    if (left.exit_code == 0 && !left.out.empty()) {
+      AUTOLAND_TRY_ASSIGN(auto strip,
+                          server_->run({"strip", "--config", "extensions.strip=", "--no-backup", "-r", revset}));
+      if (strip.exit_code != 0) {
+        return internal_error("cannot strip stale drafts in " + spec_.name + ": " + strip.err);
       }
     }
   }
   forget_unpushed();
   if (pull_first) {
-    auto pull = server_->run({"pull", "--", spec_.pull_url});
-    if (!pull) return pull.error();
-    if (pull->exit_code != 0) {
-      return transient("pull of " + spec_.name + " failed: " + std::string(util::trim(pull->err)));
+    AUTOLAND_TRY_ASSIGN(auto pull, server_->run({"pull", "--", spec_.pull_url}));
+    if (pull.exit_code != 0) {
+      return transient("pull of " + spec_.name + " failed: " + std::string(util::trim(pull.err)));
     }
   }
-  auto head = server_->run({"log", "-r", head_revset, "-T", "{node}"});
-  if (!head) return head.error();
-  if (head->exit_code != 0 || head->out.size() != 40) {
-    return internal_error("no head for '" + head_revset + "' in " + spec_.name + ": " + head->err);
+  AUTOLAND_TRY_ASSIGN(auto head, server_->run({"log", "-r", head_revset, "-T", "{node}"}));
+  if (head.exit_code != 0 || head.out.size() != 40) {
+    return internal_error("no head for '" + head_revset + "' in " + spec_.name + ": " + head.err);
   }
-  AUTOLAND_TRY(set_parent(head->out));
-  auto purge = server_->run({"purge", "--all", "--config", "extensions.purge="});
-  if (!purge) return purge.error();
-  if (purge->exit_code != 0) return internal_error("purge of " + spec_.name + " failed: " + purge->err);
-  return head->out;
+  AUTOLAND_TRY(set_parent(head.out));
+  AUTOLAND_TRY_ASSIGN(auto purge, server_->run({"purge", "--all", "--config", "extensions.purge="}));
+  if (purge.exit_code != 0) return internal_error("purge of " + spec_.name + " failed: " + purge.err);
+  return head.out;
 }
 
 void HgWorkingClone::note_unpushed(const std::string& node) {
@@ -211,12 +202,11 @@ void HgWorkingClone::forget_unpushed() {
 }
 
 Status HgWorkingClone::note_changes_from_here() {
-  auto tip = server_->run({"log", "-r", "tip", "-T", "{rev}"});
-  if (!tip) return tip.error();
-  std::string_view text = util::trim(tip->out);
+  AUTOLAND_TRY_ASSIGN(auto tip, server_->run({"log", "-r", "tip", "-T", "{rev}"}));
+  std::string_view text = util::trim(tip.out);
   auto rev = util::parse_uint(text);
-  if (tip->exit_code != 0 || (!rev && text != "-1")) {
-    return internal_error("cannot read the tip of " + spec_.name + ": " + tip->err);
+  if (tip.exit_code != 0 || (!rev && text != "-1")) {
+    return internal_error("cannot read the tip of " + spec_.name + ": " + tip.err);
   }
   std::ofstream out(fs::path(path_) / ".hg" / "autoland-unpushed", std::ios::app);
   out << "from-rev:" << (rev ? *rev + 1 : 0) << "\n";
@@ -247,10 +237,9 @@ std::vector<std::string> HgWorkingClone::read_unpushed() const {
 }
 
 Status HgWorkingClone::set_parent(const std::string& node) {
-  auto r = server_->run({"debugsetparents", node});
-  if (!r) return r.error();
-  if (r->exit_code != 0) {
-    return internal_error("cannot move the working copy of " + spec_.name + " to " + node + ": " + r->err);
+  AUTOLAND_TRY_ASSIGN(auto r, server_->run({"debugsetparents", node}));
+  if (r.exit_code != 0) {
+    return internal_error("cannot move the working copy of " + spec_.name + " to " + node + ": " + r.err);
   }
   return {};
 }
