@@ -60,7 +60,6 @@ class BuildbotCi final : public CiResults {
   BuildbotStats stats() const;
 
  private:
-  Result<std::string> failed_step_log(const std::string& build_id, const std::string& fallback);
   struct State;
   BuildbotOptions options_;
   std::unique_ptr<HttpTransport> transport_;
