@@ -3,8 +3,10 @@
 # demo only what the binary and the sandbox need).
 #
 #   make demo    install, build, run the main job on the embedded default
-#   make test    install, build with ASan+UBSan, run every test + a fuzz smoke run,
-#                then the threaded code again under ThreadSanitizer (clang)
+#   make test    install; check format, layering and clang-tidy; build with
+#                ASan+UBSan, run every test + a fuzz smoke run, then the
+#                threaded code again under ThreadSanitizer (clang)
+#   make tidy    clang-tidy alone (scripts/run-tidy.sh)
 #   make build   release build, binary at build/autoland
 #   make bench   benchmarks (figures and ratios against a baseline)
 #   make fuzz    every libFuzzer target for FUZZ_SECONDS (default 60) each
@@ -25,7 +27,7 @@ TEST_BUILD_DIR := $(BUILD_DIR)
 TEST_CMAKE_FLAGS := -DAUTOLAND_TESTS=ON
 endif
 
-.PHONY: all deps demo-deps build test demo bench fuzz format clean
+.PHONY: all deps demo-deps build test tidy demo bench fuzz format clean
 
 all: build
 
@@ -43,6 +45,7 @@ build: deps
 test: deps
 	@bash scripts/check-format.sh
 	@bash scripts/check-layers.sh
+	@bash scripts/run-tidy.sh
 	@cmake -S . -B $(TEST_BUILD_DIR) -G Ninja $(TEST_CMAKE_FLAGS) >/dev/null
 	@ninja -C $(TEST_BUILD_DIR) -j $(JOBS)
 	@bash scripts/run-fuzz.sh $(TEST_FUZZ_SECONDS)
@@ -68,8 +71,11 @@ bench: build
 fuzz: deps
 	@bash scripts/run-fuzz.sh $(FUZZ_SECONDS)
 
+tidy: deps
+	@bash scripts/run-tidy.sh
+
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
 
 clean:
-	@rm -rf build build-asan build-fuzz build-tsan build-clang
+	@rm -rf build build-asan build-fuzz build-tsan build-clang build-tidy

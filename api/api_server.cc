@@ -99,7 +99,7 @@ T take(Result<T> r) {
   if (!r) refuse(r.error());
   return std::move(*r);
 }
-void take(Status s) {
+void take(const Status& s) {
   if (!s.ok()) refuse(s.error());
 }
 
@@ -259,7 +259,7 @@ void apply_branch_fields(Branch& b, const json& j) {
     b.try_syntax_in_tip = where == "tip_message";
   }
   if (auto v = int_field(j, "max_retriggers", 0, 20)) b.max_retriggers = static_cast<int>(*v);
-  if (auto v = int_field(j, "results_timeout_minutes", 1, 7 * 24 * 60))
+  if (auto v = int_field(j, "results_timeout_minutes", 1, int64_t{7} * 24 * 60))
     b.results_timeout_minutes = static_cast<int>(*v);
   if (j.contains("ci")) b.ci_source = string_field(j, "ci", true);
 }
@@ -342,7 +342,7 @@ struct ApiServer::Impl {
 
   // The caller is identified from the headers, before the body is read; a
   // sheriff's request is urgent (the kill switch stays reachable under load).
-  void route(const char* method, const std::string& pattern, const std::string& label, Need need, Handler h) {
+  void route(const char* method, const std::string& pattern, const std::string& label, Need need, const Handler& h) {
     auto gate = [this, need](const HttpRequest& head) {
       GateDecision d;
       try {

@@ -197,7 +197,7 @@ std::string header_cut_at_a_nul(const std::vector<RawHeader>& raw) {
     if (!raw[i].value || !raw[i].key) continue;
     const char* end = raw[i].value + raw[i].value_size;  // the NUL libmicrohttpd wrote
     const char* next = i + 1 < raw.size() ? raw[i + 1].key : nullptr;
-    if (next && next > end && next - end <= 64 * 1024) {
+    if (next && next > end && next - end <= ptrdiff_t{64} * 1024) {
       for (const char* p = end; p < next; ++p) {
         if (*p != '\0') return raw[i].key;
       }

@@ -55,7 +55,7 @@ struct HttpResponse {
 };
 
 struct HttpLimits {
-  size_t max_body_bytes = 64 * 1024;
+  size_t max_body_bytes = size_t{64} * 1024;
   std::chrono::milliseconds header_deadline{10'000};
   std::chrono::milliseconds body_deadline{30'000};
   unsigned max_connections = 1000;

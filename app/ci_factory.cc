@@ -38,8 +38,7 @@ Result<CiSources> open_ci_sources(const Config& config, Store& store, const Cloc
   options.workers = config.local_ci.workers;
   for (const LocalCiJobConfig& job : config.local_ci.jobs) {
     AUTOLAND_TRY_ASSIGN(auto branch, store.get_branch(job.branch));
-    AUTOLAND_TRY_ASSIGN(auto found, local_ci_repository(branch));
-    std::string repo = found;
+    AUTOLAND_TRY_ASSIGN(std::string repo, local_ci_repository(branch));
     LocalBranchCi* target = nullptr;
     for (LocalBranchCi& b : options.branches) {
       if (b.branch == job.branch) target = &b;

@@ -6,6 +6,7 @@
 // never printed: describe() redacts them.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "core/model.h"
+#include "core/patch.h"
 #include "util/result.h"
 
 namespace autoland {
@@ -59,7 +61,7 @@ struct LdapConfig {
   std::string people_base;
   std::string email_attribute = "bugzillaEmail";
   std::string fallback_attribute = "mail";
-  std::string level_groups[3];
+  std::array<std::string, 3> level_groups;
   std::string member_attribute = "memberUid";
   std::string member_value_attribute = "mail";
   int timeout_seconds = 10;
@@ -88,7 +90,7 @@ struct Config {
   std::string store_url = "sqlite://autoland.db";
   std::string log_level = "info";
   BugzillaConfig bugzilla;
-  uint64_t patch_max_bytes = 20 * 1024 * 1024;
+  uint64_t patch_max_bytes = kDefaultPatchMaxBytes;
   int grace_period_seconds = 60;
   bool allow_self_review = false;       // queue.allow_self_review
   int max_requests_per_bug = 5;         // queue.max_requests_per_bug

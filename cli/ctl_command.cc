@@ -223,7 +223,7 @@ void register_ctl_command(CLI::App& app, Invocation& inv) {
   ctl->require_subcommand(1);
 
   // Each leaf sets the action; `body` builds what it sends.
-  auto leaf = [&inv, o](CLI::App* cmd, std::function<int(Ctl&)> act) {
+  auto leaf = [&inv, o](CLI::App* cmd, const std::function<int(Ctl&)>& act) {
     cmd->callback([&inv, o, act] {
       inv.action = [&inv, o, act] {
         Ctl c(*o, inv);

@@ -34,7 +34,7 @@ void print(const nlohmann::json& j) {
 struct ParseArgs {
   std::string text;
   std::string file;
-  uint64_t max_size = 20 * 1024 * 1024;
+  uint64_t max_size = kDefaultPatchMaxBytes;
   uint64_t bug = 0;
 };
 

@@ -356,7 +356,7 @@ class DiffParser {
         return invalid_input("'" + util::printable(t, 40) + "' reads as a context diff's header; context diffs are " +
                              "not supported, attach a unified diff (diff -u, hg diff, git diff)" +
                              at_line(line.number));
-      } else if (t == "-- " || t.empty()) {
+      } else if (t == "-- " || t.empty()) {  // NOLINT(bugprone-branch-clone): before the stray-line test on '-'
         if (current_) current_->header_open = false;
         ++i_;  // a mail signature's separator, or a blank line between files
       } else if (t[0] == '+' || t[0] == '-' || t[0] == ' ' || t[0] == '@' || t[0] == '\\') {

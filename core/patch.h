@@ -77,8 +77,13 @@ struct Patch {
   std::string summary() const;  // first line of message
 };
 
+// The largest patch taken unless the configuration says otherwise
+// (patch_max_bytes); the one default the trigger, the queue and `autoland
+// parse` share.
+inline constexpr size_t kDefaultPatchMaxBytes = size_t{20} * 1024 * 1024;
+
 struct PatchLimits {
-  size_t max_bytes = 20 * 1024 * 1024;
+  size_t max_bytes = kDefaultPatchMaxBytes;
   // The patch goes to Mercurial, which reads git's C-quoted file names
   // ("a/caf\303\251.txt", written for non-ASCII and special characters)
   // as they stand, quotes and escapes included, where git unquotes them:

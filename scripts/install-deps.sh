@@ -21,6 +21,7 @@ demo=(
 tests=(
   clang libclang-rt-14-dev        # libFuzzer targets, ThreadSanitizer, -Wthread-safety
   clang-format                    # scripts/check-format.sh
+  clang-tidy                      # scripts/run-tidy.sh
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   openssl curl python3     # certificates for the TLS test; the e2e scripts
   buildbot buildbot-worker # the real CI master and worker of the buildbot tests

@@ -100,7 +100,7 @@ Result<Attachment> attachment_from(const json& a, bool with_data) {
   return out;
 }
 
-Error typed(int code, std::string message, long http_status) {
+Error typed(int code, const std::string& message, long http_status) {
   Error e;
   e.code = code;
   e.message = "Bugzilla error " + std::to_string(code) + ": " + message;

@@ -536,7 +536,7 @@ struct BugzillaServer::Impl {
 
   using Handler = std::function<void(const httplib::Request&, httplib::Response&, const std::optional<SUser>&)>;
 
-  httplib::Server::Handler wrap(Handler handler, bool needs_auth = true) {
+  httplib::Server::Handler wrap(const Handler& handler, bool needs_auth = true) {
     return [this, handler, needs_auth](const httplib::Request& req, httplib::Response& res) {
       Draw d;
       int stall_ms = 0;

@@ -117,7 +117,7 @@ Result<QueuePassStats> Queue::pass() {
   AUTOLAND_TRY_ASSIGN(auto off, store_.get_setting(component_setting("queue")));
   if (off.value_or("on") == "off") return stats;  // a sheriff switched the queue off
 
-  auto report = [&](Status s) {
+  auto report = [&](const Status& s) {
     if (s.ok()) return;
     ++stats.errors;
     LOG_WARN("queue", s.error().message);

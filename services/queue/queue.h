@@ -30,6 +30,7 @@
 #include <string>
 
 #include "core/lifecycle.h"
+#include "core/patch.h"
 #include "ports/bug_tracker.h"
 #include "ports/clock.h"
 #include "ports/directory.h"
@@ -43,7 +44,7 @@ namespace autoland {
 struct QueueOptions {
   std::string actor = "queue";
   int grace_period_seconds = 60;
-  uint64_t patch_max_bytes = 20 * 1024 * 1024;
+  uint64_t patch_max_bytes = kDefaultPatchMaxBytes;
   int max_deferrals = 8;     // temporary failures in a row before the patchset ends
   int backoff_seconds = 30;  // after the first; doubles each time, at most 30 minutes
   int vcs_max_race_retries = 3;

@@ -61,12 +61,12 @@ Attachment& FakeBugTracker::add_attachment(BugId bug, Attachment attachment) {
   if (attachment.creation_time.empty()) attachment.creation_time = now();
   if (attachment.creator.empty()) attachment.creator = e.bug.creator;
   if (attachment.data) attachment.size = attachment.data->size();
+  const AttachmentId id = attachment.id;
   e.attachments.push_back(std::move(attachment));
   std::sort(e.attachments.begin(), e.attachments.end(),
             [](const Attachment& a, const Attachment& b) { return a.id < b.id; });
   e.bug.last_change_time = now();
-  return *std::find_if(e.attachments.begin(), e.attachments.end(),
-                       [&](const Attachment& a) { return a.id == attachment.id; });
+  return *std::find_if(e.attachments.begin(), e.attachments.end(), [&](const Attachment& a) { return a.id == id; });
 }
 
 void FakeBugTracker::set_private(BugId bug, bool is_private) { bugs_.at(bug).is_private = is_private; }
