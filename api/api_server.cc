@@ -496,6 +496,14 @@ void ApiServer::Impl::add_request_route() {
           auto branches = take(check_branches(store, {branch_name}));
           if (!branches.accepted) refuse_request(branches.refusal);
           const Branch& branch = branches.accepted->front();
+          // The limits before the patches, as for a tag: a request over them
+          // is refused the same way whatever else is wrong with it, and costs
+          // Bugzilla nothing. Counted again below, with the new one made.
+          auto refuse_over_limit = [&] {
+            std::string over = take(over_request_limit(store, bug, requester, 1, options.request_limits));
+            if (!over.empty()) refuse(429, "too many requests", over);
+          };
+          refuse_over_limit();
           if (!options.bugs) refuse(503, "unavailable", "no Bugzilla is configured to check the attachments");
           auto attachments = options.bugs->attachments(bug, true);
           if (!attachments) {
@@ -522,8 +530,7 @@ void ApiServer::Impl::add_request_route() {
                                : key;
           ps.origin = RequestOrigin::api;
           MutexLock counted(new_requests);
-          std::string over = take(over_request_limit(store, bug, requester, 1, options.request_limits));
-          if (!over.empty()) refuse(429, "too many requests", over);
+          refuse_over_limit();
           auto created = store.create_patchset(ps, who(caller));
           if (!created && created.error().kind == ErrorKind::conflict && !request_id.empty()) {
             // The same request_id raced in from another connection: answer with that one.

@@ -649,6 +649,12 @@ TEST_F(Api, RequestsThroughTheApiAreBoundedPerBug) {
   EXPECT_EQ(made.load(), 5);
   EXPECT_EQ(limited.load(), 3);
   EXPECT_EQ(store_->find_patchsets({.bug_id = 5})->size(), 5u);
+  // Over the limit, a request is refused for it whatever else is wrong
+  // with it, as a tag is (attachment 999 is not on the bug).
+  Reply late =
+      call("POST", "/bugs/5", json{{"branch", "try"}, {"patches", {999}}, {"requester", "dev@example.org"}}, kSheriff);
+  EXPECT_EQ(late.status, 429) << late.text;
+  EXPECT_NE(late.text.find("queue.max_requests_per_bug"), std::string::npos) << late.text;
 }
 
 }  // namespace

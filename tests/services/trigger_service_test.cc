@@ -195,6 +195,20 @@ TEST_F(TriggerService, ARequestThatFailedForAnyOtherReasonIsReadAgain) {
   EXPECT_EQ(bugs_.whiteboard(7), "[autoland-in-queue]");
 }
 
+// Over the limit, a request is refused for it whatever else is wrong with
+// it, as through the API (attachment 999 is not on the bug).
+TEST_F(TriggerService, ARequestOverTheLimitIsRefusedForItFirst) {
+  options_.limits.per_bug = 1;
+  add_bug(20, "[autoland-try:201] [autoland-beta:999]", {att(201, "fix")});
+  TriggerStats s = poll();
+  EXPECT_EQ(s.patchsets_created, 1u);
+  EXPECT_EQ(s.refusals, 1u);
+  EXPECT_NE(refusal(20).find("queue.max_requests_per_bug"), std::string::npos) << refusal(20);
+  EXPECT_EQ(refusal(20).find("is not on bug"), std::string::npos) << refusal(20);
+  ASSERT_EQ(patchsets(20).size(), 1u);
+  EXPECT_EQ(patchsets(20)[0].branch, "try");
+}
+
 TEST_F(TriggerService, APrivateBugIsNeverSeen) {
   add_bug(6, "[autoland-try]", {att(61, "fix")});
   bugs_.set_private(6, true);
