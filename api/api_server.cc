@@ -530,6 +530,11 @@ void ApiServer::Impl::add_request_route() {
                                : key;
           ps.origin = RequestOrigin::api;
           MutexLock counted(new_requests);
+          // The same request_id may have been made meanwhile: it is answered,
+          // not counted against the limit it may have filled.
+          if (!request_id.empty()) {
+            if (auto existing = take(store.find_by_request_key(key))) return send(res, 200, patchset_json(*existing));
+          }
           refuse_over_limit();
           auto created = store.create_patchset(ps, who(caller));
           if (!created && created.error().kind == ErrorKind::conflict && !request_id.empty()) {

@@ -11,7 +11,7 @@
 
 namespace autoland::util {
 
-class FileLock {
+class FileLock : public HeldWhileAlive {
  public:
   // Waits up to `patience` for the lock; transient error when it stays taken.
   static Result<FileLock> acquire(const std::string& path, std::chrono::milliseconds patience);

@@ -10,6 +10,7 @@
 #include <cassert>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -107,16 +108,29 @@ class [[nodiscard]] Result<void> {
 
 using Status = Result<void>;
 
+// The base of a value that does its work by being alive (a held lock, an
+// open transaction): AUTOLAND_TRY refuses to compile on one, since it would
+// let it go at once. Keep it with AUTOLAND_TRY_ASSIGN(auto held, ...).
+struct HeldWhileAlive {};
+
+template <typename R>
+inline constexpr bool kHeldWhileAlive = false;
+template <typename T>
+inline constexpr bool kHeldWhileAlive<Result<T>> = std::is_base_of_v<HeldWhileAlive, T>;
+
 }  // namespace autoland
 
-// Returns the error of an expression returning Result<...>, if it has one.
-// Variadic so that commas in template arguments need no extra parentheses.
-#define AUTOLAND_TRY(...)                      \
-  do {                                         \
-    auto autoland_try_result_ = (__VA_ARGS__); \
-    if (!autoland_try_result_.ok()) {          \
-      return autoland_try_result_.error();     \
-    }                                          \
+// Returns the error of an expression returning Result<...>, if it has one,
+// and drops its value. Variadic so that commas in template arguments need
+// no extra parentheses.
+#define AUTOLAND_TRY(...)                                                                                      \
+  do {                                                                                                         \
+    auto autoland_try_result_ = (__VA_ARGS__);                                                                 \
+    static_assert(!autoland::kHeldWhileAlive<decltype(autoland_try_result_)>,                                  \
+                  "this value holds something while alive: keep it with AUTOLAND_TRY_ASSIGN(auto held, ...)"); \
+    if (!autoland_try_result_.ok()) {                                                                          \
+      return autoland_try_result_.error();                                                                     \
+    }                                                                                                          \
   } while (false)
 
 // Evaluates an expression returning Result<T>; returns its error if it has

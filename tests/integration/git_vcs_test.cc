@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "adapters/process/subprocess.h"
@@ -116,6 +117,23 @@ TEST_F(GitVcsTest, AppliesHgAndGitPatchesInOrderAndPushes) {
   EXPECT_EQ(out->races, 0);
   // Nothing was checked out in the cache clone: it is bare.
   EXPECT_EQ(git({"--git-dir", (dir_ / "cache" / "main.git").string(), "rev-parse", "--is-bare-repository"}), "true");
+}
+
+// The clone's lock is held for the whole push (the daemon and an `autoland
+// push` by hand share the cache): the remote's hook, running while autoland
+// waits for its push, finds it taken.
+TEST_F(GitVcsTest, TheClonesLockIsHeldWhileThePushRuns) {
+  const std::string lock = (dir_ / "cache" / "main.git.lock").string();
+  const std::string seen = (dir_ / "lock-seen").string();
+  const fs::path hook = fs::path(remote_) / "hooks" / "pre-receive";
+  std::ofstream(hook) << "#!/bin/sh\nif flock -n " << lock << " true; then echo free; else echo held; fi >> " << seen
+                      << "\n";
+  fs::permissions(hook, fs::perms::owner_all, fs::perm_options::add);
+  auto out = vcs_->apply_and_push(spec({{21, hg_header("Bug 3 - x r=a") + new_file("y.txt")}}));
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  std::ifstream in(seen);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "held\n");
 }
 
 TEST_F(GitVcsTest, TryPushGoesToABranchOfItsOwnWithTheSyntaxOnTop) {

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "adapters/process/subprocess.h"
 #include "adapters/vcs/hg/type_change.h"
@@ -171,6 +172,31 @@ TEST_F(HgVcsTest, AClosedTreeHookRefusesThePush) {
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.error().kind, ErrorKind::conflict);
   EXPECT_NE(out.error().message.find("mozilla-central is CLOSED"), std::string::npos) << out.error().message;
+}
+
+// The clone's lock is held for the whole push and backout (the daemon and an
+// `autoland push` by hand share the cache): the remote's hook, running while
+// autoland waits for its push, finds it taken.
+TEST_F(HgVcsTest, TheClonesLockIsHeldWhileThePushAndTheBackoutRun) {
+  const std::string lock = (dir_ / "cache" / "central.lock").string();
+  const std::string seen = (dir_ / "lock-seen").string();
+  std::ofstream(fs::path(remote_) / ".hg" / "hgrc", std::ios::app)
+      << "[hooks]\npretxnchangegroup.lockcheck = sh -c 'if flock -n " << lock << " true; then echo free; else echo "
+      << "held; fi >> " << seen << "'\n";
+  auto landed = vcs_->apply_and_push(spec({{71, header("Bug 12 - x r=a") + new_file("y.txt")}}));
+  ASSERT_TRUE(landed.ok()) << landed.error().message;
+  BackoutSpec b;
+  b.branch = "central";
+  b.pull_url = b.push_url = remote_;
+  b.revisions = landed->nodes;
+  b.bug_id = 12;
+  b.reason = "bustage";
+  b.record_intent = [](const std::vector<std::string>&) { return Status{}; };
+  auto backed_out = vcs_->back_out(b);
+  ASSERT_TRUE(backed_out.ok()) << backed_out.error().message;
+  std::ifstream in(seen);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "held\nheld\n");
 }
 
 TEST_F(HgVcsTest, ALandedPatchIsNotLandedAgain) {

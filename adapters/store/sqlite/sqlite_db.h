@@ -92,7 +92,7 @@ class Statement {
 
 // BEGIN IMMEDIATE on construction (takes the write lock up front, so two
 // writers never deadlock upgrading read locks); ROLLBACK unless commit()ed.
-class Transaction {
+class Transaction : public HeldWhileAlive {
  public:
   static Result<Transaction> begin(Database& db);
   Transaction(Transaction&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }

@@ -474,7 +474,7 @@ Result<PushOutcome> GitVcs::with_repair(const RemoteSpec& spec, const std::funct
 }
 
 Result<PushOutcome> GitVcs::apply_and_push(const PushSpec& spec) {
-  AUTOLAND_TRY(lock(spec));
+  AUTOLAND_TRY_ASSIGN(auto held, lock(spec));  // held until the function returns
   return with_repair(spec, [&] { return apply_and_push_once(spec); });
 }
 
@@ -525,7 +525,7 @@ Result<bool> GitVcs::on_remote(Clone& clone, const std::string& node) {
 }
 
 Result<std::optional<PushOutcome>> GitVcs::find_pushed(const PushSpec& spec, const std::vector<std::string>& recorded) {
-  AUTOLAND_TRY(lock(spec));
+  AUTOLAND_TRY_ASSIGN(auto held, lock(spec));  // held until the function returns
   AUTOLAND_TRY_ASSIGN(auto clone, open(spec));
   AUTOLAND_TRY(refresh(*clone, spec));
   if (!recorded.empty()) {
@@ -580,7 +580,7 @@ Result<std::vector<std::string>> GitVcs::landed_newest_first(Clone& clone, const
 
 Result<PushOutcome> GitVcs::back_out(const BackoutSpec& spec) {
   if (spec.reason.empty()) return invalid_input("a backout needs a reason");
-  AUTOLAND_TRY(lock(spec));
+  AUTOLAND_TRY_ASSIGN(auto held, lock(spec));  // held until the function returns
   AUTOLAND_TRY_ASSIGN(auto clone, open(spec));
   AUTOLAND_TRY_ASSIGN(auto head, refresh(*clone, spec));
   AUTOLAND_TRY_ASSIGN(auto nodes, landed_newest_first(*clone, spec));
@@ -625,7 +625,7 @@ Result<PushOutcome> GitVcs::back_out(const BackoutSpec& spec) {
 
 Result<std::optional<PushOutcome>> GitVcs::find_backed_out(const BackoutSpec& spec,
                                                            const std::vector<std::string>& recorded) {
-  AUTOLAND_TRY(lock(spec));
+  AUTOLAND_TRY_ASSIGN(auto held, lock(spec));  // held until the function returns
   AUTOLAND_TRY_ASSIGN(auto clone, open(spec));
   AUTOLAND_TRY(refresh(*clone, spec));
   if (!recorded.empty()) {

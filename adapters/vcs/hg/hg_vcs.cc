@@ -276,7 +276,7 @@ Result<PushOutcome> HgVcs::apply_and_push(const PushSpec& spec) {
     AUTOLAND_TRY(check_committable(p, *parsed));
     parsed_patches.push_back(std::move(*parsed));
   }
-  AUTOLAND_TRY(lock(spec));
+  AUTOLAND_TRY_ASSIGN(auto held, lock(spec));  // held until the function returns
   AUTOLAND_TRY_ASSIGN(auto clone, clone_for(spec));
   HgCommandServer& hg = clone->hg();
   // A try push is never a duplicate landing: a change already on try goes there again.
@@ -399,7 +399,7 @@ Result<bool> HgVcs::remote_has(HgCommandServer& hg, const RemoteSpec& spec, cons
 }
 
 Result<std::optional<PushOutcome>> HgVcs::find_pushed(const PushSpec& spec, const std::vector<std::string>& recorded) {
-  AUTOLAND_TRY(lock(spec));
+  AUTOLAND_TRY_ASSIGN(auto held, lock(spec));  // held until the function returns
   AUTOLAND_TRY_ASSIGN(auto clone, clone_for(spec));
   HgCommandServer& hg = clone->hg();
   AUTOLAND_TRY_ASSIGN(auto there, remote_has(hg, spec, recorded));
@@ -472,7 +472,7 @@ Result<std::optional<std::string>> HgVcs::find_backout(HgCommandServer& hg, cons
 
 Result<PushOutcome> HgVcs::back_out(const BackoutSpec& spec) {
   if (spec.reason.empty()) return invalid_input("a backout needs a reason");
-  AUTOLAND_TRY(lock(spec));
+  AUTOLAND_TRY_ASSIGN(auto held, lock(spec));  // held until the function returns
   AUTOLAND_TRY_ASSIGN(auto clone, clone_for(spec));
   HgCommandServer& hg = clone->hg();
   AUTOLAND_TRY_ASSIGN(auto head, clone->refresh());
@@ -538,7 +538,7 @@ Result<PushOutcome> HgVcs::back_out(const BackoutSpec& spec) {
 
 Result<std::optional<PushOutcome>> HgVcs::find_backed_out(const BackoutSpec& spec,
                                                           const std::vector<std::string>& recorded) {
-  AUTOLAND_TRY(lock(spec));
+  AUTOLAND_TRY_ASSIGN(auto held, lock(spec));  // held until the function returns
   AUTOLAND_TRY_ASSIGN(auto clone, clone_for(spec));
   HgCommandServer& hg = clone->hg();
   AUTOLAND_TRY_ASSIGN(auto there, remote_has(hg, spec, recorded));
