@@ -26,6 +26,7 @@ tests=(
   openssl curl python3     # certificates for the TLS test; the e2e scripts
   buildbot buildbot-worker # the real CI master and worker of the buildbot tests
   slapd ldap-utils         # a throwaway slapd for the LDAP tests (the sandbox uses one when present)
+  postgresql               # a throwaway server for the PostgreSQL store tests (sandbox/postgres)
 )
 case $set_name in
   demo) packages=("${demo[@]}") ;;

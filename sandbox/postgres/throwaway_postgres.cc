@@ -1,0 +1,148 @@
+#include "sandbox/postgres/throwaway_postgres.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <vector>
+
+#include "util/ports.h"
+
+namespace autoland::sandbox {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kRunAs = "postgres";
+constexpr const char* kUser = "autoland";
+
+std::string tail_of(const fs::path& p) {
+  std::ifstream in(p);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return text.size() > 2000 ? text.substr(text.size() - 2000) : text;
+}
+
+bool answers(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// As root, the program runs as the postgres account.
+std::vector<std::string> as_server_user(std::vector<std::string> argv) {
+  if (::geteuid() != 0) return argv;
+  std::vector<std::string> out = {"runuser", "-u", kRunAs, "--"};
+  out.insert(out.end(), argv.begin(), argv.end());
+  return out;
+}
+
+Status hand_over(const fs::path& dir) {
+  if (::geteuid() != 0) return {};
+  const passwd* pw = ::getpwnam(kRunAs);
+  if (!pw) return internal_error("running as root, and there is no '" + std::string(kRunAs) + "' account to run as");
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (::chown(entry.path().c_str(), pw->pw_uid, pw->pw_gid) != 0) {
+      return internal_error("cannot hand " + entry.path().string() + " to " + kRunAs);
+    }
+  }
+  if (::chown(dir.c_str(), pw->pw_uid, pw->pw_gid) != 0) return internal_error("cannot hand " + dir.string() + " over");
+  return {};
+}
+
+}  // namespace
+
+std::string ThrowawayPostgres::bin_dir() {
+  std::error_code ec;
+  std::string best;
+  int best_version = -1;
+  for (const auto& entry : fs::directory_iterator("/usr/lib/postgresql", ec)) {
+    const fs::path bin = entry.path() / "bin";
+    if (::access((bin / "initdb").c_str(), X_OK) != 0 || ::access((bin / "postgres").c_str(), X_OK) != 0) continue;
+    int version = std::atoi(entry.path().filename().c_str());
+    if (version > best_version) {
+      best_version = version;
+      best = bin.string();
+    }
+  }
+  return best;
+}
+
+std::string ThrowawayPostgres::url() const {
+  return std::string("postgresql://") + kUser + "@127.0.0.1:" + std::to_string(port_) + "/" + kUser;
+}
+
+pid_t ThrowawayPostgres::pid() const {
+  std::ifstream in(fs::path(dir_) / "data" / "postmaster.pid");
+  pid_t pid = -1;
+  if (!(in >> pid)) return -1;
+  return pid;
+}
+
+Result<std::unique_ptr<ThrowawayPostgres>> ThrowawayPostgres::start(const std::string& dir_name, int port) {
+  const std::string bin = bin_dir();
+  if (bin.empty()) return invalid_input("PostgreSQL is not installed (apt-get install postgresql)");
+  if (port == 0) port = util::unused_local_port();
+  if (port == 0) return internal_error("no free port for PostgreSQL");
+  std::error_code ec;
+  const fs::path dir = fs::absolute(dir_name, ec);
+  fs::remove_all(dir, ec);
+  fs::create_directories(dir, ec);
+  if (ec) return internal_error("cannot make " + dir.string() + ": " + ec.message());
+  AUTOLAND_TRY(hand_over(dir));
+
+  SpawnOptions init;
+  init.argv = as_server_user(
+      {bin + "/initdb", "-D", (dir / "data").string(), "-A", "trust", "-E", "UTF8", "--no-sync", "-U", kUser});
+  AUTOLAND_TRY_ASSIGN(auto made, run_program(init, {}, std::chrono::seconds(120)));
+  if (made.exit_code != 0) return internal_error("initdb failed: " + made.err + made.out);
+
+  // Every setting on the command line, as argv: nothing passes through a shell.
+  SpawnOptions run;
+  run.argv = as_server_user({bin + "/postgres", "-D", (dir / "data").string(), "-p", std::to_string(port), "-c",
+                             "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=" + dir.string(), "-c",
+                             "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"});
+  run.output_file = (dir / "postgres.log").string();
+  AUTOLAND_TRY_ASSIGN(auto server, Subprocess::spawn(run));
+  std::unique_ptr<ThrowawayPostgres> pg(new ThrowawayPostgres(dir.string(), port, std::move(server)));
+  bool up = false;
+  for (int i = 0; i < 200 && !up; ++i) {
+    up = answers(port);
+    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (!up)
+    return internal_error("PostgreSQL did not answer on port " + std::to_string(port) +
+                          " within 10 s: " + tail_of(dir / "postgres.log"));
+
+  SpawnOptions create;
+  create.argv = as_server_user({bin + "/createdb", "-h", "127.0.0.1", "-p", std::to_string(port), "-U", kUser, kUser});
+  AUTOLAND_TRY_ASSIGN(auto created, run_program(create, {}, std::chrono::seconds(60)));
+  if (created.exit_code != 0) return internal_error("createdb failed: " + created.err + created.out);
+  return pg;
+}
+
+ThrowawayPostgres::~ThrowawayPostgres() {
+  // A fast shutdown of the postmaster itself (runuser, in between, would
+  // not pass a signal on); then runuser ends with it.
+  const pid_t postmaster = pid();
+  if (postmaster > 0 && ::kill(postmaster, SIGINT) == 0) {
+    for (int i = 0; i < 100 && ::kill(postmaster, 0) == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  // Whatever is left is killed and reaped by the Subprocess.
+}
+
+}  // namespace autoland::sandbox
