@@ -109,7 +109,7 @@ class [[nodiscard]] Result<void> {
 using Status = Result<void>;
 
 // The base of a value that does its work by being alive (a held lock, an
-// open transaction): AUTOLAND_TRY refuses to compile on one, since it would
+// open transaction, a running child): AUTOLAND_TRY refuses to compile on one, since it would
 // let it go at once. Keep it with AUTOLAND_TRY_ASSIGN(auto held, ...).
 struct HeldWhileAlive {};
 

@@ -31,7 +31,7 @@ struct SpawnOptions {
   std::string output_file;
 };
 
-class Subprocess {
+class Subprocess : public HeldWhileAlive {
  public:
   // The child's stdin, stdout and stderr are pipes owned by this object.
   static Result<Subprocess> spawn(const SpawnOptions& options);

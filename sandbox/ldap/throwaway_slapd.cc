@@ -1,9 +1,6 @@
 #include "sandbox/ldap/throwaway_slapd.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -13,6 +10,7 @@
 #include <thread>
 
 #include "adapters/process/subprocess.h"
+#include "sandbox/server/throwaway_server.h"
 #include "util/ports.h"
 
 namespace autoland::sandbox {
@@ -96,24 +94,6 @@ Status write(const fs::path& p, const std::string& text) {
   return out ? Status{} : internal_error("cannot write " + p.string());
 }
 
-std::string tail_of(const fs::path& p) {
-  std::ifstream in(p);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return text.size() > 2000 ? text.substr(text.size() - 2000) : text;
-}
-
-bool answers(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
-}
-
 }  // namespace
 
 bool ThrowawaySlapd::installed() { return ::access(kSlapd, X_OK) == 0 && ::access(kSlapadd, X_OK) == 0; }
@@ -150,7 +130,7 @@ Result<std::unique_ptr<ThrowawaySlapd>> ThrowawaySlapd::start(const std::string&
   run.argv = {kSlapd, "-h", url, "-f", (dir / "slapd.conf").string()};
   run.output_file = (dir / "slapd.log").string();
   AUTOLAND_TRY_ASSIGN(auto started, Subprocess::spawn(run));
-  if (started.wait() != 0) return internal_error("slapd did not start: " + tail_of(dir / "slapd.log"));
+  if (started.wait() != 0) return internal_error("slapd did not start: " + log_tail((dir / "slapd.log").string()));
   pid_t pid = -1;
   for (int i = 0; i < 100 && pid <= 0; ++i) {
     std::ifstream in(dir / "slapd.pid");
@@ -159,13 +139,10 @@ Result<std::unique_ptr<ThrowawaySlapd>> ThrowawaySlapd::start(const std::string&
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   }
-  if (pid <= 0) return internal_error("slapd wrote no pid file: " + tail_of(dir / "slapd.log"));
+  if (pid <= 0) return internal_error("slapd wrote no pid file: " + log_tail((dir / "slapd.log").string()));
   std::unique_ptr<ThrowawaySlapd> slapd(new ThrowawaySlapd(dir.string(), port, pid, kPassword));
-  for (int i = 0; i < 100; ++i) {
-    if (answers(port)) return slapd;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return internal_error("slapd did not answer on " + url + " within 5 s: " + tail_of(dir / "slapd.log"));
+  if (wait_until_answers(port, std::chrono::seconds(5))) return slapd;
+  return internal_error("slapd did not answer on " + url + " within 5 s: " + log_tail((dir / "slapd.log").string()));
 }
 
 ThrowawaySlapd::~ThrowawaySlapd() {

@@ -1,10 +1,7 @@
 #include "sandbox/postgres/throwaway_postgres.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -13,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "sandbox/server/throwaway_server.h"
 #include "util/ports.h"
 
 namespace autoland::sandbox {
@@ -22,24 +20,6 @@ namespace fs = std::filesystem;
 
 constexpr const char* kRunAs = "postgres";
 constexpr const char* kUser = "autoland";
-
-std::string tail_of(const fs::path& p) {
-  std::ifstream in(p);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return text.size() > 2000 ? text.substr(text.size() - 2000) : text;
-}
-
-bool answers(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
-}
 
 // As root, the program runs as the postgres account.
 std::vector<std::string> as_server_user(std::vector<std::string> argv) {
@@ -115,16 +95,16 @@ Result<std::unique_ptr<ThrowawayPostgres>> ThrowawayPostgres::start(const std::s
                              "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=" + dir.string(), "-c",
                              "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"});
   run.output_file = (dir / "postgres.log").string();
+  // Its own group: whatever is left after the fast shutdown (or after a
+  // start that failed half-way) dies with the Subprocess, runuser's
+  // children included.
+  run.own_process_group = true;
   AUTOLAND_TRY_ASSIGN(auto server, Subprocess::spawn(run));
   std::unique_ptr<ThrowawayPostgres> pg(new ThrowawayPostgres(dir.string(), port, std::move(server)));
-  bool up = false;
-  for (int i = 0; i < 200 && !up; ++i) {
-    up = answers(port);
-    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  if (!up)
+  if (!wait_until_answers(port, std::chrono::seconds(10))) {
     return internal_error("PostgreSQL did not answer on port " + std::to_string(port) +
-                          " within 10 s: " + tail_of(dir / "postgres.log"));
+                          " within 10 s: " + log_tail((dir / "postgres.log").string()));
+  }
 
   SpawnOptions create;
   create.argv = as_server_user({bin + "/createdb", "-h", "127.0.0.1", "-p", std::to_string(port), "-U", kUser, kUser});
