@@ -1,6 +1,6 @@
 // Chooses the Store adapter from the URL scheme (one table, STYLE §2):
 //   sqlite://PATH, sqlite:///ABS/PATH, sqlite://:memory:
-// PostgreSQL (postgresql://) joins this table when its adapter exists.
+//   postgresql://[USER[:PASSWORD]@]HOST[:PORT]/DATABASE[?PARAMS] (postgres:// too), as libpq reads it
 #pragma once
 
 #include <memory>

@@ -8,7 +8,7 @@
 #   core      util core                      (pure: the standard library only)
 #   ports     util core ports                (interfaces)
 #   adapters  util core ports, its own adapter, and the shared
-#             adapters/http, adapters/process, adapters/store/sqlite
+#             adapters/http, adapters/process, adapters/store/sqlite, adapters/store/sql
 #   services  util core ports services       (never an adapter)
 #   app       util core ports services adapters api app (the composition root)
 #   api       util core ports services api   (presentation; no adapter)
@@ -32,7 +32,7 @@ allowed() {  # layer of the including file, included path -> 0 when allowed
         util | core | ports) return 0 ;;
         adapters)
           [[ $inc == adapters/$own/* || $inc == adapters/http/* || $inc == adapters/process/* ||
-            $inc == adapters/store/sqlite/* ]] ;;
+            $inc == adapters/store/sqlite/* || $inc == adapters/store/sql/* ]] ;;
         *) return 1 ;;
       esac ;;
     services) [[ $top == util || $top == core || $top == ports || $top == services ]] ;;

@@ -17,6 +17,7 @@ demo=(
   libcurl4-openssl-dev libcpp-httplib-dev libssl-dev
   libmicrohttpd-dev               # the REST API's server (event loop, deadlines, per-client limits)
   libldap-dev                     # the LDAP directory adapter
+  libpq-dev                       # the PostgreSQL store adapter
 )
 tests=(
   clang libclang-rt-14-dev        # libFuzzer targets, ThreadSanitizer, -Wthread-safety

@@ -60,8 +60,9 @@ std::string ThrowawayPostgres::bin_dir() {
   return best;
 }
 
-std::string ThrowawayPostgres::url() const {
-  return std::string("postgresql://") + kUser + "@127.0.0.1:" + std::to_string(port_) + "/" + kUser;
+std::string ThrowawayPostgres::url(const std::string& database) const {
+  return std::string("postgresql://") + kUser + "@127.0.0.1:" + std::to_string(port_) + "/" +
+         (database.empty() ? kUser : database);
 }
 
 pid_t ThrowawayPostgres::pid() const {
@@ -89,40 +90,64 @@ Result<std::unique_ptr<ThrowawayPostgres>> ThrowawayPostgres::start(const std::s
   AUTOLAND_TRY_ASSIGN(auto made, run_program(init, {}, std::chrono::seconds(120)));
   if (made.exit_code != 0) return internal_error("initdb failed: " + made.err + made.out);
 
+  std::unique_ptr<ThrowawayPostgres> pg(new ThrowawayPostgres(dir.string(), port, bin));
+  AUTOLAND_TRY(pg->run_server());
+  AUTOLAND_TRY(pg->create_database(kUser));
+  return pg;
+}
+
+Status ThrowawayPostgres::run_server() {
   // Every setting on the command line, as argv: nothing passes through a shell.
+  const fs::path dir(dir_);
   SpawnOptions run;
-  run.argv = as_server_user({bin + "/postgres", "-D", (dir / "data").string(), "-p", std::to_string(port), "-c",
-                             "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=" + dir.string(), "-c",
-                             "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"});
+  run.argv =
+      as_server_user({bin_ + "/postgres", "-D", (dir / "data").string(), "-p", std::to_string(port_), "-c",
+                      "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=" + dir.string(), "-c", "fsync=off",
+                      "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200"});
   run.output_file = (dir / "postgres.log").string();
   // Its own group: whatever is left after the fast shutdown (or after a
   // start that failed half-way) dies with the Subprocess, runuser's
   // children included.
   run.own_process_group = true;
-  AUTOLAND_TRY_ASSIGN(auto server, Subprocess::spawn(run));
-  std::unique_ptr<ThrowawayPostgres> pg(new ThrowawayPostgres(dir.string(), port, std::move(server)));
-  if (!wait_until_answers(port, std::chrono::seconds(10))) {
-    return internal_error("PostgreSQL did not answer on port " + std::to_string(port) +
+  AUTOLAND_TRY_ASSIGN(server_, Subprocess::spawn(run));
+  if (!wait_until_answers(port_, std::chrono::seconds(10))) {
+    return internal_error("PostgreSQL did not answer on port " + std::to_string(port_) +
                           " within 10 s: " + log_tail((dir / "postgres.log").string()));
   }
-
-  SpawnOptions create;
-  create.argv = as_server_user({bin + "/createdb", "-h", "127.0.0.1", "-p", std::to_string(port), "-U", kUser, kUser});
-  AUTOLAND_TRY_ASSIGN(auto created, run_program(create, {}, std::chrono::seconds(60)));
-  if (created.exit_code != 0) return internal_error("createdb failed: " + created.err + created.out);
-  return pg;
+  // Answering on the port comes before accepting logins; wait for those too.
+  SpawnOptions ready;
+  ready.argv = {bin_ + "/pg_isready", "-h", "127.0.0.1", "-p", std::to_string(port_), "-t", "10"};
+  AUTOLAND_TRY_ASSIGN(auto answered, run_program(ready, {}, std::chrono::seconds(20)));
+  if (answered.exit_code != 0) return internal_error("PostgreSQL is not ready: " + answered.out + answered.err);
+  return {};
 }
 
-ThrowawayPostgres::~ThrowawayPostgres() {
+Status ThrowawayPostgres::create_database(const std::string& name) {
+  SpawnOptions create;
+  create.argv = as_server_user({bin_ + "/createdb", "-h", "127.0.0.1", "-p", std::to_string(port_), "-U", kUser, name});
+  AUTOLAND_TRY_ASSIGN(auto created, run_program(create, {}, std::chrono::seconds(60)));
+  if (created.exit_code != 0) return internal_error("createdb " + name + " failed: " + created.err + created.out);
+  return {};
+}
+
+void ThrowawayPostgres::stop() {
   // A fast shutdown of the postmaster itself (runuser, in between, would
   // not pass a signal on); then runuser ends with it.
   const pid_t postmaster = pid();
   if (postmaster > 0 && ::kill(postmaster, SIGINT) == 0) {
-    for (int i = 0; i < 100 && ::kill(postmaster, 0) == 0; ++i) {
+    for (int i = 0; i < 200 && ::kill(postmaster, 0) == 0; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   }
   // Whatever is left is killed and reaped by the Subprocess.
+  server_.reset();
 }
+
+Status ThrowawayPostgres::restart() {
+  stop();
+  return run_server();
+}
+
+ThrowawayPostgres::~ThrowawayPostgres() { stop(); }
 
 }  // namespace autoland::sandbox

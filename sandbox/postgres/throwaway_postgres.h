@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "adapters/process/subprocess.h"
@@ -29,18 +30,26 @@ class ThrowawayPostgres {
   ThrowawayPostgres(const ThrowawayPostgres&) = delete;
   ThrowawayPostgres& operator=(const ThrowawayPostgres&) = delete;
 
-  // postgresql://autoland@127.0.0.1:PORT/autoland
-  std::string url() const;
+  // postgresql://autoland@127.0.0.1:PORT/DATABASE (default: autoland)
+  std::string url(const std::string& database = "") const;
+  // Another empty database on the server, owned by `autoland`.
+  Status create_database(const std::string& name);
+  // A fast shutdown, waited for, then the same server started again on the
+  // same port and data: what a test does to play a server restart.
+  Status restart();
   int port() const { return port_; }
   // The postmaster's pid (not runuser's): what a test kills to play a crash.
   pid_t pid() const;
 
  private:
-  ThrowawayPostgres(std::string dir, int port, Subprocess server)
-      : dir_(std::move(dir)), port_(port), server_(std::move(server)) {}
+  ThrowawayPostgres(std::string dir, int port, std::string bin)
+      : dir_(std::move(dir)), port_(port), bin_(std::move(bin)) {}
+  Status run_server();
+  void stop();
   std::string dir_;
   int port_;
-  Subprocess server_;
+  std::string bin_;
+  std::optional<Subprocess> server_;
 };
 
 }  // namespace autoland::sandbox

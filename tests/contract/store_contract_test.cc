@@ -1,6 +1,8 @@
-// The Store contract: every adapter must pass this suite. Today: SQLite on a
-// file and in memory; PostgreSQL joins the parameter list when it exists.
+// The Store contract: every adapter must pass this suite: SQLite on a file
+// and in memory, and PostgreSQL on a real server (one throwaway server for
+// the whole binary, a new database for each test).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -11,9 +13,40 @@
 #include "app/store_factory.h"
 #include "core/lifecycle.h"
 #include "ports/store.h"
+#include "sandbox/postgres/throwaway_postgres.h"
 
 namespace autoland {
 namespace {
+
+// The one PostgreSQL server of this test binary, started at its first use
+// and stopped when the binary ends.
+class PostgresServer : public ::testing::Environment {
+ public:
+  static Result<std::string> new_database() {
+    if (!server_) {
+      if (!sandbox::ThrowawayPostgres::installed()) {
+        return invalid_input("PostgreSQL is not installed (scripts/install-deps.sh all)");
+      }
+      const auto dir = std::filesystem::path(::testing::TempDir()) / ("store-pg-" + std::to_string(::getpid()));
+      AUTOLAND_TRY_ASSIGN(server_, sandbox::ThrowawayPostgres::start(dir.string(), 0));
+      dir_ = dir;
+    }
+    const std::string name = "contract_" + std::to_string(++databases_);
+    AUTOLAND_TRY(server_->create_database(name));
+    return server_->url(name);
+  }
+  void TearDown() override {
+    server_.reset();
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+ private:
+  static inline std::unique_ptr<sandbox::ThrowawayPostgres> server_;
+  static inline std::filesystem::path dir_;
+  static inline int databases_ = 0;
+};
+
+const auto* const kPostgresServer = ::testing::AddGlobalTestEnvironment(new PostgresServer);
 
 class StoreContract : public ::testing::TestWithParam<std::string> {
  protected:
@@ -26,6 +59,10 @@ class StoreContract : public ::testing::TestWithParam<std::string> {
       std::filesystem::remove_all(dir_);
       std::filesystem::create_directories(dir_);
       url = "sqlite://" + (dir_ / "autoland.db").string();
+    } else if (url == "postgres") {
+      auto database = PostgresServer::new_database();
+      ASSERT_TRUE(database.ok()) << database.error().message;
+      url = *database;
     }
     auto s = open_store(url, clock_, /*migrate=*/true, /*create=*/true);
     ASSERT_TRUE(s.ok()) << s.error().message;
@@ -581,14 +618,27 @@ TEST_P(StoreContract, TextRoundTripsByteForByte) {
   EXPECT_EQ(store_->comments_for(p.id)->front().body, odd);
 }
 
+// PostgreSQL's text holds UTF-8 without NUL only; every engine stores other
+// bytes the same way (U+FFFD each) rather than refusing the write.
+TEST_P(StoreContract, TextThatIsNotUtf8IsStoredWithReplacementCharacters) {
+  PatchSet p = new_patchset();
+  TransitionWrite w = step(p, State::validating);
+  w.state_reason = std::string("bad \xff\xfe byte, NUL \0 and an overlong \xc0\xaf; fine: \xe2\x9c\x93", 48);
+  ASSERT_TRUE(store_->apply_transition(w).ok());
+  EXPECT_EQ(store_->get_patchset(p.id)->state_reason,
+            "bad \xef\xbf\xbd\xef\xbf\xbd byte, NUL \xef\xbf\xbd and an overlong \xef\xbf\xbd\xef\xbf\xbd; "
+            "fine: \xe2\x9c\x93");
+}
+
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContract, ::testing::Values("sqlite-file", "sqlite://:memory:"),
                          [](const auto& info) { return info.param == "sqlite-file" ? "File" : "Memory"; });
+INSTANTIATE_TEST_SUITE_P(Postgres, StoreContract, ::testing::Values("postgres"), [](const auto&) { return "Server"; });
 
 TEST(StoreFactory, UnknownSchemeIsRefused) {
   ManualClock clock;
   auto r = open_store("mysql://x", clock);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message, "store URL 'mysql://x' has an unknown scheme (supported: sqlite://)");
+  EXPECT_EQ(r.error().message, "store URL 'mysql://x' has an unknown scheme (supported: sqlite://, postgresql://)");
   EXPECT_FALSE(open_store("sqlite://", clock).ok());
 }
 

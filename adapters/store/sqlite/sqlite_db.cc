@@ -29,11 +29,12 @@ Error error_from(sqlite3* db, int code, std::string_view what, FileHealth* healt
 
 }  // namespace
 
-Result<Database> Database::open(const std::string& path, int busy_timeout_ms, bool create) {
+Result<Database> Database::open(const std::string& path, int busy_timeout_ms, bool create,
+                                std::shared_ptr<FileHealth> health) {
   sqlite3* raw = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
-  Database db(raw);
+  Database db(raw, std::move(health));
   if (rc == SQLITE_CANTOPEN && !create && path != ":memory:" && access(path.c_str(), F_OK) != 0) {
     return not_found("the store '" + path + "' does not exist");
   }
@@ -149,6 +150,8 @@ std::string Statement::column_text(int col) const {
 }
 
 bool Statement::column_is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+bool Statement::column_is_integer(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_INTEGER; }
+int Statement::column_count() const { return sqlite3_column_count(stmt_); }
 
 std::optional<int64_t> Statement::column_optional_int(int col) const {
   if (column_is_null(col)) return std::nullopt;

@@ -30,8 +30,10 @@ struct FileHealth {
 class Database {
  public:
   // Opens `path` (":memory:" for a private in-memory db). A missing file is
-  // created only when `create`; otherwise it is a not_found error.
-  static Result<Database> open(const std::string& path, int busy_timeout_ms, bool create);
+  // created only when `create`; otherwise it is a not_found error. Connections
+  // to one file may share `health`, so that what one learns all know.
+  static Result<Database> open(const std::string& path, int busy_timeout_ms, bool create,
+                               std::shared_ptr<FileHealth> health = nullptr);
   Database(Database&& other) noexcept;
   Database& operator=(Database&& other) noexcept;
   Database(const Database&) = delete;
@@ -47,7 +49,8 @@ class Database {
   std::optional<Error> unusable() const;
 
  private:
-  explicit Database(sqlite3* db) : db_(db), health_(std::make_shared<FileHealth>()) {}
+  Database(sqlite3* db, std::shared_ptr<FileHealth> health)
+      : db_(db), health_(health ? std::move(health) : std::make_shared<FileHealth>()) {}
   sqlite3* db_ = nullptr;
   std::shared_ptr<FileHealth> health_;
 };
@@ -79,6 +82,8 @@ class Statement {
   int64_t column_int(int col) const;
   std::string column_text(int col) const;
   bool column_is_null(int col) const;
+  bool column_is_integer(int col) const;
+  int column_count() const;
   std::optional<int64_t> column_optional_int(int col) const;
 
  private:
