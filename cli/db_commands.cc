@@ -1,6 +1,8 @@
-// autoland db init|migrate|status: the store and its schema.
+// autoland db init|migrate|status|copy: the store and its schema.
 #include <iostream>
+#include <memory>
 
+#include "adapters/store/sql/copy.h"
 #include "api/json_views.h"
 #include "app/store_factory.h"
 #include "cli/command.h"
@@ -51,6 +53,35 @@ void register_db_commands(CLI::App& app, Invocation& inv) {
       auto status = (*store)->schema_status();
       if (!status) return fail(status.error());
       std::cout << "applied " << *applied << " migration(s); schema at version " << status->current_version << "\n";
+      return kExitOk;
+    };
+  });
+
+  auto* copy = db->add_subcommand(
+      "copy",
+      "Copy everything one store holds into an empty one (e.g. from SQLite to PostgreSQL); stop autoland first");
+  auto from_url = std::make_shared<std::string>();
+  auto to_url = std::make_shared<std::string>();
+  copy->add_option("--from", *from_url, "The store to copy (sqlite://... or postgresql://...)")->required();
+  copy->add_option("--to", *to_url, "An empty store or database to copy into (its schema is made when it has none)")
+      ->required();
+  copy->callback([&inv, from_url, to_url] {
+    inv.action = [from_url, to_url] {
+      SystemClock clock;
+      if (*from_url == *to_url) return fail("--from and --to name the same store");
+      auto from = open_store(*from_url, clock, /*migrate=*/false);
+      if (!from) return fail("the store to copy, " + util::redact_url(*from_url) + ": " + from.error().message);
+      auto to = open_store(*to_url, clock, /*migrate=*/true, /*create=*/true);
+      if (!to) return fail("the store to copy into, " + util::redact_url(*to_url) + ": " + to.error().message);
+      std::cerr << "copying " << util::redact_url(*from_url) << " to " << util::redact_url(*to_url) << "\n";
+      auto copied = sql::copy_store(**from, **to, [](std::string_view table, int64_t rows) {
+        std::cerr << "  " << table << ": " << rows << " row(s)\n";
+      });
+      if (!copied) return fail("nothing was copied: " + copied.error().message);
+      int64_t total = 0;
+      for (const auto& t : *copied) total += t.rows;
+      std::cout << "copied " << total << " row(s) in " << copied->size() << " tables to " << util::redact_url(*to_url)
+                << "\n";
       return kExitOk;
     };
   });

@@ -2,14 +2,19 @@
 // worth of store objects on one database at once, a server that restarts
 // under them, and a transaction whose connection is cut half-way.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
+#include <set>
 #include <thread>
 #include <vector>
 
 #include "adapters/process/subprocess.h"
+#include "adapters/store/sql/copy.h"
+#include "adapters/store/sql/schema.h"
+#include "api/json_views.h"
 #include "app/store_factory.h"
 #include "ports/store.h"
 #include "sandbox/postgres/throwaway_postgres.h"
@@ -237,6 +242,172 @@ TEST_F(PostgresStore, AnEmptyDatabaseIsNeverFilledUnasked) {
   ASSERT_FALSE(unreachable.ok());
   EXPECT_EQ(unreachable.error().kind, ErrorKind::transient);
   EXPECT_EQ(unreachable.error().message.find("secret"), std::string::npos) << unreachable.error().message;
+}
+
+// Everything a store answers through the port, as one document: two stores
+// that hold the same rows answer the same.
+nlohmann::json everything(Store& store) {
+  nlohmann::json all;
+  auto branches = store.list_branches();
+  auto patchsets = store.find_patchsets({});
+  auto events = store.list_events({});
+  auto counts = store.count_comments();
+  auto due = store.due_comments(2'000'000'000, 100);
+  auto watched = store.unreported_pushes(10);
+  auto intent = store.get_push_intent("patchset/1/landing");
+  EXPECT_TRUE(branches.ok() && patchsets.ok() && events.ok() && counts.ok() && due.ok() && watched.ok() && intent.ok());
+  if (!(branches.ok() && patchsets.ok() && events.ok() && counts.ok() && due.ok() && watched.ok() && intent.ok())) {
+    return all;
+  }
+  for (const Branch& b : branches.value()) all["branches"].push_back(to_json(b));
+  for (const PatchSet& p : patchsets.value()) {
+    nlohmann::json one = to_json(p);
+    one["version"] = p.version;
+    one["request_key"] = p.request_key;
+    one["origin"] = std::string(to_string(p.origin));
+    auto comments = store.comments_for(p.id);
+    EXPECT_TRUE(comments.ok());
+    if (comments.ok()) {
+      for (const OutboxComment& c : comments.value()) one["comments"].push_back(to_json(c));
+    }
+    all["patchsets"].push_back(one);
+  }
+  for (const AuditEvent& e : events.value()) all["events"].push_back(to_json(e));
+  for (const auto& [kind, states] : counts.value()) {
+    for (const auto& [state, n] : states) all["comment_counts"][kind][state] = n;
+  }
+  for (const OutboxComment& c : due.value()) all["due"].push_back(to_json(c));
+  for (const char* key : {"kill_switch", "trigger.cursor"}) {
+    auto value = store.get_setting(key);
+    all["settings"][key] = value.ok() ? value->value_or("-") : "error";
+  }
+  const auto& found = intent.value();
+  all["intent"] = found ? found->branch + " " + found->nodes.front() + " " + std::to_string(found->recorded_time)
+                        : std::string("-");
+  for (const WatchedPush& w : watched.value()) {
+    all["watched"].push_back({w.branch, w.revision, w.bugs, w.pusher, w.push_time, w.seen_time});
+  }
+  return all;
+}
+
+void fill(Store& store, ManualClock& clock) {
+  for (const char* name : {"try", "mozilla-central"}) {
+    Branch b;
+    b.name = name;
+    b.repo_url = std::string("/repos/") + name;
+    ASSERT_TRUE(store.create_branch(b, "sheriff").ok());
+  }
+  for (uint64_t i = 1; i <= 3; ++i) {
+    clock.advance(10);
+    auto p = store.create_patchset({.bug_id = 100 + i,
+                                    .patches = {1000 + i, 2000 + i},
+                                    .branch = "try",
+                                    .stage = Stage::try_run,
+                                    .try_syntax = "try: -b o",
+                                    .author = "dev@example.org",
+                                    .requester = "Dev@Example.org",
+                                    .request_key = "key/" + std::to_string(i),
+                                    .origin = i == 2 ? RequestOrigin::api : RequestOrigin::whiteboard},
+                                   "trigger");
+    ASSERT_TRUE(p.ok());
+    TransitionWrite w;
+    w.patchset_id = p->id;
+    w.expected_state = State::queued;
+    w.expected_version = p->version;
+    w.new_state = State::validating;
+    w.state_reason = "checking Jörg's ✓ patch";
+    w.changes.push_time = clock.now();
+    w.actor = "queue";
+    w.comments = {{p->bug_id, "queued", "Queued ✓", "queued/" + std::to_string(p->id)}};
+    ASSERT_TRUE(store.apply_transition(w).ok());
+  }
+  auto due = store.due_comments(clock.now(), 10);
+  ASSERT_TRUE(due.ok() && due->size() == 3);
+  ASSERT_TRUE(store.record_comment_attempt(due->front().id, 0, clock.now() + 60).ok());
+  ASSERT_TRUE(store.mark_comment_posted(due->front().id, 4242).ok());
+  ASSERT_TRUE(store.set_setting("kill_switch", "off", "sheriff").ok());
+  ASSERT_TRUE(store.set_cursor("trigger.cursor", "2026-12-07T10:00:00Z").ok());
+  ASSERT_TRUE(store.record_push_intent({"patchset/1/landing", "mozilla-central", {std::string(40, 'a')}, 0}).ok());
+  ASSERT_TRUE(store.watch_push({"try", std::string(40, 'b'), {7, 8}, "someone@example.org", 123, 0, false}).ok());
+  ASSERT_TRUE(store.watch_push({"try", std::string(40, 'c'), {9}, "someone@example.org", 124, 0, false}).ok());
+  ASSERT_TRUE(store.report_watched_push("try", std::string(40, 'c'), {{9, "results", "done", "watched/c"}}, "r").ok());
+}
+
+TEST_F(PostgresStore, ACopyFromSqliteKeepsEveryRowAndTheKeysCountOnAfterIt) {
+  const fs::path file = dir_.parent_path() / ("copy-" + std::to_string(::getpid()) + ".db");
+  fs::remove(file);
+  auto sqlite = open_store("sqlite://" + file.string(), clock_, true, /*create=*/true);
+  ASSERT_TRUE(sqlite.ok()) << sqlite.error().message;
+  fill(**sqlite, clock_);
+  ASSERT_TRUE(server_->create_database("copy_target").ok());
+  auto target = open_store(server_->url("copy_target"), clock_, true, /*create=*/true);
+  ASSERT_TRUE(target.ok()) << target.error().message;
+
+  std::vector<std::string> heard;
+  auto copied = sql::copy_store(**sqlite, **target, [&](std::string_view table, int64_t rows) {
+    heard.push_back(std::string(table) + " " + std::to_string(rows));
+  });
+  ASSERT_TRUE(copied.ok()) << copied.error().message;
+  EXPECT_EQ(heard, (std::vector<std::string>{"branches 2", "patchsets 3", "comments 4", "events 10", "settings 2",
+                                             "push_intents 1", "watched_pushes 2"}));
+  EXPECT_EQ(everything(**target).dump(2), everything(**sqlite).dump(2));
+
+  // New rows get keys after the copied ones, in every table that counts keys.
+  auto next = (*target)->create_patchset(
+      {.bug_id = 9, .patches = {1}, .branch = "try", .stage = Stage::try_run, .request_key = "after"}, "test");
+  ASSERT_TRUE(next.ok()) << next.error().message;
+  EXPECT_EQ(next->id, 4);
+  auto comment = (*target)->enqueue_comment({9, "k", "b", "after"}, std::nullopt);
+  ASSERT_TRUE(comment.ok() && comment->has_value());
+  EXPECT_EQ(**comment, 5);
+
+  // A store that holds something is never copied into; and back again, to SQLite, it is all there.
+  auto again = sql::copy_store(**sqlite, **target, nullptr);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().kind, ErrorKind::conflict);
+  EXPECT_NE(again.error().message.find("is not empty"), std::string::npos) << again.error().message;
+  const fs::path back = dir_.parent_path() / ("copy-back-" + std::to_string(::getpid()) + ".db");
+  fs::remove(back);
+  auto returned = open_store("sqlite://" + back.string(), clock_, true, /*create=*/true);
+  ASSERT_TRUE(returned.ok());
+  ASSERT_TRUE(sql::copy_store(**target, **returned, nullptr).ok());
+  EXPECT_EQ(everything(**returned).dump(2), everything(**target).dump(2));
+  fs::remove(file);
+  fs::remove(back);
+}
+
+// The copy's table list is the schema: a column added by a migration and
+// forgotten there would be lost by every copy.
+TEST(StoreCopyTables, NameEveryColumnOfTheSchema) {
+  ManualClock clock;
+  const fs::path file = fs::path(::testing::TempDir()) / ("columns-" + std::to_string(::getpid()) + ".db");
+  fs::remove(file);
+  ASSERT_TRUE(open_store("sqlite://" + file.string(), clock, true, true).ok());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  std::set<std::string> schema_tables;
+  sqlite3_stmt* names = nullptr;
+  sqlite3_prepare_v2(db,
+                     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> "
+                     "'schema_migrations'",
+                     -1, &names, nullptr);
+  while (sqlite3_step(names) == SQLITE_ROW)
+    schema_tables.insert(reinterpret_cast<const char*>(sqlite3_column_text(names, 0)));
+  sqlite3_finalize(names);
+  std::set<std::string> copied_tables;
+  for (const sql::Table& table : sql::tables()) {
+    copied_tables.insert(std::string(table.name));
+    std::set<std::string> columns;
+    sqlite3_stmt* info = nullptr;
+    sqlite3_prepare_v2(db, ("PRAGMA table_info(" + std::string(table.name) + ")").c_str(), -1, &info, nullptr);
+    while (sqlite3_step(info) == SQLITE_ROW)
+      columns.insert(reinterpret_cast<const char*>(sqlite3_column_text(info, 1)));
+    sqlite3_finalize(info);
+    EXPECT_EQ(columns, std::set<std::string>(table.columns.begin(), table.columns.end())) << table.name;
+  }
+  EXPECT_EQ(copied_tables, schema_tables);
+  sqlite3_close(db);
+  fs::remove(file);
 }
 
 }  // namespace

@@ -235,6 +235,50 @@ UPDATE patchsets SET origin = 'keyword'
   return all;
 }
 
+const std::vector<Table>& tables() {
+  static const std::vector<Table> all = {
+      {"branches",
+       {"id", "name", "repo_url", "pull_url", "vcs", "threshold", "status", "required_level", "pretest_branch",
+        "default_try_syntax", "ci_source", "tree_status", "tree_reason", "try_syntax_in_tip", "max_retriggers",
+        "results_timeout_minutes"},
+       true},
+      {"patchsets",
+       {"id",
+        "bug_id",
+        "patches",
+        "branch",
+        "stage",
+        "try_syntax",
+        "try_run",
+        "author",
+        "requester",
+        "retries",
+        "priority",
+        "state",
+        "state_reason",
+        "try_revision",
+        "landing_revision",
+        "backout_revision",
+        "creation_time",
+        "push_time",
+        "completion_time",
+        "updated_time",
+        "request_key",
+        "version",
+        "origin"},
+       true},
+      {"comments",
+       {"id", "bug_id", "patchset_id", "kind", "body", "dedup_key", "state", "attempts", "next_attempt_time",
+        "bugzilla_comment_id", "last_error", "created_time"},
+       true},
+      {"events", {"id", "time", "patchset_id", "actor", "what", "detail"}, true},
+      {"settings", {"key", "value"}, false},
+      {"push_intents", {"key", "branch", "nodes", "recorded_time"}, false},
+      {"watched_pushes", {"branch", "revision", "bugs", "pusher", "push_time", "seen_time", "reported"}, false},
+  };
+  return all;
+}
+
 std::string_view migrations_table(Dialect dialect) {
   return dialect == Dialect::sqlite
              ? "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "

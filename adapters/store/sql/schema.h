@@ -20,6 +20,15 @@ struct Migration {
 };
 
 const std::vector<Migration>& migrations();
+
+// Every table of the latest schema with every column, in the order a copy
+// writes them (`autoland db copy`); `identity`: its key column counts up.
+struct Table {
+  std::string_view name;
+  std::vector<std::string_view> columns;
+  bool identity;
+};
+const std::vector<Table>& tables();
 // The table that records which migrations ran.
 std::string_view migrations_table(Dialect dialect);
 

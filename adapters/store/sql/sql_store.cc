@@ -173,6 +173,8 @@ class SqlStore final : public Store {
  public:
   SqlStore(std::unique_ptr<ConnectionSource> source, const Clock& clock) : source_(std::move(source)), clock_(clock) {}
 
+  ConnectionSource& source() { return *source_; }
+
   std::optional<Error> unusable() override {
     Status s = source_->check_usable();
     if (s.ok() || s.error().kind == ErrorKind::transient) return std::nullopt;
@@ -824,6 +826,11 @@ class SqlStore final : public Store {
 
 std::unique_ptr<Store> make_sql_store(std::unique_ptr<ConnectionSource> source, const Clock& clock) {
   return std::make_unique<SqlStore>(std::move(source), clock);
+}
+
+ConnectionSource* source_of(Store& store) {
+  auto* sql_store = dynamic_cast<SqlStore*>(&store);
+  return sql_store ? &sql_store->source() : nullptr;
 }
 
 }  // namespace autoland::sql

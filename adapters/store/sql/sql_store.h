@@ -15,4 +15,8 @@ namespace autoland::sql {
 // caller migrates (or checks schema_status) as its engine's rules say.
 std::unique_ptr<Store> make_sql_store(std::unique_ptr<ConnectionSource> source, const Clock& clock);
 
+// Where a store made by make_sql_store gets its connections; nullptr for
+// any other store.
+ConnectionSource* source_of(Store& store);
+
 }  // namespace autoland::sql

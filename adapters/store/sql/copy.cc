@@ -1,0 +1,95 @@
+#include "adapters/store/sql/copy.h"
+
+#include "adapters/store/sql/pool.h"
+#include "adapters/store/sql/schema.h"
+#include "adapters/store/sql/sql_store.h"
+#include "util/strings.h"
+
+namespace autoland::sql {
+namespace {
+
+constexpr int64_t kProgressEvery = 1000;
+
+std::string column_list(const Table& table) {
+  std::vector<std::string> names(table.columns.begin(), table.columns.end());
+  return util::join(names, ", ");
+}
+
+Result<int64_t> count_rows(Connection& c, const Table& table) {
+  AUTOLAND_TRY_ASSIGN(auto counted, c.run("SELECT count(*) FROM " + std::string(table.name)));
+  return counted.rows.front()[0].integer();
+}
+
+// After rows came in with their own keys, the next key counts on from the largest.
+Status continue_keys_after_copied_ones(Connection& c, const Table& table) {
+  if (!table.identity || c.dialect() != Dialect::postgres) return {};  // SQLite's AUTOINCREMENT follows by itself
+  const std::string name(table.name);
+  AUTOLAND_TRY(c.run("SELECT setval(pg_get_serial_sequence('" + name + "', 'id'), COALESCE((SELECT max(id) FROM " +
+                     name + "), 0) + 1, false)"));
+  return {};
+}
+
+Result<std::vector<CopiedTable>> copy_tables(Connection& from, Connection& to,
+                                             const std::function<void(std::string_view, int64_t)>& progress) {
+  for (const Table& table : tables()) {
+    AUTOLAND_TRY_ASSIGN(int64_t there, count_rows(to, table));
+    if (there > 0) {
+      return conflict("the target store is not empty (its table " + std::string(table.name) + " has " +
+                      std::to_string(there) +
+                      " row(s)): a copy goes only into a store made by `autoland db init` "
+                      "that nothing has used");
+    }
+  }
+  std::vector<CopiedTable> copied;
+  for (const Table& table : tables()) {
+    const std::string columns = column_list(table);
+    AUTOLAND_TRY_ASSIGN(auto rows, from.run("SELECT " + columns + " FROM " + std::string(table.name)));
+    std::string insert = "INSERT INTO " + std::string(table.name) + " (" + columns + ") VALUES (";
+    for (size_t i = 0; i < table.columns.size(); ++i) insert += i ? ",?" : "?";
+    insert += ")";
+    int64_t count = 0;
+    for (const Row& row : rows.rows) {
+      AUTOLAND_TRY(to.run(insert, row));
+      if (++count % kProgressEvery == 0 && progress) progress(table.name, count);
+    }
+    AUTOLAND_TRY(continue_keys_after_copied_ones(to, table));
+    if (progress) progress(table.name, count);
+    copied.push_back({std::string(table.name), count});
+  }
+  return copied;
+}
+
+}  // namespace
+
+Result<std::vector<CopiedTable>> copy_store(Store& from, Store& to,
+                                            const std::function<void(std::string_view, int64_t)>& progress) {
+  ConnectionSource* source = source_of(from);
+  ConnectionSource* target = source_of(to);
+  if (!source || !target) return invalid_input("only SQL stores (sqlite://, postgresql://) can be copied");
+  AUTOLAND_TRY_ASSIGN(auto from_schema, from.schema_status());
+  AUTOLAND_TRY_ASSIGN(auto to_schema, to.schema_status());
+  if (from_schema.current_version != to_schema.current_version) {
+    return conflict("the stores' schemas differ (version " + std::to_string(from_schema.current_version) + " and " +
+                    std::to_string(to_schema.current_version) + "): run `autoland db migrate` on the older one first");
+  }
+  AUTOLAND_TRY(source->check_usable());
+  AUTOLAND_TRY(target->check_usable());
+  AUTOLAND_TRY_ASSIGN(auto from_lease, source->acquire(/*for_write=*/true));
+  AUTOLAND_TRY_ASSIGN(auto to_lease, target->acquire(/*for_write=*/true));
+  AUTOLAND_TRY(from_lease->begin_write());
+  Status began = to_lease->begin_write();
+  if (!began.ok()) {
+    from_lease->rollback();
+    return began.error();
+  }
+  auto copied = copy_tables(*from_lease, *to_lease, progress);
+  from_lease->rollback();  // nothing was written there; this lets its lock go
+  if (!copied.ok()) {
+    to_lease->rollback();
+    return copied.error();
+  }
+  AUTOLAND_TRY(to_lease->commit());
+  return copied;
+}
+
+}  // namespace autoland::sql
