@@ -30,7 +30,15 @@ struct Component {
   std::function<Result<bool>()> pass;
 };
 
+// At most this many waiting deliveries are answered by one pass (a steady
+// stream of them must not keep the pass from running).
+constexpr size_t kMostAnsweredAtOnce = 64;
+
 void loop(Component& c, Store& store, Bus& bus, const std::atomic<bool>& stop) {
+  // Deliveries that woke this pass: acknowledged once it has run (its
+  // writes committed), so a process killed meanwhile leaves them to be
+  // delivered again.
+  std::vector<uint64_t> woken;
   while (!stop) {
     auto on = component_on(store, c.name);
     if (on && *on) {
@@ -41,8 +49,19 @@ void loop(Component& c, Store& store, Bus& bus, const std::atomic<bool>& stop) {
         (void)bus.publish({"patchset", 0});
       }
     }
-    // Until the next pass is due, or another component moved something.
-    (void)bus.wait(c.name, std::chrono::seconds(c.interval_seconds));
+    for (uint64_t tag : woken) bus.ack(c.name, tag);
+    woken.clear();
+    // Until the next pass is due, or another component moved something;
+    // whatever else is waiting already is answered by the same pass.
+    auto first = bus.wait(c.name, std::chrono::seconds(c.interval_seconds));
+    if (first) {
+      woken.push_back(first->tag);
+      while (woken.size() < kMostAnsweredAtOnce) {
+        auto more = bus.wait(c.name, std::chrono::milliseconds(0));
+        if (!more) break;
+        woken.push_back(more->tag);
+      }
+    }
   }
 }
 

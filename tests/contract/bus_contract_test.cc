@@ -30,14 +30,14 @@ TEST_P(BusContract, EachSubscriberGetsItsOwnCopyOfItsTopicsOnly) {
   ASSERT_TRUE(bus_->publish({"branch", 1}).ok());  // nobody's: dropped
   auto q = bus_->wait("queue", milliseconds(100));
   ASSERT_TRUE(q.has_value());
-  EXPECT_EQ(q->topic, "patchset");
-  EXPECT_EQ(q->id, 42);
+  EXPECT_EQ(q->message.topic, "patchset");
+  EXPECT_EQ(q->message.id, 42);
   EXPECT_FALSE(bus_->wait("queue", milliseconds(20)).has_value());  // the comment was not the queue's
   auto c1 = bus_->wait("commenter", milliseconds(100));
   auto c2 = bus_->wait("commenter", milliseconds(100));
   ASSERT_TRUE(c1 && c2);
-  EXPECT_EQ(c1->id, 42);  // in order
-  EXPECT_EQ(c2->topic, "comment");
+  EXPECT_EQ(c1->message.id, 42);  // in order
+  EXPECT_EQ(c2->message.topic, "comment");
   EXPECT_FALSE(bus_->wait("commenter", milliseconds(20)).has_value());
   EXPECT_FALSE(bus_->wait("stranger", milliseconds(20)).has_value());
 }

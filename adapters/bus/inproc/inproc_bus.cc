@@ -29,7 +29,7 @@ bool InProcessBus::has_pending(const std::string& subscriber) {
   return it != queues_.end() && !it->second.pending.empty();
 }
 
-std::optional<BusMessage> InProcessBus::wait(const std::string& subscriber, std::chrono::milliseconds timeout) {
+std::optional<BusDelivery> InProcessBus::wait(const std::string& subscriber, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   MutexLock lock(mu_);
   while (!closed_ && !has_pending(subscriber)) {
@@ -37,9 +37,9 @@ std::optional<BusMessage> InProcessBus::wait(const std::string& subscriber, std:
   }
   if (closed_ || !has_pending(subscriber)) return std::nullopt;
   Queue& q = queues_[subscriber];
-  BusMessage m = q.pending.front();
+  BusDelivery d{q.pending.front(), ++delivered_};
   q.pending.pop_front();
-  return m;
+  return d;
 }
 
 void InProcessBus::close() {

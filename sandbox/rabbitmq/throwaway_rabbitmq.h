@@ -1,0 +1,53 @@
+// A throwaway RabbitMQ broker (Debian's `rabbitmq-server`) on 127.0.0.1,
+// for the bus contract suite and `autoland sandbox --distributed`: a node of
+// its own (its own Erlang cookie, data, logs, epmd port) in a directory of
+// its own, the default guest account (allowed on loopback only). Stopped,
+// with its epmd, when the object goes.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "adapters/process/subprocess.h"
+#include "util/result.h"
+
+namespace autoland::sandbox {
+
+class ThrowawayRabbitMq {
+ public:
+  static bool installed();
+  // A new node under `dir` (emptied first) listening for AMQP on `port`
+  // (0: a free one); returns once the port accepts. The error carries the
+  // broker's own words.
+  static Result<std::unique_ptr<ThrowawayRabbitMq>> start(const std::string& dir, int port);
+  ~ThrowawayRabbitMq();
+  ThrowawayRabbitMq(const ThrowawayRabbitMq&) = delete;
+  ThrowawayRabbitMq& operator=(const ThrowawayRabbitMq&) = delete;
+
+  // amqp://guest:guest@127.0.0.1:PORT/
+  std::string url() const;
+  int port() const { return port_; }
+  // Stops the node (waited for) and starts it again on the same data: the
+  // durable queues and persistent messages are there again.
+  Status restart();
+  // `rabbitmqctl ARGS...` against this node: its output, or its error.
+  Result<std::string> ctl(const std::vector<std::string>& args);
+
+ private:
+  ThrowawayRabbitMq(std::string dir, int port, int dist_port, int epmd_port)
+      : dir_(std::move(dir)), port_(port), dist_port_(dist_port), epmd_port_(epmd_port) {}
+  std::map<std::string, std::string> environment() const;
+  Status run_node();
+  void stop_node();
+  std::string dir_;
+  int port_;
+  int dist_port_;
+  int epmd_port_;
+  std::optional<Subprocess> node_;
+};
+
+}  // namespace autoland::sandbox
