@@ -18,6 +18,7 @@ demo=(
   libmicrohttpd-dev               # the REST API's server (event loop, deadlines, per-client limits)
   libldap-dev                     # the LDAP directory adapter
   libpq-dev                       # the PostgreSQL store adapter
+  librabbitmq-dev                 # the RabbitMQ bus adapter
 )
 tests=(
   clang libclang-rt-14-dev        # libFuzzer targets, ThreadSanitizer, -Wthread-safety
@@ -28,6 +29,7 @@ tests=(
   buildbot buildbot-worker # the real CI master and worker of the buildbot tests
   slapd ldap-utils         # a throwaway slapd for the LDAP tests (the sandbox uses one when present)
   postgresql               # a throwaway server for the PostgreSQL store tests (sandbox/postgres)
+  rabbitmq-server amqp-tools # a throwaway broker for the RabbitMQ bus tests (sandbox/rabbitmq); raw publishes
 )
 case $set_name in
   demo) packages=("${demo[@]}") ;;

@@ -32,7 +32,7 @@ Status write_file(const fs::path& path, const std::string& text) {
 
 bool ThrowawayRabbitMq::installed() { return ::access(kServer, X_OK) == 0 && ::access(kCtl, X_OK) == 0; }
 
-std::string ThrowawayRabbitMq::url() const { return "amqp://guest:guest@127.0.0.1:" + std::to_string(port_) + "/"; }
+std::string ThrowawayRabbitMq::url() const { return "amqp://guest:guest@127.0.0.1:" + std::to_string(port_); }
 
 std::map<std::string, std::string> ThrowawayRabbitMq::environment() const {
   const fs::path dir(dir_);
@@ -68,8 +68,7 @@ Result<std::unique_ptr<ThrowawayRabbitMq>> ThrowawayRabbitMq::start(const std::s
   if (ec) return internal_error("cannot make " + dir.string() + ": " + ec.message());
   AUTOLAND_TRY(write_file(dir / "rabbitmq-env.conf", ""));
   AUTOLAND_TRY(write_file(dir / "enabled_plugins", "[].\n"));
-  AUTOLAND_TRY(write_file(dir / "rabbitmq.conf", "listeners.tcp.1 = 127.0.0.1:" + std::to_string(port) +
-                                                     "\n"));
+  AUTOLAND_TRY(write_file(dir / "rabbitmq.conf", "listeners.tcp.1 = 127.0.0.1:" + std::to_string(port) + "\n"));
   std::unique_ptr<ThrowawayRabbitMq> broker(new ThrowawayRabbitMq(dir.string(), port, dist_port, epmd_port));
   AUTOLAND_TRY(broker->run_node());
   return broker;
@@ -83,8 +82,8 @@ Status ThrowawayRabbitMq::run_node() {
   run.own_process_group = true;  // the node's Erlang helpers die with it
   AUTOLAND_TRY_ASSIGN(node_, Subprocess::spawn(run));
   if (!wait_until_answers(port_, std::chrono::seconds(60))) {
-    return internal_error("RabbitMQ did not answer on port " + std::to_string(port_) + " within 60 s: " +
-                          log_tail((fs::path(dir_) / "server.out").string()));
+    return internal_error("RabbitMQ did not answer on port " + std::to_string(port_) +
+                          " within 60 s: " + log_tail((fs::path(dir_) / "server.out").string()));
   }
   return {};
 }

@@ -28,7 +28,7 @@ class ThrowawayRabbitMq {
   ThrowawayRabbitMq(const ThrowawayRabbitMq&) = delete;
   ThrowawayRabbitMq& operator=(const ThrowawayRabbitMq&) = delete;
 
-  // amqp://guest:guest@127.0.0.1:PORT/
+  // amqp://guest:guest@127.0.0.1:PORT (the default vhost, /)
   std::string url() const;
   int port() const { return port_; }
   // Stops the node (waited for) and starts it again on the same data: the
