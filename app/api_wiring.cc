@@ -48,7 +48,7 @@ Result<std::unique_ptr<api::ApiServer>> start_api(Wiring& wiring, const ApiParts
                       }});
   if (parts.bus) {
     o.health.push_back({"bus", [bus = parts.bus]() -> Status {
-                          return bus->is_open() ? Status{} : transient("the in-process bus is closed (stopping)");
+                          return bus->is_open() ? Status{} : transient("the bus is closed, or its broker is away");
                         }});
   }
   if (wiring.bugs) {

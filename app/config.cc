@@ -346,6 +346,27 @@ Result<Config> build(const Collected& c, std::string_view src) {
   cfg.source = std::string(src);
   const Values& v = c.top;
   cfg.store_url = v.at("store.url");
+  cfg.bus.url = v.at("bus.url");
+  cfg.bus.name = v.at("bus.name");
+  cfg.bus.prefetch = to_int(v.at("bus.prefetch"));
+  cfg.bus.tls_ca_file = v.at("bus.tls_ca_file");
+  if (cfg.bus.url != "inproc://" && cfg.bus.url.rfind("amqp://", 0) != 0 && cfg.bus.url.rfind("amqps://", 0) != 0) {
+    return invalid_input(std::string(src) + ": bus.url: '" + util::redact_url(cfg.bus.url) +
+                         "' is neither inproc:// nor amqp://... or amqps://...");
+  }
+  if (cfg.bus.name.empty() ||
+      cfg.bus.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos) {
+    return invalid_input(std::string(src) + ": bus.name: '" + cfg.bus.name +
+                         "' must be lower-case letters, digits, - and _ (it names the exchange and queues)");
+  }
+  cfg.workers.heartbeat_seconds = to_int(v.at("workers.heartbeat_seconds"));
+  cfg.workers.failover_seconds = to_int(v.at("workers.failover_seconds"));
+  if (cfg.workers.failover_seconds < 2 * cfg.workers.heartbeat_seconds) {
+    return invalid_input(std::string(src) + ": workers.failover_seconds (" +
+                         std::to_string(cfg.workers.failover_seconds) + ") must be at least twice " +
+                         "workers.heartbeat_seconds (" + std::to_string(cfg.workers.heartbeat_seconds) +
+                         "): a live worker would otherwise be taken for dead");
+  }
   cfg.log_level = v.at("log.level");
   cfg.bugzilla.url = v.at("bugzilla.url");
   cfg.bugzilla.api_key = v.at("bugzilla.api_key");
@@ -448,6 +469,16 @@ const std::vector<ConfigKey>& config_keys() {
       {"store.url", T::string, "sqlite://autoland.db",
        "Where autoland keeps its state. `sqlite://PATH` (relative to the working directory) or "
        "`sqlite:///ABSOLUTE/PATH`; `sqlite://:memory:` for a throw-away store."},
+      {"bus.url", T::string, "inproc://",
+       "How components wake each other: `inproc://` (all in one process: `autoland run`) or "
+       "`amqp://USER:PASSWORD@HOST[:PORT]/VHOST` (`amqps://` for TLS) for workers on several hosts."},
+      {"bus.name", T::string, "autoland", "The exchange's name; each component kind's queue is NAME.KIND."},
+      {"bus.prefetch", T::integer, "16", "Deliveries a subscriber holds unacknowledged.", false, 1, 1000},
+      {"bus.tls_ca_file", T::string, "", "CA bundle that checks the broker's certificate (amqps://)."},
+      {"workers.heartbeat_seconds", T::integer, "5", "How often each worker writes that it is alive.", false, 1, 300},
+      {"workers.failover_seconds", T::integer, "20",
+       "A worker silent this long is taken for dead: its leadership and the work it claimed pass to others.", false, 2,
+       3600},
       {"log.level", T::string, "info", "One of trace, debug, info, warn, error, off."},
       {"bugzilla.url", T::string, "", "Base URL of the Bugzilla server, e.g. `https://bugzilla.example.org`."},
       {"bugzilla.api_key", T::string, "",
@@ -703,6 +734,12 @@ std::string describe(const Config& c) {
   auto line = [&](std::string_view k, const std::string& v) { out += std::string(k) + " = " + v + "\n"; };
   line("source", c.source);
   line("store.url", util::redact_url(c.store_url));
+  line("bus.url", util::redact_url(c.bus.url));
+  line("bus.name", c.bus.name);
+  line("bus.prefetch", std::to_string(c.bus.prefetch));
+  line("bus.tls_ca_file", c.bus.tls_ca_file);
+  line("workers.heartbeat_seconds", std::to_string(c.workers.heartbeat_seconds));
+  line("workers.failover_seconds", std::to_string(c.workers.failover_seconds));
   line("log.level", c.log_level);
   line("bugzilla.url", util::redact_url(c.bugzilla.url));
   line("bugzilla.api_key", c.bugzilla.api_key.empty() ? "(unset)" : "(set)");

@@ -74,6 +74,20 @@ struct ApiTokenConfig {
   std::string sha256;  // lowercase hex of the token
 };
 
+// [bus]: how components wake each other (ports/bus.h).
+struct BusConfig {
+  std::string url = "inproc://";  // or amqp:// / amqps://
+  std::string name = "autoland";  // the exchange; queues are NAME.SUBSCRIBER
+  int prefetch = 16;
+  std::string tls_ca_file;
+};
+
+// [workers]: processes on several hosts sharing one store.
+struct WorkersConfig {
+  int heartbeat_seconds = 5;  // how often a worker says it is alive
+  int failover_seconds = 20;  // silent this long: its leadership and claims go to others
+};
+
 struct ApiConfig {
   std::string listen;  // "127.0.0.1:8080"; "" = `autoland run` serves no API
   bool open_reads = false;
@@ -88,6 +102,8 @@ struct ApiConfig {
 struct Config {
   std::string source;  // the file it came from ("" for defaults)
   std::string store_url = "sqlite://autoland.db";
+  BusConfig bus;
+  WorkersConfig workers;
   std::string log_level = "info";
   BugzillaConfig bugzilla;
   uint64_t patch_max_bytes = kDefaultPatchMaxBytes;

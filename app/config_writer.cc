@@ -68,6 +68,12 @@ std::string to_toml(const Config& c) {
                                {"timeout_seconds", c.ldap.timeout_seconds},
                                {"cache_seconds", c.ldap.cache_seconds}});
   t.insert("directory", toml::table{{"file", c.directory_file}});
+  t.insert(
+      "bus",
+      toml::table{
+          {"url", c.bus.url}, {"name", c.bus.name}, {"prefetch", c.bus.prefetch}, {"tls_ca_file", c.bus.tls_ca_file}});
+  t.insert("workers", toml::table{{"heartbeat_seconds", c.workers.heartbeat_seconds},
+                                  {"failover_seconds", c.workers.failover_seconds}});
   t.insert("tree_status", toml::table{{"url", c.tree_status_url}, {"cache_seconds", c.tree_status_cache_seconds}});
 
   toml::array tokens;

@@ -4,10 +4,10 @@
 #include <optional>
 #include <thread>
 
-#include "adapters/bus/inproc/inproc_bus.h"
 #include "adapters/ci/local/local_ci.h"
 #include "adapters/treestatus/treestatus_client.h"
 #include "app/api_wiring.h"
+#include "app/bus_factory.h"
 #include "app/ci_factory.h"
 #include "app/component_options.h"
 #include "app/directory_factory.h"
@@ -124,7 +124,8 @@ Status run_components(Wiring& wiring, const std::atomic<bool>& stop) {
          return false;
        }},
   };
-  InProcessBus bus;
+  AUTOLAND_TRY_ASSIGN(auto bus_owned, open_bus(config.bus));
+  Bus& bus = *bus_owned;
   for (const Component& c : components) bus.subscribe(c.name, {"patchset"});
 
   // The API serves on its own threads beside the components.

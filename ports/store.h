@@ -115,6 +115,26 @@ struct WatchedPush {
   bool reported = false;
 };
 
+// A process doing one role ("trigger", "pusher", ... or "run": all of them),
+// as it last said through heartbeat().
+struct WorkerRecord {
+  std::string id;  // unique per process start: HOST/PID/STARTTIME
+  std::string host;
+  std::string role;
+  int64_t pid = 0;
+  UnixTime started_time = 0;
+  UnixTime heartbeat_time = 0;  // set by the store
+  std::string doing;            // what its last pass did, in a few words
+};
+
+// Something one live worker at a time may do: "leader/trigger" (the one
+// Bugzilla poll), "patchset/42/push" (a push under way).
+struct LeaseRecord {
+  std::string key;
+  std::string holder;  // a WorkerRecord id
+  UnixTime taken_time = 0;
+};
+
 struct SchemaStatus {
   int current_version = 0;
   int latest_version = 0;
@@ -219,6 +239,20 @@ class Store {
   virtual Result<std::vector<WatchedPush>> unreported_pushes(size_t limit) = 0;
   virtual Status report_watched_push(const std::string& branch, const std::string& revision,
                                      const std::vector<NewComment>& comments, const std::string& actor) = 0;
+
+  // Workers. heartbeat: writes the record with heartbeat_time = now (and
+  // forgets workers silent for a day). retire: a worker that stops cleanly;
+  // its record and its leases go.
+  virtual Status heartbeat(const WorkerRecord& worker) = 0;
+  virtual Result<std::vector<WorkerRecord>> list_workers() = 0;
+  virtual Status retire_worker(const std::string& id) = 0;
+  // Leases. take: `holder` has `key` afterwards (true) when it was free, its
+  // own already, or held by a worker whose last heartbeat is before
+  // `stale_before` or that is gone (taken over, with an audit event); false
+  // while another live worker holds it. release: no-op unless `holder` has it.
+  virtual Result<bool> take_lease(const std::string& key, const std::string& holder, UnixTime stale_before) = 0;
+  virtual Status release_lease(const std::string& key, const std::string& holder) = 0;
+  virtual Result<std::vector<LeaseRecord>> list_leases() = 0;
 
   // Push intents. record replaces an earlier intent with the same key (a
   // rebased retry sends new nodes); get: nullopt when none; clear: no-op when none.

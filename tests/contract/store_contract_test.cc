@@ -618,6 +618,62 @@ TEST_P(StoreContract, TextRoundTripsByteForByte) {
   EXPECT_EQ(store_->comments_for(p.id)->front().body, odd);
 }
 
+TEST_P(StoreContract, WorkersSayTheyAreAliveAndLeaveCleanly) {
+  WorkerRecord a{"host-a/10/1", "host-a", "pusher", 10, 1'699'999'000, 0, "starting"};
+  ASSERT_TRUE(store_->heartbeat(a).ok());
+  clock_.advance(5);
+  a.doing = "pushed 2";
+  ASSERT_TRUE(store_->heartbeat(a).ok());
+  ASSERT_TRUE(store_->heartbeat({"host-b/20/1", "host-b", "trigger", 20, 1'699'999'100, 0, ""}).ok());
+  auto workers = store_->list_workers();
+  ASSERT_TRUE(workers.ok());
+  ASSERT_EQ(workers->size(), 2u);
+  EXPECT_EQ(workers->at(0).id, "host-a/10/1");  // by role: pusher before trigger
+  EXPECT_EQ(workers->at(0).doing, "pushed 2");
+  EXPECT_EQ(workers->at(0).heartbeat_time, clock_.now());
+  EXPECT_EQ(workers->at(0).pid, 10);
+  ASSERT_TRUE(store_->take_lease("patchset/1/push", a.id, clock_.now() - 20).ok());
+  ASSERT_TRUE(store_->retire_worker(a.id).ok());
+  EXPECT_EQ(store_->list_workers()->size(), 1u);
+  EXPECT_TRUE(store_->list_leases()->empty()) << "a retired worker's leases stay";
+  // A day of silence and a worker is forgotten.
+  clock_.advance(24 * 3600 + 1);
+  ASSERT_TRUE(store_->heartbeat({"host-c/30/1", "host-c", "queue", 30, clock_.now(), 0, ""}).ok());
+  ASSERT_EQ(store_->list_workers()->size(), 1u);
+  EXPECT_EQ(store_->list_workers()->front().host, "host-c");
+}
+
+TEST_P(StoreContract, ALeaseHasOneLiveHolderAndPassesOnWhenItFallsSilent) {
+  ASSERT_TRUE(store_->heartbeat({"a", "host-a", "trigger", 1, clock_.now(), 0, ""}).ok());
+  ASSERT_TRUE(store_->heartbeat({"b", "host-b", "trigger", 2, clock_.now(), 0, ""}).ok());
+  const auto stale_before = [&] { return clock_.now() - 20; };
+  EXPECT_EQ(*store_->take_lease("leader/trigger", "a", stale_before()), true);
+  EXPECT_EQ(*store_->take_lease("leader/trigger", "b", stale_before()), false);
+  EXPECT_EQ(*store_->take_lease("leader/trigger", "a", stale_before()), true);  // its own: kept
+  ASSERT_TRUE(store_->release_lease("leader/trigger", "b").ok());               // not b's: nothing
+  EXPECT_EQ(*store_->take_lease("leader/trigger", "b", stale_before()), false);
+  // a falls silent; b keeps saying it is alive.
+  clock_.advance(21);
+  ASSERT_TRUE(store_->heartbeat({"b", "host-b", "trigger", 2, 0, 0, ""}).ok());
+  EXPECT_EQ(*store_->take_lease("leader/trigger", "b", stale_before()), true);
+  EXPECT_EQ(*store_->take_lease("leader/trigger", "a", stale_before()), false);
+  auto leases = store_->list_leases();
+  ASSERT_TRUE(leases.ok());
+  ASSERT_EQ(leases->size(), 1u);
+  EXPECT_EQ(leases->front().holder, "b");
+  EXPECT_EQ(leases->front().taken_time, clock_.now());
+  auto events = store_->list_events({.limit = 1, .newest = true});
+  ASSERT_TRUE(events.ok() && events->size() == 1);
+  EXPECT_EQ(events->front().what, "lease.takeover");
+  EXPECT_EQ(events->front().detail, "leader/trigger from a (silent since 1700000000)");
+  // The holder lets it go; and a lease whose holder never said it was alive is free.
+  ASSERT_TRUE(store_->release_lease("leader/trigger", "b").ok());
+  EXPECT_EQ(*store_->take_lease("leader/trigger", "a", stale_before()), true);
+  ASSERT_TRUE(store_->retire_worker("a").ok());
+  EXPECT_EQ(*store_->take_lease("patchset/3/push", "ghost", stale_before()), true);
+  EXPECT_EQ(*store_->take_lease("patchset/3/push", "b", stale_before()), true);
+}
+
 // PostgreSQL's text holds UTF-8 without NUL only; every engine stores other
 // bytes the same way (U+FFFD each) rather than refusing the write.
 TEST_P(StoreContract, TextThatIsNotUtf8IsStoredWithReplacementCharacters) {

@@ -284,6 +284,17 @@ nlohmann::json everything(Store& store) {
   const auto& found = intent.value();
   all["intent"] = found ? found->branch + " " + found->nodes.front() + " " + std::to_string(found->recorded_time)
                         : std::string("-");
+  auto workers = store.list_workers();
+  auto leases = store.list_leases();
+  EXPECT_TRUE(workers.ok() && leases.ok());
+  if (workers.ok()) {
+    for (const WorkerRecord& w : workers.value()) {
+      all["workers"].push_back({w.id, w.host, w.role, w.pid, w.started_time, w.heartbeat_time, w.doing});
+    }
+  }
+  if (leases.ok()) {
+    for (const LeaseRecord& l : leases.value()) all["leases"].push_back({l.key, l.holder, l.taken_time});
+  }
   for (const WatchedPush& w : watched.value()) {
     all["watched"].push_back({w.branch, w.revision, w.bugs, w.pusher, w.push_time, w.seen_time});
   }
@@ -331,6 +342,8 @@ void fill(Store& store, ManualClock& clock) {
   ASSERT_TRUE(store.watch_push({"try", std::string(40, 'b'), {7, 8}, "someone@example.org", 123, 0, false}).ok());
   ASSERT_TRUE(store.watch_push({"try", std::string(40, 'c'), {9}, "someone@example.org", 124, 0, false}).ok());
   ASSERT_TRUE(store.report_watched_push("try", std::string(40, 'c'), {{9, "results", "done", "watched/c"}}, "r").ok());
+  ASSERT_TRUE(store.heartbeat({"host-a/1/1", "host-a", "pusher", 1, 1, 0, "pushing"}).ok());
+  ASSERT_TRUE(store.take_lease("patchset/2/push", "host-a/1/1", 0).ok());
 }
 
 TEST_F(PostgresStore, ACopyFromSqliteKeepsEveryRowAndTheKeysCountOnAfterIt) {
@@ -349,7 +362,7 @@ TEST_F(PostgresStore, ACopyFromSqliteKeepsEveryRowAndTheKeysCountOnAfterIt) {
   });
   ASSERT_TRUE(copied.ok()) << copied.error().message;
   EXPECT_EQ(heard, (std::vector<std::string>{"branches 2", "patchsets 3", "comments 4", "events 10", "settings 2",
-                                             "push_intents 1", "watched_pushes 2"}));
+                                             "push_intents 1", "watched_pushes 2", "workers 1", "leases 1"}));
   EXPECT_EQ(everything(**target).dump(2), everything(**sqlite).dump(2));
 
   // New rows get keys after the copied ones, in every table that counts keys.

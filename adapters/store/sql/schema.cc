@@ -231,6 +231,43 @@ UPDATE patchsets SET origin = 'api' WHERE substr(request_key, 1, 4) = 'api/';
 UPDATE patchsets SET origin = 'keyword'
   WHERE origin = 'whiteboard' AND strpos(request_key, '/checkin-needed@') > 0;
 )sql"},
+      // Runtime state of processes on several hosts: who is alive (a
+      // heartbeat) and what one of them alone may do (a lease).
+      {6, "workers and leases",
+       R"sql(
+CREATE TABLE workers (
+  id TEXT PRIMARY KEY,
+  host TEXT NOT NULL,
+  role TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  started_time INTEGER NOT NULL,
+  heartbeat_time INTEGER NOT NULL,
+  doing TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE leases (
+  key TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  taken_time INTEGER NOT NULL
+);
+CREATE INDEX leases_by_holder ON leases (holder);
+)sql",
+       R"sql(
+CREATE TABLE workers (
+  id TEXT PRIMARY KEY,
+  host TEXT NOT NULL,
+  role TEXT NOT NULL,
+  pid BIGINT NOT NULL,
+  started_time BIGINT NOT NULL,
+  heartbeat_time BIGINT NOT NULL,
+  doing TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE leases (
+  key TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  taken_time BIGINT NOT NULL
+);
+CREATE INDEX leases_by_holder ON leases (holder);
+)sql"},
   };
   return all;
 }
@@ -275,6 +312,8 @@ const std::vector<Table>& tables() {
       {"settings", {"key", "value"}, false},
       {"push_intents", {"key", "branch", "nodes", "recorded_time"}, false},
       {"watched_pushes", {"branch", "revision", "bugs", "pusher", "push_time", "seen_time", "reported"}, false},
+      {"workers", {"id", "host", "role", "pid", "started_time", "heartbeat_time", "doing"}, false},
+      {"leases", {"key", "holder", "taken_time"}, false},
   };
   return all;
 }

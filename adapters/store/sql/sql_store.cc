@@ -169,6 +169,9 @@ std::vector<Value> branch_values(const Branch& b) {
           b.results_timeout_minutes};
 }
 
+// A worker silent this long is forgotten (its leases are free long before).
+constexpr int64_t kForgetWorkersAfter = 24 * 3600;
+
 class SqlStore final : public Store {
  public:
   SqlStore(std::unique_ptr<ConnectionSource> source, const Clock& clock) : source_(std::move(source)), clock_(clock) {}
@@ -636,6 +639,79 @@ class SqlStore final : public Store {
       }
       return insert_event(c, {0, clock_.now(), std::nullopt, actor, "push.reported",
                               branch + " " + revision + " on bug(s) " + util::join(bugs, ",")});
+    });
+  }
+
+  Status heartbeat(const WorkerRecord& w) override {
+    return writing([&](Connection& c) -> Status {
+      const UnixTime now = clock_.now();
+      AUTOLAND_TRY(
+          c.run("INSERT INTO workers (id, host, role, pid, started_time, heartbeat_time, doing) VALUES "
+                "(?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET heartbeat_time=excluded.heartbeat_time, "
+                "doing=excluded.doing",
+                {w.id, w.host, w.role, w.pid, w.started_time, now, w.doing}));
+      AUTOLAND_TRY(c.run("DELETE FROM workers WHERE heartbeat_time < ?", {now - kForgetWorkersAfter}));
+      return {};
+    });
+  }
+
+  Result<std::vector<WorkerRecord>> list_workers() override {
+    return reading([&](Connection& c) -> Result<std::vector<WorkerRecord>> {
+      AUTOLAND_TRY_ASSIGN(auto rows, c.run("SELECT id, host, role, pid, started_time, heartbeat_time, doing FROM "
+                                           "workers ORDER BY role, host, started_time, id"));
+      std::vector<WorkerRecord> out;
+      for (const Row& r : rows.rows) {
+        out.push_back(
+            {r[0].text(), r[1].text(), r[2].text(), r[3].integer(), r[4].integer(), r[5].integer(), r[6].text()});
+      }
+      return out;
+    });
+  }
+
+  Status retire_worker(const std::string& id) override {
+    return writing([&](Connection& c) -> Status {
+      AUTOLAND_TRY(c.run("DELETE FROM leases WHERE holder = ?", {id}));
+      AUTOLAND_TRY(c.run("DELETE FROM workers WHERE id = ?", {id}));
+      return {};
+    });
+  }
+
+  Result<bool> take_lease(const std::string& key, const std::string& holder, UnixTime stale_before) override {
+    return writing([&](Connection& c) -> Result<bool> {
+      AUTOLAND_TRY_ASSIGN(auto held, c.run("SELECT l.holder, w.heartbeat_time FROM leases l LEFT JOIN workers w ON "
+                                           "w.id = l.holder WHERE l.key = ?",
+                                           {key}));
+      const UnixTime now = clock_.now();
+      if (held.rows.empty()) {
+        AUTOLAND_TRY(c.run("INSERT INTO leases (key, holder, taken_time) VALUES (?, ?, ?)", {key, holder, now}));
+        return true;
+      }
+      const Row& r = held.rows.front();
+      if (r[0].text() == holder) return true;
+      const std::optional<int64_t> last_heard = r[1].optional_integer();
+      if (last_heard && *last_heard >= stale_before) return false;
+      AUTOLAND_TRY(c.run("UPDATE leases SET holder = ?, taken_time = ? WHERE key = ?", {holder, now, key}));
+      AUTOLAND_TRY(insert_event(
+          c, {0, now, std::nullopt, holder, "lease.takeover",
+              key + " from " + r[0].text() +
+                  (last_heard ? " (silent since " + std::to_string(*last_heard) + ")" : " (no longer running)")}));
+      return true;
+    });
+  }
+
+  Status release_lease(const std::string& key, const std::string& holder) override {
+    return writing([&](Connection& c) -> Status {
+      AUTOLAND_TRY(c.run("DELETE FROM leases WHERE key = ? AND holder = ?", {key, holder}));
+      return {};
+    });
+  }
+
+  Result<std::vector<LeaseRecord>> list_leases() override {
+    return reading([&](Connection& c) -> Result<std::vector<LeaseRecord>> {
+      AUTOLAND_TRY_ASSIGN(auto rows, c.run("SELECT key, holder, taken_time FROM leases ORDER BY key"));
+      std::vector<LeaseRecord> out;
+      for (const Row& r : rows.rows) out.push_back({r[0].text(), r[1].text(), r[2].integer()});
+      return out;
     });
   }
 
