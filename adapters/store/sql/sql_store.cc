@@ -187,46 +187,21 @@ class SqlStore final : public Store {
   Result<int> migrate() override {
     int applied = 0;
     for (const Migration& m : migrations()) {
-      AUTOLAND_TRY_ASSIGN(
-          bool ran, writing([&](Connection& c) -> Result<bool> {
-            AUTOLAND_TRY(c.run_script(migrations_table(c.dialect())));
-            // Read under the write lock: another process may have migrated meanwhile.
-            AUTOLAND_TRY_ASSIGN(int current, current_version(c));
-            if (m.version <= current) return false;
-            auto status = c.run_script(m.sql(c.dialect()));
-            if (!status.ok()) {
-              Error e = status.error();
-              e.message =
-                  "migration " + std::to_string(m.version) + " (" + std::string(m.name) + ") failed: " + e.message;
-              if (!lost_connection(e)) e.kind = ErrorKind::internal;
-              return e;
-            }
-            AUTOLAND_TRY(c.run("INSERT INTO schema_migrations (version, name, applied_time) VALUES (?, ?, ?)",
-                               {m.version, m.name, clock_.now()}));
-            return true;
-          }));
+      AUTOLAND_TRY_ASSIGN(bool ran, writing([&](Connection& c) { return apply_migration(c, m); }));
       if (ran) ++applied;
     }
     return applied;
   }
 
   Result<SchemaStatus> schema_status() override {
-    AUTOLAND_TRY_ASSIGN(int current, reading([&](Connection& c) -> Result<int> {
-                          AUTOLAND_TRY_ASSIGN(auto exists,
-                                              c.run(c.dialect() == Dialect::sqlite
-                                                        ? "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-                                                          "name = 'schema_migrations'"
-                                                        : "SELECT count(*) FROM information_schema.tables WHERE "
-                                                          "table_schema = current_schema() AND table_name = "
-                                                          "'schema_migrations'"));
-                          if (exists.rows.front()[0].integer() == 0) return 0;
-                          return current_version(c);
-                        }));
+    AUTOLAND_TRY_ASSIGN(auto applied, reading([&](Connection& c) { return applied_migrations(c); }));
+    // Each migration is pending until its own number is recorded: a gap
+    // stays pending, never hidden behind a larger number.
     SchemaStatus status;
-    status.current_version = current;
+    status.current_version = applied.empty() ? 0 : applied.back();
     for (const auto& m : migrations()) {
       status.latest_version = std::max(status.latest_version, m.version);
-      if (m.version > current) status.pending.emplace_back(m.name);
+      if (std::find(applied.begin(), applied.end(), m.version) == applied.end()) status.pending.emplace_back(m.name);
     }
     return status;
   }
@@ -819,9 +794,36 @@ class SqlStore final : public Store {
     return true;
   }
 
-  static Result<int> current_version(Connection& c) {
-    AUTOLAND_TRY_ASSIGN(auto rows, c.run("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
-    return as_int(rows.rows.front()[0]);
+  // Applies `m` unless its number is recorded; true when it ran.
+  Result<bool> apply_migration(Connection& c, const Migration& m) {
+    AUTOLAND_TRY(c.run_script(migrations_table(c.dialect())));
+    // Read under the write lock: another process may have migrated meanwhile.
+    AUTOLAND_TRY_ASSIGN(auto recorded, c.run("SELECT count(*) FROM schema_migrations WHERE version = ?", {m.version}));
+    if (recorded.rows.front()[0].integer() > 0) return false;
+    auto status = c.run_script(m.sql(c.dialect()));
+    if (!status.ok()) {
+      Error e = status.error();
+      e.message = "migration " + std::to_string(m.version) + " (" + std::string(m.name) + ") failed: " + e.message;
+      if (!lost_connection(e)) e.kind = ErrorKind::internal;
+      return e;
+    }
+    AUTOLAND_TRY(c.run("INSERT INTO schema_migrations (version, name, applied_time) VALUES (?, ?, ?)",
+                       {m.version, m.name, clock_.now()}));
+    return true;
+  }
+
+  // The recorded migration numbers, ascending; none before the table exists.
+  static Result<std::vector<int>> applied_migrations(Connection& c) {
+    AUTOLAND_TRY_ASSIGN(auto exists, c.run(c.dialect() == Dialect::sqlite
+                                               ? "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = "
+                                                 "'schema_migrations'"
+                                               : "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+                                                 "current_schema() AND table_name = 'schema_migrations'"));
+    std::vector<int> versions;
+    if (exists.rows.front()[0].integer() == 0) return versions;
+    AUTOLAND_TRY_ASSIGN(auto rows, c.run("SELECT version FROM schema_migrations ORDER BY version"));
+    for (const Row& r : rows.rows) versions.push_back(as_int(r[0]));
+    return versions;
   }
 
   // Patchsets not yet ended that push to `name`: Branch::branch_for in SQL.
