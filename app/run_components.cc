@@ -1,5 +1,9 @@
 #include "app/run_components.h"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <condition_variable>
 #include <map>
 #include <optional>
 #include <thread>
@@ -12,6 +16,7 @@
 #include "app/component_options.h"
 #include "app/directory_factory.h"
 #include "app/vcs_factory.h"
+#include "services/claims.h"
 #include "services/commenter/commenter.h"
 #include "services/queue/queue.h"
 #include "services/queue/sheriff.h"
@@ -19,35 +24,64 @@
 #include "services/results/results_poller.h"
 #include "services/trigger/trigger.h"
 #include "util/log.h"
+#include "util/mutex.h"
 
 namespace autoland {
 namespace {
 
 struct Component {
-  std::string name;  // also its switch: component/<name>
+  std::string name;         // its role, and its queue on the bus
+  std::string switch_name;  // its sheriff's switch: component/<switch_name>
   int interval_seconds = 10;
-  // One pass; true when it moved something others may act on.
-  std::function<Result<bool>()> pass;
+  // One pass: what it did, in a few words ("" when nothing), or the error.
+  std::function<Result<std::string>()> pass;
 };
 
 // At most this many waiting deliveries are answered by one pass (a steady
 // stream of them must not keep the pass from running).
 constexpr size_t kMostAnsweredAtOnce = 64;
 
-void loop(Component& c, Store& store, Bus& bus, const std::atomic<bool>& stop) {
+// What each component last did, for the heartbeat's "doing".
+class Activity {
+ public:
+  void set(const std::string& component, std::string doing) {
+    MutexLock lock(mu_);
+    doing_[component] = std::move(doing);
+  }
+  std::string summary() {
+    MutexLock lock(mu_);
+    std::string out;
+    for (const auto& [component, doing] : doing_) {
+      if (doing.empty()) continue;
+      if (!out.empty()) out += "; ";
+      out += component + ": " + doing;
+    }
+    return out.empty() ? "idle" : out;
+  }
+
+ private:
+  Mutex mu_;
+  std::map<std::string, std::string> doing_ GUARDED_BY(mu_);
+};
+
+void loop(Component& c, Store& store, Bus& bus, Activity& activity, const std::atomic<bool>& stop) {
   // Deliveries that woke this pass: acknowledged once it has run (its
   // writes committed), so a process killed meanwhile leaves them to be
   // delivered again.
   std::vector<uint64_t> woken;
   while (!stop) {
-    auto on = component_on(store, c.name);
+    auto on = component_on(store, c.switch_name);
     if (on && *on) {
-      auto moved = c.pass();
-      if (!moved) {
-        LOG_ERROR(c.name, moved.error().message);
-      } else if (*moved) {
-        (void)bus.publish({"patchset", 0});
+      auto did = c.pass();
+      if (!did) {
+        LOG_ERROR(c.name, did.error().message);
+        activity.set(c.name, "error: " + did.error().message);
+      } else {
+        activity.set(c.name, *did);
+        if (!did->empty()) (void)bus.publish({"patchset", 0});
       }
+    } else if (on) {
+      activity.set(c.name, "switched off");
     }
     for (uint64_t tag : woken) bus.ack(c.name, tag);
     woken.clear();
@@ -65,13 +99,92 @@ void loop(Component& c, Store& store, Bus& bus, const std::atomic<bool>& stop) {
   }
 }
 
+std::string counted(std::initializer_list<std::pair<const char*, int>> counts) {
+  std::string out;
+  for (const auto& [what, n] : counts) {
+    if (n == 0) continue;
+    if (!out.empty()) out += ", ";
+    out += std::string(what) + " " + std::to_string(n);
+  }
+  return out;
+}
+
+std::string this_host() {
+  char host[256] = {};
+  ::gethostname(host, sizeof(host) - 1);
+  return host;
+}
+
+// This process in the store's worker table: one heartbeat before anything
+// else (a lease needs its holder alive), one every heartbeat_seconds, and
+// its record and leases gone when it stops cleanly.
+class Registration {
+ public:
+  Registration(Store& store, WorkerRecord me, int heartbeat_seconds, Activity& activity)
+      : store_(store), me_(std::move(me)), every_(heartbeat_seconds), activity_(activity) {}
+  ~Registration() { stop(); }
+  Status start() {
+    AUTOLAND_TRY(store_.heartbeat(me_));
+    beating_ = std::thread([this] {
+      while (!wait_for_stop(std::chrono::seconds(every_))) {
+        WorkerRecord now = me_;
+        now.doing = activity_.summary();
+        if (Status s = store_.heartbeat(now); !s.ok()) LOG_WARN("worker", "heartbeat: " + s.error().message);
+      }
+    });
+    return {};
+  }
+  void stop() {
+    {
+      MutexLock lock(mu_);
+      if (stopping_) return;
+      stopping_ = true;
+    }
+    woken_.notify_all();
+    if (beating_.joinable()) beating_.join();
+    if (Status s = store_.retire_worker(me_.id); !s.ok()) LOG_WARN("worker", "retire: " + s.error().message);
+  }
+
+ private:
+  bool wait_for_stop(std::chrono::seconds d) {
+    MutexLock lock(mu_);
+    const auto until = std::chrono::steady_clock::now() + d;
+    while (!stopping_) {
+      if (woken_.wait_until(mu_, until) == std::cv_status::timeout) break;
+    }
+    return stopping_;
+  }
+  Store& store_;
+  const WorkerRecord me_;
+  const int every_;
+  Activity& activity_;
+  Mutex mu_;
+  std::condition_variable_any woken_;
+  bool stopping_ GUARDED_BY(mu_) = false;
+  std::thread beating_;
+};
+
 }  // namespace
 
-Status run_components(Wiring& wiring, const std::atomic<bool>& stop) {
+const std::vector<std::string>& worker_roles() {
+  static const std::vector<std::string> roles = {"trigger", "queue", "pusher", "results", "commenter", "api"};
+  return roles;
+}
+
+Status run_components(Wiring& wiring, const std::string& role, const std::atomic<bool>& stop) {
   const Config& config = wiring.config;
+  const bool all = role == "run";
+  auto runs = [&](std::string_view r) { return all || role == r; };
+  if (!all && std::find(worker_roles().begin(), worker_roles().end(), role) == worker_roles().end()) {
+    return invalid_input("unknown worker role '" + role + "' (one of trigger, queue, pusher, results, commenter, api)");
+  }
+  if (role == "api" && config.api.listen.empty()) {
+    return invalid_input("the api worker needs api.listen in the configuration");
+  }
   AUTOLAND_TRY_ASSIGN(auto directory, open_directory(config));
   AUTOLAND_TRY_ASSIGN(auto sources, open_ci_sources(config, *wiring.store, wiring.clock));
-  if (sources.local) sources.local->start();
+  // The local CI runs its jobs in the process that polls results.
+  if (sources.local && runs("results")) sources.local->start();
   auto ci_for = [&](const std::string& name) { return sources.find(name); };
 
   std::map<Vcs, std::unique_ptr<VersionControl>> vcs;
@@ -88,59 +201,106 @@ Status run_components(Wiring& wiring, const std::atomic<bool>& stop) {
     return it->second.get();
   };
 
+  WorkerRecord me;
+  me.host = this_host();
+  me.role = role;
+  me.pid = ::getpid();
+  me.started_time = wiring.clock.now();
+  me.id = me.host + "/" + std::to_string(me.pid) + "/" + std::to_string(me.started_time);
+  Claims claims(*wiring.store, wiring.clock, me.id, config.workers.failover_seconds);
+
   Trigger trigger(*wiring.store, *wiring.bugs, trigger_options(config));
 
   std::unique_ptr<TreeStatusClient> trees;
   if (!config.tree_status_url.empty()) {
     trees = make_tree_status_client(config.tree_status_url, 10, config.tree_status_cache_seconds);
   }
-  Queue queue(*wiring.store, *wiring.bugs, *directory, wiring.clock, vcs_for, queue_options(config), trees.get());
+  QueueOptions intake_options = queue_options(config);
+  intake_options.run_pushes = false;
+  intake_options.claims = &claims;
+  Queue intake(*wiring.store, *wiring.bugs, *directory, wiring.clock, vcs_for, intake_options, trees.get());
+  QueueOptions pusher_options = queue_options(config);
+  pusher_options.actor = "pusher";
+  pusher_options.run_intake = false;
+  pusher_options.claims = &claims;
+  Queue pusher(*wiring.store, *wiring.bugs, *directory, wiring.clock, vcs_for, pusher_options, trees.get());
 
-  ResultsPoller poller(*wiring.store, wiring.clock, ci_for);
+  ResultsOptions results_options;
+  results_options.claims = &claims;
+  ResultsPoller poller(*wiring.store, wiring.clock, ci_for, results_options);
   PushWatcher watcher(*wiring.store, wiring.clock, ci_for);
 
   Commenter commenter(*wiring.store, *wiring.bugs, wiring.clock, commenter_options(config));
 
-  std::vector<Component> components = {
-      {"trigger", config.run_trigger_interval_seconds,
-       [&]() -> Result<bool> {
+  // The roles that must be single lead through the store (Claims); the
+  // others share their work, patchset by patchset.
+  std::vector<Component> every = {
+      {"trigger", "trigger", config.run_trigger_interval_seconds,
+       [&]() -> Result<std::string> {
+         if (!leads(&claims, "trigger")) return std::string();
          AUTOLAND_TRY_ASSIGN(auto s, trigger.poll_once());
-         return s.patchsets_created > 0;
+         return counted({{"created", s.patchsets_created}});
        }},
-      {"queue", config.run_queue_interval_seconds,
-       [&]() -> Result<bool> {
-         AUTOLAND_TRY_ASSIGN(auto s, queue.pass());
-         return s.validating + s.validated + s.rejected + s.started + s.pushed + s.failed + s.backed_out > 0;
+      {"queue", "queue", config.run_queue_interval_seconds,
+       [&]() -> Result<std::string> {
+         if (!leads(&claims, "queue")) return std::string();
+         AUTOLAND_TRY_ASSIGN(auto s, intake.pass());
+         return counted({{"validating", s.validating},
+                         {"validated", s.validated},
+                         {"rejected", s.rejected},
+                         {"started", s.started}});
        }},
-      {"results", config.results_interval_seconds,
-       [&]() -> Result<bool> {
+      // The queue's own switch holds it: switching the pusher off holds new
+      // pushes only (at scheduling), and pushes under way finish.
+      {"pusher", "queue", config.run_queue_interval_seconds,
+       [&]() -> Result<std::string> {
+         AUTOLAND_TRY_ASSIGN(auto s, pusher.pass());
+         return counted({{"pushed", s.pushed}, {"failed", s.failed}, {"backed out", s.backed_out}});
+       }},
+      {"results", "results", config.results_interval_seconds,
+       [&]() -> Result<std::string> {
          AUTOLAND_TRY_ASSIGN(auto s, poller.pass());
-         AUTOLAND_TRY_ASSIGN(auto p, watcher.pass());
-         return s.stepped + p.reported > 0;
+         int reported = 0;
+         if (leads(&claims, "push-watcher")) {
+           AUTOLAND_TRY_ASSIGN(auto p, watcher.pass());
+           reported = p.reported;
+         }
+         return counted({{"stepped", s.stepped}, {"reported", reported}});
        }},
-      {"commenter", config.run_commenter_interval_seconds,
-       [&]() -> Result<bool> {
+      {"commenter", "commenter", config.run_commenter_interval_seconds,
+       [&]() -> Result<std::string> {
          AUTOLAND_TRY(commenter.drain_once());
-         return false;
+         return std::string();
        }},
   };
+  std::vector<Component> components;
+  for (Component& c : every) {
+    if (runs(c.name)) components.push_back(std::move(c));
+  }
   AUTOLAND_TRY_ASSIGN(auto bus_owned, open_bus(config.bus));
   Bus& bus = *bus_owned;
   for (const Component& c : components) bus.subscribe(c.name, {"patchset"});
 
+  Activity activity;
+  Registration registration(*wiring.store, me, config.workers.heartbeat_seconds, activity);
+  AUTOLAND_TRY(registration.start());
+
   // The API serves on its own threads beside the components.
   std::unique_ptr<api::ApiServer> api_server;
-  if (!config.api.listen.empty()) {
+  if (runs("api") && !config.api.listen.empty()) {
     AUTOLAND_TRY_ASSIGN(auto started,
                         start_api(wiring, {directory.get(), trees.get(), &sources, &bus}, config.api.listen));
     api_server = std::move(started);
   }
 
-  LOG_INFO("run", "autoland is running: trigger, queue, results, commenter (SIGTERM stops it)");
+  std::string names;
+  for (const Component& c : components) names += (names.empty() ? "" : ", ") + c.name;
+  if (api_server) names += names.empty() ? "api" : ", api";
+  LOG_INFO("run", "autoland is running as " + me.id + ": " + names + " (SIGTERM stops it)");
   std::atomic<bool> quit{false};
   std::vector<std::thread> threads;
   for (Component& c : components) {
-    threads.emplace_back([&c, &wiring, &bus, &quit] { loop(c, *wiring.store, bus, quit); });
+    threads.emplace_back([&c, &wiring, &bus, &activity, &quit] { loop(c, *wiring.store, bus, activity, quit); });
   }
   // A store that was deleted, replaced or found corrupt stops everything:
   // going on would act on state that is no longer kept anywhere.
@@ -155,6 +315,7 @@ Status run_components(Wiring& wiring, const std::atomic<bool>& stop) {
   bus.close();
   for (std::thread& t : threads) t.join();
   if (api_server) api_server->stop();
+  if (!store_lost) registration.stop();  // its leases go to the others at once
   LOG_INFO("run", "stopped");
   if (store_lost) return *store_lost;
   return {};

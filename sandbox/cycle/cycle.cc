@@ -96,7 +96,7 @@ int run_cycle(const CycleOptions& args, std::atomic<bool>& g_stop) {
   std::thread components;
   if (args.crash_rounds <= 0) {
     components = std::thread([&wiring, &g_stop] {
-      Status ran = run_components(wiring, g_stop);
+      Status ran = run_components(wiring, "run", g_stop);
       if (!ran.ok()) LOG_ERROR("sandbox", ran.error().message);
     });
   } else {

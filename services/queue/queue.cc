@@ -122,15 +122,28 @@ Result<QueuePassStats> Queue::pass() {
     ++stats.errors;
     LOG_WARN("queue", s.error().message);
   };
-  report(start_validations(stats));
-  AUTOLAND_TRY_ASSIGN(auto validating, store_.find_patchsets({.states = {State::validating}}));
-  validate_all(validating, stats, report);
-  report(schedule(stats));
+  if (options_.run_intake) {
+    report(start_validations(stats));
+    AUTOLAND_TRY_ASSIGN(auto validating, store_.find_patchsets({.states = {State::validating}}));
+    validate_all(validating, stats, report);
+    report(schedule(stats));
+  }
+  if (!options_.run_pushes) return stats;
+  // Each push and backout claimed by this pusher alone, re-read once claimed.
   AUTOLAND_TRY_ASSIGN(auto pushing, store_.find_patchsets({.states = {State::pushing}}));
-  for (const PatchSet& ps : pushing) report(push(ps, stats));
+  for (const PatchSet& seen : pushing) {
+    auto ps = patchset_claimed(options_.claims, store_, seen, "push");
+    if (!ps) continue;
+    report(push(*ps, stats));
+    release_patchset(options_.claims, *ps, "push");
+  }
   AUTOLAND_TRY_ASSIGN(auto backing_out, store_.find_patchsets({.states = {State::backing_out}}));
-  for (const PatchSet& ps : backing_out) {
-    if (!backing_off(ps)) report(back_out(ps, stats));
+  for (const PatchSet& seen : backing_out) {
+    if (backing_off(seen)) continue;
+    auto ps = patchset_claimed(options_.claims, store_, seen, "backout");
+    if (!ps) continue;
+    report(back_out(*ps, stats));
+    release_patchset(options_.claims, *ps, "backout");
   }
   return stats;
 }

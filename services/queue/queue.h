@@ -37,6 +37,7 @@
 #include "ports/store.h"
 #include "ports/tree_status.h"
 #include "ports/vcs.h"
+#include "services/claims.h"
 #include "util/result.h"
 
 namespace autoland {
@@ -53,6 +54,14 @@ struct QueueOptions {
   // and one slow bug must not hold the others (27 s behind others at 1-2 s
   // per Bugzilla request). REQUIRES: the BugTracker and Directory are thread-safe.
   int validation_concurrency = 4;
+  // Which parts a pass runs: the intake (validation, and scheduling against
+  // the thresholds: one worker, the queue's leader) and the pushes (pushing
+  // and backing out: any number of pushers, each patchset claimed by one).
+  bool run_intake = true;
+  bool run_pushes = true;
+  // Set when other workers share the store (null: this process is alone).
+  // REQUIRES: outlives the Queue.
+  Claims* claims = nullptr;
 };
 
 struct QueuePassStats {

@@ -15,13 +15,16 @@ Result<ResultsPassStats> ResultsPoller::pass() {
   AUTOLAND_TRY_ASSIGN(auto watched, store_.find_patchsets(q));
   // A short page means the end of the list: the next pass starts over.
   resume_after_ = watched.size() < q.limit || watched.empty() ? 0 : watched.back().id;
-  for (const PatchSet& ps : watched) {
+  for (const PatchSet& seen : watched) {
+    auto ps = patchset_claimed(options_.claims, store_, seen, "results");
+    if (!ps) continue;
     ++stats.watched;
-    if (Status s = watch(ps, stats); !s.ok()) {
+    if (Status s = watch(*ps, stats); !s.ok()) {
       ++stats.errors;
-      LOG_WARN("results",
-               "patchset " + std::to_string(ps.id) + " (bug " + std::to_string(ps.bug_id) + "): " + s.error().message);
+      LOG_WARN("results", "patchset " + std::to_string(ps->id) + " (bug " + std::to_string(ps->bug_id) +
+                              "): " + s.error().message);
     }
+    release_patchset(options_.claims, *ps, "results");
   }
   return stats;
 }

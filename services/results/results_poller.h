@@ -18,6 +18,7 @@
 #include "ports/ci_results.h"
 #include "ports/clock.h"
 #include "ports/store.h"
+#include "services/claims.h"
 #include "util/result.h"
 
 namespace autoland {
@@ -29,6 +30,9 @@ struct ResultsOptions {
   // Patchsets looked at per pass; with more in flight, the next pass goes on
   // where this one stopped, so every one is looked at in turn.
   size_t max_per_pass = 200;
+  // Set when other pollers share the store (null: this one is alone): each
+  // patchset is looked at by the poller that claimed it. REQUIRES: outlives the poller.
+  Claims* claims = nullptr;
 };
 
 struct ResultsPassStats {

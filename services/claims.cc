@@ -1,0 +1,43 @@
+#include "services/claims.h"
+
+#include "util/log.h"
+
+namespace autoland {
+
+bool Claims::take(const std::string& key) {
+  auto taken = store_.take_lease(key, worker_id_, clock_.now() - failover_seconds_);
+  if (!taken) {
+    LOG_WARN("claims", "cannot take " + key + ": " + taken.error().message);
+    return false;
+  }
+  return *taken;
+}
+
+void Claims::release(const std::string& key) {
+  if (Status s = store_.release_lease(key, worker_id_); !s.ok()) {
+    // It passes on anyway once this worker falls silent.
+    LOG_WARN("claims", "cannot let " + key + " go: " + s.error().message);
+  }
+}
+
+std::string leader_key(std::string_view role) { return "leader/" + std::string(role); }
+
+std::string patchset_key(PatchSetId id, std::string_view step) {
+  return "patchset/" + std::to_string(id) + "/" + std::string(step);
+}
+
+std::optional<PatchSet> patchset_claimed(Claims* claims, Store& store, const PatchSet& seen, std::string_view step) {
+  if (!claims) return seen;
+  const std::string key = patchset_key(seen.id, step);
+  if (!claims->take(key)) return std::nullopt;
+  auto now = store.get_patchset(seen.id);
+  if (now && now->state == seen.state && now->version == seen.version) return *now;
+  claims->release(key);
+  return std::nullopt;
+}
+
+void release_patchset(Claims* claims, const PatchSet& ps, std::string_view step) {
+  if (claims) claims->release(patchset_key(ps.id, step));
+}
+
+}  // namespace autoland
