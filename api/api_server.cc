@@ -294,7 +294,7 @@ struct ApiServer::Impl {
         clock(c),
         options(std::move(o)),
         auth(options.tokens),
-        metrics(store),
+        metrics(store, clock, options.worker_failover_seconds),
         http(options.http, [](HttpResponse& res, const std::string& detail) {
           send(res, res.status, {{"error", std::string(error_word(res.status))}, {"detail", detail}});
         }) {}
@@ -768,6 +768,13 @@ void ApiServer::Impl::add_sheriff_routes() {
     auto [status, body] = health();
     send(res, status, body);
   });
+  route("GET", "/workers", "GET /workers", Need::read, [this](const HttpRequest&, HttpResponse& res, const Caller&) {
+    json list = json::array();
+    for (const WorkerView& w : take(view_workers(store, clock.now(), options.worker_failover_seconds))) {
+      list.push_back(to_json(w));
+    }
+    send(res, 200, {{"workers", list}});
+  });
   route("GET", "/metrics", "GET /metrics", Need::read, [this](const HttpRequest&, HttpResponse& res, const Caller&) {
     res.status = 200;
     res.set_content(take(metrics.render()), "text/plain; version=0.0.4");
@@ -792,6 +799,13 @@ std::pair<int, json> ApiServer::Impl::health() {
     ok = ok && s.ok();
   }
   json body = {{"status", ok ? "ok" : "degraded"}, {"checks", checks}};
+  // Who is running, beside what works: a worker the others rely on
+  // (the trigger's leader) silent for long is what an operator looks for.
+  json workers = json::array();
+  if (auto seen = view_workers(store, clock.now(), options.worker_failover_seconds)) {
+    for (const WorkerView& w : *seen) workers.push_back(to_json(w));
+  }
+  body["workers"] = workers;
   MutexLock lock(health_mu);
   health_cached = body;
   health_status = ok ? 200 : 503;

@@ -45,6 +45,7 @@ struct ApiOptions {
   RequestLimits request_limits;                  // how many requests a bug or a requester may have in flight
   std::set<std::string> ci_sources = {"local"};  // what a branch's `ci` may name (core/branch_rules)
   HttpLimits http;                               // body limit (413), deadlines, connections, workers
+  int worker_failover_seconds = 20;              // a worker heard from within this is alive (workers.failover_seconds)
 };
 
 class ApiServer {

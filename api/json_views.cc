@@ -161,4 +161,18 @@ json to_json(const SchemaStatus& s) {
   return {{"current_version", s.current_version}, {"latest_version", s.latest_version}, {"pending", s.pending}};
 }
 
+nlohmann::json to_json(const api::WorkerView& w) {
+  return {{"id", w.record.id},
+          {"host", w.record.host},
+          {"role", w.record.role},
+          {"pid", w.record.pid},
+          {"started", w.record.started_time},
+          {"last_heartbeat", w.record.heartbeat_time},
+          {"heartbeat_age_seconds", w.heartbeat_age_seconds},
+          {"alive", w.alive},
+          {"leads", w.leads},
+          {"claims", w.claims},
+          {"doing", w.record.doing}};
+}
+
 }  // namespace autoland

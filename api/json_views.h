@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/workers_view.h"
 #include "core/commit_message.h"
 #include "core/model.h"
 #include "core/patch.h"
@@ -21,5 +22,6 @@ nlohmann::json to_json(const PatchSet& patchset);
 nlohmann::json to_json(const AuditEvent& event);
 nlohmann::json to_json(const OutboxComment& comment);
 nlohmann::json to_json(const SchemaStatus& status);
+nlohmann::json to_json(const api::WorkerView& worker);
 
 }  // namespace autoland

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "api/workers_view.h"
 #include "core/lifecycle.h"
 
 namespace autoland::api {
@@ -29,6 +30,10 @@ std::string quoted(const std::string& v) {
     out += c;
   }
   return out + "\"";
+}
+
+std::string worker_labels(const WorkerView& w) {
+  return "id=" + quoted(w.record.id) + ",host=" + quoted(w.record.host) + ",role=" + quoted(w.record.role);
 }
 
 }  // namespace
@@ -95,6 +100,7 @@ Result<std::string> Metrics::render() {
     if (ps.completion_time) to_end.observe(static_cast<double>(*ps.completion_time - ps.creation_time));
   }
   AUTOLAND_TRY_ASSIGN(auto comments, store_.count_comments());
+  AUTOLAND_TRY_ASSIGN(auto workers, view_workers(store_, clock_.now(), failover_seconds_));
 
   std::string out;
   out += "# HELP autoland_patchsets Patchsets in the store by state.\n# TYPE autoland_patchsets gauge\n";
@@ -132,6 +138,27 @@ Result<std::string> Metrics::render() {
   out += to_end.render("autoland_patchset_time_to_end_seconds", "");
 
   MutexLock lock(mu_);
+  out +=
+      "# HELP autoland_worker_up Each worker in the store: 1 while heard from within workers.failover_seconds.\n"
+      "# TYPE autoland_worker_up gauge\n";
+  for (const WorkerView& w : workers) {
+    out += "autoland_worker_up{" + worker_labels(w) + "} " + (w.alive ? "1" : "0") + "\n";
+  }
+  out +=
+      "# HELP autoland_worker_heartbeat_age_seconds Since each worker last said it was alive.\n"
+      "# TYPE autoland_worker_heartbeat_age_seconds gauge\n";
+  for (const WorkerView& w : workers) {
+    out += "autoland_worker_heartbeat_age_seconds{" + worker_labels(w) + "} " +
+           std::to_string(w.heartbeat_age_seconds) + "\n";
+  }
+  out +=
+      "# HELP autoland_leader Which worker leads each role that must be single (trigger, queue, push-watcher).\n"
+      "# TYPE autoland_leader gauge\n";
+  for (const WorkerView& w : workers) {
+    for (const std::string& role : w.leads) {
+      out += "autoland_leader{leads=" + quoted(role) + "," + worker_labels(w) + "} 1\n";
+    }
+  }
   out +=
       "# HELP autoland_api_requests_total API requests served, by route and status.\n"
       "# TYPE autoland_api_requests_total counter\n";

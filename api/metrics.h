@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "ports/clock.h"
 #include "ports/store.h"
 #include "util/mutex.h"
 #include "util/result.h"
@@ -32,12 +33,16 @@ class Histogram {
 
 class Metrics {
  public:
-  explicit Metrics(Store& store) : store_(store) {}
+  // `failover_seconds`: a worker heard from within it counts as up.
+  Metrics(Store& store, const Clock& clock, int failover_seconds)
+      : store_(store), clock_(clock), failover_seconds_(failover_seconds) {}
   void observe_request(const std::string& route, int status, double seconds);
   Result<std::string> render();
 
  private:
   Store& store_;
+  const Clock& clock_;
+  const int failover_seconds_;
   Mutex mu_;
   std::map<std::string, Histogram> latency_ GUARDED_BY(mu_);                  // by route
   std::map<std::pair<std::string, int>, uint64_t> requests_ GUARDED_BY(mu_);  // by route and status

@@ -40,6 +40,7 @@ Result<std::unique_ptr<api::ApiServer>> start_api(Wiring& wiring, const ApiParts
   o.request_limits = request_limits(config);
   o.patch_limits = patch_limits(config);
   o.ci_sources = configured_ci_sources(config);
+  o.worker_failover_seconds = config.workers.failover_seconds;
 
   Store& store = *wiring.store;
   o.health.push_back({"store", [&store]() -> Status {

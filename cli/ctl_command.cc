@@ -192,6 +192,19 @@ void show_branches(const json& j) {
   }
 }
 
+void show_workers(const json& j) {
+  std::printf("%-9s %-22s %-8s %-6s %-22s %s\n", "role", "host", "pid", "alive", "leads", "heard / doing");
+  for (const json& w : j["workers"]) {
+    std::string leads;
+    for (const json& r : w["leads"]) leads += (leads.empty() ? "" : ",") + r.get<std::string>();
+    std::string doing = std::to_string(w.value("heartbeat_age_seconds", 0)) + " s ago; " + text(w, "doing");
+    if (!w["claims"].empty()) doing += "; holds " + std::to_string(w["claims"].size()) + " claim(s)";
+    std::printf("%-9s %-22s %-8lld %-6s %-22s %s\n", text(w, "role").c_str(), text(w, "host").c_str(),
+                static_cast<long long>(w.value("pid", 0)), w.value("alive", false) ? "yes" : "NO",
+                leads.empty() ? "-" : leads.c_str(), doing.c_str());
+  }
+}
+
 void show_events(const json& j) {
   for (const json& e : j["events"]) {
     std::string ps = e["patchset_id"].is_null() ? "" : " patchset " + e["patchset_id"].dump();
@@ -253,6 +266,9 @@ void register_ctl_command(CLI::App& app, Invocation& inv) {
       std::printf("kill switch %s%s\n", *on ? "on" : "off", *on ? ": nothing new is pushed" : ": landings resume");
     });
   });
+
+  leaf(ctl->add_subcommand("workers", "Every worker process: host, role, alive or not, what it leads and does"),
+       [](Ctl& c) { return c.run("GET", "/workers", nullptr, show_workers); });
 
   leaf(ctl->add_subcommand("components", "Which components are switched on"), [](Ctl& c) {
     return c.run("GET", "/components", nullptr, [](const json& j) {

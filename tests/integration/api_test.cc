@@ -5,6 +5,7 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -530,6 +531,49 @@ TEST_F(Api, HealthNamesWhatIsDown) {
   EXPECT_EQ(down.body["checks"]["tree_status"]["ok"], false);
   EXPECT_NE(down.body["checks"]["tree_status"]["detail"].get<std::string>().find("landings are held"),
             std::string::npos);
+}
+
+// Who runs where, as /workers, /health and /metrics tell it: a worker heard
+// from within workers.failover_seconds is alive; what it leads and claims.
+TEST_F(Api, WorkersAreListedWithTheirHeartbeatsLeadershipAndClaims) {
+  api::ApiOptions o;
+  o.worker_failover_seconds = 20;
+  o.health_cache_seconds = 0;
+  start(o);
+  ASSERT_TRUE(store_->heartbeat({"old/1/1", "host-old", "trigger", 1, clock_.now(), 0, "created 1"}).ok());
+  clock_.advance(30);
+  ASSERT_TRUE(store_->heartbeat({"new/2/1", "host-new", "trigger", 2, clock_.now(), 0, "idle"}).ok());
+  ASSERT_TRUE(store_->heartbeat({"push/3/1", "host-push", "pusher", 3, clock_.now(), 0, "pushed 1"}).ok());
+  ASSERT_TRUE(*store_->take_lease("leader/trigger", "new/2/1", clock_.now() - 20));
+  ASSERT_TRUE(*store_->take_lease("patchset/9/push", "push/3/1", clock_.now() - 20));
+  clock_.advance(2);
+
+  Reply w = call("GET", "/workers", json(kReader));
+  ASSERT_EQ(w.status, 200) << w.text;
+  ASSERT_EQ(w.body["workers"].size(), 3u) << w.text;
+  std::map<std::string, json> by_id;
+  for (const json& one : w.body["workers"]) by_id[one["id"]] = one;
+  EXPECT_EQ(by_id["old/1/1"]["alive"], false);
+  EXPECT_EQ(by_id["old/1/1"]["heartbeat_age_seconds"], 32);
+  EXPECT_EQ(by_id["new/2/1"]["alive"], true);
+  EXPECT_EQ(by_id["new/2/1"]["leads"], json::array({"trigger"}));
+  EXPECT_EQ(by_id["push/3/1"]["claims"], json::array({"patchset/9/push"}));
+  EXPECT_EQ(by_id["push/3/1"]["doing"], "pushed 1");
+  EXPECT_EQ(by_id["push/3/1"]["host"], "host-push");
+
+  Reply h = call("GET", "/health", json(kReader));
+  EXPECT_EQ(h.body["workers"].size(), 3u) << h.text;
+  Reply m = call("GET", "/metrics", json(kReader));
+  EXPECT_NE(m.text.find("autoland_worker_up{id=\"old/1/1\",host=\"host-old\",role=\"trigger\"} 0\n"), std::string::npos)
+      << m.text;
+  EXPECT_NE(m.text.find("autoland_worker_up{id=\"new/2/1\",host=\"host-new\",role=\"trigger\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(m.text.find("autoland_leader{leads=\"trigger\",id=\"new/2/1\",host=\"host-new\",role=\"trigger\"} 1"),
+            std::string::npos);
+  EXPECT_NE(
+      m.text.find("autoland_worker_heartbeat_age_seconds{id=\"push/3/1\",host=\"host-push\",role=\"pusher\"} 2\n"),
+      std::string::npos);
+  EXPECT_EQ(call("GET", "/workers", json("")).status, 401);
 }
 
 TEST_F(Api, MetricsAreInPrometheusTextFormat) {
