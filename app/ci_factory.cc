@@ -26,7 +26,7 @@ Result<std::string> local_ci_repository(const Branch& branch) {
                        " only from a repository on this machine; its URL is " + util::redact_url(branch.repo_url));
 }
 
-Result<CiSources> open_ci_sources(const Config& config, Store& store, const Clock& clock) {
+Result<CiSources> open_ci_sources(const Config& config, Store& store, const Clock& clock, LocalCiUse local_use) {
   CiSources sources;
   if (!config.buildbot.url.empty())
     sources.buildbot = make_buildbot_ci(config.buildbot.url, config.buildbot.timeout_seconds);
@@ -36,6 +36,8 @@ Result<CiSources> open_ci_sources(const Config& config, Store& store, const Cloc
   LocalCiOptions options;
   options.state_dir = config.local_ci.state_dir;
   options.workers = config.local_ci.workers;
+  options.may_attach = local_use == LocalCiUse::own_or_attach;
+  options.attach_only = local_use == LocalCiUse::attach;
   for (const LocalCiJobConfig& job : config.local_ci.jobs) {
     AUTOLAND_TRY_ASSIGN(auto branch, store.get_branch(job.branch));
     AUTOLAND_TRY_ASSIGN(std::string repo, local_ci_repository(branch));

@@ -35,6 +35,12 @@ struct CiSources {
 // has the try pushes. invalid_input (the URL redacted) when neither is local.
 Result<std::string> local_ci_repository(const Branch& branch);
 
-Result<CiSources> open_ci_sources(const Config& config, Store& store, const Clock& clock);
+// How a process uses the local CI (adapters/ci/local): `own` runs its jobs
+// (refused while another process does); `own_or_attach` runs them unless
+// another process does already (result pollers on one host); `attach`
+// never runs them (a process that only reads).
+enum class LocalCiUse { own, own_or_attach, attach };
+Result<CiSources> open_ci_sources(const Config& config, Store& store, const Clock& clock,
+                                  LocalCiUse local_use = LocalCiUse::own);
 
 }  // namespace autoland

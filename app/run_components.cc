@@ -182,7 +182,12 @@ Status run_components(Wiring& wiring, const std::string& role, const std::atomic
     return invalid_input("the api worker needs api.listen in the configuration");
   }
   AUTOLAND_TRY_ASSIGN(auto directory, open_directory(config));
-  AUTOLAND_TRY_ASSIGN(auto sources, open_ci_sources(config, *wiring.store, wiring.clock));
+  // Result pollers on one host share one local CI: the first to open it
+  // runs its jobs; other workers only read it.
+  const LocalCiUse local_use = all                 ? LocalCiUse::own
+                               : role == "results" ? LocalCiUse::own_or_attach
+                                                   : LocalCiUse::attach;
+  AUTOLAND_TRY_ASSIGN(auto sources, open_ci_sources(config, *wiring.store, wiring.clock, local_use));
   // The local CI runs its jobs in the process that polls results.
   if (sources.local && runs("results")) sources.local->start();
   auto ci_for = [&](const std::string& name) { return sources.find(name); };

@@ -24,6 +24,13 @@ void register_sandbox_cycle(CLI::App* sandbox, Invocation& inv) {
       ->add_option("--crash-rounds", args->crash_rounds,
                    "Run autoland as a child process and kill it with SIGKILL this many times at random moments")
       ->check(CLI::Range(0, 1000));
+  sandbox->add_flag("--distributed", args->distributed,
+                    "Run the components as worker processes on a throwaway PostgreSQL and RabbitMQ");
+  sandbox->add_option("--bulk", args->bulk, "Bulk bugs beside the scenarios (nine in ten try only, one lands)")
+      ->check(CLI::Range(0, 5000));
+  sandbox->add_flag("--chaos", args->chaos,
+                    "With --distributed: kill workers, restart the broker and the database, purge a queue meanwhile");
+  sandbox->add_flag("--reverse-order", args->reverse_order, "With --distributed: start the workers in reverse order");
   sandbox->callback([&inv, args, sandbox] {
     if (!sandbox->get_subcommands().empty()) return;  // `sandbox bugzilla` and the like
     inv.action = [args] {

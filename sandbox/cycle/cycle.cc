@@ -19,9 +19,11 @@
 #include "app/wiring.h"
 #include "core/comments.h"
 #include "sandbox/bugzilla/bugzilla_server.h"
+#include "sandbox/cycle/distributed.h"
 #include "sandbox/cycle/monitor.h"
 #include "sandbox/cycle/oracle.h"
 #include "sandbox/cycle/scenarios.h"
+#include "sandbox/cycle/setup.h"
 #include "sandbox/cycle/world.h"
 #include "util/log.h"
 #include "util/ports.h"
@@ -48,32 +50,17 @@ Result<Subprocess> spawn_run(const std::string& binary, const fs::path& dir) {
 }  // namespace
 
 int run_cycle(const CycleOptions& args, std::atomic<bool>& g_stop) {
-  util::set_log_level(util::LogLevel::warn);
-  restart_clock();
-  fs::path dir = args.dir;
-  if (dir.empty()) {
-    char tmpl[] = "/tmp/autoland-sandbox-XXXXXX";
-    if (!::mkdtemp(tmpl)) return fail("cannot make a temp dir");
-    dir = tmpl;
-  }
-  fs::create_directories(dir / "marks");
-  std::cout << "autoland sandbox in " << dir.string() << std::endl;
-  auto patches = make_repositories(dir);
-  if (!patches) return fail(patches.error());
-  auto server = sandbox::BugzillaServer::start(seed(*patches), {});
-  if (!server) return fail(server.error());
-  auto people = start_directory(dir);
-  if (!people) return fail(people.error());
-  // The API, with a sheriff token made for this run (only its hash is in the config).
-  const int api_port = util::unused_local_port();
-  const std::string token = api::random_token();
-  auto config = sandbox_config(dir, (*server)->url(), *people, api_port, api::sha256_hex(token));
-  if (!config) return fail(config.error());
-  if (Status s = write(dir / "autoland.toml", to_toml(*config)); !s.ok()) return fail(s.error());
-  if (Status s = write(dir / "api-token", token + "\n"); !s.ok()) return fail(s.error());
-  const std::string api_url = "http://127.0.0.1:" + std::to_string(api_port);
-  std::cout << "Bugzilla (sandbox) at " << (*server)->url() << "; hg remotes try, mozilla-inbound, mozilla-central; "
-            << "local CI; " << people->description << "; autoland API at " << api_url << "; " << scenarios().size()
+  auto set = set_up(args);
+  if (!set) return fail(set.error());
+  Setup& world = *set;
+  if (args.distributed) return run_distributed(args, world, g_stop);
+  const fs::path dir = world.dir;
+  auto& server = world.server;
+  const std::string& token = world.token;
+  const std::string& api_url = world.api_url;
+  if (Status s = write_config(world); !s.ok()) return fail(s.error());
+  std::cout << "Bugzilla (sandbox) at " << server->url() << "; hg remotes try, mozilla-inbound, mozilla-central; "
+            << "local CI; " << world.people.description << "; autoland API at " << api_url << "; " << scenarios().size()
             << " bugs tagged" << std::endl;
 
   {
@@ -81,7 +68,7 @@ int run_cycle(const CycleOptions& args, std::atomic<bool>& g_stop) {
     auto created = open_store("sqlite://" + (dir / "autoland.db").string(), clock, true, /*create=*/true);
     if (!created) return fail(created.error());  // as `autoland db init`
   }
-  Config in_process = *config;
+  Config in_process = world.config;
   in_process.source = (dir / "autoland.toml").string();
   auto w = open_wiring(std::move(in_process), /*with_bugzilla=*/true);
   if (!w) return fail(w.error());
@@ -138,7 +125,7 @@ int run_cycle(const CycleOptions& args, std::atomic<bool>& g_stop) {
     });
   }
 
-  Monitor monitor(*wiring.store, **server);
+  Monitor monitor(*wiring.store, *server);
   bool done = false;
   while (!g_stop && !done) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -148,50 +135,19 @@ int run_cycle(const CycleOptions& args, std::atomic<bool>& g_stop) {
     if (args.crash_rounds > 0) done = done && last_child_up;
     if (seconds_since_start() > args.timeout_seconds) break;
   }
-  const double took = seconds_since_start();
-
-  // The summary.
-  bool all_ok = true;
-  std::printf("\n%-4s %-34s %-11s %-11s %-14s %-14s %s\n", "bug", "scenario", "expected", "outcome", "try", "landed",
-              "comments");
-  for (const Scenario& s : scenarios()) {
-    std::string got = monitor.outcome(s.bug);
-    bool ok = got == s.expected;
-    all_ok = all_ok && ok;
-    int comments = 0;
-    for (const sandbox::PostedComment& c : (*server)->comments(s.bug))
-      comments += find_dedup_marker(c.text).has_value();
-    const PatchSet* ps = monitor.patchset(s.bug);
-    std::printf("%-4llu %-34s %-11s %-11s %-14s %-14s %d%s\n", static_cast<unsigned long long>(s.bug), s.title.c_str(),
-                s.expected.c_str(), got.c_str(), ps ? short_rev(ps->try_revision).c_str() : "-",
-                ps ? short_rev(ps->landing_revision).c_str() : "-", comments, ok ? "" : "   <-- not as expected");
-    if (!ok && ps) std::printf("     why: %s\n", ps->state_reason.c_str());
-  }
-  int comments_total = 0;
-  std::vector<std::string> problems = check_exactly_once(dir, **server, &comments_total);
-  for (const std::string& p : problems) std::printf("exactly once: %s\n", p.c_str());
-  if (problems.empty()) {
-    std::printf(
-        "\nexactly once: %d comments on %zu bugs, no event twice; one try push per try run; "
-        "each landing and backout once on mozilla-inbound\n",
-        comments_total, scenarios().size());
-  }
-  all_ok = all_ok && problems.empty();
   std::string kills;
   if (args.crash_rounds > 0) {
     kills = " with " + std::to_string(args.crash_rounds) + " kills (" + std::to_string(kills_mid_run.load()) +
             " of them before every bug had ended)";
   }
-  std::printf("%s in %.1fs%s\n", all_ok ? "every bug reached its expected end" : "SOME BUGS DID NOT END AS EXPECTED",
-              took, kills.c_str());
-  std::fflush(stdout);
+  bool all_ok = summarize(monitor, world, kills);
 
   if (args.keep_running && !g_stop) {
     std::error_code ec;
     std::string self = fs::read_symlink("/proc/self/exe", ec).string();
     if (ec) self = "autoland";
     std::cout << "\nStill running (Ctrl-C stops it).\n"
-              << "  Bugzilla      " << (*server)->url() << "  (API key sandbox-dana-key acts as dana@example.org)\n"
+              << "  Bugzilla      " << server->url() << "  (API key sandbox-dana-key acts as dana@example.org)\n"
               << "  autoland API  " << api_url << "  token " << token << "  (sheriff; also in "
               << (dir / "api-token").string() << ")\n"
               << "  config        " << (dir / "autoland.toml").string() << "\n\n"

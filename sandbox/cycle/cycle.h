@@ -18,6 +18,11 @@ struct CycleOptions {
   int timeout_seconds = 300;
   int crash_rounds = 0;
   std::string autoland_binary = "/proc/self/exe";  // what the crash rounds start as `autoland run`
+  // sandbox/cycle/distributed.h: worker processes on PostgreSQL and RabbitMQ.
+  bool distributed = false;
+  int bulk = 0;                // bulk bugs beside the scenarios (scenarios.h)
+  bool chaos = false;          // kills, a broker and a database restart, a purge
+  bool reverse_order = false;  // start the workers in the reverse order
 };
 
 // Runs until done (or `stop` turns true, which it also sets when it ends).

@@ -1,6 +1,15 @@
 #include "sandbox/cycle/scenarios.h"
 
 namespace autoland::sandbox::cycle {
+namespace {
+
+int g_bulk = 0;
+constexpr BugId kFirstBulkBug = 100;
+
+}  // namespace
+
+void set_bulk_scenarios(int n) { g_bulk = n; }
+bool is_bulk(const Scenario& s) { return s.bug >= kFirstBulkBug; }
 
 Scenario spare() {
   return {12,   "spare: yours to land", "", "j.txt", "j\n", "Bug 12 - Add j r=rita",
@@ -10,7 +19,7 @@ Scenario spare() {
 std::vector<Scenario> scenarios() {
   const std::string dana = "dana@example.org";
   using A = Scenario::Act;
-  return {
+  std::vector<Scenario> all = {
       {1, "try only, green", "[autoland-try]", "b.txt", "b\n", "Bug 1 - Add b", false, dana, "reported", 1, true,
        false},
       // No r= in the message: the landing gets r=rita from the flag.
@@ -38,6 +47,16 @@ std::vector<Scenario> scenarios() {
       {11, "taken back in the grace period", "[autoland-try]", "i.txt", "i\n", "Bug 11 - Add i", false, dana,
        "cancelled", 1, false, false, A::take_back},
   };
+  for (int i = 0; i < g_bulk; ++i) {
+    const BugId bug = kFirstBulkBug + static_cast<BugId>(i);
+    const std::string n = std::to_string(bug);
+    const bool lands = i % 10 == 9;
+    all.push_back({bug, lands ? "bulk: try, then inbound" : "bulk: try only",
+                   lands ? "[autoland-mozilla-inbound]" : "[autoland-try]", "bulk-" + n + ".txt", "bulk " + n + "\n",
+                   "Bug " + n + " - Add bulk " + n + (lands ? " r=rita" : ""), lands, dana,
+                   lands ? "landed" : "reported", lands ? 2 : 1, true, lands});
+  }
+  return all;
 }
 
 }  // namespace autoland::sandbox::cycle

@@ -27,7 +27,13 @@ struct Scenario {
 // land with `autoland ctl bug request` (or a tag) under --keep-running.
 Scenario spare();
 
-// Every scenario, in bug order.
+// Every scenario, in bug order: the eleven above, then the bulk ones.
 std::vector<Scenario> scenarios();
+
+// Adds `n` bulk bugs (100, 101, ...) to scenarios(), for load: nine in ten
+// ask for try only and one in ten to land on mozilla-inbound, each with its
+// own new file; all of them end well. Set once, before the world is made.
+void set_bulk_scenarios(int n);
+bool is_bulk(const Scenario& s);
 
 }  // namespace autoland::sandbox::cycle

@@ -127,7 +127,18 @@ Result<std::unique_ptr<LocalCi>> LocalCi::open(LocalCiOptions options, const Clo
   if (options.workers < 1) return invalid_input("the local CI needs at least one worker");
   // One runner per state folder: a second one would take the first one's
   // runs in progress for runs cut short by a crash, and run them again.
-  auto owner = util::FileLock::acquire((fs::path(options.state_dir) / "ci.lock").string(), std::chrono::seconds(0));
+  auto owner = options.attach_only ? Result<util::FileLock>(conflict("attaching only"))
+                                   : util::FileLock::acquire((fs::path(options.state_dir) / "ci.lock").string(),
+                                                             std::chrono::seconds(0));
+  if (!owner && (options.may_attach || options.attach_only)) {
+    AUTOLAND_TRY_ASSIGN(auto db, sqlite::Database::open((fs::path(options.state_dir) / "ci.db").string(),
+                                                        options.busy_timeout_ms, /*create=*/true));
+    AUTOLAND_TRY(db.exec("PRAGMA journal_mode=WAL"));
+    AUTOLAND_TRY(db.exec("PRAGMA synchronous=FULL"));
+    AUTOLAND_TRY(db.exec(kSchema));
+    LOG_INFO("ci", "another process runs the local CI's jobs in " + options.state_dir + "; attached to it");
+    return std::unique_ptr<LocalCi>(new LocalCi(std::move(options), clock, std::move(db)));
+  }
   if (!owner) {
     return Error{owner.error().kind, "another process runs the local CI in " + options.state_dir +
                                          " (only one may; stop it, or give this one its own ci.local.state_dir)"};
@@ -177,7 +188,7 @@ LocalCi::~LocalCi() {
 
 void LocalCi::start() {
   MutexLock lock(mu_);
-  if (!threads_.empty()) return;
+  if (!threads_.empty() || !owner_) return;  // attached: the owner runs the jobs
   for (int i = 0; i < options_.workers; ++i) threads_.emplace_back([this] { worker(); });
 }
 

@@ -49,12 +49,24 @@ struct LocalCiOptions {
   int workers = 2;
   std::vector<LocalBranchCi> branches;
   int busy_timeout_ms = 10'000;  // how long a write waits for another connection's lock
+  // When another process runs the jobs of state_dir already: attach to it
+  // (read results, schedule and retrigger runs, which that process runs)
+  // instead of failing. Workers on one host sharing one local CI do this;
+  // whichever opened it first runs the jobs.
+  bool may_attach = false;
+  // Attach even when nobody runs the jobs yet (a process that only reads:
+  // the API's worker), so that it never becomes the one that should run them.
+  bool attach_only = false;
 };
 
 class LocalCi final : public CiResults {
  public:
-  // Opens the state and puts runs that were in progress back in the queue.
+  // Opens the state and puts runs that were in progress back in the queue
+  // (as the owner: the one process that runs the jobs); or, with
+  // may_attach and an owner running already, attaches without touching runs.
   static Result<std::unique_ptr<LocalCi>> open(LocalCiOptions options, const Clock& clock);
+  // True when this process runs the jobs (start() starts its workers).
+  bool runs_jobs() const { return owner_.has_value(); }
   // Stops the workers once the jobs in progress end (each within its
   // timeout); a process killed instead reruns them after its restart.
   ~LocalCi() override;
