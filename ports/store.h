@@ -214,8 +214,9 @@ class Store {
   // Claims a pending entry before it is sent: counts the attempt (so that
   // after a crash the commenter knows it may have gone out and checks the bug
   // first) and hides it from other drains until `lease_until`. Conflict when
-  // the entry is no longer pending or another process claimed it meanwhile
-  // (its attempts differ from `seen_attempts`).
+  // the entry is no longer pending, is not due (another process's lease
+  // runs, whatever its caller read), or another process claimed it
+  // meanwhile (its attempts differ from `seen_attempts`).
   virtual Status record_comment_attempt(int64_t id, int seen_attempts, UnixTime lease_until) = 0;
   virtual Status mark_comment_posted(int64_t id, std::optional<int64_t> bugzilla_comment_id) = 0;
   // A failed attempt; `retry_at` nullopt drops the comment for good.

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -98,6 +99,8 @@ int run_distributed(const CycleOptions& args, Setup& world, std::atomic<bool>& g
   // Kills are noticed within seconds, so that the run ends in minutes.
   config.workers.heartbeat_seconds = 1;
   config.workers.failover_seconds = 3;
+  // dana asks for every bulk bug at once: more than one person's usual share.
+  config.max_requests_per_requester = std::max(config.max_requests_per_requester, args.bulk + 20);
   if (Status s = write_config(world); !s.ok()) return fail(s.error().message);
   fs::create_directories(dir / "logs");
   fs::create_directories(dir / "caches");

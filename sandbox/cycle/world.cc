@@ -44,8 +44,11 @@ std::string bulk_patch(const std::string& bug1, const Scenario& s) {
     std::string l(line);
     if (l.rfind("# Node ID ", 0) == 0) continue;
     if (l == "Bug 1 - Add b") l = s.message;
-    if (l == "diff --git a/b.txt b/b.txt") l = "diff --git a/" + s.file + " b/" + s.file;
-    if (l == "+++ b/b.txt") l = "+++ b/" + s.file;
+    // hg's own diff lines: "diff -r P -r N b.txt" and "+++ b/b.txt<TAB>date".
+    if (l.rfind("diff ", 0) == 0 && l.size() > 6 && l.compare(l.size() - 6, 6, " b.txt") == 0) {
+      l = l.substr(0, l.size() - 5) + s.file;
+    }
+    if (l.rfind("+++ b/b.txt", 0) == 0) l = "+++ b/" + s.file + l.substr(11);
     if (l == "+b") l = "+" + s.content.substr(0, s.content.size() - 1);
     out += l + "\n";
   }

@@ -188,7 +188,8 @@ Result<CommenterStats> Commenter::drain_once() {
   for (const OutboxComment& listed : due) {
     // Earlier entries of this pass may have settled this one (a dropped bug).
     AUTOLAND_TRY_ASSIGN(auto fresh, store_.get_comment(listed.id));
-    if (fresh.state != CommentState::pending) continue;
+    // Settled, or claimed by another poster since it was listed (its lease runs).
+    if (fresh.state != CommentState::pending || fresh.next_attempt_time > clock_.now()) continue;
     const OutboxComment& c = fresh;
     int64_t id = 0;
     auto outcome = handle(c, &id);

@@ -618,6 +618,23 @@ TEST_P(StoreContract, TextRoundTripsByteForByte) {
   EXPECT_EQ(store_->comments_for(p.id)->front().body, odd);
 }
 
+// Two posters: the second read the entry after the first claimed it (so it
+// sees the claim's attempt count), yet must not take it while the lease runs.
+TEST_P(StoreContract, AClaimedCommentIsNotClaimedAgainWhileItsLeaseRuns) {
+  auto id = store_->enqueue_comment({4, "landed", "body", "leased"}, std::nullopt);
+  ASSERT_TRUE(id.ok() && id->has_value());
+  ASSERT_TRUE(store_->record_comment_attempt(**id, 0, clock_.now() + 10).ok());
+  auto seen = store_->get_comment(**id);
+  ASSERT_TRUE(seen.ok());
+  EXPECT_EQ(seen->attempts, 1);
+  Status second = store_->record_comment_attempt(**id, seen->attempts, clock_.now() + 10);
+  ASSERT_FALSE(second.ok()) << "claimed twice while the first claim's lease ran";
+  EXPECT_EQ(second.error().kind, ErrorKind::conflict);
+  clock_.advance(10);
+  EXPECT_TRUE(store_->record_comment_attempt(**id, 1, clock_.now() + 10).ok()) << "the lease ended: free again";
+  EXPECT_EQ(store_->get_comment(**id)->attempts, 2);
+}
+
 TEST_P(StoreContract, WorkersSayTheyAreAliveAndLeaveCleanly) {
   WorkerRecord a{"host-a/10/1", "host-a", "pusher", 10, 1'699'999'000, 0, "starting"};
   ASSERT_TRUE(store_->heartbeat(a).ok());

@@ -483,11 +483,14 @@ class SqlStore final : public Store {
 
   Status record_comment_attempt(int64_t id, int seen_attempts, UnixTime lease_until) override {
     return writing([&](Connection& c) -> Status {
+      // Due now, too: a claim another poster holds (its lease runs) is
+      // not taken, even by one that read the entry after that claim.
       AUTOLAND_TRY_ASSIGN(auto claimed, c.run("UPDATE comments SET attempts=attempts+1, next_attempt_time=? WHERE "
-                                              "id=? AND state='pending' AND attempts=?",
-                                              {lease_until, id, seen_attempts}));
+                                              "id=? AND state='pending' AND attempts=? AND next_attempt_time <= ?",
+                                              {lease_until, id, seen_attempts, clock_.now()}));
       if (claimed.changed == 0) {
-        return conflict("comment " + std::to_string(id) + " is no longer pending or was claimed by another process");
+        return conflict("comment " + std::to_string(id) +
+                        " is no longer pending, or another process claimed it and its lease runs");
       }
       return {};
     });
