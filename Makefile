@@ -67,6 +67,7 @@ bench: build
 	@$(BUILD_DIR)/bench/autoland_results_bench
 	@$(BUILD_DIR)/bench/autoland_api_flood_bench
 	@bash tests/e2e/api_test.sh $(BUILD_DIR)/autoland $(BUILD_DIR)/tests/autoland_api_load 50 10
+	@bash bench/distributed_bench.sh $(BUILD_DIR)
 
 fuzz: deps
 	@bash scripts/run-fuzz.sh $(FUZZ_SECONDS)

@@ -31,6 +31,12 @@ void register_sandbox_cycle(CLI::App* sandbox, Invocation& inv) {
   sandbox->add_flag("--chaos", args->chaos,
                     "With --distributed: kill workers, restart the broker and the database, purge a queue meanwhile");
   sandbox->add_flag("--reverse-order", args->reverse_order, "With --distributed: start the workers in reverse order");
+  sandbox->add_option("--pushers", args->pushers, "With --distributed: how many pusher workers")
+      ->check(CLI::Range(1, 8))
+      ->capture_default_str();
+  sandbox->add_flag("--measure-failover", args->measure_failover,
+                    "With --distributed: time how long a killed pusher's patchset and a killed trigger leader take "
+                    "to move again");
   sandbox->callback([&inv, args, sandbox] {
     if (!sandbox->get_subcommands().empty()) return;  // `sandbox bugzilla` and the like
     inv.action = [args] {

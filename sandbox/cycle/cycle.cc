@@ -140,7 +140,12 @@ int run_cycle(const CycleOptions& args, std::atomic<bool>& g_stop) {
     kills = " with " + std::to_string(args.crash_rounds) + " kills (" + std::to_string(kills_mid_run.load()) +
             " of them before every bug had ended)";
   }
+  const double took = seconds_since_start();
   bool all_ok = summarize(monitor, world, kills);
+  if (auto all = wiring.store->find_patchsets({.limit = 100000})) {
+    std::printf("throughput: %zu patchsets in %.1f s: %.0f a minute (autoland run, SQLite, in-process bus)\n",
+                all->size(), took, took > 0 ? 60.0 * static_cast<double>(all->size()) / took : 0.0);
+  }
 
   if (args.keep_running && !g_stop) {
     std::error_code ec;

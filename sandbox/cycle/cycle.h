@@ -23,6 +23,11 @@ struct CycleOptions {
   int bulk = 0;                // bulk bugs beside the scenarios (scenarios.h)
   bool chaos = false;          // kills, a broker and a database restart, a purge
   bool reverse_order = false;  // start the workers in the reverse order
+  int pushers = 2;             // pusher workers
+  // While the bugs are on their way: kill -9 the worker pushing a patchset
+  // and time until the patchset moves again; kill -9 the trigger's leader
+  // and time until another leads (and polls). Printed as figures.
+  bool measure_failover = false;
 };
 
 // Runs until done (or `stop` turns true, which it also sets when it ends).

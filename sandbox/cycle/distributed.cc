@@ -44,10 +44,10 @@ struct Worker {
 };
 
 // The worker processes, as the distributed shape has them.
-std::vector<Worker> worker_plan(bool reverse) {
+std::vector<Worker> worker_plan(bool reverse, int pushers) {
   std::vector<Worker> plan;
   for (const auto& [role, count] : std::vector<std::pair<std::string, int>>{
-           {"trigger", 2}, {"queue", 1}, {"pusher", 2}, {"results", 2}, {"commenter", 2}, {"api", 1}}) {
+           {"trigger", 2}, {"queue", 1}, {"pusher", pushers}, {"results", 2}, {"commenter", 2}, {"api", 1}}) {
     for (int i = 1; i <= count; ++i) plan.push_back({role, i});
   }
   if (reverse) std::reverse(plan.begin(), plan.end());
@@ -99,8 +99,6 @@ int run_distributed(const CycleOptions& args, Setup& world, std::atomic<bool>& g
   // Kills are noticed within seconds, so that the run ends in minutes.
   config.workers.heartbeat_seconds = 1;
   config.workers.failover_seconds = 3;
-  // dana asks for every bulk bug at once: more than one person's usual share.
-  config.max_requests_per_requester = std::max(config.max_requests_per_requester, args.bulk + 20);
   if (Status s = write_config(world); !s.ok()) return fail(s.error().message);
   fs::create_directories(dir / "logs");
   fs::create_directories(dir / "caches");
@@ -123,7 +121,7 @@ int run_distributed(const CycleOptions& args, Setup& world, std::atomic<bool>& g
   if (ci->local) ci->local->start();
   std::unique_ptr<Store>& store = wiring.store;
 
-  std::vector<Worker> workers = worker_plan(args.reverse_order);
+  std::vector<Worker> workers = worker_plan(args.reverse_order, args.pushers);
   std::string started;
   for (Worker& w : workers) {
     if (Status s = start(w, args.autoland_binary, dir); !s.ok()) return fail(w.name() + ": " + s.error().message);
@@ -183,6 +181,92 @@ int run_distributed(const CycleOptions& args, Setup& world, std::atomic<bool>& g
     });
   }
 
+  // Failover, timed: the pid of a lease's holder is in its worker id (HOST/PID/START).
+  std::vector<std::string> figures;
+  std::thread measure;
+  if (args.measure_failover) {
+    measure = std::thread([&] {
+      auto holder_pid = [](const std::string& id) -> pid_t {
+        auto first = id.find('/');
+        auto second = id.find('/', first + 1);
+        if (first == std::string::npos || second == std::string::npos) return -1;
+        return static_cast<pid_t>(std::atoll(id.substr(first + 1, second - first - 1).c_str()));
+      };
+      auto kill_worker = [&](pid_t pid) -> std::string {
+        MutexLock lock(mu);
+        for (Worker& w : workers) {
+          if (w.process && w.process->pid() == pid) {
+            w.process->kill_now();
+            w.process->wait();
+            (void)start(w, args.autoland_binary, dir);
+            return w.name();
+          }
+        }
+        return "";
+      };
+      auto waited = [](std::chrono::steady_clock::time_point since) {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+      };
+      // A pusher killed mid-push.
+      while (!g_stop && !all_ended) {
+        auto leases = store->list_leases();
+        std::optional<LeaseRecord> push;
+        if (leases) {
+          for (const LeaseRecord& l : *leases) {
+            if (l.key.find("/push") != std::string::npos) push = l;
+          }
+        }
+        if (!push) {
+          std::this_thread::sleep_for(milliseconds(20));
+          continue;
+        }
+        const PatchSetId id = std::atoll(push->key.substr(9).c_str());
+        auto before = store->get_patchset(id);
+        if (!before || before->state != State::pushing) continue;
+        const std::string name = kill_worker(holder_pid(push->holder));
+        if (name.empty()) continue;
+        const auto killed = std::chrono::steady_clock::now();
+        while (!g_stop && !all_ended) {
+          auto now = store->get_patchset(id);
+          if (now && now->version != before->version) break;
+          std::this_thread::sleep_for(milliseconds(20));
+        }
+        figures.push_back("kill -9 of " + name + " mid-push to patchset " + std::to_string(id) + " moving again: " +
+                          std::to_string(waited(killed)).substr(0, 5) + " s");
+        break;
+      }
+      // The trigger's leader.
+      while (!g_stop && !all_ended) {
+        auto leases = store->list_leases();
+        std::optional<LeaseRecord> leader;
+        if (leases) {
+          for (const LeaseRecord& l : *leases) {
+            if (l.key == "leader/trigger") leader = l;
+          }
+        }
+        if (!leader) {
+          std::this_thread::sleep_for(milliseconds(20));
+          continue;
+        }
+        const std::string name = kill_worker(holder_pid(leader->holder));
+        if (name.empty()) break;
+        const auto killed = std::chrono::steady_clock::now();
+        while (!g_stop && !all_ended) {
+          auto now = store->list_leases();
+          bool taken = false;
+          if (now) {
+            for (const LeaseRecord& l : *now) taken = taken || (l.key == "leader/trigger" && l.holder != leader->holder);
+          }
+          if (taken) break;
+          std::this_thread::sleep_for(milliseconds(20));
+        }
+        figures.push_back("kill -9 of the leading " + name + " to a new leader's first poll: " +
+                          std::to_string(waited(killed)).substr(0, 5) + " s");
+        break;
+      }
+    });
+  }
+
   Monitor monitor(*store, *world.server);
   bool done = false;
   while (!g_stop && !done) {
@@ -190,9 +274,9 @@ int run_distributed(const CycleOptions& args, Setup& world, std::atomic<bool>& g
     done = monitor.tick();
     if (seconds_since_start() > args.timeout_seconds) break;
   }
-  all_ended = done;
-  g_stop = true;
+  all_ended = true;
   if (chaos.joinable()) chaos.join();
+  if (measure.joinable()) measure.join();
   const double took = seconds_since_start();
 
   // Idle workers acknowledge everything within a pass or two.
@@ -207,17 +291,6 @@ int run_distributed(const CycleOptions& args, Setup& world, std::atomic<bool>& g
     }
     std::this_thread::sleep_for(milliseconds(250));
   }
-  // SIGTERM: each worker finishes its pass, retires and exits 0.
-  std::vector<std::string> unclean;
-  {
-    MutexLock lock(mu);
-    for (Worker& w : workers) ::kill(w.process->pid(), SIGTERM);
-    for (Worker& w : workers) {
-      const int code = w.process->wait();
-      if (code != 0) unclean.push_back(w.name() + " exit " + std::to_string(code));
-    }
-  }
-
   std::string ending = " with " + std::to_string(workers.size()) + " worker processes";
   if (args.reverse_order) ending += " started in reverse order";
   if (!chaos_done.empty()) ending += "; chaos: " + std::to_string(chaos_done.size()) + " events";
@@ -241,6 +314,25 @@ int run_distributed(const CycleOptions& args, Setup& world, std::atomic<bool>& g
       all_ok = false;
     }
   }
+  if (args.keep_running && !g_stop) {
+    std::cout << "\nStill running (Ctrl-C stops it).\n"
+              << "  autoland API  " << world.api_url << "  token " << world.token << "  (sheriff; also in "
+              << (dir / "api-token").string() << ")\n"
+              << "  store         " << config.store_url << "\n"
+              << "  config        " << (dir / "autoland.toml").string() << std::endl;
+    while (!g_stop) std::this_thread::sleep_for(milliseconds(200));
+  }
+  // SIGTERM: each worker finishes its pass, retires and exits 0.
+  std::vector<std::string> unclean;
+  {
+    MutexLock lock(mu);
+    for (Worker& w : workers) ::kill(w.process->pid(), SIGTERM);
+    for (Worker& w : workers) {
+      const int code = w.process->wait();
+      if (code != 0) unclean.push_back(w.name() + " exit " + std::to_string(code));
+    }
+  }
+
   for (const std::string& u : unclean) {
     std::printf("a worker did not stop cleanly on SIGTERM: %s\n", u.c_str());
     all_ok = false;
@@ -248,6 +340,11 @@ int run_distributed(const CycleOptions& args, Setup& world, std::atomic<bool>& g
   std::string events;
   for (const std::string& e : chaos_done) events += (events.empty() ? "" : ", ") + e;
   if (!events.empty()) std::printf("chaos: %s\n", events.c_str());
+  for (const std::string& f : figures) std::printf("failover: %s (workers.failover_seconds = %d)\n", f.c_str(),
+                                                  config.workers.failover_seconds);
+  const size_t patchsets = all ? all->size() : 0;
+  std::printf("throughput: %zu patchsets in %.1f s: %.0f a minute with %d pusher(s)\n", patchsets, took,
+              took > 0 ? 60.0 * static_cast<double>(patchsets) / took : 0.0, args.pushers);
   std::printf("distributed: %s; %.1f s\n", all_ok ? "all as expected" : "NOT AS EXPECTED", took);
   std::fflush(stdout);
   if (args.dir.empty() && all_ok) fs::remove_all(dir);

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -38,6 +39,8 @@ Result<Setup> set_up(const CycleOptions& args) {
   w.token = api::random_token();
   AUTOLAND_TRY_ASSIGN(w.config, sandbox_config(w.dir, w.server->url(), w.people, api_port, api::sha256_hex(w.token)));
   w.api_url = "http://127.0.0.1:" + std::to_string(api_port);
+  // dana asks for every bulk bug at once: more than one person's usual share.
+  w.config.max_requests_per_requester = std::max(w.config.max_requests_per_requester, args.bulk + 20);
   return w;
 }
 
