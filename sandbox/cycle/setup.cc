@@ -28,6 +28,10 @@ Result<Setup> set_up(const CycleOptions& args) {
     char tmpl[] = "/tmp/autoland-sandbox-XXXXXX";
     if (!::mkdtemp(tmpl)) return internal_error("cannot make a temp dir");
     w.dir = tmpl;
+    // mkdtemp's 0700 would keep out the servers that run under their own
+    // accounts (PostgreSQL as postgres): they may pass through, not list.
+    std::error_code ec;
+    fs::permissions(w.dir, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec, ec);
   }
   fs::create_directories(w.dir / "marks");
   std::cout << "autoland sandbox in " << w.dir.string() << std::endl;

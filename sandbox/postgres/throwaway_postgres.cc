@@ -83,6 +83,16 @@ Result<std::unique_ptr<ThrowawayPostgres>> ThrowawayPostgres::start(const std::s
   fs::create_directories(dir, ec);
   if (ec) return internal_error("cannot make " + dir.string() + ": " + ec.message());
   AUTOLAND_TRY(hand_over(dir));
+  if (::geteuid() == 0) {
+    // initdb would only say "Permission denied" about a folder it cannot reach.
+    SpawnOptions reach;
+    reach.argv = as_server_user({"test", "-w", dir.string()});
+    AUTOLAND_TRY_ASSIGN(auto reached, run_program(reach, {}, std::chrono::seconds(10)));
+    if (reached.exit_code != 0) {
+      return internal_error("the " + std::string(kRunAs) + " account cannot reach " + dir.string() +
+                            ": a folder above it is closed to others (chmod o+x it, or start in another folder)");
+    }
+  }
 
   SpawnOptions init;
   init.argv = as_server_user(
