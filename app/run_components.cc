@@ -1,8 +1,10 @@
 #include "app/run_components.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <condition_variable>
 #include <map>
 #include <optional>
@@ -120,16 +122,22 @@ std::string this_host() {
 // its record and leases gone when it stops cleanly.
 class Registration {
  public:
-  Registration(Store& store, WorkerRecord me, int heartbeat_seconds, Activity& activity)
-      : store_(store), me_(std::move(me)), every_(heartbeat_seconds), activity_(activity) {}
+  Registration(Store& store, const Clock& clock, WorkerRecord me, int heartbeat_seconds, Activity& activity,
+               Claims& claims)
+      : store_(store),
+        clock_(clock),
+        me_(std::move(me)),
+        every_(heartbeat_seconds),
+        activity_(activity),
+        claims_(claims) {}
   ~Registration() { stop(); }
   Status start() {
-    AUTOLAND_TRY(store_.heartbeat(me_));
+    AUTOLAND_TRY(beat(me_));
     beating_ = std::thread([this] {
       while (!wait_for_stop(std::chrono::seconds(every_))) {
         WorkerRecord now = me_;
         now.doing = activity_.summary();
-        if (Status s = store_.heartbeat(now); !s.ok()) LOG_WARN("worker", "heartbeat: " + s.error().message);
+        if (Status s = beat(now); !s.ok()) LOG_WARN("worker", "heartbeat: " + s.error().message);
       }
     });
     return {};
@@ -146,6 +154,15 @@ class Registration {
   }
 
  private:
+  // Writes a heartbeat and tells the claims it was heard (before the write:
+  // its clock, the one the others judge it by).
+  Status beat(const WorkerRecord& record) {
+    const UnixTime at = clock_.now();
+    AUTOLAND_TRY(store_.heartbeat(record));
+    claims_.heard(at);
+    return {};
+  }
+
   bool wait_for_stop(std::chrono::seconds d) {
     MutexLock lock(mu_);
     const auto until = std::chrono::steady_clock::now() + d;
@@ -155,9 +172,11 @@ class Registration {
     return stopping_;
   }
   Store& store_;
+  const Clock& clock_;
   const WorkerRecord me_;
   const int every_;
   Activity& activity_;
+  Claims& claims_;
   Mutex mu_;
   std::condition_variable_any woken_;
   bool stopping_ GUARDED_BY(mu_) = false;
@@ -286,8 +305,19 @@ Status run_components(Wiring& wiring, const std::string& role, const std::atomic
   Bus& bus = *bus_owned;
   for (const Component& c : components) bus.subscribe(c.name, {"patchset"});
 
+  // Workers of this host that died (kill -9, a crash) give up their
+  // leadership and claims now rather than after the failover time: their
+  // processes are gone (a reused pid only delays this to the failover).
+  if (auto known = wiring.store->list_workers()) {
+    for (const WorkerRecord& w : *known) {
+      const bool gone = w.host == me.host && w.pid > 0 && ::kill(static_cast<pid_t>(w.pid), 0) != 0 && errno == ESRCH;
+      if (!gone) continue;
+      LOG_INFO("worker", "retiring " + w.id + ": its process is gone");
+      (void)wiring.store->retire_worker(w.id);
+    }
+  }
   Activity activity;
-  Registration registration(*wiring.store, me, config.workers.heartbeat_seconds, activity);
+  Registration registration(*wiring.store, wiring.clock, me, config.workers.heartbeat_seconds, activity, claims);
   AUTOLAND_TRY(registration.start());
 
   // The API serves on its own threads beside the components.

@@ -5,6 +5,7 @@
 
 #include "adapters/store/postgres/postgres_store.h"
 #include "adapters/store/sqlite/sqlite_store.h"
+#include "util/strings.h"
 
 namespace autoland {
 namespace {
@@ -49,11 +50,12 @@ Result<std::unique_ptr<Store>> open_store(const std::string& url, const Clock& c
   for (const Scheme& s : schemes()) {
     if (url.rfind(s.prefix, 0) == 0) {
       std::string_view rest = std::string_view(url).substr(s.prefix.size());
-      if (rest.empty()) return invalid_input("store URL '" + url + "' names no database");
+      if (rest.empty()) return invalid_input("store URL '" + util::redact_url(url) + "' names no database");
       return s.open(rest, url, clock, migrate, create);
     }
   }
-  return invalid_input("store URL '" + url + "' has an unknown scheme (supported: sqlite://, postgresql://)");
+  return invalid_input("store URL '" + util::redact_url(url) +
+                       "' has an unknown scheme (supported: sqlite://, postgresql://)");
 }
 
 }  // namespace autoland

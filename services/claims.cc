@@ -4,8 +4,22 @@
 
 namespace autoland {
 
+void Claims::heard(UnixTime at) {
+  MutexLock lock(mu_);
+  // A gap of more than half the failover time: heard afresh from now on.
+  if (last_heard_ == 0 || at - last_heard_ > failover_seconds_ / 2) heard_since_ = at;
+  last_heard_ = at;
+}
+
 bool Claims::take(const std::string& key) {
-  auto taken = store_.take_lease(key, worker_id_, clock_.now() - failover_seconds_);
+  const UnixTime now = clock_.now();
+  UnixTime stale_before = now - failover_seconds_;
+  {
+    MutexLock lock(mu_);
+    if (now - last_heard_ > failover_seconds_ / 2) return false;   // perhaps dead to the others: start nothing
+    if (now - heard_since_ < failover_seconds_) stale_before = 0;  // only free leases (or its own)
+  }
+  auto taken = store_.take_lease(key, worker_id_, stale_before);
   if (!taken) {
     LOG_WARN("claims", "cannot take " + key + ": " + taken.error().message);
     return false;

@@ -18,18 +18,30 @@
 #include "core/model.h"
 #include "ports/clock.h"
 #include "ports/store.h"
+#include "util/mutex.h"
 
 namespace autoland {
 
 class Claims {
  public:
-  // REQUIRES: `store` and `clock` outlive it; `worker_id` has heartbeats in the store.
+  // REQUIRES: `store` and `clock` outlive it; heard() is told of each
+  // heartbeat of `worker_id` written to the store.
   Claims(Store& store, const Clock& clock, std::string worker_id, int failover_seconds)
       : store_(store), clock_(clock), worker_id_(std::move(worker_id)), failover_seconds_(failover_seconds) {}
 
   // True when this worker has `key` now. A store that cannot be asked
   // counts as "not now" (logged): the work waits for a later pass.
+  //
+  // Two guards keep a live worker's work from being taken over: a worker
+  // whose own heartbeats have failed for half the failover time takes
+  // nothing (it may already count as dead to the others), and a worker
+  // that has not been heard continuously for the failover time (it just
+  // started, or it was cut off from the store as the others may have
+  // been) takes only free leases, so that a holder cut off by the same
+  // outage can say it is alive first.
   bool take(const std::string& key);
+  // A heartbeat of this worker was written at `at` (the caller's clock).
+  void heard(UnixTime at);
   void release(const std::string& key);
   const std::string& worker_id() const { return worker_id_; }
 
@@ -38,6 +50,9 @@ class Claims {
   const Clock& clock_;
   const std::string worker_id_;
   const int failover_seconds_;
+  Mutex mu_;
+  UnixTime last_heard_ GUARDED_BY(mu_) = 0;
+  UnixTime heard_since_ GUARDED_BY(mu_) = 0;  // heard without a gap since
 };
 
 std::string leader_key(std::string_view role);                   // "leader/trigger"

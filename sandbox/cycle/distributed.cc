@@ -231,8 +231,8 @@ int run_distributed(const CycleOptions& args, Setup& world, std::atomic<bool>& g
           if (now && now->version != before->version) break;
           std::this_thread::sleep_for(milliseconds(20));
         }
-        figures.push_back("kill -9 of " + name + " mid-push to patchset " + std::to_string(id) + " moving again: " +
-                          std::to_string(waited(killed)).substr(0, 5) + " s");
+        figures.push_back("kill -9 of " + name + " mid-push to patchset " + std::to_string(id) +
+                          " moving again: " + std::to_string(waited(killed)).substr(0, 5) + " s");
         break;
       }
       // The trigger's leader.
@@ -255,13 +255,14 @@ int run_distributed(const CycleOptions& args, Setup& world, std::atomic<bool>& g
           auto now = store->list_leases();
           bool taken = false;
           if (now) {
-            for (const LeaseRecord& l : *now) taken = taken || (l.key == "leader/trigger" && l.holder != leader->holder);
+            for (const LeaseRecord& l : *now)
+              taken = taken || (l.key == "leader/trigger" && l.holder != leader->holder);
           }
           if (taken) break;
           std::this_thread::sleep_for(milliseconds(20));
         }
-        figures.push_back("kill -9 of the leading " + name + " to a new leader's first poll: " +
-                          std::to_string(waited(killed)).substr(0, 5) + " s");
+        figures.push_back("kill -9 of the leading " + name +
+                          " to a new leader's first poll: " + std::to_string(waited(killed)).substr(0, 5) + " s");
         break;
       }
     });
@@ -340,8 +341,8 @@ int run_distributed(const CycleOptions& args, Setup& world, std::atomic<bool>& g
   std::string events;
   for (const std::string& e : chaos_done) events += (events.empty() ? "" : ", ") + e;
   if (!events.empty()) std::printf("chaos: %s\n", events.c_str());
-  for (const std::string& f : figures) std::printf("failover: %s (workers.failover_seconds = %d)\n", f.c_str(),
-                                                  config.workers.failover_seconds);
+  for (const std::string& f : figures)
+    std::printf("failover: %s (workers.failover_seconds = %d)\n", f.c_str(), config.workers.failover_seconds);
   const size_t patchsets = all ? all->size() : 0;
   std::printf("throughput: %zu patchsets in %.1f s: %.0f a minute with %d pusher(s)\n", patchsets, took,
               took > 0 ? 60.0 * static_cast<double>(patchsets) / took : 0.0, args.pushers);

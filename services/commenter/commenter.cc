@@ -147,11 +147,18 @@ Result<Commenter::Outcome> Commenter::handle(const OutboxComment& c, int64_t* co
   }
 
   Outcome outcome = Outcome::posted;
+  // Claimed first: the look below and any failure it meets are this
+  // poster's alone (another one's failure must never cut this lease short).
+  bool claimed = false;
+  AUTOLAND_TRY(claim(c, &outcome, &claimed));
+  if (!claimed) return outcome;
+  OutboxComment attempted = c;
+  ++attempted.attempts;
   if (c.attempts > 0) {
     // It may have gone out before a crash or a lost answer: look first.
     auto existing = bugs_.comments(c.bug_id, "");
     if (!existing) {
-      AUTOLAND_TRY(fail(c, existing.error(), &outcome));
+      AUTOLAND_TRY(fail(attempted, existing.error(), &outcome));
       return outcome;
     }
     for (const BugComment& bc : *existing) {
@@ -163,16 +170,11 @@ Result<Commenter::Outcome> Commenter::handle(const OutboxComment& c, int64_t* co
       }
     }
   }
-  bool claimed = false;
-  AUTOLAND_TRY(claim(c, &outcome, &claimed));
-  if (!claimed) return outcome;
   // Whoever queued it, the comment carries its marker: without it the look
   // above could never find it, and a retry would post it twice.
   std::string text = find_dedup_marker(c.body) == c.dedup_key ? c.body : with_dedup_marker(c.body, c.dedup_key);
   auto posted = bugs_.post_comment(c.bug_id, text);
   if (!posted) {
-    OutboxComment attempted = c;
-    ++attempted.attempts;
     AUTOLAND_TRY(fail(attempted, posted.error(), &outcome));
     return outcome;
   }

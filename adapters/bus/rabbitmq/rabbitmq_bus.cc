@@ -127,10 +127,12 @@ class Link {
     }
     if (warned_) LOG_INFO("bus", purpose_ + ": connected to " + endpoint_.shown + " again");
     warned_ = false;
-    backoff_ = kFirstBackoff;
     ++generation_;
     return {};
   }
+
+  // Set up and working: the next outage backs off from the start again.
+  void healthy() { backoff_ = kFirstBackoff; }
 
   // Forgets the connection (broken, or the broker closed it); the next
   // open() makes a new one.
@@ -140,10 +142,16 @@ class Link {
     conn_ = nullptr;
   }
 
+  // A failed step after connecting (a queue declared otherwise, a refused
+  // permission) backs off as a failed connect does, and says so once.
   Status check(const amqp_rpc_reply_t& reply, const std::string& what) {
     if (reply.reply_type == AMQP_RESPONSE_NORMAL) return {};
     Error e = transient(purpose_ + ": " + what + " failed: " + describe(reply));
     drop();
+    if (!warned_) LOG_WARN("bus", e.message + "; retrying with backoff");
+    warned_ = true;
+    next_attempt_ = Clock::now() + backoff_;
+    backoff_ = std::min(backoff_ * 2, kMostBackoff);
     return e;
   }
 
@@ -317,7 +325,9 @@ class RabbitMqBus final : public Bus {
     AUTOLAND_TRY(link.check(amqp_get_rpc_reply(link.conn()), "setting the prefetch"));
     amqp_basic_consume(link.conn(), kChannel, bytes(queue), amqp_empty_bytes, /*no_local=*/0, /*no_ack=*/0,
                        /*exclusive=*/0, amqp_empty_table);
-    return link.check(amqp_get_rpc_reply(link.conn()), "consuming from " + queue);
+    AUTOLAND_TRY(link.check(amqp_get_rpc_reply(link.conn()), "consuming from " + queue));
+    link.healthy();
+    return {};
   }
 
   std::optional<BusDelivery> next_delivery(Consumer& c, const std::string& subscriber, milliseconds slice)
@@ -367,7 +377,9 @@ class RabbitMqBus final : public Bus {
     AUTOLAND_TRY(publisher_->link.open());
     AUTOLAND_TRY(declare_exchange(publisher_->link));
     amqp_confirm_select(publisher_->link.conn(), kChannel);
-    return publisher_->link.check(amqp_get_rpc_reply(publisher_->link.conn()), "turning on publisher confirms");
+    AUTOLAND_TRY(publisher_->link.check(amqp_get_rpc_reply(publisher_->link.conn()), "turning on publisher confirms"));
+    publisher_->link.healthy();
+    return {};
   }
 
   // Sends one message and waits for the broker to confirm it (persisted and

@@ -111,7 +111,11 @@ class PgConnection final : public sql::Connection {
     PgResult result(PQexec(conn_, "ROLLBACK"));
   }
 
-  bool broken() const override { return PQstatus(conn_) != CONNECTION_OK; }
+  // Lost, or left inside a transaction (an aborted BEGIN, a rollback that
+  // could not be sent): either way not fit for the next caller.
+  bool broken() const override {
+    return PQstatus(conn_) != CONNECTION_OK || PQtransactionStatus(conn_) != PQTRANS_IDLE;
+  }
 
  protected:
   Result<sql::Outcome> execute(std::string_view text, const std::vector<sql::Value>& params) override {

@@ -78,6 +78,13 @@ Result<std::vector<CopiedTable>> copy_store(Store& from, Store& to,
   AUTOLAND_TRY_ASSIGN(auto to_lease, target->acquire(/*for_write=*/true));
   AUTOLAND_TRY(from_lease->begin_write());
   Status began = to_lease->begin_write();
+  // The source's session waits idle while the target writes, for as long
+  // as the copy takes: no server timeout may end it meanwhile.
+  for (Connection* c : {&*from_lease, &*to_lease}) {
+    if (began.ok() && c->dialect() == Dialect::postgres) {
+      began = c->run_script("SET LOCAL idle_in_transaction_session_timeout = 0");
+    }
+  }
   if (!began.ok()) {
     from_lease->rollback();
     return began.error();

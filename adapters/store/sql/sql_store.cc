@@ -770,6 +770,7 @@ class SqlStore final : public Store {
       AUTOLAND_TRY_ASSIGN(auto lease, source_->acquire(/*for_write=*/true));
       Status began = lease->begin_write();
       if (!began.ok()) {
+        lease->rollback();  // a BEGIN whose lock wait timed out leaves its transaction open
         if (!retry_after(began.error(), attempt)) return began.error();
         continue;
       }
