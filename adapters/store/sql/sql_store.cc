@@ -170,7 +170,7 @@ std::vector<Value> branch_values(const Branch& b) {
 }
 
 // A worker silent this long is forgotten (its leases are free long before).
-constexpr int64_t kForgetWorkersAfter = 24 * 3600;
+constexpr int64_t kForgetWorkersAfter = int64_t{24} * 3600;
 
 class SqlStore final : public Store {
  public:

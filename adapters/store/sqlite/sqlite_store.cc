@@ -128,7 +128,7 @@ class SqliteSource final : public sql::ConnectionSource {
   static constexpr size_t kReaders = 4;
   static constexpr std::chrono::milliseconds kWait{60'000};
 
-  static sql::Pool::Opener opener(const SqliteOptions& options, std::shared_ptr<sqlite::FileHealth> health) {
+  static sql::Pool::Opener opener(const SqliteOptions& options, const std::shared_ptr<sqlite::FileHealth>& health) {
     return
         [path = options.path, timeout = options.busy_timeout_ms, health]() -> Result<std::unique_ptr<sql::Connection>> {
           AUTOLAND_TRY_ASSIGN(auto db, Database::open(path, timeout, /*create=*/false, health));
