@@ -1,13 +1,17 @@
 #include "app/run_components.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <condition_variable>
+#include <cstdio>
+#include <fstream>
 #include <map>
 #include <optional>
+#include <random>
 #include <thread>
 
 #include "adapters/ci/local/local_ci.h"
@@ -117,6 +121,43 @@ std::string this_host() {
   return host;
 }
 
+std::string hex32(uint32_t v) {
+  char out[9];
+  std::snprintf(out, sizeof(out), "%08x", v);
+  return out;
+}
+
+// The processes this one can see by pid: one kernel's boot (a cloned VM
+// differs) and one pid namespace (a container differs), named briefly
+// (FNV-1a, the same in every build). Host names alone are not enough:
+// containers and clones often share one.
+std::string pid_space() {
+  std::string boot;
+  std::ifstream("/proc/sys/kernel/random/boot_id") >> boot;
+  struct stat ns = {};
+  const std::string seen = boot + "/" + (::stat("/proc/self/ns/pid", &ns) == 0 ? std::to_string(ns.st_ino) : "");
+  uint32_t h = 2166136261u;
+  for (unsigned char c : seen) h = (h ^ c) * 16777619u;
+  return hex32(h);
+}
+
+// HOST/PID/STARTED/SPACE-NONCE: the nonce keeps two processes apart that
+// share everything else (same host name, pid 1 in two containers, same
+// second); SPACE says whose pids a kill(pid, 0) here can judge.
+std::string new_worker_id(const WorkerRecord& me, const std::string& space) {
+  std::random_device random;
+  return me.host + "/" + std::to_string(me.pid) + "/" + std::to_string(me.started_time) + "/" + space + "-" +
+         hex32(random());
+}
+
+// The record's SPACE, "" for ids of another shape (older versions).
+std::string pid_space_of(const std::string& worker_id) {
+  const size_t slash = worker_id.rfind('/');
+  const size_t dash = worker_id.rfind('-');
+  if (slash == std::string::npos || dash == std::string::npos || dash < slash) return "";
+  return worker_id.substr(slash + 1, dash - slash - 1);
+}
+
 // This process in the store's worker table: one heartbeat before anything
 // else (a lease needs its holder alive), one every heartbeat_seconds, and
 // its record and leases gone when it stops cleanly.
@@ -136,7 +177,7 @@ class Registration {
     beating_ = std::thread([this] {
       while (!wait_for_stop(std::chrono::seconds(every_))) {
         WorkerRecord now = me_;
-        now.doing = activity_.summary();
+        now.doing = clock_problem_.empty() ? activity_.summary() : clock_problem_;
         if (Status s = beat(now); !s.ok()) LOG_WARN("worker", "heartbeat: " + s.error().message);
       }
     });
@@ -160,6 +201,9 @@ class Registration {
     const UnixTime at = clock_.now();
     AUTOLAND_TRY(store_.heartbeat(record));
     claims_.heard(at);
+    // Shown as what it is doing from the next heartbeat on (/workers).
+    AUTOLAND_TRY_ASSIGN(UnixTime server_time, store_.server_time());
+    clock_problem_ = claims_.clock_compared(clock_.now(), server_time);
     return {};
   }
 
@@ -177,6 +221,7 @@ class Registration {
   const int every_;
   Activity& activity_;
   Claims& claims_;
+  std::string clock_problem_;  // only the heartbeat thread (after start()) touches it
   Mutex mu_;
   std::condition_variable_any woken_;
   bool stopping_ GUARDED_BY(mu_) = false;
@@ -230,7 +275,8 @@ Status run_components(Wiring& wiring, const std::string& role, const std::atomic
   me.role = role;
   me.pid = ::getpid();
   me.started_time = wiring.clock.now();
-  me.id = me.host + "/" + std::to_string(me.pid) + "/" + std::to_string(me.started_time);
+  const std::string space = pid_space();
+  me.id = new_worker_id(me, space);
   Claims claims(*wiring.store, wiring.clock, me.id, config.workers.failover_seconds);
 
   Trigger trigger(*wiring.store, *wiring.bugs, trigger_options(config));
@@ -305,12 +351,14 @@ Status run_components(Wiring& wiring, const std::string& role, const std::atomic
   Bus& bus = *bus_owned;
   for (const Component& c : components) bus.subscribe(c.name, {"patchset"});
 
-  // Workers of this host that died (kill -9, a crash) give up their
-  // leadership and claims now rather than after the failover time: their
-  // processes are gone (a reused pid only delays this to the failover).
+  // Workers whose pids this process sees that died (kill -9, a crash) give
+  // up their leadership and claims now rather than after the failover
+  // time: their processes are gone (a reused pid only delays this to the
+  // failover). Any other worker is judged by its heartbeats alone.
   if (auto known = wiring.store->list_workers()) {
     for (const WorkerRecord& w : *known) {
-      const bool gone = w.host == me.host && w.pid > 0 && ::kill(static_cast<pid_t>(w.pid), 0) != 0 && errno == ESRCH;
+      const bool gone = w.host == me.host && pid_space_of(w.id) == space && w.pid > 0 &&
+                        ::kill(static_cast<pid_t>(w.pid), 0) != 0 && errno == ESRCH;
       if (!gone) continue;
       LOG_INFO("worker", "retiring " + w.id + ": its process is gone");
       (void)wiring.store->retire_worker(w.id);

@@ -71,8 +71,18 @@ void register_db_commands(CLI::App& app, Invocation& inv) {
       if (*from_url == *to_url) return fail("--from and --to name the same store");
       auto from = open_store(*from_url, clock, /*migrate=*/false);
       if (!from) return fail("the store to copy, " + util::redact_url(*from_url) + ": " + from.error().message);
-      auto to = open_store(*to_url, clock, /*migrate=*/true, /*create=*/true);
+      // Migrated only when it has no schema at all: a live store named by
+      // mistake (--from and --to swapped) is refused below untouched.
+      auto to = open_store(*to_url, clock, /*migrate=*/false, /*create=*/true);
       if (!to) return fail("the store to copy into, " + util::redact_url(*to_url) + ": " + to.error().message);
+      auto to_schema = (*to)->schema_status();
+      if (!to_schema)
+        return fail("the store to copy into, " + util::redact_url(*to_url) + ": " + to_schema.error().message);
+      if (to_schema->current_version == 0) {
+        if (auto made = (*to)->migrate(); !made) {
+          return fail("the store to copy into, " + util::redact_url(*to_url) + ": " + made.error().message);
+        }
+      }
       std::cerr << "copying " << util::redact_url(*from_url) << " to " << util::redact_url(*to_url) << "\n";
       auto copied = sql::copy_store(**from, **to, [](std::string_view table, int64_t rows) {
         std::cerr << "  " << table << ": " << rows << " row(s)\n";

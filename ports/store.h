@@ -218,9 +218,19 @@ class Store {
   // runs, whatever its caller read), or another process claimed it
   // meanwhile (its attempts differ from `seen_attempts`).
   virtual Status record_comment_attempt(int64_t id, int seen_attempts, UnixTime lease_until) = 0;
+  // Settles an entry as posted, stamped with the store's clock (a
+  // whiteboard edit has no `bugzilla_comment_id`).
   virtual Status mark_comment_posted(int64_t id, std::optional<int64_t> bugzilla_comment_id) = 0;
   // A failed attempt; `retry_at` nullopt drops the comment for good.
   virtual Status mark_comment_failed(int64_t id, const std::string& error, std::optional<UnixTime> retry_at) = 0;
+  // Puts an entry that is due and unclaimed off until `until` without
+  // counting an attempt (a rate limit steps aside). Conflict when it is no
+  // longer pending, not due, or its attempts differ from `seen_attempts`:
+  // another poster's claim is never shortened.
+  virtual Status defer_comment(int64_t id, int seen_attempts, UnixTime until, const std::string& reason) = 0;
+  // Comments (not whiteboard edits) posted at or after `since`, on `bug` or,
+  // without one, on every bug: what every commenter on every host sent.
+  virtual Result<int64_t> count_posted_comments(std::optional<BugId> bug, UnixTime since) = 0;
 
   // Audit log, oldest first.
   virtual Status append_event(const AuditEvent& event) = 0;
@@ -247,6 +257,11 @@ class Store {
   virtual Status heartbeat(const WorkerRecord& worker) = 0;
   virtual Result<std::vector<WorkerRecord>> list_workers() = 0;
   virtual Status retire_worker(const std::string& id) = 0;
+  // The clock workers on every host are compared against, in whole
+  // seconds: the database server's (PostgreSQL), or this host's own (SQLite,
+  // which is one host by construction). A worker whose clock is far from it
+  // takes no work (services/claims.h).
+  virtual Result<UnixTime> server_time() = 0;
   // Leases. take: `holder` has `key` afterwards (true) when it was free, its
   // own already, or held by a worker whose last heartbeat is before
   // `stale_before` or that is gone (taken over, with an audit event); false

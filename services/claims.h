@@ -39,9 +39,19 @@ class Claims {
   // started, or it was cut off from the store as the others may have
   // been) takes only free leases, so that a holder cut off by the same
   // outage can say it is alive first.
+  //
+  // A third keeps hosts' clocks from undoing the first two: heartbeats
+  // and leases are judged by each worker's own clock, so a worker whose
+  // clock is more than max(1, failover/4) seconds off the store's takes
+  // nothing (ahead, it would count live workers dead; behind, the others
+  // would count it dead while it works) until the clock is put right.
   bool take(const std::string& key);
   // A heartbeat of this worker was written at `at` (the caller's clock).
   void heard(UnixTime at);
+  // The store's clock read `server_time` when this worker's read `at`.
+  // Returns the refusal to show (logged once per change) or "" when the
+  // clocks agree well enough.
+  std::string clock_compared(UnixTime at, UnixTime server_time);
   void release(const std::string& key);
   const std::string& worker_id() const { return worker_id_; }
 
@@ -52,7 +62,8 @@ class Claims {
   const int failover_seconds_;
   Mutex mu_;
   UnixTime last_heard_ GUARDED_BY(mu_) = 0;
-  UnixTime heard_since_ GUARDED_BY(mu_) = 0;  // heard without a gap since
+  UnixTime heard_since_ GUARDED_BY(mu_) = 0;   // heard without a gap since
+  UnixTime clock_offset_ GUARDED_BY(mu_) = 0;  // this worker's clock minus the store's
 };
 
 std::string leader_key(std::string_view role);                   // "leader/trigger"

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -158,7 +159,7 @@ int run_distributed(const CycleOptions& args, Setup& world, std::atomic<bool>& g
         Status again = start(w, args.autoland_binary, dir);
         say("kill -9 " + w.name() +
             (again.ok() ? "; started again" : "; cannot start it again: " + again.error().message));
-        chaos_done.push_back("kill -9 " + w.name());
+        chaos_done.push_back((again.ok() ? "kill -9 " : "FAILED to start again after kill -9 ") + w.name());
       };
       int step = 0;
       while (pause(1500)) {
@@ -167,21 +168,21 @@ int run_distributed(const CycleOptions& args, Setup& world, std::atomic<bool>& g
         if (step == 2) {
           auto purged = (*broker)->ctl({"purge_queue", "sandbox.pusher"});
           say(purged ? "purged the queue sandbox.pusher" : "purge failed: " + purged.error().message);
-          chaos_done.push_back("purge sandbox.pusher");
+          chaos_done.push_back(purged ? "purge sandbox.pusher" : "FAILED purge sandbox.pusher");
         } else if (step == 4) {
           Status s = (*broker)->restart();
           say(s.ok() ? "restarted RabbitMQ" : "RabbitMQ did not come back: " + s.error().message);
-          chaos_done.push_back("restart RabbitMQ");
+          chaos_done.push_back(s.ok() ? "restart RabbitMQ" : "FAILED restart RabbitMQ");
         } else if (step == 6) {
           Status s = (*pg)->restart();
           say(s.ok() ? "restarted PostgreSQL" : "PostgreSQL did not come back: " + s.error().message);
-          chaos_done.push_back("restart PostgreSQL");
+          chaos_done.push_back(s.ok() ? "restart PostgreSQL" : "FAILED restart PostgreSQL");
         }
       }
     });
   }
 
-  // Failover, timed: the pid of a lease's holder is in its worker id (HOST/PID/START).
+  // Failover, timed: the pid of a lease's holder is in its worker id (HOST/PID/STARTED/SPACE-NONCE).
   std::vector<std::string> figures;
   std::thread measure;
   if (args.measure_failover) {
@@ -192,78 +193,94 @@ int run_distributed(const CycleOptions& args, Setup& world, std::atomic<bool>& g
         if (first == std::string::npos || second == std::string::npos) return -1;
         return static_cast<pid_t>(std::atoll(id.substr(first + 1, second - first - 1).c_str()));
       };
-      auto kill_worker = [&](pid_t pid) -> std::string {
+      // Killed, then started again at once on the same host (it retires
+      // its dead predecessor: the fast path), or kept dead until another
+      // worker has taken over (a host lost: the heartbeats' failover).
+      auto kill_worker = [&](pid_t pid, bool restart) -> std::string {
         MutexLock lock(mu);
         for (Worker& w : workers) {
           if (w.process && w.process->pid() == pid) {
             w.process->kill_now();
             w.process->wait();
-            (void)start(w, args.autoland_binary, dir);
+            if (restart) (void)start(w, args.autoland_binary, dir);
             return w.name();
           }
         }
         return "";
       };
+      auto start_again = [&](const std::string& name) {
+        MutexLock lock(mu);
+        for (Worker& w : workers) {
+          if (w.name() == name) (void)start(w, args.autoland_binary, dir);
+        }
+      };
       auto waited = [](std::chrono::steady_clock::time_point since) {
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
       };
-      // A pusher killed mid-push.
-      while (!g_stop && !all_ended) {
-        auto leases = store->list_leases();
-        std::optional<LeaseRecord> push;
-        if (leases) {
-          for (const LeaseRecord& l : *leases) {
-            if (l.key.find("/push") != std::string::npos) push = l;
-          }
-        }
-        if (!push) {
-          std::this_thread::sleep_for(milliseconds(20));
-          continue;
-        }
-        const PatchSetId id = std::atoll(push->key.substr(9).c_str());
-        auto before = store->get_patchset(id);
-        if (!before || before->state != State::pushing) continue;
-        const std::string name = kill_worker(holder_pid(push->holder));
-        if (name.empty()) continue;
-        const auto killed = std::chrono::steady_clock::now();
+      auto how = [](bool restart) {
+        return restart ? std::string(" (started again at once)") : std::string(" (kept dead: its host lost)");
+      };
+      for (bool restart : {true, false}) {
+        // A pusher killed mid-push.
         while (!g_stop && !all_ended) {
-          auto now = store->get_patchset(id);
-          if (now && now->version != before->version) break;
-          std::this_thread::sleep_for(milliseconds(20));
-        }
-        figures.push_back("kill -9 of " + name + " mid-push to patchset " + std::to_string(id) +
-                          " moving again: " + std::to_string(waited(killed)).substr(0, 5) + " s");
-        break;
-      }
-      // The trigger's leader.
-      while (!g_stop && !all_ended) {
-        auto leases = store->list_leases();
-        std::optional<LeaseRecord> leader;
-        if (leases) {
-          for (const LeaseRecord& l : *leases) {
-            if (l.key == "leader/trigger") leader = l;
+          auto leases = store->list_leases();
+          std::optional<LeaseRecord> push;
+          if (leases) {
+            for (const LeaseRecord& l : *leases) {
+              if (l.key.find("/push") != std::string::npos) push = l;
+            }
           }
+          if (!push) {
+            std::this_thread::sleep_for(milliseconds(20));
+            continue;
+          }
+          const PatchSetId id = std::atoll(push->key.substr(9).c_str());
+          auto before = store->get_patchset(id);
+          if (!before || before->state != State::pushing) continue;
+          const std::string name = kill_worker(holder_pid(push->holder), restart);
+          if (name.empty()) continue;
+          const auto killed = std::chrono::steady_clock::now();
+          while (!g_stop && !all_ended) {
+            auto now = store->get_patchset(id);
+            if (now && now->version != before->version) break;
+            std::this_thread::sleep_for(milliseconds(20));
+          }
+          figures.push_back("kill -9 of " + name + " mid-push to patchset " + std::to_string(id) +
+                            " moving again: " + std::to_string(waited(killed)).substr(0, 5) + " s" + how(restart));
+          if (!restart) start_again(name);
+          break;
         }
-        if (!leader) {
-          std::this_thread::sleep_for(milliseconds(20));
-          continue;
-        }
-        const std::string name = kill_worker(holder_pid(leader->holder));
-        if (name.empty()) break;
-        const auto killed = std::chrono::steady_clock::now();
+        // The trigger's leader.
         while (!g_stop && !all_ended) {
-          auto now = store->list_leases();
-          bool taken = false;
-          if (now) {
-            for (const LeaseRecord& l : *now)
-              taken = taken || (l.key == "leader/trigger" && l.holder != leader->holder);
+          auto leases = store->list_leases();
+          std::optional<LeaseRecord> leader;
+          if (leases) {
+            for (const LeaseRecord& l : *leases) {
+              if (l.key == "leader/trigger") leader = l;
+            }
           }
-          if (taken) break;
-          std::this_thread::sleep_for(milliseconds(20));
+          if (!leader) {
+            std::this_thread::sleep_for(milliseconds(20));
+            continue;
+          }
+          const std::string name = kill_worker(holder_pid(leader->holder), restart);
+          if (name.empty()) break;
+          const auto killed = std::chrono::steady_clock::now();
+          while (!g_stop && !all_ended) {
+            auto now = store->list_leases();
+            bool taken = false;
+            if (now) {
+              for (const LeaseRecord& l : *now)
+                taken = taken || (l.key == "leader/trigger" && l.holder != leader->holder);
+            }
+            if (taken) break;
+            std::this_thread::sleep_for(milliseconds(20));
+          }
+          figures.push_back("kill -9 of the leading " + name + " to another worker leading the poll: " +
+                            std::to_string(waited(killed)).substr(0, 5) + " s" + how(restart));
+          if (!restart) start_again(name);
+          break;
         }
-        figures.push_back("kill -9 of the leading " + name +
-                          " to a new leader's first poll: " + std::to_string(waited(killed)).substr(0, 5) + " s");
-        break;
       }
     });
   }
@@ -282,9 +299,13 @@ int run_distributed(const CycleOptions& args, Setup& world, std::atomic<bool>& g
 
   // Idle workers acknowledge everything within a pass or two.
   std::map<std::string, int> left;
+  std::optional<Error> uncounted;
   for (int i = 0; i < 40; ++i) {
     auto counted = unacknowledged(**broker);
-    if (counted) {
+    if (!counted) {
+      uncounted = counted.error();
+    } else {
+      uncounted.reset();
       left = *counted;
       int total = 0;
       for (const auto& [queue, n] : left) total += n;
@@ -296,16 +317,45 @@ int run_distributed(const CycleOptions& args, Setup& world, std::atomic<bool>& g
   if (args.reverse_order) ending += " started in reverse order";
   if (!chaos_done.empty()) ending += "; chaos: " + std::to_string(chaos_done.size()) + " events";
   bool all_ok = summarize(monitor, world, ending);
+  // Nothing passes for not having been looked at: the broker must have
+  // answered, with a queue for every kind of worker that listens.
+  if (uncounted) {
+    std::printf("the broker's queues could not be counted: %s\n", uncounted->message.c_str());
+    all_ok = false;
+  }
+  for (const char* role : {"trigger", "queue", "pusher", "results", "commenter"}) {
+    if (!uncounted && !left.count(std::string("sandbox.") + role)) {
+      std::printf("the broker has no queue sandbox.%s: the bus was never used\n", role);
+      all_ok = false;
+    }
+  }
   for (const auto& [queue, n] : left) {
     if (n != 0) {
       std::printf("left unacknowledged: %d message(s) on %s\n", n, queue.c_str());
       all_ok = false;
     }
   }
+  for (const std::string& event : chaos_done) {
+    if (event.rfind("FAILED ", 0) == 0) {
+      std::printf("chaos step %s\n", event.c_str());
+      all_ok = false;
+    }
+  }
+  if (args.chaos) {
+    for (const char* needed : {"purge sandbox.pusher", "restart RabbitMQ", "restart PostgreSQL"}) {
+      if (std::find(chaos_done.begin(), chaos_done.end(), needed) == chaos_done.end()) {
+        std::printf("the run ended before the chaos step '%s'\n", needed);
+        all_ok = false;
+      }
+    }
+  }
   // One patchset per request, however many triggers polled.
   auto all = store->find_patchsets({.limit = 100000});
   std::map<BugId, int> per_bug;
-  if (all) {
+  if (!all) {
+    std::printf("the patchsets could not be read back: %s\n", all.error().message.c_str());
+    all_ok = false;
+  } else {
     for (const PatchSet& p : *all) ++per_bug[p.bug_id];
   }
   for (const auto& [bug, n] : per_bug) {

@@ -27,18 +27,12 @@ bool account_problem(const Error& e) {
 Commenter::Commenter(Store& store, BugTracker& bugs, const Clock& clock, CommenterOptions options)
     : store_(store), bugs_(bugs), clock_(clock), options_(std::move(options)) {}
 
-bool Commenter::rate_limited(BugId bug) {
+Result<bool> Commenter::rate_limited(BugId bug) {
   UnixTime now = clock_.now();
-  auto& per_bug = recent_by_bug_[bug];
-  while (!per_bug.empty() && per_bug.front() <= now - 3600) per_bug.pop_front();
-  while (!recent_.empty() && recent_.front() <= now - 60) recent_.pop_front();
-  return static_cast<int>(per_bug.size()) >= options_.max_per_bug_per_hour ||
-         static_cast<int>(recent_.size()) >= options_.max_per_minute;
-}
-
-void Commenter::count_post(BugId bug) {
-  recent_by_bug_[bug].push_back(clock_.now());
-  recent_.push_back(clock_.now());
+  AUTOLAND_TRY_ASSIGN(int64_t on_bug, store_.count_posted_comments(bug, now - 3600 + 1));
+  if (on_bug >= options_.max_per_bug_per_hour) return true;
+  AUTOLAND_TRY_ASSIGN(int64_t everywhere, store_.count_posted_comments(std::nullopt, now - 60 + 1));
+  return everywhere >= options_.max_per_minute;
 }
 
 Status Commenter::fail(const OutboxComment& c, const Error& error, Outcome* outcome) {
@@ -139,11 +133,13 @@ Result<Commenter::Outcome> Commenter::edit_marker(const OutboxComment& c) {
 
 Result<Commenter::Outcome> Commenter::handle(const OutboxComment& c, int64_t* comment_id) {
   if (c.kind == kReleaseMarkerAction || c.kind == kRestoreMarkerAction) return edit_marker(c);
-  if (rate_limited(c.bug_id)) {
+  AUTOLAND_TRY_ASSIGN(bool limited, rate_limited(c.bug_id));
+  if (limited) {
     // Step aside so that other bugs' comments are not stuck behind this one.
-    AUTOLAND_TRY(
-        store_.mark_comment_failed(c.id, "rate limit reached for bug " + std::to_string(c.bug_id), clock_.now() + 60));
-    return Outcome::rate_limited;
+    Status deferred = store_.defer_comment(c.id, c.attempts, clock_.now() + 60,
+                                           "rate limit reached for bug " + std::to_string(c.bug_id));
+    if (!deferred.ok() && deferred.error().kind != ErrorKind::conflict) return deferred.error();
+    return deferred.ok() ? Outcome::rate_limited : Outcome::deferred;  // a conflict: another poster has it
   }
 
   Outcome outcome = Outcome::posted;
@@ -178,7 +174,6 @@ Result<Commenter::Outcome> Commenter::handle(const OutboxComment& c, int64_t* co
     AUTOLAND_TRY(fail(attempted, posted.error(), &outcome));
     return outcome;
   }
-  count_post(c.bug_id);
   AUTOLAND_TRY(store_.mark_comment_posted(c.id, *posted));
   *comment_id = *posted;
   return Outcome::posted;

@@ -8,11 +8,10 @@
 // "recorded" cannot post it twice. A bug that does not exist or cannot be
 // seen drops its pending comments with the reason recorded, once, instead of
 // being retried forever. Rate limits per bug and overall keep a runaway
-// patchset from flooding a bug.
+// patchset from flooding a bug; they count what the store says was posted,
+// so they hold across restarts and however many commenters run.
 #pragma once
 
-#include <deque>
-#include <map>
 #include <string>
 
 #include "core/whiteboard.h"
@@ -67,15 +66,12 @@ class Commenter {
   Result<Outcome> edit_marker(const OutboxComment& c);
   Status claim(const OutboxComment& c, Outcome* outcome, bool* claimed);
   Status fail(const OutboxComment& c, const Error& error, Outcome* outcome);
-  bool rate_limited(BugId bug);
-  void count_post(BugId bug);
+  Result<bool> rate_limited(BugId bug);
 
   Store& store_;
   BugTracker& bugs_;
   const Clock& clock_;
   CommenterOptions options_;
-  std::map<BugId, std::deque<UnixTime>> recent_by_bug_;
-  std::deque<UnixTime> recent_;
 };
 
 }  // namespace autoland

@@ -635,6 +635,51 @@ TEST_P(StoreContract, AClaimedCommentIsNotClaimedAgainWhileItsLeaseRuns) {
   EXPECT_EQ(store_->get_comment(**id)->attempts, 2);
 }
 
+// A rate limit steps aside without an attempt, and never shortens another
+// poster's claim: deferring a claimed entry is a conflict.
+TEST_P(StoreContract, DeferringACommentNeverShortensAnotherPostersClaim) {
+  auto id = store_->enqueue_comment({4, "landed", "body", "deferred"}, std::nullopt);
+  ASSERT_TRUE(id.ok() && id->has_value());
+  ASSERT_TRUE(store_->defer_comment(**id, 0, clock_.now() + 60, "rate limit reached for bug 4").ok());
+  OutboxComment put_off = *store_->get_comment(**id);
+  EXPECT_EQ(put_off.attempts, 0) << "stepping aside is not an attempt";
+  EXPECT_EQ(put_off.next_attempt_time, clock_.now() + 60);
+  EXPECT_EQ(put_off.last_error, "rate limit reached for bug 4");
+  EXPECT_EQ(store_->due_comments(clock_.now(), 10)->size(), 0u);
+  EXPECT_EQ(store_->defer_comment(**id, 0, clock_.now() + 1, "again").error().kind, ErrorKind::conflict)
+      << "not due: deferring it again would move someone's wait";
+
+  clock_.advance(60);
+  ASSERT_TRUE(store_->record_comment_attempt(**id, 0, clock_.now() + 300).ok());
+  Status late = store_->defer_comment(**id, 1, clock_.now() + 60, "rate limit");
+  ASSERT_FALSE(late.ok()) << "a claim's lease was cut to a minute";
+  EXPECT_EQ(late.error().kind, ErrorKind::conflict);
+  EXPECT_EQ(store_->get_comment(**id)->next_attempt_time, clock_.now() + 300);
+}
+
+// What the rate limits count: comments posted in the window, by anyone, on
+// one bug or on all; whiteboard edits and unposted entries are not counted.
+TEST_P(StoreContract, PostedCommentsAreCountedByTimeAndBug) {
+  auto post = [&](BugId bug, const std::string& key, std::optional<int64_t> bugzilla_id) {
+    auto id = store_->enqueue_comment({bug, "note", "b", key}, std::nullopt);
+    ASSERT_TRUE(id.ok() && id->has_value());
+    ASSERT_TRUE(store_->mark_comment_posted(**id, bugzilla_id).ok());
+  };
+  UnixTime start = clock_.now();
+  post(5, "c1", 101);
+  clock_.advance(30);
+  post(5, "c2", 102);
+  post(6, "c3", 103);
+  post(5, "edit", std::nullopt);
+  ASSERT_TRUE(store_->enqueue_comment({5, "note", "b", "pending"}, std::nullopt).ok());
+  EXPECT_EQ(*store_->count_posted_comments(5, start), 2);
+  EXPECT_EQ(*store_->count_posted_comments(5, start + 1), 1);
+  EXPECT_EQ(*store_->count_posted_comments(6, start), 1);
+  EXPECT_EQ(*store_->count_posted_comments(7, start), 0);
+  EXPECT_EQ(*store_->count_posted_comments(std::nullopt, start), 3);
+  EXPECT_EQ(*store_->count_posted_comments(std::nullopt, clock_.now() + 1), 0);
+}
+
 TEST_P(StoreContract, WorkersSayTheyAreAliveAndLeaveCleanly) {
   WorkerRecord a{"host-a/10/1", "host-a", "pusher", 10, 1'699'999'000, 0, "starting"};
   ASSERT_TRUE(store_->heartbeat(a).ok());

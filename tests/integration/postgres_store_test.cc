@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <set>
 #include <thread>
@@ -118,6 +119,15 @@ TEST_F(PostgresStore, OfManyWorkersTakingTheSameStepExactlyOneDoes) {
   EXPECT_EQ(psql("SELECT state, version FROM patchsets WHERE id = " + std::to_string(p.id)), "validating|2\n");
   EXPECT_EQ(psql("SELECT count(*) FROM comments"), "1\n");
   EXPECT_EQ(psql("SELECT count(*) FROM events WHERE what = 'transition'"), "1\n");
+}
+
+// Workers compare their clocks with the database server's (the claims'
+// clock fence): that clock is the server's, not the calling host's.
+TEST_F(PostgresStore, TheServerTimeIsTheDatabaseClock) {
+  auto server = store_->server_time();
+  ASSERT_TRUE(server.ok()) << server.error().message;
+  const UnixTime asked = std::stoll(psql("SELECT CAST(extract(epoch FROM now()) AS BIGINT)"));
+  EXPECT_LE(std::abs(*server - asked), 2) << "not the store's manual clock, " << clock_.now();
 }
 
 TEST_F(PostgresStore, OneRequestKeyMakesOnePatchsetWhoeverAsksFirst) {
@@ -352,6 +362,17 @@ TEST_F(PostgresStore, ACopyFromSqliteKeepsEveryRowAndTheKeysCountOnAfterIt) {
   auto sqlite = open_store("sqlite://" + file.string(), clock_, true, /*create=*/true);
   ASSERT_TRUE(sqlite.ok()) << sqlite.error().message;
   fill(**sqlite, clock_);
+  // The newest patchset was deleted (DELETE /patchSets/4): its id is never
+  // handed out again, copied or not.
+  auto deleted = (*sqlite)->create_patchset(
+      {.bug_id = 8, .patches = {1}, .branch = "try", .stage = Stage::try_run, .request_key = "deleted"}, "test");
+  ASSERT_TRUE(deleted.ok() && deleted->id == 4);
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(file.c_str(), &raw), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(raw, "DELETE FROM patchsets WHERE id = 4", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(raw);
+  }
   ASSERT_TRUE(server_->create_database("copy_target").ok());
   auto target = open_store(server_->url("copy_target"), clock_, true, /*create=*/true);
   ASSERT_TRUE(target.ok()) << target.error().message;
@@ -361,7 +382,7 @@ TEST_F(PostgresStore, ACopyFromSqliteKeepsEveryRowAndTheKeysCountOnAfterIt) {
     heard.push_back(std::string(table) + " " + std::to_string(rows));
   });
   ASSERT_TRUE(copied.ok()) << copied.error().message;
-  EXPECT_EQ(heard, (std::vector<std::string>{"branches 2", "patchsets 3", "comments 4", "events 10", "settings 2",
+  EXPECT_EQ(heard, (std::vector<std::string>{"branches 2", "patchsets 3", "comments 4", "events 11", "settings 2",
                                              "push_intents 1", "watched_pushes 2", "workers 1", "leases 1"}));
   EXPECT_EQ(everything(**target).dump(2), everything(**sqlite).dump(2));
 
@@ -369,7 +390,7 @@ TEST_F(PostgresStore, ACopyFromSqliteKeepsEveryRowAndTheKeysCountOnAfterIt) {
   auto next = (*target)->create_patchset(
       {.bug_id = 9, .patches = {1}, .branch = "try", .stage = Stage::try_run, .request_key = "after"}, "test");
   ASSERT_TRUE(next.ok()) << next.error().message;
-  EXPECT_EQ(next->id, 4);
+  EXPECT_EQ(next->id, 5) << "a deleted patchset's id was handed out again";
   auto comment = (*target)->enqueue_comment({9, "k", "b", "after"}, std::nullopt);
   ASSERT_TRUE(comment.ok() && comment->has_value());
   EXPECT_EQ(**comment, 5);
@@ -385,6 +406,10 @@ TEST_F(PostgresStore, ACopyFromSqliteKeepsEveryRowAndTheKeysCountOnAfterIt) {
   ASSERT_TRUE(returned.ok());
   ASSERT_TRUE(sql::copy_store(**target, **returned, nullptr).ok());
   EXPECT_EQ(everything(**returned).dump(2), everything(**target).dump(2));
+  auto after_return = (*returned)->create_patchset(
+      {.bug_id = 9, .patches = {1}, .branch = "try", .stage = Stage::try_run, .request_key = "returned"}, "test");
+  ASSERT_TRUE(after_return.ok()) << after_return.error().message;
+  EXPECT_EQ(after_return->id, 6);
   fs::remove(file);
   fs::remove(back);
 }

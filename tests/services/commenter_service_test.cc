@@ -159,5 +159,44 @@ TEST_F(CommenterService, ARunawayBugIsRateLimitedWithoutHoldingOthersBack) {
   EXPECT_EQ(flood, 4);
 }
 
+// Two commenters (two hosts) share one limit: what counts is what the store
+// says was posted, by either of them, and it outlives a restart.
+TEST_F(CommenterService, TheRateLimitHoldsAcrossCommentersAndRestarts) {
+  options_.max_per_bug_per_hour = 3;
+  for (int i = 0; i < 6; ++i) queue(1, "n" + std::to_string(i), "flood/" + std::to_string(i));
+  options_.batch_size = 2;
+  Commenter first(*store_, bugs_, clock_, options_);
+  Commenter second(*store_, bugs_, clock_, options_);
+  EXPECT_EQ(first.drain_once()->posted, 2u);
+  CommenterStats other = *second.drain_once();
+  EXPECT_EQ(other.posted, 1u) << "the second commenter counted only its own posts";
+  EXPECT_EQ(other.rate_limited, 1u);
+  clock_.advance(60);
+  Commenter restarted(*store_, bugs_, clock_, options_);
+  EXPECT_EQ(restarted.drain_once()->posted, 0u) << "a restart forgot the hour's posts";
+  int flood = 0;
+  for (int i = 0; i < 6; ++i) flood += on_bug(1, "flood/" + std::to_string(i));
+  EXPECT_EQ(flood, 3);
+  clock_.advance(3600);
+  EXPECT_EQ(restarted.drain_once()->posted, 2u);
+}
+
+// An entry another poster holds (its lease runs) meets the rate limit: it
+// steps aside without moving that claim's lease.
+TEST_F(CommenterService, ARateLimitedEntryClaimedElsewhereKeepsItsLease) {
+  options_.max_per_bug_per_hour = 1;
+  queue(1, "first", "a/1");
+  EXPECT_EQ(drain().posted, 1u);
+  int64_t id = queue(1, "second", "a/2");
+  ASSERT_TRUE(store_->record_comment_attempt(id, 0, clock_.now() + options_.lease_seconds).ok());
+  clock_.advance(options_.lease_seconds);  // due again: the claimer is slow, not dead
+  ASSERT_TRUE(store_->record_comment_attempt(id, 1, clock_.now() + options_.lease_seconds).ok());
+  Commenter c(*store_, bugs_, clock_, options_);
+  auto delivered = c.deliver(id);
+  ASSERT_FALSE(delivered.ok());
+  EXPECT_EQ(delivered.error().kind, ErrorKind::transient);
+  EXPECT_EQ(store_->get_comment(id)->next_attempt_time, clock_.now() + options_.lease_seconds);
+}
+
 }  // namespace
 }  // namespace autoland

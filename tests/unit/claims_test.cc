@@ -58,5 +58,33 @@ TEST_F(ClaimsTest, AWorkerWhoseHeartbeatsFailStartsNothing) {
   EXPECT_TRUE(a.take("leader/trigger"));
 }
 
+// A host whose clock runs ahead counts live workers dead by its own clock
+// (their heartbeats look old): it must take nothing until the clock is put
+// right, and say so.
+TEST_F(ClaimsTest, AWorkerWhoseClockIsOffTheStoresTakesNothing) {
+  ManualClock ahead{clock_.now() + kFailover + 5};
+  Claims a(*store_, clock_, "a", kFailover), b(*store_, ahead, "b", kFailover);
+  beat(a, "a");
+  ASSERT_TRUE(a.take("leader/trigger"));
+  for (int i = 0; i <= kFailover / 5; ++i) {  // both alive and heard throughout
+    ASSERT_TRUE(store_->heartbeat({"b", "host-b", "trigger", 2, 0, 0, ""}).ok());
+    b.heard(ahead.now());
+    beat(a, "a");
+    clock_.advance(5);
+    ahead.advance(5);
+  }
+  beat(a, "a");
+  std::string why = b.clock_compared(ahead.now(), *store_->server_time());
+  EXPECT_NE(why.find("25 s ahead of the store's"), std::string::npos) << why;
+  EXPECT_FALSE(b.take("leader/trigger")) << "a is alive: only b's clock says otherwise";
+  EXPECT_FALSE(b.take("patchset/9/push"));
+
+  // Put right (within the allowed max(1, failover/4) seconds): it works again.
+  EXPECT_EQ(b.clock_compared(clock_.now() + kFailover / 4, clock_.now()), "");
+  EXPECT_TRUE(b.take("patchset/9/push"));
+  EXPECT_NE(a.clock_compared(clock_.now() - kFailover / 4 - 1, clock_.now()).find("6 s behind"), std::string::npos);
+  EXPECT_FALSE(a.take("leader/trigger")) << "a clock behind is refused too: the others would count it dead";
+}
+
 }  // namespace
 }  // namespace autoland

@@ -1,5 +1,7 @@
 #include "adapters/store/sql/copy.h"
 
+#include <algorithm>
+
 #include "adapters/store/sql/pool.h"
 #include "adapters/store/sql/schema.h"
 #include "adapters/store/sql/sql_store.h"
@@ -20,12 +22,34 @@ Result<int64_t> count_rows(Connection& c, const Table& table) {
   return counted.rows.front()[0].integer();
 }
 
-// After rows came in with their own keys, the next key counts on from the largest.
-Status continue_keys_after_copied_ones(Connection& c, const Table& table) {
-  if (!table.identity || c.dialect() != Dialect::postgres) return {};  // SQLite's AUTOINCREMENT follows by itself
+// The largest key the source ever handed out, deleted rows included: a
+// key is never given twice, or a new patchset would take a deleted one's
+// id, and with it its comments' dedup keys and its audit trail.
+Result<int64_t> highest_key_handed_out(Connection& c, const Table& table) {
   const std::string name(table.name);
-  AUTOLAND_TRY(c.run("SELECT setval(pg_get_serial_sequence('" + name + "', 'id'), COALESCE((SELECT max(id) FROM " +
-                     name + "), 0) + 1, false)"));
+  AUTOLAND_TRY_ASSIGN(auto in_rows, c.run("SELECT COALESCE(max(id), 0) FROM " + name));
+  int64_t highest = in_rows.rows.front()[0].integer();
+  AUTOLAND_TRY_ASSIGN(auto counter,
+                      c.run(c.dialect() == Dialect::sqlite
+                                ? "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = ?), 0)"
+                                : "SELECT COALESCE((SELECT last_value FROM pg_sequences WHERE schemaname || '.' || "
+                                  "sequencename = pg_get_serial_sequence(?, 'id')), 0)",
+                            {name}));
+  return std::max(highest, counter.rows.front()[0].integer());
+}
+
+// After rows came in with their own keys, the next key counts on from the
+// source's highest.
+Status continue_keys_after(Connection& c, const Table& table, int64_t highest) {
+  const std::string name(table.name);
+  if (c.dialect() == Dialect::postgres) {
+    AUTOLAND_TRY(c.run("SELECT setval(pg_get_serial_sequence(?, 'id'), ?, false)", {name, highest + 1}));
+    return {};
+  }
+  AUTOLAND_TRY_ASSIGN(auto raised, c.run("UPDATE sqlite_sequence SET seq = ? WHERE name = ?", {highest, name}));
+  if (raised.changed == 0) {
+    AUTOLAND_TRY(c.run("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", {name, highest}));
+  }
   return {};
 }
 
@@ -52,7 +76,10 @@ Result<std::vector<CopiedTable>> copy_tables(Connection& from, Connection& to,
       AUTOLAND_TRY(to.run(insert, row));
       if (++count % kProgressEvery == 0 && progress) progress(table.name, count);
     }
-    AUTOLAND_TRY(continue_keys_after_copied_ones(to, table));
+    if (table.identity) {
+      AUTOLAND_TRY_ASSIGN(int64_t highest, highest_key_handed_out(from, table));
+      AUTOLAND_TRY(continue_keys_after(to, table, highest));
+    }
     if (progress) progress(table.name, count);
     copied.push_back({std::string(table.name), count});
   }
@@ -87,6 +114,7 @@ Result<std::vector<CopiedTable>> copy_store(Store& from, Store& to,
   }
   if (!began.ok()) {
     from_lease->rollback();
+    to_lease->rollback();  // nothing when it never began
     return began.error();
   }
   auto copied = copy_tables(*from_lease, *to_lease, progress);

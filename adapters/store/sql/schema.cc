@@ -268,6 +268,19 @@ CREATE TABLE leases (
 );
 CREATE INDEX leases_by_holder ON leases (holder);
 )sql"},
+      // Rate limits count what every commenter on every host posted, so
+      // they hold however many commenters run (and across restarts).
+      {7, "when each comment was posted",
+       R"sql(
+ALTER TABLE comments ADD COLUMN posted_time INTEGER;
+CREATE INDEX comments_posted ON comments (posted_time);
+CREATE INDEX comments_posted_by_bug ON comments (bug_id, posted_time);
+)sql",
+       R"sql(
+ALTER TABLE comments ADD COLUMN posted_time BIGINT;
+CREATE INDEX comments_posted ON comments (posted_time);
+CREATE INDEX comments_posted_by_bug ON comments (bug_id, posted_time);
+)sql"},
   };
   return all;
 }
@@ -306,7 +319,7 @@ const std::vector<Table>& tables() {
        true},
       {"comments",
        {"id", "bug_id", "patchset_id", "kind", "body", "dedup_key", "state", "attempts", "next_attempt_time",
-        "bugzilla_comment_id", "last_error", "created_time"},
+        "bugzilla_comment_id", "last_error", "created_time", "posted_time"},
        true},
       {"events", {"id", "time", "patchset_id", "actor", "what", "detail"}, true},
       {"settings", {"key", "value"}, false},

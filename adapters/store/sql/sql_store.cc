@@ -499,8 +499,8 @@ class SqlStore final : public Store {
   Status mark_comment_posted(int64_t id, std::optional<int64_t> bugzilla_comment_id) override {
     return writing([&](Connection& c) -> Status {
       AUTOLAND_TRY_ASSIGN(auto posted, c.run("UPDATE comments SET state='posted', bugzilla_comment_id=?, "
-                                             "last_error='' WHERE id=? AND state='pending'",
-                                             {bugzilla_comment_id, id}));
+                                             "last_error='', posted_time=? WHERE id=? AND state='pending'",
+                                             {bugzilla_comment_id, clock_.now(), id}));
       if (posted.changed == 0) return conflict("comment " + std::to_string(id) + " is not pending");
       return {};
     });
@@ -514,6 +514,32 @@ class SqlStore final : public Store {
                                              {retry_at ? "pending" : "dropped", error, retry_at, id}));
       if (failed.changed == 0) return conflict("comment " + std::to_string(id) + " is not pending");
       return {};
+    });
+  }
+
+  Status defer_comment(int64_t id, int seen_attempts, UnixTime until, const std::string& reason) override {
+    return writing([&](Connection& c) -> Status {
+      AUTOLAND_TRY_ASSIGN(auto deferred, c.run("UPDATE comments SET next_attempt_time=?, last_error=? WHERE id=? AND "
+                                               "state='pending' AND attempts=? AND next_attempt_time <= ?",
+                                               {until, reason, id, seen_attempts, clock_.now()}));
+      if (deferred.changed == 0) {
+        return conflict("comment " + std::to_string(id) +
+                        " is no longer pending, or another process claimed it and its lease runs");
+      }
+      return {};
+    });
+  }
+
+  Result<int64_t> count_posted_comments(std::optional<BugId> bug, UnixTime since) override {
+    return reading([&](Connection& c) -> Result<int64_t> {
+      std::string sql = "SELECT COUNT(*) FROM comments WHERE posted_time >= ? AND bugzilla_comment_id IS NOT NULL";
+      std::vector<Value> params{since};
+      if (bug) {
+        sql += " AND bug_id = ?";
+        params.emplace_back(*bug);
+      }
+      AUTOLAND_TRY_ASSIGN(auto rows, c.run(sql, params));
+      return rows.rows.front()[0].integer();
     });
   }
 
@@ -651,6 +677,14 @@ class SqlStore final : public Store {
       AUTOLAND_TRY(c.run("DELETE FROM leases WHERE holder = ?", {id}));
       AUTOLAND_TRY(c.run("DELETE FROM workers WHERE id = ?", {id}));
       return {};
+    });
+  }
+
+  Result<UnixTime> server_time() override {
+    return reading([&](Connection& c) -> Result<UnixTime> {
+      if (c.dialect() == Dialect::sqlite) return clock_.now();
+      AUTOLAND_TRY_ASSIGN(auto rows, c.run("SELECT CAST(floor(extract(epoch FROM clock_timestamp())) AS BIGINT)"));
+      return rows.rows.front()[0].integer();
     });
   }
 
