@@ -34,6 +34,8 @@ bool ThrowawayRabbitMq::installed() { return ::access(kServer, X_OK) == 0 && ::a
 
 std::string ThrowawayRabbitMq::url() const { return "amqp://guest:guest@127.0.0.1:" + std::to_string(port_); }
 
+std::string ThrowawayRabbitMq::tls_url() const { return "amqps://guest:guest@127.0.0.1:" + std::to_string(tls_port_); }
+
 std::map<std::string, std::string> ThrowawayRabbitMq::environment() const {
   const fs::path dir(dir_);
   return {
@@ -54,12 +56,16 @@ std::map<std::string, std::string> ThrowawayRabbitMq::environment() const {
   };
 }
 
-Result<std::unique_ptr<ThrowawayRabbitMq>> ThrowawayRabbitMq::start(const std::string& dir_name, int port) {
+Result<std::unique_ptr<ThrowawayRabbitMq>> ThrowawayRabbitMq::start(const std::string& dir_name, int port,
+                                                                    std::optional<BrokerTls> tls) {
   if (!installed()) return invalid_input("RabbitMQ is not installed (apt-get install rabbitmq-server)");
   if (port == 0) port = util::unused_local_port();
+  const int tls_port = tls ? util::unused_local_port() : 0;
   const int dist_port = util::unused_local_port();
   const int epmd_port = util::unused_local_port();
-  if (port == 0 || dist_port == 0 || epmd_port == 0) return internal_error("no free ports for RabbitMQ");
+  if (port == 0 || (tls && tls_port == 0) || dist_port == 0 || epmd_port == 0) {
+    return internal_error("no free ports for RabbitMQ");
+  }
   std::error_code ec;
   const fs::path dir = fs::absolute(dir_name, ec);
   fs::remove_all(dir, ec);
@@ -68,8 +74,16 @@ Result<std::unique_ptr<ThrowawayRabbitMq>> ThrowawayRabbitMq::start(const std::s
   if (ec) return internal_error("cannot make " + dir.string() + ": " + ec.message());
   AUTOLAND_TRY(write_file(dir / "rabbitmq-env.conf", ""));
   AUTOLAND_TRY(write_file(dir / "enabled_plugins", "[].\n"));
-  AUTOLAND_TRY(write_file(dir / "rabbitmq.conf", "listeners.tcp.1 = 127.0.0.1:" + std::to_string(port) + "\n"));
-  std::unique_ptr<ThrowawayRabbitMq> broker(new ThrowawayRabbitMq(dir.string(), port, dist_port, epmd_port));
+  std::string conf = "listeners.tcp.1 = 127.0.0.1:" + std::to_string(port) + "\n";
+  if (tls) {
+    conf += "listeners.ssl.1 = 127.0.0.1:" + std::to_string(tls_port) + "\n" +
+            "ssl_options.certfile = " + fs::absolute(tls->cert_file).string() + "\n" +
+            "ssl_options.keyfile = " + fs::absolute(tls->key_file).string() + "\n" +
+            "ssl_options.verify = verify_none\n"
+            "ssl_options.fail_if_no_peer_cert = false\n";
+  }
+  AUTOLAND_TRY(write_file(dir / "rabbitmq.conf", conf));
+  std::unique_ptr<ThrowawayRabbitMq> broker(new ThrowawayRabbitMq(dir.string(), port, tls_port, dist_port, epmd_port));
   AUTOLAND_TRY(broker->run_node());
   return broker;
 }
@@ -81,9 +95,11 @@ Status ThrowawayRabbitMq::run_node() {
   run.output_file = (fs::path(dir_) / "server.out").string();
   run.own_process_group = true;  // the node's Erlang helpers die with it
   AUTOLAND_TRY_ASSIGN(node_, Subprocess::spawn(run));
-  if (!wait_until_answers(port_, std::chrono::seconds(60))) {
-    return internal_error("RabbitMQ did not answer on port " + std::to_string(port_) +
-                          " within 60 s: " + log_tail((fs::path(dir_) / "server.out").string()));
+  for (int port : {port_, tls_port_}) {
+    if (port != 0 && !wait_until_answers(port, std::chrono::seconds(60))) {
+      return internal_error("RabbitMQ did not answer on port " + std::to_string(port) +
+                            " within 60 s: " + log_tail((fs::path(dir_) / "server.out").string()));
+    }
   }
   return {};
 }

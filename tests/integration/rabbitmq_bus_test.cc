@@ -1,6 +1,6 @@
 // The RabbitMQ bus where a broker differs from a process's memory: several
 // processes sharing a subscriber name, a subscriber that dies holding a
-// delivery, a broker restart, a stranger's message, a wrong password.
+// delivery, a broker restart, a stranger's message, a wrong password, TLS.
 #include "adapters/bus/rabbitmq/rabbitmq_bus.h"
 
 #include <gtest/gtest.h>
@@ -26,7 +26,19 @@ class RabbitMqBus : public ::testing::Test {
   static void SetUpTestSuite() {
     ASSERT_TRUE(sandbox::ThrowawayRabbitMq::installed()) << "apt-get install rabbitmq-server";
     dir_ = fs::path(::testing::TempDir()) / ("rabbitmq-bus-" + std::to_string(::getpid()));
-    auto started = sandbox::ThrowawayRabbitMq::start(dir_.string(), 0);
+    fs::create_directories(dir_);
+    // The broker's own certificate, self-signed (so it is its own CA), and a
+    // stranger's, made the same way.
+    broker_cert_ = (dir_ / "broker.pem").string();
+    stranger_cert_ = (dir_ / "stranger.pem").string();
+    for (const std::string& cert : {broker_cert_, stranger_cert_}) {
+      auto made = run_program(
+          {.argv = {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", cert + ".key", "-out", cert,
+                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=DNS:127.0.0.1,IP:127.0.0.1"}});
+      ASSERT_TRUE(made.ok() && made->exit_code == 0) << (made.ok() ? made->err : made.error().message);
+    }
+    auto started = sandbox::ThrowawayRabbitMq::start((dir_ / "node").string(), 0,
+                                                     sandbox::BrokerTls{broker_cert_, broker_cert_ + ".key"});
     ASSERT_TRUE(started.ok()) << started.error().message;
     broker_ = std::move(*started);
   }
@@ -62,7 +74,45 @@ class RabbitMqBus : public ::testing::Test {
 
   static inline std::unique_ptr<sandbox::ThrowawayRabbitMq> broker_;
   static inline fs::path dir_;
+  static inline std::string broker_cert_, stranger_cert_;
 };
+
+// amqps://: the broker is trusted through bus.tls_ca_file and nothing else
+// (not a stranger's CA, not the system's), and the refusal says why.
+TEST_F(RabbitMqBus, OverTlsTheBrokerIsTrustedOnlyThroughTheConfiguredCa) {
+  RabbitMqOptions options;
+  options.url = broker_->tls_url();
+  options.name = "t_tls";
+  options.tls_ca_file = broker_cert_;
+  auto bus = open_rabbitmq_bus(options);
+  ASSERT_TRUE(bus.ok()) << bus.error().message;
+  (*bus)->subscribe("queue", {"patchset"});
+  ASSERT_TRUE((*bus)->publish({"patchset", 5}).ok());
+  auto d = (*bus)->wait("queue", seconds(10));
+  ASSERT_TRUE(d.has_value()) << "nothing arrived over TLS";
+  EXPECT_EQ(d->message.id, 5);
+  (*bus)->ack("queue", d->tag);
+
+  for (const std::string& ca : {stranger_cert_, std::string()}) {
+    RabbitMqOptions untrusting = options;
+    untrusting.tls_ca_file = ca;
+    auto refused_bus = open_rabbitmq_bus(untrusting);
+    ASSERT_TRUE(refused_bus.ok());
+    Status refused = (*refused_bus)->publish({"patchset", 6});
+    ASSERT_FALSE(refused.ok()) << "a broker was trusted through " << (ca.empty() ? "the system's CAs" : ca);
+    EXPECT_NE(refused.error().message.find("SSL"), std::string::npos) << refused.error().message;
+    EXPECT_EQ(refused.error().message.find("guest:guest"), std::string::npos) << refused.error().message;
+    EXPECT_FALSE((*refused_bus)->is_open());
+  }
+
+  RabbitMqOptions unreadable = options;
+  unreadable.tls_ca_file = (dir_ / "no-such-ca.pem").string();
+  auto missing = open_rabbitmq_bus(unreadable);
+  ASSERT_TRUE(missing.ok());
+  Status no_ca = (*missing)->publish({"patchset", 7});
+  ASSERT_FALSE(no_ca.ok());
+  EXPECT_NE(no_ca.error().message.find("bus.tls_ca_file"), std::string::npos) << no_ca.error().message;
+}
 
 TEST_F(RabbitMqBus, TwoProcessesOfOneNameShareItsMessagesEachTakenOnce) {
   auto host_a = process_bus();

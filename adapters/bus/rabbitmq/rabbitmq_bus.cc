@@ -115,12 +115,17 @@ class Link {
   // at once until the backoff has passed.
   Status open() {
     if (conn_) return {};
-    if (Clock::now() < next_attempt_) return transient("the bus broker " + endpoint_.shown + " is away");
+    if (Clock::now() < next_attempt_) {
+      // Why it is away matters to whoever asks (a wrong CA file will not
+      // mend itself): the last failure goes with every refusal.
+      return transient("the bus broker " + endpoint_.shown + " is away (" + last_failure_ + ")");
+    }
     Status made = connect();
     if (!made.ok()) {
       drop();
       if (!warned_) LOG_WARN("bus", purpose_ + ": " + made.error().message + "; retrying with backoff");
       warned_ = true;
+      last_failure_ = made.error().message;
       next_attempt_ = Clock::now() + backoff_;
       backoff_ = std::min(backoff_ * 2, kMostBackoff);
       return made;
@@ -150,6 +155,7 @@ class Link {
     drop();
     if (!warned_) LOG_WARN("bus", e.message + "; retrying with backoff");
     warned_ = true;
+    last_failure_ = e.message;
     next_attempt_ = Clock::now() + backoff_;
     backoff_ = std::min(backoff_ * 2, kMostBackoff);
     return e;
@@ -194,6 +200,7 @@ class Link {
   Clock::time_point next_attempt_{};
   milliseconds backoff_ = kFirstBackoff;
   bool warned_ = false;
+  std::string last_failure_;  // never holds the password: errors show endpoint_.shown
 };
 
 class RabbitMqBus final : public Bus {
@@ -382,12 +389,18 @@ class RabbitMqBus final : public Bus {
     return {};
   }
 
-  // Sends one message and waits for the broker to confirm it (persisted and
-  // routed). A confirm that does not come in time fails the publish: the
-  // message may still be delivered (a wake-up more, which is harmless).
+  // Sends one message and waits for the broker to confirm it: persisted in
+  // every queue bound for its topic (none bound yet, as before any worker
+  // of that kind ever started: confirmed and dropped, which the periodic
+  // sweep of the store makes up for). A confirm that does not come in time
+  // fails the publish: the message may still be delivered (a wake-up more,
+  // which is harmless).
   Status publish_once(const std::string& topic, const std::string& body) REQUIRES(publisher_->mu) {
     AUTOLAND_TRY(open_publisher());
     Link& link = publisher_->link;
+    // The frames of the last confirm wait are done with: their memory goes
+    // back, or the connection's pool grows with every publish.
+    amqp_maybe_release_buffers(link.conn());
     amqp_basic_properties_t props{};
     props._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG;
     props.content_type = amqp_cstring_bytes("application/json");
