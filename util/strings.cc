@@ -107,6 +107,15 @@ std::string redact_url(std::string_view url) {
     size_t host_start = scheme + 3;
     size_t path_start = out.find_first_of("/?#", host_start);
     size_t at = out.rfind('@', path_start == std::string::npos ? out.size() : path_start);
+    // A password holding '/', '?' or '#' unescaped ends the authority early
+    // for a parser, not for a reader: a later '@' after a ':' goes too.
+    if (at == std::string::npos || at < host_start) {
+      size_t last_at = out.rfind('@');
+      size_t colon = out.find(':', host_start);
+      if (last_at != std::string::npos && last_at > host_start && colon != std::string::npos && colon < last_at) {
+        at = last_at;
+      }
+    }
     if (at != std::string::npos && at >= host_start) out.replace(host_start, at - host_start, "REDACTED");
   }
   size_t query = out.find('?');
