@@ -15,7 +15,9 @@ set -u
 build=${1:?usage: distributed_bench.sh BUILD_DIR [BULK] [CLIENTS] [SECONDS]}
 bulk=${2:-200} clients=${3:-50} seconds=${4:-10}
 bin=$build/autoland load=$build/tests/autoland_api_load
+source "$(dirname "$0")/../tests/e2e/lib.sh"
 work=$(mktemp -d)
+chmod o+x "$work"  # the sandbox's PostgreSQL runs as the postgres account
 pid=
 cleanup() {
   [[ -n "$pid" ]] && kill -9 "$pid" 2>/dev/null
@@ -41,24 +43,22 @@ run one_pusher --distributed --bulk "$bulk" --pushers 1
 run two_pushers --distributed --bulk "$bulk" --pushers 2 --measure-failover
 
 # GET /queue under load against a running sandbox's API.
-queue_latency() {  # NAME ARGS...
-  local name=$1
-  shift
-  "$bin" sandbox --keep-running --dir "$work/$name" "$@" >"$work/$name-up.out" 2>&1 &
-  pid=$!
-  for _ in $(seq 3000); do grep -q "Still running" "$work/$name-up.out" && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  local url
-  url=$(sed -n 's/^  autoland API  \(http[^ ]*\).*/\1/p' "$work/$name-up.out")
-  [[ -n "$url" ]] || { echo "FAIL: $name did not come up" >&2; tail -20 "$work/$name-up.out" >&2; exit 1; }
-  "$load" "$url" "$(cat "$work/$name/api-token")" "$clients" "$seconds" >"$work/$name-load.out" 2>&1 ||
+queue_latency() {  # NAME OUT ARGS...: "P50 P99" into OUT
+  local name=$1 result=$2
+  shift 2
+  keep_sandbox "$bin" "$work/$name-up.out" "$work/$name" "$@"
+  [[ -n "$sandbox_url" ]] || { echo "FAIL: $name did not come up" >&2; tail -20 "$work/$name-up.out" >&2; exit 1; }
+  "$load" "$sandbox_url" "$(cat "$work/$name/api-token")" "$clients" "$seconds" >"$work/$name-load.out" 2>&1 ||
     { echo "FAIL: load on $name" >&2; tail -20 "$work/$name-load.out" >&2; exit 1; }
   kill -TERM "$pid"
   wait "$pid" 2>/dev/null
   pid=
-  grep '^GET /queue ' "$work/$name-load.out" | awk '{print $4, $5}'
+  grep '^GET /queue ' "$work/$name-load.out" | awk '{print $4, $5}' >"$result"
 }
-read -r sqlite_p50 sqlite_p99 < <(queue_latency sqlite_api)
-read -r pg_p50 pg_p99 < <(queue_latency pg_api --distributed)
+queue_latency sqlite_api "$work/sqlite.latency"
+queue_latency pg_api "$work/pg.latency" --distributed
+read -r sqlite_p50 sqlite_p99 <"$work/sqlite.latency"
+read -r pg_p50 pg_p99 <"$work/pg.latency"
 
 base=$(per_minute "$work/sqlite.out")
 one=$(per_minute "$work/one_pusher.out")

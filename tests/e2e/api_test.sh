@@ -7,6 +7,7 @@
 # state, p50/p99 printed). SIGTERM then stops the sandbox cleanly.
 # Usage: api_test.sh PATH/TO/autoland PATH/TO/autoland_api_load [CLIENTS] [SECONDS]
 set -u
+source "$(dirname "$0")/lib.sh"
 bin=$1 load=$2 clients=${3:-50} seconds=${4:-10}
 work=$(mktemp -d)
 pid=
@@ -17,12 +18,10 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; tail -40 "$work/sandbox.out"; exit 1; }
 
-"$bin" sandbox --keep-running --dir "$work/sb" >"$work/sandbox.out" 2>&1 &
-pid=$!
-for _ in $(seq 2400); do grep -q "Still running" "$work/sandbox.out" && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+keep_sandbox "$bin" "$work/sandbox.out" "$work/sb"
 grep -q "every bug reached its expected end" "$work/sandbox.out" || fail "the sandbox scenarios did not end as expected"
 export AUTOLAND_URL AUTOLAND_TOKEN
-AUTOLAND_URL=$(sed -n 's/^  autoland API  \(http[^ ]*\).*/\1/p' "$work/sandbox.out")
+AUTOLAND_URL=$sandbox_url
 AUTOLAND_TOKEN=$(cat "$work/sb/api-token")
 [[ -n "$AUTOLAND_URL" && -n "$AUTOLAND_TOKEN" ]] || fail "no API address or token printed"
 ctl() { "$bin" ctl "$@"; }

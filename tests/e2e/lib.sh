@@ -32,3 +32,16 @@ expect_json() {  # expect_json NAME FILE EXPR EXPECTED
   if [[ "$got" == "$4" ]]; then passed=$((passed + 1)); else
     echo "FAIL $1: $3 = $got, wanted $4"; failed=$((failed + 1)); fi
 }
+
+# keep_sandbox BIN OUT DIR [ARGS...]: starts `BIN sandbox --keep-running` in
+# the background (its pid in $pid, for the caller's cleanup) and waits for
+# it to say "Still running" (or to die); $sandbox_url is then the address
+# of its API ("" when it did not come up), its token in DIR/api-token.
+keep_sandbox() {
+  local bin=$1 out=$2 dir=$3
+  shift 3
+  "$bin" sandbox --keep-running --dir "$dir" "$@" >"$out" 2>&1 &
+  pid=$!
+  for _ in $(seq 3000); do grep -q "Still running" "$out" && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  sandbox_url=$(sed -n 's/^  autoland API  \(http[^ ]*\).*/\1/p' "$out")
+}
