@@ -31,6 +31,11 @@ Error error_from(sqlite3* db, int code, std::string_view what, FileHealth* healt
 
 Result<Database> Database::open(const std::string& path, int busy_timeout_ms, bool create,
                                 std::shared_ptr<FileHealth> health) {
+  // SQLite's memory statistics take one process-wide mutex on every
+  // allocation, which readers on several threads then queue on; nothing
+  // reads them. Only possible before SQLite starts (else a harmless no).
+  static const int kNoMemoryStatistics = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)kNoMemoryStatistics;
   sqlite3* raw = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
@@ -44,22 +49,32 @@ Result<Database> Database::open(const std::string& path, int busy_timeout_ms, bo
   return db;
 }
 
-Database::Database(Database&& other) noexcept : db_(other.db_), health_(std::move(other.health_)) {
+Database::Database(Database&& other) noexcept
+    : db_(other.db_), health_(std::move(other.health_)), kept_(std::move(other.kept_)) {
   other.db_ = nullptr;
+  other.kept_ = std::make_unique<std::unordered_map<std::string, Kept>>();
 }
 
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
-    if (db_) sqlite3_close_v2(db_);
+    close();
     db_ = other.db_;
     health_ = std::move(other.health_);
+    kept_ = std::move(other.kept_);
     other.db_ = nullptr;
+    other.kept_ = std::make_unique<std::unordered_map<std::string, Kept>>();
   }
   return *this;
 }
 
-Database::~Database() {
+Database::~Database() { close(); }
+
+// REQUIRES: no Statement of this connection is alive.
+void Database::close() {
+  for (auto& [text, kept] : *kept_) sqlite3_finalize(kept.stmt);
+  kept_->clear();
   if (db_) sqlite3_close_v2(db_);
+  db_ = nullptr;
 }
 
 Status Database::exec(std::string_view sql) {
@@ -85,6 +100,22 @@ Result<Statement> Database::prepare(std::string_view sql) {
   return Statement(db_, stmt, health_.get());
 }
 
+Result<Statement> Database::prepare_kept(std::string_view sql) {
+  auto found = kept_->find(std::string(sql));
+  if (found != kept_->end()) {
+    if (found->second.in_use) return prepare(sql);
+    found->second.in_use = true;
+    return Statement(db_, found->second.stmt, health_.get(), &found->second.in_use);
+  }
+  if (kept_->size() >= kKeptStatements) return prepare(sql);
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  if (rc != SQLITE_OK) return error_from(db_, rc, "prepare", health_.get());
+  Kept& kept = (*kept_)[std::string(sql)];
+  kept = {stmt, true};
+  return Statement(db_, stmt, health_.get(), &kept.in_use);
+}
+
 int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 int Database::changes() const { return sqlite3_changes(db_); }
 Error Database::error(std::string_view what) const {
@@ -98,12 +129,26 @@ std::optional<Error> Database::unusable() const {
 }
 
 Statement::Statement(Statement&& other) noexcept
-    : db_(other.db_), stmt_(other.stmt_), health_(other.health_), bind_error_(std::move(other.bind_error_)) {
+    : db_(other.db_),
+      stmt_(other.stmt_),
+      health_(other.health_),
+      kept_in_use_(other.kept_in_use_),
+      bind_error_(std::move(other.bind_error_)) {
   other.stmt_ = nullptr;
+  other.kept_in_use_ = nullptr;
 }
 
 Statement::~Statement() {
-  if (stmt_) sqlite3_finalize(stmt_);
+  if (!stmt_) return;
+  if (!kept_in_use_) {
+    sqlite3_finalize(stmt_);
+    return;
+  }
+  // Handed back as new: no read left open (it would pin a WAL snapshot), no
+  // value of this use bound into the next.
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  *kept_in_use_ = false;
 }
 
 Statement& Statement::bind(int index, int64_t value) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "util/mutex.h"
 #include "util/result.h"
@@ -42,6 +43,11 @@ class Database {
 
   Status exec(std::string_view sql);
   Result<Statement> prepare(std::string_view sql);
+  // The same, kept by the connection for the next use of the same text:
+  // reset and unbound when the Statement goes instead of finalized (a
+  // parse costs more than most of the store's queries). A fresh one while
+  // the kept one is in use, or once kKeptStatements texts are kept.
+  Result<Statement> prepare_kept(std::string_view sql);
   int64_t last_insert_rowid() const;
   int changes() const;
   Error error(std::string_view what) const;  // from the connection's last error
@@ -51,8 +57,17 @@ class Database {
  private:
   Database(sqlite3* db, std::shared_ptr<FileHealth> health)
       : db_(db), health_(health ? std::move(health) : std::make_shared<FileHealth>()) {}
+  void close();
+  struct Kept {
+    sqlite3_stmt* stmt = nullptr;
+    bool in_use = false;
+  };
+  static constexpr size_t kKeptStatements = 128;
   sqlite3* db_ = nullptr;
   std::shared_ptr<FileHealth> health_;
+  // On the heap: a Statement points at its entry's in_use across moves.
+  std::unique_ptr<std::unordered_map<std::string, Kept>> kept_ =
+      std::make_unique<std::unordered_map<std::string, Kept>>();
 };
 
 // REQUIRES: used by one thread at a time, and the Database outlives it.
@@ -88,10 +103,12 @@ class Statement {
 
  private:
   friend class Database;
-  Statement(sqlite3* db, sqlite3_stmt* stmt, FileHealth* health) : db_(db), stmt_(stmt), health_(health) {}
+  Statement(sqlite3* db, sqlite3_stmt* stmt, FileHealth* health, bool* kept_in_use = nullptr)
+      : db_(db), stmt_(stmt), health_(health), kept_in_use_(kept_in_use) {}
   sqlite3* db_;
   sqlite3_stmt* stmt_;
   FileHealth* health_;
+  bool* kept_in_use_;  // a kept statement: reset and handed back, not finalized
   Status bind_error_;
 };
 

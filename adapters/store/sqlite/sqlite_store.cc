@@ -32,7 +32,7 @@ class SqliteConnection final : public sql::Connection {
 
  protected:
   Result<sql::Outcome> execute(std::string_view text, const std::vector<sql::Value>& params) override {
-    AUTOLAND_TRY_ASSIGN(auto s, db_.prepare(text));
+    AUTOLAND_TRY_ASSIGN(auto s, db_.prepare_kept(text));
     int index = 1;
     for (const sql::Value& v : params) {
       if (v.is_null()) {
