@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <cstring>
+#include <string>
+#include <unordered_map>
 
 #include "adapters/store/sql/pool.h"
 #include "adapters/store/sql/sql_store.h"
@@ -119,7 +121,6 @@ class PgConnection final : public sql::Connection {
 
  protected:
   Result<sql::Outcome> execute(std::string_view text, const std::vector<sql::Value>& params) override {
-    const std::string numbered = numbered_placeholders(text);
     std::vector<std::string> texts(params.size());
     std::vector<const char*> values(params.size(), nullptr);
     for (size_t i = 0; i < params.size(); ++i) {
@@ -127,8 +128,11 @@ class PgConnection final : public sql::Connection {
       texts[i] = params[i].text();
       values[i] = texts[i].c_str();
     }
-    PgResult result(PQexecParams(conn_, numbered.c_str(), static_cast<int>(params.size()), nullptr, values.data(),
-                                 nullptr, nullptr, /*resultFormat=text*/ 0));
+    AUTOLAND_TRY_ASSIGN(const std::string* name, prepared(text, static_cast<int>(params.size())));
+    PgResult result(name ? PQexecPrepared(conn_, name->c_str(), static_cast<int>(params.size()), values.data(), nullptr,
+                                          nullptr, /*resultFormat=text*/ 0)
+                         : PQexecParams(conn_, numbered_placeholders(text).c_str(), static_cast<int>(params.size()),
+                                        nullptr, values.data(), nullptr, nullptr, /*resultFormat=text*/ 0));
     AUTOLAND_TRY(check(result.get(), text));
     sql::Outcome out;
     const int rows = PQntuples(result.get());
@@ -153,6 +157,21 @@ class PgConnection final : public sql::Connection {
   }
 
  private:
+  // The name of `text` prepared on this session (parsed and planned once:
+  // the server's parser and planner cost more than most of the store's
+  // queries), or nullptr once kPreparedStatements texts are (the rest run
+  // unprepared). Prepared statements outlive a rolled-back transaction;
+  // a new session (a reconnect) is a new PgConnection and prepares afresh.
+  Result<const std::string*> prepared(std::string_view text, int params) {
+    auto found = prepared_.find(std::string(text));
+    if (found != prepared_.end()) return &found->second;
+    if (prepared_.size() >= kPreparedStatements) return nullptr;
+    std::string name = "autoland_" + std::to_string(prepared_.size() + 1);
+    PgResult made(PQprepare(conn_, name.c_str(), numbered_placeholders(text).c_str(), params, nullptr));
+    AUTOLAND_TRY(check(made.get(), text));
+    return &prepared_.emplace(std::string(text), std::move(name)).first->second;
+  }
+
   // The server's answer as a Result: SQLSTATE class 23 (a constraint) is a
   // conflict; a serialization failure, deadlock, lock or statement timeout
   // is transient; a lost connection, or a server shutting down, is
@@ -179,7 +198,9 @@ class PgConnection final : public sql::Connection {
     return internal_error(what);
   }
 
+  static constexpr size_t kPreparedStatements = 256;
   PGconn* conn_;
+  std::unordered_map<std::string, std::string> prepared_;  // statement text -> its name on this session
 };
 
 class PgSource final : public sql::ConnectionSource {
