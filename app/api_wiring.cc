@@ -48,9 +48,7 @@ Result<std::unique_ptr<api::ApiServer>> start_api(Wiring& wiring, const ApiParts
                         return {};
                       }});
   if (parts.bus) {
-    o.health.push_back({"bus", [bus = parts.bus]() -> Status {
-                          return bus->is_open() ? Status{} : transient("the bus is closed, or its broker is away");
-                        }});
+    o.health.push_back({"bus", [bus = parts.bus]() -> Status { return bus->health(); }});
   }
   if (wiring.bugs) {
     BugTracker* bugs = wiring.bugs.get();

@@ -50,8 +50,9 @@ class Bus {
   virtual void ack(const std::string& subscriber, uint64_t tag) = 0;
   // Wakes every waiter; later waits return at once.
   virtual void close() = 0;
-  // False once closed (or, for a networked bus, while its broker is away).
-  virtual bool is_open() = 0;
+  // Ok while messages can be sent; otherwise why not: closed, or (a
+  // networked bus) its broker away, with the last failure's own words.
+  virtual Status health() = 0;
 };
 
 }  // namespace autoland

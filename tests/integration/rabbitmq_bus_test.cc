@@ -102,7 +102,9 @@ TEST_F(RabbitMqBus, OverTlsTheBrokerIsTrustedOnlyThroughTheConfiguredCa) {
     ASSERT_FALSE(refused.ok()) << "a broker was trusted through " << (ca.empty() ? "the system's CAs" : ca);
     EXPECT_NE(refused.error().message.find("SSL"), std::string::npos) << refused.error().message;
     EXPECT_EQ(refused.error().message.find("guest:guest"), std::string::npos) << refused.error().message;
-    EXPECT_FALSE((*refused_bus)->is_open());
+    Status health = (*refused_bus)->health();
+    ASSERT_FALSE(health.ok());
+    EXPECT_NE(health.error().message.find("SSL"), std::string::npos) << "/health would not say why";
   }
 
   RabbitMqOptions unreadable = options;
@@ -191,7 +193,7 @@ TEST_F(RabbitMqBus, MessagesWaitingOutlastABrokerRestartAndTheBusReconnects) {
   ASSERT_TRUE(sixth.has_value());
   EXPECT_EQ(sixth->message.id, 6);
   bus->ack("queue", sixth->tag);
-  EXPECT_TRUE(bus->is_open());
+  EXPECT_TRUE(bus->health().ok());
 }
 
 TEST_F(RabbitMqBus, AStrangersMessageIsDroppedAndTheNextOneArrives) {
@@ -222,7 +224,7 @@ TEST_F(RabbitMqBus, AWrongPasswordIsRefusedWithoutShowingIt) {
   ASSERT_FALSE(published.ok());
   EXPECT_EQ(published.error().kind, ErrorKind::transient);
   EXPECT_EQ(published.error().message.find("sesame"), std::string::npos) << published.error().message;
-  EXPECT_FALSE((*bus)->is_open());
+  EXPECT_FALSE((*bus)->health().ok());
   auto malformed = open_rabbitmq_bus({.url = "http://guest:sesame@host/"});
   ASSERT_FALSE(malformed.ok());
   EXPECT_EQ(malformed.error().kind, ErrorKind::invalid_input);

@@ -50,9 +50,10 @@ void InProcessBus::close() {
   changed_.notify_all();
 }
 
-bool InProcessBus::is_open() {
+Status InProcessBus::health() {
   MutexLock lock(mu_);
-  return !closed_;
+  if (closed_) return transient("the bus is closed");
+  return {};
 }
 
 }  // namespace autoland

@@ -23,7 +23,7 @@ class InProcessBus final : public Bus {
   std::optional<BusDelivery> wait(const std::string& subscriber, std::chrono::milliseconds timeout) override;
   void ack(const std::string& /*subscriber*/, uint64_t /*tag*/) override {}
   void close() override;
-  bool is_open() override;
+  Status health() override;
 
  private:
   struct Queue {

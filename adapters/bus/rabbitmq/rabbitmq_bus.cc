@@ -280,10 +280,11 @@ class RabbitMqBus final : public Bus {
 
   void close() override { closed_ = true; }
 
-  bool is_open() override {
-    if (closed_) return false;
+  Status health() override {
+    if (closed_) return transient("the bus is closed");
     MutexLock lock(publisher_->mu);
-    return publisher_->link.is_up() || open_publisher().ok();
+    if (publisher_->link.is_up()) return {};
+    return open_publisher();
   }
 
  private:
