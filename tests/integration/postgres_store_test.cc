@@ -217,7 +217,7 @@ TEST_F(PostgresStore, ATransactionCutHalfWayIsRunAgainWholeAndWrittenOnce) {
   EXPECT_EQ(psql("SELECT count(*) FROM events WHERE what = 'branch.update'"), "1\n");
 }
 
-TEST_F(PostgresStore, ReadersDoNotWaitForAWriterHoldingTheWriteLock) {
+TEST_F(PostgresStore, ReadersAndHeartbeatsDoNotWaitForAWriterHoldingTheWriteLock) {
   PatchSet p = new_patchset(*store_, "k");
   auto other = another_store();
   std::atomic<bool> inside{false}, release{false};
@@ -238,8 +238,16 @@ TEST_F(PostgresStore, ReadersDoNotWaitForAWriterHoldingTheWriteLock) {
   EXPECT_TRUE(read.ok());
   auto listed = other->find_patchsets({});
   EXPECT_TRUE(listed.ok());
+  // And a worker's heartbeat goes in at once: a busy store must not make a
+  // live worker look dead to the others.
+  // (Waiting, it would give up after the 30 s lock timeout.)
+  Status beat = other->heartbeat({"host-b/2/1/s-n", "host-b", "pusher", 2, 1, 0, "pushing"});
+  auto workers = store_->list_workers();
   release = true;
   writer.join();
+  ASSERT_TRUE(beat.ok()) << "the heartbeat waited for the writer: " << beat.error().message;
+  ASSERT_TRUE(workers.ok());
+  EXPECT_EQ(workers->size(), 1u);
 }
 
 TEST_F(PostgresStore, AnEmptyDatabaseIsNeverFilledUnasked) {
@@ -404,7 +412,8 @@ TEST_F(PostgresStore, ACopyFromSqliteKeepsEveryRowAndTheKeysCountOnAfterIt) {
   fs::remove(back);
   auto returned = open_store("sqlite://" + back.string(), clock_, true, /*create=*/true);
   ASSERT_TRUE(returned.ok());
-  ASSERT_TRUE(sql::copy_store(**target, **returned, nullptr).ok());
+  // Back a page of three rows at a time: pages end inside every table.
+  ASSERT_TRUE(sql::copy_store(**target, **returned, nullptr, /*page_rows=*/3).ok());
   EXPECT_EQ(everything(**returned).dump(2), everything(**target).dump(2));
   auto after_return = (*returned)->create_patchset(
       {.bug_id = 9, .patches = {1}, .branch = "try", .stage = Stage::try_run, .request_key = "returned"}, "test");

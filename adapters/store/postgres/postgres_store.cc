@@ -91,6 +91,8 @@ class PgConnection final : public sql::Connection {
     return run_script(std::string("BEGIN; SELECT pg_advisory_xact_lock(") + kWriteLockKey + ")");
   }
 
+  Status begin_unlocked_write() override { return run_script("BEGIN"); }
+
   Status commit() override {
     PgResult result(PQexec(conn_, "COMMIT"));
     Status status = check(result.get(), "");

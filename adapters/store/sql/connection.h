@@ -79,6 +79,11 @@ class Connection {
   // store's contract counts and checks inside a write as SQLite's single
   // writer lets it); readers never wait for it.
   virtual Status begin_write() = 0;
+  // A write transaction without the write lock, for a write that checks
+  // nothing against other rows (a worker's heartbeat): it neither waits
+  // behind the other writers nor holds them up, so a busy store cannot
+  // make a live worker look dead. SQLite has one writer whatever is asked.
+  virtual Status begin_unlocked_write() { return begin_write(); }
   virtual Status commit() = 0;
   virtual void rollback() = 0;
   // True once the connection cannot be used again (the pool drops it).

@@ -1,6 +1,7 @@
 #include "adapters/store/sql/copy.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "adapters/store/sql/pool.h"
 #include "adapters/store/sql/schema.h"
@@ -54,7 +55,8 @@ Status continue_keys_after(Connection& c, const Table& table, int64_t highest) {
 }
 
 Result<std::vector<CopiedTable>> copy_tables(Connection& from, Connection& to,
-                                             const std::function<void(std::string_view, int64_t)>& progress) {
+                                             const std::function<void(std::string_view, int64_t)>& progress,
+                                             size_t page_rows) {
   for (const Table& table : tables()) {
     AUTOLAND_TRY_ASSIGN(int64_t there, count_rows(to, table));
     if (there > 0) {
@@ -67,14 +69,24 @@ Result<std::vector<CopiedTable>> copy_tables(Connection& from, Connection& to,
   std::vector<CopiedTable> copied;
   for (const Table& table : tables()) {
     const std::string columns = column_list(table);
-    AUTOLAND_TRY_ASSIGN(auto rows, from.run("SELECT " + columns + " FROM " + std::string(table.name)));
     std::string insert = "INSERT INTO " + std::string(table.name) + " (" + columns + ") VALUES (";
     for (size_t i = 0; i < table.columns.size(); ++i) insert += i ? ",?" : "?";
     insert += ")";
+    // Tables with keys (events grow without bound) are read a page at a
+    // time in key order, so a large history never sits in memory whole;
+    // the others hold a few rows.
+    const std::string select = "SELECT " + columns + " FROM " + std::string(table.name) +
+                               (table.identity ? " WHERE id > ? ORDER BY id LIMIT " + std::to_string(page_rows) : "");
     int64_t count = 0;
-    for (const Row& row : rows.rows) {
-      AUTOLAND_TRY(to.run(insert, row));
-      if (++count % kProgressEvery == 0 && progress) progress(table.name, count);
+    int64_t after = std::numeric_limits<int64_t>::min();
+    for (;;) {
+      AUTOLAND_TRY_ASSIGN(auto page, table.identity ? from.run(select, {after}) : from.run(select));
+      for (const Row& row : page.rows) {
+        AUTOLAND_TRY(to.run(insert, row));
+        if (++count % kProgressEvery == 0 && progress) progress(table.name, count);
+      }
+      if (!table.identity || page.rows.size() < page_rows) break;
+      after = page.rows.back()[0].integer();  // the key is the first column
     }
     if (table.identity) {
       AUTOLAND_TRY_ASSIGN(int64_t highest, highest_key_handed_out(from, table));
@@ -89,7 +101,9 @@ Result<std::vector<CopiedTable>> copy_tables(Connection& from, Connection& to,
 }  // namespace
 
 Result<std::vector<CopiedTable>> copy_store(Store& from, Store& to,
-                                            const std::function<void(std::string_view, int64_t)>& progress) {
+                                            const std::function<void(std::string_view, int64_t)>& progress,
+                                            size_t page_rows) {
+  if (page_rows == 0) return invalid_input("a copy's page holds at least one row");
   ConnectionSource* source = source_of(from);
   ConnectionSource* target = source_of(to);
   if (!source || !target) return invalid_input("only SQL stores (sqlite://, postgresql://) can be copied");
@@ -117,7 +131,7 @@ Result<std::vector<CopiedTable>> copy_store(Store& from, Store& to,
     to_lease->rollback();  // nothing when it never began
     return began.error();
   }
-  auto copied = copy_tables(*from_lease, *to_lease, progress);
+  auto copied = copy_tables(*from_lease, *to_lease, progress, page_rows);
   from_lease->rollback();  // nothing was written there; this lets its lock go
   if (!copied.ok()) {
     to_lease->rollback();

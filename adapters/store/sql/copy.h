@@ -24,8 +24,11 @@ struct CopiedTable {
 // one consistent moment, and nothing is written to the source behind the
 // copy's back); the target is written all or nothing. Refused (conflict)
 // unless both are at the same schema version and the target is empty.
-// `progress` hears each table's running count.
+// `progress` hears each table's running count. Tables with keys are read
+// `page_rows` rows at a time, so memory stays bounded however long the
+// history.
 Result<std::vector<CopiedTable>> copy_store(Store& from, Store& to,
-                                            const std::function<void(std::string_view table, int64_t rows)>& progress);
+                                            const std::function<void(std::string_view table, int64_t rows)>& progress,
+                                            size_t page_rows = 5000);
 
 }  // namespace autoland::sql

@@ -26,7 +26,7 @@ const std::vector<Migration>& migrations();
 struct Table {
   std::string_view name;
   std::vector<std::string_view> columns;
-  bool identity;
+  bool identity;  // keyed by an integer "id" the store hands out, listed first
 };
 const std::vector<Table>& tables();
 // The table that records which migrations ran.

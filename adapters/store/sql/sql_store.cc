@@ -647,16 +647,18 @@ class SqlStore final : public Store {
   }
 
   Status heartbeat(const WorkerRecord& w) override {
-    return writing([&](Connection& c) -> Status {
-      const UnixTime now = clock_.now();
-      AUTOLAND_TRY(
-          c.run("INSERT INTO workers (id, host, role, pid, started_time, heartbeat_time, doing) VALUES "
-                "(?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET heartbeat_time=excluded.heartbeat_time, "
-                "doing=excluded.doing",
-                {w.id, w.host, w.role, w.pid, w.started_time, now, w.doing}));
-      AUTOLAND_TRY(c.run("DELETE FROM workers WHERE heartbeat_time < ?", {now - kForgetWorkersAfter}));
-      return {};
-    });
+    return writing(
+        [&](Connection& c) -> Status {
+          const UnixTime now = clock_.now();
+          AUTOLAND_TRY(
+              c.run("INSERT INTO workers (id, host, role, pid, started_time, heartbeat_time, doing) VALUES "
+                    "(?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET heartbeat_time=excluded.heartbeat_time, "
+                    "doing=excluded.doing",
+                    {w.id, w.host, w.role, w.pid, w.started_time, now, w.doing}));
+          AUTOLAND_TRY(c.run("DELETE FROM workers WHERE heartbeat_time < ?", {now - kForgetWorkersAfter}));
+          return {};
+        },
+        WriteLock::not_needed);  // a heartbeat checks nothing: it never queues behind the writers
   }
 
   Result<std::vector<WorkerRecord>> list_workers() override {
@@ -791,6 +793,11 @@ class SqlStore final : public Store {
     }
   }
 
+  // Whether a write takes the store's one write lock (PostgreSQL; SQLite
+  // always has one writer): every write that checks or counts other rows
+  // does.
+  enum class WriteLock { held, not_needed };
+
   // Runs `body` in one write transaction: committed when it succeeds, rolled
   // back when it fails. When the connection was lost before the commit was
   // sent, nothing was written and the whole body runs once more on a new
@@ -798,11 +805,11 @@ class SqlStore final : public Store {
   // effects). A commit whose answer was lost is reported (outcome_unknown),
   // never repeated: the caller's optimistic checks tell it what happened.
   template <typename Body>
-  std::invoke_result_t<Body&, Connection&> writing(Body&& body) {
+  std::invoke_result_t<Body&, Connection&> writing(Body&& body, WriteLock lock = WriteLock::held) {
     for (int attempt = 0;; ++attempt) {
       AUTOLAND_TRY(source_->check_usable());
       AUTOLAND_TRY_ASSIGN(auto lease, source_->acquire(/*for_write=*/true));
-      Status began = lease->begin_write();
+      Status began = lock == WriteLock::held ? lease->begin_write() : lease->begin_unlocked_write();
       if (!began.ok()) {
         lease->rollback();  // a BEGIN whose lock wait timed out leaves its transaction open
         if (!retry_after(began.error(), attempt)) return began.error();
