@@ -38,6 +38,8 @@ CommenterOptions commenter_options(const Config& c) {
   o.bot_login = c.bugzilla.bot_login;
   o.clear_checkin_needed = !c.checkin_needed_branch.empty();
   o.lease_seconds = c.commenter_lease_seconds;
+  o.max_per_bug_per_hour = c.commenter_max_per_bug_per_hour;
+  o.max_per_minute = c.commenter_max_per_minute;
   return o;
 }
 

@@ -385,6 +385,8 @@ Result<Config> build(const Collected& c, std::string_view src) {
   cfg.run_queue_interval_seconds = to_int(v.at("run.queue_interval_seconds"));
   cfg.run_commenter_interval_seconds = to_int(v.at("run.commenter_interval_seconds"));
   cfg.commenter_lease_seconds = to_int(v.at("commenter.lease_seconds"));
+  cfg.commenter_max_per_bug_per_hour = to_int(v.at("commenter.max_comments_per_bug_per_hour"));
+  cfg.commenter_max_per_minute = to_int(v.at("commenter.max_comments_per_minute"));
   cfg.local_ci.state_dir = v.at("ci.local.state_dir");
   cfg.local_ci.workers = to_int(v.at("ci.local.workers"));
   cfg.buildbot.url = v.at("ci.buildbot.url");
@@ -517,6 +519,13 @@ const std::vector<ConfigKey>& config_keys() {
        "`bugzilla.timeout_seconds`; a post Bugzilla stores later than this after it was sent goes out twice, so "
        "keep it above the longest time your proxies can hold a request.",
        false, 5, 86400},
+      {"commenter.max_comments_per_bug_per_hour", T::integer, "20",
+       "The most comments posted on one bug in an hour, by every commenter together (counted in the store); more "
+       "wait their turn.",
+       false, 1, 10000},
+      {"commenter.max_comments_per_minute", T::integer, "120",
+       "The most comments posted in a minute over all bugs, by every commenter together; more wait their turn.", false,
+       1, 100000},
       {"run.commenter_interval_seconds", T::integer, "10",
        "`autoland run`: the commenter's pass when nothing wakes it sooner.", false, 1, 86400},
       {"ci.local.state_dir", T::string, "autoland-ci",
@@ -760,6 +769,8 @@ std::string describe(const Config& c) {
   line("run.queue_interval_seconds", std::to_string(c.run_queue_interval_seconds));
   line("run.commenter_interval_seconds", std::to_string(c.run_commenter_interval_seconds));
   line("commenter.lease_seconds", std::to_string(c.commenter_lease_seconds));
+  line("commenter.max_comments_per_bug_per_hour", std::to_string(c.commenter_max_per_bug_per_hour));
+  line("commenter.max_comments_per_minute", std::to_string(c.commenter_max_per_minute));
   line("ci.local.state_dir", c.local_ci.state_dir);
   line("ci.local.workers", std::to_string(c.local_ci.workers));
   line("ldap.url", util::redact_url(c.ldap.url));

@@ -118,7 +118,9 @@ struct Config {
   int run_trigger_interval_seconds = 60;
   int run_queue_interval_seconds = 5;
   int run_commenter_interval_seconds = 10;
-  int commenter_lease_seconds = 300;  // a comment being posted is hidden from other posters this long
+  int commenter_lease_seconds = 300;        // a comment being posted is hidden from other posters this long
+  int commenter_max_per_bug_per_hour = 20;  // over every commenter, counted in the store
+  int commenter_max_per_minute = 120;
   LocalCiConfig local_ci;
   BuildbotConfig buildbot;
   TreeherderConfig treeherder;

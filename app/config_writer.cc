@@ -36,7 +36,9 @@ std::string to_toml(const Config& c) {
   t.insert("run", toml::table{{"trigger_interval_seconds", c.run_trigger_interval_seconds},
                               {"queue_interval_seconds", c.run_queue_interval_seconds},
                               {"commenter_interval_seconds", c.run_commenter_interval_seconds}});
-  t.insert("commenter", toml::table{{"lease_seconds", c.commenter_lease_seconds}});
+  t.insert("commenter", toml::table{{"lease_seconds", c.commenter_lease_seconds},
+                                    {"max_comments_per_bug_per_hour", c.commenter_max_per_bug_per_hour},
+                                    {"max_comments_per_minute", c.commenter_max_per_minute}});
 
   toml::array jobs;
   for (const LocalCiJobConfig& j : c.local_ci.jobs) {

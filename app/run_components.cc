@@ -366,7 +366,18 @@ Status run_components(Wiring& wiring, const std::string& role, const std::atomic
   }
   Activity activity;
   Registration registration(*wiring.store, wiring.clock, me, config.workers.heartbeat_seconds, activity, claims);
-  AUTOLAND_TRY(registration.start());
+  // The store may go away between opening it and the first heartbeat (a
+  // restart): waited for, as at the start.
+  for (auto wait = std::chrono::milliseconds(200);; wait = std::min(wait * 2, std::chrono::milliseconds(5000))) {
+    Status started = registration.start();
+    if (started.ok()) break;
+    if (started.error().kind != ErrorKind::transient) return started.error();
+    if (stop) return {};  // stopped while waiting: nothing was started
+    if (wait == std::chrono::milliseconds(200)) LOG_WARN("worker", started.error().message + "; waiting for the store");
+    for (auto slept = std::chrono::milliseconds(0); slept < wait && !stop; slept += std::chrono::milliseconds(50)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
 
   // The API serves on its own threads beside the components.
   std::unique_ptr<api::ApiServer> api_server;

@@ -1,14 +1,18 @@
 // autoland run: every component in one process; autoland worker ROLE: one
 // of them (app/run_components.h). SIGTERM or SIGINT: each finishes its pass
 // and stops.
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "app/run_components.h"
 #include "cli/command.h"
 #include "cli/wiring.h"
+#include "util/log.h"
 
 namespace autoland::cli {
 namespace {
@@ -16,11 +20,28 @@ namespace {
 std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop = true; }
 
+// Sleeps `wait` unless told to stop meanwhile; false when told.
+bool pause_unless_stopped(std::chrono::milliseconds wait) {
+  for (auto slept = std::chrono::milliseconds(0); slept < wait && !g_stop; slept += std::chrono::milliseconds(50)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return !g_stop;
+}
+
 int run(const Invocation& inv, const std::string& role) {
-  auto w = wire(inv);
-  if (!w) return fail(w.error());
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  // A store that cannot be reached yet (PostgreSQL restarting, or started
+  // after autoland) is waited for, as a broker is: workers start in any
+  // order. Anything else (a bad config, a missing store) stops at once.
+  auto w = wire(inv);
+  for (auto wait = std::chrono::milliseconds(200); !w && w.error().kind == ErrorKind::transient;
+       wait = std::min(wait * 2, std::chrono::milliseconds(5000))) {
+    if (wait == std::chrono::milliseconds(200)) LOG_WARN("run", w.error().message + "; waiting for it");
+    if (!pause_unless_stopped(wait)) return kExitOk;  // stopped while waiting: nothing was started
+    w = wire(inv);
+  }
+  if (!w) return fail(w.error());
   Status ran = run_components(**w, role, g_stop);
   return ran.ok() ? kExitOk : fail(ran.error());
 }

@@ -139,6 +139,9 @@ int run_distributed(const CycleOptions& args, Setup& world, std::atomic<bool>& g
   Mutex mu;  // the workers' processes, between the chaos and the end
   std::atomic<bool> all_ended{false};
   std::vector<std::string> chaos_done;
+  // The run does not end before the purge and both restarts happened: a
+  // short run (or a slow broker restart) would otherwise skip them.
+  std::atomic<bool> chaos_steps_done{!args.chaos};
   std::thread chaos;
   if (args.chaos) {
     chaos = std::thread([&] {
@@ -177,6 +180,7 @@ int run_distributed(const CycleOptions& args, Setup& world, std::atomic<bool>& g
           Status s = (*pg)->restart();
           say(s.ok() ? "restarted PostgreSQL" : "PostgreSQL did not come back: " + s.error().message);
           chaos_done.push_back(s.ok() ? "restart PostgreSQL" : "FAILED restart PostgreSQL");
+          chaos_steps_done = true;
         }
       }
     });
@@ -308,7 +312,7 @@ int run_distributed(const CycleOptions& args, Setup& world, std::atomic<bool>& g
   bool done = false;
   while (!g_stop && !done) {
     std::this_thread::sleep_for(milliseconds(250));
-    done = monitor.tick();
+    done = monitor.tick() && chaos_steps_done;
     if (seconds_since_start() > args.timeout_seconds) break;
   }
   all_ended = true;

@@ -55,6 +55,10 @@ timeout_seconds = 1
 [queue]
 # One developer asks for all 200 here.
 max_requests_per_requester = 1000
+[commenter]
+# About 1,000 comments within two minutes (kept across the kills: the limit
+# is counted in the store); the limit is not what this tests.
+max_comments_per_minute = 100000
 [[branches]]
 name = "try"
 repo_url = "$work/try"

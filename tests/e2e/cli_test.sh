@@ -190,5 +190,19 @@ if grep -q "wrong-key-xyz" "$work/err"; then echo "FAIL bad key shown"; failed=$
 kill "$sandbox_pid" 2>/dev/null
 wait "$sandbox_pid" 2>/dev/null
 
+# A worker whose PostgreSQL is not up (yet, or restarting) waits for it,
+# says so, and stops cleanly on SIGTERM meanwhile: workers start in any
+# order. A store that does not exist is not waited for (above).
+sed "s|^url = \"sqlite://.*|url = \"postgresql://autoland@127.0.0.1:1/autoland\"|" "$work/bz.toml" >"$work/pg-down.toml"
+"$bin" --config "$work/pg-down.toml" worker results >"$work/pg-down.out" 2>&1 &
+waiting_pid=$!
+for _ in $(seq 50); do grep -q "waiting for it" "$work/pg-down.out" && break; sleep 0.1; done
+expect_in "worker waits for an unreachable store" "$work/pg-down.out" "cannot connect to the PostgreSQL store"
+if kill -0 "$waiting_pid" 2>/dev/null; then passed=$((passed + 1)); else echo "FAIL the worker gave up"; failed=$((failed + 1)); fi
+kill -TERM "$waiting_pid"
+wait "$waiting_pid"
+code=$?
+if [[ $code -eq 0 ]]; then passed=$((passed + 1)); else echo "FAIL SIGTERM while waiting: exit $code"; failed=$((failed + 1)); fi
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
