@@ -89,34 +89,42 @@ std::optional<uint64_t> parse_uint(std::string_view s) {
   return value;
 }
 
+namespace {
+
+// Where the credentials of a URL end (its userinfo's '@'), npos when it has
+// none; `host` is where its authority starts. A password holding '/', '?'
+// or '#' unescaped ends the authority early for a parser, not for a
+// reader: a later '@' after a ':' is taken too (over-taking an odd URL is
+// the safe side).
+size_t credentials_end(std::string_view url, size_t host) {
+  size_t path = url.find_first_of("/?#", host);
+  size_t at = url.rfind('@', path == std::string_view::npos ? url.size() : path);
+  if (at != std::string_view::npos && at >= host) return at;
+  size_t last_at = url.rfind('@');
+  size_t colon = url.find(':', host);
+  if (last_at != std::string_view::npos && last_at > host && colon != std::string_view::npos && colon < last_at) {
+    return last_at;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
 std::string strip_url_credentials(std::string_view url) {
   std::string out(url);
   size_t scheme = out.find("://");
   if (scheme == std::string::npos) return out;
-  size_t host = scheme + 3;
-  size_t path = out.find_first_of("/?#", host);
-  size_t at = out.rfind('@', path == std::string::npos ? out.size() : path);
-  if (at == std::string::npos || at < host) return out;
-  return out.substr(0, host) + out.substr(at + 1);
+  size_t at = credentials_end(out, scheme + 3);
+  if (at == std::string::npos) return out;
+  return out.substr(0, scheme + 3) + out.substr(at + 1);
 }
 
 std::string redact_url(std::string_view url) {
   std::string out(url);
   size_t scheme = out.find("://");
   if (scheme != std::string::npos) {
-    size_t host_start = scheme + 3;
-    size_t path_start = out.find_first_of("/?#", host_start);
-    size_t at = out.rfind('@', path_start == std::string::npos ? out.size() : path_start);
-    // A password holding '/', '?' or '#' unescaped ends the authority early
-    // for a parser, not for a reader: a later '@' after a ':' goes too.
-    if (at == std::string::npos || at < host_start) {
-      size_t last_at = out.rfind('@');
-      size_t colon = out.find(':', host_start);
-      if (last_at != std::string::npos && last_at > host_start && colon != std::string::npos && colon < last_at) {
-        at = last_at;
-      }
-    }
-    if (at != std::string::npos && at >= host_start) out.replace(host_start, at - host_start, "REDACTED");
+    size_t at = credentials_end(out, scheme + 3);
+    if (at != std::string::npos) out.replace(scheme + 3, at - scheme - 3, "REDACTED");
   }
   size_t query = out.find('?');
   if (query == std::string::npos) return out;

@@ -1,6 +1,7 @@
 // redact_url: whatever a URL holds of a secret (user:password, a key in its
 // query) is hidden, also when the URL is malformed in the ways people write
-// passwords, since those are the URLs that end up in error messages.
+// passwords, since those are the URLs that end up in error messages; and
+// strip_url_credentials, which shows links to people, by the same rule.
 #include <gtest/gtest.h>
 
 #include "util/strings.h"
@@ -24,6 +25,16 @@ TEST(RedactUrl, APasswordHoldingSlashQuestionMarkOrHashIsHiddenToo) {
     EXPECT_EQ(shown.find("ss"), std::string::npos) << url << " -> " << shown;
     EXPECT_NE(shown.find("REDACTED@"), std::string::npos) << url << " -> " << shown;
   }
+}
+
+// The same rule where links are shown to people (CI links on bugs): the
+// credentials go whole, and a URL without any is left as it is.
+TEST(StripUrlCredentials, TakesTheWholeUserinfoEvenWithSlashQuestionMarkOrHash) {
+  EXPECT_EQ(util::strip_url_credentials("https://u:p@ci.example/builders"), "https://ci.example/builders");
+  EXPECT_EQ(util::strip_url_credentials("https://u:pa/ss@ci.example/builders"), "https://ci.example/builders");
+  EXPECT_EQ(util::strip_url_credentials("https://u:pa?ss@th.example/"), "https://th.example/");
+  EXPECT_EQ(util::strip_url_credentials("https://u:pa#ss@th.example/"), "https://th.example/");
+  EXPECT_EQ(util::strip_url_credentials("https://ci.example:8010/#/builders"), "https://ci.example:8010/#/builders");
 }
 
 }  // namespace
