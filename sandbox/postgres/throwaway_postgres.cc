@@ -125,11 +125,20 @@ Status ThrowawayPostgres::run_server() {
                           " within 10 s: " + log_tail((dir / "postgres.log").string()));
   }
   // Answering on the port comes before accepting logins; wait for those too.
+  // pg_isready's -t waits only for an answer: a server still starting
+  // answers "rejecting connections" (exit 1) at once, so ask again until
+  // it accepts or the deadline passes.
   SpawnOptions ready;
   ready.argv = {bin_ + "/pg_isready", "-h", "127.0.0.1", "-p", std::to_string(port_), "-t", "10"};
-  AUTOLAND_TRY_ASSIGN(auto answered, run_program(ready, {}, std::chrono::seconds(20)));
-  if (answered.exit_code != 0) return internal_error("PostgreSQL is not ready: " + answered.out + answered.err);
-  return {};
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (;;) {
+    AUTOLAND_TRY_ASSIGN(auto answered, run_program(ready, {}, std::chrono::seconds(20)));
+    if (answered.exit_code == 0) return {};
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return internal_error("PostgreSQL is not ready after 30 s: " + answered.out + answered.err);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
 Status ThrowawayPostgres::create_database(const std::string& name) {
