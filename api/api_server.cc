@@ -18,6 +18,7 @@
 #include "api/json_views.h"
 #include "api/metrics.h"
 #include "core/branch_rules.h"
+#include "core/landing_policy.h"
 #include "core/lifecycle.h"
 #include "core/patch.h"
 #include "core/try_syntax.h"
@@ -660,6 +661,8 @@ json ApiServer::Impl::queue_view() {
     if (page.size() < q.limit) break;
     q.after_id = page.back().id;
   }
+  // Why waiting patchsets wait, as the queue's last pass decided.
+  const auto holds = decode_holds(take(store.get_setting(std::string(kHoldsSetting))).value_or(""));
   json out = json::array();
   for (const Branch& b : branches) {
     auto& list = by_target[b.name];
@@ -672,14 +675,19 @@ json ApiServer::Impl::queue_view() {
     int in_flight = 0;
     for (const PatchSet& ps : list) {
       in_flight += queue_rank(ps.state) == 0;
-      entries.push_back({{"id", ps.id},
-                         {"bug_id", ps.bug_id},
-                         {"state", to_string(ps.state)},
-                         {"stage", to_string(ps.stage)},
-                         {"destination", ps.branch},
-                         {"priority", ps.priority},
-                         {"requester", ps.requester},
-                         {"age_seconds", clock.now() - ps.creation_time}});
+      json entry = {{"id", ps.id},
+                    {"bug_id", ps.bug_id},
+                    {"state", to_string(ps.state)},
+                    {"stage", to_string(ps.stage)},
+                    {"destination", ps.branch},
+                    {"priority", ps.priority},
+                    {"requester", ps.requester},
+                    {"age_seconds", clock.now() - ps.creation_time}};
+      auto hold = holds.find(ps.id);
+      if (ps.state == State::waiting && hold != holds.end()) {
+        entry["hold"] = {{"code", to_string(hold->second.code)}, {"reason", hold->second.reason}};
+      }
+      entries.push_back(std::move(entry));
     }
     out.push_back({{"branch", b.name},
                    {"status", to_string(b.status)},

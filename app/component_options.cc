@@ -30,6 +30,8 @@ QueueOptions queue_options(const Config& c) {
   o.patch_max_bytes = c.patch_max_bytes;
   o.vcs_max_race_retries = c.vcs_max_race_retries;
   o.allow_self_review = c.allow_self_review;
+  o.try_budget.max_in_flight = c.try_max_in_flight;
+  o.try_budget.max_pending_jobs = c.try_max_pending_jobs;
   return o;
 }
 

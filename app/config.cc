@@ -380,6 +380,8 @@ Result<Config> build(const Collected& c, std::string_view src) {
   cfg.max_requests_per_bug = to_int(v.at("queue.max_requests_per_bug"));
   cfg.max_requests_per_requester = to_int(v.at("queue.max_requests_per_requester"));
   cfg.checkin_needed_branch = v.at("queue.checkin_needed_branch");
+  cfg.try_max_in_flight = to_int(v.at("queue.try_max_in_flight"));
+  cfg.try_max_pending_jobs = to_int(v.at("queue.try_max_pending_jobs"));
   cfg.results_interval_seconds = to_int(v.at("results.interval_seconds"));
   cfg.run_trigger_interval_seconds = to_int(v.at("run.trigger_interval_seconds"));
   cfg.run_queue_interval_seconds = to_int(v.at("run.queue_interval_seconds"));
@@ -613,6 +615,14 @@ const std::vector<ConfigKey>& config_keys() {
        false, 1, 10000},
       {"queue.checkin_needed_branch", T::string, "",
        "When set, the `checkin-needed` keyword acts like `[autoland-BRANCH]` for this branch; empty: ignored."},
+      {"queue.try_max_in_flight", T::integer, "0",
+       "The most of autoland's own try pushes in flight at once, over every try branch, so try stays usable for "
+       "people; more wait with the reason `try_busy`. A sheriff's priority above 0 goes past it. 0: no limit.",
+       false, 0, 10000},
+      {"queue.try_max_pending_jobs", T::integer, "0",
+       "Where the try branch's CI can say how many jobs wait there: above this many, autoland starts no try push "
+       "of its own (`try_busy`). 0: no limit.",
+       false, 0, 10000000},
       {"branches[].name", T::string, "", "Branch name as written in tags: `try`, `mozilla-inbound`."},
       {"branches[].repo_url", T::string, "", "Where pushes go: a local path, `http://`, or `ssh://`."},
       {"branches[].pull_url", T::string, "", "Where clones come from; empty: `repo_url`."},
@@ -762,6 +772,8 @@ std::string describe(const Config& c) {
   line("queue.max_requests_per_bug", std::to_string(c.max_requests_per_bug));
   line("queue.max_requests_per_requester", std::to_string(c.max_requests_per_requester));
   line("queue.checkin_needed_branch", c.checkin_needed_branch);
+  line("queue.try_max_in_flight", std::to_string(c.try_max_in_flight));
+  line("queue.try_max_pending_jobs", std::to_string(c.try_max_pending_jobs));
   line("vcs.cache_dir", c.vcs_cache_dir);
   line("vcs.max_race_retries", std::to_string(c.vcs_max_race_retries));
   line("results.interval_seconds", std::to_string(c.results_interval_seconds));

@@ -112,6 +112,8 @@ struct Config {
   int max_requests_per_bug = 5;         // queue.max_requests_per_bug
   int max_requests_per_requester = 50;  // queue.max_requests_per_requester
   std::string checkin_needed_branch;
+  int try_max_in_flight = 0;     // queue.try_max_in_flight; 0: no limit
+  int try_max_pending_jobs = 0;  // queue.try_max_pending_jobs; 0: no limit
   std::string vcs_cache_dir = "autoland-cache";
   int vcs_max_race_retries = 3;
   int results_interval_seconds = 30;

@@ -30,7 +30,9 @@ std::string to_toml(const Config& c) {
                                 {"allow_self_review", c.allow_self_review},
                                 {"max_requests_per_bug", c.max_requests_per_bug},
                                 {"max_requests_per_requester", c.max_requests_per_requester},
-                                {"checkin_needed_branch", c.checkin_needed_branch}});
+                                {"checkin_needed_branch", c.checkin_needed_branch},
+                                {"try_max_in_flight", c.try_max_in_flight},
+                                {"try_max_pending_jobs", c.try_max_pending_jobs}});
   t.insert("vcs", toml::table{{"cache_dir", c.vcs_cache_dir}, {"max_race_retries", c.vcs_max_race_retries}});
   t.insert("results", toml::table{{"interval_seconds", c.results_interval_seconds}});
   t.insert("run", toml::table{{"trigger_interval_seconds", c.run_trigger_interval_seconds},

@@ -288,6 +288,12 @@ Status run_components(Wiring& wiring, const std::string& role, const std::atomic
   QueueOptions intake_options = queue_options(config);
   intake_options.run_pushes = false;
   intake_options.claims = &claims;
+  intake_options.try_pending_jobs = [&](const std::string& try_branch) -> Result<int> {
+    AUTOLAND_TRY_ASSIGN(auto branch, wiring.store->get_branch(try_branch));
+    CiResults* ci = sources.find(branch.ci_source);
+    if (!ci) return invalid_input("branch " + try_branch + " names no configured CI source");
+    return ci->pending_jobs(try_branch);
+  };
   Queue intake(*wiring.store, *wiring.bugs, *directory, wiring.clock, vcs_for, intake_options, trees.get());
   QueueOptions pusher_options = queue_options(config);
   pusher_options.actor = "pusher";

@@ -158,6 +158,9 @@ void show_queue(const json& q) {
                   static_cast<long long>(p.value("bug_id", 0)), text(p, "state").c_str(), text(p, "stage").c_str(),
                   text(p, "destination").c_str(), p.value("priority", 0), age(p.value("age_seconds", 0)).c_str(),
                   text(p, "requester").c_str());
+      if (p.contains("hold") && p["hold"].is_object()) {
+        std::printf("         waits (%s): %s\n", text(p["hold"], "code").c_str(), text(p["hold"], "reason").c_str());
+      }
     }
   }
 }

@@ -53,6 +53,12 @@ class CiResults {
                                         const std::string& job_id) = 0;
   // Pushes on `branch` after `cursor` ("" = from now on: an empty page and a cursor).
   virtual Result<CiPushPage> pushes_since(const std::string& branch, const std::string& cursor) = 0;
+  // Jobs waiting to start on `branch` now (autoland's try budget holds its
+  // own try pushes while there are many). invalid_input when the CI
+  // cannot say.
+  virtual Result<int> pending_jobs(const std::string& branch) {
+    return invalid_input("this CI cannot say how many jobs wait on " + branch);
+  }
   // True when a push's jobs can appear after others finished (Treeherder's
   // decision task creates them; buildbot's triggered and dependent
   // schedulers start theirs later): a green verdict must then hold over two

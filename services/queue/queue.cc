@@ -360,10 +360,26 @@ Status Queue::schedule(QueuePassStats& stats) {
     input.waiting.push_back(w);
     by_id[ps.id] = &ps;
   }
-  for (const PolicyDecision& d : decide_landings(input)) {
+  input.try_budget = options_.try_budget;
+  if (input.try_budget.max_pending_jobs > 0 && options_.try_pending_jobs) {
+    for (const auto& [name, b] : by_name) {
+      if (!b.is_try()) continue;
+      auto pending = options_.try_pending_jobs(name);
+      if (!pending) continue;  // the CI cannot say: only the in-flight limit applies
+      input.try_budget.pending_jobs = std::max(0, input.try_budget.pending_jobs) + *pending;
+    }
+  }
+  const std::vector<PolicyDecision> decisions = decide_landings(input);
+  for (const PolicyDecision& d : decisions) {
     if (!d.start) continue;
     ++stats.started;
     AUTOLAND_TRY(step(*by_id[d.id], Event::start_push, ""));
+  }
+  // Why the others wait, for GET /queue; written only when it changed.
+  std::string holds = encode_holds(decisions);
+  if (holds != published_holds_) {
+    AUTOLAND_TRY(store_.set_cursor(std::string(kHoldsSetting), holds));
+    published_holds_ = std::move(holds);
   }
   return {};
 }

@@ -27,8 +27,10 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "core/landing_policy.h"
 #include "core/lifecycle.h"
 #include "core/patch.h"
 #include "ports/bug_tracker.h"
@@ -50,6 +52,11 @@ struct QueueOptions {
   int backoff_seconds = 30;  // after the first; doubles each time, at most 30 minutes
   int vcs_max_race_retries = 3;
   bool allow_self_review = false;  // a review+ by the patch's own author counts on a trunk
+  // Autoland's share of try (core/landing_policy.h); pending_jobs is asked
+  // of `try_pending_jobs` each pass.
+  TryBudget try_budget;
+  // Jobs waiting on a try branch's CI now; null, or an error: the CI cannot say.
+  std::function<Result<int>(const std::string& try_branch)> try_pending_jobs;
   // Requests validated at once: each waits on Bugzilla and the directory,
   // and one slow bug must not hold the others (27 s behind others at 1-2 s
   // per Bugzilla request). REQUIRES: the BugTracker and Directory are thread-safe.
@@ -142,6 +149,9 @@ class Queue {
   QueueOptions options_;
   TreeStatusSource* trees_;
   std::map<std::string, std::optional<User>> users_;  // this pass's lookups, by lower-case email
+  // The holds last written (nullopt: none yet by this process, which may
+  // have taken over from a leader that left others).
+  std::optional<std::string> published_holds_;
 };
 
 }  // namespace autoland

@@ -12,6 +12,7 @@
 #include "adapters/bugzilla/bugzilla_client.h"
 #include "api/api_server.h"
 #include "app/store_factory.h"
+#include "core/landing_policy.h"
 #include "sandbox/bugzilla/bugzilla_server.h"
 #include "services/queue/sheriff.h"
 #include "services/transitions.h"
@@ -493,6 +494,14 @@ TEST_F(Api, TheQueueShowsEachBranchInTheOrderItIsTaken) {
       *p = advance(*store_, clock_, *p, r)->patchset;
     }
   }
+  // The queue's last pass left why each waits (a stale line for one that
+  // moved on since is not shown).
+  ASSERT_TRUE(
+      store_
+          ->set_cursor(std::string(kHoldsSetting),
+                       encode_holds({{old_low.id, false, "try is busy: 501 jobs wait there", HoldCode::try_busy},
+                                     {busy.id, false, "stale", HoldCode::threshold}}))
+          .ok());
   Reply q = call("GET", "/queue", json(kReader));
   ASSERT_EQ(q.status, 200);
   EXPECT_EQ(q.body["killswitch"], "off");
@@ -507,6 +516,10 @@ TEST_F(Api, TheQueueShowsEachBranchInTheOrderItIsTaken) {
   EXPECT_EQ(try_branch["patchSets"][1]["id"], new_high.id);
   EXPECT_EQ(try_branch["patchSets"][2]["id"], old_low.id);
   EXPECT_EQ(try_branch["patchSets"][2]["age_seconds"], 20);
+  EXPECT_EQ(try_branch["patchSets"][2]["hold"]["code"], "try_busy");
+  EXPECT_EQ(try_branch["patchSets"][2]["hold"]["reason"], "try is busy: 501 jobs wait there");
+  EXPECT_FALSE(try_branch["patchSets"][0].contains("hold"));
+  EXPECT_FALSE(try_branch["patchSets"][1].contains("hold"));
   EXPECT_EQ(try_branch["in_flight"], 1);
 }
 

@@ -139,6 +139,19 @@ TEST_F(LocalCiTest, TheNullRevisionIsNoPushAndSchedulesNothing) {
   EXPECT_EQ(real->size(), 1u);
 }
 
+// The try budget asks how many jobs wait on try.
+TEST_F(LocalCiTest, PendingJobsCountsTheRunsNotStartedOnTheBranch) {
+  auto ci = LocalCi::open(options({{"build", {"true"}, 10, true}, {"test", {"true"}, 10}}), clock_);
+  ASSERT_TRUE(ci.ok()) << ci.error().message;
+  EXPECT_EQ(*(*ci)->pending_jobs("try"), 0);
+  ASSERT_TRUE((*ci)->jobs("try", node_).ok());  // schedules both; no worker runs them yet
+  EXPECT_EQ(*(*ci)->pending_jobs("try"), 2);
+  EXPECT_EQ(*(*ci)->pending_jobs("central"), 0);
+  (*ci)->start();
+  ASSERT_TRUE((*ci)->wait_idle(std::chrono::seconds(30)));
+  EXPECT_EQ(*(*ci)->pending_jobs("try"), 0);
+}
+
 // Hardening issue, item 6: a build killed by a signal (exit 137) was
 // "busted" and nothing landed; it is the machine's failure, an exception.
 TEST_F(LocalCiTest, AJobKilledByASignalIsAnInfrastructureException) {

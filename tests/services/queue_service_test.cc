@@ -215,6 +215,47 @@ TEST_F(QueueService, TheThresholdBoundsPushesInFlightAndPriorityThenAgePicksTheN
   EXPECT_EQ(on("/r/try"), 2u);
 }
 
+TEST_F(QueueService, TheTryBudgetHoldsAutolandsOwnTryPushesAndSaysWhyInTheQueue) {
+  Branch t = *store_->get_branch("try");
+  t.threshold = 10;
+  ASSERT_TRUE(store_->update_branch(t, "t").ok());
+  options_.try_budget.max_in_flight = 1;
+  options_.try_budget.max_pending_jobs = 500;
+  int pending_on_try = 0;
+  options_.try_pending_jobs = [&](const std::string& branch) -> Result<int> {
+    EXPECT_EQ(branch, "try");
+    return pending_on_try;
+  };
+  queue_ = std::make_unique<Queue>(
+      *store_, bugs_, directory_, clock_, [this](const Branch&) { return &vcs_; }, options_);
+  PatchSet a = request(6, "try");
+  clock_.advance(1);
+  PatchSet b = request(7, "central");  // its try run counts on try too
+  clock_.advance(60);
+  pass();
+  EXPECT_EQ(state(a), State::testing);
+  EXPECT_EQ(state(b), State::waiting);
+  auto holds = decode_holds(store_->get_setting(std::string(kHoldsSetting))->value_or(""));
+  ASSERT_EQ(holds.count(b.id), 1u);
+  EXPECT_EQ(holds[b.id].code, HoldCode::try_busy);
+  EXPECT_EQ(holds[b.id].reason, "try is busy: autoland has 1 try pushes in flight, its most (1)");
+
+  // Room again, but people's jobs pile up on try: still held.
+  green(a);
+  pending_on_try = 501;
+  pass();
+  EXPECT_EQ(state(b), State::waiting);
+  holds = decode_holds(store_->get_setting(std::string(kHoldsSetting))->value_or(""));
+  EXPECT_EQ(holds[b.id].reason,
+            "try is busy: 501 jobs wait there, above 500; autoland leaves it to people until they run");
+
+  // A sheriff's priority goes past it.
+  ASSERT_TRUE(set_patchset_priority(*store_, b.id, 1, "user:sam").ok());
+  pass();
+  EXPECT_EQ(state(b), State::testing);
+  EXPECT_TRUE(decode_holds(store_->get_setting(std::string(kHoldsSetting))->value_or("")).empty());
+}
+
 TEST_F(QueueService, TakingTheMarkerOffInTheGracePeriodCancelsTheRequest) {
   PatchSet ps = request(9, "try");
   bugs_.edit_whiteboard(9, "", "dev@example.org");

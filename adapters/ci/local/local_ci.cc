@@ -487,6 +487,14 @@ void LocalCi::record_finished() {
   }
 }
 
+Result<int> LocalCi::pending_jobs(const std::string& branch) {
+  MutexLock lock(mu_);
+  AUTOLAND_TRY_ASSIGN(auto s, db_.prepare("SELECT COUNT(*) FROM runs WHERE branch = ? AND state = 'pending'"));
+  s.bind(1, branch);
+  AUTOLAND_TRY_ASSIGN(bool row, s.step());
+  return row ? static_cast<int>(s.column_int(0)) : 0;
+}
+
 bool LocalCi::idle() {
   auto s = db_.prepare("SELECT COUNT(*) FROM runs WHERE state != 'completed'");
   if (!s) return false;

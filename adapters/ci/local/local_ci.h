@@ -75,6 +75,7 @@ class LocalCi final : public CiResults {
   Result<std::string> retrigger(const std::string& branch, const std::string& revision,
                                 const std::string& job_id) override;
   Result<CiPushPage> pushes_since(const std::string& branch, const std::string& cursor) override;
+  Result<int> pending_jobs(const std::string& branch) override;
 
   // Starts the worker threads (jobs queue up but do not run until then).
   void start();
