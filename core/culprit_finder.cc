@@ -65,8 +65,11 @@ struct JobLine {
   std::string job;
   std::vector<PrefixState> prefixes;
   bool conflict = false;
+  bool already_failing = false;      // it fails on the base: no landing here is to blame
   std::optional<size_t> first_fail;  // smallest k known to fail
-  size_t last_pass = 0;              // largest k < first_fail known to pass
+  // Largest k below first_fail (or anywhere, with no failure) known to
+  // pass; -1 when none, not even the base.
+  long last_pass = -1;
 };
 
 class Finder {
@@ -90,6 +93,7 @@ class Finder {
   void build_contents() {
     Evidence base;
     base.revision = w_.base_revision;
+    if (w_.base_jobs) base.jobs = &*w_.base_jobs;
     evidence_.push_back(base);
     Content current;
     std::set<size_t> reverted;
@@ -135,6 +139,10 @@ class Finder {
   JobLine line_for(const std::string& job) const {
     JobLine line;
     line.job = job;
+    if (evidence_[0].outcome(job) == JobOutcome::failed) {
+      line.already_failing = true;
+      return line;
+    }
     for (size_t k = 0; k <= kept_.size(); ++k) {
       const Content p = prefix(k);
       PrefixState s;
@@ -161,12 +169,10 @@ class Finder {
         break;
       }
     }
-    if (line.first_fail) {
-      for (size_t k = *line.first_fail; k-- > 0;) {
-        if (line.prefixes[k].pass) {
-          line.last_pass = k;
-          break;
-        }
+    for (size_t k = line.first_fail.value_or(line.prefixes.size()); k-- > 0;) {
+      if (line.prefixes[k].pass) {
+        line.last_pass = static_cast<long>(k);
+        break;
       }
     }
     return line;
@@ -205,9 +211,13 @@ class Finder {
     // settle, then the first reason to wait; it lands only when every job
     // passes with it.
     std::string wait_reason, sheriff_reason;
-    std::vector<std::string> failed_here;
+    std::vector<std::string> failed_here, failing_before;
     std::set<std::string> passed_on;
     for (const JobLine& line : lines_) {
+      if (line.already_failing) {
+        failing_before.push_back(line.job);
+        continue;
+      }
       const PrefixState& s = line.prefixes[p];
       if (own.outcome(line.job) == JobOutcome::failed) failed_here.push_back(line.job);
       if (s.pass && !s.fail) {
@@ -221,7 +231,7 @@ class Finder {
         }
         continue;
       }
-      const bool found = line.first_fail && line.last_pass + 1 == *line.first_fail;
+      const bool found = line.first_fail && line.last_pass + 1 == static_cast<long>(*line.first_fail);
       if (found && *line.first_fail == p) {
         const std::string failed_rev = s.fail->revision;
         const Evidence* passed = line.prefixes[p - 1].pass;
@@ -270,7 +280,18 @@ class Finder {
     d.action = LandingAction::land;
     std::string revisions;
     for (const std::string& r : passed_on) revisions += (revisions.empty() ? "" : ", ") + r;
-    d.reason = "every job passed on " + revisions;
+    d.reason = passed_on.empty() ? "" : "every job passed on " + revisions;
+    if (!failing_before.empty()) {
+      std::string jobs;
+      for (const std::string& j : failing_before) jobs += (jobs.empty() ? "" : ", ") + j;
+      d.reason += std::string(d.reason.empty() ? "" : "; ") + "already failing without it (on the base " +
+                  short_rev(w_.base_revision) + "): " + jobs;
+      if (passed_on.empty()) {
+        // Nothing this landing can be judged on: a sheriff looks at the tree.
+        d.action = LandingAction::sheriff;
+        d.reason = "every job is " + d.reason.substr(d.reason.find("already failing"));
+      }
+    }
     if (!failed_here.empty()) {
       const std::string culprits = backed_out_below(p);
       d.reason = "not backed out: job " + failed_here.front() + " failed on this push because of " +
@@ -282,13 +303,15 @@ class Finder {
   // Where the job is still running on this push or a push below it whose
   // result would settle this one ("" when nowhere).
   std::string pending_below(const JobLine& line, size_t p) const {
-    for (size_t k = p; k > line.last_pass && k > 0; --k) {
-      if (line.prefixes[k].pass) break;
-      if (!line.prefixes[k].pending) continue;
-      const Evidence& e = *line.prefixes[k].pending;
-      if (k == p && &e == &evidence_[kept_[p - 1] + 1]) return "this push";
+    for (long k = static_cast<long>(p); k > line.last_pass; --k) {
+      const PrefixState& s = line.prefixes[static_cast<size_t>(k)];
+      if (s.pass) break;
+      if (!s.pending) continue;
+      const Evidence& e = *s.pending;
+      if (k == static_cast<long>(p) && &e == &evidence_[kept_[p - 1] + 1]) return "this push";
       if (e.is_probe) return "the test revision " + short_rev(e.revision);
-      return short_rev(e.revision) + (k == p ? "" : ", below this landing");
+      if (&e == &evidence_[0]) return "the base " + short_rev(e.revision);
+      return short_rev(e.revision) + (k == static_cast<long>(p) ? "" : ", below this landing");
     }
     return "";
   }
@@ -306,31 +329,34 @@ class Finder {
   // the kept changes but no pass over all of them (their runs held a
   // change backed out since, or the CI skipped them), the whole.
   void add_request(const JobLine& line, std::vector<TestRequest>& requests) const {
-    if (line.conflict) return;
-    size_t lo = 0, hi = 0, target = 0;
+    if (line.conflict || line.already_failing) return;
+    const long lo = line.last_pass;
+    long hi = 0;
+    size_t target = 0;
     std::string why;
     if (line.first_fail) {
-      lo = line.last_pass, hi = *line.first_fail;
+      hi = static_cast<long>(*line.first_fail);
       if (hi == lo + 1) return;  // found
-      target = lo + (hi - lo) / 2;
-      why = "job " + line.job + " passed with the first " + std::to_string(lo) + " and failed with the first " +
-            std::to_string(hi) + " of the " + std::to_string(kept_.size()) + " changes in the window: testing with " +
-            std::to_string(target);
-    } else {
-      hi = kept_.size() + 1;
-      for (size_t k = kept_.size() + 1; k-- > 0;) {
-        if (line.prefixes[k].pass) {
-          lo = k;
-          break;
-        }
+      if (lo < 0) {
+        // Nothing known to pass, not even the base: the base first, since a
+        // job failing there blames no landing.
+        target = 0;
+        why = "job " + line.job + " failed; is it failing on the base " + short_rev(w_.base_revision) + " too?";
+      } else {
+        target = static_cast<size_t>(lo + (hi - lo) / 2);
+        why = "job " + line.job + " passed with the first " + std::to_string(lo) + " and failed with the first " +
+              std::to_string(hi) + " of the " + std::to_string(kept_.size()) + " changes in the window: testing with " +
+              std::to_string(target);
       }
-      if (lo == kept_.size()) return;  // passes with every kept change
+    } else {
+      if (lo == static_cast<long>(kept_.size())) return;  // passes with every kept change
+      hi = static_cast<long>(kept_.size()) + 1;
       target = kept_.size();
       why = "job " + line.job + " has no result with the " + std::to_string(kept_.size()) +
             " changes in the window kept: testing with all of them";
     }
-    for (size_t k = lo + 1; k < hi; ++k) {
-      if (line.prefixes[k].pending) return;
+    for (long k = lo + 1; k < hi; ++k) {
+      if (line.prefixes[static_cast<size_t>(k)].pending) return;
     }
     TestRequest r;
     r.job = line.job;

@@ -32,6 +32,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -73,7 +74,13 @@ struct Probe {
 
 struct TrunkWindow {
   std::string branch;
-  std::string base_revision;  // every job passed here
+  std::string base_revision;
+  // What the CI says on the base. nullopt: every job passed there (the
+  // base is a landing found green). A job failing on the base is already
+  // failing without any landing in the window: it blames none of them. A
+  // job not known to pass there is run there before a landing is blamed on
+  // the base's word.
+  std::optional<std::map<std::string, JobOutcome>> base_jobs;
   std::vector<WindowPush> pushes;
   std::vector<Probe> probes;
 };

@@ -27,6 +27,11 @@ class Window {
         {PushKind::backout, "back" + std::to_string(n), PatchSetId{100 + n}, BugId(n), std::move(jobs)});
     return *this;
   }
+  // What the CI says on the base (without this, the base passed everything).
+  Window& base(std::map<std::string, JobOutcome> jobs) {
+    w_.base_jobs = std::move(jobs);
+    return *this;
+  }
   Window& probe(std::string revision, std::vector<size_t> content, std::map<std::string, JobOutcome> jobs) {
     w_.probes.push_back({std::move(revision), std::move(content), std::move(jobs)});
     return *this;
@@ -220,6 +225,44 @@ TEST(CulpritFinder, AGreenTopLandsABatchPushedAsOneRun) {
     EXPECT_EQ(of(r, bug).reason, "every job passed on rev4");
   }
   EXPECT_TRUE(r.requests.empty());
+}
+
+TEST(CulpritFinder, ABaseNotKnownToPassIsTestedBeforeTheFirstLandingIsBlamed) {
+  Window w;
+  w.base({{"build", P}}).land(1, {{"build", P}, {"reftest", F}});
+  auto r = w.find();
+  EXPECT_TRUE(backed_out(r).empty());
+  ASSERT_EQ(r.requests.size(), 1u);
+  EXPECT_EQ(r.requests[0].job, "reftest");
+  EXPECT_EQ(r.requests[0].revision, "base");
+  EXPECT_TRUE(r.requests[0].content.empty());
+
+  w.base({{"build", P}, {"reftest", R}});
+  r = w.find();
+  EXPECT_TRUE(r.requests.empty());
+  EXPECT_EQ(of(r, 1).reason, "waiting for job reftest on the base base");
+
+  w.base({{"build", P}, {"reftest", P}});
+  EXPECT_EQ(backed_out(w.find()), std::vector<BugId>{1});
+}
+
+TEST(CulpritFinder, AJobFailingOnTheBaseBlamesNoLanding) {
+  Window w;
+  w.base({{"build", P}, {"reftest", F}})
+      .land(1, {{"build", P}, {"reftest", F}})
+      .land(2, {{"build", P}, {"reftest", F}});
+  auto r = w.find();
+  EXPECT_TRUE(backed_out(r).empty());
+  EXPECT_TRUE(r.requests.empty());
+  EXPECT_EQ(of(r, 2).action, LandingAction::land);
+  EXPECT_EQ(of(r, 2).reason, "every job passed on rev2; already failing without it (on the base base): reftest");
+
+  // With nothing else to judge it on, a sheriff looks at the tree.
+  Window only;
+  only.base({{"reftest", F}}).land(1, {{"reftest", F}});
+  r = only.find();
+  EXPECT_EQ(of(r, 1).action, LandingAction::sheriff);
+  EXPECT_EQ(of(r, 1).reason, "every job is already failing without it (on the base base): reftest");
 }
 
 TEST(CulpritFinder, NothingIsDecidedBeforeAnyResult) {
