@@ -234,7 +234,9 @@ const std::vector<std::string_view> kBranchFields = {"repo_url",
                                                      "try_syntax_in",
                                                      "max_retriggers",
                                                      "results_timeout_minutes",
-                                                     "ci"};
+                                                     "ci",
+                                                     "landing_strategy",
+                                                     "max_batch"};
 
 // `b` with the fields `j` sets, each checked; throws HttpError on bad input.
 // Touches no store (it also runs inside the store's branch transaction).
@@ -263,6 +265,10 @@ void apply_branch_fields(Branch& b, const json& j) {
   if (auto v = int_field(j, "results_timeout_minutes", 1, int64_t{7} * 24 * 60))
     b.results_timeout_minutes = static_cast<int>(*v);
   if (j.contains("ci")) b.ci_source = string_field(j, "ci", true);
+  if (j.contains("landing_strategy")) {
+    b.landing_strategy = take(parse_landing_strategy(string_field(j, "landing_strategy", true)));
+  }
+  if (auto v = int_field(j, "max_batch", 1, 100)) b.max_batch = static_cast<int>(*v);
 }
 
 // Every state a patchset is in before it ends.

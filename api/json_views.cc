@@ -105,6 +105,8 @@ json to_json(const Branch& b) {
       {"max_retriggers", b.max_retriggers},
       {"results_timeout_minutes", b.results_timeout_minutes},
       {"ci", b.ci_source},
+      {"landing_strategy", to_string(b.landing_strategy)},
+      {"max_batch", b.max_batch},
       {"tree", to_string(b.tree)},
       {"tree_reason", b.tree_reason},
   };

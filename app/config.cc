@@ -262,6 +262,14 @@ Status build_branches(const Collected& c, std::string_view src, Config& cfg) {
     branch.ci_source = b.at("branches[].ci");
     branch.max_retriggers = to_int(b.at("branches[].max_retriggers"));
     branch.results_timeout_minutes = to_int(b.at("branches[].results_timeout_minutes"));
+    auto strategy = parse_landing_strategy(b.at("branches[].landing_strategy"));
+    if (!strategy) {
+      return fail("branch '" + branch.name +
+                  "': landing_strategy must be \"serial\", \"pipelined\" or \"batch\", not \"" +
+                  b.at("branches[].landing_strategy") + "\"");
+    }
+    branch.landing_strategy = *strategy;
+    branch.max_batch = to_int(b.at("branches[].max_batch"));
     branch.status = b.at("branches[].enabled") == "true" ? BranchStatus::enabled : BranchStatus::disabled;
     auto tree = parse_tree_status(b.at("branches[].tree"));
     if (!tree) return fail("branch '" + branch.name + "': " + tree.error().message);
@@ -645,6 +653,12 @@ const std::vector<ConfigKey>& config_keys() {
       {"branches[].results_timeout_minutes", T::integer, "360",
        "From the push to complete CI results; later, the patchset ends as timed out (a landing is backed out).", false,
        1, 10080},
+      {"branches[].landing_strategy", T::string, "serial",
+       "How landings go onto this trunk: `serial` (one at a time, each waits for the previous one's CI), "
+       "`pipelined` (up to `threshold` in flight, each on top of the previous; a red one is judged by the culprit "
+       "finder before anything is backed out) or `batch` (up to `max_batch` try-green patchsets pushed together, "
+       "a red batch bisected)."},
+      {"branches[].max_batch", T::integer, "1", "`batch`: the most patchsets pushed together.", false, 1, 100},
       {"branches[].enabled", T::boolean, "true", "false: nothing starts on this branch."},
       {"branches[].tree", T::string, "open", "Initial tree status: `open`, `closed` or `approval_required`."},
   };

@@ -108,6 +108,8 @@ std::string to_toml(const Config& c) {
                                    {"ci", b.ci_source},
                                    {"max_retriggers", b.max_retriggers},
                                    {"results_timeout_minutes", b.results_timeout_minutes},
+                                   {"landing_strategy", std::string(to_string(b.landing_strategy))},
+                                   {"max_batch", b.max_batch},
                                    {"enabled", b.status == BranchStatus::enabled},
                                    {"tree", std::string(to_string(b.tree))}});
   }

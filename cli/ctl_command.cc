@@ -180,8 +180,9 @@ void show_patchset(const json& p) {
 }
 
 void show_branch(const json& b) {
-  for (const char* key : {"name", "repo_url", "pull_url", "vcs", "status", "tree", "tree_reason", "threshold",
-                          "required_level", "pretest_branch", "default_try_syntax", "ci", "max_retriggers"}) {
+  for (const char* key :
+       {"name", "repo_url", "pull_url", "vcs", "status", "tree", "tree_reason", "threshold", "required_level",
+        "pretest_branch", "default_try_syntax", "ci", "max_retriggers", "landing_strategy", "max_batch"}) {
     std::printf("%-19s %s\n", key, text(b, key).c_str());
   }
 }
@@ -315,13 +316,13 @@ void register_ctl_command(CLI::App& app, Invocation& inv) {
   auto fields = std::make_shared<std::map<std::string, std::string>>();
   auto ints = std::make_shared<std::map<std::string, int>>();
   auto add_fields = [fields, ints](CLI::App* cmd) {
-    for (const char* f :
-         {"repo_url", "pull_url", "vcs", "pretest_branch", "default_try_syntax", "try_syntax_in", "ci", "status"}) {
+    for (const char* f : {"repo_url", "pull_url", "vcs", "pretest_branch", "default_try_syntax", "try_syntax_in", "ci",
+                          "status", "landing_strategy"}) {
       std::string flag = "--" + std::string(f);
       std::replace(flag.begin() + 2, flag.end(), '_', '-');
       cmd->add_option_function<std::string>(flag, [fields, f](const std::string& v) { (*fields)[f] = v; });
     }
-    for (const char* f : {"threshold", "required_level", "max_retriggers", "results_timeout_minutes"}) {
+    for (const char* f : {"threshold", "required_level", "max_retriggers", "results_timeout_minutes", "max_batch"}) {
       std::string flag = "--" + std::string(f);
       std::replace(flag.begin() + 2, flag.end(), '_', '-');
       cmd->add_option_function<int>(flag, [ints, f](const int& v) { (*ints)[f] = v; });

@@ -34,6 +34,11 @@ Status validate_branch(const Branch& b, const BranchRuleContext& context) {
   if (b.threshold < 0 || b.threshold > 1000) return invalid_input(on + "threshold must be 0 to 1000");
   if (b.required_level < 1 || b.required_level > 3) return invalid_input(on + "required_level must be 1 to 3");
   if (b.max_retriggers < 0 || b.max_retriggers > 20) return invalid_input(on + "max_retriggers must be 0 to 20");
+  if (b.max_batch < 1 || b.max_batch > 100) return invalid_input(on + "max_batch must be 1 to 100");
+  if (b.landing_strategy != LandingStrategy::serial && b.is_try()) {
+    return invalid_input(on + "landing_strategy '" + std::string(to_string(b.landing_strategy)) +
+                         "' is for trunk branches: try pushes never land and are never backed out");
+  }
   if (b.results_timeout_minutes < 1 || b.results_timeout_minutes > 7 * 24 * 60) {
     return invalid_input(on + "results_timeout_minutes must be 1 to 10080");
   }

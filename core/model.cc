@@ -64,6 +64,11 @@ constexpr std::array<std::pair<BranchStatus, std::string_view>, 2> kBranchStatus
     {BranchStatus::enabled, "enabled"},
     {BranchStatus::disabled, "disabled"},
 }};
+constexpr std::array<std::pair<LandingStrategy, std::string_view>, 3> kLandingStrategyNames = {{
+    {LandingStrategy::serial, "serial"},
+    {LandingStrategy::pipelined, "pipelined"},
+    {LandingStrategy::batch, "batch"},
+}};
 constexpr std::array<std::pair<TreeStatus, std::string_view>, 3> kTreeStatusNames = {{
     {TreeStatus::open, "open"},
     {TreeStatus::closed, "closed"},
@@ -90,6 +95,7 @@ std::string_view to_string(State s) { return name_of(kStateNames, s); }
 std::string_view to_string(Stage s) { return name_of(kStageNames, s); }
 std::string_view to_string(BranchStatus s) { return name_of(kBranchStatusNames, s); }
 std::string_view to_string(TreeStatus s) { return name_of(kTreeStatusNames, s); }
+std::string_view to_string(LandingStrategy s) { return name_of(kLandingStrategyNames, s); }
 std::string_view to_string(Vcs v) { return name_of(kVcsNames, v); }
 std::string_view to_string(RequestOrigin o) { return name_of(kRequestOriginNames, o); }
 std::string_view to_string(CommentState s) { return name_of(kCommentStateNames, s); }
@@ -98,6 +104,9 @@ Result<State> parse_state(std::string_view text) { return parse_from(kStateNames
 Result<Stage> parse_stage(std::string_view text) { return parse_from(kStageNames, text, "stage"); }
 Result<BranchStatus> parse_branch_status(std::string_view text) {
   return parse_from(kBranchStatusNames, text, "branch status");
+}
+Result<LandingStrategy> parse_landing_strategy(std::string_view text) {
+  return parse_from(kLandingStrategyNames, text, "landing strategy");
 }
 Result<TreeStatus> parse_tree_status(std::string_view text) {
   // Treestatus writes "approval required"; config files tend to use "approval_required".

@@ -41,6 +41,13 @@ enum class State {
 enum class Stage { try_run, landing };
 
 enum class BranchStatus { enabled, disabled };
+// How landings go onto a trunk branch (docs/sheriffs.md):
+//   serial     one in flight, each waits for the previous one's whole CI run
+//   pipelined  up to `threshold` in flight, each on top of the previous one;
+//              a red one is judged by the culprit finder, never blindly
+//   batch      up to `max_batch` try-green patchsets pushed together (one push
+//              each), CI asked to run only on the top; a red batch is bisected
+enum class LandingStrategy { serial, pipelined, batch };
 enum class TreeStatus { open, closed, approval_required };
 enum class Vcs { hg, git };
 // How a landing was asked for: a whiteboard tag, the checkin-needed keyword,
@@ -50,12 +57,14 @@ enum class RequestOrigin { whiteboard, keyword, api };
 std::string_view to_string(State s);
 std::string_view to_string(Stage s);
 std::string_view to_string(BranchStatus s);
+std::string_view to_string(LandingStrategy s);
 std::string_view to_string(TreeStatus s);
 std::string_view to_string(Vcs v);
 std::string_view to_string(RequestOrigin o);
 Result<State> parse_state(std::string_view text);
 Result<Stage> parse_stage(std::string_view text);
 Result<BranchStatus> parse_branch_status(std::string_view text);
+Result<LandingStrategy> parse_landing_strategy(std::string_view text);
 Result<TreeStatus> parse_tree_status(std::string_view text);
 Result<Vcs> parse_vcs(std::string_view text);
 Result<RequestOrigin> parse_request_origin(std::string_view text);
@@ -83,6 +92,8 @@ struct Branch {
   int results_timeout_minutes = 360;  // push to complete results; later: timed out
   TreeStatus tree = TreeStatus::open;
   std::string tree_reason;
+  LandingStrategy landing_strategy = LandingStrategy::serial;
+  int max_batch = 1;  // batch: patchsets pushed together at most
 
   // A test branch (try): no pretest branch of its own and open to level 1.
   bool is_try() const { return pretest_branch.empty() && required_level <= 1; }
@@ -113,6 +124,10 @@ struct PatchSet {
   std::string try_revision;
   std::string landing_revision;
   std::string backout_revision;
+  // The revisions the landing and its backout were pushed on: they chain a
+  // trunk's pushes in order for the culprit finder ("" before the push).
+  std::string landing_parent;
+  std::string backout_parent;
   UnixTime creation_time = 0;
   std::optional<UnixTime> push_time;
   std::optional<UnixTime> completion_time;

@@ -44,6 +44,8 @@ struct PatchSetChanges {
   std::optional<std::string> try_revision;
   std::optional<std::string> landing_revision;
   std::optional<std::string> backout_revision;
+  std::optional<std::string> landing_parent;
+  std::optional<std::string> backout_parent;
   std::optional<int> retries;
   std::optional<int> priority;
   std::optional<UnixTime> push_time;

@@ -130,10 +130,16 @@ TEST_P(StoreContract, BranchesCrud) {
   changed.threshold = 7;
   changed.tree = TreeStatus::closed;
   changed.tree_reason = "bustage";
+  changed.landing_strategy = LandingStrategy::batch;
+  changed.max_batch = 8;
   auto updated = store_->update_branch(changed, "sheriff:a");
   ASSERT_TRUE(updated.ok());
   EXPECT_EQ(store_->get_branch("try")->threshold, 7);
   EXPECT_EQ(store_->get_branch("try")->tree, TreeStatus::closed);
+  EXPECT_EQ(store_->get_branch("try")->landing_strategy, LandingStrategy::batch);
+  EXPECT_EQ(store_->get_branch("try")->max_batch, 8);
+  EXPECT_EQ(created->landing_strategy, LandingStrategy::serial);  // the default
+  EXPECT_EQ(created->max_batch, 1);
   EXPECT_EQ(store_->get_branch("nope").error().kind, ErrorKind::not_found);
   EXPECT_EQ(store_->update_branch(branch("nope"), "x").error().kind, ErrorKind::not_found);
 
@@ -305,12 +311,15 @@ TEST_P(StoreContract, TransitionWritesStateEventAndCommentsTogether) {
   TransitionWrite w = step(p, State::validating);
   w.state_reason = "checking";
   w.changes.try_revision = "abc123";
+  w.changes.landing_parent = "parent1";
   w.comments = {{7, "try_results", "body one", "ps1/try/1"}, {7, "landed", "body two", "ps1/land/1"}};
   auto after = store_->apply_transition(w);
   ASSERT_TRUE(after.ok()) << after.error().message;
   EXPECT_EQ(after->state, State::validating);
   EXPECT_EQ(after->state_reason, "checking");
   EXPECT_EQ(after->try_revision, "abc123");
+  EXPECT_EQ(after->landing_parent, "parent1");
+  EXPECT_EQ(after->backout_parent, "");
   EXPECT_EQ(after->version, p.version + 1);
 
   auto comments = store_->comments_for(p.id);

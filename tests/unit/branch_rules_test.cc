@@ -77,6 +77,16 @@ TEST(BranchRules, EveryRuleOnce) {
   b = central;
   b.repo_url = "";
   EXPECT_EQ(why(b), "branch 'central': a repo_url is needed: where pushes go");
+  b = central;
+  b.landing_strategy = LandingStrategy::pipelined;
+  EXPECT_TRUE(validate_branch(b, ctx).ok());
+  b.max_batch = 0;
+  EXPECT_EQ(why(b), "branch 'central': max_batch must be 1 to 100");
+  b = try_branch;
+  b.landing_strategy = LandingStrategy::pipelined;
+  EXPECT_EQ(why(b),
+            "branch 'try': landing_strategy 'pipelined' is for trunk branches: try pushes never land and are never "
+            "backed out");
 }
 
 }  // namespace

@@ -64,8 +64,13 @@ repo_url = "http://127.0.0.1:8000/mozilla-central"
 pretest_branch = "try"
 tree = "approval_required"
 enabled = false
+landing_strategy = "pipelined"
+threshold = 6
 )");
   ASSERT_EQ(c.branches.size(), 2u);
+  EXPECT_EQ(c.branches[0].landing_strategy, LandingStrategy::serial);
+  EXPECT_EQ(c.branches[1].landing_strategy, LandingStrategy::pipelined);
+  EXPECT_EQ(c.branches[1].max_batch, 1);
   EXPECT_EQ(c.branches[0].threshold, 4);
   EXPECT_EQ(c.branches[0].required_level, 1);
   EXPECT_EQ(c.branches[1].required_level, 3);
@@ -98,6 +103,8 @@ TEST(Config, SemanticChecks) {
   EXPECT_EQ(parse_error("[[branches]]\nname = \"a\"\nrepo_url = \"r\"\npretest_branch = \"nope\"\n"),
             "test.toml: branch 'a': pretest branch 'nope' does not exist");
   EXPECT_EQ(parse_error("[[branches]]\nname = \"a\"\n"), "test.toml: branch 'a' needs a repo_url");
+  EXPECT_EQ(parse_error("[[branches]]\nname = \"a\"\nrepo_url = \"r\"\nlanding_strategy = \"fast\"\n"),
+            "test.toml: branch 'a': landing_strategy must be \"serial\", \"pipelined\" or \"batch\", not \"fast\"");
   EXPECT_EQ(parse_error("[[branches]]\nname = \"a\"\nrepo_url = \"r\"\n[[branches]]\nname = \"a\"\nrepo_url = \"r\"\n"),
             "test.toml: branch 'a' is configured twice");
   EXPECT_EQ(parse_error("[[branches]]\nname = \"a\"\nrepo_url = \"r\"\nvcs = \"svn\"\n"),

@@ -281,6 +281,26 @@ ALTER TABLE comments ADD COLUMN posted_time BIGINT;
 CREATE INDEX comments_posted ON comments (posted_time);
 CREATE INDEX comments_posted_by_bug ON comments (bug_id, posted_time);
 )sql"},
+      // Pipelined and batched landings: how a branch lands, and what each
+      // landing and backout was pushed on, so a trunk's pushes chain in
+      // order for the culprit finder.
+      {8, "landing strategies and push parents",
+       R"sql(
+ALTER TABLE branches ADD COLUMN landing_strategy TEXT NOT NULL DEFAULT 'serial';
+ALTER TABLE branches ADD COLUMN max_batch INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE patchsets ADD COLUMN landing_parent TEXT NOT NULL DEFAULT '';
+ALTER TABLE patchsets ADD COLUMN backout_parent TEXT NOT NULL DEFAULT '';
+CREATE INDEX patchsets_by_landing_revision ON patchsets (landing_revision);
+CREATE INDEX patchsets_by_backout_revision ON patchsets (backout_revision);
+)sql",
+       R"sql(
+ALTER TABLE branches ADD COLUMN landing_strategy TEXT NOT NULL DEFAULT 'serial';
+ALTER TABLE branches ADD COLUMN max_batch INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE patchsets ADD COLUMN landing_parent TEXT NOT NULL DEFAULT '';
+ALTER TABLE patchsets ADD COLUMN backout_parent TEXT NOT NULL DEFAULT '';
+CREATE INDEX patchsets_by_landing_revision ON patchsets (landing_revision);
+CREATE INDEX patchsets_by_backout_revision ON patchsets (backout_revision);
+)sql"},
   };
   return all;
 }
@@ -290,7 +310,7 @@ const std::vector<Table>& tables() {
       {"branches",
        {"id", "name", "repo_url", "pull_url", "vcs", "threshold", "status", "required_level", "pretest_branch",
         "default_try_syntax", "ci_source", "tree_status", "tree_reason", "try_syntax_in_tip", "max_retriggers",
-        "results_timeout_minutes"},
+        "results_timeout_minutes", "landing_strategy", "max_batch"},
        true},
       {"patchsets",
        {"id",
@@ -315,7 +335,9 @@ const std::vector<Table>& tables() {
         "updated_time",
         "request_key",
         "version",
-        "origin"},
+        "origin",
+        "landing_parent",
+        "backout_parent"},
        true},
       {"comments",
        {"id", "bug_id", "patchset_id", "kind", "body", "dedup_key", "state", "attempts", "next_attempt_time",

@@ -33,12 +33,13 @@ std::vector<AttachmentId> split_ids(const std::string& text) {
 
 constexpr std::string_view kBranchColumns =
     "id, name, repo_url, pull_url, vcs, threshold, status, required_level, pretest_branch, default_try_syntax, "
-    "ci_source, tree_status, tree_reason, try_syntax_in_tip, max_retriggers, results_timeout_minutes";
+    "ci_source, tree_status, tree_reason, try_syntax_in_tip, max_retriggers, results_timeout_minutes, "
+    "landing_strategy, max_batch";
 
 constexpr std::string_view kPatchSetColumns =
     "id, bug_id, patches, branch, stage, try_syntax, author, requester, retries, priority, state, state_reason, "
     "try_revision, landing_revision, backout_revision, creation_time, push_time, completion_time, updated_time, "
-    "request_key, version, origin";
+    "request_key, version, origin, landing_parent, backout_parent";
 
 constexpr std::string_view kCommentColumns =
     "id, bug_id, patchset_id, kind, body, dedup_key, state, attempts, next_attempt_time, bugzilla_comment_id, "
@@ -64,6 +65,8 @@ Result<Branch> read_branch(const Row& r) {
   b.try_syntax_in_tip = r[13].integer() != 0;
   b.max_retriggers = as_int(r[14]);
   b.results_timeout_minutes = as_int(r[15]);
+  AUTOLAND_TRY_ASSIGN(b.landing_strategy, parse_landing_strategy(r[16].text()));
+  b.max_batch = as_int(r[17]);
   return b;
 }
 
@@ -91,6 +94,8 @@ Result<PatchSet> read_patchset(const Row& r) {
   p.request_key = r[19].text();
   p.version = r[20].integer();
   AUTOLAND_TRY_ASSIGN(p.origin, parse_request_origin(r[21].text()));
+  p.landing_parent = r[22].text();
+  p.backout_parent = r[23].text();
   return p;
 }
 
@@ -148,7 +153,8 @@ std::string terminal_list() {
 
 std::string describe_branch(const Branch& b) {
   return b.name + ": threshold=" + std::to_string(b.threshold) + " status=" + std::string(to_string(b.status)) +
-         " tree=" + std::string(to_string(b.tree));
+         " tree=" + std::string(to_string(b.tree)) + " landing_strategy=" + std::string(to_string(b.landing_strategy)) +
+         " max_batch=" + std::to_string(b.max_batch);
 }
 
 std::vector<Value> branch_values(const Branch& b) {
@@ -166,7 +172,9 @@ std::vector<Value> branch_values(const Branch& b) {
           b.tree_reason,
           b.try_syntax_in_tip ? 1 : 0,
           b.max_retriggers,
-          b.results_timeout_minutes};
+          b.results_timeout_minutes,
+          to_string(b.landing_strategy),
+          b.max_batch};
 }
 
 // A worker silent this long is forgotten (its leases are free long before).
@@ -213,7 +221,8 @@ class SqlStore final : public Store {
       AUTOLAND_TRY(
           c.run("INSERT INTO branches (name, repo_url, pull_url, vcs, threshold, status, required_level, "
                 "pretest_branch, default_try_syntax, ci_source, tree_status, tree_reason, try_syntax_in_tip, "
-                "max_retriggers, results_timeout_minutes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "max_retriggers, results_timeout_minutes, landing_strategy, max_batch) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 branch_values(b)));
       AUTOLAND_TRY(insert_event(c, {0, clock_.now(), std::nullopt, actor, "branch.create", b.name}));
       AUTOLAND_TRY_ASSIGN(auto created, find_branch(c, b.name));
@@ -368,14 +377,16 @@ class SqlStore final : public Store {
           auto updated,
           c.run("UPDATE patchsets SET state=?, state_reason=?, stage=COALESCE(?, stage), "
                 "try_revision=COALESCE(?, try_revision), landing_revision=COALESCE(?, landing_revision), "
-                "backout_revision=COALESCE(?, backout_revision), retries=COALESCE(?, retries), "
+                "backout_revision=COALESCE(?, backout_revision), landing_parent=COALESCE(?, landing_parent), "
+                "backout_parent=COALESCE(?, backout_parent), retries=COALESCE(?, retries), "
                 "priority=COALESCE(?, priority), "
                 "push_time=CASE WHEN ? = 1 THEN NULL ELSE COALESCE(?, push_time) END, "
                 "completion_time=CASE WHEN ? = 1 THEN NULL ELSE COALESCE(?, completion_time) END, "
                 "author=COALESCE(?, author), updated_time=?, version=version+1 WHERE id=? AND version=?",
                 {to_string(w.new_state), w.state_reason, ch.stage ? Value(to_string(*ch.stage)) : Value(),
-                 ch.try_revision, ch.landing_revision, ch.backout_revision, ch.retries, ch.priority, clear,
-                 ch.push_time, clear, ch.completion_time, ch.author, now, w.patchset_id, w.expected_version}));
+                 ch.try_revision, ch.landing_revision, ch.backout_revision, ch.landing_parent, ch.backout_parent,
+                 ch.retries, ch.priority, clear, ch.push_time, clear, ch.completion_time, ch.author, now, w.patchset_id,
+                 w.expected_version}));
       if (updated.changed != 1) return conflict("patchset " + std::to_string(w.patchset_id) + " changed meanwhile");
       AUTOLAND_TRY(insert_event(c, {0, now, w.patchset_id, w.actor, w.what.empty() ? "transition" : w.what, w.detail}));
       for (const NewComment& comment : w.comments) {
@@ -889,7 +900,8 @@ class SqlStore final : public Store {
         auto updated,
         c.run("UPDATE branches SET name=?, repo_url=?, pull_url=?, vcs=?, threshold=?, status=?, required_level=?, "
               "pretest_branch=?, default_try_syntax=?, ci_source=?, tree_status=?, tree_reason=?, "
-              "try_syntax_in_tip=?, max_retriggers=?, results_timeout_minutes=? WHERE name=?",
+              "try_syntax_in_tip=?, max_retriggers=?, results_timeout_minutes=?, landing_strategy=?, max_batch=? "
+              "WHERE name=?",
               values));
     if (updated.changed == 0) return not_found("no branch named '" + b.name + "'");
     return insert_event(c, {0, clock_.now(), std::nullopt, actor, "branch.update", describe_branch(b)});
