@@ -56,6 +56,7 @@ struct PushOutcome {
   std::string tip;                 // the revision pushed (the try commit, or the last patch)
   std::vector<std::string> nodes;  // every changeset pushed, oldest first
   int races = 0;                   // how often the remote moved and the push was redone
+  std::string parent;              // what the first of them sits on (the Pusher fills it in)
 };
 
 class VersionControl {
@@ -75,6 +76,11 @@ class VersionControl {
                                                          const std::vector<std::string>& recorded_nodes) = 0;
   virtual Result<std::optional<PushOutcome>> find_backed_out(const BackoutSpec& spec,
                                                              const std::vector<std::string>& recorded_nodes) = 0;
+
+  // The first parent of `revision` on the branch (the working clone pulls
+  // when it lacks the revision); forty zeros for a root. not_found when the
+  // remote has no such revision either.
+  virtual Result<std::string> parent_of(const RemoteSpec& spec, const std::string& revision) = 0;
 };
 
 }  // namespace autoland

@@ -169,4 +169,8 @@ std::string printable(std::string_view s, size_t max_len) {
   return out;
 }
 
+bool is_hex(std::string_view s) {
+  return !s.empty() && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
 }  // namespace autoland::util

@@ -14,6 +14,8 @@ bool is_space(char c);
 std::string_view trim(std::string_view s);
 std::string to_lower(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);
+// Lower-case hex digits only, and at least one: how hg and git write a changeset id.
+bool is_hex(std::string_view s);
 bool istarts_with(std::string_view s, std::string_view prefix);
 // Index of the first case-insensitive occurrence of `needle` at or after `from`,
 // or npos.

@@ -48,12 +48,20 @@ Result<PushResult> Pusher::push(const std::string& key, PushSpec spec) {
     if (found) {
       LOG_INFO("pusher", key + ": already on " + spec.branch + " as " + found->tip.substr(0, 12) +
                              " (pushed before a restart); not pushing again");
-      return PushResult{*found, true};
+      return with_parent(spec, PushResult{*found, true});
     }
   }
   spec.record_intent = recorder(key, spec.branch);
   AUTOLAND_TRY_ASSIGN(auto pushed, vcs_.apply_and_push(spec));
-  return PushResult{pushed, false};
+  return with_parent(spec, PushResult{pushed, false});
+}
+
+// A failure to read the parent fails the call: the caller tries again
+// later and, by the intent, finds the push made instead of making another.
+Result<PushResult> Pusher::with_parent(const RemoteSpec& spec, PushResult result) {
+  if (result.outcome.nodes.empty()) return result;
+  AUTOLAND_TRY_ASSIGN(result.outcome.parent, vcs_.parent_of(spec, result.outcome.nodes.front()));
+  return result;
 }
 
 Result<PushResult> Pusher::back_out(const std::string& key, BackoutSpec spec) {
@@ -62,12 +70,12 @@ Result<PushResult> Pusher::back_out(const std::string& key, BackoutSpec spec) {
     AUTOLAND_TRY_ASSIGN(auto found, vcs_.find_backed_out(spec, intent->nodes));
     if (found) {
       LOG_INFO("pusher", key + ": backout already on " + spec.branch + " as " + found->tip.substr(0, 12));
-      return PushResult{*found, true};
+      return with_parent(spec, PushResult{*found, true});
     }
   }
   spec.record_intent = recorder(key, spec.branch);
   AUTOLAND_TRY_ASSIGN(auto pushed, vcs_.back_out(spec));
-  return PushResult{pushed, false};
+  return with_parent(spec, PushResult{pushed, false});
 }
 
 std::vector<PatchToApply> patches_from_attachments(BugId bug, const std::vector<Attachment>& attachments,

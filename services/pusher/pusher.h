@@ -35,6 +35,7 @@ class Pusher {
 
  private:
   RecordIntent recorder(const std::string& key, const std::string& branch);
+  Result<PushResult> with_parent(const RemoteSpec& spec, PushResult result);
   Store& store_;
   VersionControl& vcs_;
 };

@@ -447,7 +447,7 @@ Status Queue::push(const PatchSet& ps, QueuePassStats& stats) {
     ++stats.failed;
     return step(ps, Event::push_failed, pushed.error().message, {}, {}, "push");
   }
-  return record_pushed(ps, pushed->outcome.tip, pushed->resumed ? "found on the remote after a restart" : "", stats);
+  return record_pushed(ps, pushed->outcome, pushed->resumed ? "found on the remote after a restart" : "", stats);
 }
 
 // Made private (a security bug, say) since it was queued: nothing more is
@@ -457,11 +457,15 @@ Status Queue::push(const PatchSet& ps, QueuePassStats& stats) {
 Status Queue::push_unreadable(const PatchSet& ps, const Branch& target, VersionControl& vcs, QueuePassStats& stats) {
   AUTOLAND_TRY_ASSIGN(auto intent, store_.get_push_intent(push_intent_key(ps.id, ps.stage)));
   if (intent && !intent->nodes.empty()) {
-    auto found = vcs.find_pushed(spec_for<PushSpec>(target, options_.vcs_max_race_retries), intent->nodes);
+    const auto spec = spec_for<PushSpec>(target, options_.vcs_max_race_retries);
+    auto found = vcs.find_pushed(spec, intent->nodes);
     if (!found) return defer(ps, Event::push_deferred, Event::push_failed, found.error(), stats);
     if (*found) {
-      return record_pushed(ps, (*found)->tip, "found on the remote after a restart (the bug can no longer be read)",
-                           stats);
+      PushOutcome outcome = **found;
+      auto parent = vcs.parent_of(spec, outcome.nodes.front());
+      if (!parent) return defer(ps, Event::push_deferred, Event::push_failed, parent.error(), stats);
+      outcome.parent = *parent;
+      return record_pushed(ps, outcome, "found on the remote after a restart (the bug can no longer be read)", stats);
     }
   }
   ++stats.failed;
@@ -504,15 +508,16 @@ Result<std::string> Queue::try_syntax_for(const PatchSet& ps, const Branch& targ
   return format_try_syntax(*syntax);
 }
 
-Status Queue::record_pushed(const PatchSet& ps, const std::string& tip, const std::string& reason,
+Status Queue::record_pushed(const PatchSet& ps, const PushOutcome& outcome, const std::string& reason,
                             QueuePassStats& stats) {
   ++stats.pushed;
   PatchSetChanges c;
   c.retries = 0;
   if (ps.stage == Stage::try_run) {
-    c.try_revision = tip;
+    c.try_revision = outcome.tip;
   } else {
-    c.landing_revision = tip;
+    c.landing_revision = outcome.tip;
+    c.landing_parent = outcome.parent;
   }
   return step(ps, Event::pushed, reason, c);
 }
@@ -548,6 +553,7 @@ Status Queue::back_out(const PatchSet& ps, QueuePassStats& stats) {
   ++stats.backed_out;
   PatchSetChanges c;
   c.backout_revision = done->outcome.tip;
+  c.backout_parent = done->outcome.parent;
   return step(ps, Event::backed_out, spec.reason, c);
 }
 

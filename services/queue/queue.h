@@ -117,7 +117,8 @@ class Queue {
   Status name_reviewers(std::vector<PatchToApply>& patches,
                         const std::map<AttachmentId, std::vector<std::string>>& add_reviewers, QueuePassStats& stats);
   Result<std::string> try_syntax_for(const PatchSet& ps, const Branch& target);
-  Status record_pushed(const PatchSet& ps, const std::string& tip, const std::string& reason, QueuePassStats& stats);
+  Status record_pushed(const PatchSet& ps, const PushOutcome& outcome, const std::string& reason,
+                       QueuePassStats& stats);
   Status back_out(const PatchSet& ps, QueuePassStats& stats);
 
   // Every rule the patchset breaks (empty: fine); a temporary failure as an

@@ -99,4 +99,12 @@ Result<std::optional<PushOutcome>> FakeVcs::find_backed_out(const BackoutSpec& s
   return std::optional<PushOutcome>(PushOutcome{recorded.back(), recorded, 0});
 }
 
+Result<std::string> FakeVcs::parent_of(const RemoteSpec& spec, const std::string& revision) {
+  const auto& r = remotes_[spec.push_url];
+  for (size_t i = 0; i < r.size(); ++i) {
+    if (r[i].node == revision) return i == 0 ? std::string(40, '0') : r[i - 1].node;
+  }
+  return not_found("no changeset " + revision + " on " + spec.branch);
+}
+
 }  // namespace autoland::fakes

@@ -46,6 +46,7 @@ class FakeVcs final : public VersionControl {
                                                  const std::vector<std::string>& recorded_nodes) override;
   Result<std::optional<PushOutcome>> find_backed_out(const BackoutSpec& spec,
                                                      const std::vector<std::string>& recorded_nodes) override;
+  Result<std::string> parent_of(const RemoteSpec& spec, const std::string& revision) override;
 
  private:
   Script next();

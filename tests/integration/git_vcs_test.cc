@@ -190,6 +190,11 @@ TEST_F(GitVcsTest, RemoteMovedMeanwhileIsAppliedAgainAndPushed) {
   EXPECT_EQ(recorded[1], out->nodes);
   EXPECT_EQ(remote_log("%s"), "Bug 7 - mine r=a");
   EXPECT_EQ(remote_log("%s", "main~1"), "Bug 9 - someone else");
+  auto parent = vcs_->parent_of(s, out->nodes.front());
+  ASSERT_TRUE(parent.ok()) << parent.error().message;
+  EXPECT_EQ(*parent, remote_log("%H", "main~1"));
+  EXPECT_EQ(vcs_->parent_of(s, std::string(40, 'a')).error().kind, ErrorKind::not_found);
+  EXPECT_EQ(vcs_->parent_of(s, "main").error().kind, ErrorKind::invalid_input);
 }
 
 TEST_F(GitVcsTest, RemoteMovedWithAConflictIsRefusedNamingTheFile) {

@@ -148,6 +148,24 @@ TEST_F(HgVcsTest, RemoteMovedMeanwhileIsAppliedAgainAndPushed) {
   EXPECT_EQ(out->races, 1);
   EXPECT_EQ(hg({"log", "-R", remote_, "-r", "heads(default)", "-T", "{desc}\n"}), "Bug 7 - mine r=a\n");
   EXPECT_EQ(hg({"log", "-R", remote_, "-r", "tip^", "-T", "{desc}"}), "Bug 9 - someone else");
+  // What it was pushed on, after the race: the other change.
+  auto parent = vcs_->parent_of(spec({}), out->nodes.front());
+  ASSERT_TRUE(parent.ok()) << parent.error().message;
+  EXPECT_EQ(*parent, hg({"log", "-R", remote_, "-r", "tip^", "-T", "{node}"}));
+}
+
+TEST_F(HgVcsTest, TheParentOfAChangesetPushedByOthersIsReadAfterAPull) {
+  std::ofstream(fs::path(remote_) / "other.txt") << "x\n";
+  hg({"commit", "-A", "-m", "Bug 9 - someone else"}, remote_);
+  const std::string theirs = hg({"log", "-R", remote_, "-r", "tip", "-T", "{node}"});
+  auto parent = vcs_->parent_of(spec({}), theirs);
+  ASSERT_TRUE(parent.ok()) << parent.error().message;
+  EXPECT_EQ(*parent, hg({"log", "-R", remote_, "-r", "tip^", "-T", "{node}"}));
+  auto root = vcs_->parent_of(spec({}), *parent);
+  ASSERT_TRUE(root.ok()) << root.error().message;
+  EXPECT_EQ(*root, std::string(40, '0'));
+  EXPECT_EQ(vcs_->parent_of(spec({}), std::string(40, 'a')).error().kind, ErrorKind::not_found);
+  EXPECT_EQ(vcs_->parent_of(spec({}), "tip").error().kind, ErrorKind::invalid_input);  // ids only, never revsets
 }
 
 TEST_F(HgVcsTest, RemoteMovedWithAConflictIsRefusedNamingTheFile) {

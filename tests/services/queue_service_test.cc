@@ -256,6 +256,24 @@ TEST_F(QueueService, TheTryBudgetHoldsAutolandsOwnTryPushesAndSaysWhyInTheQueue)
   EXPECT_TRUE(decode_holds(store_->get_setting(std::string(kHoldsSetting))->value_or("")).empty());
 }
 
+TEST_F(QueueService, ALandingAndItsBackoutRecordWhatTheyWerePushedOn) {
+  vcs_.push_elsewhere("/r/central", "someone's change");
+  const std::string before = vcs_.remote("/r/central").back().node;
+  PatchSet ps = request(5, "central");
+  clock_.advance(60);
+  pass();
+  green(ps);
+  pass();
+  ASSERT_EQ(state(ps), State::testing);
+  EXPECT_EQ(now(ps).landing_parent, before);
+  auto red = advance(*store_, clock_, now(ps), {.event = Event::results_red, .actor = "results", .reason = "x"});
+  ASSERT_TRUE(red.ok()) << red.error().message;
+  pass();
+  ASSERT_EQ(state(ps), State::backed_out);
+  EXPECT_EQ(now(ps).backout_parent, now(ps).landing_revision);
+  EXPECT_EQ(now(ps).backout_revision, vcs_.remote("/r/central").back().node);
+}
+
 TEST_F(QueueService, TakingTheMarkerOffInTheGracePeriodCancelsTheRequest) {
   PatchSet ps = request(9, "try");
   bugs_.edit_whiteboard(9, "", "dev@example.org");

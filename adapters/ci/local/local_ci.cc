@@ -105,10 +105,6 @@ Status upgrade(sqlite::Database& db) {
   return {};
 }
 
-bool is_hex(std::string_view s) {
-  return !s.empty() && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
-}
-
 SpawnOptions program(std::vector<std::string> argv, const std::string& cwd = "") {
   SpawnOptions o;
   o.argv = std::move(argv);
@@ -200,7 +196,7 @@ const LocalBranchCi* LocalCi::branch_config(const std::string& branch) const {
 }
 
 Result<std::string> LocalCi::resolve(const LocalBranchCi& branch, const std::string& revision) {
-  if (!is_hex(revision)) return invalid_input("'" + revision + "' is not a revision id");
+  if (!util::is_hex(revision)) return invalid_input("'" + revision + "' is not a revision id");
   // hg reads 0000... as its null revision, which is no push: a health probe
   // asking about it must not schedule a run.
   if (revision.find_first_not_of('0') == std::string::npos) {
@@ -243,7 +239,8 @@ Result<std::vector<CiJob>> LocalCi::jobs(const std::string& branch, const std::s
   if (!config) return not_found("the local CI does not watch branch '" + branch + "'");
   // A full node scheduled before needs no look into the repository.
   Result<std::string> node = revision;
-  if (revision.size() != 40 || !is_hex(revision) || !is_scheduled(branch, revision)) node = resolve(*config, revision);
+  if (revision.size() != 40 || !util::is_hex(revision) || !is_scheduled(branch, revision))
+    node = resolve(*config, revision);
   if (!node) return node.error();
   MutexLock lock(mu_);
   AUTOLAND_TRY(schedule(*config, *node));

@@ -46,10 +46,6 @@ std::string last_line(const std::string& text) {
 
 std::string short_sha(const std::string& sha) { return sha.substr(0, 12); }
 
-bool is_hex(std::string_view s) {
-  return !s.empty() && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
-}
-
 }  // namespace
 
 namespace {
@@ -517,8 +513,24 @@ Result<std::string> GitVcs::known_head(Clone& clone, const RemoteSpec& spec) {
   return refresh(clone, spec);
 }
 
+Result<std::string> GitVcs::parent_of(const RemoteSpec& spec, const std::string& revision) {
+  if (!util::is_hex(revision)) return invalid_input("'" + util::printable(revision, 60) + "' is not a changeset id");
+  AUTOLAND_TRY_ASSIGN(auto held, lock(spec));  // held until the function returns
+  AUTOLAND_TRY_ASSIGN(auto clone, open(spec));
+  for (int attempt = 0;; ++attempt) {
+    AUTOLAND_TRY_ASSIGN(auto known, git(*clone, {"cat-file", "-e", revision + "^{commit}"}));
+    if (known.exit_code == 0) {
+      AUTOLAND_TRY_ASSIGN(auto parent, git(*clone, {"rev-parse", "--verify", "--quiet", revision + "^1"}));
+      std::string sha(util::trim(parent.out));
+      return parent.exit_code == 0 && sha.size() == 40 ? sha : std::string(40, '0');  // a root has none
+    }
+    if (attempt > 0) return not_found("no changeset " + revision + " on " + spec.branch);
+    AUTOLAND_TRY(refresh(*clone, spec));
+  }
+}
+
 Result<bool> GitVcs::on_remote(Clone& clone, const std::string& node) {
-  if (!is_hex(node)) return false;
+  if (!util::is_hex(node)) return false;
   AUTOLAND_TRY_ASSIGN(auto r,
                       git(clone, {"for-each-ref", "--format=%(refname)", "--contains", node, "refs/remotes/origin/"}));
   return r.exit_code == 0 && !util::trim(r.out).empty();
@@ -552,7 +564,7 @@ Result<std::vector<std::string>> GitVcs::landed_newest_first(Clone& clone, const
   if (spec.revisions.empty()) return invalid_input("nothing to back out: no revisions given");
   std::vector<std::string> full;
   for (const std::string& rev : spec.revisions) {
-    if (!is_hex(rev)) return invalid_input("'" + rev + "' is not a changeset id (hexadecimal)");
+    if (!util::is_hex(rev)) return invalid_input("'" + rev + "' is not a changeset id (hexadecimal)");
     // Short prefixes (and plain numbers) name the wrong changeset too easily.
     if (rev.size() < 12) {
       return invalid_input("'" + rev + "' is too short to name a changeset: give at least 12 hex digits");

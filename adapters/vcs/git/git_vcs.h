@@ -32,6 +32,7 @@ class GitVcs final : public VersionControl {
   Result<PushOutcome> back_out(const BackoutSpec& spec) override;
   Result<std::optional<PushOutcome>> find_pushed(const PushSpec& spec,
                                                  const std::vector<std::string>& recorded_nodes) override;
+  Result<std::string> parent_of(const RemoteSpec& spec, const std::string& revision) override;
   Result<std::optional<PushOutcome>> find_backed_out(const BackoutSpec& spec,
                                                      const std::vector<std::string>& recorded_nodes) override;
 

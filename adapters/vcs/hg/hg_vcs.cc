@@ -437,6 +437,26 @@ Result<std::optional<PushOutcome>> HgVcs::find_pushed(const PushSpec& spec, cons
   return std::optional<PushOutcome>(found);
 }
 
+Result<std::string> HgVcs::parent_of(const RemoteSpec& spec, const std::string& revision) {
+  if (!util::is_hex(revision)) return invalid_input("'" + util::printable(revision, 60) + "' is not a changeset id");
+  AUTOLAND_TRY_ASSIGN(auto held, lock(spec));  // held until the function returns
+  AUTOLAND_TRY_ASSIGN(auto clone, clone_for(spec));
+  for (int attempt = 0;; ++attempt) {
+    AUTOLAND_TRY_ASSIGN(auto r, clone->hg().run({"log", "-r", "p1(" + revision + ")", "-T", "{node}"}));
+    if (r.exit_code == 0) {
+      std::string parent(util::trim(r.out));
+      return parent.empty() ? std::string(40, '0') : parent;  // a root's p1 is the null revision
+    }
+    if (attempt > 0 || r.err.find("unknown revision") == std::string::npos) {
+      if (r.err.find("unknown revision") != std::string::npos) {
+        return not_found("no changeset " + revision + " on " + spec.branch);
+      }
+      return transient("cannot read the parent of " + revision + " on " + spec.branch + ": " + first_abort(r.err));
+    }
+    AUTOLAND_TRY(clone->refresh());
+  }
+}
+
 Result<std::vector<std::string>> HgVcs::landed_newest_first(HgCommandServer& hg, const BackoutSpec& spec) {
   if (spec.revisions.empty()) return invalid_input("nothing to back out: no revisions given");
   std::string set;

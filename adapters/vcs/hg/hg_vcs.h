@@ -30,6 +30,7 @@ class HgVcs final : public VersionControl {
                                                  const std::vector<std::string>& recorded_nodes) override;
   Result<std::optional<PushOutcome>> find_backed_out(const BackoutSpec& spec,
                                                      const std::vector<std::string>& recorded_nodes) override;
+  Result<std::string> parent_of(const RemoteSpec& spec, const std::string& revision) override;
 
   // Test seam: runs right before each push attempt (tests make the remote
   // move there to force a race deterministically).
