@@ -53,6 +53,13 @@ class CiResults {
                                         const std::string& job_id) = 0;
   // Pushes on `branch` after `cursor` ("" = from now on: an empty page and a cursor).
   virtual Result<CiPushPage> pushes_since(const std::string& branch, const std::string& cursor) = 0;
+  // Runs job `job_name` on `revision` (one the CI skipped, a push's parent)
+  // and returns the new run's id: the culprit finder tests what it needs.
+  // invalid_input when the CI cannot run a job of its own accord.
+  virtual Result<std::string> run_job(const std::string& branch, const std::string& revision,
+                                      const std::string& job_name) {
+    return invalid_input("this CI cannot be asked to run " + job_name + " on " + revision + " of " + branch);
+  }
   // Jobs waiting to start on `branch` now (autoland's try budget holds its
   // own try pushes while there are many). invalid_input when the CI
   // cannot say.

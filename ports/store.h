@@ -81,7 +81,7 @@ struct PatchSetQuery {
   std::optional<BugId> bug_id;
   std::optional<std::string> branch;
   std::vector<State> states;             // empty: any
-  std::optional<std::string> revision;   // its try or landing revision (a full node)
+  std::optional<std::string> revision;   // its try, landing or backout revision (a full node)
   std::optional<std::string> requester;  // who asked for it, compared as Bugzilla does (case-insensitive)
   // Set: only ids above it, in id order (paging through a long list).
   std::optional<PatchSetId> after_id;

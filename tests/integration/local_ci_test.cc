@@ -144,8 +144,13 @@ TEST_F(LocalCiTest, PendingJobsCountsTheRunsNotStartedOnTheBranch) {
   auto ci = LocalCi::open(options({{"build", {"true"}, 10, true}, {"test", {"true"}, 10}}), clock_);
   ASSERT_TRUE(ci.ok()) << ci.error().message;
   EXPECT_EQ(*(*ci)->pending_jobs("try"), 0);
+  // The culprit finder runs one job where it needs it.
+  auto one = (*ci)->run_job("try", node_, "test");
+  ASSERT_TRUE(one.ok()) << one.error().message;
+  EXPECT_EQ(*(*ci)->pending_jobs("try"), 1);
+  EXPECT_EQ((*ci)->run_job("try", node_, "lint").error().kind, ErrorKind::not_found);
   ASSERT_TRUE((*ci)->jobs("try", node_).ok());  // schedules both; no worker runs them yet
-  EXPECT_EQ(*(*ci)->pending_jobs("try"), 2);
+  EXPECT_EQ(*(*ci)->pending_jobs("try"), 3);
   EXPECT_EQ(*(*ci)->pending_jobs("central"), 0);
   (*ci)->start();
   ASSERT_TRUE((*ci)->wait_idle(std::chrono::seconds(30)));

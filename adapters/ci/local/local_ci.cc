@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -300,6 +301,24 @@ Result<std::string> LocalCi::retrigger(const std::string& branch, const std::str
   std::string new_id = std::to_string(db_.last_insert_rowid());
   changed_.notify_all();
   LOG_INFO("ci", "retriggered " + name + " on " + branch + " " + revision.substr(0, 12) + " as run " + new_id);
+  return new_id;
+}
+
+Result<std::string> LocalCi::run_job(const std::string& branch, const std::string& given_revision,
+                                     const std::string& job_name) {
+  const LocalBranchCi* config = branch_config(branch);
+  if (!config) return not_found("the local CI does not watch branch '" + branch + "'");
+  const bool known =
+      std::any_of(config->jobs.begin(), config->jobs.end(), [&](const LocalJobSpec& j) { return j.name == job_name; });
+  if (!known) return not_found("the local CI has no job '" + util::printable(job_name, 60) + "' on " + branch);
+  AUTOLAND_TRY_ASSIGN(auto revision, resolve(*config, given_revision));
+  MutexLock lock(mu_);
+  AUTOLAND_TRY_ASSIGN(auto add, db_.prepare("INSERT INTO runs (branch, revision, name, created) VALUES (?, ?, ?, ?)"));
+  add.bind(1, branch).bind(2, revision).bind(3, job_name).bind(4, clock_.now());
+  AUTOLAND_TRY(add.run());
+  std::string new_id = std::to_string(db_.last_insert_rowid());
+  changed_.notify_all();
+  LOG_INFO("ci", "running " + job_name + " on " + branch + " " + revision.substr(0, 12) + " as run " + new_id);
   return new_id;
 }
 

@@ -76,6 +76,8 @@ class LocalCi final : public CiResults {
                                 const std::string& job_id) override;
   Result<CiPushPage> pushes_since(const std::string& branch, const std::string& cursor) override;
   Result<int> pending_jobs(const std::string& branch) override;
+  Result<std::string> run_job(const std::string& branch, const std::string& revision,
+                              const std::string& job_name) override;
 
   // Starts the worker threads (jobs queue up but do not run until then).
   void start();

@@ -324,7 +324,8 @@ class SqlStore final : public Store {
       params.emplace_back(*q.branch);
     }
     if (q.revision) {
-      sql += " AND (try_revision = ? OR landing_revision = ?)";
+      sql += " AND (try_revision = ? OR landing_revision = ? OR backout_revision = ?)";
+      params.emplace_back(*q.revision);
       params.emplace_back(*q.revision);
       params.emplace_back(*q.revision);
     }
