@@ -303,6 +303,21 @@ Status run_components(Wiring& wiring, const std::string& role, const std::atomic
 
   ResultsOptions results_options;
   results_options.claims = &claims;
+  // Its own working clones' handles: the pushers use theirs on other
+  // threads, and a clone's lock (not the handle) is what they share.
+  std::map<Vcs, std::unique_ptr<VersionControl>> results_vcs;
+  results_options.vcs_for = [&](const Branch& b) -> VersionControl* {
+    auto it = results_vcs.find(b.vcs);
+    if (it == results_vcs.end()) {
+      auto opened = open_vcs(b.vcs, config.vcs_cache_dir);
+      if (!opened) {
+        LOG_ERROR("results", opened.error().message);
+        return nullptr;
+      }
+      it = results_vcs.emplace(b.vcs, std::move(*opened)).first;
+    }
+    return it->second.get();
+  };
   ResultsPoller poller(*wiring.store, wiring.clock, ci_for, results_options);
   PushWatcher watcher(*wiring.store, wiring.clock, ci_for);
 

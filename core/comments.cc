@@ -83,6 +83,8 @@ std::string render_comment(const CommentInput& in) {
       break;
     case CommentKind::landed:
       out += "Autoland: " + what(in) + " landed on " + in.branch + " and its builds are green.\n";
+      // On a pipelined or batched trunk, why it stays (the culprit finder's words).
+      if (!in.reason.empty()) out += "Why it stays: " + in.reason + ".\n";
       append_revision(out, in);
       if (in.report) append_breakdown(out, *in.report);
       break;

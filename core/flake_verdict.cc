@@ -140,4 +140,21 @@ FlakeVerdict classify_failure(const FlakeEvidence& e, const FlakePolicy& policy)
   return v;
 }
 
+RevisionJob judge_runs_on_revision(const std::vector<JobResult>& runs, int needed, int max_runs) {
+  const Tally t = tally(runs);
+  RevisionJob j;
+  if (t.passed > 0) {
+    j.outcome = JobOutcome::passed;
+  } else if (t.unfinished || t.finished() == 0) {
+    j.outcome = t.unfinished || !runs.empty() ? JobOutcome::pending : JobOutcome::not_run;
+  } else if (t.failed >= needed) {
+    j.outcome = JobOutcome::failed;
+  } else {
+    j.rerun = t.finished() < max_runs;
+    // Out of runs with too few failures (CI trouble, mostly): the verdict
+    // waits for a sheriff or the branch's deadline, never blames.
+  }
+  return j;
+}
+
 }  // namespace autoland

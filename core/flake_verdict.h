@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/ci_verdict.h"
+#include "core/culprit_finder.h"
 
 namespace autoland {
 
@@ -68,5 +69,16 @@ struct FlakeVerdict {
 int failures_needed(double rate, double doubt);
 
 FlakeVerdict classify_failure(const FlakeEvidence& evidence, const FlakePolicy& policy);
+
+// One job's runs on one revision of a trunk window, for the culprit finder:
+// passed when any run passed (a failure beside it was intermittent), failed
+// once it failed `failures_needed` times and never passed, else pending,
+// with `rerun` set when another run is wanted now (nothing unfinished, runs
+// left within `max_runs`). Runs that only hit CI trouble stay pending.
+struct RevisionJob {
+  JobOutcome outcome = JobOutcome::pending;
+  bool rerun = false;
+};
+RevisionJob judge_runs_on_revision(const std::vector<JobResult>& runs, int failures_needed, int max_runs);
 
 }  // namespace autoland

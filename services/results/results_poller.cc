@@ -8,6 +8,11 @@ namespace autoland {
 
 Result<ResultsPassStats> ResultsPoller::pass() {
   ResultsPassStats stats;
+  AUTOLAND_TRY_ASSIGN(auto branches, store_.list_branches());
+  std::map<std::string, const Branch*> windowed;  // trunks whose landings are judged together
+  for (const Branch& b : branches) {
+    if (b.landing_strategy != LandingStrategy::serial) windowed[b.name] = &b;
+  }
   PatchSetQuery q;
   q.states = {State::testing, State::retrying};
   q.after_id = resume_after_;
@@ -16,6 +21,7 @@ Result<ResultsPassStats> ResultsPoller::pass() {
   // A short page means the end of the list: the next pass starts over.
   resume_after_ = watched.size() < q.limit || watched.empty() ? 0 : watched.back().id;
   for (const PatchSet& seen : watched) {
+    if (seen.stage == Stage::landing && windowed.count(seen.branch)) continue;
     auto ps = patchset_claimed(options_.claims, store_, seen, "results");
     if (!ps) continue;
     ++stats.watched;
@@ -25,6 +31,16 @@ Result<ResultsPassStats> ResultsPoller::pass() {
                               "): " + s.error().message);
     }
     release_patchset(options_.claims, *ps, "results");
+  }
+  for (const auto& [name, branch] : windowed) {
+    // One poller at a time per window: its steps depend on each other.
+    const std::string key = "window/" + name;
+    if (options_.claims && !options_.claims->take(key)) continue;
+    if (Status s = windows_.judge(*branch, stats.windows); !s.ok()) {
+      ++stats.errors;
+      LOG_WARN("results", name + ": " + s.error().message);
+    }
+    if (options_.claims) options_.claims->release(key);
   }
   return stats;
 }

@@ -121,5 +121,21 @@ TEST(FlakeVerdict, CiTroubleIsRerunThenReportedAsTheCisNeverThePatchs) {
   EXPECT_EQ(classify_failure(evidence({JobResult::retry, S}), {}).verdict, FlakeClass::passed);
 }
 
+TEST(FlakeVerdict, OnATrunkRevisionAFailureCountsOnceRepeatedAndAPassBesideItWins) {
+  auto judged = [](std::vector<JobResult> runs) { return judge_runs_on_revision(runs, 3, 3); };
+  EXPECT_EQ(judged({}).outcome, JobOutcome::not_run);
+  EXPECT_EQ(judged({JobResult::pending}).outcome, JobOutcome::pending);
+  EXPECT_FALSE(judged({JobResult::pending}).rerun);
+  EXPECT_EQ(judged({F}).outcome, JobOutcome::pending);
+  EXPECT_TRUE(judged({F}).rerun);
+  EXPECT_FALSE(judged({F, JobResult::running}).rerun) << "one rerun at a time";
+  EXPECT_EQ(judged({F, F, F}).outcome, JobOutcome::failed);
+  EXPECT_EQ(judged({F, S, F}).outcome, JobOutcome::passed);
+  // CI trouble on every allowed run: no verdict, no more runs.
+  EXPECT_EQ(judged({X, X, X}).outcome, JobOutcome::pending);
+  EXPECT_FALSE(judged({X, X, X}).rerun);
+  EXPECT_EQ(judge_runs_on_revision({F}, 1, 1).outcome, JobOutcome::failed);  // a branch without reruns
+}
+
 }  // namespace
 }  // namespace autoland
