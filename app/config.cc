@@ -656,8 +656,7 @@ const std::vector<ConfigKey>& config_keys() {
       {"branches[].landing_strategy", T::string, "serial",
        "How landings go onto this trunk: `serial` (one at a time, each waits for the previous one's CI), "
        "`pipelined` (up to `threshold` in flight, each on top of the previous; a red one is judged by the culprit "
-       "finder before anything is backed out) or `batch` (up to `max_batch` try-green patchsets pushed together, "
-       "a red batch bisected)."},
+       "finder before anything is backed out); `batch` is not available yet (refused)."},
       {"branches[].max_batch", T::integer, "1", "`batch`: the most patchsets pushed together.", false, 1, 100},
       {"branches[].enabled", T::boolean, "true", "false: nothing starts on this branch."},
       {"branches[].tree", T::string, "open", "Initial tree status: `open`, `closed` or `approval_required`."},

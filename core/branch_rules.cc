@@ -35,6 +35,12 @@ Status validate_branch(const Branch& b, const BranchRuleContext& context) {
   if (b.required_level < 1 || b.required_level > 3) return invalid_input(on + "required_level must be 1 to 3");
   if (b.max_retriggers < 0 || b.max_retriggers > 20) return invalid_input(on + "max_retriggers must be 0 to 20");
   if (b.max_batch < 1 || b.max_batch > 100) return invalid_input(on + "max_batch must be 1 to 100");
+  if (b.landing_strategy == LandingStrategy::batch) {
+    // Refused rather than run as something else: pushing a batch together
+    // with CI on its top only is not built yet.
+    return invalid_input(on + "landing_strategy 'batch' is not available yet; 'pipelined' lands up to threshold at "
+                              "once with the same culprit finding");
+  }
   if (b.landing_strategy != LandingStrategy::serial && b.is_try()) {
     return invalid_input(on + "landing_strategy '" + std::string(to_string(b.landing_strategy)) +
                          "' is for trunk branches: try pushes never land and are never backed out");

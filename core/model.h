@@ -45,7 +45,8 @@ enum class BranchStatus { enabled, disabled };
 //   serial     one in flight, each waits for the previous one's whole CI run
 //   pipelined  up to `threshold` in flight, each on top of the previous one;
 //              a red one is judged by the culprit finder, never blindly
-//   batch      up to `max_batch` try-green patchsets pushed together (one push
+//   batch      (not available yet: core/branch_rules refuses it) up to
+//              `max_batch` try-green patchsets pushed together (one push
 //              each), CI asked to run only on the top; a red batch is bisected
 enum class LandingStrategy { serial, pipelined, batch };
 enum class TreeStatus { open, closed, approval_required };

@@ -82,6 +82,11 @@ TEST(BranchRules, EveryRuleOnce) {
   EXPECT_TRUE(validate_branch(b, ctx).ok());
   b.max_batch = 0;
   EXPECT_EQ(why(b), "branch 'central': max_batch must be 1 to 100");
+  b = central;
+  b.landing_strategy = LandingStrategy::batch;
+  EXPECT_EQ(why(b),
+            "branch 'central': landing_strategy 'batch' is not available yet; 'pipelined' lands up to threshold at "
+            "once with the same culprit finding");
   b = try_branch;
   b.landing_strategy = LandingStrategy::pipelined;
   EXPECT_EQ(why(b),
