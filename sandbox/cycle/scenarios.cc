@@ -46,6 +46,15 @@ std::vector<Scenario> scenarios() {
       // Dana takes the marker off during the grace period.
       {11, "taken back in the grace period", "[autoland-try]", "i.txt", "i\n", "Bug 11 - Add i", false, dana,
        "cancelled", 1, false, false, A::take_back},
+      // Three landings in flight on the pipelined inbound, the middle one
+      // bad: only it is backed out; the one on top of it is tested again on
+      // the backout and stays.
+      {13, "pipelined: first of three", "[autoland-mozilla-inbound]", "k.txt", "k\n", "Bug 13 - Add k r=rita", true,
+       dana, "landed", 2, true, true},
+      {14, "pipelined: the middle one breaks trunk", "[autoland-mozilla-inbound]", "BREAKS_TRUNK_TESTS", "x\n",
+       "Bug 14 - Break trunk in the middle r=rita", true, dana, "backed_out", 2, true, true},
+      {15, "pipelined: the last of three", "[autoland-mozilla-inbound]", "l.txt", "l\n", "Bug 15 - Add l r=rita", true,
+       dana, "landed", 2, true, true},
   };
   for (int i = 0; i < g_bulk; ++i) {
     const BugId bug = kFirstBulkBug + static_cast<BugId>(i);

@@ -27,7 +27,7 @@ struct Scenario {
 // land with `autoland ctl bug request` (or a tag) under --keep-running.
 Scenario spare();
 
-// Every scenario, in bug order: the eleven above, then the bulk ones.
+// Every scenario, in bug order: 1 to 11 and 13 to 15, then the bulk ones.
 std::vector<Scenario> scenarios();
 
 // Adds `n` bulk bugs (100, 101, ...) to scenarios(), for load: nine in ten

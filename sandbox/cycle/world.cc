@@ -190,6 +190,9 @@ Result<Config> sandbox_config(const fs::path& dir, const std::string& bugzilla_u
       {"try", "tests", {"sh", "-c", "test ! -f FAIL"}, 600, false},
       {"try", "flaky-tests", {"sh", "-c", flaky}, 600, false},
       {"mozilla-inbound", "build", {"sh", "-c", "test -f README && test ! -f FAIL_ON_TRUNK"}, 600, true},
+      // Bug 14 breaks another job than bug 4: two culprits in one window on
+      // one job need test pushes of chosen landings, not built yet.
+      {"mozilla-inbound", "tests", {"sh", "-c", "test ! -f BREAKS_TRUNK_TESTS"}, 600, false},
       {"mozilla-central", "build", {"sh", "-c", "test -f README"}, 600, true},
   };
   Branch try_branch;
@@ -203,11 +206,11 @@ Result<Config> sandbox_config(const fs::path& dir, const std::string& bugzilla_u
   inbound.repo_url = d + "/mozilla-inbound";
   inbound.pretest_branch = "try";
   inbound.required_level = 3;
-  // One landing in flight: with two, a good landing pushed on top of bug 4's
-  // (which breaks trunk) is red too and is backed out with it, innocent;
-  // finding the culprit first is issue 17's. The distributed sandbox's
-  // timing made this happen (bug 2 backed out beside bug 4).
-  inbound.threshold = 1;
+  // Pipelined: up to three landings in flight, each on top of the one
+  // before; a landing on top of bug 4's or bug 14's (which break trunk) is
+  // red too, and the culprit finder keeps it (it passes on the backout).
+  inbound.threshold = 3;
+  inbound.landing_strategy = LandingStrategy::pipelined;
   inbound.max_retriggers = 1;
   Branch central;
   central.name = "mozilla-central";

@@ -78,35 +78,58 @@ Result<TrunkWindowJudge::Built> TrunkWindowJudge::build(const Branch& branch, Ci
   }
 
   // Down the parents to a landing found green or a revision autoland did
-  // not push: each is a root.
+  // not push: each is a root. A landing found green is a green revision
+  // only when nothing below it was backed out since: its own revision
+  // holds what the backout took away (it was found green without it).
+  // Then the window reaches below it, to the backed-out landing and on.
   std::vector<std::string> roots;
   std::set<std::string> green;
-  while (!below.empty()) {
-    const std::string revision = below.back();
-    below.pop_back();
-    if (nodes.count(revision) || std::count(roots.begin(), roots.end(), revision)) continue;
-    if (nodes.size() > kMaxPushes) {
-      return internal_error("more than " + std::to_string(kMaxPushes) + " pushes on " + branch.name +
-                            " since its last green landing");
+  std::map<std::string, PatchSet> landed;  // green roots: their patchsets
+  for (int round = 0;; ++round) {
+    while (!below.empty()) {
+      const std::string revision = below.back();
+      below.pop_back();
+      if (nodes.count(revision) || std::count(roots.begin(), roots.end(), revision)) continue;
+      if (nodes.size() > kMaxPushes) {
+        return internal_error("more than " + std::to_string(kMaxPushes) + " pushes on " + branch.name +
+                              " since its last green landing");
+      }
+      AUTOLAND_TRY_ASSIGN(auto found, store_.find_patchsets({.branch = branch.name, .revision = revision}));
+      auto ours = std::find_if(found.begin(), found.end(), [&](const PatchSet& q) {
+        return q.stage == Stage::landing && (q.landing_revision == revision || q.backout_revision == revision);
+      });
+      if (ours == found.end()) {
+        roots.push_back(revision);
+      } else if (ours->backout_revision == revision) {
+        AUTOLAND_TRY_ASSIGN(auto parent, parent_of(ours->backout_parent, revision));
+        nodes[revision] = {PushKind::backout, revision, parent, ours->id, ours->bug_id};
+        below.push_back(parent);
+      } else if (ours->state == State::landed) {
+        roots.push_back(revision);
+        green.insert(revision);
+        landed[revision] = *ours;
+      } else {
+        AUTOLAND_TRY_ASSIGN(auto parent, parent_of(ours->landing_parent, revision));
+        nodes[revision] = {PushKind::landing, revision, parent, ours->id, ours->bug_id};
+        below.push_back(parent);
+      }
     }
-    AUTOLAND_TRY_ASSIGN(auto found, store_.find_patchsets({.branch = branch.name, .revision = revision}));
-    auto ours = std::find_if(found.begin(), found.end(), [&](const PatchSet& q) {
-      return q.stage == Stage::landing && (q.landing_revision == revision || q.backout_revision == revision);
-    });
-    if (ours == found.end()) {
-      roots.push_back(revision);
-    } else if (ours->backout_revision == revision) {
-      AUTOLAND_TRY_ASSIGN(auto parent, parent_of(ours->backout_parent, revision));
-      nodes[revision] = {PushKind::backout, revision, parent, ours->id, ours->bug_id};
-      below.push_back(parent);
-    } else if (ours->state == State::landed) {
-      roots.push_back(revision);
-      green.insert(revision);
-    } else {
-      AUTOLAND_TRY_ASSIGN(auto parent, parent_of(ours->landing_parent, revision));
-      nodes[revision] = {PushKind::landing, revision, parent, ours->id, ours->bug_id};
+    std::set<PatchSetId> reverted, present;
+    for (const auto& [revision, node] : nodes) {
+      (node.kind == PushKind::backout ? reverted : present).insert(node.patchset);
+    }
+    const bool complete =
+        std::all_of(reverted.begin(), reverted.end(), [&](PatchSetId id) { return present.count(id); });
+    if (complete || landed.empty()) break;
+    if (round >= 10) return internal_error("a backout on " + branch.name + " reverts a landing too far below the rest");
+    for (const auto& [revision, ps] : landed) {
+      roots.erase(std::remove(roots.begin(), roots.end(), revision), roots.end());
+      green.erase(revision);
+      AUTOLAND_TRY_ASSIGN(auto parent, parent_of(ps.landing_parent, revision));
+      nodes[revision] = {PushKind::landing, revision, parent, ps.id, ps.bug_id};
       below.push_back(parent);
     }
+    landed.clear();
   }
 
   // Several roots: all but the lowest are pushes by others on top of the
@@ -137,20 +160,46 @@ Result<TrunkWindowJudge::Built> TrunkWindowJudge::build(const Branch& branch, Ci
   }
   bases.erase(std::remove_if(bases.begin(), bases.end(), [&](const std::string& r) { return nodes.count(r) > 0; }),
               bases.end());
-  if (bases.size() != 1) {
-    return internal_error("the pushes in flight on " + branch.name + " do not go back to one base (" +
-                          std::to_string(bases.size()) + " found)");
-  }
 
-  // In push order, up from the base.
+  // In push order, up from the base: the one root whose line of pushes
+  // holds every landing in flight. Others are older history reached
+  // through a backout (a line that ends in a green landing below the base).
   std::map<std::string, std::string> child;
+  std::set<std::string> forked;
   for (const auto& [revision, node] : nodes) {
-    if (!child.emplace(node.parent, revision).second) {
-      return internal_error("two pushes on " + branch.name + " sit on " + short_rev(node.parent) +
-                            ": its history is not one line");
+    if (!child.emplace(node.parent, revision).second) forked.insert(node.parent);
+  }
+  auto line_from = [&](const std::string& root) -> Result<std::vector<std::string>> {
+    std::vector<std::string> line;
+    for (auto it = child.find(root); it != child.end(); it = child.find(it->second)) {
+      if (forked.count(it->first)) {
+        return internal_error("two pushes on " + branch.name + " sit on " + short_rev(it->first) +
+                              ": its history is not one line");
+      }
+      line.push_back(it->second);
+    }
+    return line;
+  };
+  std::vector<std::string> line;
+  for (const std::string& root : bases) {
+    AUTOLAND_TRY_ASSIGN(auto candidate, line_from(root));
+    size_t held = 0;
+    for (const std::string& revision : candidate) {
+      const Node& n = nodes[revision];
+      held += n.kind == PushKind::landing && built.in_flight.count(n.patchset);
+    }
+    if (held == built.in_flight.size()) {
+      built.window.base_revision = root;
+      line = std::move(candidate);
+      break;
     }
   }
-  built.window.base_revision = bases.front();
+  if (built.window.base_revision.empty()) {
+    std::string named;
+    for (const std::string& r : bases) named += (named.empty() ? "" : ", ") + short_rev(r);
+    return internal_error("the landings in flight on " + branch.name + " do not go back to one base (roots: " + named +
+                          ")");
+  }
   const int needed = failures_to_count(branch);
   const int max_runs = std::max(1, branch.max_retriggers + 1);
   // Each revision's jobs; false when the CI lists none there.
@@ -179,16 +228,12 @@ Result<TrunkWindowJudge::Built> TrunkWindowJudge::build(const Branch& branch, Ci
     built.window.base_jobs = std::move(base_jobs);
   }
   std::vector<bool> listed;
-  for (auto it = child.find(built.window.base_revision); it != child.end(); it = child.find(it->second)) {
-    const Node& node = nodes[it->second];
+  for (const std::string& revision : line) {
+    const Node& node = nodes[revision];
     WindowPush push{node.kind, node.revision, node.patchset, node.bug, {}, false};
     AUTOLAND_TRY_ASSIGN(bool any, read_jobs(node.revision, push.jobs));
     listed.push_back(any);
     built.window.pushes.push_back(std::move(push));
-  }
-  if (built.window.pushes.size() != nodes.size()) {
-    return internal_error("some pushes in flight on " + branch.name + " are not above its base " +
-                          short_rev(built.window.base_revision));
   }
   // A push with no jobs under one that has some was skipped by the CI
   // (coalesced); above the last listed one, the CI is still to decide.
