@@ -38,8 +38,9 @@ Status validate_branch(const Branch& b, const BranchRuleContext& context) {
   if (b.landing_strategy == LandingStrategy::batch) {
     // Refused rather than run as something else: pushing a batch together
     // with CI on its top only is not built yet.
-    return invalid_input(on + "landing_strategy 'batch' is not available yet; 'pipelined' lands up to threshold at "
-                              "once with the same culprit finding");
+    return invalid_input(on +
+                         "landing_strategy 'batch' is not available yet; 'pipelined' lands up to threshold at "
+                         "once with the same culprit finding");
   }
   if (b.landing_strategy != LandingStrategy::serial && b.is_try()) {
     return invalid_input(on + "landing_strategy '" + std::string(to_string(b.landing_strategy)) +
