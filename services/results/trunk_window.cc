@@ -144,13 +144,18 @@ Result<TrunkWindowJudge::Built> TrunkWindowJudge::build(const Branch& branch, Ci
     std::string at = root;
     bool placed = false;
     for (int step = 0; step < kMaxOutsideWalk && vcs; ++step) {
-      AUTOLAND_TRY_ASSIGN(auto parent, vcs->parent_of(remote, at));
-      chain.emplace_back(at, parent);
-      if (nodes.count(parent) || (parent != root && std::count(roots.begin(), roots.end(), parent))) {
+      auto parent = vcs->parent_of(remote, at);
+      if (!parent && parent.error().kind != ErrorKind::not_found) return parent.error();
+      // The start of the history, or a revision the remote does not have:
+      // nothing below to place it on.
+      if (!parent || *parent == std::string(40, '0')) break;
+      chain.emplace_back(at, *parent);
+      const std::string& below_it = *parent;
+      if (nodes.count(below_it) || (below_it != root && std::count(roots.begin(), roots.end(), below_it))) {
         placed = true;
         break;
       }
-      at = parent;
+      at = below_it;
     }
     if (!placed) {
       bases.push_back(root);

@@ -44,11 +44,13 @@ class TrunkCi : public CiResults {
   }
   Result<CiPushPage> pushes_since(const std::string&, const std::string&) override { return CiPushPage{}; }
 
-  // Ends every unfinished run: `job` fails where `broken(revision)`, all else passes.
-  void finish(const std::function<bool(const std::string& job, const std::string& revision)>& broken) {
+  // Ends every unfinished run (but those `held`): a job fails where
+  // `broken(job, revision)`, all else passes.
+  using JobAt = std::function<bool(const std::string& job, const std::string& revision)>;
+  void finish(const JobAt& broken, const JobAt& held = nullptr) {
     for (auto& [revision, list] : runs_) {
       for (CiJob& j : list) {
-        if (j.state == JobState::completed) continue;
+        if (j.state == JobState::completed || (held && held(j.name, revision))) continue;
         j.state = JobState::completed;
         j.result = broken(j.name, revision) ? JobResult::testfailed : JobResult::success;
       }
@@ -188,6 +190,57 @@ TEST_F(TrunkWindowTest, ThreeInFlightTheMiddleOneBadOnlyItIsBackedOut) {
   for (const auto& c : vcs_.remote("/r/inbound")) backouts += c.summary.rfind("Backed out", 0) == 0;
   EXPECT_EQ(backouts, 1);
   (void)stats;
+}
+
+TEST_F(TrunkWindowTest, APushBySomebodyElseInTheMiddleIsPlacedAndNeverBlamedOnALanding) {
+  PatchSet one = request(1);
+  clock_.advance(120);
+  queue_pass();
+  ASSERT_EQ(now(one).state, State::testing);
+  vcs_.push_elsewhere("/r/inbound", "somebody's change that breaks xpcshell");
+  const std::string theirs = vcs_.remote("/r/inbound").back().node;
+  PatchSet two = request(2);
+  clock_.advance(120);
+  queue_pass();
+  ASSERT_EQ(now(two).state, State::testing);
+  ASSERT_EQ(now(two).landing_parent, theirs);
+  const std::string two_rev = now(two).landing_revision;
+  auto broken = [&](const std::string& job, const std::string& rev) {
+    return job == "xpcshell" && (rev == theirs || rev == two_rev);
+  };
+  // The builds run long (a build passing above bug 1's landing would prove
+  // it): the window holds bug 1's landing, their push and bug 2's, in order.
+  auto slow = [](const std::string& job, const std::string&) { return job == "build"; };
+  for (int i = 0; i < 5; ++i) {
+    results_pass();
+    ci_.finish(broken, slow);
+  }
+  results_pass();
+  EXPECT_EQ(now(one).state, State::testing);
+  EXPECT_EQ(now(two).state, State::testing) << "never backed out for somebody else's change";
+  auto events = store_->list_events({.patchset_id = two.id});
+  ASSERT_TRUE(events.ok());
+  std::string told;
+  for (const AuditEvent& e : *events) {
+    if (e.what == "culprit.sheriff") told = e.detail;
+  }
+  EXPECT_EQ(told, "job xpcshell has failed since the push " + theirs.substr(0, 12) +
+                      " (not autoland's), which autoland does not back out: a sheriff must act");
+
+  // Once bug 1's landing is found green, their push is the base of what is
+  // left: a job failing there is already failing without bug 2's landing.
+  ci_.finish(broken);
+  for (int i = 0; i < 3; ++i) {
+    results_pass();
+    ci_.finish(broken);
+  }
+  EXPECT_EQ(now(one).state, State::landed) << now(one).state_reason;
+  EXPECT_EQ(now(two).state, State::landed) << now(two).state_reason;
+  EXPECT_NE(
+      now(two).state_reason.find("already failing without it (on the base " + theirs.substr(0, 12) + "): xpcshell"),
+      std::string::npos)
+      << now(two).state_reason;
+  for (const auto& c : vcs_.remote("/r/inbound")) EXPECT_NE(c.summary.rfind("Backed out", 0), 0u);
 }
 
 TEST_F(TrunkWindowTest, AJobAlreadyFailingWithoutTheLandingsBlamesNone) {
